@@ -1,0 +1,77 @@
+"""Data scope — the one place that decides what a user may see.
+
+A user's scope is the subtree of their organization: every page, list, export, search,
+file download and API endpoint passes its queryset through `visible()`. Models declare how
+they reach an organization path with a `scope_path` class attribute
+(e.g. ``"organization__path"``); a model without one is not visible to anyone but superusers.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from jiceng.orgs.rules import path_upper_bound
+
+
+def scope_root(user):
+    """The organization whose subtree the user sees, or None for no scope at all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.organization
+
+
+def has_full_scope(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def path_q(prefix_field: str, path: str) -> Q:
+    return Q(**{f"{prefix_field}__gte": path, f"{prefix_field}__lt": path_upper_bound(path)})
+
+
+def visible(user, queryset: QuerySet) -> QuerySet:
+    """Restrict `queryset` to what `user` may see."""
+    model = queryset.model
+    if has_full_scope(user):
+        return queryset
+    root = scope_root(user)
+    scope_field = getattr(model, "scope_path", None)
+    if root is None or scope_field is None:
+        return queryset.none()
+    queryset = queryset.filter(path_q(scope_field, root.path))
+    # A member sees their own record among members, nobody else's.
+    if user.role == "member" and model._meta.label == "members.Member":
+        queryset = queryset.filter(pk=user.member_id) if user.member_id else queryset.none()
+    if user.role == "member" and model._meta.label in {"core.AuditEntry", "imports.ImportBatch", "accounts.User"}:
+        queryset = queryset.none()
+    return queryset
+
+
+def in_scope(user, obj: Model) -> bool:
+    return visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def get_visible_or_404(user, queryset: QuerySet, **lookup):
+    """Outsiders get 404: they do not even learn the object exists."""
+    try:
+        return visible(user, queryset).get(**lookup)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404("未找到或无权查看") from exc
+
+
+def require_manager(user, organization=None) -> None:
+    """Raise PermissionDenied unless the user may change data in `organization`'s subtree."""
+    if has_full_scope(user):
+        return
+    if not getattr(user, "can_manage", False):
+        raise PermissionDenied("当前角色只能查看，不能修改")
+    if organization is not None:
+        root = scope_root(user)
+        if root is None or not (root.path <= organization.path < path_upper_bound(root.path)):
+            raise PermissionDenied("该组织不在您的管理范围内")
+
+
+def require_county_admin(user) -> None:
+    if not (has_full_scope(user) or getattr(user, "is_county_admin", False)):
+        raise PermissionDenied("仅县委组织部管理员可以访问")

@@ -1,0 +1,135 @@
+"""The import framework: columns, reading a sheet, row errors, templates.
+
+Imports are all-or-nothing: importers validate every row first and write nothing
+unless every row is valid; each error names the sheet row number and the column header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool = False
+    help: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # row number as Excel shows it (header is row 1)
+    column: str  # column header; "" for a whole-row problem
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" + (f"「{self.column}」列" if self.column else "")
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    values: dict
+
+
+@dataclass
+class ImportOutcome:
+    kind: str
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    batch_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read (not an xlsx, missing columns...)."""
+
+
+def read_sheet(fileobj: IO[bytes], columns: list[Column]) -> list[ParsedRow]:
+    try:
+        wb = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a bad file
+        raise ImportFileError("无法读取文件：请上传由模板填写的 .xlsx 文件") from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    try:
+        header = [str(h).strip().rstrip("*") if h is not None else "" for h in next(rows)]
+    except StopIteration as exc:
+        raise ImportFileError("文件是空的") from exc
+    positions = {}
+    missing = []
+    for col in columns:
+        if col.header in header:
+            positions[col.key] = header.index(col.header)
+        elif col.required:
+            missing.append(col.header)
+    if missing:
+        raise ImportFileError("缺少必填列：" + "、".join(missing) + "（请使用下载的模板）")
+    parsed = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        parsed.append(
+            ParsedRow(number, {key: (values[i] if i < len(values) else None) for key, i in positions.items()})
+        )
+    wb.close()
+    return parsed
+
+
+def text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def parse_date(value) -> date:
+    """Accept real Excel dates and text such as 2020-07-01, 2020/7/1, 2020.7.1, 20200701."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = text(value).replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日")
+    if len(s) == 8 and s.isdigit():
+        s = f"{s[:4]}-{s[4:6]}-{s[6:]}"
+    try:
+        y, m, d = (int(p) for p in s.split("-"))
+        return date(y, m, d)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("日期格式应为 2020-07-01") from exc
+
+
+def template_workbook(title: str, columns: list[Column], notes: list[str]) -> Workbook:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title
+    bold = Font(bold=True)
+    required_fill = PatternFill("solid", fgColor="FDE2E1")
+    for i, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i, value=col.header + ("*" if col.required else ""))
+        cell.font = bold
+        if col.required:
+            cell.fill = required_fill
+        ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.header) * 2 + 4)
+    help_ws = wb.create_sheet("填写说明")
+    help_ws.append(["列名", "是否必填", "说明", "示例"])
+    for col in columns:
+        help_ws.append([col.header, "必填" if col.required else "选填", col.help, col.example])
+    help_ws.append([])
+    for line in notes:
+        help_ws.append([line])
+    return wb

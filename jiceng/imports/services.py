@@ -1,0 +1,116 @@
+"""Running an import (all-or-nothing) and undoing the last batch."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from jiceng.core import audit
+from jiceng.core.scoping import require_manager, visible
+from jiceng.members.imports import MemberImporter
+from jiceng.orgs.imports import OrganizationImporter
+from jiceng.orgs.models import Organization
+
+from .base import ImportOutcome, read_sheet, template_workbook
+from .models import ImportBatch
+
+IMPORTERS = {"orgs": OrganizationImporter(), "members": MemberImporter()}
+PREVIEW_ROWS = 20
+
+
+def get_importer(kind: str):
+    try:
+        return IMPORTERS[kind]
+    except KeyError as exc:
+        raise ValidationError(f"未知的导入类型：{kind}") from exc
+
+
+def template(kind: str):
+    importer = get_importer(kind)
+    return template_workbook(importer.title, importer.columns, importer.notes)
+
+
+def _scope_path(actor) -> str:
+    if actor is not None and getattr(actor, "organization", None) is not None:
+        return actor.organization.path
+    root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    return root.path[:4] if root else ""
+
+
+def run_import(kind: str, fileobj, *, actor=None, file_name: str = "", commit: bool = True) -> ImportOutcome:
+    """Validate every row; if all are valid and `commit`, save them as one batch.
+
+    `actor=None` is the command line (whole database). Raises ImportFileError for an
+    unreadable file; row problems come back in `outcome.errors` and nothing is saved.
+    """
+    importer = get_importer(kind)
+    if actor is not None:
+        require_manager(actor)
+    rows = read_sheet(fileobj, importer.columns)
+    outcome = ImportOutcome(kind=kind, rows=len(rows))
+    today = timezone.localdate()
+    cleaned, errors = importer.validate(rows, actor, today)
+    outcome.errors = errors
+    outcome.preview = [importer.preview_row(item) for item in cleaned[:PREVIEW_ROWS]]
+    if not rows:
+        outcome.errors = [*errors]
+        from .base import RowError
+
+        outcome.errors.append(RowError(2, "", "文件中没有数据行"))
+    if not outcome.ok or not commit:
+        return outcome
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            kind=kind, file_name=file_name[:255], row_count=len(cleaned),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            org_path=_scope_path(actor),
+        )
+        importer.save(cleaned, actor, batch)
+        audit.record(actor, "import", batch, changes={"rows": len(cleaned), "file": file_name}, org_path=batch.org_path)
+        outcome.batch_id = batch.pk
+    return outcome
+
+
+def last_batch(actor=None) -> ImportBatch | None:
+    qs = ImportBatch.objects.filter(status=ImportBatch.Status.DONE)
+    if actor is not None:
+        qs = visible(actor, qs)
+    return qs.order_by("-created_at", "-id").first()
+
+
+@transaction.atomic
+def undo_last(actor=None) -> ImportBatch:
+    """Remove the last batch, provided nothing has changed or used its records since."""
+    if actor is not None:
+        require_manager(actor)
+    batch = last_batch(actor)
+    if batch is None:
+        raise ValidationError("没有可以撤销的导入批次")
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    importer = get_importer(batch.kind)
+    objects = importer.batch_objects(batch)
+    if objects.count() != batch.row_count:
+        raise ValidationError(f"{batch}：部分记录已被删除或调整，不能撤销")
+    if objects.filter(revision__gt=0).exists():
+        raise ValidationError(f"{batch}：导入后已有记录被修改，不能撤销")
+    try:
+        if batch.kind == "members":
+            from jiceng.members.models import StatusChange
+
+            if StatusChange.objects.filter(member__import_batch=batch).count() != batch.row_count:
+                raise ValidationError(f"{batch}：导入后已有党员状态变更，不能撤销")
+            StatusChange.objects.filter(member__import_batch=batch).delete()
+            objects.delete()
+        else:
+            # Deepest first, so that children go before their parents.
+            for org in objects.order_by("-depth", "-path"):
+                org.delete()
+    except ProtectedError as exc:
+        raise ValidationError(f"{batch}：导入的记录已被其他记录引用（如新增的党员或下级组织），不能撤销") from exc
+    batch.status = ImportBatch.Status.UNDONE
+    batch.undone_at = timezone.now()
+    batch.save(update_fields=["status", "undone_at"])
+    audit.record(actor, "undo_import", batch, changes={"rows": batch.row_count}, org_path=batch.org_path)
+    return batch

@@ -1,0 +1,63 @@
+"""Member record rules — pure functions, no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jiceng.orgs.rules import add_years
+
+AGE_BANDS = {
+    "le35": "35岁及以下",
+    "36_60": "36至60岁",
+    "gt60": "61岁及以上",
+}
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def age_band(birth: date, today: date) -> str:
+    age = age_on(birth, today)
+    if age <= 35:
+        return "le35"
+    if age <= 60:
+        return "36_60"
+    return "gt60"
+
+
+def birth_range_for_band(band: str, today: date) -> tuple[date | None, date | None]:
+    """(born after, born on or before) bounds of an age band on `today`.
+
+    Someone is 35 or younger while their 36th birthday is still ahead, i.e. born after
+    today minus 36 years; 61 or older once born on or before today minus 61 years.
+    """
+    if band == "le35":
+        return add_years(today, -36), None
+    if band == "36_60":
+        return add_years(today, -61), add_years(today, -36)
+    if band == "gt60":
+        return None, add_years(today, -61)
+    raise ValueError(band)
+
+
+def record_errors(
+    *, status: str, birth_date: date | None, join_date: date | None, full_date: date | None, today: date
+) -> dict[str, str]:
+    """Consistency checks of a member record; {field: Chinese message}."""
+    errors: dict[str, str] = {}
+    for field, value, label in (("join_date", join_date, "入党日期"), ("full_date", full_date, "转正日期")):
+        if value and value > today:
+            errors[field] = f"{label}不能晚于今天"
+    if status in ("probationary", "full") and not join_date:
+        errors["join_date"] = "党员须填写入党日期"
+    if status == "full" and not full_date:
+        errors["full_date"] = "正式党员须填写转正日期"
+    if status == "probationary" and full_date:
+        errors["full_date"] = "预备党员不应有转正日期"
+    if join_date and full_date and full_date < join_date:
+        errors["full_date"] = "转正日期不能早于入党日期"
+    if birth_date and join_date and age_on(birth_date, join_date) < 18:
+        # 《中国共产党章程》: 年满十八岁 may apply; admission before 18 is impossible.
+        errors["join_date"] = "入党时未满18周岁（《中国共产党章程》规定年满十八岁方可申请入党）"
+    return errors

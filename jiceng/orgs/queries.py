@@ -1,0 +1,147 @@
+"""Reads about organizations shared by pages, API, exports and the command screen."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+
+from jiceng.core.models import Configuration
+from jiceng.core.scoping import path_q
+from jiceng.members.models import Member
+
+from . import rules
+from .models import Enterprise, Organization
+
+
+@dataclass
+class SubtreeCounts:
+    members: int = 0  # probationary + full
+    full: int = 0
+    probationary: int = 0
+
+
+def subtree_counts(root_path: str) -> dict[int, SubtreeCounts]:
+    """Active members in each organization's subtree under `root_path`, by organization id.
+
+    Two queries whatever the size: the organizations and the direct counts grouped by
+    organization; the roll-up to ancestors happens in Python along the paths.
+    """
+    orgs = list(Organization.objects.filter(path_q("path", root_path)).values_list("id", "path"))
+    direct = (
+        Member.objects.filter(path_q("organization__path", root_path), status__in=Member.ACTIVE_STATUSES)
+        .values("organization_id")
+        .annotate(
+            full=Count("id", filter=Q(status=Member.Status.FULL)),
+            probationary=Count("id", filter=Q(status=Member.Status.PROBATIONARY)),
+        )
+    )
+    by_path = {path: org_id for org_id, path in orgs}
+    path_of = dict(orgs)
+    result: dict[int, SubtreeCounts] = {org_id: SubtreeCounts() for org_id, _ in orgs}
+    for row in direct:
+        path = path_of.get(row["organization_id"])
+        if path is None:
+            continue
+        for end in range(len(root_path), len(path) + 1, rules.SEGMENT):
+            ancestor = by_path.get(path[:end])
+            if ancestor is not None:
+                c = result[ancestor]
+                c.full += row["full"]
+                c.probationary += row["probationary"]
+                c.members += row["full"] + row["probationary"]
+    return result
+
+
+@dataclass
+class OrgWarnings:
+    organization: Organization
+    counts: SubtreeCounts
+    warnings: list[rules.StructureWarning] = field(default_factory=list)
+
+
+def warnings_in(orgs, root_path: str, today: date, config: Configuration | None = None) -> list[OrgWarnings]:
+    """Structure and term warnings for `orgs` (a queryset inside `root_path`'s subtree)."""
+    config = config or Configuration.current()
+    counts = subtree_counts(root_path)
+    out = []
+    for org in orgs:
+        c = counts.get(org.id, SubtreeCounts())
+        found = rules.structure_warnings(
+            rules.OrgFacts(
+                type=org.type, has_committee=org.has_committee, full_members=c.full, members=c.members,
+                term_end=org.term_end,
+            ),
+            today,
+            lead_months=config.term_warning_months,
+        )
+        if found:
+            out.append(OrgWarnings(org, c, found))
+    return out
+
+
+def warnings_for(org: Organization, today: date) -> OrgWarnings:
+    counts = subtree_counts(org.path).get(org.id, SubtreeCounts())
+    config = Configuration.current()
+    found = rules.structure_warnings(
+        rules.OrgFacts(org.type, org.has_committee, counts.full, counts.members, org.term_end),
+        today,
+        lead_months=config.term_warning_months,
+    )
+    return OrgWarnings(org, counts, found)
+
+
+def warning_totals(items: list[OrgWarnings]) -> dict[str, int]:
+    totals = defaultdict(int)
+    for item in items:
+        for w in item.warnings:
+            totals[w.code] += 1
+    return {code: totals.get(code, 0) for code in rules.WARNING_LABELS}
+
+
+@dataclass
+class Coverage:
+    township: Organization
+    enterprises: int
+    enterprises_with_org: int
+    enterprises_with_work: int
+    social_orgs: int
+    social_orgs_with_org: int
+    social_orgs_with_work: int
+
+    @property
+    def org_rate(self):
+        return rules.coverage_rate(self.enterprises_with_org + self.social_orgs_with_org, self.enterprises + self.social_orgs)
+
+    @property
+    def work_rate(self):
+        return rules.coverage_rate(self.enterprises_with_work + self.social_orgs_with_work, self.enterprises + self.social_orgs)
+
+
+def coverage_by_township(enterprises) -> list[Coverage]:
+    """Organization coverage (has a party organization) and work coverage (organization or an
+    instructor) of non-public enterprises and social organizations, per township."""
+    has_org = Q(party_organization__isnull=False)
+    has_work = has_org | ~Q(instructor_name="")
+    pe, so = Enterprise.Kind.PRIVATE_ENTERPRISE, Enterprise.Kind.SOCIAL_ORG
+    rows = (
+        enterprises.values("township_id")
+        .annotate(
+            e=Count("id", filter=Q(kind=pe)),
+            e_org=Count("id", filter=Q(kind=pe) & has_org),
+            e_work=Count("id", filter=Q(kind=pe) & has_work),
+            s=Count("id", filter=Q(kind=so)),
+            s_org=Count("id", filter=Q(kind=so) & has_org),
+            s_work=Count("id", filter=Q(kind=so) & has_work),
+        )
+        .order_by()
+    )
+    rows = list(rows)
+    townships = Organization.objects.in_bulk([r["township_id"] for r in rows])
+    out = [
+        Coverage(townships[r["township_id"]], r["e"], r["e_org"], r["e_work"], r["s"], r["s_org"], r["s_work"])
+        for r in rows
+    ]
+    return sorted(out, key=lambda c: c.township.path)

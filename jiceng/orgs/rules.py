@@ -1,0 +1,159 @@
+"""Organization structure rules — pure functions, no database.
+
+Statute: 中国共产党支部工作条例（试行）(2018) — branch formation with 3 or more full
+members, a branch committee where there are 7 or more members, general branch / grassroots
+committee permitted above 50 / at 100 members, and elections when the term ends.
+Term lengths and the warning lead time are county configuration with those defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+REGULATION = "《中国共产党支部工作条例（试行）》"
+
+BRANCH_TYPES = {"branch", "joint_branch", "temporary_branch"}
+TERM_TYPES = {"committee", "general_branch", "branch", "joint_branch"}
+
+# Warning codes, also used as filters in the county-wide list.
+FEW_FULL = "few_full_members"
+NO_COMMITTEE = "no_committee"
+SUGGEST_GENERAL_BRANCH = "suggest_general_branch"
+SUGGEST_COMMITTEE = "suggest_committee"
+TERM_EXPIRING = "term_expiring"
+TERM_EXPIRED = "term_expired"
+
+WARNING_LABELS = {
+    FEW_FULL: "正式党员不足3人",
+    NO_COMMITTEE: "党员7人以上未设支委会",
+    SUGGEST_GENERAL_BRANCH: "党员超过50人（可设党总支）",
+    SUGGEST_COMMITTEE: "党员100人以上（可设基层党委）",
+    TERM_EXPIRING: "任期即将届满",
+    TERM_EXPIRED: "任期已届满未换届",
+}
+STRUCTURE_CODES = (FEW_FULL, NO_COMMITTEE, SUGGEST_GENERAL_BRANCH, SUGGEST_COMMITTEE)
+TERM_CODES = (TERM_EXPIRING, TERM_EXPIRED)
+
+
+@dataclass(frozen=True)
+class StructureWarning:
+    code: str
+    level: str  # "danger" (breaks a rule), "warning" (due soon), "info" (a suggestion only)
+    message: str
+
+    @property
+    def label(self) -> str:
+        return WARNING_LABELS[self.code]
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    type: str
+    has_committee: bool
+    full_members: int
+    members: int  # probationary + full, in the organization's subtree
+    term_end: date | None
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def add_years(day: date, years: int) -> date:
+    return add_months(day, 12 * years)
+
+
+def term_years(org_type: str, village_level: bool, committee_years: int = 5, branch_years: int = 3) -> int:
+    """Default term: 5 years for grassroots committees and village/community organizations,
+    3 years for general branches and branches (county-configurable)."""
+    if org_type == "committee" or village_level:
+        return committee_years
+    return branch_years
+
+
+def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> list[StructureWarning]:
+    warnings: list[StructureWarning] = []
+    if facts.type in BRANCH_TYPES:
+        if facts.full_members < 3:
+            warnings.append(
+                StructureWarning(
+                    FEW_FULL,
+                    "danger",
+                    f"正式党员仅 {facts.full_members} 人，不足3人，不能单独成立党支部，"
+                    f"应与邻近单位成立联合党支部或挂靠其他党组织（{REGULATION}）",
+                )
+            )
+        if facts.members >= 7 and not facts.has_committee:
+            warnings.append(
+                StructureWarning(
+                    NO_COMMITTEE,
+                    "danger",
+                    f"党员 {facts.members} 人，7人以上的党支部应当设立支部委员会（{REGULATION}）",
+                )
+            )
+    if facts.type in BRANCH_TYPES and facts.members > 50 and facts.members < 100:
+        warnings.append(
+            StructureWarning(
+                SUGGEST_GENERAL_BRANCH,
+                "info",
+                f"党员 {facts.members} 人，超过50人，可根据工作需要成立党总支（建议，非强制；{REGULATION}）",
+            )
+        )
+    if facts.type in BRANCH_TYPES | {"general_branch"} and facts.members >= 100:
+        warnings.append(
+            StructureWarning(
+                SUGGEST_COMMITTEE,
+                "info",
+                f"党员 {facts.members} 人，100人以上，可根据工作需要成立基层党委（建议，非强制；{REGULATION}）",
+            )
+        )
+    if facts.type in TERM_TYPES and facts.term_end is not None:
+        if facts.term_end < today:
+            warnings.append(
+                StructureWarning(
+                    TERM_EXPIRED,
+                    "danger",
+                    f"任期已于 {facts.term_end:%Y-%m-%d} 届满，应按期换届；延期须经批准并记录理由",
+                )
+            )
+        elif facts.term_end <= add_months(today, lead_months):
+            warnings.append(
+                StructureWarning(
+                    TERM_EXPIRING,
+                    "warning",
+                    f"任期将于 {facts.term_end:%Y-%m-%d} 届满（提前 {lead_months} 个月提醒），请准备换届",
+                )
+            )
+    return warnings
+
+
+def path_upper_bound(path: str) -> str:
+    """Smallest digit string of the same length greater than every path starting with `path`.
+
+    Paths are fixed-width digit segments, so `path <= p < upper` selects the subtree with a
+    plain B-tree range scan on any database and collation.
+    """
+    return str(int(path) + 1).zfill(len(path))
+
+
+SEGMENT = 4
+
+
+def child_path(parent_path: str, index: int) -> str:
+    # 9999 is never used, so incrementing a path never carries past its first segment.
+    if not 1 <= index < 10**SEGMENT - 1:
+        raise ValueError("子组织序号超出范围")
+    return f"{parent_path}{index:0{SEGMENT}d}"
+
+
+def coverage_rate(covered: int, total: int) -> float | None:
+    return None if total == 0 else round(covered * 100 / total, 1)
