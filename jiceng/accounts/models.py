@@ -16,7 +16,12 @@ class User(AbstractUser):
         DEPARTMENT_HANDLER = "department_handler", "部门经办人"
 
     organization = models.ForeignKey(
-        "orgs.Organization", verbose_name="所属组织", null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        "orgs.Organization",
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     role = models.CharField("角色", max_length=30, choices=Role.choices, default=Role.MEMBER)
     member = models.OneToOneField(

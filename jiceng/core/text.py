@@ -7,9 +7,26 @@ from pypinyin import Style, lazy_pinyin
 # Surnames whose reading differs from the character's common reading; pypinyin has no
 # surname mode, and 单 read as "dan" would make `s` fail to find 单雄信.
 SURNAME_READINGS = {
-    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha",
-    "盖": "ge", "乐": "yue", "覃": "qin", "尉": "yu", "繁": "po", "缪": "miao", "员": "yun",
-    "召": "shao", "种": "chong", "秘": "bi", "燕": "yan", "沈": "shen", "长": "chang",
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "区": "ou",
+    "查": "zha",
+    "盖": "ge",
+    "乐": "yue",
+    "覃": "qin",
+    "尉": "yu",
+    "繁": "po",
+    "缪": "miao",
+    "员": "yun",
+    "召": "shao",
+    "种": "chong",
+    "秘": "bi",
+    "燕": "yan",
+    "沈": "shen",
+    "长": "chang",
 }
 
 

@@ -1,2 +1,9 @@
-urlpatterns = []
-app_name = 'dashboard'
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.command, name="command"),
+    path("dashboard/", views.command, name="command_at"),
+]

@@ -63,7 +63,9 @@ def run_import(kind: str, fileobj, *, actor=None, file_name: str = "", commit: b
         return outcome
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            kind=kind, file_name=file_name[:255], row_count=len(cleaned),
+            kind=kind,
+            file_name=file_name[:255],
+            row_count=len(cleaned),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             org_path=_scope_path(actor),
         )
@@ -114,3 +116,9 @@ def undo_last(actor=None) -> ImportBatch:
     batch.save(update_fields=["status", "undone_at"])
     audit.record(actor, "undo_import", batch, changes={"rows": batch.row_count}, org_path=batch.org_path)
     return batch
+
+
+def max_bytes() -> int:
+    from django.conf import settings
+
+    return settings.IMPORT_MAX_BYTES

@@ -13,6 +13,9 @@ from .models import Member
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     status = django_filters.ChoiceFilter(label="状态", choices=Member.Status.choices)
+    active = django_filters.BooleanFilter(
+        label="仅在册（正式和预备）", method="filter_active", widget=django_filters.widgets.BooleanWidget()
+    )
     gender = django_filters.ChoiceFilter(label="性别", choices=Member.Gender.choices)
     education = django_filters.ChoiceFilter(label="学历", choices=Member.Education.choices)
     age_band = django_filters.ChoiceFilter(label="年龄段", choices=list(rules.AGE_BANDS.items()), method="filter_age")
@@ -21,15 +24,26 @@ class MemberFilter(django_filters.FilterSet):
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
     ordering = django_filters.OrderingFilter(
         label="排序",
-        fields=(("name_pinyin", "name"), ("birth_date", "birth_date"), ("join_date", "join_date"),
-                ("organization__path", "organization")),
-        field_labels={"name_pinyin": "姓名", "birth_date": "出生日期", "join_date": "入党日期",
-                      "organization__path": "组织"},
+        fields=(
+            ("name_pinyin", "name"),
+            ("birth_date", "birth_date"),
+            ("join_date", "join_date"),
+            ("organization__path", "organization"),
+        ),
+        field_labels={
+            "name_pinyin": "姓名",
+            "birth_date": "出生日期",
+            "join_date": "入党日期",
+            "organization__path": "组织",
+        },
     )
 
     class Meta:
         model = Member
         fields = ["status", "gender", "education", "is_mobile"]
+
+    def filter_active(self, qs, name, value):
+        return qs.filter(status__in=Member.ACTIVE_STATUSES) if value else qs
 
     def filter_q(self, qs, name, value):
         return queries.search(qs, value)

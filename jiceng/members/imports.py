@@ -16,8 +16,18 @@ from .models import Member, StatusChange
 STATUS_BY_LABEL = {"正式党员": Member.Status.FULL, "预备党员": Member.Status.PROBATIONARY}
 GENDER_BY_LABEL = {"男": "male", "女": "female"}
 EDUCATION_BY_LABEL = {label: value for value, label in Member.Education.choices}
-EDUCATION_BY_LABEL.update({"高中": "secondary", "中专": "secondary", "初中": "junior_high", "小学": "junior_high",
-                           "本科": "bachelor", "大专": "junior_college", "硕士": "postgraduate", "博士": "postgraduate"})
+EDUCATION_BY_LABEL.update(
+    {
+        "高中": "secondary",
+        "中专": "secondary",
+        "初中": "junior_high",
+        "小学": "junior_high",
+        "本科": "bachelor",
+        "大专": "junior_college",
+        "硕士": "postgraduate",
+        "博士": "postgraduate",
+    }
+)
 OCCUPATION_BY_LABEL = {label: value for value, label in Member.Occupation.choices}
 
 COLUMNS = [
@@ -65,7 +75,9 @@ class MemberImporter:
         values = list(digests.values())
         for i in range(0, len(values), 500):
             existing |= set(
-                Member.objects.filter(id_number_digest__in=values[i : i + 500]).values_list("id_number_digest", flat=True)
+                Member.objects.filter(id_number_digest__in=values[i : i + 500]).values_list(
+                    "id_number_digest", flat=True
+                )
             )
         seen: dict[str, int] = {}
         for r in rows:
@@ -143,13 +155,19 @@ class MemberImporter:
                     "id_number": info.number,
                     "digest": digest,
                     "fields": {
-                        "name": name, "gender": gender, "phone": phone, "organization": org, "status": status,
+                        "name": name,
+                        "gender": gender,
+                        "phone": phone,
+                        "organization": org,
+                        "status": status,
                         "ethnicity": text(v.get("ethnicity")) or "汉族",
                         "education": EDUCATION_BY_LABEL.get(education, ""),
                         "occupation": OCCUPATION_BY_LABEL.get(occupation, ""),
-                        "post": text(v.get("post"))[:100], "is_mobile": mobile == "是",
+                        "post": text(v.get("post"))[:100],
+                        "is_mobile": mobile == "是",
                         "mobile_destination": text(v.get("mobile_destination"))[:100],
-                        "birth_date": info.birth_date, **dates,
+                        "birth_date": info.birth_date,
+                        **dates,
                     },
                 }
             )
@@ -157,9 +175,14 @@ class MemberImporter:
 
     def preview_row(self, item: dict) -> dict:
         f = item["fields"]
-        return {"行号": item["row"], "姓名": f["name"], "公民身份号码": idnumbers.mask(item["id_number"]),
-                "所在党组织": f["organization"].name, "人员类别": Member.Status(f["status"]).label,
-                "入党日期": f.get("join_date")}
+        return {
+            "行号": item["row"],
+            "姓名": f["name"],
+            "公民身份号码": idnumbers.mask(item["id_number"]),
+            "所在党组织": f["organization"].name,
+            "人员类别": Member.Status(f["status"]).label,
+            "入党日期": f.get("join_date"),
+        }
 
     def save(self, cleaned: list[dict], actor, batch) -> int:
         members = []
@@ -174,8 +197,14 @@ class MemberImporter:
         # bulk_create sets primary keys on PostgreSQL and SQLite >= 3.35.
         StatusChange.objects.bulk_create(
             [
-                StatusChange(member=m, from_status="", to_status=m.status, on=m.join_date, reason="Excel导入建档",
-                             recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+                StatusChange(
+                    member=m,
+                    from_status="",
+                    to_status=m.status,
+                    on=m.join_date,
+                    reason="Excel导入建档",
+                    recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
                 for m in members
             ],
             batch_size=1000,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.conf import settings
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
@@ -18,8 +18,19 @@ from . import rules
 from .models import LeadHousehold, Member, StatusChange
 
 EDITABLE_FIELDS = [
-    "name", "gender", "ethnicity", "phone", "education", "occupation", "join_date", "full_date",
-    "organization", "post", "is_mobile", "mobile_destination", "registered_community",
+    "name",
+    "gender",
+    "ethnicity",
+    "phone",
+    "education",
+    "occupation",
+    "join_date",
+    "full_date",
+    "organization",
+    "post",
+    "is_mobile",
+    "mobile_destination",
+    "registered_community",
 ]
 
 
@@ -69,10 +80,16 @@ def create_member(actor, *, id_number: str, status: str = Member.Status.FULL, **
     member = prepare_member(id_number=id_number, status=status, **fields)
     member.save()
     StatusChange.objects.create(
-        member=member, from_status="", to_status=status, on=member.join_date or timezone.localdate(),
-        reason="建档", recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        member=member,
+        from_status="",
+        to_status=status,
+        on=member.join_date or timezone.localdate(),
+        reason="建档",
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit.record(actor, "create", member, changes=audit.snapshot(member, EDITABLE_FIELDS + ["status", "id_number_masked"]))
+    audit.record(
+        actor, "create", member, changes=audit.snapshot(member, EDITABLE_FIELDS + ["status", "id_number_masked"])
+    )
     return member
 
 
@@ -101,8 +118,12 @@ def update_member(actor, member: Member, *, id_number: str | None = None, **fiel
 
 
 ALLOWED_TRANSITIONS = {
-    Member.Status.PROBATIONARY: {Member.Status.FULL, Member.Status.REMOVED, Member.Status.DECEASED,
-                                 Member.Status.TRANSFERRED_OUT},
+    Member.Status.PROBATIONARY: {
+        Member.Status.FULL,
+        Member.Status.REMOVED,
+        Member.Status.DECEASED,
+        Member.Status.TRANSFERRED_OUT,
+    },
     Member.Status.FULL: {Member.Status.REMOVED, Member.Status.DECEASED, Member.Status.TRANSFERRED_OUT},
     Member.Status.TRANSFERRED_OUT: {Member.Status.FULL, Member.Status.PROBATIONARY},
     Member.Status.DECEASED: set(),
@@ -111,14 +132,14 @@ ALLOWED_TRANSITIONS = {
 
 
 @transaction.atomic
-def change_status(actor, member: Member, *, to_status: str, on: date, reason: str = "", removal_reason: str = "") -> Member:
+def change_status(
+    actor, member: Member, *, to_status: str, on: date, reason: str = "", removal_reason: str = ""
+) -> Member:
     """Change a member's status, keeping the history row in the same transaction."""
     require_manager(actor, member.organization)
     member = Member.objects.select_for_update().get(pk=member.pk)
     if to_status not in ALLOWED_TRANSITIONS[member.status]:
-        raise ValidationError(
-            f"不能从“{member.get_status_display()}”变更为“{Member.Status(to_status).label}”"
-        )
+        raise ValidationError(f"不能从“{member.get_status_display()}”变更为“{Member.Status(to_status).label}”")
     if on > timezone.localdate():
         raise ValidationError({"on": "变更日期不能晚于今天"})
     if to_status == Member.Status.REMOVED and not removal_reason:
@@ -154,6 +175,11 @@ def set_lead_household(actor, member: Member, *, households: int, area: str = ""
     lead, created = LeadHousehold.objects.update_or_create(
         member=member, defaults={"households": households, "area": area}
     )
-    audit.record(actor, "create" if created else "update", lead, changes={"households": households, "area": area},
-                 org_path=member.organization.path)
+    audit.record(
+        actor,
+        "create" if created else "update",
+        lead,
+        changes={"households": households, "area": area},
+        org_path=member.organization.path,
+    )
     return lead

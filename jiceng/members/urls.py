@@ -1,2 +1,15 @@
-urlpatterns = []
-app_name = 'members'
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+urlpatterns = [
+    path("", views.member_list, name="list"),
+    path("export/", views.member_export, name="export"),
+    path("new/", views.member_create, name="create"),
+    path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/edit/", views.member_edit, name="edit"),
+    path("<int:pk>/status/", views.member_status, name="status"),
+    path("<int:pk>/id-number/", views.reveal_id, name="reveal_id"),
+    path("<int:pk>/lead-household/", views.lead_household, name="lead_household"),
+]

@@ -46,8 +46,12 @@ class OrganizationImporter:
         cleaned: list[dict] = []
         scope = visible(actor, Organization.objects.all()) if actor is not None else Organization.objects.all()
         codes_in_file = [text(r.values.get("code")) for r in rows]
-        known = {o.code: o for o in scope.filter(code__in=[c for c in codes_in_file if c] + [
-            text(r.values.get("parent")) for r in rows])}
+        known = {
+            o.code: o
+            for o in scope.filter(
+                code__in=[c for c in codes_in_file if c] + [text(r.values.get("parent")) for r in rows]
+            )
+        }
         existing_codes = set(Organization.objects.filter(code__in=codes_in_file).values_list("code", flat=True))
         seen: dict[str, int] = {}
         for r in rows:
@@ -113,7 +117,10 @@ class OrganizationImporter:
                     "row": r.row,
                     "parent": parent,
                     "fields": {
-                        "code": code, "name": name, "type": org_type, "domain": domain,
+                        "code": code,
+                        "name": name,
+                        "type": org_type,
+                        "domain": domain,
                         "has_committee": committee == "是",
                         "secretary_name": text(v.get("secretary_name"))[:50],
                         "contact_phone": text(v.get("contact_phone"))[:20],
@@ -128,8 +135,14 @@ class OrganizationImporter:
         f = item["fields"]
         parent = item["parent"]
         parent_label = parent[1] if isinstance(parent, tuple) else parent.code
-        return {"行号": item["row"], "编码": f["code"], "名称": f["name"], "上级": parent_label,
-                "类型": Organization.Type(f["type"]).label, "领域": Organization.Domain(f["domain"]).label}
+        return {
+            "行号": item["row"],
+            "编码": f["code"],
+            "名称": f["name"],
+            "上级": parent_label,
+            "类型": Organization.Type(f["type"]).label,
+            "领域": Organization.Domain(f["domain"]).label,
+        }
 
     def save(self, cleaned: list[dict], actor, batch) -> int:
         created: dict[str, Organization] = {}

@@ -71,7 +71,10 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
         c = counts.get(org.id, SubtreeCounts())
         found = rules.structure_warnings(
             rules.OrgFacts(
-                type=org.type, has_committee=org.has_committee, full_members=c.full, members=c.members,
+                type=org.type,
+                has_committee=org.has_committee,
+                full_members=c.full,
+                members=c.members,
                 term_end=org.term_end,
             ),
             today,
@@ -113,11 +116,15 @@ class Coverage:
 
     @property
     def org_rate(self):
-        return rules.coverage_rate(self.enterprises_with_org + self.social_orgs_with_org, self.enterprises + self.social_orgs)
+        return rules.coverage_rate(
+            self.enterprises_with_org + self.social_orgs_with_org, self.enterprises + self.social_orgs
+        )
 
     @property
     def work_rate(self):
-        return rules.coverage_rate(self.enterprises_with_work + self.social_orgs_with_work, self.enterprises + self.social_orgs)
+        return rules.coverage_rate(
+            self.enterprises_with_work + self.social_orgs_with_work, self.enterprises + self.social_orgs
+        )
 
 
 def coverage_by_township(enterprises) -> list[Coverage]:
@@ -145,3 +152,18 @@ def coverage_by_township(enterprises) -> list[Coverage]:
         for r in rows
     ]
     return sorted(out, key=lambda c: c.township.path)
+
+
+def active_members_by_child(parent: Organization) -> dict[str, int]:
+    """Active members in the subtree of each child of `parent`, keyed by the child's path (one query)."""
+    from django.db.models.functions import Substr
+
+    width = len(parent.path) + rules.SEGMENT
+    rows = (
+        Member.objects.filter(path_q("organization__path", parent.path), status__in=Member.ACTIVE_STATUSES)
+        .annotate(prefix=Substr("organization__path", 1, width))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["prefix"]: r["n"] for r in rows if len(r["prefix"]) == width}

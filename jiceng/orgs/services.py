@@ -14,8 +14,20 @@ from . import rules
 from .models import Enterprise, Organization
 
 EDITABLE_FIELDS = [
-    "code", "name", "short_name", "type", "domain", "founded_on", "has_committee", "term_start", "term_end",
-    "secretary_name", "contact_phone", "venue", "grid", "grid_households",
+    "code",
+    "name",
+    "short_name",
+    "type",
+    "domain",
+    "founded_on",
+    "has_committee",
+    "term_start",
+    "term_end",
+    "secretary_name",
+    "contact_phone",
+    "venue",
+    "grid",
+    "grid_households",
 ]
 
 

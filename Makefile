@@ -1,0 +1,78 @@
+# Jiceng — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SEED ?= 1
+DEMO_PASSWORD ?= demo12345
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jiceng
+VENDOR := jiceng/core/static/vendor
+
+.PHONY: run test setup lint check test-sqlite test-postgres demo bench clean
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/@tabler/core/dist/css/tabler.min.css $(VENDOR)/
+	cp node_modules/@tabler/core/dist/js/tabler.min.js $(VENDOR)/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	touch $@
+
+setup: $(BIN)/.installed $(VENDOR)/.copied
+	mkdir -p var
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py demo_county --seed $(SEED) --password $(DEMO_PASSWORD) --if-empty
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	@echo ""
+	@echo "Jiceng 基层党建 is starting on http://$(HOST):$(PORT)/"
+	@echo "演示账号（密码 $(DEMO_PASSWORD)）："
+	@echo "  demo-county    县委组织部管理员（全县）"
+	@echo "  demo-township  第一个乡镇党委的管理员"
+	@echo "  demo-branch    该乡镇某党支部书记"
+	@echo "  demo-member    该支部的一名党员"
+	@echo "在浏览器打开上面的地址，用任一账号登录。按 Ctrl+C 停止。"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v1
+
+# The whole suite: SQLite always; PostgreSQL too when reachable (required in CI).
+test: lint test-sqlite test-postgres
+
+test-sqlite: setup
+	@echo "== Test suite on SQLite =="
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q
+
+test-postgres: setup
+	@if $(BIN)/python scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
+		echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q -m "not sqlite_only"; \
+	elif [ -n "$$JICENG_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required (JICENG_REQUIRE_POSTGRES) but not reachable at $(TEST_DATABASE_URL)"; exit 1; \
+	else \
+		echo "SKIPPED: PostgreSQL test run — no server reachable at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)"; \
+	fi
+
+demo: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py demo_county --seed $(SEED) --password $(DEMO_PASSWORD)
+
+bench: setup
+	$(BIN)/python bench/bench_foundation.py
+
+clean:
+	rm -rf var/static var/test.sqlite3 $(VENDOR)

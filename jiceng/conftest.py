@@ -1,0 +1,154 @@
+"""Shared fixtures: a small county with two townships, and the three personas
+(the right user, a user of a sibling township, an anonymous visitor)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from jiceng.accounts.models import User
+from jiceng.core import idnumbers
+from jiceng.members.models import Member
+from jiceng.members.services import create_member
+from jiceng.orgs.models import Enterprise, Organization
+from jiceng.orgs.services import create_organization
+
+PASSWORD = "test-pass-123"
+
+
+@dataclass
+class County:
+    root: Organization
+    town_a: Organization
+    village_a: Organization
+    branch_a: Organization
+    group_a: Organization
+    town_b: Organization
+    branch_b: Organization
+    county_admin: User
+    admin_a: User
+    admin_b: User
+    secretary_a: User
+    member_user: User
+    member_a: Member
+    member_b: Member
+    enterprise_b: Enterprise
+
+
+_seq = iter(range(10_000, 99_999))
+
+
+def make_id(birth: date = date(1980, 5, 17), gender: str = "male") -> str:
+    n = next(_seq)
+    area = f"42{n % 10000:04d}"
+    return idnumbers.make(area, birth, n % 100, gender)
+
+
+def add_member(org, name="张三", status="full", birth=date(1980, 5, 17), gender="male", **extra) -> Member:
+    fields = {"join_date": date(2010, 7, 1), "full_date": date(2011, 7, 1) if status == "full" else None}
+    fields.update(extra)
+    return create_member(
+        None, id_number=make_id(birth, gender), name=name, gender=gender, organization=org, status=status, **fields
+    )
+
+
+def _user(username, org, role, **extra) -> User:
+    return User.objects.create_user(username=username, password=PASSWORD, organization=org, role=role, **extra)
+
+
+@pytest.fixture
+def county(db) -> County:
+    root = create_organization(None, parent=None, code="T", name="测试县委", type="committee", domain="agency")
+    town_a = create_organization(
+        None, parent=root, code="TA", name="甲镇党委", short_name="甲镇", type="committee", domain="rural"
+    )
+    village_a = create_organization(
+        None,
+        parent=town_a,
+        code="TA01",
+        name="甲镇东村党总支",
+        type="general_branch",
+        domain="rural",
+        term_end=date(2099, 1, 1),
+    )
+    branch_a = create_organization(
+        None, parent=village_a, code="TA0101", name="东村第一党支部", type="branch", domain="rural", has_committee=False
+    )
+    group_a = create_organization(
+        None, parent=branch_a, code="TA010101", name="东村一组党小组", type="group", domain="rural"
+    )
+    town_b = create_organization(
+        None, parent=root, code="TB", name="乙乡党委", short_name="乙乡", type="committee", domain="rural"
+    )
+    branch_b = create_organization(
+        None, parent=town_b, code="TB01", name="乙乡秘密村党支部", type="branch", domain="rural"
+    )
+    member_a = add_member(branch_a, "张三", phone="13800001234")
+    add_member(branch_a, "李四", gender="female", birth=date(1995, 3, 2))
+    add_member(group_a, "王五", status="probationary", join_date=date(2026, 1, 10), full_date=None)
+    member_b = add_member(branch_b, "赵秘密", phone="13900009999")
+    enterprise_b = Enterprise.objects.create(name="乙乡秘密企业", kind="private_enterprise", township=town_b)
+    member_user = _user("member-a", branch_a, "member", member=member_a)
+    return County(
+        root=root,
+        town_a=town_a,
+        village_a=village_a,
+        branch_a=branch_a,
+        group_a=group_a,
+        town_b=town_b,
+        branch_b=branch_b,
+        county_admin=_user("county", root, "county_admin"),
+        admin_a=_user("admin-a", town_a, "township_admin"),
+        admin_b=_user("admin-b", town_b, "township_admin"),
+        secretary_a=_user("secretary-a", branch_a, "branch_secretary"),
+        member_user=member_user,
+        member_a=member_a,
+        member_b=member_b,
+        enterprise_b=enterprise_b,
+    )
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def client_as():
+    return client_for
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium") or None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("JICENG_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required for browser tests (JICENG_REQUIRE_BROWSER) but was not found")
+        pytest.skip("SKIPPED browser test: Debian's chromium is not installed (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()

@@ -1,0 +1,31 @@
+"""Small helpers shared by the page views of every app."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.paginator import Paginator
+
+PAGE_SIZE = 50
+
+
+def style_form(form: forms.Form) -> forms.Form:
+    """Give widgets Tabler's classes."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, (forms.Select, forms.SelectMultiple)):
+            widget.attrs.setdefault("class", "form-select")
+        elif isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+        if isinstance(widget, forms.DateInput):
+            widget.input_type = "date"
+    return form
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:
+    paginator = Paginator(queryset, per_page)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {"page_obj": page_obj, "rows": page_obj.object_list, "query_without_page": params.urlencode()}

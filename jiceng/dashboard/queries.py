@@ -1,0 +1,105 @@
+"""Figures of the command screen (党建指挥部), all computed from records for one scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from jiceng.core.scoping import path_q, visible
+from jiceng.members import rules as member_rules
+from jiceng.members.models import Member
+from jiceng.orgs import queries as org_queries
+from jiceng.orgs import rules as org_rules
+from jiceng.orgs.models import Organization
+
+
+@dataclass
+class Figure:
+    label: str
+    value: int
+    url: str  # where a click leads: the records behind the figure
+
+
+def _choice_figures(rows, field: str, choices, url: str) -> list[Figure]:
+    counts = {r[field]: r["n"] for r in rows}
+    out = [Figure(label, counts.get(value, 0), f"{url}{field}={value}") for value, label in choices]
+    if counts.get("", 0):
+        out.append(Figure("未填写", counts[""], ""))
+    return out
+
+
+def command_screen(user, root: Organization, today: date) -> dict:
+    """Everything on the first command screen for `root`'s subtree, within the user's scope.
+
+    A fixed number of queries whatever the size of the subtree.
+    """
+    orgs = visible(user, Organization.objects.all()).filter(path_q("path", root.path))
+    members = visible(user, Member.objects.all()).filter(path_q("organization__path", root.path))
+    active = members.filter(status__in=Member.ACTIVE_STATUSES)
+    org_url = f"{reverse('orgs:list')}?within={root.pk}&"
+    member_url = f"{reverse('members:list')}?organization={root.pk}&"
+    warnings_url = f"{reverse('orgs:warnings')}?org={root.pk}&"
+    drill_url = f"{reverse('dashboard:command')}?org="
+
+    by_type = orgs.values("type").annotate(n=Count("id")).order_by()
+    by_domain = orgs.values("domain").annotate(n=Count("id")).order_by()
+    by_status = members.values("status").annotate(n=Count("id")).order_by()
+    by_education = active.values("education").annotate(n=Count("id")).order_by()
+    bands = {b: member_rules.birth_range_for_band(b, today) for b in member_rules.AGE_BANDS}
+
+    def band_q(band):
+        after, upto = bands[band]
+        q = Q()
+        if after is not None:
+            q &= Q(birth_date__gt=after)
+        if upto is not None:
+            q &= Q(birth_date__lte=upto)
+        return q
+
+    totals = active.aggregate(
+        total=Count("id"),
+        male=Count("id", filter=Q(gender="male")),
+        female=Count("id", filter=Q(gender="female")),
+        mobile=Count("id", filter=Q(is_mobile=True)),
+        no_post=Count("id", filter=Q(post="")),
+        **{f"band_{b}": Count("id", filter=band_q(b)) for b in member_rules.AGE_BANDS},
+    )
+    children = list(orgs.filter(parent=root).order_by("path"))
+    child_counts = org_queries.active_members_by_child(root)
+    warning_items = org_queries.warnings_in(orgs, root.path, today)
+    warning_totals = org_queries.warning_totals(warning_items)
+    active_url = member_url + "active=1&"
+
+    return {
+        "root": root,
+        "org_total": sum(r["n"] for r in by_type),
+        "member_total": totals["total"],
+        "orgs_by_type": _choice_figures(by_type, "type", Organization.Type.choices, org_url),
+        "orgs_by_domain": _choice_figures(by_domain, "domain", Organization.Domain.choices, org_url),
+        "members_by_status": _choice_figures(by_status, "status", Member.Status.choices, member_url),
+        "members_by_education": _choice_figures(by_education, "education", Member.Education.choices, active_url),
+        "members_by_gender": [
+            Figure("男", totals["male"], f"{active_url}gender=male"),
+            Figure("女", totals["female"], f"{active_url}gender=female"),
+        ],
+        "members_by_age": [
+            Figure(label, totals[f"band_{b}"], f"{active_url}age_band={b}")
+            for b, label in member_rules.AGE_BANDS.items()
+        ],
+        "mobile": Figure("流动党员", totals["mobile"], f"{active_url}klass=mobile"),
+        "no_post": Figure("无职党员", totals["no_post"], f"{active_url}klass=no_post"),
+        "members_by_child": [
+            Figure(c.short_name or c.name, child_counts.get(c.path, 0), f"{drill_url}{c.pk}") for c in children
+        ],
+        "structure_warnings": [
+            Figure(org_rules.WARNING_LABELS[code], warning_totals[code], f"{warnings_url}code={code}")
+            for code in org_rules.STRUCTURE_CODES
+        ],
+        "term_warnings": [
+            Figure(org_rules.WARNING_LABELS[code], warning_totals[code], f"{warnings_url}code={code}")
+            for code in org_rules.TERM_CODES
+        ],
+    }

@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from jiceng.core.scoping import get_visible_or_404, scope_root
+from jiceng.orgs.models import Organization
+
+from . import queries
+
+CHART_TITLES = {
+    "members_by_child": "下一级党员分布",
+    "orgs_by_type": "党组织类型",
+    "orgs_by_domain": "党组织领域",
+    "members_by_status": "党员状态",
+    "members_by_age": "年龄结构（在册）",
+    "members_by_gender": "性别（在册）",
+    "members_by_education": "学历（在册）",
+}
+
+
+@login_required
+def command(request):
+    user = request.user
+    if user.role == "member" and not user.is_superuser:
+        # A member's screen is their own record.
+        if user.member_id:
+            return redirect("members:detail", pk=user.member_id)
+        raise Http404("账号未关联党员档案")
+    if request.GET.get("org", "").isdigit():
+        root = get_visible_or_404(user, Organization.objects.all(), pk=request.GET["org"])
+    else:
+        root = scope_root(user) or Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        return render(request, "dashboard/empty.html", {"active_nav": "dashboard"})
+    data = queries.command_screen(user, root, timezone.localdate())
+    charts = {key: [{"name": f.label, "value": f.value, "url": f.url} for f in data[key]] for key in CHART_TITLES}
+    tables = [(title, charts[key]) for key, title in CHART_TITLES.items()]
+    parent = root.parent if root.parent_id and root != scope_root(user) else None
+    return render(
+        request,
+        "dashboard/command.html",
+        {**data, "charts": charts, "tables": tables, "parent": parent, "active_nav": "dashboard"},
+    )

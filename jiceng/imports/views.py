@@ -1,0 +1,121 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jiceng.core import xlsx
+from jiceng.core.scoping import require_manager, visible
+
+from . import services
+from .base import ImportFileError
+from .models import ImportBatch
+
+SESSION_KEY = "pending_imports"
+
+
+@login_required
+def index(request):
+    require_manager(request.user)
+    batches = visible(request.user, ImportBatch.objects.select_related("created_by"))[:20]
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "batches": batches,
+            "last": services.last_batch(request.user),
+            "kinds": ImportBatch.Kind.choices,
+            "active_nav": "imports",
+        },
+    )
+
+
+@login_required
+def template(request, kind):
+    require_manager(request.user)
+    if kind not in services.IMPORTERS:
+        raise Http404
+    wb = services.template(kind)
+    return xlsx.xlsx_response(f"{services.IMPORTERS[kind].title}导入模板", wb)
+
+
+@login_required
+@require_POST
+def preview(request):
+    require_manager(request.user)
+    kind = request.POST.get("kind", "")
+    upload = request.FILES.get("file")
+    if kind not in services.IMPORTERS or upload is None:
+        messages.error(request, "请选择导入类型并上传 .xlsx 文件")
+        return redirect("imports:index")
+    if upload.size > services.max_bytes() or not upload.name.lower().endswith(".xlsx"):
+        messages.error(request, "只接受不超过 20MB 的 .xlsx 文件")
+        return redirect("imports:index")
+    try:
+        outcome = services.run_import(kind, upload, actor=request.user, file_name=upload.name, commit=False)
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:index")
+    token = ""
+    if outcome.ok:
+        token = uuid.uuid4().hex
+        upload.seek(0)
+        stored = default_storage.save(f"imports/pending/{token}.xlsx", upload)
+        pending = request.session.get(SESSION_KEY, {})
+        pending[token] = {"kind": kind, "path": stored, "name": upload.name}
+        request.session[SESSION_KEY] = pending
+    return render(
+        request,
+        "imports/preview.html",
+        {
+            "outcome": outcome,
+            "token": token,
+            "file_name": upload.name,
+            "kind_label": services.IMPORTERS[kind].title,
+            "active_nav": "imports",
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm(request):
+    require_manager(request.user)
+    pending = request.session.get(SESSION_KEY, {})
+    item = pending.pop(request.POST.get("token", ""), None)
+    request.session[SESSION_KEY] = pending
+    if item is None:
+        messages.error(request, "导入预览已失效，请重新上传")
+        return redirect("imports:index")
+    try:
+        with default_storage.open(item["path"], "rb") as fh:
+            outcome = services.run_import(item["kind"], fh, actor=request.user, file_name=item["name"])
+    except ImportFileError as exc:
+        messages.error(request, str(exc))
+        return redirect("imports:index")
+    finally:
+        default_storage.delete(item["path"])
+    if outcome.ok:
+        messages.success(request, f"已导入 {outcome.rows} 行（批次 #{outcome.batch_id}）")
+    else:
+        messages.error(
+            request,
+            f"数据已变化，发现 {len(outcome.errors)} 处错误，未导入：" + "；".join(str(e) for e in outcome.errors[:5]),
+        )
+    return redirect("imports:index")
+
+
+@login_required
+@require_POST
+def undo(request):
+    try:
+        batch = services.undo_last(request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已撤销 {batch}")
+    return redirect("imports:index")

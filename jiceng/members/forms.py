@@ -1,0 +1,75 @@
+from django import forms
+
+from jiceng.core.pages import style_form
+
+from .models import Member
+
+
+class MemberForm(forms.ModelForm):
+    id_number = forms.CharField(
+        label="公民身份号码", max_length=18, required=False, help_text="18位；新增时必填，编辑时留空表示不修改"
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "id_number",
+            "gender",
+            "ethnicity",
+            "phone",
+            "education",
+            "occupation",
+            "status",
+            "join_date",
+            "full_date",
+            "organization",
+            "post",
+            "is_mobile",
+            "mobile_destination",
+            "registered_community",
+        ]
+        widgets = {"join_date": forms.DateInput(), "full_date": forms.DateInput()}
+
+    def __init__(self, *args, organizations=None, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations
+        if communities is not None:
+            self.fields["registered_community"].queryset = communities
+        self.fields["gender"].required = False
+        self.fields["gender"].help_text = "可留空，按身份证号自动判断"
+        if self.instance.pk:
+            del self.fields["status"]  # status changes go through the status form, with history
+        else:
+            self.fields["id_number"].required = True
+            self.fields["status"].choices = [c for c in Member.Status.choices if c[0] in Member.ACTIVE_STATUSES]
+        style_form(self)
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "").strip()
+        if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+            raise forms.ValidationError("手机号码应为11位数字")
+        return phone
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(label="新状态", choices=Member.Status.choices)
+    on = forms.DateField(label="日期", widget=forms.DateInput())
+    removal_reason = forms.ChoiceField(
+        label="出党方式", choices=[("", "—")] + list(Member.RemovalReason.choices), required=False
+    )
+    reason = forms.CharField(label="原因/说明", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class LeadHouseholdForm(forms.Form):
+    households = forms.IntegerField(label="联系户数", min_value=1, max_value=50)
+    area = forms.CharField(label="联系范围", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)

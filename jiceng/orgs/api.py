@@ -1,0 +1,45 @@
+from rest_framework import serializers, viewsets
+
+from jiceng.core.scoping import visible
+
+from .filters import OrganizationFilter
+from .models import Organization
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    type_display = serializers.CharField(source="get_type_display", read_only=True)
+    domain_display = serializers.CharField(source="get_domain_display", read_only=True)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "type",
+            "type_display",
+            "domain",
+            "domain_display",
+            "parent",
+            "parent_code",
+            "depth",
+            "founded_on",
+            "has_committee",
+            "term_start",
+            "term_end",
+            "secretary_name",
+            "contact_phone",
+            "venue",
+        ]
+
+
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Organizations in the caller's scope (their organization's subtree)."""
+
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+
+    def get_queryset(self):
+        return visible(self.request.user, Organization.objects.select_related("parent")).order_by("path")

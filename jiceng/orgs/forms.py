@@ -1,0 +1,43 @@
+from django import forms
+
+from jiceng.core.pages import style_form
+
+from .models import Enterprise, Organization
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "code",
+            "name",
+            "short_name",
+            "type",
+            "domain",
+            "founded_on",
+            "has_committee",
+            "term_start",
+            "term_end",
+            "secretary_name",
+            "contact_phone",
+            "venue",
+            "grid",
+            "grid_households",
+        ]
+        widgets = {f: forms.DateInput() for f in ("founded_on", "term_start", "term_end")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class EnterpriseForm(forms.ModelForm):
+    class Meta:
+        model = Enterprise
+        fields = ["name", "credit_code", "kind", "employees", "party_organization", "instructor_name"]
+
+    def __init__(self, *args, party_organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if party_organizations is not None:
+            self.fields["party_organization"].queryset = party_organizations
+        style_form(self)

@@ -1,0 +1,307 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from jiceng.core import xlsx
+from jiceng.core.pages import paginate, style_form
+from jiceng.core.scoping import get_visible_or_404, require_manager, scope_root, visible
+from jiceng.members.models import Member
+
+from . import queries, rules, services
+from .filters import OrganizationFilter
+from .forms import EnterpriseForm, OrganizationForm
+from .models import Enterprise, Organization
+
+
+def _scoped_orgs(request):
+    return visible(request.user, Organization.objects.all())
+
+
+def _root_for(request) -> Organization:
+    root = scope_root(request.user)
+    if root is None:
+        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        raise Http404("尚未建立党组织")
+    return root
+
+
+def _children_with_counts(org: Organization) -> list[Organization]:
+    counts = queries.active_members_by_child(org)
+    children = list(org.children.all())
+    for child in children:
+        child.member_count = counts.get(child.path, 0)
+    return children
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def tree(request):
+    root = _root_for(request)
+    return render(
+        request, "orgs/tree.html", {"root": root, "children": _children_with_counts(root), "active_nav": "orgs"}
+    )
+
+
+@login_required
+def children(request, pk):
+    org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    return render(request, "orgs/_children.html", {"children": _children_with_counts(org)})
+
+
+def _filtered(request):
+    f = OrganizationFilter(request.GET, queryset=_scoped_orgs(request).select_related("parent"))
+    style_form(f.form)
+    return f
+
+
+@login_required
+def org_list(request):
+    f = _filtered(request)
+    context = {"filter": f, "export_url": "export/", "active_nav": "orgs"}
+    context.update(paginate(request, f.qs))
+    return render(request, "orgs/list.html", context)
+
+
+@login_required
+def org_export(request):
+    f = _filtered(request)
+    rows = (
+        (
+            o.code,
+            o.name,
+            o.get_type_display(),
+            o.get_domain_display(),
+            o.parent.code if o.parent else "",
+            o.parent.name if o.parent else "",
+            o.founded_on,
+            "是" if o.has_committee else "否",
+            o.term_start,
+            o.term_end,
+            o.secretary_name,
+            o.contact_phone,
+            o.venue,
+        )
+        for o in f.qs.iterator(chunk_size=2000)
+    )
+    headers = [
+        "组织编码",
+        "组织名称",
+        "组织类型",
+        "所属领域",
+        "上级组织编码",
+        "上级组织",
+        "成立日期",
+        "是否设委员会",
+        "任期开始",
+        "任期届满",
+        "书记",
+        "联系电话",
+        "活动阵地",
+    ]
+    return xlsx.xlsx_response("党组织", xlsx.build_workbook("党组织", headers, rows))
+
+
+@login_required
+def org_detail(request, pk):
+    org = get_visible_or_404(request.user, Organization.objects.select_related("parent"), pk=pk)
+    today = timezone.localdate()
+    status = queries.warnings_for(org, today)
+    direct_members = visible(request.user, Member.objects.filter(organization=org)).order_by("name_pinyin")[:100]
+    root = scope_root(request.user)
+    ancestors = Organization.objects.filter(path__in=[org.path[:i] for i in range(4, len(org.path), 4)])
+    if root is not None:
+        ancestors = ancestors.filter(depth__gte=root.depth)
+    return render(
+        request,
+        "orgs/detail.html",
+        {
+            "org": org,
+            "status": status,
+            "children": _children_with_counts(org),
+            "direct_members": direct_members,
+            "ancestors": ancestors,
+            "enterprises": visible(
+                request.user, Enterprise.objects.filter(township=org).select_related("party_organization")
+            ),
+            "can_manage": _can_manage(request.user, org),
+            "active_nav": "orgs",
+        },
+    )
+
+
+def _can_manage(user, org) -> bool:
+    try:
+        require_manager(user, org)
+    except Exception:
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_create(request):
+    parent = get_visible_or_404(request.user, Organization.objects.all(), pk=request.GET.get("parent") or 0)
+    require_manager(request.user, parent)
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.create_organization(request.user, parent=parent, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"已新增党组织：{org.name}")
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "parent": parent, "active_nav": "orgs"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_edit(request, pk):
+    org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    require_manager(request.user, org)
+    form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organization(request.user, org, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "parent": org.parent, "active_nav": "orgs"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_delete(request, pk):
+    org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    require_manager(request.user, org)
+    if request.method == "POST":
+        try:
+            parent = org.parent
+            services.delete_organization(request.user, org)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return redirect("orgs:detail", pk=org.pk)
+        messages.success(request, f"已删除：{org.name}")
+        return redirect("orgs:detail", pk=parent.pk) if parent else redirect("orgs:tree")
+    return render(request, "orgs/confirm_delete.html", {"org": org, "active_nav": "orgs"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_create(request, pk):
+    township = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    require_manager(request.user, township)
+    party_orgs = visible(request.user, Organization.objects.filter(township.subtree_filter()))
+    form = EnterpriseForm(request.POST or None, party_organizations=party_orgs)
+    if request.method == "POST" and form.is_valid():
+        enterprise = form.save(commit=False)
+        enterprise.township = township
+        services.save_enterprise(request.user, enterprise)
+        messages.success(request, f"已登记：{enterprise.name}")
+        return redirect("orgs:detail", pk=township.pk)
+    return render(request, "orgs/enterprise_form.html", {"form": form, "township": township, "active_nav": "coverage"})
+
+
+def _warnings(request):
+    root = _root_for(request)
+    if request.GET.get("org", "").isdigit():
+        root = get_visible_or_404(request.user, Organization.objects.all(), pk=request.GET["org"])
+    today = timezone.localdate()
+    orgs = _scoped_orgs(request).filter(root.subtree_filter()).select_related("parent")
+    items = queries.warnings_in(orgs, root.path, today)
+    code = request.GET.get("code", "")
+    if code in rules.WARNING_LABELS:
+        items = [i for i in items if any(w.code == code for w in i.warnings)]
+    return root, items, code
+
+
+@login_required
+def warning_list(request):
+    root, items, code = _warnings(request)
+    context = {
+        "root": root,
+        "code": code,
+        "labels": rules.WARNING_LABELS,
+        "active_nav": "warnings",
+        "totals": queries.warning_totals(items),
+        "export_url": "export/",
+    }
+    context.update(paginate(request, items))
+    return render(request, "orgs/warnings.html", context)
+
+
+@login_required
+def warning_export(request):
+    root, items, code = _warnings(request)
+    rows = (
+        (
+            i.organization.code,
+            i.organization.name,
+            i.organization.get_type_display(),
+            i.counts.members,
+            i.counts.full,
+            "是" if i.organization.has_committee else "否",
+            i.organization.term_end,
+            w.label,
+            w.message,
+        )
+        for i in items
+        for w in i.warnings
+        if not code or w.code == code
+    )
+    headers = ["组织编码", "组织名称", "类型", "党员数", "正式党员数", "设委员会", "任期届满", "预警", "说明"]
+    return xlsx.xlsx_response("结构预警", xlsx.build_workbook("结构预警", headers, rows))
+
+
+def _coverage(request):
+    return queries.coverage_by_township(visible(request.user, Enterprise.objects.all()))
+
+
+@login_required
+def coverage(request):
+    rows = _coverage(request)
+    return render(request, "orgs/coverage.html", {"rows": rows, "active_nav": "coverage", "export_url": "export/"})
+
+
+@login_required
+def coverage_export(request):
+    rows = (
+        (
+            c.township.name,
+            c.enterprises,
+            c.enterprises_with_org,
+            c.enterprises_with_work,
+            c.social_orgs,
+            c.social_orgs_with_org,
+            c.social_orgs_with_work,
+            c.org_rate,
+            c.work_rate,
+        )
+        for c in _coverage(request)
+    )
+    headers = [
+        "乡镇",
+        "非公企业数",
+        "建立党组织",
+        "开展党的工作",
+        "社会组织数",
+        "建立党组织",
+        "开展党的工作",
+        "组织覆盖率(%)",
+        "工作覆盖率(%)",
+    ]
+    return xlsx.xlsx_response("两新组织覆盖", xlsx.build_workbook("两新组织覆盖", headers, rows))
