@@ -61,8 +61,12 @@ def get_visible_or_404(user, queryset: QuerySet, **lookup):
 
 
 def require_manager(user, organization=None) -> None:
-    """Raise PermissionDenied unless the user may change data in `organization`'s subtree."""
-    if has_full_scope(user):
+    """Raise PermissionDenied unless the user may change data in `organization`'s subtree.
+
+    `user=None` is the system itself (management commands, the demo generator); views
+    always pass request.user, which is never None.
+    """
+    if user is None or has_full_scope(user):
         return
     if not getattr(user, "can_manage", False):
         raise PermissionDenied("当前角色只能查看，不能修改")

@@ -55,8 +55,7 @@ def _check(org: Organization) -> None:
 
 @transaction.atomic
 def create_organization(actor, *, parent: Organization | None, batch=None, **fields) -> Organization:
-    if actor is not None:
-        require_manager(actor, parent)
+    require_manager(actor, parent)
     if parent is not None:
         # Serialize concurrent creation of siblings under one parent.
         parent = Organization.objects.select_for_update().get(pk=parent.pk)
