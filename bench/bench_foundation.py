@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,9 @@ def print_table(results: list[dict]) -> None:
     lines = []
     for r in results:
         for row in r["rows"]:
-            queries = f"{row['queries']} / {row['sql_statements']}" if row.get("sql_statements") else str(row["queries"])
+            queries = (
+                f"{row['queries']} / {row['sql_statements']}" if row.get("sql_statements") else str(row["queries"])
+            )
             lines.append(
                 (
                     r["scale"],
@@ -134,17 +137,22 @@ def print_table(results: list[dict]) -> None:
 def print_breakdown(results: list[dict]) -> None:
     header = ("scale", "figure group (county root)", "ORM ms", "hand SQL ms", "ratio", "ORM queries")
     lines = [
-        (r["scale"], b["what"], fmt_ms(b["orm_ms"]), fmt_ms(b["sql_ms"]), fmt_ratio(b["orm_ms"], b["sql_ms"]), b["queries"])
+        (
+            r["scale"],
+            b["what"],
+            fmt_ms(b["orm_ms"]),
+            fmt_ms(b["sql_ms"]),
+            fmt_ratio(b["orm_ms"], b["sql_ms"]),
+            b["queries"],
+        )
         for r in results
         for b in r["breakdown"]
     ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *lines, strict=False)]
-    for i, cells in enumerate([header, None, *lines]):
-        if cells is None:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-            continue
+    print("| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for cells in lines:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |")
-        del i
 
 
 def parent(args) -> int:
@@ -196,6 +204,8 @@ def child(scale: str, repeat: int, out_path: str, explain: bool) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
     # One connection for the whole run, also across the test client's requests.
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "3600")
+    # Whitenoise warns about the static root collectstatic has not filled; irrelevant here.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
@@ -344,10 +354,20 @@ class ChildBench:
         view_ms, view_q = self.measure(view)
         who = f"{user.username} ({root.short_name or root.name})"
         return [
-            {"what": f"command screen, ORM — {who}", "orm_ms": orm_ms, "sql_ms": sql_ms, "queries": orm_q,
-             "sql_statements": sql_q},
-            {"what": f"command screen, view GET / — {who}", "orm_ms": view_ms, "sql_ms": sql_ms, "queries": view_q,
-             "sql_statements": sql_q},
+            {
+                "what": f"command screen, ORM — {who}",
+                "orm_ms": orm_ms,
+                "sql_ms": sql_ms,
+                "queries": orm_q,
+                "sql_statements": sql_q,
+            },
+            {
+                "what": f"command screen, view GET / — {who}",
+                "orm_ms": view_ms,
+                "sql_ms": sql_ms,
+                "queries": view_q,
+                "sql_statements": sql_q,
+            },
         ]
 
     # ---- member list
@@ -383,10 +403,20 @@ class ChildBench:
         view_ms, view_q = self.measure(view)
         who = f"{user.username} ({user.organization.short_name or user.organization.name})"
         return [
-            {"what": f"member list p.1, ORM count+50 — {who}", "orm_ms": orm_ms, "sql_ms": sql_ms, "queries": orm_q,
-             "sql_statements": sql_q},
-            {"what": f"member list p.1, view GET /members/ — {who}", "orm_ms": view_ms, "sql_ms": sql_ms,
-             "queries": view_q, "sql_statements": sql_q},
+            {
+                "what": f"member list p.1, ORM count+50 — {who}",
+                "orm_ms": orm_ms,
+                "sql_ms": sql_ms,
+                "queries": orm_q,
+                "sql_statements": sql_q,
+            },
+            {
+                "what": f"member list p.1, view GET /members/ — {who}",
+                "orm_ms": view_ms,
+                "sql_ms": sql_ms,
+                "queries": view_q,
+                "sql_statements": sql_q,
+            },
         ]
 
     # ---- per figure group, for the county root
@@ -403,9 +433,17 @@ class ChildBench:
 
         root, today = user.organization, self.today
         # The same querysets command_screen builds (jiceng/dashboard/queries.py).
-        orgs = visible(user, Organization.objects.all()).filter(path_q("path", root.path))
-        members = visible(user, Member.objects.all()).filter(path_q("organization__path", root.path))
-        active = members.filter(status__in=Member.ACTIVE_STATUSES)
+        # Built afresh on every call: a queryset evaluated once would answer later runs from its cache.
+
+        def orgs():
+            return visible(user, Organization.objects.all()).filter(path_q("path", root.path))
+
+        def members():
+            return visible(user, Member.objects.all()).filter(path_q("organization__path", root.path))
+
+        def active():
+            return members().filter(status__in=Member.ACTIVE_STATUSES)
+
         bands = {b: member_rules.birth_range_for_band(b, today) for b in member_rules.AGE_BANDS}
 
         def band_q(band):
@@ -419,11 +457,11 @@ class ChildBench:
 
         groups = {
             "orgs by type + by domain": lambda: (
-                list(orgs.values("type").annotate(n=Count("id")).order_by()),
-                list(orgs.values("domain").annotate(n=Count("id")).order_by()),
+                list(orgs().values("type").annotate(n=Count("id")).order_by()),
+                list(orgs().values("domain").annotate(n=Count("id")).order_by()),
             ),
-            "members by status": lambda: list(members.values("status").annotate(n=Count("id")).order_by()),
-            "active: gender/age/mobile/no post": lambda: active.aggregate(
+            "members by status": lambda: list(members().values("status").annotate(n=Count("id")).order_by()),
+            "active: gender/age/mobile/no post": lambda: active().aggregate(
                 total=Count("id"),
                 male=Count("id", filter=Q(gender="male")),
                 female=Count("id", filter=Q(gender="female")),
@@ -431,13 +469,13 @@ class ChildBench:
                 no_post=Count("id", filter=Q(post="")),
                 **{f"band_{b}": Count("id", filter=band_q(b)) for b in member_rules.AGE_BANDS},
             ),
-            "active by education": lambda: list(active.values("education").annotate(n=Count("id")).order_by()),
+            "active by education": lambda: list(active().values("education").annotate(n=Count("id")).order_by()),
             "children + members per child": lambda: (
-                list(orgs.filter(parent=root).order_by("path")),
+                list(orgs().filter(parent=root).order_by("path")),
                 org_queries.active_members_by_child(root),
             ),
             "warnings (Python roll-up)": lambda: org_queries.warning_totals(
-                org_queries.warnings_in(orgs, root.path, today)
+                org_queries.warnings_in(orgs(), root.path, today)
             ),
         }
         statements = hand_statements(user, root, today)
@@ -593,7 +631,6 @@ def hand_statements(user, root, today) -> list[tuple[str, dict]]:
             count(*) FILTER (WHERE type = ANY(%(term)s) AND term_end >= %(today)s AND term_end <= lead.until),
             count(*) FILTER (WHERE type = ANY(%(term)s) AND term_end < %(today)s)
         FROM facts CROSS JOIN lead
-        GROUP BY lead.until
         """.format(**t),
     ]
     return [(sql, p) for sql in statements]
@@ -624,9 +661,15 @@ def hand_command_screen(connection, user, root, today) -> dict:
     total, male, female, mobile, no_post, *bands = totals
     warning_counts = dict(
         zip(
-            (org_rules.FEW_FULL, org_rules.NO_COMMITTEE, org_rules.SUGGEST_GENERAL_BRANCH,
-             org_rules.SUGGEST_COMMITTEE, org_rules.TERM_EXPIRING, org_rules.TERM_EXPIRED),
-            warning_rows[0] if warning_rows else (0,) * 6,
+            (
+                org_rules.FEW_FULL,
+                org_rules.NO_COMMITTEE,
+                org_rules.SUGGEST_GENERAL_BRANCH,
+                org_rules.SUGGEST_COMMITTEE,
+                org_rules.TERM_EXPIRING,
+                org_rules.TERM_EXPIRED,
+            ),
+            warning_rows[0],
             strict=True,
         )
     )
@@ -638,15 +681,11 @@ def hand_command_screen(connection, user, root, today) -> dict:
         "members_by_status": choice_list(dict(status_rows), Member.Status.choices),
         "members_by_education": choice_list(dict(education_rows), Member.Education.choices),
         "members_by_gender": [("男", male), ("女", female)],
-        "members_by_age": [
-            (label, n) for label, n in zip(member_rules.AGE_BANDS.values(), bands, strict=True)
-        ],
+        "members_by_age": [(label, n) for label, n in zip(member_rules.AGE_BANDS.values(), bands, strict=True)],
         "mobile": mobile,
         "no_post": no_post,
         "members_by_child": [(short or name, n) for _path, short, name, n in child_rows],
-        "structure_warnings": [
-            (org_rules.WARNING_LABELS[c], warning_counts[c]) for c in org_rules.STRUCTURE_CODES
-        ],
+        "structure_warnings": [(org_rules.WARNING_LABELS[c], warning_counts[c]) for c in org_rules.STRUCTURE_CODES],
         "term_warnings": [(org_rules.WARNING_LABELS[c], warning_counts[c]) for c in org_rules.TERM_CODES],
     }
 
@@ -669,13 +708,10 @@ def orm_numbers(data: dict) -> dict:
     out.update({key: [(f.label, f.value) for f in data[key]] for key in LIST_KEYS})
     out["mobile"] = data["mobile"].value
     out["no_post"] = data["no_post"].value
-    return {key: out[key] for key in ("org_total", "member_total", *LIST_KEYS[:6], "mobile", "no_post",
-                                      *LIST_KEYS[6:])}
+    return out
 
 
 def member_list_statements(user) -> list[tuple[str, dict]]:
-    from jiceng.core.scoping import path_q  # noqa: F401  (the ORM side's range; documented link)
-
     t = tables()
     lo, hi = scope_bounds(user, user.organization)
     p = {"lo": lo, "hi": hi}

@@ -11,7 +11,8 @@
       option = {
         tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
         legend: { bottom: 0, type: "scroll" },
-        series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: items,
+        series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
+                   data: items.filter(function (i) { return i.value > 0; }),
                    label: { formatter: "{b}\n{c}" } }]
       };
     } else {
@@ -27,7 +28,7 @@
     }
     chart.setOption(option);
     chart.on("click", function (params) {
-      var item = items[params.dataIndex];
+      var item = params.data && params.data.url ? params.data : items[params.dataIndex];
       if (item && item.url) { window.location.href = item.url; }
     });
     el.dataset.ready = "1";
