@@ -89,7 +89,14 @@ def county(db) -> County:
         None, parent=town_b, code="TB01", name="乙乡秘密村党支部", type="branch", domain="rural"
     )
     member_a = add_member(branch_a, "张三", phone="13800001234")
-    add_member(branch_a, "李四", gender="female", birth=date(1995, 3, 2), join_date=date(2018, 7, 1), full_date=date(2019, 7, 1))
+    add_member(
+        branch_a,
+        "李四",
+        gender="female",
+        birth=date(1995, 3, 2),
+        join_date=date(2018, 7, 1),
+        full_date=date(2019, 7, 1),
+    )
     add_member(group_a, "王五", status="probationary", join_date=date(2026, 1, 10), full_date=None)
     member_b = add_member(branch_b, "赵秘密", phone="13900009999")
     enterprise_b = Enterprise.objects.create(name="乙乡秘密企业", kind="private_enterprise", township=town_b)

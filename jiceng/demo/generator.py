@@ -86,8 +86,8 @@ COUNTY = CountySpec(
     seat_communities=4,
     town_communities=(0, 1),
     street_communities=(7, 9),
-    village_members=(28, 170, 80),
-    community_members=(22, 130, 60),
+    village_members=(30, 150, 95),
+    community_members=(25, 130, 70),
     agency_units=36,
     institution_units=4,
     county_schools=9,
@@ -103,7 +103,7 @@ COUNTY = CountySpec(
     few_full_branches=4,
     no_committee_branches=5,
     oversized_village_branches=1,
-    lead_rate=0.19,
+    lead_rate=0.18,
 )
 
 TINY = CountySpec(
@@ -321,7 +321,7 @@ PROFILES: dict[str, Profile] = {
         post_rate=0.16,
         other_area_share=0.04,
         minority_share=0.06,
-        mobile_rate=0.10,
+        mobile_rate=0.08,
         households=True,
     ),
     "community": Profile(
@@ -697,7 +697,7 @@ class Generator:
         else:
             top = self._add(plan, township, f"{place}党总支", OrgType.GENERAL_BRANCH, domain, short_name=place,
                             village_level=True, venue=venue)
-            parts = max(2, math.ceil(size / self.rng.randint(40, 47)))
+            parts = max(2, math.ceil(size / self.rng.randint(43, 48)))
             for index, part in enumerate(self._split(size, parts), start=1):
                 label = f"第{cn_number(index)}网格" if urban else f"第{cn_number(index)}"
                 branch = self._add(
@@ -722,7 +722,7 @@ class Generator:
         for index, dept in enumerate(DEPARTMENTS[: spec.agency_units]):
             unit_name = dept.replace("县", county, 1)
             org = self._add(plan, agency, f"{unit_name}党支部", OrgType.BRANCH, Domain.AGENCY, founded=(1955, 2015))
-            unit = self._unit(plan, org, "agency", self._size(6, 45, 16), unit_name, group_chance=0.2)
+            unit = self._unit(plan, org, "agency", self._size(6, 45, 20), unit_name, group_chance=0.2)
             if index == 0:
                 unit.extra_posts += [(plan.root, "县委书记"), (agency, "工委书记")]
         for unit_name in INSTITUTIONS[: spec.institution_units]:

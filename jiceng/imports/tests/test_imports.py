@@ -31,8 +31,16 @@ def xlsx(path: Path, headers, rows) -> Path:
 
 def good_rows():
     return [
-        ["钱一", make_id(date(1980, 1, 2), "male"), "男", "13700000001", "TA0101", "正式党员", "2005-07-01",
-         "2006-07-01"],
+        [
+            "钱一",
+            make_id(date(1980, 1, 2), "male"),
+            "男",
+            "13700000001",
+            "TA0101",
+            "正式党员",
+            "2005-07-01",
+            "2006-07-01",
+        ],
         ["孙二", make_id(date(1990, 3, 4), "female"), "女", "", "TA010101", "预备党员", date(2026, 5, 1), None],
     ]
 
@@ -80,9 +88,16 @@ def test_undo_refused_after_a_change(county, tmp_path):
 @pytest.mark.parametrize(
     "row, column, message",
     [
-        (["坏号", "110105194912310021", "女", "", "TA0101", "正式党员", "2000-01-01", "2001-01-01"], "公民身份号码",
-         "校验位"),
-        (["无组织", None, "男", "", "NOPE", "正式党员", "2000-01-01", "2001-01-01"], "所在党组织编码", "未知的组织编码"),
+        (
+            ["坏号", "110105194912310021", "女", "", "TA0101", "正式党员", "2000-01-01", "2001-01-01"],
+            "公民身份号码",
+            "校验位",
+        ),
+        (
+            ["无组织", None, "男", "", "NOPE", "正式党员", "2000-01-01", "2001-01-01"],
+            "所在党组织编码",
+            "未知的组织编码",
+        ),
         (["未来", None, "男", "", "TA0101", "正式党员", "2099-01-01", "2099-06-01"], "入党日期", "不能晚于今天"),
         (["预备", None, "男", "", "TA0101", "预备党员", None, None], "入党日期", "须填写入党日期"),
         (["正式", None, "男", "", "TA0101", "正式党员", "2000-01-01", None], "转正日期", "须填写转正日期"),
@@ -99,8 +114,13 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(county, tmp_path, 
     before = Member.objects.count()
     err = io.StringIO()
     with pytest.raises(CommandError, match="未导入任何数据"):
-        call_command("import_xlsx", "members", str(xlsx(tmp_path / "m.xlsx", MEMBER_HEADERS, rows)), stderr=err,
-                     stdout=io.StringIO())
+        call_command(
+            "import_xlsx",
+            "members",
+            str(xlsx(tmp_path / "m.xlsx", MEMBER_HEADERS, rows)),
+            stderr=err,
+            stdout=io.StringIO(),
+        )
     assert Member.objects.count() == before
     assert f"第 4 行「{column}」列" in err.getvalue() and message in err.getvalue(), err.getvalue()
 
@@ -114,8 +134,13 @@ def test_duplicates_inside_file_and_against_database(county, tmp_path):
     rows.append(["重复行", rows[0][1], "男", "", "TA0101", "正式党员", "2000-01-01", "2001-01-01"])
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("import_xlsx", "members", str(xlsx(tmp_path / "m.xlsx", MEMBER_HEADERS, rows)), stderr=err,
-                     stdout=io.StringIO())
+        call_command(
+            "import_xlsx",
+            "members",
+            str(xlsx(tmp_path / "m.xlsx", MEMBER_HEADERS, rows)),
+            stderr=err,
+            stdout=io.StringIO(),
+        )
     assert "第 4 行「公民身份号码」列：该公民身份号码已登记" in err.getvalue()
     assert "第 5 行「公民身份号码」列：与第 2 行重复" in err.getvalue()
 
@@ -123,8 +148,12 @@ def test_duplicates_inside_file_and_against_database(county, tmp_path):
 def test_command_exit_status_is_non_zero(county, tmp_path, settings):
     """Through the real command line: a bad file exits non-zero."""
     path = xlsx(tmp_path / "bad.xlsx", MEMBER_HEADERS, [["x", "123", "男", "", "TA0101", "正式党员", "2000-01-01", ""]])
-    proc = subprocess.run([sys.executable, "manage.py", "import_xlsx", "members", str(path), "--dry-run"],
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[3])
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "import_xlsx", "members", str(path), "--dry-run"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     assert proc.returncode != 0
 
 
@@ -140,8 +169,9 @@ def test_orgs_import_with_parent_defined_earlier_in_file(county, tmp_path):
     rows = [["TA03", "坏组织", "TA", "支部", "农业", "2024-01-01", "2023-01-01"]]
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("import_xlsx", "orgs", str(xlsx(tmp_path / "o2.xlsx", headers, rows)), stderr=err,
-                     stdout=io.StringIO())
+        call_command(
+            "import_xlsx", "orgs", str(xlsx(tmp_path / "o2.xlsx", headers, rows)), stderr=err, stdout=io.StringIO()
+        )
     for expected in ("「组织类型」列", "「所属领域」列", "「任期届满」列"):
         assert expected in err.getvalue()
     run("--undo-last")
@@ -151,8 +181,14 @@ def test_orgs_import_with_parent_defined_earlier_in_file(county, tmp_path):
 def test_undo_orgs_refused_once_used(county, tmp_path):
     headers = ["组织编码", "组织名称", "上级组织编码", "组织类型", "所属领域"]
     run("orgs", str(xlsx(tmp_path / "o.xlsx", headers, [["TA05", "新支部", "TA", "党支部", "农村"]])))
-    member_services.create_member(None, id_number=make_id(), name="新人", organization=Organization.objects.get(code="TA05"),
-                                  join_date=date(2010, 1, 1), full_date=date(2011, 1, 1))
+    member_services.create_member(
+        None,
+        id_number=make_id(),
+        name="新人",
+        organization=Organization.objects.get(code="TA05"),
+        join_date=date(2010, 1, 1),
+        full_date=date(2011, 1, 1),
+    )
     with pytest.raises(CommandError, match="引用"):
         run("--undo-last")
     assert Organization.objects.filter(code="TA05").exists()

@@ -46,10 +46,12 @@ def test_age_band_boundaries():
 
 @time_machine.travel(date(2026, 11, 23), tick=False)
 def test_age_band_filter_matches_rule(county):
-    add_member(county.branch_a, "刚满三十六", birth=date(1990, 11, 23), join_date=date(2015, 1, 1),
-               full_date=date(2016, 1, 1))
-    add_member(county.branch_a, "三十五", birth=date(1990, 11, 24), join_date=date(2015, 1, 1),
-               full_date=date(2016, 1, 1))
+    add_member(
+        county.branch_a, "刚满三十六", birth=date(1990, 11, 23), join_date=date(2015, 1, 1), full_date=date(2016, 1, 1)
+    )
+    add_member(
+        county.branch_a, "三十五", birth=date(1990, 11, 24), join_date=date(2015, 1, 1), full_date=date(2016, 1, 1)
+    )
     c = client_for(county.admin_a)
     html = c.get(reverse("members:list"), {"age_band": "le35"}).content.decode()
     assert "三十五" in html and "刚满三十六" not in html
@@ -61,8 +63,14 @@ def test_record_rules_refuse_bad_dates(county):
         add_member(county.branch_a, "未来", join_date=date(2099, 1, 1))
     assert "入党日期不能晚于今天" in str(exc.value)
     with pytest.raises(ValidationError, match="公民身份号码已存在"):
-        services.create_member(None, id_number=idnumbers.decrypt(county.member_a.id_number_encrypted), name="重复",
-                               organization=county.branch_a, join_date=date(2010, 1, 1), full_date=date(2011, 1, 1))
+        services.create_member(
+            None,
+            id_number=idnumbers.decrypt(county.member_a.id_number_encrypted),
+            name="重复",
+            organization=county.branch_a,
+            join_date=date(2010, 1, 1),
+            full_date=date(2011, 1, 1),
+        )
     good = make_id()
     bad = good[:17] + ("1" if good[17] != "1" else "2")
     with pytest.raises(ValidationError, match="校验位"):
@@ -81,8 +89,7 @@ def test_full_id_only_for_authorised_roles_and_audited(county):
     assert client_for(county.admin_b).post(url).status_code == 404
     assert AuditEntry.objects.filter(action="view_full_id").count() == 1
     # Lists, pages and the API never show it.
-    for page in (reverse("members:list"), reverse("members:detail", args=[county.member_a.pk]),
-                 reverse("member-list")):
+    for page in (reverse("members:list"), reverse("members:detail", args=[county.member_a.pk]), reverse("member-list")):
         assert full not in c.get(page).content.decode()
     with pytest.raises(PermissionDenied):
         services.reveal_id_number(county.member_user, county.member_a)
@@ -121,14 +128,31 @@ def test_export_masks_and_follows_filters(county):
 
 def test_create_form_in_chinese(county):
     c = client_for(county.secretary_a)
-    response = c.post(reverse("members:create"), {
-        "name": "新党员", "id_number": make_id()[:17] + "Y", "organization": county.branch_a.pk, "status": "full",
-        "join_date": "2010-07-01", "full_date": "2011-07-01", "ethnicity": "汉族"})
+    response = c.post(
+        reverse("members:create"),
+        {
+            "name": "新党员",
+            "id_number": make_id()[:17] + "Y",
+            "organization": county.branch_a.pk,
+            "status": "full",
+            "join_date": "2010-07-01",
+            "full_date": "2011-07-01",
+            "ethnicity": "汉族",
+        },
+    )
     assert "公民身份号码前17位应为数字" in response.content.decode()
     good = make_id(date(1985, 1, 1), "female")
-    response = c.post(reverse("members:create"), {
-        "name": "新党员", "id_number": good, "organization": county.branch_a.pk, "status": "probationary",
-        "join_date": "2026-07-01", "ethnicity": "汉族"})
+    response = c.post(
+        reverse("members:create"),
+        {
+            "name": "新党员",
+            "id_number": good,
+            "organization": county.branch_a.pk,
+            "status": "probationary",
+            "join_date": "2026-07-01",
+            "ethnicity": "汉族",
+        },
+    )
     assert response.status_code == 302
     m = Member.objects.get(name="新党员")
     assert m.gender == "female" and m.birth_date == date(1985, 1, 1) and m.name_initials == "xdy"
@@ -137,15 +161,26 @@ def test_create_form_in_chinese(county):
 def bulk_members(org, n):
     members = []
     for i in range(n):
-        number = idnumbers.make("430000", date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i % 100,
-                                "male" if i % 2 else "female")
+        number = idnumbers.make(
+            "430000", date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i % 100, "male" if i % 2 else "female"
+        )
         number = number[:14] + f"{i // 100 % 10}" + number[15:17]
         number = number + idnumbers.check_digit(number)
-        members.append(Member(name=f"批量{i}", gender=idnumbers.parse(number).gender,
-                              birth_date=idnumbers.parse(number).birth_date,
-                              id_number_encrypted="x", id_number_digest=idnumbers.digest(number),
-                              id_number_masked=idnumbers.mask(number), organization=org, status="full",
-                              join_date=date(2000, 1, 1), full_date=date(2001, 1, 1), education="bachelor"))
+        members.append(
+            Member(
+                name=f"批量{i}",
+                gender=idnumbers.parse(number).gender,
+                birth_date=idnumbers.parse(number).birth_date,
+                id_number_encrypted="x",
+                id_number_digest=idnumbers.digest(number),
+                id_number_masked=idnumbers.mask(number),
+                organization=org,
+                status="full",
+                join_date=date(2000, 1, 1),
+                full_date=date(2001, 1, 1),
+                education="bachelor",
+            )
+        )
     Member.objects.bulk_create(members)
 
 

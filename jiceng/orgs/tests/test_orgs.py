@@ -31,15 +31,19 @@ def test_subtree_is_one_range_query(county):
 
 def test_scope_follows_the_tree(county):
     assert set(visible(county.admin_a, Organization.objects.all())) == {
-        county.town_a, county.village_a, county.branch_a, county.group_a
+        county.town_a,
+        county.village_a,
+        county.branch_a,
+        county.group_a,
     }
     assert visible(county.county_admin, Organization.objects.all()).count() == 7
     assert list(visible(county.member_user, county.member_a.__class__.objects.all())) == [county.member_a]
 
 
 def test_create_and_move_keep_paths_consistent(county):
-    new = services.create_organization(county.admin_a, parent=county.village_a, code="TA0102", name="东村第二党支部",
-                                       type="branch", domain="rural")
+    new = services.create_organization(
+        county.admin_a, parent=county.village_a, code="TA0102", name="东村第二党支部", type="branch", domain="rural"
+    )
     assert new.path.startswith(county.village_a.path) and new.depth == 3
     services.move_organization(county.county_admin, county.branch_a, county.town_b)
     county.group_a.refresh_from_db()
@@ -52,8 +56,9 @@ def test_create_and_move_keep_paths_consistent(county):
 
 def test_outsider_cannot_create_under_sibling(county):
     with pytest.raises(PermissionDenied):
-        services.create_organization(county.admin_a, parent=county.town_b, code="X1", name="x", type="branch",
-                                     domain="rural")
+        services.create_organization(
+            county.admin_a, parent=county.town_b, code="X1", name="x", type="branch", domain="rural"
+        )
 
 
 def test_update_is_audited_with_changes(county):
@@ -102,10 +107,12 @@ def test_org_list_export_follows_filters_and_scope(county):
 
 
 def test_coverage_rates_per_township(county):
-    Enterprise.objects.create(name="甲镇企业一", kind="private_enterprise", township=county.town_a,
-                              party_organization=county.branch_a)
-    Enterprise.objects.create(name="甲镇企业二", kind="private_enterprise", township=county.town_a,
-                              instructor_name="指导员")
+    Enterprise.objects.create(
+        name="甲镇企业一", kind="private_enterprise", township=county.town_a, party_organization=county.branch_a
+    )
+    Enterprise.objects.create(
+        name="甲镇企业二", kind="private_enterprise", township=county.town_a, instructor_name="指导员"
+    )
     Enterprise.objects.create(name="甲镇协会", kind="social_org", township=county.town_a)
     Enterprise.objects.create(name="甲镇协会二", kind="social_org", township=county.town_a)
     rows = {c.township.code: c for c in queries.coverage_by_township(Enterprise.objects.all())}
@@ -120,8 +127,17 @@ def test_create_form_explains_errors_in_chinese(county):
     url = reverse("orgs:create") + f"?parent={county.village_a.pk}"
     html = c.post(url, {"code": "TA0101", "name": "", "type": "branch", "domain": "rural"}).content.decode()
     assert "这个字段是必填项" in html or "必填" in html
-    response = c.post(url, {"code": "TA0199", "name": "东村新支部", "type": "branch", "domain": "rural",
-                            "term_start": "2026-01-01", "term_end": "2025-01-01"})
+    response = c.post(
+        url,
+        {
+            "code": "TA0199",
+            "name": "东村新支部",
+            "type": "branch",
+            "domain": "rural",
+            "term_start": "2026-01-01",
+            "term_end": "2025-01-01",
+        },
+    )
     assert "任期届满日期应晚于任期开始日期" in response.content.decode()
     response = c.post(url, {"code": "TA0199", "name": "东村新支部", "type": "branch", "domain": "rural"})
     assert response.status_code == 302
@@ -131,8 +147,18 @@ def test_create_form_explains_errors_in_chinese(county):
 @pytest.mark.parametrize("rows", [10, 300])
 def test_org_list_and_tree_query_counts_do_not_grow(county, rows, django_assert_max_num_queries):
     Organization.objects.bulk_create(
-        [Organization(code=f"BULK{i}", name=f"批量支部{i}", type="branch", domain="rural", parent=county.village_a,
-                      path=county.village_a.path + f"{i + 10:04d}", depth=3) for i in range(rows)]
+        [
+            Organization(
+                code=f"BULK{i}",
+                name=f"批量支部{i}",
+                type="branch",
+                domain="rural",
+                parent=county.village_a,
+                path=county.village_a.path + f"{i + 10:04d}",
+                depth=3,
+            )
+            for i in range(rows)
+        ]
     )
     c = client_for(county.county_admin)
     with django_assert_max_num_queries(8):
