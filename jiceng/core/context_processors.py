@@ -15,4 +15,5 @@ def navigation(request):
         nav.append(("imports:index", "Excel导入", "imports"))
     if user.role == "county_admin" or user.is_superuser:
         nav.append(("core:audit", "审计日志", "audit"))
+        nav.append(("core:configuration", "县级配置", "configuration"))
     return {"nav_items": nav}

@@ -1,11 +1,15 @@
 """Audit log browsing (county admins)."""
 
 import django_filters
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from . import xlsx
-from .models import AuditEntry
+from . import services
+from .models import AuditEntry, Configuration
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
 
@@ -56,3 +60,28 @@ def audit_export(request):
     )
     wb = xlsx.build_workbook("审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows)
     return xlsx.xlsx_response("审计日志", wb)
+
+
+class ConfigurationForm(forms.ModelForm):
+    class Meta:
+        model = Configuration
+        fields = services.CONFIG_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+        for field in self.fields.values():
+            field.widget.attrs["min"] = 1
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def configuration(request):
+    """County practice settings [C] with the reported defaults."""
+    require_county_admin(request.user)
+    form = ConfigurationForm(request.POST or None, instance=Configuration.current())
+    if request.method == "POST" and form.is_valid():
+        services.update_configuration(request.user, **form.cleaned_data)
+        messages.success(request, "配置已保存")
+        return redirect("core:configuration")
+    return render(request, "core/configuration.html", {"form": form, "active_nav": "configuration"})

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
+from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.utils import timezone
 
@@ -82,12 +83,12 @@ class CountySpec:
 COUNTY = CountySpec(
     towns=11,
     streets=1,
-    villages_per_town=(14, 19),
+    villages_per_town=(15, 18),
     seat_communities=4,
     town_communities=(0, 1),
     street_communities=(7, 9),
-    village_members=(30, 150, 95),
-    community_members=(25, 130, 70),
+    village_members=(40, 155, 108),
+    community_members=(25, 130, 75),
     agency_units=36,
     institution_units=4,
     county_schools=9,
@@ -150,6 +151,7 @@ SCALES = {
 # Word pools (all fictional combinations)
 # --------------------------------------------------------------------------------------------
 
+# fmt: off
 CITY_NAME = "云州市"
 COUNTY_NAMES = (
     "云溪县", "青岚县", "白沙县", "临川县", "安平县", "永宁县", "长乐县", "桃源县", "凤鸣县", "龙泉县",
@@ -242,6 +244,7 @@ PHONE_PREFIXES = (
     "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "156", "157",
     "158", "159", "180", "181", "182", "183", "185", "186", "187", "188", "189",
 )
+# fmt: on
 CN_DIGITS = "零一二三四五六七八九"
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -263,7 +266,7 @@ def credit_code(prefix: str, area: str, body: str) -> str:
     return first17 + CREDIT_CHARS[(31 - total % 31) % 31]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pinyin(name: str) -> tuple[str, str]:
     return pinyin_keys(name)
 
@@ -296,11 +299,13 @@ class Profile:
     can_die: bool = True
 
 
+# fmt: off
 RURAL_POSTS = (
     "政策宣传岗", "矛盾调解岗", "环境卫生监督岗", "产业发展带头岗", "帮扶济困岗", "治安巡逻岗", "文明新风岗", "村民小组长",
     "村务监督委员会委员", "红白理事会成员",
 )
 COMMUNITY_POSTS = ("楼栋长", "网格员", "政策宣传岗", "矛盾调解岗", "志愿服务岗", "环境卫生监督岗", "治安巡逻岗", "关爱帮扶岗")
+# fmt: on
 OFFICE_POSTS = ("党员示范岗", "志愿服务岗", "政策宣讲岗", "结对帮扶岗", "窗口服务岗")
 OLD_EDUCATION: Weighted = ((E.JUNIOR_HIGH, 55), (E.SECONDARY, 30), (E.JUNIOR_COLLEGE, 10), (E.BACHELOR, 5))
 OFFICE_EDUCATION: Weighted = ((E.POSTGRADUATE, 10), (E.BACHELOR, 62), (E.JUNIOR_COLLEGE, 24), (E.SECONDARY, 4))
@@ -313,7 +318,12 @@ PROFILES: dict[str, Profile] = {
         education=((E.JUNIOR_HIGH, 42), (E.SECONDARY, 34), (E.JUNIOR_COLLEGE, 15), (E.BACHELOR, 9)),
         education_old=((E.JUNIOR_HIGH, 82), (E.SECONDARY, 16), (E.JUNIOR_COLLEGE, 2)),
         occupation=(
-            (O.FARMER, 60), (O.WORKER, 14), (O.OTHER, 10), (O.MANAGER, 5), (O.UNEMPLOYED, 5), (O.PROFESSIONAL, 4),
+            (O.FARMER, 60),
+            (O.WORKER, 14),
+            (O.OTHER, 10),
+            (O.MANAGER, 5),
+            (O.UNEMPLOYED, 5),
+            (O.PROFESSIONAL, 4),
             (O.STUDENT, 2),
         ),
         occupation_old=((O.FARMER, 82), (O.RETIRED, 12), (O.OTHER, 6)),
@@ -330,7 +340,12 @@ PROFILES: dict[str, Profile] = {
         education=((E.BACHELOR, 25), (E.JUNIOR_COLLEGE, 30), (E.SECONDARY, 30), (E.JUNIOR_HIGH, 15)),
         education_old=((E.JUNIOR_HIGH, 45), (E.SECONDARY, 35), (E.JUNIOR_COLLEGE, 12), (E.BACHELOR, 8)),
         occupation=(
-            (O.WORKER, 22), (O.OTHER, 25), (O.MANAGER, 14), (O.PROFESSIONAL, 14), (O.UNEMPLOYED, 10), (O.STUDENT, 3),
+            (O.WORKER, 22),
+            (O.OTHER, 25),
+            (O.MANAGER, 14),
+            (O.PROFESSIONAL, 14),
+            (O.UNEMPLOYED, 10),
+            (O.STUDENT, 3),
             (O.CIVIL_SERVANT, 2),
         ),
         occupation_old=((O.RETIRED, 85), (O.OTHER, 10), (O.UNEMPLOYED, 5)),
@@ -420,7 +435,11 @@ PROFILES: dict[str, Profile] = {
         male_share=0.50,
         ages=((22, 35, 30, 40), (36, 60, 45, 45), (61, 80, 65, 15)),
         education=(
-            (E.POSTGRADUATE, 3), (E.BACHELOR, 35), (E.JUNIOR_COLLEGE, 35), (E.SECONDARY, 20), (E.JUNIOR_HIGH, 7),
+            (E.POSTGRADUATE, 3),
+            (E.BACHELOR, 35),
+            (E.JUNIOR_COLLEGE, 35),
+            (E.SECONDARY, 20),
+            (E.JUNIOR_HIGH, 7),
         ),
         education_old=((E.JUNIOR_COLLEGE, 40), (E.SECONDARY, 40), (E.JUNIOR_HIGH, 20)),
         occupation=((O.OTHER, 40), (O.PROFESSIONAL, 35), (O.MANAGER, 25)),
@@ -433,6 +452,7 @@ PROFILES: dict[str, Profile] = {
 }
 
 PROBATIONARY_RATE = 0.032
+VILLAGE_COMMITTEE_SIZE = 120  # villages this big have a 村党委 instead of a 党总支
 INACTIVE_RATE = 0.015  # transferred out or deceased rows kept on record
 
 
@@ -508,19 +528,40 @@ class Generator:
 
     def _build(self) -> Organization:
         if self.scale.counties == 1:
-            root = self._new_org(None, code="C", path=rules.child_path("", 1), name=f"{COUNTY_NAMES[0]}委",
-                                 short_name=COUNTY_NAMES[0], org_type=OrgType.COMMITTEE, domain=Domain.AGENCY)
+            root = self._new_org(
+                None,
+                code="C",
+                path=rules.child_path("", 1),
+                name=f"{COUNTY_NAMES[0]}委",
+                short_name=COUNTY_NAMES[0],
+                org_type=OrgType.COMMITTEE,
+                domain=Domain.AGENCY,
+            )
             self._build_county(COUNTY_NAMES[0], f"{COUNTY_AREA_PREFIX}21", root)
             return root
-        root = self._new_org(None, code="S", path=rules.child_path("", 1), name=f"{CITY_NAME}委",
-                             short_name=CITY_NAME, org_type=OrgType.COMMITTEE, domain=Domain.AGENCY)
+        root = self._new_org(
+            None,
+            code="S",
+            path=rules.child_path("", 1),
+            name=f"{CITY_NAME}委",
+            short_name=CITY_NAME,
+            org_type=OrgType.COMMITTEE,
+            domain=Domain.AGENCY,
+        )
         root.secretary_name = self._person_name(self.rng.random() < 0.8)
         Organization.objects.bulk_create([root])
         self.totals["organizations"] += 1
         for index in range(self.scale.counties):
             name = COUNTY_NAMES[index]
-            county_root = self._new_org(root, code=f"{root.code}{index + 1:02d}", path=rules.child_path(root.path, index + 1),
-                                        name=f"{name}委", short_name=name, org_type=OrgType.COMMITTEE, domain=Domain.AGENCY)
+            county_root = self._new_org(
+                root,
+                code=f"{root.code}{index + 1:02d}",
+                path=rules.child_path(root.path, index + 1),
+                name=f"{name}委",
+                short_name=name,
+                org_type=OrgType.COMMITTEE,
+                domain=Domain.AGENCY,
+            )
             self._build_county(name, f"{COUNTY_AREA_PREFIX}{21 + index:02d}", county_root)
         return root
 
@@ -541,30 +582,62 @@ class Generator:
 
     def _say(self, message: str) -> None:
         if self.stdout is not None:
-            self.stdout.write(message)
+            # Django's OutputWrapper ends lines itself; a plain stream needs the newline.
+            self.stdout.write(message if isinstance(self.stdout, OutputWrapper) else message + "\n")
 
     # ---- organizations ------------------------------------------------------------------
 
-    def _new_org(self, parent: Organization | None, *, code: str, path: str, name: str, org_type: str, domain: str,
-                 short_name: str = "", village_level: bool = False, founded: tuple[int, int] = (1950, 2000),
-                 venue: str = "", grid: str = "", grid_households: int | None = None) -> Organization:
+    def _new_org(
+        self,
+        parent: Organization | None,
+        *,
+        code: str,
+        path: str,
+        name: str,
+        org_type: str,
+        domain: str,
+        short_name: str = "",
+        village_level: bool = False,
+        founded: tuple[int, int] = (1950, 2000),
+        venue: str = "",
+        grid: str = "",
+        grid_households: int | None = None,
+    ) -> Organization:
         org = Organization(
-            code=code, name=name, short_name=short_name, type=org_type, domain=domain, parent=parent, path=path,
-            depth=0 if parent is None else parent.depth + 1, founded_on=self._some_day(*founded),
-            has_committee=org_type in (OrgType.COMMITTEE, OrgType.GENERAL_BRANCH), venue=venue, grid=grid,
+            code=code,
+            name=name,
+            short_name=short_name,
+            type=org_type,
+            domain=domain,
+            parent=parent,
+            path=path,
+            depth=0 if parent is None else parent.depth + 1,
+            founded_on=self._some_day(*founded),
+            has_committee=org_type in (OrgType.COMMITTEE, OrgType.GENERAL_BRANCH),
+            venue=venue,
+            grid=grid,
             grid_households=grid_households,
         )
         if org_type in rules.TERM_TYPES:
             self._set_term(org, village_level)
         return org
 
-    def _add(self, plan: CountyPlan, parent: Organization, name: str, org_type: str, domain: str, **fields) -> Organization:
+    def _add(
+        self, plan: CountyPlan, parent: Organization, name: str, org_type: str, domain: str, **fields
+    ) -> Organization:
         plan.child_counts[parent.path] += 1
         index = plan.child_counts[parent.path]
         if index > 99:
             raise ValueError(f"{parent.name} 的下级组织超过99个")
-        org = self._new_org(parent, code=f"{parent.code}{index:02d}", path=rules.child_path(parent.path, index),
-                            name=name, org_type=org_type, domain=domain, **fields)
+        org = self._new_org(
+            parent,
+            code=f"{parent.code}{index:02d}",
+            path=rules.child_path(parent.path, index),
+            name=name,
+            org_type=org_type,
+            domain=domain,
+            **fields,
+        )
         plan.orgs.append(org)
         return org
 
@@ -597,19 +670,31 @@ class Generator:
 
     def _some_day(self, first_year: int, last_year: int) -> date:
         last_year = min(last_year, self.today.year - 1)
-        return date(self.rng.randint(min(first_year, last_year), last_year), self.rng.randint(1, 12),
-                    self.rng.randint(1, 28))
+        return date(
+            self.rng.randint(min(first_year, last_year), last_year), self.rng.randint(1, 12), self.rng.randint(1, 28)
+        )
 
-    def _unit(self, plan: CountyPlan, org: Organization, profile: str, size: int, place: str, *,
-              group_chance: float = 0.0, village_level: bool = False, clan: str = "") -> Unit:
+    def _unit(
+        self,
+        plan: CountyPlan,
+        org: Organization,
+        profile: str,
+        size: int,
+        place: str,
+        *,
+        group_chance: float = 0.0,
+        village_level: bool = False,
+        clan: str = "",
+    ) -> Unit:
         unit = Unit(org=org, profile=profile, size=size, place=place, village_level=village_level, clan=clan)
         org.has_committee = size >= 7
         if size >= 20 and self.rng.random() < group_chance:
             urban = org.domain == Domain.COMMUNITY
             for index in range(1, (2 if size < 35 else 3) + 1):
                 label = f"第{cn_number(index)}楼栋党小组" if urban else f"第{cn_number(index)}党小组"
-                unit.groups.append(self._add(plan, org, f"{org.name}{label}", OrgType.GROUP, org.domain,
-                                             founded=(2005, 2020)))
+                unit.groups.append(
+                    self._add(plan, org, f"{org.name}{label}", OrgType.GROUP, org.domain, founded=(2005, 2020))
+                )
         plan.units.append(unit)
         return unit
 
@@ -641,8 +726,16 @@ class Generator:
             self._plan_street(plan, spec, name)
 
     def _plan_town(self, plan: CountyPlan, spec: CountySpec, name: str, *, seat: bool, oversized: bool) -> None:
-        town = self._add(plan, plan.root, f"{name}党委", OrgType.COMMITTEE, Domain.RURAL, short_name=name,
-                         founded=(1949, 1958), venue=f"{name}党群服务中心")
+        town = self._add(
+            plan,
+            plan.root,
+            f"{name}党委",
+            OrgType.COMMITTEE,
+            Domain.RURAL,
+            short_name=name,
+            founded=(1949, 1958),
+            venue=f"{name}党群服务中心",
+        )
         plan.townships.append(town)
         villages = self.rng.randint(*spec.villages_per_town)
         communities = spec.seat_communities if seat else self.rng.randint(*spec.town_communities)
@@ -651,21 +744,32 @@ class Generator:
             size = self._size(*spec.village_members)
             if oversized and index == villages - 1:
                 size = self.rng.randint(52, 60)
-            self._plan_village(plan, town, self._place_name(used, "村"), "village", size,
-                               single=oversized and index == villages - 1)
+            self._plan_village(
+                plan, town, self._place_name(used, "村"), "village", size, single=oversized and index == villages - 1
+            )
         for _ in range(communities):
-            self._plan_village(plan, town, self._place_name(used, "社区"), "community",
-                               self._size(*spec.community_members))
+            self._plan_village(
+                plan, town, self._place_name(used, "社区"), "community", self._size(*spec.community_members)
+            )
         self._plan_office(plan, town, name, "党委书记")
 
     def _plan_street(self, plan: CountyPlan, spec: CountySpec, name: str) -> None:
-        street = self._add(plan, plan.root, f"{name}党工委", OrgType.COMMITTEE, Domain.COMMUNITY, short_name=name,
-                           founded=(1980, 2015), venue=f"{name}党群服务中心")
+        street = self._add(
+            plan,
+            plan.root,
+            f"{name}党工委",
+            OrgType.COMMITTEE,
+            Domain.COMMUNITY,
+            short_name=name,
+            founded=(1980, 2015),
+            venue=f"{name}党群服务中心",
+        )
         plan.townships.append(street)
         used: set[str] = set()
         for _ in range(self.rng.randint(*spec.street_communities)):
-            self._plan_village(plan, street, self._place_name(used, "社区"), "community",
-                               self._size(*spec.community_members))
+            self._plan_village(
+                plan, street, self._place_name(used, "社区"), "community", self._size(*spec.community_members)
+            )
         self._plan_office(plan, street, name, "党工委书记")
 
     def _plan_office(self, plan: CountyPlan, township: Organization, name: str, title: str) -> None:
@@ -683,31 +787,50 @@ class Generator:
                 used.add(stem)
                 return stem + suffix
 
-    def _plan_village(self, plan: CountyPlan, township: Organization, place: str, kind: str, size: int, *,
-                      single: bool = False) -> None:
+    def _plan_village(
+        self, plan: CountyPlan, township: Organization, place: str, kind: str, size: int, *, single: bool = False
+    ) -> None:
         urban = kind == "community"
         domain = Domain.COMMUNITY if urban else Domain.RURAL
         profile = "community" if urban else "rural"
         clan = "" if urban or self.rng.random() < 0.4 else self._surname()
         venue = f"{place}党群服务中心"
         if size < 50 or single:
-            top = self._add(plan, township, f"{place}党支部", OrgType.BRANCH, domain, short_name=place,
-                            village_level=True, venue=venue)
-            self._unit(plan, top, profile, size, place, group_chance=0.8, village_level=True, clan=clan)
+            top = self._add(
+                plan,
+                township,
+                f"{place}党支部",
+                OrgType.BRANCH,
+                domain,
+                short_name=place,
+                village_level=True,
+                venue=venue,
+            )
+            self._unit(plan, top, profile, size, place, group_chance=0.5, village_level=True, clan=clan)
         else:
-            top = self._add(plan, township, f"{place}党总支", OrgType.GENERAL_BRANCH, domain, short_name=place,
-                            village_level=True, venue=venue)
-            parts = max(2, math.ceil(size / self.rng.randint(43, 48)))
+            # The largest villages run a village party committee (村党委), the others a general branch.
+            committee = size >= VILLAGE_COMMITTEE_SIZE
+            org_type, suffix = (OrgType.COMMITTEE, "党委") if committee else (OrgType.GENERAL_BRANCH, "党总支")
+            top = self._add(
+                plan, township, f"{place}{suffix}", org_type, domain, short_name=place, village_level=True, venue=venue
+            )
+            parts = max(2, math.ceil(size / self.rng.randint(47, 49)))
             for index, part in enumerate(self._split(size, parts), start=1):
                 label = f"第{cn_number(index)}网格" if urban else f"第{cn_number(index)}"
                 branch = self._add(
-                    plan, top, f"{place}{label}党支部", OrgType.BRANCH, domain, village_level=True,
-                    founded=(1990, 2018), grid=f"第{cn_number(index)}网格" if urban else "",
+                    plan,
+                    top,
+                    f"{place}{label}党支部",
+                    OrgType.BRANCH,
+                    domain,
+                    village_level=True,
+                    founded=(1990, 2018),
+                    grid=f"第{cn_number(index)}网格" if urban else "",
                     grid_households=self.rng.randint(180, 600) if urban else None,
                 )
-                unit = self._unit(plan, branch, profile, part, place, group_chance=0.12, village_level=True, clan=clan)
+                unit = self._unit(plan, branch, profile, part, place, group_chance=0.04, village_level=True, clan=clan)
                 if index == 1:
-                    unit.extra_posts.append((top, "党总支书记"))
+                    unit.extra_posts.append((top, f"{suffix}书记"))
         plan.villages.append(top)
         if urban:
             plan.communities.append(top)
@@ -717,28 +840,53 @@ class Generator:
     def _plan_working_committees(self, plan: CountyPlan, spec: CountySpec) -> None:
         county = plan.name
         towns = [t.short_name for t in plan.townships if t.domain == Domain.RURAL]
-        agency = self._add(plan, plan.root, f"{county}直机关工委", OrgType.COMMITTEE, Domain.AGENCY,
-                           short_name="机关工委", founded=(1950, 1985))
+        agency = self._add(
+            plan,
+            plan.root,
+            f"{county}直机关工委",
+            OrgType.COMMITTEE,
+            Domain.AGENCY,
+            short_name="机关工委",
+            founded=(1950, 1985),
+        )
         for index, dept in enumerate(DEPARTMENTS[: spec.agency_units]):
             unit_name = dept.replace("县", county, 1)
             org = self._add(plan, agency, f"{unit_name}党支部", OrgType.BRANCH, Domain.AGENCY, founded=(1955, 2015))
-            unit = self._unit(plan, org, "agency", self._size(6, 45, 20), unit_name, group_chance=0.2)
+            unit = self._unit(plan, org, "agency", self._size(6, 45, 20), unit_name, group_chance=0.1)
             if index == 0:
                 unit.extra_posts += [(plan.root, "县委书记"), (agency, "工委书记")]
         for unit_name in INSTITUTIONS[: spec.institution_units]:
             unit_name = unit_name.replace("县", county, 1)
-            org = self._add(plan, agency, f"{unit_name}党支部", OrgType.BRANCH, Domain.INSTITUTION, founded=(1980, 2018))
+            org = self._add(
+                plan, agency, f"{unit_name}党支部", OrgType.BRANCH, Domain.INSTITUTION, founded=(1980, 2018)
+            )
             self._unit(plan, org, "institution", self._size(5, 30, 12), unit_name)
-        retired = self._add(plan, agency, f"{county}直机关离退休干部党支部", OrgType.BRANCH, Domain.AGENCY,
-                            founded=(1985, 2005))
+        retired = self._add(
+            plan, agency, f"{county}直机关离退休干部党支部", OrgType.BRANCH, Domain.AGENCY, founded=(1985, 2005)
+        )
         self._unit(plan, retired, "retired", self.rng.randint(52, 60), "离退休干部", group_chance=1.0)
 
-        education = self._add(plan, plan.root, f"{county}委教育工委", OrgType.COMMITTEE, Domain.SCHOOL,
-                               short_name="教育工委", founded=(1985, 2010))
+        education = self._add(
+            plan,
+            plan.root,
+            f"{county}委教育工委",
+            OrgType.COMMITTEE,
+            Domain.SCHOOL,
+            short_name="教育工委",
+            founded=(1985, 2010),
+        )
         school_sites = []
         if spec.big_school:
-            school_sites.append(self._general_branch(plan, education, f"{county}第一中学", Domain.SCHOOL, "school",
-                                                     ("高中部党支部", "初中部党支部", "退休教师党支部")))
+            school_sites.append(
+                self._general_branch(
+                    plan,
+                    education,
+                    f"{county}第一中学",
+                    Domain.SCHOOL,
+                    "school",
+                    ("高中部党支部", "初中部党支部", "退休教师党支部"),
+                )
+            )
         for unit_name in COUNTY_SCHOOLS[: spec.county_schools]:
             unit_name = unit_name.replace("县", county, 1)
             org = self._add(plan, education, f"{unit_name}党支部", OrgType.BRANCH, Domain.SCHOOL, founded=(1960, 2015))
@@ -749,12 +897,20 @@ class Generator:
                 school_sites.append(self._unit(plan, org, "school", self._size(8, 40, 18), f"{town}中心学校"))
         school_sites[0].extra_posts.append((education, "工委书记"))
 
-        health = self._add(plan, plan.root, f"{county}卫生健康工委", OrgType.COMMITTEE, Domain.HOSPITAL,
-                           short_name="卫健工委", founded=(1990, 2015))
+        health = self._add(
+            plan,
+            plan.root,
+            f"{county}卫生健康工委",
+            OrgType.COMMITTEE,
+            Domain.HOSPITAL,
+            short_name="卫健工委",
+            founded=(1990, 2015),
+        )
         health_sites = []
         if spec.big_hospital:
-            health_sites.append(self._general_branch(plan, health, f"{county}人民医院", Domain.HOSPITAL, "hospital",
-                                                     HOSPITAL_BRANCHES))
+            health_sites.append(
+                self._general_branch(plan, health, f"{county}人民医院", Domain.HOSPITAL, "hospital", HOSPITAL_BRANCHES)
+            )
         for unit_name in COUNTY_HEALTH_UNITS:
             unit_name = unit_name.replace("县", county, 1)
             org = self._add(plan, health, f"{unit_name}党支部", OrgType.BRANCH, Domain.HOSPITAL, founded=(1960, 2010))
@@ -765,13 +921,22 @@ class Generator:
                 health_sites.append(self._unit(plan, org, "hospital", self._size(4, 16, 8), f"{town}卫生院"))
         health_sites[0].extra_posts.append((health, "工委书记"))
 
-        plan.two_new = self._add(plan, plan.root, f"{county}非公有制经济组织和社会组织综合党委", OrgType.COMMITTEE,
-                                 Domain.PRIVATE_ENTERPRISE, short_name="两新党委", founded=(2005, 2015))
+        plan.two_new = self._add(
+            plan,
+            plan.root,
+            f"{county}非公有制经济组织和社会组织综合党委",
+            OrgType.COMMITTEE,
+            Domain.PRIVATE_ENTERPRISE,
+            short_name="两新党委",
+            founded=(2005, 2015),
+        )
 
-    def _general_branch(self, plan: CountyPlan, parent: Organization, name: str, domain: str, profile: str,
-                        branches: tuple[str, ...]) -> Unit:
-        top = self._add(plan, parent, f"{name}党总支", OrgType.GENERAL_BRANCH, domain, short_name=name,
-                        founded=(1960, 1995))
+    def _general_branch(
+        self, plan: CountyPlan, parent: Organization, name: str, domain: str, profile: str, branches: tuple[str, ...]
+    ) -> Unit:
+        top = self._add(
+            plan, parent, f"{name}党总支", OrgType.GENERAL_BRANCH, domain, short_name=name, founded=(1960, 1995)
+        )
         units = []
         for label in branches:
             org = self._add(plan, top, f"{name}{label}", OrgType.BRANCH, domain, founded=(1985, 2015))
@@ -786,8 +951,12 @@ class Generator:
     def _plan_enterprises(self, plan: CountyPlan, spec: CountySpec) -> None:
         used: set[str] = set()
         for kind, total, single, joint in (
-            (Enterprise.Kind.PRIVATE_ENTERPRISE, spec.private_enterprises, spec.private_branches,
-             spec.private_joint_branches),
+            (
+                Enterprise.Kind.PRIVATE_ENTERPRISE,
+                spec.private_enterprises,
+                spec.private_branches,
+                spec.private_joint_branches,
+            ),
             (Enterprise.Kind.SOCIAL_ORG, spec.social_orgs, spec.social_branches, spec.social_joint_branches),
         ):
             records = [self._enterprise(plan, kind, used) for _ in range(total)]
@@ -813,8 +982,13 @@ class Generator:
             employees = min(800, max(5, int(self.rng.lognormvariate(3.4, 0.9))))
         else:
             employees = self.rng.randint(3, 60)
-        return Enterprise(name=name, kind=kind, township=township, employees=employees,
-                          credit_code=credit_code("91" if private else "52", plan.area, body))
+        return Enterprise(
+            name=name,
+            kind=kind,
+            township=township,
+            employees=employees,
+            credit_code=credit_code("91" if private else "52", plan.area, body),
+        )
 
     def _firm_name(self, plan: CountyPlan, township: Organization) -> str:
         words = self.rng.choice(FIRM_WORDS) + self.rng.choice(INDUSTRIES)
@@ -844,8 +1018,14 @@ class Generator:
             township = covered[0].township
             per_township[path] += 1
             ordinal = "" if per_township[path] == 1 else f"第{cn_number(per_township[path])}"
-            org = self._add(plan, township, f"{township.short_name}{label}{ordinal}联合党支部", OrgType.JOINT_BRANCH,
-                            kind, founded=(2008, 2022))
+            org = self._add(
+                plan,
+                township,
+                f"{township.short_name}{label}{ordinal}联合党支部",
+                OrgType.JOINT_BRANCH,
+                kind,
+                founded=(2008, 2022),
+            )
             self._unit(plan, org, "enterprise" if private else "social", self._size(5, 20, 9), township.short_name)
             for record in covered:
                 record.party_organization = org
@@ -868,8 +1048,11 @@ class Generator:
     def _pick_breakers(self, plan: CountyPlan, spec: CountySpec) -> None:
         first_township = plan.townships[0].path
         small = [
-            u for u in plan.units
-            if u.profile in ("enterprise", "social", "hospital", "institution") and not u.groups and not u.extra_posts
+            u
+            for u in plan.units
+            if u.profile in ("enterprise", "social", "hospital", "institution")
+            and not u.groups
+            and not u.extra_posts
             and not u.org.path.startswith(first_township)
         ]
         for unit in self.rng.sample(small, min(spec.few_full_branches, len(small))):
@@ -975,12 +1158,25 @@ class Generator:
         if active and profile.dual_rate and plan.communities and rng.random() < profile.dual_rate:
             community = rng.choice(plan.communities)
         return Member(
-            name=name, name_pinyin=pinyin, name_initials=initials, gender=gender,
+            name=name,
+            name_pinyin=pinyin,
+            name_initials=initials,
+            gender=gender,
             ethnicity=rng.choice(MINORITIES) if rng.random() < profile.minority_share else "汉族",
-            birth_date=birth, id_number_encrypted=idnumbers.encrypt(number), id_number_digest=idnumbers.digest(number),
-            id_number_masked=idnumbers.mask(number), phone=self._phone(age), education=education,
-            occupation=occupation, join_date=join_date, full_date=full_date, organization=unit.org, post="",
-            status=status, is_mobile=mobile, mobile_destination=rng.choice(MOBILE_STATIONS) if mobile else "",
+            birth_date=birth,
+            id_number_encrypted=idnumbers.encrypt(number),
+            id_number_digest=idnumbers.digest(number),
+            id_number_masked=idnumbers.mask(number),
+            phone=self._phone(age),
+            education=education,
+            occupation=occupation,
+            join_date=join_date,
+            full_date=full_date,
+            organization=unit.org,
+            post="",
+            status=status,
+            is_mobile=mobile,
+            mobile_destination=rng.choice(MOBILE_STATIONS) if mobile else "",
             registered_community=community,
         )
 
@@ -1048,7 +1244,10 @@ class Generator:
             chunk = members[start : start + BATCH_SIZE]
             Member.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
             StatusChange.objects.bulk_create(
-                [StatusChange(member=m, from_status="", to_status=m.status, on=m.join_date, reason="建档") for m in chunk],
+                [
+                    StatusChange(member=m, from_status="", to_status=m.status, on=m.join_date, reason="建档")
+                    for m in chunk
+                ],
                 batch_size=BATCH_SIZE,
             )
             self._say(f"  党员 {min(start + BATCH_SIZE, len(members)):,}/{len(members):,}")
@@ -1058,12 +1257,19 @@ class Generator:
         Enterprise.objects.bulk_create(plan.enterprises, batch_size=BATCH_SIZE)
         active = sum(1 for m in members if m.status in Member.ACTIVE_STATUSES)
         self.totals.update(
-            organizations=len(orgs), members=active, member_records=len(members), townships=len(plan.townships),
-            villages=len(plan.villages), communities=len(plan.communities), lead_households=len(plan.leads),
+            organizations=len(orgs),
+            members=active,
+            member_records=len(members),
+            townships=len(plan.townships),
+            villages=len(plan.villages),
+            communities=len(plan.communities),
+            lead_households=len(plan.leads),
             enterprises=sum(1 for e in plan.enterprises if e.kind == Enterprise.Kind.PRIVATE_ENTERPRISE),
             social_orgs=sum(1 for e in plan.enterprises if e.kind == Enterprise.Kind.SOCIAL_ORG),
         )
-        self._say(f"  {plan.name}：党员 {active:,} 名，党员中心户 {len(plan.leads):,} 户，两新组织 {len(plan.enterprises)} 个")
+        self._say(
+            f"  {plan.name}：党员 {active:,} 名，党员中心户 {len(plan.leads):,} 户，两新组织 {len(plan.enterprises)} 个"
+        )
 
     # ---- accounts ----------------------------------------------------------------------
 
@@ -1071,9 +1277,13 @@ class Generator:
         plan = self.first_county
         township = min(plan.townships, key=lambda t: t.path)
         candidates = [
-            u for u in plan.units
-            if u.org.type == OrgType.BRANCH and u.org.path.startswith(township.path) and u.size >= 3
-            and not u.few_full and u.plain_member is not None
+            u
+            for u in plan.units
+            if u.org.type == OrgType.BRANCH
+            and u.org.path.startswith(township.path)
+            and u.size >= 3
+            and not u.few_full
+            and u.plain_member is not None
         ]
         return min(candidates, key=lambda u: u.org.path)
 
@@ -1091,8 +1301,9 @@ class Generator:
         accounts = []
         for username, role, org, display_name, member in specs:
             self._account(username, password, role=role, organization=org, display_name=display_name, member=member)
-            accounts.append({"username": username, "role": role.label, "organization": org.name,
-                             "display_name": display_name})
+            accounts.append(
+                {"username": username, "role": role.label, "organization": org.name, "display_name": display_name}
+            )
         return accounts
 
     @staticmethod
@@ -1113,10 +1324,20 @@ class Generator:
             "scale": self.scale_name,
             "today": self.today.isoformat(),
             "root": root.name,
-            **{key: self.totals[key] for key in (
-                "organizations", "members", "member_records", "townships", "villages", "communities",
-                "lead_households", "enterprises", "social_orgs",
-            )},
+            **{
+                key: self.totals[key]
+                for key in (
+                    "organizations",
+                    "members",
+                    "member_records",
+                    "townships",
+                    "villages",
+                    "communities",
+                    "lead_households",
+                    "enterprises",
+                    "social_orgs",
+                )
+            },
             "accounts": accounts,
             "password": password,
         }

@@ -30,3 +30,32 @@ def test_county_admin_browses_and_filters(county):
     assert "乙乡秘密村党支部" not in html
     assert c.get(reverse("core:audit_export"), {"action": "update"}).status_code == 200
     assert client_for(county.admin_a).get(reverse("core:audit")).status_code == 403
+
+
+def test_configuration_page_changes_the_lead_time(county):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiceng.core.models import Configuration
+    from jiceng.orgs.services import update_organization
+
+    update_organization(county.admin_b, county.branch_b, term_end=timezone.localdate() + timedelta(days=150))
+    c = client_for(county.county_admin)
+    assert "任期即将届满" not in c.get(reverse("orgs:detail", args=[county.branch_b.pk])).content.decode()
+    c.post(
+        reverse("core:configuration"),
+        {"term_warning_months": "6", "committee_term_years": "5", "branch_term_years": "3"},
+    )
+    assert Configuration.current().term_warning_months == 6
+    assert "任期即将届满" in c.get(reverse("orgs:detail", args=[county.branch_b.pk])).content.decode()
+    assert client_for(county.admin_a).get(reverse("core:configuration")).status_code == 403
+
+
+def test_database_refuses_audit_updates_on_postgresql(county):
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only; SQLite relies on the model guard")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.all().update(note="篡改")

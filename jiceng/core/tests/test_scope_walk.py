@@ -62,6 +62,7 @@ def samples(county) -> dict[str, dict]:
         "imports:undo": {},
         "core:audit": {},
         "core:audit_export": {},
+        "core:configuration": {},
         "api-token": {},
         "api-schema": {},
         "api-root": {},
@@ -96,6 +97,7 @@ POSTS = {
     "members:status": {"to_status": "deceased", "on": "2026-01-01"},
     "members:lead_household": {"households": "5"},
     "imports:confirm": {"token": "x"},
+    "core:configuration": {"term_warning_months": "9", "committee_term_years": "5", "branch_term_years": "3"},
 }
 
 ANONYMOUS_OPEN = {"accounts:login", "api-token"}

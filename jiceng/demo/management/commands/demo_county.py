@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--seed", type=int, required=True, help="随机种子：同一种子、同一天生成的数据相同")
         parser.add_argument(
-            "--scale", choices=list(SCALES), default="county",
+            "--scale",
+            choices=list(SCALES),
+            default="county",
             help="county：一个县（约900个组织、2.2万党员）；city：一个地级市（约15个县）；tiny：测试用小县",
         )
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"演示账号密码（默认 {DEFAULT_PASSWORD}）")
@@ -45,15 +47,27 @@ class Command(BaseCommand):
 
     def _summary(self, result: dict, seconds: float) -> None:
         write = self.stdout.write
-        write(self.style.SUCCESS(f"演示数据生成完毕：{result['root']}（种子 {result['seed']}，规模 {result['scale']}，"
-                                 f"用时 {seconds:.1f} 秒）"))
-        write(f"  党组织：{result['organizations']:,} 个，其中乡镇（街道）党（工）委 {result['townships']} 个、"
-              f"村（社区）党组织 {result['villages']} 个")
-        write(f"  党员：{result['members']:,} 名（另有已转出、已去世记录 "
-              f"{result['member_records'] - result['members']:,} 条）")
-        write(f"  党员中心户：{result['lead_households']:,} 户；非公企业 {result['enterprises']} 个，"
-              f"社会组织 {result['social_orgs']} 个")
+        write(
+            self.style.SUCCESS(
+                f"演示数据生成完毕：{result['root']}（种子 {result['seed']}，规模 {result['scale']}，"
+                f"用时 {seconds:.1f} 秒）"
+            )
+        )
+        write(
+            f"  党组织：{result['organizations']:,} 个，其中乡镇（街道）党（工）委 {result['townships']} 个、"
+            f"村（社区）党组织 {result['villages']} 个"
+        )
+        write(
+            f"  党员：{result['members']:,} 名（另有已转出、已去世记录 "
+            f"{result['member_records'] - result['members']:,} 条）"
+        )
+        write(
+            f"  党员中心户：{result['lead_households']:,} 户；非公企业 {result['enterprises']} 个，"
+            f"社会组织 {result['social_orgs']} 个"
+        )
         write(f"演示账号（密码：{result['password']}）：")
         for account in result["accounts"]:
-            write(f"  {account['username']:<14} {account['role']:<12} {account['organization']}"
-                  f"（{account['display_name']}）")
+            write(
+                f"  {account['username']:<14} {account['role']:<12} {account['organization']}"
+                f"（{account['display_name']}）"
+            )
