@@ -35,7 +35,7 @@ class AuditEntry(models.Model):
         verbose_name="操作人",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # users who acted are deactivated, never deleted
         related_name="+",
     )
     actor_name = models.CharField("操作人账号", max_length=150, blank=True)

@@ -7,8 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import xlsx
-from . import services
+from . import services, xlsx
 from .models import AuditEntry, Configuration
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
