@@ -17,12 +17,23 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and os.environ.get("JICENG_REQUIRE_SECRET_KEY"):
-        raise RuntimeError("DJANGO_SECRET_KEY must be set in production")
-    # Development default: stable per checkout so sessions survive restarts.
-    SECRET_KEY = "jiceng-insecure-development-key-change-me"
+
+
+def _secret_from_file(name: str) -> str:
+    """A random key generated on first start and kept in var/ (mode 0600), so that an
+    installation never runs on a key published in the source. Back this file up."""
+    path = VAR_DIR / name
+    if not path.exists():
+        import secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or _secret_from_file("secret_key")
 # Key for encrypting ID numbers at rest (Fernet, derived when not given).
 ID_NUMBER_KEY = os.environ.get("JICENG_ID_NUMBER_KEY", "")
 
@@ -118,7 +129,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 AXES_FAILURE_LIMIT = int(os.environ.get("JICENG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock the (username, address) pair, so one office behind a shared address is not locked
+# out by a colleague's typos. Behind a reverse proxy set AXES_IPWARE_* (see docs/deployment.md).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_ENABLED = env_bool("JICENG_AXES_ENABLED", True)
 

@@ -452,7 +452,7 @@ PROFILES: dict[str, Profile] = {
 }
 
 PROBATIONARY_RATE = 0.032
-VILLAGE_COMMITTEE_SIZE = 120  # villages this big have a 村党委 instead of a 党总支
+VILLAGE_COMMITTEE_SIZE = 130  # villages this big have a 村党委 instead of a 党总支
 INACTIVE_RATE = 0.015  # transferred out or deceased rows kept on record
 
 

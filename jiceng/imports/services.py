@@ -13,7 +13,7 @@ from jiceng.members.imports import MemberImporter
 from jiceng.orgs.imports import OrganizationImporter
 from jiceng.orgs.models import Organization
 
-from .base import ImportOutcome, read_sheet, template_workbook
+from .base import ImportOutcome, RowError, read_sheet, template_workbook
 from .models import ImportBatch
 
 IMPORTERS = {"orgs": OrganizationImporter(), "members": MemberImporter()}
@@ -56,22 +56,27 @@ def run_import(kind: str, fileobj, *, actor=None, file_name: str = "", commit: b
     outcome.preview = [importer.preview_row(item) for item in cleaned[:PREVIEW_ROWS]]
     if not rows:
         outcome.errors = [*errors]
-        from .base import RowError
-
         outcome.errors.append(RowError(2, "", "文件中没有数据行"))
     if not outcome.ok or not commit:
         return outcome
-    with transaction.atomic():
-        batch = ImportBatch.objects.create(
-            kind=kind,
-            file_name=file_name[:255],
-            row_count=len(cleaned),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            org_path=_scope_path(actor),
-        )
-        importer.save(cleaned, actor, batch)
-        audit.record(actor, "import", batch, changes={"rows": len(cleaned), "file": file_name}, org_path=batch.org_path)
-        outcome.batch_id = batch.pk
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                kind=kind,
+                file_name=file_name[:255],
+                row_count=len(cleaned),
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                org_path=_scope_path(actor),
+            )
+            importer.save(cleaned, actor, batch)
+            audit.record(
+                actor, "import", batch, changes={"rows": len(cleaned), "file": file_name}, org_path=batch.org_path
+            )
+    except ValidationError as exc:
+        # A rule only the save could see (validation should have caught it): nothing is kept.
+        outcome.errors = [RowError(2, "", "；".join(exc.messages))]
+        return outcome
+    outcome.batch_id = batch.pk
     return outcome
 
 
@@ -106,6 +111,14 @@ def undo_last(actor=None) -> ImportBatch:
             StatusChange.objects.filter(member__import_batch=batch).delete()
             objects.delete()
         else:
+            from jiceng.members.models import Member
+            from jiceng.orgs.models import Enterprise
+
+            if (
+                Member.objects.filter(registered_community__import_batch=batch).exists()
+                or Enterprise.objects.filter(party_organization__import_batch=batch).exists()
+            ):
+                raise ValidationError(f"{batch}：导入的组织已被党员报到或两新组织引用，不能撤销")
             # Deepest first, so that children go before their parents.
             for org in objects.order_by("-depth", "-path"):
                 org.delete()

@@ -53,7 +53,7 @@ def preview(request):
         messages.error(request, "请选择导入类型并上传 .xlsx 文件")
         return redirect("imports:index")
     if upload.size > services.max_bytes() or not upload.name.lower().endswith(".xlsx"):
-        messages.error(request, "只接受不超过 20MB 的 .xlsx 文件")
+        messages.error(request, f"只接受不超过 {services.max_bytes() // (1024 * 1024)}MB 的 .xlsx 文件")
         return redirect("imports:index")
     try:
         outcome = services.run_import(kind, upload, actor=request.user, file_name=upload.name, commit=False)

@@ -145,6 +145,8 @@ def change_status(
     if to_status == Member.Status.REMOVED and not removal_reason:
         raise ValidationError({"removal_reason": "出党须注明方式（出党、除名、自行脱党、退党）"})
     if to_status == Member.Status.FULL and member.status == Member.Status.PROBATIONARY:
+        if member.join_date and on < member.join_date:
+            raise ValidationError({"on": "转正日期不能早于入党日期"})
         member.full_date = on
     from_status = member.status
     member.status = to_status
@@ -172,6 +174,7 @@ def reveal_id_number(actor, member: Member) -> str:
 @transaction.atomic
 def set_lead_household(actor, member: Member, *, households: int, area: str = "") -> LeadHousehold:
     require_manager(actor, member.organization)
+    Member.objects.filter(pk=member.pk).update(revision=F("revision") + 1)
     lead, created = LeadHousehold.objects.update_or_create(
         member=member, defaults={"households": households, "area": area}
     )

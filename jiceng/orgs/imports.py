@@ -54,6 +54,7 @@ class OrganizationImporter:
         }
         existing_codes = set(Organization.objects.filter(code__in=codes_in_file).values_list("code", flat=True))
         seen: dict[str, int] = {}
+        types_in_file: dict[str, str | None] = {}
         for r in rows:
             v = r.values
             row_errors: list[RowError] = []
@@ -105,10 +106,12 @@ class OrganizationImporter:
             committee = text(v.get("has_committee"))
             if committee not in ("", "是", "否"):
                 err("是否设委员会", "请填写“是”或“否”")
-            if isinstance(parent, Organization) and parent.type == "group":
+            parent_type = types_in_file.get(parent_code) if isinstance(parent, tuple) else getattr(parent, "type", None)
+            if parent_type == "group":
                 err("上级组织编码", "党小组下不能再设立党组织")
             if code and code not in seen:
                 seen[code] = r.row
+                types_in_file[code] = org_type
             if row_errors:
                 errors.extend(row_errors)
                 continue

@@ -149,7 +149,7 @@ SEGMENT = 4
 
 
 def child_path(parent_path: str, index: int) -> str:
-    # 9999 is never used, so incrementing a path never carries past its first segment.
+    # 9999 is never used, so incrementing a path never carries into the parent's segments.
     if not 1 <= index < 10**SEGMENT - 1:
         raise ValueError("子组织序号超出范围")
     return f"{parent_path}{index:0{SEGMENT}d}"

@@ -223,3 +223,14 @@ def test_ui_preview_lists_errors(county, tmp_path):
     assert "整个文件不会导入" in html and "不在您的管理范围内" in html and "确认导入" not in html
     response = c.post(reverse("imports:preview"), {"kind": "members", "file": io.BytesIO(b"not excel")})
     assert response.status_code == 302
+
+
+def test_orgs_under_a_group_defined_in_the_same_file_are_refused(county, tmp_path):
+    headers = ["组织编码", "组织名称", "上级组织编码", "组织类型", "所属领域"]
+    rows = [["TA07", "新小组", "TA0101", "党小组", "农村"], ["TA0701", "小组下的支部", "TA07", "党支部", "农村"]]
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_xlsx", "orgs", str(xlsx(tmp_path / "g.xlsx", headers, rows)), stderr=err,
+                     stdout=io.StringIO())
+    assert "第 3 行「上级组织编码」列：党小组下不能再设立党组织" in err.getvalue()
+    assert not Organization.objects.filter(code="TA07").exists()
