@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
+from django.utils import timezone
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CODES = "10X98765432"
@@ -49,7 +50,7 @@ def parse(raw: str, today: date | None = None) -> IdNumberInfo:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise IdNumberError("公民身份号码中的出生日期无效") from exc
-    today = today or date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < 1900:
         raise IdNumberError("公民身份号码中的出生日期不合理")
     expected = check_digit(number[:17])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from io import BytesIO
 from urllib.parse import quote
 
@@ -51,6 +51,6 @@ def workbook_bytes(wb: Workbook) -> bytes:
 
 def xlsx_response(filename: str, wb: Workbook) -> HttpResponse:
     response = HttpResponse(workbook_bytes(wb), content_type=XLSX_TYPE)
-    stamp = f"{date.today():%Y%m%d}"
+    stamp = f"{timezone.localdate():%Y%m%d}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
     return response
