@@ -163,6 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jiceng API",
     "DESCRIPTION": "基层党建平台 API：组织、党员（数据范围与页面一致）",

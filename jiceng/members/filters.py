@@ -13,9 +13,7 @@ from .models import Member
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     status = django_filters.ChoiceFilter(label="状态", choices=Member.Status.choices)
-    active = django_filters.BooleanFilter(
-        label="仅在册（正式和预备）", method="filter_active", widget=django_filters.widgets.BooleanWidget()
-    )
+    active = django_filters.ChoiceFilter(label="范围", choices=[("1", "仅在册（正式和预备）")], method="filter_active")
     gender = django_filters.ChoiceFilter(label="性别", choices=Member.Gender.choices)
     education = django_filters.ChoiceFilter(label="学历", choices=Member.Education.choices)
     age_band = django_filters.ChoiceFilter(label="年龄段", choices=list(rules.AGE_BANDS.items()), method="filter_age")
@@ -40,10 +38,10 @@ class MemberFilter(django_filters.FilterSet):
 
     class Meta:
         model = Member
-        fields = ["status", "gender", "education", "is_mobile"]
+        fields = ["status", "gender", "education"]
 
     def filter_active(self, qs, name, value):
-        return qs.filter(status__in=Member.ACTIVE_STATUSES) if value else qs
+        return qs.filter(status__in=Member.ACTIVE_STATUSES) if value == "1" else qs
 
     def filter_q(self, qs, name, value):
         return queries.search(qs, value)
