@@ -230,7 +230,8 @@ def test_orgs_under_a_group_defined_in_the_same_file_are_refused(county, tmp_pat
     rows = [["TA07", "新小组", "TA0101", "党小组", "农村"], ["TA0701", "小组下的支部", "TA07", "党支部", "农村"]]
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("import_xlsx", "orgs", str(xlsx(tmp_path / "g.xlsx", headers, rows)), stderr=err,
-                     stdout=io.StringIO())
+        call_command(
+            "import_xlsx", "orgs", str(xlsx(tmp_path / "g.xlsx", headers, rows)), stderr=err, stdout=io.StringIO()
+        )
     assert "第 3 行「上级组织编码」列：党小组下不能再设立党组织" in err.getvalue()
     assert not Organization.objects.filter(code="TA07").exists()
