@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 
 PAGE_SIZE = 50
@@ -29,3 +30,12 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:
     params = request.GET.copy()
     params.pop("page", None)
     return {"page_obj": page_obj, "rows": page_obj.object_list, "query_without_page": params.urlencode()}
+
+
+def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: by field where it names one, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)

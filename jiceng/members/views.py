@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import xlsx
-from jiceng.core.pages import paginate, style_form
+from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, require_manager, visible
 from jiceng.orgs.models import Organization
 
@@ -120,13 +120,6 @@ def _form_kwargs(request):
     return {"organizations": orgs, "communities": orgs.filter(domain=Organization.Domain.COMMUNITY)}
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -142,7 +135,7 @@ def member_create(request):
         try:
             member = services.create_member(request.user, id_number=id_number, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"已新增党员：{member.name}")
             return redirect("members:detail", pk=member.pk)
@@ -163,7 +156,7 @@ def member_edit(request, pk):
         try:
             services.update_member(request.user, member, id_number=id_number, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("members:detail", pk=member.pk)

@@ -2,28 +2,14 @@ from django import forms
 
 from jiceng.core.pages import style_form
 
+from . import services
 from .models import Enterprise, Organization
 
 
 class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "code",
-            "name",
-            "short_name",
-            "type",
-            "domain",
-            "founded_on",
-            "has_committee",
-            "term_start",
-            "term_end",
-            "secretary_name",
-            "contact_phone",
-            "venue",
-            "grid",
-            "grid_households",
-        ]
+        fields = services.EDITABLE_FIELDS
         widgets = {f: forms.DateInput() for f in ("founded_on", "term_start", "term_end")}
 
     def __init__(self, *args, **kwargs):

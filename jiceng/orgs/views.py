@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from jiceng.core import xlsx
-from jiceng.core.pages import paginate, style_form
+from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, require_manager, scope_root, visible
 from jiceng.members.models import Member
 
@@ -37,13 +37,6 @@ def _children_with_counts(org: Organization) -> list[Organization]:
         child.member_count = counts.get(child.path, 0)
     return children
 
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -159,7 +152,7 @@ def org_create(request):
         try:
             org = services.create_organization(request.user, parent=parent, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, f"已新增党组织：{org.name}")
             return redirect("orgs:detail", pk=org.pk)
@@ -176,7 +169,7 @@ def org_edit(request, pk):
         try:
             services.update_organization(request.user, org, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("orgs:detail", pk=org.pk)
