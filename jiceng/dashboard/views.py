@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from jiceng.core.scoping import get_visible_or_404, scope_root
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root
 from jiceng.orgs.models import Organization
 
 from . import queries
@@ -30,7 +30,9 @@ def command(request):
     if request.GET.get("org", "").isdigit():
         root = get_visible_or_404(user, Organization.objects.all(), pk=request.GET["org"])
     else:
-        root = scope_root(user) or Organization.objects.filter(parent__isnull=True).order_by("path").first()
+        root = scope_root(user)
+        if root is None and has_full_scope(user):
+            root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
     if root is None:
         return render(request, "dashboard/empty.html", {"active_nav": "dashboard"})
     data = queries.command_screen(user, root, timezone.localdate())

@@ -120,7 +120,6 @@ def _form_kwargs(request):
     return {"organizations": orgs, "communities": orgs.filter(domain=Organization.Domain.COMMUNITY)}
 
 
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiceng.core import xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, require_manager, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_manager, scope_root, visible
 from jiceng.members.models import Member
 
 from . import queries, rules, services
@@ -23,10 +23,10 @@ def _scoped_orgs(request):
 
 def _root_for(request) -> Organization:
     root = scope_root(request.user)
-    if root is None:
+    if root is None and has_full_scope(request.user):
         root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
     if root is None:
-        raise Http404("尚未建立党组织")
+        raise Http404("尚未建立党组织，或您的账号未分配所属组织")
     return root
 
 
@@ -36,7 +36,6 @@ def _children_with_counts(org: Organization) -> list[Organization]:
     for child in children:
         child.member_count = counts.get(child.path, 0)
     return children
-
 
 
 @login_required

@@ -188,3 +188,14 @@ def test_insider_sees_own_township(county):
     assert "乙乡秘密村党支部" in client.get(reverse("orgs:detail", args=[county.branch_b.pk])).content.decode()
     data = client.get(reverse("member-list")).json()
     assert [m["name"] for m in data["results"]] == ["赵秘密"]
+
+
+def test_user_without_organization_sees_nothing(county):
+    from jiceng.accounts.models import User
+
+    nobody = User.objects.create_user(username="nobody", password="x-pass-123", role="township_admin")
+    c = client_for(nobody)
+    assert c.get(reverse("orgs:tree")).status_code == 404
+    html = c.get(reverse("dashboard:command")).content.decode()
+    assert "甲镇" not in html and "乙乡" not in html
+    assert c.get(reverse("member-list")).json()["count"] == 0
