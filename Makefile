@@ -43,8 +43,9 @@ run: setup
 	@echo "  demo-branch    该乡镇某党支部书记"
 	@echo "  demo-member    该支部的一名党员"
 	@echo "在浏览器打开上面的地址，用任一账号登录。按 Ctrl+C 停止。"
+	@echo "定时任务（提醒、超期通知）在后台运行：manage.py run_scheduler"
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	scripts/serve.sh $(BIN) $(HOST) $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -72,7 +73,7 @@ demo: setup
 	$(BIN)/python manage.py demo_county --seed $(SEED) --password $(DEMO_PASSWORD)
 
 bench: setup
-	$(BIN)/python bench/bench_foundation.py
+	@for script in bench/bench_*.py; do echo "== $$script =="; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf var/static var/test.sqlite3 $(VENDOR)

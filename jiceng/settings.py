@@ -60,6 +60,18 @@ INSTALLED_APPS = [
     "jiceng.orgs",
     "jiceng.members",
     "jiceng.imports",
+    # Member lifecycle (发展党员, 组织关系转接, 党费)
+    "jiceng.development",
+    "jiceng.transfers",
+    "jiceng.dues",
+    # Organizational life (三会一课, 换届, 教育培训)
+    "jiceng.life",
+    "jiceng.elections",
+    "jiceng.training",
+    # Mass work (群众诉求, 党代表联系群众, 微心愿)
+    "jiceng.requests",
+    "jiceng.liaison",
+    "jiceng.wishes",
     "jiceng.dashboard",
     "jiceng.demo",
 ]
@@ -181,6 +193,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("JICENG_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# Uploads: photos are checked by content, shrunk and re-encoded (jiceng/core/uploads.py).
+JICENG_PHOTO_MAX_BYTES = int(os.environ.get("JICENG_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+JICENG_DOCUMENT_MAX_BYTES = int(os.environ.get("JICENG_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# Address of the site as residents and members reach it, for QR codes and links in emails
+# (e.g. https://dangjian.example.gov.cn). Empty: the address of the current request.
+JICENG_SITE_URL = os.environ.get("JICENG_SITE_URL", "")
+
+# Email: notices are always in-app; they are also mailed when EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "jiceng@localhost")
+JICENG_EMAIL_ENABLED = bool(EMAIL_HOST) or env_bool("JICENG_EMAIL_ENABLED", False)
+
+# Cache: per process by default; Redis in production so that rate limits hold across workers.
+CACHE_URL = os.environ.get("JICENG_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jiceng"}
+    )
+}
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit warns that a per-process cache does not share counts between processes;
+# that is what the embedded default is (one process). Production sets JICENG_CACHE_URL.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
+# Background work: the same jobs run from `manage.py run_scheduler` (no broker, `make run`)
+# or from Celery beat with Redis in production (see jiceng/celery.py, docs/deployment.md).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_IGNORE_RESULT = not CELERY_RESULT_BACKEND
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Roles allowed to reveal a full ID number (every reveal is audit-logged).
 FULL_ID_ROLES = ["county_admin", "township_admin"]

@@ -1,19 +1,19 @@
+from django.utils import timezone
+
+from . import navigation as nav
+from .notifications import unread_count
+
+
 def navigation(request):
-    """Navigation entries by domain; shown according to the user's role."""
+    """The menu for the user's role, the unread-notice count and the holiday-calendar warning."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    nav = [
-        ("dashboard:command", "指挥部", "dashboard"),
-        ("orgs:tree", "党组织", "orgs"),
-        ("members:list", "党员", "members"),
-    ]
-    if user.role != "member":
-        nav.append(("orgs:warnings", "结构预警", "warnings"))
-        nav.append(("orgs:coverage", "两新覆盖", "coverage"))
-    if getattr(user, "can_manage", False) or user.is_superuser:
-        nav.append(("imports:index", "Excel导入", "imports"))
-    if user.role == "county_admin" or user.is_superuser:
-        nav.append(("core:audit", "审计日志", "audit"))
-        nav.append(("core:configuration", "县级配置", "configuration"))
-    return {"nav_items": nav}
+    context = {"nav_groups": nav.menu(user), "unread_notices": unread_count(user)}
+    if nav.is_county(user):
+        from .calendar import unloaded_years
+
+        today = timezone.localdate()
+        years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+        context["calendar_missing_years"] = unloaded_years(*years)
+    return context

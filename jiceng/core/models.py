@@ -79,3 +79,100 @@ class Configuration(models.Model):
 
 
 AuditEntry.scope_path = "org_path"
+
+
+class CalendarYear(models.Model):
+    """A year whose holiday schedule (State Council notice) is on record.
+
+    For a year with no row, the working-day calendar counts weekends only and the
+    platform shows a warning until a county admin loads the year.
+    """
+
+    class Source(models.TextChoices):
+        LIBRARY = "library", "chinesecalendar 库"
+        ADMIN = "admin", "管理员录入"
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    source = models.CharField("来源", max_length=20, choices=Source.choices)
+    note = models.CharField(
+        "依据", max_length=200, blank=True, help_text="如：国务院办公厅关于2027年部分节假日安排的通知"
+    )
+    loaded_at = models.DateTimeField("录入时间", auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "节假日年度"
+
+    def __str__(self):
+        return f"{self.year}年"
+
+
+class CalendarDay(models.Model):
+    """A day that is not what the weekend rule says: a public holiday, or a make-up
+    working day (调休上班) on a Saturday or Sunday. Holidays falling on a weekend are
+    kept too, so the holiday's name shows for every day of it."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否上班")
+    name = models.CharField("名称", max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = "节假日与调休"
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {'上班' if self.is_workday else '休息'} {self.name}"
+
+
+class Notification(models.Model):
+    """An in-app notice to one user (and an email where configured).
+
+    `key` makes sending idempotent: the same (recipient, key) is stored and mailed once, so
+    a reminder sweep that runs twice sends nothing twice.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField("类别", max_length=50, db_index=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    key = models.CharField("去重键", max_length=200)
+    # The organization the notice is about, so that the notices can be counted per organization.
+    org_path = models.CharField("所属组织路径", max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "通知"
+        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key")]
+        indexes = [
+            models.Index(
+                fields=["recipient", "created_at"], name="notification_unread_idx", condition=models.Q(read_at=None)
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class JobState(models.Model):
+    """When each periodic job last ran and is next due; a run is claimed by a conditional
+    UPDATE of `next_run_at`, so two schedulers never run the same job twice."""
+
+    name = models.CharField("任务", max_length=100, unique=True)
+    next_run_at = models.DateTimeField("下次运行", null=True, blank=True)
+    last_started_at = models.DateTimeField("上次开始", null=True, blank=True)
+    last_finished_at = models.DateTimeField("上次结束", null=True, blank=True)
+    last_result = models.TextField("上次结果", blank=True)
+    last_error = models.TextField("上次错误", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "定时任务"
+
+    def __str__(self):
+        return self.name

@@ -4,7 +4,11 @@ from . import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.audit_list, name="audit"),
-    path("export/", views.audit_export, name="audit_export"),
+    path("audit/", views.audit_list, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     path("configuration/", views.configuration, name="configuration"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("jobs/", views.jobs_page, name="jobs"),
 ]

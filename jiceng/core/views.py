@@ -84,3 +84,126 @@ def configuration(request):
         messages.success(request, "配置已保存")
         return redirect("core:configuration")
     return render(request, "core/configuration.html", {"form": form, "active_nav": "configuration"})
+
+
+# ---- notifications (every user sees only their own) -------------------------------------
+
+
+@login_required
+def notifications(request):
+    from .models import Notification
+
+    qs = Notification.objects.filter(recipient=request.user)
+    if request.GET.get("unread"):
+        qs = qs.filter(read_at=None)
+    context = {"active_nav": "notifications", "only_unread": bool(request.GET.get("unread"))}
+    context.update(paginate(request, qs))
+    return render(request, "core/notifications.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def notifications_read(request):
+    from .notifications import mark_read
+
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    count = mark_read(request.user, ids or None)
+    messages.success(request, f"已标记 {count} 条为已读")
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("core:notifications")
+
+
+# ---- working-day calendar (county admins) ------------------------------------------------
+
+
+class CalendarDayForm(forms.Form):
+    day = forms.DateField(label="日期")
+    is_workday = forms.TypedChoiceField(
+        label="类型", choices=[("0", "放假"), ("1", "调休上班")], coerce=lambda v: v == "1"
+    )
+    name = forms.CharField(label="名称", max_length=50, help_text="如“春节”或“春节调休上班”")
+
+
+class CalendarYearForm(forms.Form):
+    note = forms.CharField(label="依据", max_length=200, help_text="如：国务院办公厅关于2027年部分节假日安排的通知")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar(request):
+    from datetime import date as date_cls
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from .calendar import library_years
+    from .models import CalendarDay, CalendarYear
+    from .pages import apply_validation_error
+
+    require_county_admin(request.user)
+    today = timezone.localdate()
+    year = int(request.GET.get("year") or request.POST.get("year") or today.year)
+    day_form = style_form(CalendarDayForm(prefix="day"))
+    year_form = style_form(CalendarYearForm(prefix="year"))
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "load":
+                n = services.load_calendar_year_from_library(request.user, year)
+                messages.success(request, f"已从 chinesecalendar 库载入 {year} 年的 {n} 个节假日和调休日")
+                return redirect(f"{request.path}?year={year}")
+            if action == "delete":
+                services.delete_calendar_day(request.user, date_cls.fromisoformat(request.POST["day"]))
+                messages.success(request, "已删除")
+                return redirect(f"{request.path}?year={year}")
+            if action == "day":
+                day_form = style_form(CalendarDayForm(request.POST, prefix="day"))
+                if day_form.is_valid():
+                    services.set_calendar_day(request.user, **day_form.cleaned_data)
+                    messages.success(request, "已保存")
+                    return redirect(f"{request.path}?year={day_form.cleaned_data['day'].year}")
+            if action == "confirm":
+                year_form = style_form(CalendarYearForm(request.POST, prefix="year"))
+                if year_form.is_valid():
+                    services.mark_calendar_year_loaded(request.user, year, year_form.cleaned_data["note"])
+                    messages.success(request, f"{year} 年节假日安排已确认录入")
+                    return redirect(f"{request.path}?year={year}")
+        except ValidationError as exc:
+            target = year_form if action == "confirm" else day_form
+            if action in ("load", "delete"):
+                messages.error(request, "；".join(exc.messages))
+                return redirect(f"{request.path}?year={year}")
+            apply_validation_error(target, exc)
+    years = {y.year: y for y in CalendarYear.objects.all()}
+    shown = sorted(set(years) | {today.year, today.year + 1, year})
+    context = {
+        "year": year,
+        "entry": years.get(year),
+        "years": [(y, years.get(y)) for y in shown if y >= today.year - 3],
+        "days": CalendarDay.objects.filter(day__year=year),
+        "library_has_year": year in library_years(),
+        "day_form": day_form,
+        "year_form": year_form,
+        "active_nav": "calendar",
+    }
+    return render(request, "core/calendar.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def jobs_page(request):
+    from . import jobs
+    from .models import JobState
+
+    require_county_admin(request.user)
+    if request.method == "POST":
+        name = request.POST.get("name", "")
+        if name in jobs.all_jobs():
+            result = jobs.run_job(name)
+            messages.success(request, f"已运行「{jobs.all_jobs()[name].description or name}」：{result or '完成'}")
+        return redirect("core:jobs")
+    states = {s.name: s for s in JobState.objects.all()}
+    rows = [(job, states.get(name)) for name, job in jobs.all_jobs().items()]
+    return render(request, "core/jobs.html", {"rows": rows, "active_nav": "jobs"})

@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from jiceng.core import panels
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root
 from jiceng.orgs.models import Organization
 
@@ -39,8 +40,9 @@ def command(request):
     charts = {key: [{"name": f.label, "value": f.value, "url": f.url} for f in data[key]] for key in CHART_TITLES}
     tables = [(title, charts[key]) for key, title in CHART_TITLES.items()]
     parent = root.parent if root.parent_id and root != scope_root(user) else None
+    extra = panels.collect("command_panels", request, root, timezone.localdate())
     return render(
         request,
         "dashboard/command.html",
-        {**data, "charts": charts, "tables": tables, "parent": parent, "active_nav": "dashboard"},
+        {**data, "charts": charts, "tables": tables, "parent": parent, "panels": extra, "active_nav": "dashboard"},
     )

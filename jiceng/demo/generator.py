@@ -524,7 +524,34 @@ class Generator:
         with transaction.atomic():
             root = self._build()
             accounts = self._create_accounts(root, password)
-        return self._result(root, accounts, password)
+        result = self._result(root, accounts, password)
+        result["apps"] = self._run_app_demos(root)
+        return result
+
+    def _run_app_demos(self, root: Organization) -> list[tuple[str, dict]]:
+        """Each domain app's demo data (jiceng/<app>/demo.py), see jiceng/demo/context.py."""
+        from jiceng.core.registry import app_modules
+
+        from .context import DemoContext
+
+        User = get_user_model()
+        plan = self.first_county
+        ctx = DemoContext(
+            seed=self.seed,
+            scale=self.scale_name,
+            today=self.today,
+            root=root,
+            township=min(plan.townships, key=lambda t: t.path),
+            branch=self._demo_branch().org,
+            users={u.username: u for u in User.objects.filter(username__startswith="demo-")},
+            say=self._say,
+        )
+        figures = []
+        for module in app_modules("demo"):
+            label = module.__name__.split(".")[1]
+            with transaction.atomic():
+                figures.append((label, module.generate(ctx) or {}))
+        return figures
 
     def _build(self) -> Organization:
         if self.scale.counties == 1:

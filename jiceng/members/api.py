@@ -45,3 +45,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet):
         return visible(self.request.user, Member.objects.select_related("organization")).order_by(
             "organization__path", "name_pinyin", "id"
         )
+
+
+def register(router) -> None:
+    router.register("members", MemberViewSet, basename="member")

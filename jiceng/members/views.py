@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import xlsx
+from jiceng.core import panels, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, require_manager, visible
 from jiceng.orgs.models import Organization
@@ -110,6 +110,7 @@ def member_detail(request, pk):
             "lead": getattr(member, "lead_household", None),
             "status_form": StatusForm(initial={"on": today}),
             "lead_form": LeadHouseholdForm(),
+            "panels": panels.collect("member_panels", request, member),
             "active_nav": "members",
         },
     )

@@ -43,3 +43,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return visible(self.request.user, Organization.objects.select_related("parent")).order_by("path")
+
+
+def register(router) -> None:
+    router.register("orgs", OrganizationViewSet, basename="organization")

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import xlsx
+from jiceng.core import panels, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_manager, scope_root, visible
 from jiceng.members.models import Member
@@ -128,6 +128,7 @@ def org_detail(request, pk):
                 request.user, Enterprise.objects.filter(township=org).select_related("party_organization")
             ),
             "can_manage": _can_manage(request.user, org),
+            "panels": panels.collect("organization_panels", request, org),
             "active_nav": "orgs",
         },
     )

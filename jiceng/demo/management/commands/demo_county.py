@@ -65,6 +65,9 @@ class Command(BaseCommand):
             f"  党员中心户：{result['lead_households']:,} 户；非公企业 {result['enterprises']} 个，"
             f"社会组织 {result['social_orgs']} 个"
         )
+        for _, figures in result.get("apps", []):
+            if figures:
+                write("  " + "，".join(f"{label} {value:,}" for label, value in figures.items()))
         write(f"演示账号（密码：{result['password']}）：")
         for account in result["accounts"]:
             write(

@@ -1,0 +1,104 @@
+"""Sending notices: in-app always, by email where the installation has a mail server.
+
+`notify()` is idempotent by (recipient, key): a sweep or reminder that runs twice, or two
+schedulers racing, store and mail each notice once. Callers choose keys that name what the
+notice is about and its period, e.g. ``life:due:2026-11:org42:themed_day``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+# Roles that receive an organization's notices (its managers).
+MANAGER_ROLES = ("county_admin", "township_admin", "branch_secretary")
+
+
+def email_enabled() -> bool:
+    return bool(getattr(settings, "JICENG_EMAIL_ENABLED", False))
+
+
+def notify(
+    recipient, *, kind: str, title: str, key: str, body: str = "", url: str = "", org_path: str = ""
+) -> tuple[Notification, bool]:
+    """Store one notice for `recipient` unless the same key was sent before; returns (notice, created)."""
+    existing = Notification.objects.filter(recipient=recipient, key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            notice = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url[:300],
+                key=key[:200],
+                org_path=org_path,
+            )
+    except IntegrityError:  # a concurrent sender stored it first
+        return Notification.objects.get(recipient=recipient, key=key[:200]), False
+    if email_enabled() and recipient.email:
+        _email(notice)
+    return notice, True
+
+
+def _email(notice: Notification) -> None:
+    # Claim the mail first, so that two workers never mail the same notice.
+    claimed = Notification.objects.filter(pk=notice.pk, emailed_at=None).update(emailed_at=timezone.now())
+    if not claimed:
+        return
+    link = f"{settings.JICENG_SITE_URL.rstrip('/')}{notice.url}" if notice.url and settings.JICENG_SITE_URL else ""
+    text = "\n\n".join(part for part in (notice.body, link) if part)
+    try:
+        send_mail(f"【基层党建】{notice.title}", text or notice.title, None, [notice.recipient.email])
+    except Exception:  # mail is best effort; the in-app notice stands
+        log.exception("sending notice %s by email failed", notice.pk)
+        Notification.objects.filter(pk=notice.pk).update(emailed_at=None)
+
+
+def managers_of(organization, roles: Iterable[str] = MANAGER_ROLES):
+    """Active users attached to `organization` itself with a managing role."""
+    from jiceng.accounts.models import User
+
+    return User.objects.filter(organization=organization, is_active=True, role__in=list(roles))
+
+
+def notify_organization(
+    organization,
+    *,
+    kind: str,
+    title: str,
+    key: str,
+    body: str = "",
+    url: str = "",
+    roles: Iterable[str] = MANAGER_ROLES,
+) -> int:
+    """Notify the managers of `organization`; returns how many notices were new."""
+    created = 0
+    for user in managers_of(organization, roles):
+        _, new = notify(user, kind=kind, title=title, key=key, body=body, url=url, org_path=organization.path)
+        created += new
+    return created
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def mark_read(user, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at=None)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())

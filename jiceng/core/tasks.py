@@ -1,0 +1,10 @@
+"""Celery tasks: the production runner of the periodic jobs (see jiceng/celery.py)."""
+
+from celery import shared_task
+
+from . import jobs
+
+
+@shared_task(name="jiceng.core.tasks.run_job")
+def run_job(name: str) -> str | None:
+    return jobs.run_job(name)

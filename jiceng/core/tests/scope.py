@@ -1,0 +1,65 @@
+"""Rows of the outsider walk (jiceng/core/tests/test_scope_walk.py) for the core pages.
+
+Every app with URLs has a ``tests/scope.py`` like this one. The walk logs in as the admin of
+the sibling township (town A) and, separately, as nobody, and visits every URL with the
+arguments below, which point at the victim township's (town B) objects. Names:
+
+- ``samples(county, victim)``: URL name → URL kwargs. ``victim`` holds what every module's
+  ``setup()`` returned (ids of victim objects), merged.
+- ``QUERIES``: URL name → query string; ``{town_b}``, ``{branch_b}`` and ``victim`` keys are filled in.
+- ``POSTS``: URL name → POST body (same placeholders).
+- ``ANONYMOUS_OPEN``: names an anonymous visitor may open (login, public pages).
+- ``PUBLIC``: names whose pages are public by design (they may show town B's organization
+  names); for these only private markers (PRIVATE_MARKERS) must not appear.
+- ``setup(county) -> dict`` (optional): create victim records in town B. Put "秘密" in their
+  text and use phone 13900009999 for private details, so a leak is seen.
+- ``invariants(county) -> object`` (optional): a snapshot of victim data that the walk must
+  leave unchanged.
+"""
+
+from __future__ import annotations
+
+from jiceng.core.models import Configuration
+
+
+def samples(county, victim):
+    return {
+        "core:audit": {},
+        "core:audit_export": {},
+        "core:configuration": {},
+        "core:notifications": {},
+        "core:notifications_read": {},
+        "core:calendar": {},
+        "core:jobs": {},
+        "api-token": {},
+        "api-schema": {},
+        "api-root": {},
+    }
+
+
+QUERIES = {"core:calendar": "?year=2027"}
+POSTS = {
+    "core:configuration": {"term_warning_months": "9", "committee_term_years": "5", "branch_term_years": "3"},
+    "core:notifications_read": {"id": "{victim_notice}"},
+    "core:calendar": {"action": "day", "day-day": "2027-01-04", "day-is_workday": "0", "day-name": "外来"},
+    "core:jobs": {"name": "core.nothing"},
+}
+ANONYMOUS_OPEN = {"api-token"}
+PUBLIC: set[str] = set()
+
+
+def setup(county):
+    from jiceng.core.notifications import notify
+
+    notice, _ = notify(county.admin_b, kind="test", title="乙乡秘密通知", key="scope-walk", org_path=county.town_b.path)
+    return {"victim_notice": notice.pk}
+
+
+def invariants(county):
+    from jiceng.core.models import CalendarDay, Notification
+
+    return (
+        Configuration.current().term_warning_months,
+        CalendarDay.objects.filter(day__year=2027).count(),
+        list(Notification.objects.filter(recipient=county.admin_b).values_list("read_at", flat=True)),
+    )

@@ -1,0 +1,32 @@
+"""What the demo generator hands to each app's ``demo.py``.
+
+After the organizations, members and accounts exist, the generator calls
+``generate(ctx) -> dict[str, int]`` of every app that has a ``demo`` module, in the order of
+INSTALLED_APPS, each in its own transaction. The returned figures (label → count) are
+printed in the summary. An app draws its random choices from ``ctx.rng("<app>")`` so that
+adding an app never changes another app's demo data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from jiceng.orgs.models import Organization
+
+
+@dataclass
+class DemoContext:
+    seed: int
+    scale: str  # "county", "city" or "tiny"
+    today: date
+    root: Organization  # the county (or city) committee
+    township: Organization  # demo-township's township
+    branch: Organization  # demo-branch's branch, where demo-member is
+    users: dict  # username -> User: demo-county, demo-township, demo-branch, demo-member
+    say: Callable[[str], None]
+
+    def rng(self, app: str) -> random.Random:
+        return random.Random(f"{self.seed}:{app}")

@@ -1,0 +1,1 @@
+"""发展党员 — models (see ../shared/spec/domain.md)."""

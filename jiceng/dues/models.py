@@ -1,0 +1,1 @@
+"""党费 — models (see ../shared/spec/domain.md)."""

@@ -1,0 +1,1 @@
+"""换届选举 — models (see ../shared/spec/domain.md)."""

@@ -1,0 +1,1 @@
+"""组织生活 — models (see ../shared/spec/domain.md)."""

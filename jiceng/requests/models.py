@@ -1,0 +1,1 @@
+"""群众诉求 — models (see ../shared/spec/domain.md)."""

@@ -1,0 +1,1 @@
+"""教育培训 — models (see ../shared/spec/domain.md)."""

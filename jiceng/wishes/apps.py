@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WishesConfig(AppConfig):
+    name = "jiceng.wishes"
+    verbose_name = "微心愿"

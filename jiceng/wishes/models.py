@@ -1,0 +1,1 @@
+"""微心愿 — models (see ../shared/spec/domain.md)."""
