@@ -19,6 +19,8 @@ class Member(TimestampedModel):
         STRUCK_OFF = "struck_off", "除名"
         LAPSED = "lapsed", "自行脱党"
         WITHDREW = "withdrew", "退党"
+        # 《中国共产党发展党员工作细则》: a probationary member who is not fit is cancelled, not expelled.
+        PROBATION_CANCELLED = "probation_cancelled", "取消预备党员资格"
 
     class Gender(models.TextChoices):
         MALE = "male", "男"
