@@ -27,6 +27,7 @@ class DemoContext:
     branch: Organization  # demo-branch's branch, where demo-member is
     users: dict  # username -> User: demo-county, demo-township, demo-branch, demo-member
     say: Callable[[str], None]
+    password: str = "demo12345"  # the demo accounts' password, for any account an app adds
 
     def rng(self, app: str) -> random.Random:
         return random.Random(f"{self.seed}:{app}")

@@ -525,10 +525,10 @@ class Generator:
             root = self._build()
             accounts = self._create_accounts(root, password)
         result = self._result(root, accounts, password)
-        result["apps"] = self._run_app_demos(root)
+        result["apps"] = self._run_app_demos(root, password)
         return result
 
-    def _run_app_demos(self, root: Organization) -> list[tuple[str, dict]]:
+    def _run_app_demos(self, root: Organization, password: str) -> list[tuple[str, dict]]:
         """Each domain app's demo data (jiceng/<app>/demo.py), see jiceng/demo/context.py."""
         from jiceng.core.registry import app_modules
 
@@ -545,6 +545,7 @@ class Generator:
             branch=self._demo_branch().org,
             users={u.username: u for u in User.objects.filter(username__startswith="demo-")},
             say=self._say,
+            password=password,
         )
         figures = []
         for module in app_modules("demo"):
