@@ -21,6 +21,13 @@ from jiceng.orgs.services import create_organization
 PASSWORD = "test-pass-123"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 (the production hasher) takes about a second per user; tests need no such cost.
+    jiceng/core/tests/test_settings.py checks that production still hashes with Argon2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class County:
     root: Organization

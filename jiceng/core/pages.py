@@ -20,7 +20,9 @@ def style_form(form: forms.Form) -> forms.Form:
         else:
             widget.attrs.setdefault("class", "form-control")
         if isinstance(widget, forms.DateInput):
+            # <input type="date"> takes ISO dates only; without this, initial values show empty.
             widget.input_type = "date"
+            widget.format = "%Y-%m-%d"
     return form
 
 

@@ -4,6 +4,11 @@ A user's scope is the subtree of their organization: every page, list, export, s
 file download and API endpoint passes its queryset through `visible()`. Models declare how
 they reach an organization path with a `scope_path` class attribute
 (e.g. ``"organization__path"``); a model without one is not visible to anyone but superusers.
+
+A user with the `member` role sees only their own records: a model that belongs to one
+member declares how it reaches that member's id with `member_scope` (e.g. ``"member_id"``,
+or ``"pk"`` on Member itself); a plain member then sees only the rows whose member is theirs.
+Models listed in MEMBER_HIDDEN are never shown to plain members.
 """
 
 from __future__ import annotations
@@ -40,12 +45,22 @@ def visible(user, queryset: QuerySet) -> QuerySet:
     if root is None or scope_field is None:
         return queryset.none()
     queryset = queryset.filter(path_q(scope_field, root.path))
-    # A member sees their own record among members, nobody else's.
-    if user.role == "member" and model._meta.label == "members.Member":
-        queryset = queryset.filter(pk=user.member_id) if user.member_id else queryset.none()
-    if user.role == "member" and model._meta.label in {"core.AuditEntry", "imports.ImportBatch", "accounts.User"}:
-        queryset = queryset.none()
+    if user.role == "member":
+        queryset = _members_own(user, model, queryset)
     return queryset
+
+
+MEMBER_HIDDEN = {"core.AuditEntry", "imports.ImportBatch", "accounts.User"}
+
+
+def _members_own(user, model, queryset: QuerySet) -> QuerySet:
+    """A plain member sees their own member-linked records, nobody else's."""
+    if model._meta.label in MEMBER_HIDDEN:
+        return queryset.none()
+    member_field = getattr(model, "member_scope", None)
+    if member_field is None:
+        return queryset
+    return queryset.filter(**{member_field: user.member_id}) if user.member_id else queryset.none()
 
 
 def in_scope(user, obj: Model) -> bool:

@@ -139,3 +139,7 @@ class LeadHousehold(TimestampedModel):
 Member.scope_path = "organization__path"
 StatusChange.scope_path = "member__organization__path"
 LeadHousehold.scope_path = "member__organization__path"
+# A plain member sees only their own (jiceng.core.scoping).
+Member.member_scope = "pk"
+StatusChange.member_scope = "member_id"
+LeadHousehold.member_scope = "member_id"

@@ -69,7 +69,9 @@ def test_admin_enters_next_year_and_deadlines_follow(county):
     url = reverse("core:calendar")
     page = c.get(url + "?year=2027").content.decode()
     assert "尚未录入" in page
-    r = c.post(url, {"action": "day", "year": "2027", "day-day": "2027-01-01", "day-is_workday": "0", "day-name": "元旦"})
+    r = c.post(
+        url, {"action": "day", "year": "2027", "day-day": "2027-01-01", "day-is_workday": "0", "day-name": "元旦"}
+    )
     assert r.status_code == 302
     # Confirming the year needs a basis.
     r = c.post(url, {"action": "confirm", "year": "2027", "year-note": ""})

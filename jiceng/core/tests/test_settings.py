@@ -1,0 +1,24 @@
+import jiceng.settings as production
+
+
+def test_production_hashes_passwords_with_argon2():
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_member_scope_hides_other_members_records(db):
+    from datetime import date
+
+    from jiceng.accounts.models import User
+    from jiceng.conftest import add_member
+    from jiceng.core.scoping import visible
+    from jiceng.members.models import StatusChange
+    from jiceng.orgs.services import create_organization
+
+    root = create_organization(None, parent=None, code="X", name="县委", type="committee", domain="agency")
+    branch = create_organization(None, parent=root, code="X1", name="支部", type="branch", domain="rural")
+    me = add_member(branch, "甲", birth=date(1980, 1, 1))
+    add_member(branch, "乙", birth=date(1981, 1, 1))
+    user = User.objects.create_user("m", password="x-pass-123", organization=branch, role="member", member=me)
+    assert list(visible(user, StatusChange.objects.all()).values_list("member__name", flat=True)) == ["甲"]
+    secretary = User.objects.create_user("s", password="x-pass-123", organization=branch, role="branch_secretary")
+    assert visible(secretary, StatusChange.objects.all()).count() == 2
