@@ -31,7 +31,7 @@ class PaymentForm(forms.Form):
         required=False,
         help_text="一次交纳多个月（补交或经支部同意按季度交纳）时填写；留空即只交一个月",
     )
-    paid_on = forms.DateField(label="交纳日期", widget=forms.DateInput())
+    paid_on = forms.DateField(label="交纳日期", widget=forms.DateInput(format="%Y-%m-%d"))
     method = forms.ChoiceField(label="交纳方式", choices=DuesPayment.Method.choices)
     amount = forms.DecimalField(
         label="每月实交金额（元）",
@@ -102,7 +102,7 @@ class BaseForm(forms.Form):
 class ConsentForm(forms.Form):
     first_month = MonthField(label="起始月份")
     last_month = MonthField(label="截止月份")
-    decided_on = forms.DateField(label="支部同意日期", widget=forms.DateInput())
+    decided_on = forms.DateField(label="支部同意日期", widget=forms.DateInput(format="%Y-%m-%d"))
     decision = forms.CharField(label="同意依据", max_length=200, help_text="如：支部委员会2026年1月8日会议研究同意")
 
     def __init__(self, *args, **kwargs):

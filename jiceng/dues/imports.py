@@ -24,7 +24,7 @@ from jiceng.members.models import Member
 
 from . import rules
 from .models import DuesBase, DuesConsent, DuesImportBatch, DuesPayment
-from .services import payment_problems
+from .services import lock_members, payment_problems
 
 METHOD_BY_LABEL = {label: value for value, label in DuesPayment.Method.choices}
 METHOD_BY_LABEL.update({"转账": "transfer", "微信": "online", "支付宝": "online", "代交": "proxy"})
@@ -220,6 +220,9 @@ def run_import(fileobj, *, actor=None, file_name: str = "", commit: bool = True)
     user = actor if getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
+            # The same locks as recording one payment: a concurrent recording waits, then
+            # the unique constraint refuses the second payment of a month.
+            lock_members({item["member"].pk for item in cleaned})
             batch = DuesImportBatch.objects.create(
                 file_name=file_name[:255],
                 row_count=len(cleaned),

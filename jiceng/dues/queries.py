@@ -74,16 +74,15 @@ def ledger_start(settings: DuesSettings | None = None) -> date:
 def due_in_month(members: QuerySet, month: date, start: date) -> QuerySet:
     """Active members of `members` who owe dues for `month` if not exempt (see module doc),
     annotated with `expected` (the year's monthly amount, None without a base) and `paid_amount`."""
-    if month < start:
-        return members.none()
     next_month = rules.add_months(month, 1)
     base = DuesBase.objects.filter(member=OuterRef("pk"), year=month.year).order_by().values("monthly_amount")[:1]
     pay = DuesPayment.objects.filter(member=OuterRef("pk"), month=month).order_by().values("amount")[:1]
-    return (
+    qs = (
         members.filter(status__in=Member.ACTIVE_STATUSES)
         .filter(Q(join_date__isnull=True) | Q(join_date__lt=next_month))
         .annotate(expected=Subquery(base, output_field=MONEY), paid_amount=Subquery(pay, output_field=MONEY))
     )
+    return qs.none() if month < start else qs
 
 
 NOT_EXEMPT = Q(expected__isnull=True) | Q(expected__gt=0)
@@ -258,6 +257,8 @@ def by_child(root: Organization, figures: dict[str, Completion]) -> tuple[list[C
     rows, total = [], Completion(path=root.path, org=root)
     own = Completion(path=root.path, org=root)
     for key, c in sorted(figures.items()):
+        if not key.startswith(root.path):
+            continue  # outside the subtree (callers normally pass the subtree only)
         total.add(c)
         if len(key) == width and key in children:
             c.org = children[key]

@@ -22,6 +22,21 @@ SETTINGS_FIELDS = ["farmer_amount", "ledger_start", "reminder_day"]
 BASE_FIELDS = ["category", "income", "rate", "standard_amount", "monthly_amount", "reduction_note", "note"]
 
 
+def lock_members(ids) -> list[Member]:
+    """Lock members' rows (in id order, so two writers never wait on each other in a circle).
+
+    FOR NO KEY UPDATE, and only the member table: inserting a payment checks its foreign key
+    with FOR KEY SHARE, which this lock lets through, so a writer holding it and another
+    inserting rows for the same member cannot deadlock.
+    """
+    return list(
+        Member.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("organization")
+        .filter(pk__in=list(ids))
+        .order_by("pk")
+    )
+
+
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -111,7 +126,7 @@ def set_base(
     """Set (or correct) a member's base for `year`. Payments already recorded keep the amount
     they were recorded with (`due_amount`)."""
     require_manager(actor, member.organization)
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = lock_members([member.pk])[0]
     today = timezone.localdate()
     if not 2008 <= year <= today.year + 1:
         raise ValidationError({"year": f"年度应在2008年（现行规定施行）至{today.year + 1}年之间"})
@@ -279,7 +294,7 @@ def record_payment(
     constraint is the last guard, also against the Excel import.
     """
     require_manager(actor, member.organization)
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = lock_members([member.pk])[0]
     months = sorted({rules.month_start(m) for m in months})
     if method not in DuesPayment.Method.values:
         raise ValidationError({"method": "请选择交纳方式"})

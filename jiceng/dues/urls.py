@@ -20,6 +20,7 @@ urlpatterns = [
     path("import/preview/", views.import_preview, name="import_preview"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("import/undo/", views.import_undo, name="import_undo"),
+    path("panel/", views.panel, name="panel"),
     path("calculator/", views.calculator, name="calculator"),
     path("settings/", views.settings_page, name="settings"),
 ]

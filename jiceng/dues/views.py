@@ -126,7 +126,7 @@ def _ledger_data(request, root: Organization, today: date) -> dict:
         "month": month,
         "through": through,
         "start": start,
-        "rows": rows,
+        "completion_rows": rows,
         "total": total,
         "year_total": year_total,
         "state": state,
@@ -218,13 +218,13 @@ def ledger_export(request):
     ]
     summary.append([f"{root.name} {month.year}年{month.month}月党费完成情况"])
     header(summary, heads)
-    for r in data["rows"]:
+    for r in data["completion_rows"]:
         summary.append(_completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r))
     summary.append(_completion_row("合计", data["total"]))
     summary.append([])
     summary.append([f"{month.year}年1月至{data['through'].month}月（人·月）"])
     header(summary, heads)
-    for r in data["rows"]:
+    for r in data["completion_rows"]:
         if r.year:
             summary.append(_completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r.year))
     summary.append(_completion_row("合计", data["year_total"]))
@@ -677,6 +677,18 @@ def _max_bytes() -> int:
     from django.conf import settings
 
     return settings.IMPORT_MAX_BYTES
+
+
+@login_required
+def panel(request):
+    """The completion card of the organization page and the command screen (loaded by htmx)."""
+    _require_staff(request.user)
+    root = _root(request)
+    from .panels import completion_figures
+
+    title = "党费收缴" if request.GET.get("where") == "command" else "党费"
+    context = completion_figures(request.user, root, timezone.localdate())
+    return render(request, "dues/panels/completion.html", {"panel": context, "title": title})
 
 
 # ---------------------------------------------------------------------------------------------
