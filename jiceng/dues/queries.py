@@ -354,6 +354,71 @@ def year_grid(members: list[Member], year: int, today: date, start: date) -> dic
     return {m.pk: month_cells(m, months, bases[m.pk], payments[m.pk], start=start, today=today) for m in members}
 
 
+CELL_TEXT = {"unpaid": "未交", "exempt": "免交", "before": "—", "future": ""}
+
+
+def ledger_rows(members: QuerySet, year: int, today: date, start: date, chunk: int = 2000):
+    """Rows of the Excel ledger: member, category, monthly amount, twelve months, total.
+
+    Plain tuples in chunks (three queries per 2,000 members), so a whole county exports in
+    seconds; the cell states are the same as on the page (month_cells)."""
+    labels = dict(DuesBase.Category.choices)
+    months = [date(year, m, 1) for m in range(1, 13)]
+    current = rules.month_start(today)
+    rows = members.values_list("pk", "name", "id_number_masked", "organization__name", "join_date")
+    buffer: list[tuple] = []
+
+    def flush():
+        ids = [r[0] for r in buffer]
+        bases = {
+            m: (c, a)
+            for m, c, a in DuesBase.objects.filter(member_id__in=ids, year=year)
+            .order_by()
+            .values_list("member_id", "category", "monthly_amount")
+        }
+        paid: dict[int, dict[date, Decimal]] = defaultdict(dict)
+        for m, month, amount in (
+            DuesPayment.objects.filter(member_id__in=ids, month__gte=months[0], month__lte=months[-1])
+            .order_by()
+            .values_list("member_id", "month", "amount")
+        ):
+            paid[m][month] = amount
+        for pk, name, masked, org_name, join_date in buffer:
+            category, amount = bases.get(pk, (None, None))
+            first = rules.dues_start(join_date, start)
+            cells = []
+            for month in months:
+                if month in paid[pk]:
+                    cells.append(paid[pk][month])
+                elif month < first:
+                    cells.append(CELL_TEXT["before"])
+                elif amount is not None and amount == 0:
+                    cells.append(CELL_TEXT["exempt"])
+                elif month > current:
+                    cells.append(CELL_TEXT["future"])
+                else:
+                    cells.append(CELL_TEXT["unpaid"])
+            total = sum(paid[pk].values(), Decimal("0.00"))
+            yield [
+                pk,
+                name,
+                masked,
+                org_name,
+                labels.get(category, "未核定"),
+                amount if amount is not None else "",
+                *cells,
+                total,
+            ]
+        buffer.clear()
+
+    for row in rows.iterator(chunk_size=chunk):
+        buffer.append(row)
+        if len(buffer) >= chunk:
+            yield from flush()
+    if buffer:
+        yield from flush()
+
+
 # ---------------------------------------------------------------------------------------------
 # The six-month watch source
 # ---------------------------------------------------------------------------------------------

@@ -166,9 +166,6 @@ def ledger(request):
     )
 
 
-CELL_TEXT = {"unpaid": "未交", "exempt": "免交", "before": "—", "future": ""}
-
-
 def _completion_row(label: str, c: queries.Completion) -> list:
     return [
         label,
@@ -236,29 +233,8 @@ def ledger_export(request):
         + [f"{m}月" for m in range(1, 13)]
         + ["本年实交合计（元）"],
     )
-    listed = data["listed"]
-    chunk: list[Member] = []
-
-    def flush():
-        grid = queries.year_grid(chunk, data["year"], today, data["start"])
-        bases = {b.member_id: b for b in DuesBase.objects.filter(member__in=chunk, year=data["year"])}
-        for m in chunk:
-            cells = grid[m.pk]
-            base = bases.get(m.pk)
-            sheet.append(
-                [m.pk, m.name, m.id_number_masked, m.organization.name]
-                + [base.get_category_display() if base else "未核定", base.monthly_amount if base else ""]
-                + [c.payment.amount if c.payment else CELL_TEXT.get(c.state, "") for c in cells]
-                + [sum((c.payment.amount for c in cells if c.payment), Decimal("0.00"))]
-            )
-        chunk.clear()
-
-    for m in listed.iterator(chunk_size=2000):
-        chunk.append(m)
-        if len(chunk) >= 2000:
-            flush()
-    if chunk:
-        flush()
+    for row in queries.ledger_rows(data["listed"], data["year"], today, data["start"]):
+        sheet.append(row)
     notes = wb.create_sheet("说明")
     for line in [
         f"依据：{rules.STATUTE}。",
