@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -90,6 +91,14 @@ def _can_manage(user) -> bool:
 
 def _member(request, pk) -> Member:
     return get_visible_or_404(request.user, Member.objects.select_related("organization"), pk=pk)
+
+
+def _next_or(request, default: str) -> str:
+    """Where to go after a form: the page it came from, if it is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -319,7 +328,7 @@ def pay(request, pk):
             total = sum((r.amount for r in rows), Decimal("0.00"))
             labels = "、".join(f"{r.month.year}年{r.month.month}月" for r in rows)
             messages.success(request, f"已登记{member.name} {labels}党费，合计 {total} 元")
-            return redirect(request.POST.get("next") or reverse("dues:member", args=[member.pk]))
+            return redirect(_next_or(request, reverse("dues:member", args=[member.pk])))
     return render(
         request,
         "dues/pay.html",
@@ -368,7 +377,7 @@ def base(request, pk):
                 request,
                 f"已核定{member.name}{saved.year}年度党费：每月 {saved.monthly_amount} 元（{saved.get_category_display()}）",
             )
-            return redirect(request.POST.get("next") or reverse("dues:member", args=[member.pk]))
+            return redirect(_next_or(request, reverse("dues:member", args=[member.pk])))
     return render(
         request,
         "dues/base_form.html",

@@ -57,7 +57,12 @@ def watch_data(request, today):
         Member.objects.filter(path_q("organization__path", root.path), status__in=Member.ACTIVE_STATUSES),
     )
     sources = watch_rules.sources()
-    rows = watch_rules.watch(members, today, min_months=level)
+    # The counts cover every level; the list shows the chosen level and above.
+    everyone = watch_rules.watch(members, today)
+    counts = defaultdict(int)
+    for r in everyone:
+        counts[r.level] += 1
+    rows = [r for r in everyone if r.level >= level]
     by_id = {
         m.pk: m
         for m in Member.objects.filter(pk__in=[r.member_id for r in rows]).select_related(
@@ -65,18 +70,19 @@ def watch_data(request, today):
         )
     }
     groups: dict[int, dict] = {}
-    counts = defaultdict(int)
     for r in rows:
         m = by_id[r.member_id]
         unit = _unit(m.organization)
         group = groups.setdefault(unit.pk, {"unit": unit, "rows": []})
         group["rows"].append({"m": m, "months": [r.months.get(s.key, 0) for s in sources], "level": r.level})
-        counts[r.level] += 1
     ordered = sorted(groups.values(), key=lambda g: g["unit"].path)
     for g in ordered:
         g["rows"].sort(key=lambda x: (-x["level"], x["m"].name_pinyin, x["m"].pk))
+    paths = [root.path[:i] for i in range(4, len(root.path), 4)]
     return {
         "root": root,
+        "crumbs": list(visible(request.user, Organization.objects.filter(path__in=paths)).order_by("path")),
+        "children": list(root.children.order_by("path")),
         "level": level,
         "sources": sources,
         "groups": ordered,

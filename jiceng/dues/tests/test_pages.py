@@ -28,9 +28,16 @@ def test_secretary_records_a_payment_and_sees_errors_in_chinese(dues, client_as)
         assert "截止月份不能早于起始月份" in wrong.content.decode()
         ok = c.post(
             url,
-            {"first_month": "2026-01", "last_month": "2026-03", "paid_on": "2026-03-20", "method": "online"},
+            {
+                "first_month": "2026-01",
+                "last_month": "2026-03",
+                "paid_on": "2026-03-20",
+                "method": "online",
+                "next": "https://evil.example/steal",  # never followed off the site
+            },
             follow=True,
         )
+        assert ok.redirect_chain[0][0] == reverse("dues:member", args=[dues.zhang.pk])
     assert "已登记张三 2026年1月、2026年2月、2026年3月党费，合计 150.00 元" in ok.content.decode()
     assert DuesPayment.objects.filter(member=dues.zhang).count() == 3
 

@@ -120,6 +120,7 @@ def test_watch_page(paid_early, client_as, monkeypatch):
         six = client_as(county.county_admin).get(reverse("members:watch"), {"level": 6})
         export = client_as(county.admin_a).get(reverse("members:watch"), {"export": "xlsx"})
     assert [r["m"].name for g in six.context["groups"] for r in g["rows"]] == ["李四", "张三", "赵秘密"]
+    assert six.context["counts"] == [(4, "4个月", 0), (5, "5个月", 1), (6, "6个月及以上", 3)]  # all levels counted
     wb = load_workbook(io.BytesIO(export.content))
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
     assert rows[0][-3:] == ("未交党费（月）", "未参加组织生活（月）", "预警级别")
