@@ -163,6 +163,27 @@ def _bracket_text(brackets, rate: Decimal) -> str:
     return ""
 
 
+CATEGORY_ALIASES = {
+    "在职": EMPLOYED,
+    "离退休": RETIRED,
+    "退休": RETIRED,
+    "农民": FARMER,
+    "学生": STUDENT,
+    "下岗失业": UNEMPLOYED,
+    "失业": UNEMPLOYED,
+    "救济": RELIEF,
+    "低保": RELIEF,
+    "其他": OTHER,
+    "灵活就业": OTHER,
+}
+
+
+def normalize_category(raw) -> str:
+    """A category code from the code itself in any case, or from its usual Chinese name."""
+    text = str(raw or "").strip()
+    return CATEGORY_ALIASES.get(text, text.lower())
+
+
 def monthly_dues(
     category: str,
     income=None,
@@ -171,6 +192,7 @@ def monthly_dues(
     farmer_default: Decimal = DEFAULT_FARMER_AMOUNT,
 ) -> DuesAmount:
     """The monthly dues of one member; raises DuesRuleError (with the field) on bad input."""
+    category = normalize_category(category)
     if category not in CATEGORY_LABELS:
         raise DuesRuleError(
             "未知的党员类别，可选：" + "、".join(f"{k}（{v}）" for k, v in CATEGORY_LABELS.items()), "category"

@@ -285,3 +285,10 @@ def test_rate_percent():
     assert rules.rate_percent(1, 8) == Decimal("12.5")
     assert rules.rate_percent(0, 0) is None
     assert rules.rate_percent(3, 3) == Decimal("100.0")
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"), [("EMPLOYED", "employed"), (" retired ", "retired"), ("在职", "employed"), ("低保", "relief")]
+)
+def test_categories_by_code_or_chinese_name(raw, code):
+    assert rules.monthly_dues(raw, "3000").category == code
