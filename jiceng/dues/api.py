@@ -1,0 +1,278 @@
+"""/api/v1/dues/…: the calculator, completion figures and read-only ledger rows, scoped like
+the pages.
+
+The calculator requires a login like the rest of the API (any role, members included): it
+holds no personal data, but the API is one surface with one rule, the installation's
+intranet has no anonymous API users, and an open endpoint would need its own rate limit.
+Incomes are not returned by the ledger endpoints (masked personal data only); amounts are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import django_filters
+from django.http import Http404
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiceng.core.navigation import is_staff
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root
+from jiceng.orgs.models import Organization
+from jiceng.orgs.rules import SEGMENT
+
+from . import queries, rules
+from .models import DuesBase, DuesPayment, DuesSettings
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+class CalculatorView(APIView):
+    """Monthly dues for a category and income, by the statute."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("category", str, enum=list(rules.CATEGORIES), required=True, description="党员类别"),
+            OpenApiParameter("income", str, description="月收入（税后，元）；employed、retired、other 必填"),
+            OpenApiParameter("amount", str, description="农民党员月交纳额（0.20–1.00 元），默认本县标准"),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        category = (request.query_params.get("category") or "").strip()
+        if not category:
+            raise ValidationError({"category": ["请提供党员类别 category：" + "、".join(rules.CATEGORIES)]})
+        settings = DuesSettings.current()
+        try:
+            result = rules.monthly_dues(
+                category,
+                request.query_params.get("income"),
+                farmer_amount=request.query_params.get("amount") or None,
+                farmer_default=settings.farmer_amount,
+            )
+        except rules.DuesRuleError as exc:
+            raise ValidationError({exc.field or "non_field_errors": [str(exc)]}) from exc
+        allowed = None
+        if result.allowed_min is not None:
+            allowed = {
+                "min": _money(result.allowed_min),
+                "max": _money(result.allowed_max),
+                "county_default": _money(settings.farmer_amount),
+            }
+        return Response(
+            {
+                "category": result.category,
+                "category_display": rules.CATEGORY_LABELS[result.category],
+                "income": _money(result.income),
+                "rate": None if result.rate is None else f"{result.rate:.4f}",
+                "rate_display": result.rate_display or None,
+                "monthly_amount": _money(result.monthly_amount),
+                "yearly_amount": _money(result.monthly_amount * 12),
+                "allowed_range": allowed,
+                "basis": result.basis,
+                "rounding": "金额以元为单位，四舍五入到分（ROUND_HALF_UP）",
+                "source": rules.STATUTE,
+            }
+        )
+
+
+def _completion(c: queries.Completion) -> dict:
+    return {
+        "due": c.due,
+        "paid": c.paid,
+        "unpaid": c.unpaid,
+        "no_base": c.no_base,
+        "exempt": c.exempt,
+        "rate": None if c.rate is None else str(c.rate),
+        "due_amount": _money(c.due_amount),
+        "paid_amount": _money(c.paid_amount),
+        "credited_amount": _money(c.credited_amount),
+        "amount_rate": None if c.amount_rate is None else str(c.amount_rate),
+    }
+
+
+class CompletionView(APIView):
+    """Completion of a month (and of the year to that month) for an organization and each child."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", int, description="组织 ID（默认本人所在组织）"),
+            OpenApiParameter("year", int),
+            OpenApiParameter("month", int, description="1–12"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        user = request.user
+        if not is_staff(user):
+            raise PermissionDenied("党员本人请查看自己的交纳记录")
+        today = timezone.localdate()
+        raw = request.query_params.get("org", "")
+        if raw:
+            if not raw.isdigit():
+                raise ValidationError({"org": ["org 应为组织 ID"]})
+            root = get_visible_or_404(user, Organization.objects.all(), pk=raw)
+        else:
+            root = scope_root(user)
+            if root is None and has_full_scope(user):
+                root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+            if root is None:
+                raise Http404("未找到或无权查看")
+        try:
+            year = int(request.query_params.get("year") or today.year)
+            month_no = int(request.query_params.get("month") or today.month)
+            month = date(year, month_no, 1)
+        except ValueError:
+            raise ValidationError({"month": ["年份或月份无效，如 year=2026&month=11"]}) from None
+        if not 2008 <= year <= today.year + 1:
+            raise ValidationError({"year": [f"年份应在2008至{today.year + 1}之间"]})
+        start = queries.ledger_start()
+        members = queries.subtree_members(user, root)
+        width = len(root.path) + SEGMENT
+        rows, total = queries.by_child(root, queries.month_completion(members, month, start, unit_width=width))
+        through = min(month, rules.month_start(today))
+        year_rows, year_total = queries.by_child(
+            root, queries.year_completion(members, year, through, start, unit_width=width)
+        )
+        by_path = {r.path: r for r in year_rows}
+        return Response(
+            {
+                "organization": {"id": root.pk, "code": root.code, "name": root.name},
+                "month": f"{month:%Y-%m}",
+                "ledger_start": f"{start:%Y-%m}",
+                "total": _completion(total),
+                "year_to_date": {"through": f"{through:%Y-%m}", **_completion(year_total)},
+                "children": [
+                    {
+                        "organization": {"id": r.org.pk, "code": r.org.code, "name": r.org.name},
+                        "direct": r.org == root,
+                        **_completion(r),
+                        "year_to_date": _completion(by_path[r.path]) if r.path in by_path else None,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+
+
+class LedgerFilter(django_filters.FilterSet):
+    member = django_filters.NumberFilter(field_name="member_id")
+    year = django_filters.NumberFilter(label="年度", method="filter_year")
+    organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
+
+    def filter_year(self, qs, name, value):
+        field = "month__year" if qs.model is DuesPayment else "year"
+        return qs.filter(**{field: value})
+
+    def filter_organization(self, qs, name, value):
+        org = Organization.objects.filter(pk=value).first()
+        return qs.filter(path_q("member__organization__path", org.path)) if org else qs.none()
+
+
+class PaymentFilter(LedgerFilter):
+    month = django_filters.CharFilter(label="所属月份（2026-11）", method="filter_month")
+
+    class Meta:
+        model = DuesPayment
+        fields = ["method"]
+
+    def filter_month(self, qs, name, value):
+        try:
+            return qs.filter(month=rules.parse_month(value))
+        except ValueError:
+            raise ValidationError({"month": ["月份格式应为 2026-11"]}) from None
+
+
+class BaseFilter(LedgerFilter):
+    class Meta:
+        model = DuesBase
+        fields = ["category"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    organization = serializers.IntegerField(source="member.organization_id", read_only=True)
+    month = serializers.DateField(format="%Y-%m")
+    method_display = serializers.CharField(source="get_method_display", read_only=True)
+
+    class Meta:
+        model = DuesPayment
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "organization",
+            "month",
+            "due_amount",
+            "amount",
+            "paid_on",
+            "method",
+            "method_display",
+            "is_advance",
+            "is_backpay",
+            "recorded_at",
+        ]
+
+
+class BaseSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    organization = serializers.IntegerField(source="member.organization_id", read_only=True)
+    category_display = serializers.CharField(source="get_category_display", read_only=True)
+
+    class Meta:
+        model = DuesBase
+        # The income itself stays on the pages (masked personal data only in the API).
+        fields = [
+            "id",
+            "member",
+            "member_name",
+            "organization",
+            "year",
+            "category",
+            "category_display",
+            "rate",
+            "standard_amount",
+            "monthly_amount",
+            "updated_at",
+        ]
+
+
+class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dues payments (one row per member and month) within the user's scope."""
+
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+
+    def get_queryset(self):
+        qs = DuesPayment.objects.select_related("member").order_by("-month", "member_id")
+        return queries.visible_dues(self.request.user, qs)
+
+
+class BaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Yearly dues bases within the user's scope."""
+
+    serializer_class = BaseSerializer
+    filterset_class = BaseFilter
+
+    def get_queryset(self):
+        qs = DuesBase.objects.select_related("member").order_by("-year", "member_id")
+        return queries.visible_dues(self.request.user, qs)
+
+
+def register(router) -> None:
+    router.register("dues/payments", PaymentViewSet, basename="dues-payment")
+    router.register("dues/bases", BaseViewSet, basename="dues-base")
+
+
+urlpatterns = [
+    path("dues/calculate/", CalculatorView.as_view(), name="dues-calculate"),
+    path("dues/completion/", CompletionView.as_view(), name="dues-completion"),
+]

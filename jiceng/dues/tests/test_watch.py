@@ -1,0 +1,139 @@
+"""The six-month watch: months without dues as the clock crosses month ends, and the page."""
+
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from jiceng.conftest import client_for
+from jiceng.dues import services
+from jiceng.dues.conftest import SH, at, bulk_members
+from jiceng.dues.models import DuesBase, DuesSettings
+from jiceng.dues.queries import months_without_dues
+from jiceng.members import watch
+from jiceng.members.models import Member
+from jiceng.members.services import change_status
+
+pytestmark = pytest.mark.django_db
+
+
+def missed(today) -> dict[str, int]:
+    result = months_without_dues(Member.objects.filter(status__in=Member.ACTIVE_STATUSES), today)
+    return {m.name: result[m.pk] for m in Member.objects.filter(pk__in=result)}
+
+
+@pytest.fixture
+def paid_early(dues):
+    """张三 paid January and February; 王五 (joined 10 January) paid January; 李四 and 赵秘密 nothing."""
+    with at(2026, 2, 20):
+        services.record_payment(None, dues.zhang, months=[date(2026, 1, 1), date(2026, 2, 1)], paid_on=date(2026, 2, 5))
+        services.record_payment(None, dues.wang, months=[date(2026, 1, 1)], paid_on=date(2026, 1, 20))
+    return dues
+
+
+def test_the_current_month_never_counts_and_the_count_moves_at_local_midnight(paid_early):
+    with time_machine.travel(datetime(2026, 6, 30, 23, 59, 59, tzinfo=SH), tick=False):
+        from django.utils import timezone
+
+        assert missed(timezone.localdate()) == {"张三": 3, "李四": 5, "王五": 4, "赵秘密": 5}
+    # 16:00 UTC on 30 June is midnight in Shanghai: June is now a whole month behind.
+    with time_machine.travel(datetime(2026, 6, 30, 16, 0, 0, tzinfo=UTC), tick=False):
+        from django.utils import timezone
+
+        assert timezone.localdate() == date(2026, 7, 1)
+        assert missed(timezone.localdate()) == {"张三": 4, "李四": 6, "王五": 5, "赵秘密": 6}
+
+
+def test_year_end_and_the_first_month(paid_early):
+    assert missed(date(2026, 1, 31)) == {"张三": 0, "李四": 0, "王五": 0, "赵秘密": 0}
+    assert missed(date(2026, 2, 1)) == {"张三": 0, "李四": 1, "王五": 0, "赵秘密": 1}
+    assert missed(date(2027, 1, 1)) == {"张三": 10, "李四": 12, "王五": 11, "赵秘密": 12}
+
+
+def test_paying_back_or_in_advance_and_exemption(paid_early):
+    with at(2026, 7, 1):
+        services.record_payment(
+            None, paid_early.li, months=[date(2026, m, 1) for m in range(1, 7)], paid_on=date(2026, 7, 1)
+        )
+        services.set_base(
+            None, paid_early.wang, year=2026, category="student", reduced_amount="0", reduction_note="批准"
+        )
+        result = missed(date(2026, 7, 1))
+    assert result["李四"] == 0  # back payment (补交) covers the months
+    assert result["王五"] == 0  # exempt (免交) for the year
+    assert result["张三"] == 4
+    # A payment for the current month does not cover the months before it.
+    with at(2026, 7, 10):
+        services.record_payment(None, paid_early.zhang, months=[date(2026, 7, 1)], paid_on=date(2026, 7, 10))
+        assert missed(date(2026, 7, 10))["张三"] == 4
+
+
+def test_missing_bases_never_hide_a_member_and_the_ledger_start_counts(paid_early):
+    DuesBase.objects.filter(member=paid_early.zhao).delete()
+    assert missed(date(2026, 7, 1))["赵秘密"] == 6  # no base, still owing
+    DuesSettings.objects.update(ledger_start=date(2026, 3, 1))
+    assert missed(date(2026, 7, 1))["李四"] == 4  # March to June: nothing before the ledger is on record
+    DuesSettings.objects.update(ledger_start=None)
+    DuesBase.objects.all().delete()
+    # Nothing on record at all: the ledger starts this month, so nobody is counted.
+    assert set(missed(date(2026, 7, 1)).values()) == {0}
+
+
+def test_watch_lists_4_5_and_6_and_never_changes_a_status(paid_early):
+    with at(2026, 7, 1):
+        change_status(None, paid_early.zhao, to_status="deceased", on=date(2026, 6, 1))
+        rows = watch.watch(Member.objects.filter(status__in=Member.ACTIVE_STATUSES), date(2026, 7, 1))
+    assert [(Member.objects.get(pk=r.member_id).name, r.months["dues"], r.level) for r in rows] == [
+        ("李四", 6, 6),
+        ("王五", 5, 5),
+        ("张三", 4, 4),
+    ]
+    assert Member.objects.get(pk=paid_early.li.pk).status == "full"
+
+
+def test_watch_page(paid_early, client_as, monkeypatch):
+    county = paid_early.county
+    life = watch.WatchSource("life", "未参加组织生活", lambda members, today: {paid_early.zhang.pk: 6})
+    real = watch.sources()
+    monkeypatch.setattr(watch, "sources", lambda: [*real, life])
+    with at(2026, 7, 1):
+        response = client_as(county.admin_a).get(reverse("members:watch"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert watch.STATUTE in html and "平台不会自动变更任何党员的状态" in html
+    # The only form that posts is the logout button of the header: nothing here changes a status.
+    assert html.count('method="post"') == 1 and "/status/" not in html and "变更状态" not in html
+    assert "未交党费（连续月数）" in html and "未参加组织生活（连续月数）" in html  # one column per source
+    (group,) = response.context["groups"]
+    assert group["unit"] == county.branch_a  # 王五 of the party group is listed with the branch
+    assert [(r["m"].name, r["months"], r["level"]) for r in group["rows"]] == [
+        ("李四", [6, 0], 6),
+        ("张三", [4, 6], 6),
+        ("王五", [5, 0], 5),
+    ]
+    assert response.context["counts"] == [(4, "4个月", 0), (5, "5个月", 1), (6, "6个月及以上", 2)]
+    assert "赵秘密" not in html
+    with at(2026, 7, 1):
+        six = client_as(county.county_admin).get(reverse("members:watch"), {"level": 6})
+        export = client_as(county.admin_a).get(reverse("members:watch"), {"export": "xlsx"})
+    assert [r["m"].name for g in six.context["groups"] for r in g["rows"]] == ["李四", "张三", "赵秘密"]
+    assert six.context["counts"] == [(4, "4个月", 0), (5, "5个月", 1), (6, "6个月及以上", 3)]  # all levels counted
+    wb = load_workbook(io.BytesIO(export.content))
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert rows[0][-3:] == ("未交党费（月）", "未参加组织生活（月）", "预警级别")
+    assert {r[1] for r in rows[1:]} == {"张三", "李四", "王五"}
+    assert client_as(county.member_user).get(reverse("members:watch")).status_code == 403
+    assert client_as(county.admin_a).get(reverse("members:watch"), {"org": county.town_b.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("rows", [10, 300])
+def test_watch_page_has_a_fixed_query_count(dues, rows, django_assert_max_num_queries):
+    bulk_members(dues.county.branch_a, rows, paid_months=[date(2026, 1, 1)])
+    c = client_for(dues.county.county_admin)
+    with at(2026, 7, 1):
+        with django_assert_max_num_queries(12):
+            response = c.get(reverse("members:watch"))
+    assert sum(n for _, _, n in response.context["counts"]) == rows + 4

@@ -1,0 +1,136 @@
+"""The six-month watch page (六个月预警): members approaching or reaching the condition of
+《中国共产党章程》第九条, per branch, one column per source (see watch.py).
+
+The page only lists. It has no button that changes a status: the platform never changes a
+status on its own; a person decides and records it through the member page (change_status).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+
+from jiceng.core import xlsx
+from jiceng.core.navigation import is_staff
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
+from jiceng.orgs.models import Organization
+
+from . import watch as watch_rules
+from .models import Member
+
+LEVEL_LABELS = {4: "4个月", 5: "5个月", 6: "6个月及以上"}
+
+
+def _root(request) -> Organization:
+    raw = request.GET.get("org", "")
+    if raw.isdigit():
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=raw)
+    root = scope_root(request.user)
+    if root is None and has_full_scope(request.user):
+        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        raise Http404("尚未建立党组织，或您的账号未分配所属组织")
+    return root
+
+
+def _unit(org: Organization) -> Organization:
+    """The branch a member belongs to: a party group's members are listed with its branch."""
+    if org.type == Organization.Type.GROUP and org.parent_id:
+        return org.parent
+    return org
+
+
+def watch_data(request, today):
+    root = _root(request)
+    try:
+        level = int(request.GET.get("level") or watch_rules.LEVELS[0])
+    except ValueError:
+        level = watch_rules.LEVELS[0]
+    level = min(max(level, watch_rules.LEVELS[0]), watch_rules.LEVELS[-1])
+    members = visible(
+        request.user,
+        Member.objects.filter(path_q("organization__path", root.path), status__in=Member.ACTIVE_STATUSES),
+    )
+    sources = watch_rules.sources()
+    # The counts cover every level; the list shows the chosen level and above.
+    everyone = watch_rules.watch(members, today)
+    counts = defaultdict(int)
+    for r in everyone:
+        counts[r.level] += 1
+    rows = [r for r in everyone if r.level >= level]
+    by_id = {
+        m.pk: m
+        for m in Member.objects.filter(pk__in=[r.member_id for r in rows]).select_related(
+            "organization", "organization__parent"
+        )
+    }
+    groups: dict[int, dict] = {}
+    for r in rows:
+        m = by_id[r.member_id]
+        unit = _unit(m.organization)
+        group = groups.setdefault(unit.pk, {"unit": unit, "rows": []})
+        group["rows"].append({"m": m, "months": [r.months.get(s.key, 0) for s in sources], "level": r.level})
+    ordered = sorted(groups.values(), key=lambda g: g["unit"].path)
+    for g in ordered:
+        g["rows"].sort(key=lambda x: (-x["level"], x["m"].name_pinyin, x["m"].pk))
+    paths = [root.path[:i] for i in range(4, len(root.path), 4)]
+    return {
+        "root": root,
+        "crumbs": list(visible(request.user, Organization.objects.filter(path__in=paths)).order_by("path")),
+        "children": list(root.children.order_by("path")),
+        "level": level,
+        "sources": sources,
+        "groups": ordered,
+        "counts": [(lv, LEVEL_LABELS[lv], counts[lv]) for lv in watch_rules.LEVELS],
+        "total": len(rows),
+    }
+
+
+@login_required
+def watch(request):
+    if not is_staff(request.user):
+        raise PermissionDenied("六个月预警供党组织查看")
+    today = timezone.localdate()
+    data = watch_data(request, today)
+    if request.GET.get("export") == "xlsx":
+        headers = [
+            "所在支部",
+            "姓名",
+            "公民身份号码",
+            "状态",
+            "入党日期",
+            *[f"{s.label}（月）" for s in data["sources"]],
+            "预警级别",
+        ]
+        rows = (
+            [
+                g["unit"].name,
+                r["m"].name,
+                r["m"].id_number_masked,
+                r["m"].get_status_display(),
+                r["m"].join_date,
+                *r["months"],
+                LEVEL_LABELS[r["level"]],
+            ]
+            for g in data["groups"]
+            for r in g["rows"]
+        )
+        notes = [
+            watch_rules.STATUTE,
+            f"统计至 {today:%Y年%m月%d日}：连续月数只计算到上月末，本月尚未结束不计入。",
+            "本表仅供党组织了解情况、谈心谈话；平台不会自动变更任何党员的状态。",
+        ]
+        return xlsx.xlsx_response(
+            f"六个月预警-{data['root'].short_name or data['root'].name}",
+            xlsx.build_workbook("六个月预警", headers, rows, notes=notes),
+        )
+    return render(
+        request,
+        "members/watch.html",
+        {**data, "today": today, "statute": watch_rules.STATUTE, "active_nav": "watch"},
+    )
