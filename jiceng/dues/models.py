@@ -226,4 +226,8 @@ class DuesPayment(models.Model):
 DuesBase.scope_path = "member__organization__path"
 DuesConsent.scope_path = "member__organization__path"
 DuesPayment.scope_path = "member__organization__path"
+# A plain member sees only their own dues (jiceng.core.scoping).
+DuesBase.member_scope = "member_id"
+DuesConsent.member_scope = "member_id"
+DuesPayment.member_scope = "member_id"
 DuesImportBatch.scope_path = "org_path"
