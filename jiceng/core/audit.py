@@ -13,7 +13,7 @@ from .models import AuditEntry
 def _plain(value):
     if isinstance(value, Model):
         return str(value.pk)
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
