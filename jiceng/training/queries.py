@@ -411,7 +411,7 @@ def absence_tallies(year: int, member_ids: list[int] | None = None) -> dict[int,
 
 def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
     """The same totals as adding up every person's credit card (`Totals.add`), but grouped in
-    the database: six queries, whatever the number of people. Only late arrivals, early
+    the database: five queries, whatever the number of people. Only late arrivals, early
     leaves and unexcused absences come back row by row, to apply the per-person rules
     (lateness conversion, the absence limit). `target_met` is not computed here."""
     first, last = year_range(year)
@@ -483,7 +483,7 @@ def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
 
 
 def command_figures(user, root, today: date, rule_set: rules.RuleSet | None = None) -> dict:
-    """Training figures for the command screen: a fixed number of queries (eight)."""
+    """Training figures for the command screen: a fixed number of queries (eight with the rules)."""
     rule_set = rule_set or current_rules()
     year = today.year
     totals = scope_totals(user, root.path, year, rule_set)
@@ -498,7 +498,7 @@ def command_figures(user, root, today: date, rule_set: rules.RuleSet | None = No
 
 def panel_figures(user, org, year: int, rule_set: rules.RuleSet | None = None) -> dict:
     """The organization page's card: the subtree's year in figures and the demerits
-    recorded against the organization itself. Eight queries."""
+    recorded against the organization itself. Eight queries with the rules."""
     rule_set = rule_set or current_rules()
     totals = scope_totals(user, org.path, year, rule_set)
     demerits = list(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -67,6 +67,11 @@ def _org_path(obj) -> str:
     if isinstance(obj, (Attendance, ExamResult)):
         return obj.enrollment.organization.path
     return ""
+
+
+def _snapshot(obj, fields: list[str]) -> dict:
+    """audit.snapshot, with times of day as text (the shared helper knows dates only)."""
+    return {k: v.isoformat() if isinstance(v, time) else v for k, v in audit.snapshot(obj, fields).items()}
 
 
 def _within(org: Organization, root: Organization) -> bool:
@@ -210,7 +215,7 @@ def create_session(actor, course: Course, **fields) -> Session:
     session.full_clean()
     _check_session(actor, session)
     session.save()
-    audit.record(actor, "create", session, changes=audit.snapshot(session, SESSION_FIELDS))
+    audit.record(actor, "create", session, changes=_snapshot(session, SESSION_FIELDS))
     return session
 
 
@@ -218,7 +223,7 @@ def create_session(actor, course: Course, **fields) -> Session:
 def update_session(actor, session: Session, **fields) -> Session:
     require_manager(actor, session.course.organizer)
     session = Session.objects.select_for_update().select_related("course__organizer").get(pk=session.pk)
-    before = audit.snapshot(session, SESSION_FIELDS)
+    before = _snapshot(session, SESSION_FIELDS)
     for name, value in fields.items():
         if name not in SESSION_FIELDS:
             raise ValueError(f"不可修改的字段：{name}")
@@ -226,7 +231,7 @@ def update_session(actor, session: Session, **fields) -> Session:
     session.full_clean()
     _check_session(actor, session)
     old_year = int(before["on"][:4])
-    _bump(session, fields, actor, audit.diff(before, audit.snapshot(session, SESSION_FIELDS)))
+    _bump(session, fields, actor, audit.diff(before, _snapshot(session, SESSION_FIELDS)))
     members = list(session.attendances.values_list("enrollment__member_id", flat=True))
     if members:  # a moved date can move absences between years
         for year in {old_year, session.on.year}:
@@ -240,7 +245,7 @@ def delete_session(actor, session: Session) -> None:
     session = Session.objects.select_for_update().get(pk=session.pk)
     if session.attendances.exists():
         raise ValidationError("该课次已登记出勤，不能删除")
-    audit.record(actor, "delete", session, changes=audit.snapshot(session, SESSION_FIELDS))
+    audit.record(actor, "delete", session, changes=_snapshot(session, SESSION_FIELDS))
     session.delete()
 
 
