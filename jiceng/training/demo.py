@@ -260,13 +260,15 @@ def generate(ctx) -> dict[str, int]:
 
     # ---- online learning -------------------------------------------------------------------
     studies = []
+    # Branch secretaries study online more often than the average member.
     learners = Member.objects.filter(active, ctx.root.subtree_filter("organization__")).values_list(
-        "id", "organization_id"
+        "id", "organization_id", "post"
     )
-    for member_id, org_id in learners.order_by("id"):
-        if member_id != member_of and rng.random() > 0.2:
+    for member_id, org_id, post in learners.order_by("id"):
+        secretary = post == "党支部书记"
+        if member_id != member_of and rng.random() > (0.8 if secretary else 0.2):
             continue
-        for _ in range(rng.randint(1, 5)):
+        for _ in range(rng.randint(4, 10) if secretary else rng.randint(1, 5)):
             studies.append(
                 StudyRecord(
                     member_id=member_id,

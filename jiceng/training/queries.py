@@ -99,8 +99,9 @@ class MatrixRow:
 def course_matrix(course: Course, enrollments: QuerySet, rule_set: rules.RuleSet) -> Matrix:
     """Roster × sessions (attendance) and roster × tests (scores) of one course.
 
-    Five queries whatever the size. The per-row figures are for this course only (the
-    yearly figures, which the notice uses, are on each person's credit card).
+    Five queries whatever the size. The per-row figures apply the card's rules to this
+    course alone (lateness converts within the course); the yearly figures, which the
+    notice uses, are on each person's credit card.
     """
     sessions = list(course.sessions.select_related("venue"))
     exams = list(course.exams.all())
@@ -118,6 +119,8 @@ def course_matrix(course: Course, enrollments: QuerySet, rule_set: rules.RuleSet
                 row.hours += s.class_hours
             if a.status in rules.LATENESS:
                 row.lateness += 1
+                if rules.completes_missed_lesson(row.lateness, rule_set.lateness_per_missed_lesson):
+                    row.hours -= s.class_hours  # as on the credit card: that lesson counts as missed
             elif a.status == rules.EXCUSED:
                 row.excused += 1
             elif a.status == rules.UNEXCUSED:

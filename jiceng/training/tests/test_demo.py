@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from jiceng.core.models import Notification

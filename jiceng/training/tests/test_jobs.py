@@ -53,7 +53,9 @@ def test_organizers_are_asked_to_record_attendance_once(county, training):
     assert jobs.run_job("training.attendance_missing", at(2026, 7, 10, 13)) == "提醒 1 条"
     assert jobs.run_job("training.attendance_missing", at(2026, 7, 11, 13)) == "提醒 0 条"
     notice = Notification.objects.get(kind="training_attendance")
-    assert notice.recipient == county.admin_a and notice.url.endswith(f"/sessions/{training.sessions[3].pk}/attendance/")
+    assert notice.recipient == county.admin_a and notice.url.endswith(
+        f"/sessions/{training.sessions[3].pk}/attendance/"
+    )
 
 
 def test_the_scheduler_lists_the_training_jobs():
