@@ -135,6 +135,15 @@ class Course(TimestampedModel):
     class_size_limit = models.PositiveSmallIntegerField(
         "本班人数上限", null=True, blank=True, help_text="留空表示不限（书记学院必须填写）"
     )
+    credits_per_class_hour = models.DecimalField(
+        "本班每学时学分",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="留空按县里的培训规则计算",
+    )
     description = models.TextField("说明", blank=True)
 
     class Meta:

@@ -180,6 +180,7 @@ def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year
             "session__topic",
             "session__course_id",
             "session__course__title",
+            "session__course__credits_per_class_hour",
             "enrollment__member_id",
             "enrollment__member__name",
             "enrollment__organization_id",
@@ -187,9 +188,9 @@ def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year
             "enrollment__organization__path",
         )
     ):
-        (aid, status, sid, on, start, hours, topic, cid, ctitle, mid, name, oid, oname, opath) = row
+        (aid, status, sid, on, start, hours, topic, cid, ctitle, rate, mid, name, oid, oname, opath) = row
         facts.attendances[mid].append(
-            rules.AttendanceFact(on, (on, start, sid), status, hours, sid, cid, ctitle, topic, aid)
+            rules.AttendanceFact(on, (on, start, sid), status, hours, sid, cid, ctitle, topic, aid, rate)
         )
         person(mid, name, oid, oname, opath, on)
     labels = dict(StudyRecord.Source.choices)
@@ -428,29 +429,30 @@ def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
         exam__held_on__gte=first, exam__held_on__lte=last
     )
     t = Totals()
-    per_class_hour = rule_set.credits_per_class_hour
     attendance_credits = Decimal("0")
-    for status, hours, n in (
+    for status, hours, rate, n in (
         att.order_by()
-        .values_list("status", "session__class_hours")
+        .values_list("status", "session__class_hours", "session__course__credits_per_class_hour")
         .annotate(n=Count("id"))
-        .values_list("status", "session__class_hours", "n")
+        .values_list("status", "session__class_hours", "session__course__credits_per_class_hour", "n")
     ):
         t.recorded += n
         if status in rules.ATTENDED:
             t.attended += n
             t.attended_hours += hours * n
-            attendance_credits += rules.credits(hours * per_class_hour) * n
+            attendance_credits += rules.credits(hours * rules.class_hour_rate(rate, rule_set)) * n
         t.present += n if status == rules.PRESENT else 0
         t.excused += n if status == rules.EXCUSED else 0
     # Per person, in session order: which late arrival completes a missed lesson, and who
     # is over the absence limit.
     people: dict[int, list] = defaultdict(lambda: [0, 0])  # member -> [lateness, unexcused]
     per = rule_set.lateness_per_missed_lesson
-    for mid, status, hours in (
+    for mid, status, hours, rate in (
         att.filter(status__in=[*rules.LATENESS, rules.UNEXCUSED])
         .order_by("enrollment__member_id", "session__on", "session__start_time", "session_id")
-        .values_list("enrollment__member_id", "status", "session__class_hours")
+        .values_list(
+            "enrollment__member_id", "status", "session__class_hours", "session__course__credits_per_class_hour"
+        )
     ):
         tally = people[mid]
         if status == rules.UNEXCUSED:
@@ -459,7 +461,7 @@ def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
         tally[0] += 1
         if rules.completes_missed_lesson(tally[0], per):
             t.attended_hours -= hours
-            attendance_credits -= rules.credits(hours * per_class_hour)
+            attendance_credits -= rules.credits(hours * rules.class_hour_rate(rate, rule_set))
     for lateness, unexcused in people.values():
         t.lateness += lateness
         t.unexcused += unexcused

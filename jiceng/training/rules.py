@@ -144,6 +144,7 @@ class AttendanceFact:
     course_title: str
     topic: str
     attendance_id: int
+    credit_rate: Decimal | None = None  # the course's credits per class hour, if it sets one
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,11 @@ class CreditCard:
         return rate(self.sessions_attended, self.sessions_recorded)
 
 
+def class_hour_rate(course_rate: Decimal | None, rules: RuleSet) -> Decimal:
+    """A course may set its own credits per class hour; otherwise the county's rule applies."""
+    return rules.credits_per_class_hour if course_rate is None else course_rate
+
+
 def credits(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -237,8 +243,8 @@ def credit_card(
 ) -> CreditCard:
     """One person's credit card for one calendar year, every figure with the line behind it.
 
-    - Attendance: hours × credits per class hour for each session attended (present, late or
-      early leave). Lateness is counted through the year in session order; the late arrival
+    - Attendance: hours × credits per class hour (the course's own rate, or the county's) for
+      each session attended (present, late or early leave). Lateness is counted through the year in session order; the late arrival
       or early leave that completes a missed lesson (the 2nd, 4th… by default) earns nothing.
     - Study: hours × credits per study hour.
     - Tests: credits per passed test (a score at the pass mark passes); the best result
@@ -253,7 +259,7 @@ def credit_card(
         if a.status in ATTENDED:
             card.sessions_attended += 1
             hours = a.class_hours
-            earned = credits(a.class_hours * rules.credits_per_class_hour)
+            earned = credits(a.class_hours * class_hour_rate(a.credit_rate, rules))
             if a.status in LATENESS:
                 nth += 1
                 card.lateness += 1

@@ -137,7 +137,7 @@ def save_venue(actor, venue: Venue | None = None, **fields) -> Venue:
 
 # ---- courses ------------------------------------------------------------------------------
 
-COURSE_FIELDS = ["title", "kind", "organizer", "year", "class_size_limit", "description"]
+COURSE_FIELDS = ["title", "kind", "organizer", "year", "class_size_limit", "credits_per_class_hour", "description"]
 
 
 def _check_course(course: Course, rule_set: rules.RuleSet) -> None:

@@ -30,7 +30,7 @@ def bulk_trainees(county, course, sessions, n: int, start: int = 0) -> list[Enro
                 gender="male",
                 birth_date=date(1980, 1, 1),
                 id_number_encrypted="x",
-                id_number_digest=idnumbers.digest(number) + str(i),
+                id_number_digest=idnumbers.digest(number)[:-6] + f"{i:06d}",
                 id_number_masked=idnumbers.mask(number),
                 organization=county.branch_a if i % 2 else county.group_a,
                 status="full",
@@ -128,6 +128,27 @@ def test_grouped_totals_equal_the_sum_of_the_cards(county, big):
     """The command screen's figures (grouped in the database) and the cards agree exactly."""
     course, sessions = big
     bulk_trainees(county, course, sessions, 37)
+    # A second course with its own credit rate, shared by the same people.
+    other = services.create_course(
+        county.admin_a,
+        title="专题",
+        kind="special",
+        organizer=county.town_a,
+        year=2026,
+        credits_per_class_hour=Decimal("1.5"),
+    )
+    extra = make_sessions(county.admin_a, other, [date(2026, 4, 1), date(2026, 4, 8)], hours=Decimal("2.5"))
+    people = list(Enrollment.objects.filter(course=course).select_related("member")[:20])
+    enrolled = Enrollment.objects.bulk_create(
+        [Enrollment(course=other, member=e.member, organization_id=e.organization_id) for e in people]
+    )
+    Attendance.objects.bulk_create(
+        [
+            Attendance(session=s, enrollment=e, status=("late", "present", "unexcused")[(i + j) % 3])
+            for i, e in enumerate(enrolled)
+            for j, s in enumerate(extra)
+        ]
+    )
     rule_set = queries.current_rules()
     expected = queries.Totals()
     for card in queries.cards_from(

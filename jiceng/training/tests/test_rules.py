@@ -174,3 +174,12 @@ def test_rate_rounds_half_up_and_handles_zero():
     assert rules.rate(2, 3) == Decimal("66.7")
     assert rules.rate(1, 8) == Decimal("12.5")
     assert rules.rate(0, 0) is None
+
+
+def test_a_course_may_set_its_own_credit_rate():
+    own = rules.AttendanceFact(
+        date(2026, 5, 1), (date(2026, 5, 1), time(9), 1), "present", Decimal("2"), 1, 1, "专题", "x", 1, Decimal("1.5")
+    )
+    county = att(date(2026, 5, 2), "present", hours="2", sid=2)
+    card = rules.credit_card(2026, [own, county], [], [], DEFAULT)
+    assert [ln.credits for ln in card.lines] == [Decimal("3.00"), Decimal("2.00")]

@@ -311,3 +311,16 @@ def test_courses_with_records_cannot_be_deleted(county, training):
     empty = services.create_course(county.admin_a, title="空班", kind="special", organizer=county.town_a, year=2026)
     services.delete_course(county.admin_a, empty)
     assert not Course.objects.filter(pk=empty.pk).exists()
+
+
+def test_the_notice_is_mailed_once_where_mail_is_configured(county, training, settings):
+    from django.core import mail
+
+    settings.JICENG_EMAIL_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    county.secretary_a.email = "sec@example.org"
+    county.secretary_a.save()
+    _absent(county, training, training.sessions[:3])
+    services.check_absences(2026)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["sec@example.org"] and "张三" in mail.outbox[0].subject
