@@ -237,10 +237,17 @@ def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year
     return facts
 
 
-def cards_from(facts: Facts, year: int, rule_set: rules.RuleSet) -> dict[int, rules.CreditCard]:
+def cards_from(
+    facts: Facts, year: int, rule_set: rules.RuleSet, with_lines: bool = True
+) -> dict[int, rules.CreditCard]:
     return {
         mid: rules.credit_card(
-            year, facts.attendances.get(mid, ()), facts.studies.get(mid, ()), facts.exams.get(mid, ()), rule_set
+            year,
+            facts.attendances.get(mid, ()),
+            facts.studies.get(mid, ()),
+            facts.exams.get(mid, ()),
+            rule_set,
+            with_lines=with_lines,
         )
         for mid in facts.people
     }
@@ -345,7 +352,7 @@ def org_summary(user, org, year: int, rule_set: rules.RuleSet | None = None) -> 
 
     rule_set = rule_set or current_rules()
     facts = facts_in_subtree(user, org.path, year)
-    cards = cards_from(facts, year, rule_set)
+    cards = cards_from(facts, year, rule_set, with_lines=False)
     children = list(visible(user, Organization.objects.filter(parent=org)).order_by("path"))
     by_child = {c.path: Totals() for c in children}
     totals = Totals()

@@ -240,12 +240,15 @@ def credit_card(
     studies: Iterable[StudyFact],
     exams: Iterable[ExamFact],
     rules: RuleSet,
+    with_lines: bool = True,
 ) -> CreditCard:
-    """One person's credit card for one calendar year, every figure with the line behind it.
+    """One person's credit card for one calendar year, every figure with the line behind it
+    (`with_lines=False` for totals only, when thousands of cards are added up).
 
     - Attendance: hours × credits per class hour (the course's own rate, or the county's) for
-      each session attended (present, late or early leave). Lateness is counted through the year in session order; the late arrival
-      or early leave that completes a missed lesson (the 2nd, 4th… by default) earns nothing.
+      each session attended (present, late or early leave). Lateness is counted through the
+      year in session order; the late arrival or early leave that completes a missed lesson
+      (the 2nd, 4th… by default) earns nothing.
     - Study: hours × credits per study hour.
     - Tests: credits per passed test (a score at the pass mark passes); the best result
       of each test counts once.
@@ -279,22 +282,26 @@ def credit_card(
             note = f"无故缺课（本年第 {card.unexcused} 次），不计学时学分"
         card.attended_hours += hours
         card.attendance_credits += earned
-        card.lines.append(
-            CreditLine(
-                "attendance",
-                a.on,
-                f"{a.course_title}：{a.topic}",
-                hours,
-                earned,
-                note,
-                {"session": a.session_id, "course": a.course_id, "attendance": a.attendance_id},
+        if with_lines:
+            card.lines.append(
+                CreditLine(
+                    "attendance",
+                    a.on,
+                    f"{a.course_title}：{a.topic}",
+                    hours,
+                    earned,
+                    note,
+                    {"session": a.session_id, "course": a.course_id, "attendance": a.attendance_id},
+                )
             )
-        )
     for s in sorted((s for s in studies if s.on.year == year), key=lambda s: (s.on, s.record_id)):
         earned = credits(s.hours * rules.credits_per_study_hour)
         card.study_hours += s.hours
         card.study_credits += earned
-        card.lines.append(CreditLine("study", s.on, s.title, s.hours, earned, s.source_label, {"study": s.record_id}))
+        if with_lines:
+            card.lines.append(
+                CreditLine("study", s.on, s.title, s.hours, earned, s.source_label, {"study": s.record_id})
+            )
     best: dict[int, ExamFact] = {}
     for e in exams:
         if e.on.year == year and (e.exam_id not in best or e.score > best[e.exam_id].score):
@@ -305,18 +312,19 @@ def credit_card(
         earned = rules.credits_per_passed_exam if ok else Decimal("0")
         card.exams_passed += ok
         card.exam_credits += earned
-        note = f"{e.score.normalize():f} 分，" + ("及格" if ok else f"未达及格分 {e.pass_mark.normalize():f}")
-        card.lines.append(
-            CreditLine(
-                "exam",
-                e.on,
-                f"{e.course_title}：{e.exam_title}",
-                Decimal("0"),
-                credits(earned),
-                note,
-                {"exam": e.exam_id, "course": e.course_id, "result": e.result_id},
+        if with_lines:
+            note = f"{e.score.normalize():f} 分，" + ("及格" if ok else f"未达及格分 {e.pass_mark.normalize():f}")
+            card.lines.append(
+                CreditLine(
+                    "exam",
+                    e.on,
+                    f"{e.course_title}：{e.exam_title}",
+                    Decimal("0"),
+                    credits(earned),
+                    note,
+                    {"exam": e.exam_id, "course": e.course_id, "result": e.result_id},
+                )
             )
-        )
     card.attendance_credits = credits(card.attendance_credits)
     card.study_credits = credits(card.study_credits)
     card.exam_credits = credits(card.exam_credits)

@@ -840,7 +840,8 @@ def card_export(request):
     rule_set = queries.current_rules()
 
     # One read of the scope's records for the year, then every member's card from it.
-    cards = queries.cards_from(queries.facts_in_subtree(request.user, _root(request).path, year), year, rule_set)
+    facts = queries.facts_in_subtree(request.user, _root(request).path, year)
+    cards = queries.cards_from(facts, year, rule_set, with_lines=False)
     empty = rules.credit_card(year, (), (), (), rule_set)
     rows = (
         _card_row(m, cards.get(m.pk, empty))
