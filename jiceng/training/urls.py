@@ -43,4 +43,6 @@ urlpatterns = [
     path("venues/new/", views.venue_create, name="venue_create"),
     path("venues/<int:pk>/edit/", views.venue_edit, name="venue_edit"),
     path("rules/", views.rules_page, name="rules"),
+    path("panels/org/<int:pk>/", views.panel_org, name="panel_org"),
+    path("panels/command/<int:pk>/", views.panel_command, name="panel_command"),
 ]

@@ -1203,3 +1203,31 @@ def rules_page(request):
             messages.success(request, "已保存培训规则，并已按新规则核对本年度的通报与扣分。")
             return redirect("training:rules")
     return render(request, "training/rules.html", {"form": form, "active_nav": "training_rules"})
+
+
+# ---- panels (loaded by htmx from the organization page and the command screen) --------------
+
+
+@login_required
+def panel_org(request, pk):
+    _staff_only(request)
+    org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    year = timezone.localdate().year
+    figures = queries.panel_figures(request.user, org, year)
+    return render(
+        request,
+        "training/panels/organization.html",
+        {"title": f"{year}年教育培训", "panel": {"org": org, "year": year, **figures}},
+    )
+
+
+@login_required
+def panel_command(request, pk):
+    _staff_only(request)
+    root = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    figures = queries.command_figures(request.user, root, timezone.localdate())
+    return render(
+        request,
+        "training/panels/command.html",
+        {"title": f"{figures['year']}年教育培训", "panel": {"root": root, **figures}},
+    )

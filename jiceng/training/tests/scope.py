@@ -103,6 +103,8 @@ def samples(county, victim):
         "training:venue_create": {},
         "training:venue_edit": {"pk": victim["t_venue"]},
         "training:rules": {},
+        "training:panel_org": {"pk": county.branch_b.pk},
+        "training:panel_command": {"pk": county.town_b.pk},
         "training-course-list": {},
         "training-course-detail": course,
         "training-session-list": {},

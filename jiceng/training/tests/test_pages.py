@@ -322,13 +322,21 @@ def test_org_summary_panels_and_command_screen(county, training):
         assert "甲镇东村党总支" in html  # drill-down to the child
         exported = xlsx_rows(c.get(reverse("training:org_summary_export", args=[county.town_a.pk])))
         assert exported[1][0] == "张三" and exported[1][10] == "是"
+        # The organization page and the command screen load the training card with htmx.
+        org_url = reverse("training:panel_org", args=[county.branch_a.pk])
         org_page = c.get(reverse("orgs:detail", args=[county.branch_a.pk])).content.decode()
-        assert 'data-panel="training-org"' in org_page and "张三 无故缺课 3 次" in org_page
+        assert 'data-lazy-panel="training-org"' in org_page and f'hx-get="{org_url}"' in org_page
+        org_panel = c.get(org_url).content.decode()
+        assert 'data-panel="training-org"' in org_panel and "张三 无故缺课 3 次" in org_panel
         member_page = c.get(reverse("members:detail", args=[county.member_a.pk])).content.decode()
         assert 'data-panel="training-card"' in member_page
-        command = c.get(reverse("dashboard:command")).content.decode()
+        command_url = reverse("training:panel_command", args=[county.town_a.pk])
+        assert f'hx-get="{command_url}"' in c.get(reverse("dashboard:command")).content.decode()
+        command = c.get(command_url).content.decode()
         assert 'data-figure="training_trainees">2<' in command and 'data-figure="training_demerits">1<' in command
         assert 'data-figure="training_rate">50.0%<' in command
+    member = client_for(county.member_user)
+    assert member.get(org_url).status_code == 404 and member.get(command_url).status_code == 404
     demerits = c.get(reverse("training:demerits"), {"state": "active"}).content.decode()
     assert "东村第一党支部" in demerits and "张三" in demerits
 

@@ -122,6 +122,11 @@ def test_panels_use_a_fixed_number_of_queries(county, big, rows, django_assert_n
     assert figures["totals"].trainees == rows
     with django_assert_num_queries(8):
         queries.panel_figures(county.admin_a, county.branch_a, 2026)
+    c = client_for(county.admin_a)
+    with django_assert_num_queries(13):  # session, user, organization, the eight, the header (notices, calendar)
+        assert c.get(reverse("training:panel_command", args=[county.town_a.pk])).status_code == 200
+    with django_assert_num_queries(13):
+        assert c.get(reverse("training:panel_org", args=[county.town_a.pk])).status_code == 200
 
 
 def test_grouped_totals_equal_the_sum_of_the_cards(county, big):
