@@ -346,9 +346,13 @@ def record_attendance(actor, session: Session, marks: dict[int, tuple[str, str]]
         note = (note or "").strip()[:200]
         a = existing.get(eid)
         if a is None:
-            a = Attendance.objects.create(
-                session=session, enrollment=roster[eid], status=status, note=note, recorded_by=by
-            )
+            try:
+                with transaction.atomic():
+                    a = Attendance.objects.create(
+                        session=session, enrollment=roster[eid], status=status, note=note, recorded_by=by
+                    )
+            except IntegrityError as exc:  # a QR sign-in or another recorder got there first
+                raise ValidationError(f"{roster[eid].member.name} 的出勤刚刚已由他人登记，请刷新后再保存") from exc
             audit.record(actor, "create", a, changes={"session": session.pk, "status": status, "note": note})
         elif a.status != status or a.note != note:
             changes = audit.diff({"status": a.status, "note": a.note}, {"status": status, "note": note})

@@ -72,3 +72,16 @@ def test_two_checks_at_once_record_one_demerit(county, training):
     assert not any(isinstance(o, Exception) for o in outcomes), outcomes
     assert OrganizationDemerit.objects.count() == 1
     assert sum(o.demerits for o in outcomes) == 1
+
+
+def test_qr_sign_in_and_the_roster_at_once_leave_one_record(county, training):
+    from jiceng.training.conftest import at
+
+    s = training.sessions[3]
+    now = at(2026, 7, 10, 9, 30)
+    outcomes = run_together(
+        lambda: services.sign_in(county.member_user, s, s.sign_in_token, now=now),
+        lambda: services.record_attendance(county.admin_a, s, {training.zhang.pk: ("present", "")}, now=now),
+    )
+    assert all(o is not None and (not isinstance(o, Exception) or isinstance(o, ValidationError)) for o in outcomes)
+    assert Attendance.objects.filter(session=s, enrollment=training.zhang).count() == 1
