@@ -59,7 +59,9 @@ class TraineeFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="姓名/拼音", method="filter_q")
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
-    secretaries = django_filters.BooleanFilter(label="仅书记", method="filter_secretaries")
+    secretaries = django_filters.ChoiceFilter(
+        label="职务", choices=[("1", "仅书记、副书记")], method="filter_secretaries"
+    )
 
     class Meta:
         model = Member
@@ -72,7 +74,7 @@ class TraineeFilter(django_filters.FilterSet):
         return _subtree(qs, "organization__path", value)
 
     def filter_secretaries(self, qs, name, value):
-        return qs.filter(post__contains="书记") if value else qs
+        return qs.filter(post__contains="书记") if value == "1" else qs
 
 
 class StudyFilter(django_filters.FilterSet):

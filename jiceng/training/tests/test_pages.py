@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jiceng.conftest import client_for
+from jiceng.conftest import add_member, client_for
 from jiceng.core.models import Notification
 from jiceng.members.models import Member
 from jiceng.training import services
@@ -67,6 +67,9 @@ def test_enroll_page_refuses_beyond_the_limit_with_the_reason(county, training):
     c = client_for(county.admin_a)
     page = c.get(reverse("training:enroll", args=[training.course.pk]), {"organization": county.branch_a.pk})
     assert "王五" in page.content.decode() and "已报名" in page.content.decode()
+    add_member(county.branch_a, "钱书记", post="党支部书记")
+    only = c.get(reverse("training:enroll", args=[training.course.pk]), {"secretaries": "1"}).content.decode()
+    assert "钱书记" in only and "王五" not in only
     response = c.post(reverse("training:enroll", args=[training.course.pk]), {"member": [wang.pk]}, follow=True)
     assert "本班人数上限 2 人" in response.content.decode()
     services.update_course(county.admin_a, training.course, class_size_limit=3)
