@@ -1,4 +1,48 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "training"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.course_list, name="courses"),
+    path("export/", views.course_export, name="course_export"),
+    path("courses/new/", views.course_create, name="course_create"),
+    path("courses/<int:pk>/", views.course_detail, name="course_detail"),
+    path("courses/<int:pk>/edit/", views.course_edit, name="course_edit"),
+    path("courses/<int:pk>/delete/", views.course_delete, name="course_delete"),
+    path("courses/<int:pk>/export/", views.course_export_matrix, name="course_export_matrix"),
+    path("courses/<int:pk>/enroll/", views.enroll, name="enroll"),
+    path("courses/<int:pk>/sessions/new/", views.session_create, name="session_create"),
+    path("courses/<int:pk>/exams/new/", views.exam_create, name="exam_create"),
+    path("enrollments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/delete/", views.session_delete, name="session_delete"),
+    path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("sessions/<int:pk>/qr.png", views.session_qr, name="session_qr"),
+    path("sessions/<int:pk>/sign-in/<str:token>/", views.sign_in, name="sign_in"),
+    path("exams/<int:pk>/", views.exam_detail, name="exam_detail"),
+    path("exams/<int:pk>/edit/", views.exam_edit, name="exam_edit"),
+    path("exams/<int:pk>/delete/", views.exam_delete, name="exam_delete"),
+    path("exams/<int:pk>/template/", views.exam_template, name="exam_template"),
+    path("exams/<int:pk>/import/", views.exam_import, name="exam_import"),
+    path("exams/<int:pk>/import/confirm/", views.exam_import_confirm, name="exam_import_confirm"),
+    path("cards/", views.card_list, name="cards"),
+    path("cards/export/", views.card_export, name="card_export"),
+    path("cards/mine/", views.my_card, name="my_card"),
+    path("cards/<int:member_pk>/", views.card, name="card"),
+    path("study/", views.study_list, name="study"),
+    path("study/export/", views.study_export, name="study_export"),
+    path("study/<int:pk>/delete/", views.study_delete, name="study_delete"),
+    path("summary/", views.summary_home, name="summary_home"),
+    path("summary/<int:pk>/", views.org_summary, name="org_summary"),
+    path("summary/<int:pk>/export/", views.org_summary_export, name="org_summary_export"),
+    path("demerits/", views.demerit_list, name="demerits"),
+    path("demerits/export/", views.demerit_export, name="demerit_export"),
+    path("venues/", views.venue_list, name="venues"),
+    path("venues/new/", views.venue_create, name="venue_create"),
+    path("venues/<int:pk>/edit/", views.venue_edit, name="venue_edit"),
+    path("rules/", views.rules_page, name="rules"),
+    path("panels/org/<int:pk>/", views.panel_org, name="panel_org"),
+    path("panels/command/<int:pk>/", views.panel_command, name="panel_command"),
+]
