@@ -396,3 +396,9 @@ Attendance.scope_path = "enrollment__organization__path"
 ExamResult.scope_path = "enrollment__organization__path"
 StudyRecord.scope_path = "organization__path"
 OrganizationDemerit.scope_path = "organization__path"
+# A plain member sees only their own trainee records through visible() too (defence in depth;
+# training.queries.scoped() also hides courses and rosters from members).
+Enrollment.member_scope = "member_id"
+Attendance.member_scope = "enrollment__member_id"
+ExamResult.member_scope = "enrollment__member_id"
+StudyRecord.member_scope = "member_id"
