@@ -91,3 +91,10 @@ def dev(county):
     county.li = Member.objects.get(name="李四")
     county.wang = Member.objects.get(name="王五")
     return county
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 costs ~0.35 s per user and the shared county fixture makes six; this app's tests
+    do not test password hashing, so they use a fast hasher (logins still check passwords)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -559,6 +559,16 @@ def check_step(state: FileState, step: StepFact, today: date) -> list[Refusal]:
         ]
     refusals: list[Refusal] = []
     people = list(step.people)
+    revote = (n == 15 and state.last_step in (15, 16)) or (n == 23 and state.last_step == 23)
+    if revote and on <= state.approval_limit_on:
+        return [
+            Refusal(
+                "on",
+                f"{step_label(n)}已于{fmt(state.full_vote_on if n == 23 else state.vote_on)}完成，上级党委审批期限"
+                f"（至{fmt(state.approval_limit_on)}）届满前不能重新讨论",
+                earliest=state.approval_limit_on + timedelta(days=1),
+            )
+        ]
     if n == 1:
         adult = eighteenth_birthday(state.birth_date)
         if on < adult:
