@@ -175,6 +175,11 @@ class DueSummary:
         return sum(self.counts.values())
 
     @property
+    def cells(self) -> list[tuple[str, int, int]]:
+        """(kind, items, overdue items) in the order of DUE_KINDS, for tables."""
+        return [(k, self.counts.get(k, 0), self.overdue.get(k, 0)) for k in DUE_KINDS]
+
+    @property
     def total_overdue(self) -> int:
         return sum(self.overdue.values())
 

@@ -275,7 +275,9 @@ def record_step(
     for time rules, the first day it becomes possible)."""
     require_manager(actor, file.organization)
     today = today or timezone.localdate()
-    file = DevelopmentFile.objects.select_for_update(of=("self",)).select_related("organization", "member").get(pk=file.pk)
+    file = (
+        DevelopmentFile.objects.select_for_update(of=("self",)).select_related("organization", "member").get(pk=file.pk)
+    )
     if number not in rules.STEPS or number == 1:
         raise ValidationError("未知的步骤" if number not in rules.STEPS else "第1步在建档时记录")
     state = file_state(file)

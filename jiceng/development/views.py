@@ -402,8 +402,15 @@ def _due_context(request):
         "kinds": queries.DUE_KINDS,
         "kind": kind,
         "state": state,
-        "totals": {k: sum(1 for i in items if i.kind == k) for k in queries.DUE_KINDS},
-        "overdue_totals": {k: sum(1 for i in items if i.kind == k and i.is_overdue) for k in queries.DUE_KINDS},
+        "cards": [
+            (
+                k,
+                label,
+                sum(1 for i in items if i.kind == k),
+                sum(1 for i in items if i.kind == k and i.is_overdue),
+            )
+            for k, label in queries.DUE_KINDS.items()
+        ],
     }
 
 
