@@ -33,7 +33,7 @@ from .models import DevelopmentFile, Step, StepPerson
 
 BATCH = 2000
 REJECT_REASONS = ("本人撤回入党申请", "政治审查不合格", "考察期间表现不符合党员条件", "工作调动离开本单位")
-HIGHER_TALKERS = ("组织员", "党委委员", "党委副书记")
+HIGHER_TALKERS = ("组织员", "委员", "副书记")
 
 
 @dataclass

@@ -15,6 +15,12 @@ from . import rules
 from .models import DevelopmentFile, DevelopmentSettings
 from .services import PersonInput
 
+
+def date_widget() -> forms.DateInput:
+    # <input type="date"> only accepts ISO dates; the zh-hans input format would render 2026/11/25.
+    return forms.DateInput(format="%Y-%m-%d")
+
+
 RECOMMENDATIONS = [
     ("党员推荐", "党员推荐"),
     ("群团组织推优", "群团组织推优"),
@@ -77,7 +83,7 @@ class OpenFileForm(forms.Form):
     )
     workplace = forms.CharField(label="工作单位及职务", max_length=100, required=False)
     organization = forms.ModelChoiceField(label="接收申请的党支部", queryset=Organization.objects.none())
-    on = forms.DateField(label="递交入党申请书日期", widget=forms.DateInput(), help_text="申请人须年满十八周岁")
+    on = forms.DateField(label="递交入党申请书日期", widget=date_widget(), help_text="申请人须年满十八周岁")
     document = forms.FileField(label="入党申请书（扫描件）", required=False, help_text=f"可选；{DOCUMENT_LABEL}")
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -109,7 +115,7 @@ class EditFileForm(forms.ModelForm):
 class StepForm(forms.Form):
     """The fields of one step; which ones appear depends on the step number."""
 
-    on = forms.DateField(label="日期", widget=forms.DateInput())
+    on = forms.DateField(label="日期", widget=date_widget())
 
     def __init__(self, *args, number: int, file: DevelopmentFile, members=None, groups=None, entitled=0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,7 +248,7 @@ class StepForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    on = forms.DateField(label="日期", widget=forms.DateInput())
+    on = forms.DateField(label="日期", widget=date_widget())
     reason = forms.CharField(label="不予发展的原因", max_length=200, help_text="如：本人撤回申请、政治审查不合格等")
 
     def __init__(self, *args, **kwargs):

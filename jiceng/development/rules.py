@@ -474,9 +474,11 @@ def next_steps(state: FileState, today: date) -> list[NextStep]:
             out.append(NextStep(17, after, latest=limit, hint=hint))
         if today > limit:
             out.append(NextStep(15, limit + timedelta(days=1), hint="审批期限已过，须重新提交支部大会讨论"))
-    elif last == 21:
-        out.append(NextStep(21, after, hint="继续教育考察，可多次记录"))
-        out.append(NextStep(22, after, hint=f"预备期于{fmt(state.probation_end_on)}期满"))
+    elif last in (20, 21):
+        end = fmt(state.probation_end_on)
+        out.append(NextStep(21, after, hint=f"继续教育考察，可多次记录；预备期于{end}期满"))
+        if last == 21:
+            out.append(NextStep(22, after, hint=f"预备期于{end}期满，期满前由本人提出转正申请"))
     elif last == 22:
         end = state.probation_end_on
         out.append(NextStep(23, max(after, end), hint=f"预备期于{fmt(end)}期满，满后讨论转正（{CONSTITUTION}第七条）"))

@@ -399,6 +399,7 @@ def _due_context(request):
         "items": items,
         "shown": shown,
         "summary": summary,
+        "show_summary": any(row.organization is not None for row in summary),
         "kinds": queries.DUE_KINDS,
         "kind": kind,
         "state": state,
