@@ -474,7 +474,10 @@ def stats_page(request):
             "root": root,
             "rows": rows,
             "total": total,
-            "stages": [(n, f"{rules.STAGE_NUMERALS[n]}、{name}") for n, name in rules.STAGES.items()],
+            "stages": [
+                (n, f"{rules.STAGE_NUMERALS[n]}、{rules.STAGE_SHORT[n]}", f"{rules.STAGE_NUMERALS[n]}、{name}")
+                for n, name in rules.STAGES.items()
+            ],
             "year": today.year,
             "ancestors": _ancestors(request.user, root),
             "active_nav": "development_stats",
