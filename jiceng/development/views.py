@@ -317,6 +317,7 @@ def step_record(request, pk, number):
         "stage_label": f"{rules.STAGE_NUMERALS[rules.STEP_STAGE[number]]}、{rules.STAGES[rules.STEP_STAGE[number]]}",
         "options": options,
         "blocked": blocked,
+        "today": today,
         "active_nav": "development",
     }
     return render(request, "development/step_form.html", context)
