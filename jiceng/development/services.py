@@ -355,13 +355,14 @@ def record_step(
 
 
 def _record_refusals(file: DevelopmentFile, number: int, fact: rules.StepFact, group) -> list[rules.Refusal]:
-    """Rules that need the database: the party group of step 19, the member at step 24."""
+    """Rules that need the database: the party group of step 19; after admission, the member record
+    must still be a probationary member's (not transferred out, deceased or removed meanwhile)."""
     out = []
     if number == 19 and group is not None:
         branch = file.organization
         if group.type != Organization.Type.GROUP or not (branch.path < group.path < branch.path_end):
             out.append(rules.Refusal("group", f"请选择{branch.name}下属的党小组"))
-    if number in (19, 24) and file.member is not None and file.member.status != Member.Status.PROBATIONARY:
+    if 18 <= number <= 24 and file.member is not None and file.member.status != Member.Status.PROBATIONARY:
         out.append(
             rules.Refusal(
                 None,
