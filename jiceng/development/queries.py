@@ -220,17 +220,24 @@ def summarize(root: Organization, items: list[DueItem], children: list[Organizat
     return [r for r in rows.values() if r.total]
 
 
-def overdue_counts(root_path: str, today: date) -> dict:
-    """Overdue files by kind in a subtree, in one aggregate query (panels, command screen)."""
-    base = DevelopmentFile.objects.filter(path_q("organization__path", root_path), status=DevelopmentFile.Status.OPEN)
-    return base.aggregate(
-        talk=Count("id", filter=Q(talk_due_on__lt=today)),
-        review=Count("id", filter=Q(review_due_on__lt=today)),
-        approval=Count("id", filter=Q(approval_due_on__lt=today)),
-        probation=Count("id", filter=Q(probation_due_on__lt=today)),
-        probation_month=Count("id", filter=Q(probation_due_on__gte=today, probation_due_on__lte=month_end(today))),
-        awaiting_approval=Count("id", filter=Q(approval_due_on__isnull=False)),
+def panel_figures(root_path: str, today: date) -> dict:
+    """Open files by stage and overdue items by kind in a subtree: one aggregate query."""
+    open_ = Q(status=DevelopmentFile.Status.OPEN)
+    row = DevelopmentFile.objects.filter(path_q("organization__path", root_path)).aggregate(
+        **{f"stage{n}": Count("id", filter=open_ & Q(stage=n)) for n in rules.STAGES},
+        talk=Count("id", filter=open_ & Q(talk_due_on__lt=today)),
+        review=Count("id", filter=open_ & Q(review_due_on__lt=today)),
+        approval=Count("id", filter=open_ & Q(approval_due_on__lt=today)),
+        probation=Count("id", filter=open_ & Q(probation_due_on__lt=today)),
+        probation_month=Count(
+            "id", filter=open_ & Q(probation_due_on__gte=today, probation_due_on__lte=month_end(today))
+        ),
     )
+    return {
+        "stages": {n: row[f"stage{n}"] for n in rules.STAGES},
+        "overdue": {k: row[k] for k in (TALK, REVIEW, APPROVAL, PROBATION)},
+        "probation_month": row["probation_month"],
+    }
 
 
 # ---- counts by stage ---------------------------------------------------------------------
@@ -278,19 +285,6 @@ def stage_table(root: Organization, today: date) -> tuple[list[StageRow], StageR
             r.admitted_this_year += g["admitted"]
     ordered = ([rows[""]] if "" in rows else []) + [rows[c.path] for c in children]
     return ordered, total
-
-
-def stage_counts(root_path: str) -> dict[int, int]:
-    """Open files by stage in a subtree (one query), for panels and the command screen."""
-    rows = (
-        DevelopmentFile.objects.filter(path_q("organization__path", root_path), status=DevelopmentFile.Status.OPEN)
-        .values("stage")
-        .annotate(n=Count("id"))
-    )
-    counts = {n: 0 for n in rules.STAGES}
-    for r in rows:
-        counts[r["stage"]] = r["n"]
-    return counts
 
 
 # ---- branches that admitted nobody -------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("idle/", views.idle_page, name="idle"),
     path("idle/export/", views.idle_export, name="idle_export"),
     path("settings/", views.settings_page, name="settings"),
+    path("panel/<int:org_pk>/", views.panel_figures, name="panel"),
     path("<int:pk>/", views.file_detail, name="detail"),
     path("<int:pk>/edit/", views.file_edit, name="edit"),
     path("<int:pk>/step/<int:number>/", views.step_record, name="step"),

@@ -11,8 +11,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -461,6 +462,30 @@ def due_export(request):
 
 
 # ---- counts by stage ---------------------------------------------------------------------
+
+
+@login_required
+def panel_figures(request, org_pk):
+    """The figures of the organization-page and command-screen cards (loaded by htmx)."""
+    _staff_only(request.user)
+    org = get_visible_or_404(request.user, Organization.objects.all(), pk=org_pk)
+    figures = queries.panel_figures(org.path, timezone.localdate())
+    from .panels import stage_links
+
+    # A fragment: rendered without the page's context processors (menu, notices), so it costs
+    # only the scope check and one aggregate query.
+    html = render_to_string(
+        "development/panel_figures.html",
+        {
+            "org": org,
+            "kind": request.GET.get("kind", ""),
+            "stages": stage_links(org.pk, figures["stages"]),
+            "total": sum(figures["stages"].values()),
+            "overdue_total": sum(figures["overdue"].values()),
+            "probation_month": figures["probation_month"],
+        },
+    )
+    return HttpResponse(html)
 
 
 @login_required

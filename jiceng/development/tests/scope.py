@@ -42,6 +42,7 @@ def samples(county, victim):
         "development:idle": {},
         "development:idle_export": {},
         "development:settings": {},
+        "development:panel": {"org_pk": county.town_b.pk},
         "development:detail": file,
         "development:edit": file,
         "development:step": {**file, "number": 3},

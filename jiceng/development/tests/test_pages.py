@@ -304,31 +304,48 @@ def test_api_token_auth(dev, client):
     assert client.get(reverse("development-file-list")).status_code in (401, 403)
 
 
-def test_member_page_and_organization_page_panels(dev, client_as):
+def test_member_page_and_organization_page_panels(dev, client_as, django_assert_max_num_queries):
     file = walk(dev, open_applicant(dev, "面板人"), 20)
     c = client_as(dev.admin_a)
     html = c.get(reverse("members:detail", args=[file.member.pk])).content.decode()
     assert "入党材料（发展党员档案）" in html and reverse("development:detail", args=[file.pk]) in html
     assert "2024-06-01" in html and "预备期满：2025-06-01" in html
     html = c.get(reverse("orgs:detail", args=[dev.branch_a.pk])).content.decode()
-    assert "发展党员" in html and f"?organization={dev.branch_a.pk}&amp;stage=5&amp;status=open" in html
-    html = client_as(dev.admin_b).get(reverse("orgs:detail", args=[dev.branch_b.pk])).content.decode()
-    assert "面板人" not in html
+    fragment = reverse("development:panel", args=[dev.branch_a.pk])
+    assert f'hx-get="{fragment}?kind=org"' in html
+    with django_assert_max_num_queries(5):
+        html = c.get(fragment, {"kind": "org"}).content.decode()
+    assert f"?organization={dev.branch_a.pk}&amp;stage=5&amp;status=open" in html
+    assert 'data-dev-stage="5">1<' in html
+    assert client_as(dev.admin_b).get(fragment).status_code == 404
+    assert client_as(dev.member_user).get(fragment).status_code == 404
+    html = client_as(dev.member_user).get(reverse("members:detail", args=[dev.member_a.pk])).content.decode()
+    assert "发展党员" not in html
 
 
-def test_command_screen_panel_has_a_fixed_number_of_queries(dev, rf, django_assert_num_queries):
+def test_command_screen_card_costs_no_query_and_its_figures_a_fixed_number(
+    dev, client_as, rf, django_assert_num_queries, django_assert_max_num_queries
+):
     from jiceng.development.panels import command_panels
 
     for i in range(4):
         walk(dev, open_applicant(dev, f"指挥{i}", birth=date(1990, 1, 1 + i)), 1 + 5 * i)
     request = rf.get("/")
     request.user = dev.county_admin
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(0):
         (panel,) = command_panels(request, dev.root, date(2024, 9, 2))
-    assert [s["value"] for s in panel.context["stages"]] == [1, 1, 1, 1, 0]
-    assert panel.context["overdue"]["approval"] == 1  # the vote of 2024-06-01 was due by 2024-09-01
     request.user = dev.member_user
     assert command_panels(request, dev.root, date(2024, 9, 2)) == []
+    c = client_as(dev.county_admin)
+    with time_machine.travel(date(2024, 9, 2), tick=False):
+        assert 'data-panel="development"' in c.get(reverse("dashboard:command")).content.decode()
+        with django_assert_max_num_queries(5):
+            html = c.get(panel.context["url"]).content.decode()
+    for stage, n in {1: 1, 2: 1, 3: 1, 4: 1, 5: 0}.items():
+        assert f'data-dev-stage="{stage}">{n}<' in html
+    # Overdue on 2024-09-02: the talk (applied 2023-01-10), the review (due 2024-03-01) and the
+    # approval of the vote of 2024-06-01 (due 2024-09-01).
+    assert "data-dev-overdue>3<" in html
 
 
 def test_audit_trail_for_each_step(dev):
