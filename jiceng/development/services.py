@@ -12,7 +12,7 @@ from datetime import date
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -210,7 +210,13 @@ def open_file(
         note=note,
     )
     file.name_pinyin, file.name_initials = pinyin_keys(file.name)
-    file.save()
+    try:
+        with transaction.atomic():
+            file.save()
+    except IntegrityError as exc:  # the same person's file opened at the same moment elsewhere
+        raise ValidationError(
+            {"id_number": "该申请人已有进行中的发展党员档案（同一人只能有一份进行中的档案）"}
+        ) from exc
     step = Step.objects.create(file=file, number=1, on=on, recorded_by=_user(actor))
     _store(file, rules.fold(file.birth_date, [step.fact]))
     file.save()

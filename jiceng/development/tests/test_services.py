@@ -379,3 +379,34 @@ def test_people_are_resolved_for_the_system_actor(dev):
     )
     services.record_step(None, file, 2, on=date(2025, 1, 3), people=[PersonInput(rules.TALKER, name="组织员 王")])
     assert file.steps.get(number=2).people.get().name == "组织员 王"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_same_person_opened_twice_at_once_gets_one_file(county):
+    number = make_id(date(1998, 8, 8))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def open_it():
+        from django.db import connection as conn
+
+        try:
+            barrier.wait()
+            services.open_file(
+                county.secretary_a, organization=county.branch_a, id_number=number, name="同时", on=date(2025, 1, 2)
+            )
+            results.append("ok")
+        except ValidationError as exc:
+            results.append(" ".join(exc.messages))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1
+    assert "已有进行中的发展党员档案" in [r for r in results if r != "ok"][0]
+    assert DevelopmentFile.objects.filter(name="同时").count() == 1
