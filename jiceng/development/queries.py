@@ -1,0 +1,364 @@
+"""Reads about development files shared by pages, API, exports, panels and the reminder job.
+
+Every figure is computed from stored dates against `today` when it is read, so the lists are
+right the moment the clock moves; the reminder job only sends notices.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Substr
+
+from jiceng.core.scoping import path_q, visible
+from jiceng.members.models import Member
+from jiceng.orgs.models import Organization
+from jiceng.orgs.rules import SEGMENT
+
+from . import rules
+from .models import DevelopmentFile, DevelopmentSettings
+
+
+def is_member_role(user) -> bool:
+    return not getattr(user, "is_superuser", False) and getattr(user, "role", None) == "member"
+
+
+def visible_files(user, queryset=None):
+    """Files the user may see: their subtree, and nothing at all for plain members (a file
+    holds the personal details of people who are not members yet)."""
+    queryset = DevelopmentFile.objects.all() if queryset is None else queryset
+    if is_member_role(user):
+        return queryset.none()
+    return visible(user, queryset)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+# ---- due and overdue ---------------------------------------------------------------------
+
+TALK, REVIEW, APPROVAL, PROBATION = "talk", "review", "approval", "probation"
+DUE_KINDS = {
+    TALK: "申请人一个月内谈话",
+    REVIEW: "积极分子每半年考察",
+    APPROVAL: "支部大会决议待上级审批",
+    PROBATION: "预备期满待讨论转正",
+}
+OVERDUE, SOON, WAITING, LAPSED = "overdue", "soon", "waiting", "lapsed"
+DUE_STATES = {LAPSED: "已超最长期限", OVERDUE: "已逾期", SOON: "即将到期", WAITING: "期限内"}
+
+
+@dataclass
+class DueItem:
+    file: DevelopmentFile
+    kind: str
+    due_on: date
+    state: str
+    days: int  # days overdue (positive) or left (negative or zero)
+    limit_on: date | None = None
+    message: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return DUE_KINDS[self.kind]
+
+    @property
+    def state_label(self) -> str:
+        return DUE_STATES[self.state]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state in (OVERDUE, LAPSED)
+
+
+def due_filter(today: date, soon_days: int) -> Q:
+    soon = today + timedelta(days=soon_days)
+    return Q(status=DevelopmentFile.Status.OPEN) & (
+        Q(talk_due_on__lte=soon)
+        | Q(review_due_on__lte=soon)
+        | Q(approval_due_on__isnull=False)
+        | Q(probation_due_on__lte=max(soon, month_end(today)))
+    )
+
+
+def overdue_filter(today: date) -> Q:
+    return Q(status=DevelopmentFile.Status.OPEN) & (
+        Q(talk_due_on__lt=today)
+        | Q(review_due_on__lt=today)
+        | Q(approval_due_on__lt=today)
+        | Q(probation_due_on__lt=today)
+    )
+
+
+def _state(due: date, today: date, soon_days: int) -> str:
+    if today > due:
+        return OVERDUE
+    return SOON if (due - today).days <= soon_days else WAITING
+
+
+def items_of(file: DevelopmentFile, today: date, soon_days: int) -> list[DueItem]:
+    """What is due on one file (at most one item per kind)."""
+    f = rules.fmt
+    out = []
+    soon = today + timedelta(days=soon_days)
+    if file.talk_due_on and file.talk_due_on <= soon:
+        state = _state(file.talk_due_on, today, soon_days)
+        out.append(
+            DueItem(
+                file,
+                TALK,
+                file.talk_due_on,
+                state,
+                (today - file.talk_due_on).days,
+                message=f"{f(file.applied_on)}递交申请书，应于{f(file.talk_due_on)}前派人谈话（{rules.cite('第七条')}）",
+            )
+        )
+    if file.review_due_on and file.review_due_on <= soon:
+        last = file.last_review_on or file.activist_on
+        out.append(
+            DueItem(
+                file,
+                REVIEW,
+                file.review_due_on,
+                _state(file.review_due_on, today, soon_days),
+                (today - file.review_due_on).days,
+                message=f"上次考察（或确定为积极分子）于{f(last)}，党支部每半年考察一次，应于{f(file.review_due_on)}前考察",
+            )
+        )
+    if file.approval_due_on:
+        limit = file.approval_limit_on or file.approval_due_on
+        state = LAPSED if today > limit else _state(file.approval_due_on, today, soon_days)
+        vote = file.vote_on if file.last_step in (15, 16) else file.full_vote_on
+        what = "接收预备党员" if file.last_step in (15, 16) else "预备党员转正"
+        if file.last_step in (15, 16):
+            tail = f"三个月期限至{f(file.approval_due_on)}，有理由（如换届）最迟{f(limit)}"
+        else:
+            tail = f"应于{f(file.approval_due_on)}前审批"
+        if state == LAPSED:
+            tail += "；已超过期限，须重新提交支部大会讨论"
+        out.append(
+            DueItem(
+                file,
+                APPROVAL,
+                file.approval_due_on,
+                state,
+                (today - file.approval_due_on).days,
+                limit_on=limit,
+                message=f"支部大会{f(vote)}讨论{what}，{tail}",
+            )
+        )
+    if file.probation_due_on and file.probation_due_on <= max(soon, month_end(today)):
+        end = file.probation_due_on
+        state = OVERDUE if today > end else SOON
+        message = (
+            f"预备期于{f(end)}期满，应及时召开支部大会讨论能否转为正式党员"
+            if today > end
+            else f"预备期将于{f(end)}期满，期满后召开支部大会讨论转正"
+        )
+        out.append(DueItem(file, PROBATION, end, state, (today - end).days, message=message))
+    return out
+
+
+@dataclass
+class DueSummary:
+    organization: Organization | None
+    counts: dict = field(default_factory=lambda: defaultdict(int))  # kind -> items
+    overdue: dict = field(default_factory=lambda: defaultdict(int))  # kind -> overdue items
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def cells(self) -> list[tuple[str, int, int]]:
+        """(kind, items, overdue items) in the order of DUE_KINDS, for tables."""
+        return [(k, self.counts.get(k, 0), self.overdue.get(k, 0)) for k in DUE_KINDS]
+
+    @property
+    def total_overdue(self) -> int:
+        return sum(self.overdue.values())
+
+
+def due_items(user, root: Organization, today: date, soon_days: int | None = None) -> list[DueItem]:
+    """Every due or overdue item of the files in `root`'s subtree that `user` may see (one query)."""
+    if soon_days is None:
+        soon_days = DevelopmentSettings.current().due_soon_days
+    files = (
+        visible_files(user)
+        .filter(path_q("organization__path", root.path))
+        .filter(due_filter(today, soon_days))
+        .select_related("organization")
+        .order_by("organization__path", "id")
+    )
+    items = [item for f in files for item in items_of(f, today, soon_days)]
+    order = {LAPSED: 0, OVERDUE: 1, SOON: 2, WAITING: 3}
+    items.sort(key=lambda i: (order[i.state], i.due_on, i.file.organization.path, i.file.pk))
+    return items
+
+
+def child_of(root: Organization, path: str, children: dict[str, Organization]) -> Organization | None:
+    """The child of `root` whose subtree holds `path` (None: `root` itself)."""
+    return children.get(path[: len(root.path) + SEGMENT])
+
+
+def summarize(root: Organization, items: list[DueItem], children: list[Organization]) -> list[DueSummary]:
+    """Due items per child organization of `root` (each figure links to the child's own page)."""
+    by_path = {c.path: c for c in children}
+    rows: dict[int | None, DueSummary] = {c.pk: DueSummary(c) for c in children}
+    for item in items:
+        child = child_of(root, item.file.organization.path, by_path)
+        key = child.pk if child else None
+        row = rows.setdefault(key, DueSummary(child))
+        row.counts[item.kind] += 1
+        if item.is_overdue:
+            row.overdue[item.kind] += 1
+    return [r for r in rows.values() if r.total]
+
+
+def panel_figures(root_path: str, today: date) -> dict:
+    """Open files by stage and overdue items by kind in a subtree: one aggregate query."""
+    open_ = Q(status=DevelopmentFile.Status.OPEN)
+    row = DevelopmentFile.objects.filter(path_q("organization__path", root_path)).aggregate(
+        **{f"stage{n}": Count("id", filter=open_ & Q(stage=n)) for n in rules.STAGES},
+        talk=Count("id", filter=open_ & Q(talk_due_on__lt=today)),
+        review=Count("id", filter=open_ & Q(review_due_on__lt=today)),
+        approval=Count("id", filter=open_ & Q(approval_due_on__lt=today)),
+        probation=Count("id", filter=open_ & Q(probation_due_on__lt=today)),
+        probation_month=Count(
+            "id", filter=open_ & Q(probation_due_on__gte=today, probation_due_on__lte=month_end(today))
+        ),
+    )
+    return {
+        "stages": {n: row[f"stage{n}"] for n in rules.STAGES},
+        "overdue": {k: row[k] for k in (TALK, REVIEW, APPROVAL, PROBATION)},
+        "probation_month": row["probation_month"],
+    }
+
+
+# ---- counts by stage ---------------------------------------------------------------------
+
+
+@dataclass
+class StageRow:
+    organization: Organization | None  # None: files of the root organization itself
+    stages: dict = field(default_factory=lambda: {n: 0 for n in rules.STAGES})
+    completed: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    admitted_this_year: int = 0
+
+    @property
+    def open_total(self) -> int:
+        return sum(self.stages.values())
+
+
+def stage_table(root: Organization, today: date) -> tuple[list[StageRow], StageRow]:
+    """Files by stage for each child of `root` (townships when root is the county): two queries."""
+    children = list(Organization.objects.filter(parent=root).order_by("path"))
+    width = len(root.path) + SEGMENT
+    grouped = (
+        DevelopmentFile.objects.filter(path_q("organization__path", root.path))
+        .annotate(prefix=Substr("organization__path", 1, width))
+        .values("prefix", "status", "stage")
+        .annotate(n=Count("id"), admitted=Count("id", filter=Q(approved_on__year=today.year)))
+    )
+    by_path = {c.path: c for c in children}
+    rows: dict[str, StageRow] = {c.path: StageRow(c) for c in children}
+    total = StageRow(root)
+    for g in grouped:
+        key = g["prefix"] if g["prefix"] in by_path else ""
+        row = rows.setdefault(key, StageRow(None))
+        for r in (row, total):
+            if g["status"] == DevelopmentFile.Status.OPEN:
+                r.stages[g["stage"]] += g["n"]
+            elif g["status"] == DevelopmentFile.Status.COMPLETED:
+                r.completed += g["n"]
+            elif g["status"] == DevelopmentFile.Status.REJECTED:
+                r.rejected += g["n"]
+            else:
+                r.cancelled += g["n"]
+            r.admitted_this_year += g["admitted"]
+    ordered = ([rows[""]] if "" in rows else []) + [rows[c.path] for c in children]
+    return ordered, total
+
+
+# ---- branches that admitted nobody -------------------------------------------------------
+
+
+@dataclass
+class IdleBranch:
+    organization: Organization
+    under: Organization | None  # the child of the ledger's root that holds the branch
+    full_members: int = 0
+    last_join_date: date | None = None
+    open_files: int = 0
+    candidates: int = 0  # open files at stage 3 or later (someone is on the way)
+
+
+def idle_window(end_year: int, years: int) -> tuple[int, int]:
+    return end_year - years + 1, end_year
+
+
+def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBranch]:
+    """Branches in `root`'s subtree that admitted nobody in `years` consecutive years ending with
+    `end_year` (county practice [C], default two years).
+
+    Admission (发展) is read from the member records: a member whose 入党日期 (the day the
+    branch meeting admitted them) falls in the window counts for the branch holding the record
+    (its party groups included) — files approved here create those records, and members
+    entered or imported from before the platform count too. Branches founded inside the window
+    are left out. Five queries whatever the size of the subtree.
+    """
+    first, last = idle_window(end_year, years)
+    window_start = date(first, 1, 1)
+    branches = list(
+        Organization.objects.filter(path_q("path", root.path), type__in=[Organization.Type.BRANCH, "joint_branch"])
+        .filter(Q(founded_on__isnull=True) | Q(founded_on__lte=window_start))
+        .order_by("path")
+    )
+    if not branches:
+        return []
+    children = {o.path: o for o in Organization.objects.filter(parent=root).only("id", "name", "short_name", "path")}
+    members = Member.objects.filter(path_q("organization__path", root.path))
+    admitted = members.filter(join_date__gte=window_start, join_date__lte=date(last, 12, 31)).values(
+        "organization__path"
+    )
+    admitted_paths = {r["organization__path"] for r in admitted.annotate(n=Count("id"))}
+    latest = members.values("organization__path").annotate(
+        last=Max("join_date"), full=Count("id", filter=Q(status=Member.Status.FULL))
+    )
+    files = (
+        DevelopmentFile.objects.filter(path_q("organization__path", root.path), status=DevelopmentFile.Status.OPEN)
+        .values("organization_id")
+        .annotate(n=Count("id"), candidates=Count("id", filter=Q(stage__gte=3)))
+    )
+    files_by_org = {r["organization_id"]: r for r in files}
+    width = len(root.path) + SEGMENT
+    by_path = {b.path: IdleBranch(b, children.get(b.path[:width])) for b in branches}
+
+    def branch_of(path: str) -> str | None:
+        # The nearest branch at or above `path` (members of a party group belong to its branch).
+        for end in range(len(path), len(root.path) - 1, -SEGMENT):
+            if path[:end] in by_path:
+                return path[:end]
+        return None
+
+    busy = {branch_of(p) for p in admitted_paths}
+    for r in latest:
+        key = branch_of(r["organization__path"])
+        if key is None:
+            continue
+        row = by_path[key]
+        row.full_members += r["full"]
+        if r["last"] and (row.last_join_date is None or r["last"] > row.last_join_date):
+            row.last_join_date = r["last"]
+    for row in by_path.values():
+        f = files_by_org.get(row.organization.pk)
+        if f:
+            row.open_files, row.candidates = f["n"], f["candidates"]
+    return [row for path, row in by_path.items() if path not in busy]
