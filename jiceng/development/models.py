@@ -276,3 +276,9 @@ DevelopmentFile.scope_path = "organization__path"
 Step.scope_path = "file__organization__path"
 StepPerson.scope_path = "step__file__organization__path"
 Document.scope_path = "file__organization__path"
+# A plain member reaches only their own file through visible() (the pages hide files from
+# members altogether; see queries.visible_files).
+DevelopmentFile.member_scope = "member_id"
+Step.member_scope = "file__member_id"
+StepPerson.member_scope = "step__file__member_id"
+Document.member_scope = "file__member_id"
