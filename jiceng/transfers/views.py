@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -356,8 +357,8 @@ def org_panel(request, pk):
     if not is_staff(request.user):
         raise PermissionDenied("党员只能查看本人档案")
     figures = queries.transit_figures(org.path, timezone.localdate(), request.user)
-    return render(
-        request,
-        "transfers/panels/transit.html",
-        {"panel": {"figures": figures, "root": org}, "title": "组织关系转接"},
+    # A fragment: rendered without the page's context processors (menu, notices).
+    html = render_to_string(
+        "transfers/panels/transit.html", {"panel": {"figures": figures, "root": org}, "title": "组织关系转接"}
     )
+    return HttpResponse(html)
