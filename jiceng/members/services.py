@@ -209,9 +209,7 @@ def set_lead_household(actor, member: Member, *, households: int, area: str = ""
     return lead
 
 
-def apply_transfer_status(
-    actor, member: Member, *, to_status: str, on: date, reason: str, organization=None
-) -> Member:
+def apply_transfer_status(actor, member: Member, *, to_status: str, on: date, reason: str, organization=None) -> Member:
     """Move a member into or out of transit for jiceng.transfers, with the history row.
 
     The caller has already checked that the actor manages the side of the transfer that
@@ -295,7 +293,9 @@ def send_birthday_greeting(actor, member: Member, *, today: date | None = None):
         org_path=member.organization.path,
     )
     if created:
-        audit.record(actor, "create", notice, note=f"发送政治生日祝福：{member.name}", org_path=member.organization.path)
+        audit.record(
+            actor, "create", notice, note=f"发送政治生日祝福：{member.name}", org_path=member.organization.path
+        )
     return notice, created
 
 

@@ -241,9 +241,7 @@ def _birthday_rows(members, year: int):
     ids = [m.pk for m in members]
     accounts = set(User.objects.filter(member_id__in=ids, is_active=True).values_list("member_id", flat=True))
     keys = {services.birthday_key(m, year): m.pk for m in members}
-    sent = dict(
-        Notification.objects.filter(key__in=list(keys)).values_list("key", "created_at").order_by()
-    )
+    sent = dict(Notification.objects.filter(key__in=list(keys)).values_list("key", "created_at").order_by())
     sent_at = {keys[k]: v for k, v in sent.items()}
     return [
         {
@@ -271,8 +269,10 @@ def birthdays(request):
     context = paginate(request, qs)
     context["rows"] = _birthday_rows(context["rows"], month.year)
     can_send = (
-        getattr(request.user, "can_manage", False) or request.user.is_superuser
-    ) and (month.year, month.month) <= (today.year, today.month) and month.year == today.year
+        (getattr(request.user, "can_manage", False) or request.user.is_superuser)
+        and (month.year, month.month) <= (today.year, today.month)
+        and month.year == today.year
+    )
     context.update(
         {
             "form": form,
@@ -491,7 +491,18 @@ def dual_export(request):
     qs = _dual_completion_filter(request.user, qs, year, request.GET.get("completion", ""))
     members = list(qs)
     progress = queries.dual_progress([m.pk for m in members], year, _dual_records(request.user))
-    headers = ["姓名", "性别", "工作单位党组织", "报到社区", "报到日期", "手机号码", "主题党日", "服务项目", "微心愿", "全年完成"]
+    headers = [
+        "姓名",
+        "性别",
+        "工作单位党组织",
+        "报到社区",
+        "报到日期",
+        "手机号码",
+        "主题党日",
+        "服务项目",
+        "微心愿",
+        "全年完成",
+    ]
     rows = (
         (
             m.name,
@@ -505,10 +516,11 @@ def dual_export(request):
         )
         for m in members
     )
-    notes = [f"{year}年度。每名报到的在职党员每年应参加一次社区主题党日、认领一个服务项目、认领一个微心愿。", "手机号码已脱敏。"]
-    return xlsx.xlsx_response(
-        f"{year}年在职党员到社区报到", xlsx.build_workbook("双报到", headers, rows, notes=notes)
-    )
+    notes = [
+        f"{year}年度。每名报到的在职党员每年应参加一次社区主题党日、认领一个服务项目、认领一个微心愿。",
+        "手机号码已脱敏。",
+    ]
+    return xlsx.xlsx_response(f"{year}年在职党员到社区报到", xlsx.build_workbook("双报到", headers, rows, notes=notes))
 
 
 @login_required
@@ -529,7 +541,9 @@ def dual_register(request):
             messages.success(request, f"{member.name}已到{member.registered_community.name}报到")
             return redirect("members:dual_member", pk=member.pk)
     return render(
-        request, "members/dual_register.html", {"form": form, "has_communities": communities.exists(), "active_nav": "dual"}
+        request,
+        "members/dual_register.html",
+        {"form": form, "has_communities": communities.exists(), "active_nav": "dual"},
     )
 
 
@@ -598,9 +612,11 @@ def dual_record_delete(request, pk):
     record = get_visible_or_404(request.user, DualRegistrationRecord.objects.select_related("community"), pk=pk)
     services.delete_dual_activity(request.user, record)
     messages.success(request, "已删除该条记录")
-    return redirect("members:dual_member", pk=record.member_id) if queries.registered_members(request.user).filter(
-        pk=record.member_id
-    ).exists() else redirect("members:dual")
+    return (
+        redirect("members:dual_member", pk=record.member_id)
+        if queries.registered_members(request.user).filter(pk=record.member_id).exists()
+        else redirect("members:dual")
+    )
 
 
 @login_required

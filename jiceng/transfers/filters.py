@@ -29,7 +29,12 @@ class TransferFilter(django_filters.FilterSet):
     issued_to = django_filters.DateFilter(label="开具日期止", field_name="issued_on", lookup_expr="lte")
     ordering = django_filters.OrderingFilter(
         label="排序",
-        fields=(("issued_on", "issued_on"), ("valid_until", "valid_until"), ("due_on", "due_on"), ("member_name", "name")),
+        fields=(
+            ("issued_on", "issued_on"),
+            ("valid_until", "valid_until"),
+            ("due_on", "due_on"),
+            ("member_name", "name"),
+        ),
         field_labels={"issued_on": "开具日期", "valid_until": "有效期", "due_on": "确认期限", "member_name": "姓名"},
     )
 

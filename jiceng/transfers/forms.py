@@ -118,7 +118,9 @@ class CloseForm(forms.Form):
 
 class ExtendForm(forms.Form):
     valid_until = forms.DateField(label="新的有效期至", widget=forms.DateInput())
-    letter_number = forms.CharField(label="新介绍信编号", max_length=50, required=False, help_text="重开时填写；留空沿用原编号")
+    letter_number = forms.CharField(
+        label="新介绍信编号", max_length=50, required=False, help_text="重开时填写；留空沿用原编号"
+    )
     reissued_on = forms.DateField(label="重开日期", widget=forms.DateInput(), required=False, help_text="留空为今天")
     reason = forms.CharField(label="原因", max_length=200, help_text="如：党支部出具证明、本人申请")
 

@@ -190,7 +190,9 @@ class TransferEvent(models.Model):
     action = models.CharField("步骤", max_length=20, choices=Action.choices)
     on = models.DateField("日期")
     at = models.DateTimeField("记录时间", auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField("说明", max_length=255, blank=True)
 
     class Meta:

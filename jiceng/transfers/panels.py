@@ -30,8 +30,9 @@ def member_panels(request, member: Member) -> list[Panel]:
     today = timezone.localdate()
     user = request.user
     transfers = list(
-        queries.visible_transfers(user, Transfer.objects.filter(member=member).select_related("from_org", "to_org"))
-        .order_by("-issued_on", "-id")[:10]
+        queries.visible_transfers(
+            user, Transfer.objects.filter(member=member).select_related("from_org", "to_org")
+        ).order_by("-issued_on", "-id")[:10]
     )
     panels = [
         Panel(

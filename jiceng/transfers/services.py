@@ -54,7 +54,11 @@ def _url(transfer: Transfer) -> str:
 def _notify(org, transfer: Transfer, what: str, title: str) -> None:
     if org is not None:
         notify_organization(
-            org, kind="transfer", title=title, key=f"transfers:{what}:{transfer.pk}:{transfer.reissues}", url=_url(transfer)
+            org,
+            kind="transfer",
+            title=title,
+            key=f"transfers:{what}:{transfer.pk}:{transfer.reissues}",
+            url=_url(transfer),
         )
 
 
@@ -62,8 +66,9 @@ def next_letter_number(year: int) -> str:
     """The county's next letter number for the year, e.g. 2026-0007."""
     prefix = f"{year}-"
     taken = set(
-        Transfer.objects.filter(kind__in=[Transfer.Kind.WITHIN, Transfer.Kind.OUT], letter_number__startswith=prefix)
-        .values_list("letter_number", flat=True)
+        Transfer.objects.filter(
+            kind__in=[Transfer.Kind.WITHIN, Transfer.Kind.OUT], letter_number__startswith=prefix
+        ).values_list("letter_number", flat=True)
     )
     n = len(taken) + 1
     while f"{prefix}{n:04d}" in taken:
@@ -110,7 +115,9 @@ def issue_transfer(
     if member.status == Member.Status.IN_TRANSIT:
         raise ValidationError("该党员的组织关系已在转接途中，须等接收、退回或撤销后才能再次转接")
     if member.status not in Member.ACTIVE_STATUSES:
-        raise ValidationError(f"只有在册党员（正式、预备）可以转接组织关系，该党员状态为“{member.get_status_display()}”")
+        raise ValidationError(
+            f"只有在册党员（正式、预备）可以转接组织关系，该党员状态为“{member.get_status_display()}”"
+        )
     errors: dict[str, str] = {}
     if kind == Transfer.Kind.WITHIN:
         if to_org is None:
@@ -169,7 +176,9 @@ def issue_transfer(
         reason=f"组织关系转出（介绍信{letter_number}，转往{transfer.to_label}）",
     )
     _event(transfer, TransferEvent.Action.ISSUE, issued_on, actor, f"有效期至{valid_until:%Y-%m-%d}")
-    audit.record(actor, "create", transfer, changes=audit.snapshot(transfer, SNAPSHOT), org_path=member.organization.path)
+    audit.record(
+        actor, "create", transfer, changes=audit.snapshot(transfer, SNAPSHOT), org_path=member.organization.path
+    )
     _notify(to_org, transfer, "issued", f"组织关系转入待接收：{member.name}")
     return transfer
 
@@ -232,7 +241,9 @@ def record_incoming(
                 {"id_number": "该党员的组织关系在本县，县内调动请由所在党组织办理“县内转接”，不必登记县外转入"}
             )
         raise ValidationError({"id_number": "系统中该公民身份号码的档案不能恢复（已去世或已出党），请核对"})
-    if Transfer.objects.filter(kind=Transfer.Kind.IN, state=Transfer.State.IN_TRANSIT, id_number_digest=digest).exists():
+    if Transfer.objects.filter(
+        kind=Transfer.Kind.IN, state=Transfer.State.IN_TRANSIT, id_number_digest=digest
+    ).exists():
         raise ValidationError({"id_number": "该党员已有一份待接收的县外转入介绍信"})
     transfer = Transfer.objects.create(
         kind=Transfer.Kind.IN,
@@ -443,7 +454,12 @@ def _close(actor, transfer: Transfer, step: str, reason: str, on: date | None) -
     )
     if transfer.kind == Transfer.Kind.WITHIN:
         other = transfer.from_org if step == "return" else transfer.to_org
-        _notify(other, transfer, "returned" if step == "return" else "cancelled", f"组织关系转接已{label}：{transfer.member_name}")
+        _notify(
+            other,
+            transfer,
+            "returned" if step == "return" else "cancelled",
+            f"组织关系转接已{label}：{transfer.member_name}",
+        )
     return transfer
 
 

@@ -3,8 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.template.loader import render_to_string
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -189,7 +189,12 @@ def _step(request, pk, step, form_class, action):
         raise PermissionDenied("这一步由转接的另一方办理")
     form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "；".join(
+                f"{form.fields[k].label if k in form.fields else ''}{' '.join(v)}" for k, v in form.errors.items()
+            ),
+        )
         return redirect("transfers:detail", pk=pk)
     try:
         message = action(transfer, form.cleaned_data)
@@ -217,7 +222,9 @@ def transfer_confirm(request, pk):
 def transfer_return(request, pk):
     def act(t, data):
         services.return_transfer(request.user, t, reason=data["reason"])
-        return f"已退回：{t.member_name}的组织关系仍在原党组织" if t.kind != Transfer.Kind.IN else "已退回县外转入介绍信"
+        return (
+            f"已退回：{t.member_name}的组织关系仍在原党组织" if t.kind != Transfer.Kind.IN else "已退回县外转入介绍信"
+        )
 
     return _step(request, pk, "return", CloseForm, act)
 
@@ -227,7 +234,9 @@ def transfer_return(request, pk):
 def transfer_cancel(request, pk):
     def act(t, data):
         services.cancel_transfer(request.user, t, reason=data["reason"])
-        return f"已撤销：{t.member_name}的组织关系恢复在原党组织" if t.kind != Transfer.Kind.IN else "已撤销县外转入登记"
+        return (
+            f"已撤销：{t.member_name}的组织关系恢复在原党组织" if t.kind != Transfer.Kind.IN else "已撤销县外转入登记"
+        )
 
     return _step(request, pk, "cancel", CloseForm, act)
 
@@ -286,7 +295,8 @@ def transfer_issue(request):
             apply_validation_error(form, exc)
         else:
             messages.success(
-                request, f"已开具介绍信{transfer.letter_number}：{member.name}的组织关系在转接途中，等待{transfer.to_label}接收"
+                request,
+                f"已开具介绍信{transfer.letter_number}：{member.name}的组织关系在转接途中，等待{transfer.to_label}接收",
             )
             return redirect("transfers:detail", pk=transfer.pk)
     return render(

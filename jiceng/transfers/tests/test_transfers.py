@@ -85,7 +85,12 @@ def test_counts_never_hold_a_member_twice_nor_lose_one(county, extra):
 
 def test_out_and_in_change_the_county_total_only_on_receipt(county, extra):
     leaving = services.issue_transfer(
-        county.secretary_a, county.member_a, kind="out", to_name="武汉市洪山区某党支部", region="湖北省武汉市", issued_on=TODAY
+        county.secretary_a,
+        county.member_a,
+        kind="out",
+        to_name="武汉市洪山区某党支部",
+        region="湖北省武汉市",
+        issued_on=TODAY,
     )
     assert (county_figures(county).counted, county_figures(county).in_transit) == (3, 1)
     services.confirm_transfer(county.secretary_a, leaving, on=TODAY, receipt_on=TODAY)
@@ -107,7 +112,13 @@ def test_within_county_full_cycle_through_the_pages(county, extra):
     assert page.status_code == 200 and "开具转出介绍信：周预备" in page.content.decode()
     response = sender.post(
         reverse("transfers:issue") + f"?member={member.pk}",
-        {"kind": "within", "to_org_code": "TB01", "issued_on": "2026-03-02", "reason": "work", "dues_paid_until": "2026-02"},
+        {
+            "kind": "within",
+            "to_org_code": "TB01",
+            "issued_on": "2026-03-02",
+            "reason": "work",
+            "dues_paid_until": "2026-02",
+        },
     )
     assert response.status_code == 302, response.content.decode()
     t = Transfer.objects.get(member=member)
@@ -165,9 +176,13 @@ def test_issue_refusals_name_the_rule(county, extra):
     assert "最长3个月" in str(exc.value) and "2026-06-02" in str(exc.value)
     within(county, member=add_member(county.branch_a, "刚好三个月"), valid_until=date(2026, 6, 2))
     with pytest.raises(ValidationError, match="党小组"):
-        services.issue_transfer(county.secretary_a, county.member_a, kind="within", to_org=county.group_a, issued_on=TODAY)
+        services.issue_transfer(
+            county.secretary_a, county.member_a, kind="within", to_org=county.group_a, issued_on=TODAY
+        )
     with pytest.raises(ValidationError, match="相同"):
-        services.issue_transfer(county.secretary_a, county.member_a, kind="within", to_org=county.branch_a, issued_on=TODAY)
+        services.issue_transfer(
+            county.secretary_a, county.member_a, kind="within", to_org=county.branch_a, issued_on=TODAY
+        )
     with pytest.raises(ValidationError) as exc:
         services.issue_transfer(county.secretary_a, county.member_a, kind="out", issued_on=TODAY)
     assert set(exc.value.message_dict) == {"to_name", "region"}
@@ -189,10 +204,19 @@ def test_letter_numbers_are_unique_and_automatic(county, extra):
 def test_issue_form_explains_errors_in_chinese(county, extra):
     c = client_for(county.secretary_a)
     url = reverse("transfers:issue") + f"?member={county.member_a.pk}"
-    html = c.post(url, {"kind": "within", "to_org_code": "NOPE", "issued_on": "2026-03-02", "reason": "work"}).content.decode()
+    html = c.post(
+        url, {"kind": "within", "to_org_code": "NOPE", "issued_on": "2026-03-02", "reason": "work"}
+    ).content.decode()
     assert "没有编码为“NOPE”的党组织" in html
     html = c.post(
-        url, {"kind": "within", "to_org_code": "TB01", "issued_on": "2026-03-02", "valid_until": "2026-07-01", "reason": "work"}
+        url,
+        {
+            "kind": "within",
+            "to_org_code": "TB01",
+            "issued_on": "2026-03-02",
+            "valid_until": "2026-07-01",
+            "reason": "work",
+        },
     ).content.decode()
     assert "介绍信有效期最长3个月" in html
     assert not Transfer.objects.exists()
@@ -234,7 +258,12 @@ def test_an_expired_letter_is_extended_by_the_sender_then_confirmed(county, extr
         county.secretary_a, t, valid_until=date(2026, 4, 20), reason="党支部证明、本人申请", letter_number="2026-0009"
     )
     t.refresh_from_db()
-    assert (t.valid_until, t.due_on, t.letter_number, t.reissues) == (date(2026, 4, 20), date(2026, 4, 20), "2026-0009", 1)
+    assert (t.valid_until, t.due_on, t.letter_number, t.reissues) == (
+        date(2026, 4, 20),
+        date(2026, 4, 20),
+        "2026-0009",
+        1,
+    )
     assert not Transfer.objects.filter(queries.overdue_q(date(2026, 3, 20))).exists()
     services.confirm_transfer(county.admin_b, t, on=date(2026, 3, 20))
     assert list(t.events.values_list("action", flat=True)) == ["issue", "extend", "confirm"]
@@ -268,10 +297,14 @@ def test_settings_change_the_defaults_for_new_letters(county, extra):
     c = client_for(county.county_admin)
     assert client_for(county.admin_a).get(reverse("transfers:settings")).status_code == 403
     html = c.post(
-        reverse("transfers:settings"), {"default_validity_days": "100", "max_validity_months": "3", "receipt_months": "1"}
+        reverse("transfers:settings"),
+        {"default_validity_days": "100", "max_validity_months": "3", "receipt_months": "1"},
     ).content.decode()
     assert "默认有效期不能超过最长有效期" in html
-    c.post(reverse("transfers:settings"), {"default_validity_days": "15", "max_validity_months": "2", "receipt_months": "2"})
+    c.post(
+        reverse("transfers:settings"),
+        {"default_validity_days": "15", "max_validity_months": "2", "receipt_months": "2"},
+    )
     config = TransferSettings.current()
     assert (config.default_validity_days, config.max_validity_months, config.receipt_months) == (15, 2, 2)
     assert within(county).valid_until == date(2026, 3, 17)
@@ -469,9 +502,14 @@ def test_insider_walk_rows_show_the_victims(county):
 
 
 def test_org_options_lists_receivers_by_name_for_managers_only(county, extra):
-    html = client_for(county.secretary_a).get(reverse("transfers:org_options"), {"to_org_code": "乙乡"}).content.decode()
+    html = (
+        client_for(county.secretary_a).get(reverse("transfers:org_options"), {"to_org_code": "乙乡"}).content.decode()
+    )
     assert 'value="TB01"' in html and "乙乡秘密村党支部" in html
-    assert "党小组" not in client_for(county.secretary_a).get(reverse("transfers:org_options"), {"q": "东村"}).content.decode()
+    assert (
+        "党小组"
+        not in client_for(county.secretary_a).get(reverse("transfers:org_options"), {"q": "东村"}).content.decode()
+    )
     assert client_for(county.member_user).get(reverse("transfers:org_options"), {"q": "乙乡"}).status_code == 403
 
 
@@ -481,7 +519,12 @@ def test_org_options_lists_receivers_by_name_for_managers_only(county, extra):
 def test_list_filters_and_export(county, extra):
     t1 = within(county)
     out = services.issue_transfer(
-        county.secretary_a, add_member(county.branch_a, "陈出县"), kind="out", to_name="某地支部", region="某省", issued_on=TODAY
+        county.secretary_a,
+        add_member(county.branch_a, "陈出县"),
+        kind="out",
+        to_name="某地支部",
+        region="某省",
+        issued_on=TODAY,
     )
     services.confirm_transfer(county.secretary_a, out, on=TODAY, receipt_on=TODAY)
     incoming(county, "钱新来")
