@@ -355,7 +355,7 @@ def _manages_registration(actor, member: Member) -> None:
 @transaction.atomic
 def end_registration(actor, member: Member, *, reason: str) -> Member:
     """Close a registration (moved house, retired…); the records already kept stay."""
-    member = Member.objects.select_for_update().select_related("registered_community").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("registered_community").get(pk=member.pk)
     if member.registered_community is None:
         raise ValidationError("该党员没有到社区报到")
     _manages_registration(actor, member)
