@@ -622,3 +622,25 @@ def test_events_are_append_only_and_audited(county, extra):
     assert StatusChange.objects.filter(member=county.member_a, to_status="in_transit").count() == 1
     entry = AuditEntry.objects.filter(object_type="transfers.Transfer").first()
     assert entry.changes["state"] == ["in_transit", "cancelled"] and entry.org_path == county.branch_a.path
+
+
+def test_overdue_reminder_job_is_idempotent_and_never_needed(county, extra, clock):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from jiceng.core.jobs import run_job
+
+    t = within(county, valid_until=date(2026, 3, 10))
+    shanghai = ZoneInfo("Asia/Shanghai")
+    run_job("transfers.overdue", datetime(2026, 3, 10, 20, tzinfo=shanghai))
+    assert not Notification.objects.filter(kind="transfer_overdue").exists()  # still valid today
+    for _ in range(2):
+        run_job("transfers.overdue", datetime(2026, 3, 11, 8, tzinfo=shanghai))
+    notices = Notification.objects.filter(kind="transfer_overdue")
+    assert sorted(n.recipient.username for n in notices) == ["secretary-a", "secretary-b"]
+    clock.move_to(date(2026, 3, 12))
+    services.extend_transfer(county.secretary_a, t, valid_until=date(2026, 3, 20), reason="本人申请")
+    run_job("transfers.overdue", datetime(2026, 3, 15, 8, tzinfo=shanghai))
+    assert Notification.objects.filter(kind="transfer_overdue").count() == 2
+    run_job("transfers.overdue", datetime(2026, 3, 21, 8, tzinfo=shanghai))
+    assert Notification.objects.filter(kind="transfer_overdue").count() == 4  # the new deadline passed too: a new reminder each
