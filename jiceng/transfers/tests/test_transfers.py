@@ -643,4 +643,6 @@ def test_overdue_reminder_job_is_idempotent_and_never_needed(county, extra, cloc
     run_job("transfers.overdue", datetime(2026, 3, 15, 8, tzinfo=shanghai))
     assert Notification.objects.filter(kind="transfer_overdue").count() == 2
     run_job("transfers.overdue", datetime(2026, 3, 21, 8, tzinfo=shanghai))
-    assert Notification.objects.filter(kind="transfer_overdue").count() == 4  # the new deadline passed too: a new reminder each
+    assert (
+        Notification.objects.filter(kind="transfer_overdue").count() == 4
+    )  # the new deadline passed too: a new reminder each
