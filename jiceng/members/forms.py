@@ -5,6 +5,14 @@ from jiceng.core.pages import style_form
 from .models import DualRegistrationRecord, Member
 
 
+def iso_dates(form: forms.Form) -> None:
+    """<input type=date> accepts only 2026-11-25; the zh-hans locale would render 2026/11/25,
+    which the browser drops, so the stored date (or today's default) would show empty."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.DateInput) and field.widget.input_type == "date":
+            field.widget.format = "%Y-%m-%d"
+
+
 class MemberForm(forms.ModelForm):
     id_number = forms.CharField(
         label="公民身份号码", max_length=18, required=False, help_text="18位；新增时必填，编辑时留空表示不修改"
@@ -45,6 +53,7 @@ class MemberForm(forms.ModelForm):
             self.fields["id_number"].required = True
             self.fields["status"].choices = [c for c in Member.Status.choices if c[0] in Member.ACTIVE_STATUSES]
         style_form(self)
+        iso_dates(self)
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
@@ -67,6 +76,7 @@ class StatusForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+        iso_dates(self)
 
 
 class LeadHouseholdForm(forms.Form):
@@ -88,7 +98,7 @@ class BirthdayFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         style_form(self)
-        self.fields["month"].widget.input_type = "month"
+        self.fields["month"].widget.input_type, self.fields["month"].widget.format = "month", "%Y-%m"
 
 
 class DualRegisterForm(forms.Form):
@@ -101,6 +111,7 @@ class DualRegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
         style_form(self)
+        iso_dates(self)
 
 
 class DualRecordForm(forms.Form):
@@ -112,6 +123,7 @@ class DualRecordForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+        iso_dates(self)
 
 
 class DualEndForm(forms.Form):

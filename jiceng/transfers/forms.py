@@ -11,12 +11,24 @@ from .models import Transfer, TransferSettings
 class MonthField(forms.DateField):
     """A month (<input type=month>, e.g. 2026-11), kept as the first day of the month."""
 
-    widget = forms.DateInput(attrs={"type": "month"})
+    widget = forms.DateInput(format="%Y-%m")
     input_formats = ["%Y-%m", "%Y-%m-%d"]
 
     def to_python(self, value):
         day = super().to_python(value)
         return day.replace(day=1) if day else day
+
+
+def styled(form: forms.Form) -> forms.Form:
+    """Tabler classes, and HTML5 date and month inputs with the ISO value formats they need
+    (the zh-hans locale would otherwise render 2026/11/25, which a date input rejects)."""
+    style_form(form)
+    for field in form.fields.values():
+        if isinstance(field, MonthField):
+            field.widget.input_type, field.widget.format = "month", "%Y-%m"
+        elif isinstance(field.widget, forms.DateInput):
+            field.widget.format = "%Y-%m-%d"
+    return form
 
 
 class IssueForm(forms.Form):
@@ -46,7 +58,7 @@ class IssueForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["issued_on"].initial = timezone.localdate()
         self.fields["valid_until"].help_text = f"留空则为开具日期后{validity_days}天"
-        style_form(self)
+        styled(self)
         self.fields["kind"].widget.attrs["class"] = "form-check-input"
 
     def clean(self):
@@ -89,7 +101,7 @@ class IncomingForm(forms.Form):
         super().__init__(*args, **kwargs)
         if organizations is not None:
             self.fields["to_org"].queryset = organizations
-        style_form(self)
+        styled(self)
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
@@ -105,7 +117,7 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = self.fields["receipt_on"].initial = timezone.localdate()
-        style_form(self)
+        styled(self)
 
 
 class CloseForm(forms.Form):
@@ -113,7 +125,7 @@ class CloseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style_form(self)
+        styled(self)
 
 
 class ExtendForm(forms.Form):
@@ -126,7 +138,7 @@ class ExtendForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style_form(self)
+        styled(self)
 
 
 class SettingsForm(forms.ModelForm):
@@ -136,7 +148,7 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style_form(self)
+        styled(self)
         for field in self.fields.values():
             field.widget.attrs["min"] = 1
         self.fields["default_validity_days"].validators.append(_at_least_one)

@@ -95,7 +95,8 @@ def organization_panels(request, organization) -> list[Panel]:
     query budget; the panel's own view (transfers:org_panel) makes two queries."""
     if not is_staff(request.user):
         return []
-    return [Panel("组织关系转接", "transfers/panels/org_lazy.html", {"org": organization}, order=30)]
+    # width "d-none": the placeholder takes no room wherever the page puts panels.
+    return [Panel("组织关系转接", "transfers/panels/org_lazy.html", {"org": organization}, order=30, width="d-none")]
 
 
 def command_panels(request, root, today: date) -> list[Panel]:

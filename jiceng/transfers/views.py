@@ -371,4 +371,4 @@ def org_panel(request, pk):
     html = render_to_string(
         "transfers/panels/transit.html", {"panel": {"figures": figures, "root": org}, "title": "组织关系转接"}
     )
-    return HttpResponse(html)
+    return HttpResponse(f'<div class="row row-cards mt-3"><div class="col-md-6">{html}</div></div>')

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiceng.conftest import add_member, client_for
@@ -276,3 +277,12 @@ def test_dual_list_query_count(county, extra, rows, django_assert_max_num_querie
     assert response.context["summary"]["registered"] == rows
     with django_assert_max_num_queries(10):
         assert c.get(reverse("members:birthdays")).status_code == 200
+
+
+def test_date_inputs_show_stored_dates(county):
+    """<input type=date> needs ISO values; the zh-hans locale format (2010/07/01) showed empty."""
+    c = client_for(county.secretary_a)
+    html = c.get(reverse("members:edit", args=[county.member_a.pk])).content.decode()
+    assert 'value="2010-07-01"' in html and 'value="2011-07-01"' in html
+    html = c.get(reverse("members:detail", args=[county.member_a.pk])).content.decode()
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in html  # the status form's default date
