@@ -21,6 +21,12 @@ from .forms import CloseForm, ConfirmForm, ExtendForm, IncomingForm, IssueForm, 
 from .models import Transfer, TransferSettings
 
 
+def _staff(user) -> bool:
+    from jiceng.core.navigation import is_staff
+
+    return is_staff(user)
+
+
 def _can_manage(user) -> bool:
     return user.is_superuser or (getattr(user, "can_manage", False) and user.role != "member")
 
@@ -46,7 +52,10 @@ def transfer_list(request):
     qs = f.qs if request.GET.get("ordering") else f.qs.order_by("-issued_on", "-id")
     today = timezone.localdate()
     root = request.user.organization
-    figures = queries.transit_figures(root.path, today, request.user) if root is not None else None
+    # A member sees their own transfers, not their organization's figures.
+    figures = (
+        queries.transit_figures(root.path, today, request.user) if root is not None and _staff(request.user) else None
+    )
     context = {
         "filter": f,
         "export_url": "export/",
@@ -125,6 +134,8 @@ def transfer_export(request):
 def overdue(request):
     """Open and overdue transfers for the county and each township (or the level below the
     chosen organization)."""
+    if not _staff(request.user):
+        raise PermissionDenied("党员只能查看本人的转接记录")
     root = request.user.organization
     if request.GET.get("org"):
         root = get_visible_or_404(request.user, Organization.objects.all(), pk=request.GET["org"])

@@ -646,3 +646,14 @@ def test_overdue_reminder_job_is_idempotent_and_never_needed(county, extra, cloc
     assert (
         Notification.objects.filter(kind="transfer_overdue").count() == 4
     )  # the new deadline passed too: a new reminder each
+
+
+def test_a_member_sees_only_their_own_transfers(county, extra):
+    t = within(county)
+    within(county, member=add_member(county.branch_a, "同支部的人"))
+    c = client_for(county.member_user)
+    html = c.get(reverse("transfers:list")).content.decode()
+    assert "张三" in html and "同支部的人" not in html and "data-transit-figures" not in html
+    assert c.get(reverse("transfers:overdue")).status_code == 403
+    assert c.get(reverse("transfers:detail", args=[t.pk])).status_code == 200
+    assert "data-step" not in c.get(reverse("transfers:detail", args=[t.pk])).content.decode()
