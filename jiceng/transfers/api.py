@@ -4,10 +4,11 @@ political birthdays). Masked personal data only."""
 from django.db.models import F
 from django.urls import path
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.members import queries as member_queries
@@ -72,9 +73,39 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.order_by("-issued_on", "-id")
 
 
-class BirthdaysView(APIView):
-    """GET ?month=YYYY-MM (default this month) &organization=<id> (subtree)."""
+class BirthdaySerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    name = serializers.CharField()
+    organization = serializers.IntegerField()
+    organization_name = serializers.CharField()
+    join_date = serializers.DateField()
+    political_birthday = serializers.DateField()
+    years = serializers.IntegerField(help_text="入党周年")
+    party_age = serializers.IntegerField(allow_null=True, help_text="党龄（自转正起，预备党员为空）")
+    status = serializers.CharField()
 
+
+class BirthdaysView(GenericAPIView):
+    """The month's political birthdays (政治生日) in the user's scope."""
+
+    serializer_class = BirthdaySerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM，默认本月"),
+            OpenApiParameter("organization", int, description="组织ID（含下级）"),
+        ],
+        responses=inline_serializer(
+            "BirthdayList",
+            {
+                "month": serializers.CharField(),
+                "count": serializers.IntegerField(),
+                "results": BirthdaySerializer(many=True),
+            },
+        ),
+    )
     def get(self, request):
         today = timezone.localdate()
         month = request.query_params.get("month") or f"{today:%Y-%m}"
@@ -110,7 +141,8 @@ class BirthdaysView(APIView):
                     "status": r["status"],
                 }
             )
-        return Response({"month": f"{year:04d}-{mon:02d}", "count": len(out), "results": out})
+        results = self.get_serializer(out, many=True).data
+        return Response({"month": f"{year:04d}-{mon:02d}", "count": len(out), "results": results})
 
 
 def register(router) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from jiceng.core import idnumbers
+from jiceng.core.scoping import path_q
 from jiceng.members.models import DualRegistrationRecord, LeadHousehold, Member, StatusChange
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES, add_months, add_years
@@ -53,12 +54,18 @@ def generate(ctx) -> dict[str, int]:
     guard = _WarningGuard(ctx.root.path)
     blocked = set(LeadHousehold.objects.values_list("member_id", flat=True))
     blocked |= set(Member.objects.filter(user__isnull=False).values_list("id", flat=True))
-    movable = [
-        m
-        for m in counted.filter(post="").select_related("organization").order_by("pk")
-        if m.pk not in blocked and not m.organization.path.startswith(ctx.branch.path)
+    # Candidates in a random order, loaded in small batches as they are needed (a city has
+    # hundreds of thousands of members; only a few percent move).
+    candidate_ids = [
+        pk
+        for pk in counted.filter(post="")
+        .exclude(path_q("organization__path", ctx.branch.path))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        if pk not in blocked
     ]
-    rng.shuffle(movable)
+    rng.shuffle(candidate_ids)
+    movable = _Candidates(candidate_ids)
     left = list(Member.objects.filter(status=Member.Status.TRANSFERRED_OUT).order_by("pk"))
     rng.shuffle(left)
 
@@ -80,8 +87,7 @@ def generate(ctx) -> dict[str, int]:
     def take(counted_after: bool = False) -> Member | None:
         """The next member whose leaving changes no structure warning (the demo county's
         warnings are planned by the generator); `counted_after`: the member stays counted."""
-        while movable:
-            m = movable.pop()
+        while (m := movable.pop()) is not None:
             if counted_after or guard.leave(m):
                 return m
         return None
@@ -318,6 +324,20 @@ def generate(ctx) -> dict[str, int]:
         "退回或撤销": state_counts["returned"] + state_counts["cancelled"],
         **dual,
     }
+
+
+class _Candidates:
+    """Members popped in the shuffled order, fetched 500 at a time."""
+
+    def __init__(self, ids: list[int]):
+        self.ids, self.batch = ids, []
+
+    def pop(self) -> Member | None:
+        if not self.batch:
+            chunk, self.ids = self.ids[-500:], self.ids[:-500]
+            by_id = Member.objects.select_related("organization").in_bulk(chunk)
+            self.batch = [by_id[pk] for pk in chunk if pk in by_id]
+        return self.batch.pop() if self.batch else None
 
 
 def _any_target(rng, targets, member: Member) -> int:
