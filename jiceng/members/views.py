@@ -420,12 +420,14 @@ def _dual_completion_filter(user, qs, year: int, value: str):
 
 
 def _dual_summary(user, qs, year: int) -> dict:
-    """Registered, complete and per-kind figures for the whole filtered list (2 queries)."""
+    """Registered, complete and per-kind figures for the whole filtered list, in total and per
+    community (3 queries)."""
     from django.db.models import Count
 
     from .models import DualRegistrationRecord
 
-    registered = qs.count()
+    community_of = dict(qs.order_by().values_list("pk", "registered_community_id"))
+    registered = len(community_of)
     rows = (
         _dual_records(user)
         .filter(member__in=qs.values("pk"), year=year)
@@ -435,11 +437,27 @@ def _dual_summary(user, qs, year: int) -> dict:
     )
     complete = 0
     per_kind = dict.fromkeys(rules.DUAL_KINDS, 0)
+    by_community: dict[int, list[int]] = {}
+    for community_id in community_of.values():
+        by_community.setdefault(community_id, [0, 0])[0] += 1
     for r in rows:
-        complete += r["kinds"] == len(rules.DUAL_KINDS)
+        done = r["kinds"] == len(rules.DUAL_KINDS)
+        complete += done
+        if done and r["member_id"] in community_of:
+            by_community[community_of[r["member_id"]]][1] += done
         for k in rules.DUAL_KINDS:
             per_kind[k] += r[k] > 0
+    communities = Organization.objects.filter(pk__in=list(by_community)).order_by("path")
     return {
+        "communities": [
+            (
+                c,
+                by_community[c.pk][0],
+                by_community[c.pk][1],
+                round(100 * by_community[c.pk][1] / by_community[c.pk][0], 1),
+            )
+            for c in communities
+        ],
         "registered": registered,
         "complete": complete,
         "rate": round(100 * complete / registered, 1) if registered else None,
