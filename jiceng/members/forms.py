@@ -2,7 +2,15 @@ from django import forms
 
 from jiceng.core.pages import style_form
 
-from .models import Member
+from .models import DualRegistrationRecord, Member
+
+
+def iso_dates(form: forms.Form) -> None:
+    """<input type=date> accepts only 2026-11-25; the zh-hans locale would render 2026/11/25,
+    which the browser drops, so the stored date (or today's default) would show empty."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.DateInput) and field.widget.input_type == "date":
+            field.widget.format = "%Y-%m-%d"
 
 
 class MemberForm(forms.ModelForm):
@@ -45,6 +53,7 @@ class MemberForm(forms.ModelForm):
             self.fields["id_number"].required = True
             self.fields["status"].choices = [c for c in Member.Status.choices if c[0] in Member.ACTIVE_STATUSES]
         style_form(self)
+        iso_dates(self)
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
@@ -54,7 +63,10 @@ class MemberForm(forms.ModelForm):
 
 
 class StatusForm(forms.Form):
-    to_status = forms.ChoiceField(label="新状态", choices=Member.Status.choices)
+    # 转接途中 is entered and left only through a transfer (jiceng.transfers).
+    to_status = forms.ChoiceField(
+        label="新状态", choices=[c for c in Member.Status.choices if c[0] != Member.Status.IN_TRANSIT]
+    )
     on = forms.DateField(label="日期", widget=forms.DateInput())
     removal_reason = forms.ChoiceField(
         label="出党方式", choices=[("", "—")] + list(Member.RemovalReason.choices), required=False
@@ -64,11 +76,58 @@ class StatusForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+        iso_dates(self)
 
 
 class LeadHouseholdForm(forms.Form):
     households = forms.IntegerField(label="联系户数", min_value=1, max_value=50)
     area = forms.CharField(label="联系范围", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class BirthdayFilterForm(forms.Form):
+    """Month and organization of the political-birthday list."""
+
+    month = forms.DateField(label="月份", input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}))
+    organization = forms.ModelChoiceField(label="党组织（含下级）", queryset=None, required=False, empty_label="全部")
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        style_form(self)
+        self.fields["month"].widget.input_type, self.fields["month"].widget.format = "month", "%Y-%m"
+
+
+class DualRegisterForm(forms.Form):
+    community = forms.ModelChoiceField(label="报到社区", queryset=None)
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="公民身份号码", max_length=18, help_text="按党员出示的身份证填写完整18位")
+    on = forms.DateField(label="报到日期", widget=forms.DateInput())
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+        style_form(self)
+        iso_dates(self)
+
+
+class DualRecordForm(forms.Form):
+    kind = forms.ChoiceField(label="事项", choices=DualRegistrationRecord.Kind.choices)
+    on = forms.DateField(label="日期", widget=forms.DateInput())
+    title = forms.CharField(label="内容", max_length=200, help_text="如：参加5月主题党日；认领“为独居老人代购药品”心愿")
+    note = forms.CharField(label="备注", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+        iso_dates(self)
+
+
+class DualEndForm(forms.Form):
+    reason = forms.CharField(label="注销原因", max_length=200, help_text="如：已搬离本社区")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

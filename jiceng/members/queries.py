@@ -63,3 +63,57 @@ def filter_age_band(qs: QuerySet, band: str, today: date) -> QuerySet:
     if on_or_before is not None:
         qs = qs.filter(birth_date__lte=on_or_before)
     return qs
+
+
+# ---- political birthdays ----------------------------------------------------------------
+
+
+def birthdays_in_month(qs: QuerySet, year: int, month: int) -> QuerySet:
+    """Members of `qs` in office (正式、预备) whose join-date anniversary falls in the month;
+    those admitted in `year` itself have no anniversary yet."""
+    from .models import Member
+
+    return qs.filter(status__in=Member.ACTIVE_STATUSES, join_date__month=month, join_date__year__lt=year)
+
+
+# ---- dual registration ------------------------------------------------------------------
+
+
+def registered_members(user) -> QuerySet:
+    """Members in office registered with a community in the user's scope.
+
+    A community sees these members although they belong to other organizations, because the
+    registration is with it; pages show them only the fields the registration needs (name,
+    gender, work organization, masked phone, registration date and the year's records).
+    """
+    from jiceng.core.scoping import has_full_scope, path_q, scope_root
+
+    from .models import Member
+
+    qs = Member.objects.filter(registered_community__isnull=False, status__in=Member.ACTIVE_STATUSES)
+    if has_full_scope(user):
+        return qs
+    root = scope_root(user)
+    if root is None or user.role == "member":
+        return qs.none()
+    return qs.filter(path_q("registered_community__path", root.path))
+
+
+def dual_progress(member_ids, year: int, records: QuerySet | None = None) -> dict[int, dict[str, int]]:
+    """{member_id: {kind: number of records}} for the year (one query). `records` limits the
+    records counted (a community counts what it can see, i.e. what it recorded)."""
+    from django.db.models import Count
+
+    from .models import DualRegistrationRecord
+
+    records = DualRegistrationRecord.objects.all() if records is None else records
+    out: dict[int, dict[str, int]] = {}
+    rows = (
+        records.filter(member_id__in=member_ids, year=year)
+        .values("member_id", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        out.setdefault(row["member_id"], {})[row["kind"]] = row["n"]
+    return out

@@ -61,3 +61,49 @@ def record_errors(
         # 《中国共产党章程》: 年满十八岁 may apply; admission before 18 is impossible.
         errors["join_date"] = "入党时未满18周岁（《中国共产党章程》规定年满十八岁方可申请入党）"
     return errors
+
+
+# ---- political birthdays (政治生日) [C] ---------------------------------------------------
+# Counties greet a member on the anniversary of the join date (入党日期, the day the branch
+# meeting admitted them); party age (党龄) counts from full membership (转正日期), as the
+# 《中国共产党发展党员工作细则》 (2014) says.
+
+
+def political_birthday(join_date: date, year: int) -> date | None:
+    """The anniversary of `join_date` in `year`, or None in the join year itself and before.
+
+    A member admitted on 29 February is greeted on 28 February in common years, so that the
+    day stays in the same month as the member's other anniversaries.
+    """
+    if year <= join_date.year:
+        return None
+    try:
+        return join_date.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 2, 28)
+
+
+def party_age(full_date: date | None, today: date) -> int | None:
+    """Whole years of party age on `today` (None for a probationary member)."""
+    if full_date is None or full_date > today:
+        return None
+    return age_on(full_date, today)
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """First and last day of a month."""
+    first = date(year, month, 1)
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return first, date.fromordinal(nxt.toordinal() - 1)
+
+
+# ---- dual registration (在职党员到社区报到) [C] ----------------------------------------------
+# Each in-office member registered with a residential community should, every year, attend
+# one party day, take one service project and claim one wish.
+
+DUAL_KINDS = ("party_day", "service_project", "wish")
+
+
+def dual_complete(done: dict[str, int]) -> bool:
+    """True when each of the three yearly items was done at least once."""
+    return all(done.get(kind, 0) >= 1 for kind in DUAL_KINDS)

@@ -15,7 +15,7 @@ from jiceng.core.scoping import in_scope, require_manager
 from jiceng.core.text import pinyin_keys
 
 from . import rules
-from .models import LeadHousehold, Member, StatusChange
+from .models import DualRegistrationRecord, LeadHousehold, Member, StatusChange
 
 EDITABLE_FIELDS = [
     "name",
@@ -74,17 +74,27 @@ def prepare_member(*, id_number: str, status: str = Member.Status.FULL, today: d
 
 
 @transaction.atomic
-def create_member(actor, *, id_number: str, status: str = Member.Status.FULL, **fields) -> Member:
+def create_member(
+    actor,
+    *,
+    id_number: str,
+    status: str = Member.Status.FULL,
+    history_reason: str = "建档",
+    history_on: date | None = None,
+    **fields,
+) -> Member:
     organization = fields["organization"]
     require_manager(actor, organization)
     member = prepare_member(id_number=id_number, status=status, **fields)
+    if member.registered_community_id and not member.registered_on:
+        member.registered_on = timezone.localdate()
     member.save()
     StatusChange.objects.create(
         member=member,
         from_status="",
         to_status=status,
-        on=member.join_date or timezone.localdate(),
-        reason="建档",
+        on=history_on or member.join_date or timezone.localdate(),
+        reason=history_reason,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit.record(
@@ -98,11 +108,16 @@ def update_member(actor, member: Member, *, id_number: str | None = None, **fiel
     require_manager(actor, member.organization)
     member = Member.objects.select_for_update().get(pk=member.pk)
     before = audit.snapshot(member, EDITABLE_FIELDS + ["id_number_masked"])
+    before_org, before_community = member.organization_id, member.registered_community_id
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(member, name, value)
+    if member.registered_community_id != before_community:
+        member.registered_on = timezone.localdate() if member.registered_community_id else None
     require_manager(actor, member.organization)
+    if member.status == Member.Status.IN_TRANSIT and member.organization_id != before_org:
+        raise ValidationError({"organization": "该党员组织关系正在转接途中，所在党组织由转接的接收方确认后变更"})
     if id_number:
         member.gender = fields.get("gender", "")
         apply_id_number(member, id_number)
@@ -125,6 +140,8 @@ ALLOWED_TRANSITIONS = {
         Member.Status.TRANSFERRED_OUT,
     },
     Member.Status.FULL: {Member.Status.REMOVED, Member.Status.DECEASED, Member.Status.TRANSFERRED_OUT},
+    # Only a transfer's receipt, return or cancellation ends the transit (jiceng.transfers).
+    Member.Status.IN_TRANSIT: set(),
     Member.Status.TRANSFERRED_OUT: {Member.Status.FULL, Member.Status.PROBATIONARY},
     Member.Status.DECEASED: set(),
     Member.Status.REMOVED: set(),
@@ -138,6 +155,10 @@ def change_status(
     """Change a member's status, keeping the history row in the same transaction."""
     require_manager(actor, member.organization)
     member = Member.objects.select_for_update().get(pk=member.pk)
+    if Member.Status.IN_TRANSIT in (member.status, to_status):
+        raise ValidationError(
+            "组织关系转接途中的状态由转接办理：转出方开具介绍信时进入，接收方确认接收、退回或转出方撤销时结束"
+        )
     if to_status not in ALLOWED_TRANSITIONS[member.status]:
         raise ValidationError(f"不能从“{member.get_status_display()}”变更为“{Member.Status(to_status).label}”")
     if on > timezone.localdate():
@@ -186,3 +207,216 @@ def set_lead_household(actor, member: Member, *, households: int, area: str = ""
         org_path=member.organization.path,
     )
     return lead
+
+
+def apply_transfer_status(actor, member: Member, *, to_status: str, on: date, reason: str, organization=None) -> Member:
+    """Move a member into or out of transit for jiceng.transfers, with the history row.
+
+    The caller has already checked that the actor manages the side of the transfer that
+    acts (the receiving side may not manage the member's current organization), and runs
+    inside its transaction.
+    """
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    from_status = member.status
+    changes = {"status": [from_status, to_status]}
+    if organization is not None and organization.pk != member.organization_id:
+        changes["organization"] = [member.organization_id, organization.pk]
+        member.organization = organization
+    member.status = to_status
+    if to_status != Member.Status.REMOVED:
+        member.removal_reason = ""
+    member.revision = F("revision") + 1
+    member.save()
+    member.refresh_from_db()
+    StatusChange.objects.create(
+        member=member,
+        from_status=from_status,
+        to_status=to_status,
+        on=on,
+        reason=reason[:200],
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(actor, "update", member, changes=changes, note=reason)
+    return member
+
+
+# ---- political birthdays (政治生日) ---------------------------------------------------------
+
+
+def birthday_key(member: Member, year: int) -> str:
+    return f"members:political_birthday:{year}:{member.pk}"
+
+
+def greeting_text(member: Member, year: int) -> tuple[str, str]:
+    day = rules.political_birthday(member.join_date, year)
+    years = year - member.join_date.year
+    title = f"政治生日快乐：入党{years}周年"
+    body = (
+        f"{member.name}同志：{day.month}月{day.day}日是您的政治生日，您已入党{years}周年。"
+        f"{member.organization.name}向您致以祝贺！愿您不忘入党初心，牢记党员身份，在岗位上继续发挥先锋模范作用。"
+    )
+    return title, body
+
+
+def send_birthday_greeting(actor, member: Member, *, today: date | None = None):
+    """Send this year's political-birthday greeting to the member's account (in-app, and by
+    email where the installation has a mail server). Idempotent: once per member per year.
+
+    Returns (notification, created). Refused for a member without an account, before the
+    month of the anniversary, or in the join year itself.
+    """
+    today = today or timezone.localdate()
+    require_manager(actor, member.organization)
+    if member.status not in Member.ACTIVE_STATUSES:
+        raise ValidationError("只向在册党员（正式、预备）发送政治生日祝福")
+    day = rules.political_birthday(member.join_date, today.year) if member.join_date else None
+    if day is None:
+        raise ValidationError(f"{member.name}今年入党，明年起才有政治生日")
+    if day.month > today.month:
+        raise ValidationError(f"{member.name}的政治生日在{day.month}月{day.day}日，到当月才能发送祝福")
+    from jiceng.accounts.models import User
+    from jiceng.core.notifications import notify
+
+    user = User.objects.filter(member=member, is_active=True).first()
+    if user is None:
+        raise ValidationError(f"{member.name}没有系统账号，请当面或电话送上祝福")
+    title, body = greeting_text(member, today.year)
+    from django.urls import reverse
+
+    notice, created = notify(
+        user,
+        kind="political_birthday",
+        title=title,
+        key=birthday_key(member, today.year),
+        body=body,
+        url=reverse("members:detail", args=[member.pk]),
+        org_path=member.organization.path,
+    )
+    if created:
+        audit.record(
+            actor, "create", notice, note=f"发送政治生日祝福：{member.name}", org_path=member.organization.path
+        )
+    return notice, created
+
+
+# ---- dual registration (在职党员到社区报到) ----------------------------------------------------
+
+
+def _require_community(community) -> None:
+    from jiceng.orgs.models import Organization
+
+    if community.domain != Organization.Domain.COMMUNITY:
+        raise ValidationError({"community": "在职党员只能到居住地的社区党组织报到，请选择社区党组织"})
+
+
+@transaction.atomic
+def register_with_community(actor, *, community, name: str, id_number: str, on: date) -> Member:
+    """The community records that an in-office member reported to it (到社区报到).
+
+    The community cannot see members of other organizations, so it names the member by name
+    and full ID number, exactly as on the ID card the member shows at the desk.
+    """
+    require_manager(actor, community)
+    _require_community(community)
+    try:
+        number = idnumbers.parse(id_number).number
+    except idnumbers.IdNumberError as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    member = Member.objects.select_for_update().filter(id_number_digest=idnumbers.digest(number)).first()
+    if member is None or member.name != name.strip():
+        raise ValidationError("未找到姓名与公民身份号码都相符的本县党员，请核对；县外党员须先办理组织关系转入")
+    if member.status not in Member.ACTIVE_STATUSES:
+        raise ValidationError("只有在册党员（正式、预备）可以到社区报到")
+    if on > timezone.localdate():
+        raise ValidationError({"on": "报到日期不能晚于今天"})
+    if member.registered_community_id == community.pk:
+        raise ValidationError(f"{member.name}已于{member.registered_on or '此前'}在本社区报到")
+    changes = {
+        "registered_community": [member.registered_community_id, community.pk],
+        "registered_on": [member.registered_on, on],
+    }
+    member.registered_community = community
+    member.registered_on = on
+    member.revision = F("revision") + 1
+    member.save()
+    member.refresh_from_db()
+    audit.record(actor, "update", member, changes=changes, note=f"到{community.name}报到")
+    return member
+
+
+def _manages_registration(actor, member: Member) -> None:
+    """The community's managers, or the managers of the member's own organization."""
+    try:
+        require_manager(actor, member.registered_community)
+    except PermissionDenied:
+        require_manager(actor, member.organization)
+
+
+@transaction.atomic
+def end_registration(actor, member: Member, *, reason: str) -> Member:
+    """Close a registration (moved house, retired…); the records already kept stay."""
+    member = Member.objects.select_for_update(of=("self",)).select_related("registered_community").get(pk=member.pk)
+    if member.registered_community is None:
+        raise ValidationError("该党员没有到社区报到")
+    _manages_registration(actor, member)
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写注销报到的原因"})
+    changes = {"registered_community": [member.registered_community_id, None]}
+    member.registered_community = None
+    member.registered_on = None
+    member.revision = F("revision") + 1
+    member.save()
+    audit.record(actor, "update", member, changes=changes, note=f"注销社区报到：{reason}"[:255])
+    return member
+
+
+@transaction.atomic
+def record_dual_activity(
+    actor, member: Member, *, kind: str, on: date, title: str, note: str = ""
+) -> DualRegistrationRecord:
+    """Record a party day, service project or wish the member did for their community."""
+    member = Member.objects.select_related("registered_community").get(pk=member.pk)
+    community = member.registered_community
+    if community is None:
+        raise ValidationError("该党员没有到社区报到，不能登记双报到活动")
+    require_manager(actor, community)
+    if member.status not in Member.ACTIVE_STATUSES:
+        raise ValidationError("只为在册党员（正式、预备）登记双报到活动")
+    if kind not in DualRegistrationRecord.Kind.values:
+        raise ValidationError({"kind": "请选择事项"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "日期不能晚于今天"})
+    if member.registered_on and on < member.registered_on:
+        raise ValidationError({"on": f"日期早于报到日期（{member.registered_on:%Y-%m-%d}），报到前的活动不计入"})
+    if not title.strip():
+        raise ValidationError({"title": "请填写内容"})
+    record = DualRegistrationRecord.objects.create(
+        member=member,
+        community=community,
+        kind=kind,
+        on=on,
+        title=title.strip(),
+        note=note.strip(),
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        actor,
+        "create",
+        record,
+        changes={"member": member.pk, "kind": kind, "on": on, "title": record.title},
+        org_path=community.path,
+    )
+    return record
+
+
+@transaction.atomic
+def delete_dual_activity(actor, record: DualRegistrationRecord) -> None:
+    require_manager(actor, record.community)
+    audit.record(
+        actor,
+        "delete",
+        record,
+        changes={"member": record.member_id, "kind": record.kind, "on": record.on, "title": record.title},
+        org_path=record.community.path,
+    )
+    record.delete()

@@ -1,19 +1,28 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import panels, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, require_manager, visible
+from jiceng.core.scoping import get_visible_or_404, path_q, require_manager, visible
 from jiceng.orgs.models import Organization
 
-from . import rules, services
+from . import queries, rules, services
 from .filters import MemberFilter
-from .forms import LeadHouseholdForm, MemberForm, StatusForm
+from .forms import (
+    BirthdayFilterForm,
+    DualEndForm,
+    DualRecordForm,
+    DualRegisterForm,
+    LeadHouseholdForm,
+    MemberForm,
+    StatusForm,
+)
 from .models import Member
 
 
@@ -201,3 +210,445 @@ def lead_household(request, pk):
     else:
         messages.error(request, "请填写1至50之间的联系户数")
     return redirect("members:detail", pk=member.pk)
+
+
+# ---- political birthdays (政治生日) ---------------------------------------------------------
+
+
+def _birthday_filter(request):
+    today = timezone.localdate()
+    orgs = visible(request.user, Organization.objects.exclude(type=Organization.Type.GROUP))
+    data = request.GET.copy() if request.method == "GET" else request.POST.copy()
+    data.setdefault("month", f"{today:%Y-%m}")
+    form = BirthdayFilterForm(data, organizations=orgs)
+    qs = visible(request.user, Member.objects.select_related("organization"))
+    if form.is_valid():
+        month, org = form.cleaned_data["month"], form.cleaned_data["organization"]
+    else:  # an organization outside the scope, or a malformed month: nothing, with the form's error
+        month, org, qs = today.replace(day=1), None, qs.none()
+    if org is not None:
+        qs = qs.filter(path_q("organization__path", org.path))
+    qs = queries.birthdays_in_month(qs, month.year, month.month)
+    return form, month, org, qs
+
+
+def _birthday_rows(members, year: int):
+    """Each member with the anniversary, party age, account and greeting state (3 queries)."""
+    from jiceng.accounts.models import User
+    from jiceng.core.models import Notification
+
+    members = list(members)
+    ids = [m.pk for m in members]
+    accounts = set(User.objects.filter(member_id__in=ids, is_active=True).values_list("member_id", flat=True))
+    keys = {services.birthday_key(m, year): m.pk for m in members}
+    sent = dict(Notification.objects.filter(key__in=list(keys)).values_list("key", "created_at").order_by())
+    sent_at = {keys[k]: v for k, v in sent.items()}
+    return [
+        {
+            "m": m,
+            "day": rules.political_birthday(m.join_date, year),
+            "years": year - m.join_date.year,
+            "party_age": rules.party_age(m.full_date, rules.political_birthday(m.join_date, year)),
+            "has_account": m.pk in accounts,
+            "sent_at": sent_at.get(m.pk),
+        }
+        for m in members
+    ]
+
+
+@login_required
+def birthdays(request):
+    """This month's political birthdays (or any month's), by organization, with greetings."""
+    from jiceng.core.navigation import is_staff
+
+    if not is_staff(request.user):
+        return redirect("members:detail", pk=request.user.member_id) if request.user.member_id else redirect("/")
+    form, month, org, qs = _birthday_filter(request)
+    today = timezone.localdate()
+    qs = qs.order_by("organization__path", "join_date__day", "name_pinyin", "id")
+    context = paginate(request, qs)
+    context["rows"] = _birthday_rows(context["rows"], month.year)
+    can_send = (
+        (getattr(request.user, "can_manage", False) or request.user.is_superuser)
+        and (month.year, month.month) <= (today.year, today.month)
+        and month.year == today.year
+    )
+    context.update(
+        {
+            "form": form,
+            "month": month,
+            "org": org,
+            "can_send": can_send,
+            "is_future": (month.year, month.month) > (today.year, today.month),
+            "export_url": "export/",
+            "active_nav": "birthdays",
+        }
+    )
+    return render(request, "members/birthdays.html", context)
+
+
+@login_required
+def birthday_export(request):
+    from jiceng.core.navigation import is_staff
+
+    if not is_staff(request.user):
+        raise PermissionDenied("党员只能查看本人档案")
+    form, month, org, qs = _birthday_filter(request)
+    rows = _birthday_rows(qs.order_by("organization__path", "join_date__day", "name_pinyin", "id"), month.year)
+    headers = ["姓名", "所在党组织", "入党日期", "政治生日", "入党周年", "党龄（年）", "系统账号", "祝福"]
+    data = (
+        (
+            r["m"].name,
+            r["m"].organization.name,
+            r["m"].join_date,
+            r["day"],
+            r["years"],
+            r["party_age"] if r["party_age"] is not None else "预备党员",
+            "有" if r["has_account"] else "无",
+            "已发送" if r["sent_at"] else "未发送",
+        )
+        for r in rows
+    )
+    title = f"{month.year}年{month.month}月政治生日"
+    return xlsx.xlsx_response(title, xlsx.build_workbook(title, headers, data, notes=["党龄自转正之日起计算。"]))
+
+
+@login_required
+@require_POST
+def birthday_greet(request, pk):
+    member = get_visible_or_404(request.user, Member.objects.select_related("organization"), pk=pk)
+    try:
+        _, created = services.send_birthday_greeting(request.user, member)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        if created:
+            messages.success(request, f"已向{member.name}发送政治生日祝福")
+        else:
+            messages.info(request, f"今年已向{member.name}发送过政治生日祝福，未重复发送")
+    return redirect(_back_to_birthdays(request))
+
+
+def _back_to_birthdays(request) -> str:
+    from django.urls import reverse
+
+    params = {k: request.POST[k] for k in ("month", "organization") if request.POST.get(k)}
+    from urllib.parse import urlencode
+
+    return reverse("members:birthdays") + (f"?{urlencode(params)}" if params else "")
+
+
+@login_required
+@require_POST
+def birthday_greet_all(request):
+    """Send the greeting to everyone on the list who has an account and was not greeted."""
+    require_manager(request.user)
+    form, month, org, qs = _birthday_filter(request)
+    today = timezone.localdate()
+    if not form.is_valid():
+        messages.error(request, "请选择月份和您管理范围内的党组织")
+        return redirect("members:birthdays")
+    if month.year != today.year or month.month > today.month:
+        messages.error(request, "只能为今年本月及以前月份的政治生日发送祝福")
+        return redirect(_back_to_birthdays(request))
+    sent = again = no_account = refused = 0
+    for member in qs.order_by("organization__path", "id"):
+        try:
+            _, created = services.send_birthday_greeting(request.user, member, today=today)
+        except PermissionDenied:
+            refused += 1
+        except ValidationError:
+            no_account += 1
+        else:
+            sent += created
+            again += not created
+    messages.success(
+        request,
+        f"已发送 {sent} 条政治生日祝福；此前已发送 {again} 人；没有系统账号 {no_account} 人"
+        + (f"；不在您管理范围 {refused} 人" if refused else ""),
+    )
+    return redirect(_back_to_birthdays(request))
+
+
+# ---- dual registration (在职党员到社区报到) ---------------------------------------------------
+
+
+def _communities(user):
+    return visible(user, Organization.objects.filter(domain=Organization.Domain.COMMUNITY))
+
+
+def _dual_filtered(request):
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    qs = queries.registered_members(request.user).select_related("organization", "registered_community")
+    community = None
+    if request.GET.get("community", "").isdigit():
+        community = _communities(request.user).filter(pk=request.GET["community"]).first()
+        qs = qs.filter(registered_community=community) if community else qs.none()
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__contains=q)
+    qs = qs.order_by("registered_community__path", "name_pinyin", "id")
+    return qs, year, community, q
+
+
+def _dual_records(user):
+    """The records a community side counts: those of communities in the user's scope."""
+    from .models import DualRegistrationRecord
+
+    return visible(user, DualRegistrationRecord.objects.all())
+
+
+def _dual_completion_filter(user, qs, year: int, value: str):
+    """Complete: all three kinds recorded in the year (one subquery per kind)."""
+    from django.db.models import Exists, OuterRef
+
+    if value not in ("complete", "incomplete"):
+        return qs
+    done = {
+        kind: Exists(_dual_records(user).filter(member=OuterRef("pk"), year=year, kind=kind))
+        for kind in rules.DUAL_KINDS
+    }
+    qs = qs.annotate(**{f"done_{k}": v for k, v in done.items()})
+    from django.db.models import Q
+
+    all_done = Q(**{f"done_{k}": True for k in rules.DUAL_KINDS})
+    return qs.filter(all_done) if value == "complete" else qs.exclude(all_done)
+
+
+def _dual_summary(user, qs, year: int) -> dict:
+    """Registered, complete and per-kind figures for the whole filtered list, in total and per
+    community (3 queries)."""
+    from django.db.models import Count
+
+    from .models import DualRegistrationRecord
+
+    community_of = dict(qs.order_by().values_list("pk", "registered_community_id"))
+    registered = len(community_of)
+    rows = (
+        _dual_records(user)
+        .filter(member__in=qs.values("pk"), year=year)
+        .values("member_id")
+        .annotate(kinds=Count("kind", distinct=True), **{k: Count("id", filter=Q(kind=k)) for k in rules.DUAL_KINDS})
+        .order_by()
+    )
+    complete = 0
+    per_kind = dict.fromkeys(rules.DUAL_KINDS, 0)
+    by_community: dict[int, list[int]] = {}
+    for community_id in community_of.values():
+        by_community.setdefault(community_id, [0, 0])[0] += 1
+    for r in rows:
+        done = r["kinds"] == len(rules.DUAL_KINDS)
+        complete += done
+        if done and r["member_id"] in community_of:
+            by_community[community_of[r["member_id"]]][1] += done
+        for k in rules.DUAL_KINDS:
+            per_kind[k] += r[k] > 0
+    communities = Organization.objects.filter(pk__in=list(by_community)).order_by("path")
+    return {
+        "communities": [
+            (
+                c,
+                by_community[c.pk][0],
+                by_community[c.pk][1],
+                round(100 * by_community[c.pk][1] / by_community[c.pk][0], 1),
+            )
+            for c in communities
+        ],
+        "registered": registered,
+        "complete": complete,
+        "rate": round(100 * complete / registered, 1) if registered else None,
+        "per_kind": [(DualRegistrationRecord.Kind(k).label, per_kind[k]) for k in rules.DUAL_KINDS],
+    }
+
+
+@login_required
+def dual_list(request):
+    """The community's registered in-office members and this year's party day, service
+    project and wish of each (在职党员到社区报到)."""
+    from jiceng.core.navigation import is_staff
+
+    if not is_staff(request.user):
+        raise PermissionDenied("党员只能查看本人档案")
+    qs, year, community, q = _dual_filtered(request)
+    completion = request.GET.get("completion", "")
+    qs = _dual_completion_filter(request.user, qs, year, completion)
+    context = paginate(request, qs)
+    progress = queries.dual_progress([m.pk for m in context["rows"]], year, _dual_records(request.user))
+    context["rows"] = [
+        {"m": m, "done": progress.get(m.pk, {}), "complete": rules.dual_complete(progress.get(m.pk, {}))}
+        for m in context["rows"]
+    ]
+    context.update(
+        {
+            "year": year,
+            "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
+            "community": community,
+            "communities": _communities(request.user),
+            "q": q,
+            "completion": completion,
+            "summary": _dual_summary(request.user, qs, year),
+            "kinds": rules.DUAL_KINDS,
+            "can_register": getattr(request.user, "can_manage", False) or request.user.is_superuser,
+            "active_nav": "dual",
+        }
+    )
+    return render(request, "members/dual_list.html", context)
+
+
+@login_required
+def dual_export(request):
+    from jiceng.core.navigation import is_staff
+
+    if not is_staff(request.user):
+        raise PermissionDenied("党员只能查看本人档案")
+    qs, year, community, q = _dual_filtered(request)
+    qs = _dual_completion_filter(request.user, qs, year, request.GET.get("completion", ""))
+    members = list(qs)
+    progress = queries.dual_progress([m.pk for m in members], year, _dual_records(request.user))
+    headers = [
+        "姓名",
+        "性别",
+        "工作单位党组织",
+        "报到社区",
+        "报到日期",
+        "手机号码",
+        "主题党日",
+        "服务项目",
+        "微心愿",
+        "全年完成",
+    ]
+    rows = (
+        (
+            m.name,
+            m.get_gender_display(),
+            m.organization.name,
+            m.registered_community.name,
+            m.registered_on,
+            m.masked_phone,
+            *(progress.get(m.pk, {}).get(k, 0) for k in rules.DUAL_KINDS),
+            "是" if rules.dual_complete(progress.get(m.pk, {})) else "否",
+        )
+        for m in members
+    )
+    notes = [
+        f"{year}年度。每名报到的在职党员每年应参加一次社区主题党日、认领一个服务项目、认领一个微心愿。",
+        "手机号码已脱敏。",
+    ]
+    return xlsx.xlsx_response(f"{year}年在职党员到社区报到", xlsx.build_workbook("双报到", headers, rows, notes=notes))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dual_register(request):
+    require_manager(request.user)
+    communities = _communities(request.user)
+    initial = {"on": timezone.localdate()}
+    if request.GET.get("community"):
+        initial["community"] = request.GET["community"]
+    form = DualRegisterForm(request.POST or None, initial=initial, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.register_with_community(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{member.name}已到{member.registered_community.name}报到")
+            return redirect("members:dual_member", pk=member.pk)
+    return render(
+        request,
+        "members/dual_register.html",
+        {"form": form, "has_communities": communities.exists(), "active_nav": "dual"},
+    )
+
+
+def _registered_or_404(user, pk):
+    from django.http import Http404
+
+    try:
+        return queries.registered_members(user).select_related("organization", "registered_community").get(pk=pk)
+    except Member.DoesNotExist as exc:
+        raise Http404("未找到或无权查看") from exc
+
+
+@login_required
+def dual_member(request, pk):
+    """What a community sees of a member registered with it: only what the registration needs."""
+    member = _registered_or_404(request.user, pk)
+    from .models import DualRegistrationRecord
+
+    records = _dual_records(request.user).filter(member=member).select_related("recorded_by", "community")
+    year = timezone.localdate().year
+    done = queries.dual_progress([member.pk], year, _dual_records(request.user)).get(member.pk, {})
+    can_record = True
+    try:
+        require_manager(request.user, member.registered_community)
+    except PermissionDenied:
+        can_record = False
+    return render(
+        request,
+        "members/dual_member.html",
+        {
+            "m": member,
+            "records": records,
+            "year": year,
+            "done": [(DualRegistrationRecord.Kind(k).label, done.get(k, 0)) for k in rules.DUAL_KINDS],
+            "complete": rules.dual_complete(done),
+            "can_record": can_record,
+            "record_form": DualRecordForm(initial={"on": timezone.localdate()}),
+            "end_form": DualEndForm(),
+            "active_nav": "dual",
+        },
+    )
+
+
+@login_required
+@require_POST
+def dual_record(request, pk):
+    member = _registered_or_404(request.user, pk)
+    form = DualRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写事项、日期和内容")
+    else:
+        try:
+            services.record_dual_activity(request.user, member, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "已登记")
+    return redirect("members:dual_member", pk=member.pk)
+
+
+@login_required
+@require_POST
+def dual_record_delete(request, pk):
+    from .models import DualRegistrationRecord
+
+    record = get_visible_or_404(request.user, DualRegistrationRecord.objects.select_related("community"), pk=pk)
+    services.delete_dual_activity(request.user, record)
+    messages.success(request, "已删除该条记录")
+    return (
+        redirect("members:dual_member", pk=record.member_id)
+        if queries.registered_members(request.user).filter(pk=record.member_id).exists()
+        else redirect("members:dual")
+    )
+
+
+@login_required
+@require_POST
+def dual_end(request, pk):
+    member = _registered_or_404(request.user, pk)
+    form = DualEndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写注销原因")
+        return redirect("members:dual_member", pk=member.pk)
+    try:
+        services.end_registration(request.user, member, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("members:dual_member", pk=member.pk)
+    messages.success(request, f"已注销{member.name}在{member.registered_community.name}的报到")
+    return redirect("members:dual")

@@ -88,7 +88,10 @@ def test_counts_and_tree(tiny):
     assert tiny["organizations"] == len(orgs)
     assert tiny["townships"] == 2
     assert 200 <= tiny["members"] <= 1500
-    assert tiny["members"] == Member.objects.filter(status__in=Member.ACTIVE_STATUSES).count()
+    # Apps' demo data may put members in transit (组织关系转接): counted by neither side, never lost.
+    assert tiny["members"] == Member.objects.filter(
+        status__in=(*Member.ACTIVE_STATUSES, Member.Status.IN_TRANSIT)
+    ).count()
     by_id = {o.id: o for o in orgs}
     roots = [o for o in orgs if o.parent_id is None]
     assert len(roots) == 1 and roots[0].code == "C" and roots[0].path == "0001"
@@ -133,12 +136,13 @@ def test_id_numbers_are_valid_and_consistent(tiny):
 
 def test_status_history_and_households(tiny):
     members = Member.objects.count()
-    assert StatusChange.objects.count() == members
-    assert not StatusChange.objects.exclude(reason="建档").exists()
-    for change in StatusChange.objects.select_related("member")[:200]:
-        assert change.from_status == ""
-        assert change.to_status == change.member.status
-        assert change.on == change.member.join_date
+    # One creation row per member; apps' demo data (e.g. transfers) may add later rows, and the
+    # last row always matches the member's status.
+    assert StatusChange.objects.filter(from_status="").count() == members
+    for member in Member.objects.prefetch_related("status_changes"):
+        history = list(member.status_changes.all())
+        assert history[0].from_status == "" and history[0].on >= member.join_date
+        assert history[-1].to_status == member.status
     assert Member.objects.filter(status=Member.Status.PROBATIONARY, full_date__isnull=True).exists()
     leads = LeadHousehold.objects.select_related("member__organization")
     assert leads.exists()

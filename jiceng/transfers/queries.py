@@ -1,0 +1,151 @@
+"""Reads about transfers shared by pages, API, exports, panels and jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+
+from jiceng.core.scoping import has_full_scope, path_q, scope_root
+from jiceng.members.models import Member
+from jiceng.orgs.models import Organization
+from jiceng.orgs.rules import SEGMENT, add_years
+
+from .models import Transfer
+
+
+def visible_transfers(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Transfers the user may see: those whose sending OR receiving organization lies in the
+    user's subtree (both sides need the transfer), nobody else's. A member sees their own."""
+    qs = Transfer.objects.all() if queryset is None else queryset
+    if has_full_scope(user):
+        return qs
+    root = scope_root(user)
+    if root is None:
+        return qs.none()
+    if user.role == "member":
+        return qs.filter(member_id=user.member_id) if user.member_id else qs.none()
+    return qs.filter(path_q("from_org__path", root.path) | path_q("to_org__path", root.path))
+
+
+def either_side_in(path: str) -> Q:
+    return path_q("from_org__path", path) | path_q("to_org__path", path)
+
+
+def outgoing_from(path: str) -> Q:
+    """Leaving the subtree: the sending side is in it and the receiving side is not."""
+    return path_q("from_org__path", path) & ~path_q("to_org__path", path)
+
+
+def incoming_to(path: str) -> Q:
+    """Entering the subtree: the receiving side is in it and the sending side is not (or is
+    outside the county)."""
+    return path_q("to_org__path", path) & ~path_q("from_org__path", path)
+
+
+def overdue_q(today: date) -> Q:
+    """Open transfers past their confirmation deadline (computed at read time)."""
+    return Q(state=Transfer.State.IN_TRANSIT, due_on__lt=today)
+
+
+def sides(user, transfer: Transfer) -> set[str]:
+    """Which sides of `transfer` the user stands on: "sending", "receiving" (or both)."""
+    out = set()
+    if has_full_scope(user):
+        return {"sending", "receiving"}
+    root = scope_root(user)
+    if root is None:
+        return out
+    end = root.path_end
+    if transfer.from_org_id and root.path <= transfer.from_org.path < end:
+        out.add("sending")
+    if transfer.to_org_id and root.path <= transfer.to_org.path < end:
+        out.add("receiving")
+    return out
+
+
+@dataclass
+class TransitFigures:
+    """Members of a subtree: counted (正式+预备) and in transit, with the open transfers."""
+
+    counted: int
+    in_transit: int  # members of the subtree whose relationship is on its way (counted by neither)
+    outgoing: int  # open transfers leaving the subtree (within the county or out of it)
+    incoming: int  # open transfers entering the subtree (from elsewhere in the county or outside)
+    incoming_outside: int  # of which from outside the county (not yet members anywhere here)
+    overdue: int  # open transfers with a side in the subtree, past their deadline
+    completed_year: int  # transfers completed in the last twelve months with a side in the subtree
+
+    @property
+    def total(self) -> int:
+        return self.counted + self.in_transit
+
+
+def member_counts() -> dict:
+    """Aggregates of members counted (正式+预备) and in transit."""
+    return {
+        "counted": Count("id", filter=Q(status__in=Member.ACTIVE_STATUSES)),
+        "in_transit": Count("id", filter=Q(status=Member.Status.IN_TRANSIT)),
+    }
+
+
+def transfer_counts(path: str, today: date, user=None) -> dict[str, int]:
+    """Open, incoming, overdue and recently completed transfers with a side in the subtree (one query)."""
+    transfers = Transfer.objects.filter(either_side_in(path))
+    if user is not None:
+        transfers = visible_transfers(user, transfers)
+    year_ago = add_years(today, -1)
+    open_q = Q(state=Transfer.State.IN_TRANSIT)
+    return transfers.aggregate(
+        outgoing=Count("id", filter=open_q & outgoing_from(path)),
+        incoming=Count("id", filter=open_q & incoming_to(path)),
+        incoming_outside=Count("id", filter=open_q & incoming_to(path) & Q(kind=Transfer.Kind.IN)),
+        overdue=Count("id", filter=overdue_q(today)),
+        completed_year=Count("id", filter=Q(state=Transfer.State.COMPLETED, completed_on__gt=year_ago)),
+    )
+
+
+def transit_figures(path: str, today: date, user=None) -> TransitFigures:
+    """Two queries whatever the size of the subtree."""
+    m = Member.objects.filter(path_q("organization__path", path)).aggregate(**member_counts())
+    return TransitFigures(counted=m["counted"], in_transit=m["in_transit"], **transfer_counts(path, today, user))
+
+
+@dataclass
+class OverdueRow:
+    organization: Organization
+    outgoing_open: int = 0
+    outgoing_overdue: int = 0
+    incoming_open: int = 0
+    incoming_overdue: int = 0
+
+
+def overdue_by_child(user, root: Organization, today: date) -> tuple[list[OverdueRow], int, int]:
+    """Open and overdue transfers per child of `root` (per township for the county), by side.
+
+    A transfer between two townships appears in both rows (each side has to act), so the
+    totals returned beside the rows count each transfer once. Three queries.
+    """
+    children = list(Organization.objects.filter(parent=root).order_by("path"))
+    # The root's own transfers (e.g. to the township committee itself) get a row of their own.
+    rows = {root.path: OverdueRow(root)} | {c.path: OverdueRow(c) for c in children}
+    width = len(root.path) + SEGMENT
+    base = visible_transfers(user, Transfer.objects.filter(state=Transfer.State.IN_TRANSIT))
+    late = overdue_q(today)
+    for side, field in (("outgoing", "from_org__path"), ("incoming", "to_org__path")):
+        grouped = (
+            base.filter(path_q(field, root.path))
+            .annotate(prefix=Substr(field, 1, width))
+            .values("prefix")
+            .annotate(open=Count("id"), overdue=Count("id", filter=late))
+            .order_by()
+        )
+        for r in grouped:
+            row = rows.get(r["prefix"])
+            if row is not None:
+                setattr(row, f"{side}_open", r["open"])
+                setattr(row, f"{side}_overdue", r["overdue"])
+    totals = base.filter(either_side_in(root.path)).aggregate(open=Count("id"), overdue=Count("id", filter=late))
+    return list(rows.values()), totals["open"], totals["overdue"]
