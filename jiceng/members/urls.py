@@ -24,5 +24,7 @@ urlpatterns = [
     path("<int:pk>/status/", views.member_status, name="status"),
     path("<int:pk>/id-number/", views.reveal_id, name="reveal_id"),
     path("<int:pk>/lead-household/", views.lead_household, name="lead_household"),
-    path("watch/", __import__("jiceng.members.watch_views").members.watch_views.watch, name="watch"),  # 六个月预警 (dues app)
+    path(
+        "watch/", __import__("jiceng.members.watch_views").members.watch_views.watch, name="watch"
+    ),  # 六个月预警 (dues app)
 ]

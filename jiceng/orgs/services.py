@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, ProtectedError, Value
 from django.db.models.functions import Concat, Substr
 
 from jiceng.core import audit
@@ -119,7 +119,13 @@ def delete_organization(actor, org: Organization) -> None:
     if org.members.exists():
         raise ValidationError("该组织还有党员，请先转移党员")
     audit.record(actor, "delete", org, changes=audit.snapshot(org, EDITABLE_FIELDS))
-    org.delete()
+    try:
+        with transaction.atomic():
+            org.delete()
+    except ProtectedError as exc:
+        # Meetings, transfers, requests… keep their organization: name what still refers to it.
+        kinds = sorted({obj._meta.verbose_name for obj in exc.protected_objects})
+        raise ValidationError(f"该组织已被其他记录引用（{'、'.join(map(str, kinds))}），不能删除") from exc
 
 
 @transaction.atomic

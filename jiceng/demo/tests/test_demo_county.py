@@ -89,9 +89,9 @@ def test_counts_and_tree(tiny):
     assert tiny["townships"] == 2
     assert 200 <= tiny["members"] <= 1500
     # Apps' demo data may put members in transit (组织关系转接): counted by neither side, never lost.
-    assert tiny["members"] == Member.objects.filter(
-        status__in=(*Member.ACTIVE_STATUSES, Member.Status.IN_TRANSIT)
-    ).count()
+    assert (
+        tiny["members"] == Member.objects.filter(status__in=(*Member.ACTIVE_STATUSES, Member.Status.IN_TRANSIT)).count()
+    )
     by_id = {o.id: o for o in orgs}
     roots = [o for o in orgs if o.parent_id is None]
     assert len(roots) == 1 and roots[0].code == "C" and roots[0].path == "0001"

@@ -167,3 +167,17 @@ def test_org_list_and_tree_query_counts_do_not_grow(county, rows, django_assert_
         assert c.get(reverse("orgs:children", args=[county.village_a.pk])).status_code == 200
     with django_assert_max_num_queries(14):
         assert c.get(reverse("orgs:detail", args=[county.village_a.pk])).status_code == 200
+
+
+def test_delete_refused_while_other_records_refer_to_the_organization(county):
+    from django.core.exceptions import ValidationError
+
+    from jiceng.orgs.models import Enterprise
+
+    empty = services.create_organization(
+        None, parent=county.town_a, code="TA99", name="空支部", type="branch", domain="rural"
+    )
+    Enterprise.objects.create(name="某企业", kind="private_enterprise", township=empty)
+    with pytest.raises(ValidationError, match="已被其他记录引用"):
+        services.delete_organization(county.admin_a, empty)
+    assert Organization.objects.filter(pk=empty.pk).exists()
