@@ -185,14 +185,13 @@ def generate(ctx) -> dict[str, int]:
     from .queries import months_without_dues
 
     missed = months_without_dues(Member.objects.filter(status__in=Member.ACTIVE_STATUSES), today).values()
-    ctx.say(f"党费：{len(bases)} 条年度基数，{created} 条交纳记录，{len(consents)} 人经支部同意按季度交纳")
     return {
-        "dues_bases": len(bases),
-        "dues_payments": created,
-        "quarterly_consents": len(consents),
-        "watch_4": sum(1 for n in missed if n == 4),
-        "watch_5": sum(1 for n in missed if n == 5),
-        "watch_6_plus": sum(1 for n in missed if n >= 6),
+        "党费年度基数": len(bases),
+        "党费交纳记录": created,
+        "经支部同意按季度交纳": len(consents),
+        "连续4个月未交": sum(1 for n in missed if n == 4),
+        "连续5个月未交": sum(1 for n in missed if n == 5),
+        "连续6个月及以上未交": sum(1 for n in missed if n >= 6),
     }
 
 

@@ -41,8 +41,8 @@ def test_demo_dues_follow_the_rules():
         result = generate(5, scale="tiny", password="demo-test-2468")
     figures = dict(result["apps"])["dues"]
     active = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
-    assert figures["dues_bases"] == DuesBase.objects.count() > active.count()
-    assert figures["dues_payments"] == DuesPayment.objects.count() > 8 * active.count()
+    assert figures["党费年度基数"] == DuesBase.objects.count() > active.count()
+    assert figures["党费交纳记录"] == DuesPayment.objects.count() > 8 * active.count()
     assert DuesBase.objects.filter(year=2026).count() >= 0.95 * active.count()
     # Every payment obeys the rules the services enforce.
     assert not DuesPayment.objects.filter(amount__lt=F("due_amount")).exists()
@@ -59,4 +59,4 @@ def test_demo_dues_follow_the_rules():
     branch = Member.objects.get(user__username="demo-member").organization
     missed = months_without_dues(active.filter(organization=branch), date(2026, 11, 25))
     assert {4, 5} <= set(missed.values()) and max(missed.values()) >= 6
-    assert figures["watch_4"] > 0 and figures["watch_5"] > 0 and figures["watch_6_plus"] > 0
+    assert figures["连续4个月未交"] > 0 and figures["连续5个月未交"] > 0 and figures["连续6个月及以上未交"] > 0
