@@ -1226,6 +1226,10 @@ class Generator:
         latest = rules.add_years(self.today, -1)
         join_age = int(self.rng.triangular(18, 46, 25))
         join = rules.add_years(birth, join_age) + timedelta(days=self.rng.randint(0, 364))
+        if join > latest and adult < latest:
+            # Redraw rather than clamp: clamping piled thousands of joins onto one day a year
+            # ago (and their political birthdays onto this month).
+            join = adult + timedelta(days=self.rng.randint(0, (latest - adult).days))
         join = min(max(join, adult), latest)
         return join, rules.add_years(join, 1)
 

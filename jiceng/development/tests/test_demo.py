@@ -23,12 +23,19 @@ def demo(django_db_setup, django_db_blocker):
             transaction.set_rollback(True)
 
 
+def status_on(member, day) -> str:
+    """The member's status on `day` from their history: a sponsor who has since moved away
+    (transferred, in transit) was still a full member when the step was taken."""
+    change = member.status_changes.filter(on__lte=day).order_by("-on", "-id").first()
+    return change.to_status if change else member.status
+
+
 def replay(file: DevelopmentFile, today):
     """Run every recorded step through the statute again, with the people as they were recorded."""
     state = rules.FileState(birth_date=file.birth_date)
     for step in file.steps.order_by("id").prefetch_related("people__member"):
         people = tuple(
-            rules.Person(p.role, p.name, p.member_id, p.member.status, p.member.full_date)
+            rules.Person(p.role, p.name, p.member_id, status_on(p.member, step.on), p.member.full_date)
             if p.member_id
             else rules.Person(p.role, p.name)
             for p in step.people.all()
