@@ -66,6 +66,12 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
     """Structure and term warnings for `orgs` (a queryset inside `root_path`'s subtree)."""
     config = config or Configuration.current()
     counts = subtree_counts(root_path)
+    # One query for the few approved postponements, so callers may pass `orgs` with only().
+    postponed = dict(
+        Organization.objects.filter(path_q("path", root_path), term_postponed_to__isnull=False).values_list(
+            "id", "term_postponed_to"
+        )
+    )
     out = []
     for org in orgs:
         c = counts.get(org.id, SubtreeCounts())
@@ -76,6 +82,7 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
                 full_members=c.full,
                 members=c.members,
                 term_end=org.term_end,
+                postponed_to=postponed.get(org.id),
             ),
             today,
             lead_months=config.term_warning_months,
@@ -89,7 +96,7 @@ def warnings_for(org: Organization, today: date) -> OrgWarnings:
     counts = subtree_counts(org.path).get(org.id, SubtreeCounts())
     config = Configuration.current()
     found = rules.structure_warnings(
-        rules.OrgFacts(org.type, org.has_committee, counts.full, counts.members, org.term_end),
+        rules.OrgFacts(org.type, org.has_committee, counts.full, counts.members, org.term_end, org.term_postponed_to),
         today,
         lead_months=config.term_warning_months,
     )
