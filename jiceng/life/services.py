@@ -116,6 +116,7 @@ def create_record(
     record.save()
     if not plan_only:
         _fill_roster(record)
+        record.refresh_from_db()
     audit.record(actor, "create", record, changes=audit.snapshot(record, ["state", "held_on", "planned_on", "topic"]))
     return record
 
@@ -167,8 +168,8 @@ def record_held(actor, record: Record, **fields) -> Record:
     _mark_held(record, today)
     record.revision = F("revision") + 1
     record.save()
-    record.refresh_from_db()
     _fill_roster(record)
+    record.refresh_from_db()
     audit.record(actor, "update", record, changes={"state": ["planned", "recorded"]}, note="活动纪实")
     return record
 
