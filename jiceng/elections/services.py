@@ -68,6 +68,7 @@ def submit_election(
 ) -> Election:
     """The organization reports its election; it takes effect when the level above approves."""
     require_manager(actor, organization)
+    organization = Organization.objects.select_related("parent").get(pk=organization.pk)
     errors = {}
     if organization.type not in TERM_TYPES:
         errors["organization"] = f"{organization.get_type_display()}不进行换届选举"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core.panels import Panel
@@ -34,43 +35,42 @@ def member_panels(request, member):
 
 
 def organization_panels(request, organization):
+    """Loaded by htmx from life:panel_org, so the organization page pays no queries for it."""
     if request.user.role == "member" and not request.user.is_superuser:
         return []
-    today = timezone.localdate()
-    window = rules.previous_window("quarter", today)
-    if organization.type in queries.EVALUATED_TYPES:
-        result, _ = queries.org_compliance(organization, window, today)
-        context = {
-            "org": organization,
-            "window": window,
-            "score": result.score if result else None,
-            "missing": result.missing if result else 0,
-            "late": result.late if result else 0,
-            "single": True,
-        }
-    else:
-        data = queries.compliance(organization.path, window, today)
-        results = list(data.results.values())
-        context = {
-            "org": organization,
-            "window": window,
-            "single": False,
-            "score": rules.score(r for res in results for r in res.types.values()),
-            "missing": sum(r.missing for r in results),
-            "evaluated": len(results),
-            "orgs_missing": sum(1 for r in results if r.missing),
-        }
-    return [Panel("组织生活落实情况", "life/panel_org.html", context, order=40)]
+    url = reverse("life:panel_org", args=[organization.pk])
+    return [Panel("组织生活落实情况", "life/panel_lazy.html", {"url": url}, order=40)]
 
 
 def command_panels(request, root, today):
-    """Last quarter's compliance of the level below, ranked (a fixed number of queries)."""
+    """Last quarter's compliance of the level below, loaded by htmx from life:panel_command
+    (a fixed number of queries there, none on the command screen itself)."""
+    url = reverse("life:panel_command") + f"?org={root.pk}"
+    return [Panel("组织生活落实情况（上季度）", "life/panel_lazy.html", {"url": url}, order=40)]
+
+
+def org_panel_context(organization, today) -> dict:
+    window = rules.previous_window("quarter", today)
+    data = queries.compliance(organization.path, window, today)
+    results = list(data.results.values())
+    return {
+        "org": organization,
+        "window": window,
+        "single": organization.type in queries.EVALUATED_TYPES,
+        "score": rules.score(r for res in results for r in res.types.values()),
+        "missing": sum(r.missing for r in results),
+        "evaluated": len(results),
+        "orgs_missing": sum(1 for r in results if r.missing),
+    }
+
+
+def command_panel_context(root, today) -> dict:
     window = rules.previous_window("quarter", today)
     rows, data = queries.compliance_table(root, window, today)
     rows = [r for r in rows if r.orgs_evaluated]
     ranked = sorted(rows, key=lambda r: (r.rank or 10**6, r.org.path))
     results = list(data.results.values())
-    context = {
+    return {
         "root": root,
         "window": window,
         "rows": ranked[:10],
@@ -79,4 +79,3 @@ def command_panels(request, root, today):
         "orgs_missing": sum(1 for r in results if r.missing),
         "score": rules.score(r for res in results for r in res.types.values()),
     }
-    return [Panel("组织生活落实情况（上季度）", "life/panel_command.html", context, order=40)]

@@ -30,4 +30,6 @@ urlpatterns = [
     path("types/<int:pk>/edit/", views.type_edit, name="type_edit"),
     path("appraisals/", views.appraisals, name="appraisals"),
     path("talks/", views.talks, name="talks"),
+    path("panels/org/<int:pk>/", views.panel_org, name="panel_org"),
+    path("panels/command/", views.panel_command, name="panel_command"),
 ]

@@ -748,3 +748,28 @@ def talks(request):
     }
     context.update(paginate(request, qs))
     return render(request, "life/talks.html", context)
+
+
+# ---- panels loaded by htmx ---------------------------------------------------------------
+
+
+@login_required
+def panel_org(request, pk):
+    from .panels import org_panel_context
+
+    if _is_plain_member(request.user):
+        raise PermissionDenied("党员不能查看组织生活落实情况")
+    org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
+    context = org_panel_context(org, timezone.localdate())
+    return render(request, "life/panel_org.html", {"panel": context, "title": "组织生活落实情况"})
+
+
+@login_required
+def panel_command(request):
+    from .panels import command_panel_context
+
+    if _is_plain_member(request.user):
+        raise PermissionDenied("党员不能查看组织生活落实情况")
+    root = _root_for(request)
+    context = command_panel_context(root, timezone.localdate())
+    return render(request, "life/panel_command.html", {"panel": context, "title": "组织生活落实情况（上季度）"})

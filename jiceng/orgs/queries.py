@@ -66,12 +66,10 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
     """Structure and term warnings for `orgs` (a queryset inside `root_path`'s subtree)."""
     config = config or Configuration.current()
     counts = subtree_counts(root_path)
-    # One query for the few approved postponements, so callers may pass `orgs` with only().
-    postponed = dict(
-        Organization.objects.filter(path_q("path", root_path), term_postponed_to__isnull=False).values_list(
-            "id", "term_postponed_to"
-        )
-    )
+    fields, deferring = getattr(getattr(orgs, "query", None), "deferred_loading", ((), True))
+    if not deferring and fields:
+        # The caller chose columns with only(): add the approved postponement (no extra query).
+        orgs = orgs.only(*fields, "term_postponed_to")
     out = []
     for org in orgs:
         c = counts.get(org.id, SubtreeCounts())
@@ -82,7 +80,7 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
                 full_members=c.full,
                 members=c.members,
                 term_end=org.term_end,
-                postponed_to=postponed.get(org.id),
+                postponed_to=org.term_postponed_to,
             ),
             today,
             lead_months=config.term_warning_months,

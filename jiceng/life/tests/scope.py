@@ -76,6 +76,8 @@ def samples(county, victim):
         "life:type_edit": {"pk": victim["life_type"]},
         "life:appraisals": {},
         "life:talks": {},
+        "life:panel_org": {"pk": county.branch_b.pk},
+        "life:panel_command": {},
         "life-type-list": {},
         "life-type-detail": {"pk": victim["life_type"]},
         "life-record-list": {},
@@ -97,6 +99,7 @@ QUERIES = {
     "life:talks": "?org={branch_b}&year=2026",
     "life:create": "?org={branch_b}",
     "life-compliance": "?org={town_b}&period=2026-Q1",
+    "life:panel_command": "?org={town_b}",
 }
 POSTS = {
     "life:create": {
