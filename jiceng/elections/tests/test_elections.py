@@ -158,7 +158,7 @@ def test_term_reminders_once_per_due_date(county):
         assert run_job("elections.term_reminders") != "sent 0"
         assert run_job("elections.term_reminders") == "sent 0"
     notices = Notification.objects.filter(kind="term_due", recipient=county.secretary_a)
-    assert [n.title for n in notices] == ["东村第一党支部任期将于2026-06-01届满，请准备换届"}
+    assert [n.title for n in notices] == ["东村第一党支部任期将于2026-06-01届满，请准备换届"]
     with time_machine.travel("2026-06-02 10:00 +0800"):
         run_job("elections.term_reminders")
     titles = sorted(
