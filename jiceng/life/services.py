@@ -286,8 +286,9 @@ def add_photo(actor, record: Record, upload, caption: str = "") -> RecordPhoto:
 
 
 def _delete_files(photo: RecordPhoto) -> None:
-    for f in (photo.image, photo.thumbnail):
-        if f:
+    # The demo county shares a few pictures between records: keep a file another row uses.
+    for field, f in (("image", photo.image), ("thumbnail", photo.thumbnail)):
+        if f and not RecordPhoto.objects.filter(**{field: f.name}).exclude(pk=photo.pk).exists():
             f.storage.delete(f.name)
 
 
@@ -297,8 +298,10 @@ def delete_photo(actor, photo: RecordPhoto) -> None:
     _editable(photo.record)
     Record.objects.filter(pk=photo.record_id).update(photo_count=F("photo_count") - 1)
     audit.record(actor, "update", photo.record, changes={"photo": [photo.original_name, None]}, note="删除照片")
-    transaction.on_commit(lambda: _delete_files(photo))
+    photo_id = photo.pk
     photo.delete()
+    photo.pk = photo_id
+    transaction.on_commit(lambda: _delete_files(photo))
 
 
 # ---- review and publication --------------------------------------------------------------
