@@ -74,17 +74,20 @@ def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.S
     return spans
 
 
+def type_matches(t: ActivityType, org: OrgFacts) -> bool:
+    """The type is for this kind of organization (its type and domain), whatever the dates."""
+    if t.domain and t.domain != org.domain:
+        return False
+    if t.applies_to == ActivityType.AppliesTo.GROUP:
+        return org.type == "group"
+    if t.applies_to == ActivityType.AppliesTo.GENERAL_BRANCH:
+        return org.type == "general_branch"
+    return org.type in BRANCH_TYPES
+
+
 def applicable_spans(t: ActivityType, org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.Span]:
     """When `org` owed activities of type `t` (empty: never)."""
-    if t.domain and t.domain != org.domain:
-        return []
-    if t.applies_to == ActivityType.AppliesTo.GROUP:
-        ok = org.type == "group"
-    elif t.applies_to == ActivityType.AppliesTo.GENERAL_BRANCH:
-        ok = org.type == "general_branch"
-    else:
-        ok = org.type in BRANCH_TYPES
-    if not ok:
+    if not type_matches(t, org):
         return []
     exists: rules.Span = (org.founded_on or date.min, None)
     if t.applies_to != ActivityType.AppliesTo.BRANCH_WITH_COMMITTEE:
@@ -132,7 +135,7 @@ def types_for(org: Organization, day: date) -> list[ActivityType]:
 
 def type_applies(t: ActivityType, org: Organization) -> bool:
     """Whether `t` can ever apply to `org` (its organization type and domain)."""
-    return bool(applicable_spans(t, _facts(org), [CommitteeEvent(date.min, True)]))
+    return type_matches(t, _facts(org))
 
 
 # ---- rosters -----------------------------------------------------------------------------
@@ -290,9 +293,9 @@ def compliance(root_path: str, window: rules.Period, today: date, *, org_ids=Non
     for org in orgs:
         result = OrgResult(org)
         for t in types:
-            spans = applicable_spans(t, org, events.get(org.id, []))
-            if not spans or not rules.cadence_periods(t.cadence, window):
+            if not type_matches(t, org) or not rules.cadence_periods(t.cadence, window):
                 continue
+            spans = applicable_spans(t, org, events.get(org.id, []))
             r = rules.evaluate_type(
                 window,
                 type_id=t.id,
