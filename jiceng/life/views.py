@@ -36,7 +36,7 @@ def _is_plain_member(user) -> bool:
 
 def _records(request):
     qs = visible(request.user, Record.objects.select_related("organization", "activity_type"))
-    if _is_plain_member(request.user) or not is_manager(request.user) and request.user.role != "department_handler":
+    if not is_manager(request.user):  # members and department handlers see what was published
         qs = qs.filter(state=Record.State.PUBLISHED)
     return qs
 
@@ -204,9 +204,7 @@ def record_create(request):
 
 def _record(request, pk) -> Record:
     record = get_visible_or_404(request.user, Record.objects.select_related("organization", "activity_type"), pk=pk)
-    if record.state != Record.State.PUBLISHED and not (
-        is_manager(request.user) or request.user.role == "department_handler"
-    ):
+    if record.state != Record.State.PUBLISHED and not is_manager(request.user):
         raise Http404("未找到或无权查看")
     return record
 
@@ -544,12 +542,14 @@ def todo(request):
         types = {t.id: t for t in queries.active_types()}
         for kind in ("month", "quarter", "year"):
             window = rules.window_of(kind, today)
-            result, by_type = queries.org_compliance(org, window, today)
+            data = queries.compliance(org.path, window, today)
             items = []
-            for type_id, r in result.types.items() if result else []:
-                t = types[type_id]
-                if t.cadence in CADENCES_SHOWN[kind]:
-                    items.append((t, r, by_type.get(type_id, [])))
+            # The organization's own items first, then those of its party groups.
+            for result in sorted(data.results.values(), key=lambda r: (r.org.id != org.pk, r.org.path)):
+                for type_id, r in result.types.items():
+                    t = types[type_id]
+                    if t.cadence in CADENCES_SHOWN[kind]:
+                        items.append((result.org, t, r))
             sections.append((window, items))
     return render(
         request,
