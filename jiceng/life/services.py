@@ -246,7 +246,10 @@ def sign_in(user, record: Record, now: datetime | None = None) -> Attendance:
     if now > closes:
         raise ValidationError(f"签到已结束：活动已于 {local(closes):%m月%d日 %H:%M} 结束，请联系记录人补登")
     with transaction.atomic():
-        a = Attendance.objects.select_for_update().filter(record=record, member_id=user.member_id).first()
+        # Lock the record: concurrent sign-ins then recount one after the other, so the
+        # figures on the record never lose a sign-in.
+        Record.objects.select_for_update().filter(pk=record.pk).first()
+        a = Attendance.objects.filter(record=record, member_id=user.member_id).first()
         if a is None:
             raise PermissionDenied("您不在本次活动的应到名单中")
         if a.status != Attendance.Status.PRESENT:

@@ -327,6 +327,19 @@ def test_review_by_the_level_above_then_publish(county, types):
         services.review(county.admin_a, r, comment="再审")
 
 
+def test_a_stale_review_after_publication_is_refused(county, types):
+    r = _meeting(county, types)
+    services.add_photo(county.secretary_a, r, photo_upload())
+    stale = Record.objects.get(pk=r.pk)
+    services.review(county.admin_a, r, comment="好")
+    services.publish(county.secretary_a, r)
+    with pytest.raises(ValidationError):
+        services.review(county.admin_a, stale, comment="再看")
+    with pytest.raises(ValidationError):
+        services.publish(county.admin_a, stale)
+    assert Record.objects.get(pk=r.pk).review_comment == "好"
+
+
 # ---- yearly items ------------------------------------------------------------------------
 
 
