@@ -90,7 +90,7 @@ WITH params AS (
     WHERE o.path >= p.root AND o.path < lpad((p.root::numeric + 1)::text, length(p.root), '0')
       AND o.type IN ('branch', 'joint_branch', 'temporary_branch', 'group', 'general_branch')
 ), elections AS (
-    SELECT e.organization_id, e.term_start, e.has_committee, e.kind
+    SELECT e.organization_id, e.term_start, e.has_committee, e.kind, e.had_committee_before
     FROM elections_election e JOIN orgs o ON o.id = e.organization_id
     WHERE e.state = 'approved'
 ), applicable AS (   -- organization x type, by organization type and domain
@@ -108,8 +108,8 @@ WITH params AS (
             ELSE COALESCE(
                     (SELECT e.has_committee FROM elections e WHERE e.organization_id = a.id AND e.term_start <= pr.ps
                      ORDER BY e.term_start DESC LIMIT 1),
-                    (SELECT e.kind = 'by_election' AND e.has_committee FROM elections e
-                     WHERE e.organization_id = a.id ORDER BY e.term_start LIMIT 1))
+                    (SELECT COALESCE(e.had_committee_before, e.kind = 'by_election' AND e.has_committee)
+                     FROM elections e WHERE e.organization_id = a.id ORDER BY e.term_start LIMIT 1))
                  AND NOT EXISTS (SELECT 1 FROM elections e WHERE e.organization_id = a.id
                                  AND e.term_start > pr.ps AND e.term_start <= pr.pe AND NOT e.has_committee)
             END) AS is_owed

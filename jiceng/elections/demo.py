@@ -43,6 +43,7 @@ def generate(ctx) -> dict[str, int]:
                 term_start=start,
                 term_end=end,
                 state=Election.State.APPROVED,
+                had_committee_before=has_committee,
                 decision_note="同意",
             )
         )

@@ -35,6 +35,9 @@ class Election(TimestampedModel):
     term_start = models.DateField("任期开始")
     term_end = models.DateField("任期届满")
     state = models.CharField("状态", max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    # The organization's committee flag just before approval: the committee history before the
+    # first election on record (None when not known).
+    had_committee_before = models.BooleanField("此前设有委员会", null=True, blank=True, editable=False)
     note = models.TextField("说明", blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -117,8 +117,10 @@ def decide_election(actor, election: Election, *, approve: bool, note: str = "")
     """The level above approves (the organization's committee, secretary and term follow, and an
     approved postponement is cleared) or rejects the election."""
     require_level_above(actor, election.organization)
+    org = Organization.objects.get(pk=election.organization_id)
     updated = Election.objects.filter(pk=election.pk, state=Election.State.SUBMITTED).update(
         state=Election.State.APPROVED if approve else Election.State.REJECTED,
+        had_committee_before=org.has_committee,
         decided_by=actor if getattr(actor, "is_authenticated", False) else None,
         decided_at=timezone.now(),
         decision_note=note[:200],
@@ -128,7 +130,6 @@ def decide_election(actor, election: Election, *, approve: bool, note: str = "")
         raise ValidationError("该选举已批复")
     election.refresh_from_db()
     if approve:
-        org = election.organization
         fields = {"secretary_name": election.secretary_name, "term_postponed_to": None}
         if election.kind == Election.Kind.RENEWAL:
             fields.update(

@@ -47,6 +47,7 @@ class CommitteeEvent:
     on: date
     has_committee: bool
     by_election: bool = False
+    before: bool | None = None  # the organization's flag just before it was approved
 
 
 def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.Span]:
@@ -54,15 +55,18 @@ def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.S
 
     With no election on record, the organization's own flag counts from its term start (or its
     founding). With elections on record, each approved election sets the state from its term
-    start; before the first one, a committee is assumed only if that first election was a
-    by-election (补选 fills seats of an existing committee)."""
+    start; before the first one, the state is the organization's flag as it was just before
+    that election was approved; if that is not known, a committee is assumed only if the first
+    election was a by-election (补选 fills seats of an existing committee)."""
     if not events:
         if not org.has_committee:
             return []
         return [(org.term_start or org.founded_on or date.min, None)]
     events = sorted(events, key=lambda e: e.on)
     spans: list[rules.Span] = []
-    start = date.min if events[0].by_election and events[0].has_committee else None
+    first = events[0]
+    before = first.before if first.before is not None else (first.by_election and first.has_committee)
+    start = date.min if before else None
     for e in events:
         if e.has_committee and start is None:
             start = e.on
@@ -106,10 +110,10 @@ def committee_events(root_path: str) -> dict[int, list[CommitteeEvent]]:
 
     out: dict[int, list[CommitteeEvent]] = defaultdict(list)
     rows = Election.objects.filter(path_q("organization__path", root_path), state=Election.State.APPROVED).values_list(
-        "organization_id", "term_start", "has_committee", "kind"
+        "organization_id", "term_start", "has_committee", "kind", "had_committee_before"
     )
-    for org_id, start, has, kind in rows:
-        out[org_id].append(CommitteeEvent(start, has, kind == "by_election"))
+    for org_id, start, has, kind, before in rows:
+        out[org_id].append(CommitteeEvent(start, has, kind == "by_election", before))
     return out
 
 

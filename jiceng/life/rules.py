@@ -38,7 +38,7 @@ PENDING = "pending"
 NOT_OWED = "not_owed"
 
 STATUS_LABELS = {MET: "按时完成", LATE: "补录（逾期纪实）", MISSING: "缺失", PENDING: "待完成", NOT_OWED: "不要求"}
-STATUS_LEVELS = {MET: "success", LATE: "warning", MISSING: "danger", PENDING: "secondary", NOT_OWED: "light"}
+STATUS_LEVELS = {MET: "success", LATE: "warning", MISSING: "danger", PENDING: "azure", NOT_OWED: "secondary"}
 # The worst status of the parts is the status of the whole.
 _SEVERITY = {NOT_OWED: 0, MET: 1, PENDING: 2, LATE: 3, MISSING: 4}
 

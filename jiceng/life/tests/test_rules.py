@@ -127,3 +127,8 @@ def test_committee_history_from_elections():
     assert committee_spans(facts, events) == [(date(2026, 6, 10), date(2026, 12, 31))]
     # A by-election presupposes a committee before it.
     assert committee_spans(facts, [CommitteeEvent(date(2026, 5, 1), True, by_election=True)]) == [(date.min, None)]
+    # A renewal keeps the committee the organization had when it was approved.
+    assert committee_spans(facts, [CommitteeEvent(date(2026, 6, 10), True, before=True)]) == [(date.min, None)]
+    assert committee_spans(facts, [CommitteeEvent(date(2026, 6, 10), False, before=True)]) == [
+        (date.min, date(2026, 6, 9))
+    ]
