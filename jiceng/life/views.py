@@ -447,7 +447,7 @@ def compliance(request):
     rows, data = queries.compliance_table(root, window, today)
     rows = [r for r in rows if r.orgs_evaluated]
     own = data.results.get(root.pk)
-    if not rows and own is None and root.type in queries.EVALUATED_TYPES:
+    if not rows and root.type in queries.EVALUATED_TYPES:
         return redirect(reverse("life:compliance_org", args=[root.pk]) + f"?period={window.code}")
     return render(
         request,
