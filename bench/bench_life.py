@@ -89,10 +89,6 @@ WITH params AS (
     FROM orgs_organization o, params p
     WHERE o.path >= p.root AND o.path < lpad((p.root::numeric + 1)::text, length(p.root), '0')
       AND o.type IN ('branch', 'joint_branch', 'temporary_branch', 'group', 'general_branch')
-), elections AS (
-    SELECT e.organization_id, e.term_start, e.has_committee, e.kind, e.had_committee_before
-    FROM elections_election e JOIN orgs o ON o.id = e.organization_id
-    WHERE e.state = 'approved'
 ), applicable AS (   -- organization x type, by organization type and domain
     SELECT o.*, t.id AS type_id, t.applies_to, t.min_count
     FROM orgs o JOIN types t ON (t.domain = '' OR t.domain = o.domain)
@@ -103,14 +99,14 @@ WITH params AS (
     SELECT a.id AS org_id, a.path, a.type_id, a.min_count, pr.ps, pr.pe,
         COALESCE(a.founded_on, '0001-01-01') <= pr.ps
         AND (a.applies_to <> 'branch_committee' OR CASE
-            WHEN NOT EXISTS (SELECT 1 FROM elections e WHERE e.organization_id = a.id)
+            WHEN NOT EXISTS (SELECT 1 FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id)
                 THEN a.has_committee AND COALESCE(a.term_start, a.founded_on, '0001-01-01') <= pr.ps
             ELSE COALESCE(
-                    (SELECT e.has_committee FROM elections e WHERE e.organization_id = a.id AND e.term_start <= pr.ps
+                    (SELECT e.has_committee FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id AND e.term_start <= pr.ps
                      ORDER BY e.term_start DESC LIMIT 1),
                     (SELECT COALESCE(e.had_committee_before, e.kind = 'by_election' AND e.has_committee)
-                     FROM elections e WHERE e.organization_id = a.id ORDER BY e.term_start LIMIT 1))
-                 AND NOT EXISTS (SELECT 1 FROM elections e WHERE e.organization_id = a.id
+                     FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id ORDER BY e.term_start LIMIT 1))
+                 AND NOT EXISTS (SELECT 1 FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id
                                  AND e.term_start > pr.ps AND e.term_start <= pr.pe AND NOT e.has_committee)
             END) AS is_owed
     FROM applicable a JOIN periods pr ON pr.type_id = a.type_id

@@ -293,11 +293,12 @@ def compliance(root_path: str, window: rules.Period, today: date, *, org_ids=Non
     orgs = [OrgFacts(*row) for row in orgs_qs.values_list(*ORG_FIELDS)]
     events = committee_events(root_path)
     held = _held_buckets(root_path, window, types, org_ids)
+    periods = {t.id: rules.cadence_periods(t.cadence, window) for t in types}
     results: dict[int, OrgResult] = {}
     for org in orgs:
         result = OrgResult(org)
         for t in types:
-            if not type_matches(t, org) or not rules.cadence_periods(t.cadence, window):
+            if not periods[t.id] or not type_matches(t, org):
                 continue
             spans = applicable_spans(t, org, events.get(org.id, []))
             r = rules.evaluate_type(
@@ -308,6 +309,7 @@ def compliance(root_path: str, window: rules.Period, today: date, *, org_ids=Non
                 spans=spans,
                 held=held.get((org.id, t.id), []),
                 today=today,
+                periods=periods[t.id],
             )
             if any(p.status != rules.NOT_OWED for p in r.periods) or r.held:
                 result.types[t.id] = r

@@ -245,14 +245,22 @@ class TypeResult:
 
 
 def evaluate_type(
-    window: Period, *, type_id: int, cadence: str, min_count: int, spans: list[Span], held: list[Held], today: date
+    window: Period,
+    *,
+    type_id: int,
+    cadence: str,
+    min_count: int,
+    spans: list[Span],
+    held: list[Held],
+    today: date,
+    periods: list[Period] | None = None,
 ) -> TypeResult:
+    """`periods` may be passed when many organizations are judged for the same window."""
+    if periods is None:
+        periods = cadence_periods(cadence, window)
     return TypeResult(
         type_id,
-        [
-            evaluate_period(p, min_count=min_count, owed=is_owed(p, spans), held=held, today=today)
-            for p in cadence_periods(cadence, window)
-        ],
+        [evaluate_period(p, min_count=min_count, owed=is_owed(p, spans), held=held, today=today) for p in periods],
     )
 
 
