@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from jiceng.life.defaults import seed
 from jiceng.life.models import ActivityType
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -27,6 +28,8 @@ def photo_upload(name="photo.jpg", color=(200, 30, 30), fmt="JPEG") -> SimpleUpl
 
 @pytest.fixture
 def types(db) -> dict[str, ActivityType]:
+    # A transactional test elsewhere may have flushed the rows the migration seeded.
+    seed(ActivityType)
     return {t.code: t for t in ActivityType.objects.all()}
 
 

@@ -111,3 +111,30 @@ DEFAULT_TYPES = [
         None,
     ),
 ]
+
+
+def seed(ActivityType) -> None:
+    """Create the default types that are missing (the migration, and tests whose database was
+    flushed by a transactional test)."""
+    made = {}
+    for order, row in enumerate(DEFAULT_TYPES, start=1):
+        code, name, cadence, applies_to, n, day, photos, source, basis, roster, _ = row
+        made[code], _ = ActivityType.objects.get_or_create(
+            code=code,
+            defaults=dict(
+                name=name,
+                cadence=cadence,
+                applies_to=applies_to,
+                min_count=n,
+                fixed_day=day,
+                requires_photos=photos,
+                source=source,
+                basis=basis,
+                roster=roster,
+                order=order * 10,
+            ),
+        )
+    for row in DEFAULT_TYPES:
+        if row[-1] and made[row[0]].counts_for_id is None:
+            made[row[0]].counts_for = made[row[-1]]
+            made[row[0]].save(update_fields=["counts_for"])

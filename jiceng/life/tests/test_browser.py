@@ -31,7 +31,7 @@ def login(page, base, username):
 
 
 def test_secretary_records_a_themed_party_day_from_a_phone(
-    transactional_db, county, live_server, browser, tmp_path, settings
+    transactional_db, county, types, live_server, browser, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     photo = tmp_path / "现场.jpg"
