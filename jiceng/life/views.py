@@ -89,6 +89,15 @@ def _filter_records(request, qs):
         qs = qs.filter(org.subtree_filter("organization__"))
     if g.get("type"):
         qs = qs.filter(Q(activity_type__code=g["type"]) | Q(activity_type__counts_for__code=g["type"]))
+    if g.get("member") and not _is_plain_member(request.user):
+        # The activities a member was expected at (from the attendance report).
+        try:
+            member = get_visible_or_404(request.user, Member.objects.all(), pk=int(g["member"]))
+        except ValueError as exc:
+            raise Http404 from exc
+        qs = qs.filter(attendance__member=member)
+        if g.get("status") in Attendance.Status.values:
+            qs = qs.filter(attendance__member=member, attendance__status=g["status"])
     if g.get("state") in Record.State.values:
         qs = qs.filter(state=g["state"])
     if g.get("late") == "1":

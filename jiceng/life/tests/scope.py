@@ -89,7 +89,7 @@ def samples(county, victim):
 
 
 QUERIES = {
-    "life:list": "?within={town_b}",
+    "life:list": "?within={town_b}&member={life_attendance}",
     "life:export": "?within={town_b}",
     "life:compliance": "?org={town_b}&period=2026-Q1",
     "life:compliance_export": "?org={town_b}&period=2026-Q1",

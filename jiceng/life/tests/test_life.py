@@ -271,6 +271,12 @@ def test_recorder_marks_attendance_and_rates(county, types):
     assert per_member["张三"]["late"] == 1 and per_member["李四"]["leave"] == 1 and per_member["王五"]["rate"] == 0.0
     page = c.get(reverse("life:attendance_report") + "?period=2026").content.decode()
     assert "33.3%" in page and "王五" in page
+    # Each figure leads to the records behind it.
+    absent = c.get(reverse("life:list") + f"?member={ids['王五']}&status=absent&period=2026").content.decode()
+    assert reverse("life:detail", args=[r.pk]) in absent
+    none = c.get(reverse("life:list") + f"?member={ids['张三']}&status=absent&period=2026").content.decode()
+    assert reverse("life:detail", args=[r.pk]) not in none
+    assert client_for(county.admin_b).get(reverse("life:list") + f"?member={ids['王五']}").status_code == 404
     assert c.get(reverse("life:attendance_export") + "?period=2026")["Content-Type"].startswith("application/vnd")
 
 
