@@ -29,10 +29,11 @@ def search(qs: QuerySet, text: str) -> QuerySet:
         return qs
     if len(text) == 18 and re.fullmatch(r"\d{17}[\dXx]", text):
         return qs.filter(id_number_digest=digest(normalize(text)))
-    if re.fullmatch(r"\d{3,11}", text):
+    if re.fullmatch(r"\d{3,11}|\d{1,3}[Xx]", text):
+        # An ID number may end with the check character X: "551X" is the last 4 characters.
         q = Q(phone__endswith=text)
         if len(text) <= 4:
-            q |= Q(id_number_masked__endswith=text)
+            q |= Q(id_number_masked__endswith=text.upper())
         return qs.filter(q)
     if re.fullmatch(r"[A-Za-z]+", text):
         low = text.lower()

@@ -42,6 +42,9 @@ class Organization(TimestampedModel):
     has_committee = models.BooleanField("设有委员会", default=False)
     term_start = models.DateField("本届任期开始", null=True, blank=True)
     term_end = models.DateField("本届任期届满", null=True, blank=True)
+    # Set only by an approved postponement (jiceng.elections); cleared by the next approved
+    # election. Term warnings then count from this date instead of term_end.
+    term_postponed_to = models.DateField("经批准延期换届至", null=True, blank=True, editable=False)
     secretary_name = models.CharField("书记", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
     venue = models.CharField("活动阵地", max_length=200, blank=True)

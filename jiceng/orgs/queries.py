@@ -66,6 +66,10 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
     """Structure and term warnings for `orgs` (a queryset inside `root_path`'s subtree)."""
     config = config or Configuration.current()
     counts = subtree_counts(root_path)
+    fields, deferring = getattr(getattr(orgs, "query", None), "deferred_loading", ((), True))
+    if not deferring and fields:
+        # The caller chose columns with only(): add the approved postponement (no extra query).
+        orgs = orgs.only(*fields, "term_postponed_to")
     out = []
     for org in orgs:
         c = counts.get(org.id, SubtreeCounts())
@@ -76,6 +80,7 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
                 full_members=c.full,
                 members=c.members,
                 term_end=org.term_end,
+                postponed_to=org.term_postponed_to,
             ),
             today,
             lead_months=config.term_warning_months,
@@ -89,7 +94,7 @@ def warnings_for(org: Organization, today: date) -> OrgWarnings:
     counts = subtree_counts(org.path).get(org.id, SubtreeCounts())
     config = Configuration.current()
     found = rules.structure_warnings(
-        rules.OrgFacts(org.type, org.has_committee, counts.full, counts.members, org.term_end),
+        rules.OrgFacts(org.type, org.has_committee, counts.full, counts.members, org.term_end, org.term_postponed_to),
         today,
         lead_months=config.term_warning_months,
     )

@@ -23,6 +23,7 @@ SUGGEST_GENERAL_BRANCH = "suggest_general_branch"
 SUGGEST_COMMITTEE = "suggest_committee"
 TERM_EXPIRING = "term_expiring"
 TERM_EXPIRED = "term_expired"
+TERM_POSTPONED = "term_postponed"
 
 WARNING_LABELS = {
     FEW_FULL: "正式党员不足3人",
@@ -31,9 +32,10 @@ WARNING_LABELS = {
     SUGGEST_COMMITTEE: "党员100人以上（可设基层党委）",
     TERM_EXPIRING: "任期即将届满",
     TERM_EXPIRED: "任期已届满未换届",
+    TERM_POSTPONED: "经批准延期换届",
 }
 STRUCTURE_CODES = (FEW_FULL, NO_COMMITTEE, SUGGEST_GENERAL_BRANCH, SUGGEST_COMMITTEE)
-TERM_CODES = (TERM_EXPIRING, TERM_EXPIRED)
+TERM_CODES = (TERM_EXPIRING, TERM_EXPIRED, TERM_POSTPONED)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class OrgFacts:
     full_members: int
     members: int  # probationary + full, in the organization's subtree
     term_end: date | None
+    # An approved postponement of the election (延期换届): warnings count from this date.
+    postponed_to: date | None = None
 
 
 def add_months(day: date, months: int) -> date:
@@ -117,7 +121,27 @@ def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> li
             )
         )
     if facts.type in TERM_TYPES and facts.term_end is not None:
-        if facts.term_end < today:
+        postponed = facts.postponed_to is not None and facts.postponed_to > facts.term_end
+        if postponed and facts.postponed_to < today:
+            warnings.append(
+                StructureWarning(
+                    TERM_EXPIRED,
+                    "danger",
+                    f"任期已于 {facts.term_end:%Y-%m-%d} 届满，经批准延期至 {facts.postponed_to:%Y-%m-%d}，"
+                    "延期已到仍未换届",
+                )
+            )
+        elif postponed:
+            soon = facts.postponed_to <= add_months(today, lead_months)
+            warnings.append(
+                StructureWarning(
+                    TERM_POSTPONED,
+                    "warning",
+                    f"任期于 {facts.term_end:%Y-%m-%d} 届满，经批准延期换届至 {facts.postponed_to:%Y-%m-%d}"
+                    + ("，请按期完成换届" if soon else ""),
+                )
+            )
+        elif facts.term_end < today:
             warnings.append(
                 StructureWarning(
                     TERM_EXPIRED,

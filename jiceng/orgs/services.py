@@ -29,6 +29,9 @@ EDITABLE_FIELDS = [
     "grid",
     "grid_households",
 ]
+# Fields that only other services change (not on the organization form): the approved
+# postponement of an election (jiceng.elections.services).
+SYSTEM_FIELDS = ["term_postponed_to"]
 
 
 def next_child_path(parent: Organization | None) -> tuple[str, int]:
@@ -72,13 +75,13 @@ def create_organization(actor, *, parent: Organization | None, batch=None, **fie
 def update_organization(actor, org: Organization, **fields) -> Organization:
     require_manager(actor, org)
     org = Organization.objects.select_for_update().get(pk=org.pk)
-    before = audit.snapshot(org, EDITABLE_FIELDS)
+    before = audit.snapshot(org, EDITABLE_FIELDS + SYSTEM_FIELDS)
     for name, value in fields.items():
-        if name not in EDITABLE_FIELDS:
+        if name not in EDITABLE_FIELDS + SYSTEM_FIELDS:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(org, name, value)
     _check(org)
-    changes = audit.diff(before, audit.snapshot(org, EDITABLE_FIELDS))
+    changes = audit.diff(before, audit.snapshot(org, EDITABLE_FIELDS + SYSTEM_FIELDS))
     if changes:
         org.revision = F("revision") + 1
         org.save()

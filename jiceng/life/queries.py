@@ -1,0 +1,444 @@
+"""Reads of organizational life shared by pages, API, exports, reminders and the command screen.
+
+`compliance()` evaluates every organization of a subtree against the active activity types
+for one window in a fixed number of queries (types, organizations, elections, grouped
+records), whatever the size of the subtree; the roll-up to the level below happens in Python
+along the materialized paths.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from jiceng.core.scoping import path_q
+from jiceng.members.models import Member
+from jiceng.orgs.models import Organization
+from jiceng.orgs.rules import BRANCH_TYPES, SEGMENT
+
+from . import rules
+from .models import ActivityType, Attendance, Record
+
+EVALUATED_TYPES = tuple(BRANCH_TYPES) + ("group", "general_branch")
+ORG_FIELDS = ("id", "path", "type", "domain", "founded_on", "has_committee", "term_start", "name", "parent_id")
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    id: int
+    path: str
+    type: str
+    domain: str
+    founded_on: date | None
+    has_committee: bool
+    term_start: date | None
+    name: str = ""
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommitteeEvent:
+    """An approved election's effect on the committee, from its term start."""
+
+    on: date
+    has_committee: bool
+    by_election: bool = False
+    before: bool | None = None  # the organization's flag just before it was approved
+
+
+def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.Span]:
+    """When the organization had a committee, from its election history.
+
+    With no election on record, the organization's own flag counts from its term start (or its
+    founding). With elections on record, each approved election sets the state from its term
+    start; before the first one, the state is the organization's flag as it was just before
+    that election was approved; if that is not known, a committee is assumed only if the first
+    election was a by-election (补选 fills seats of an existing committee)."""
+    if not events:
+        if not org.has_committee:
+            return []
+        return [(org.term_start or org.founded_on or date.min, None)]
+    events = sorted(events, key=lambda e: e.on)
+    spans: list[rules.Span] = []
+    first = events[0]
+    before = first.before if first.before is not None else (first.by_election and first.has_committee)
+    start = date.min if before else None
+    for e in events:
+        if e.has_committee and start is None:
+            start = e.on
+        elif not e.has_committee and start is not None:
+            spans.append((start, e.on - timedelta(days=1)))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
+
+
+def type_matches(t: ActivityType, org: OrgFacts) -> bool:
+    """The type is for this kind of organization (its type and domain), whatever the dates."""
+    if t.domain and t.domain != org.domain:
+        return False
+    if t.applies_to == ActivityType.AppliesTo.GROUP:
+        return org.type == "group"
+    if t.applies_to == ActivityType.AppliesTo.GENERAL_BRANCH:
+        return org.type == "general_branch"
+    return org.type in BRANCH_TYPES
+
+
+def applicable_spans(t: ActivityType, org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.Span]:
+    """When `org` owed activities of type `t` (empty: never)."""
+    if not type_matches(t, org):
+        return []
+    exists: rules.Span = (org.founded_on or date.min, None)
+    if t.applies_to != ActivityType.AppliesTo.BRANCH_WITH_COMMITTEE:
+        return [exists]
+    # Intersect the committee spans with the organization's existence.
+    out = []
+    for s, e in committee_spans(org, events):
+        s = max(s, exists[0])
+        if e is None or s <= e:
+            out.append((s, e))
+    return out
+
+
+def committee_events(root_path: str) -> dict[int, list[CommitteeEvent]]:
+    from jiceng.elections.models import Election
+
+    out: dict[int, list[CommitteeEvent]] = defaultdict(list)
+    rows = Election.objects.filter(path_q("organization__path", root_path), state=Election.State.APPROVED).values_list(
+        "organization_id", "term_start", "has_committee", "kind", "had_committee_before"
+    )
+    for org_id, start, has, kind, before in rows:
+        out[org_id].append(CommitteeEvent(start, has, kind == "by_election", before))
+    return out
+
+
+def has_committee_on(org: Organization, day: date) -> bool:
+    facts = _facts(org)
+    return rules.applicable_on(committee_spans(facts, committee_events(org.path).get(org.id, [])), day)
+
+
+def _facts(org: Organization) -> OrgFacts:
+    return OrgFacts(*(getattr(org, f) for f in ORG_FIELDS))
+
+
+def active_types() -> list[ActivityType]:
+    return list(ActivityType.objects.filter(is_active=True).order_by("order", "id"))
+
+
+def types_for(org: Organization, day: date) -> list[ActivityType]:
+    """Active types that apply to `org` on `day` (for the record form and the to-do page)."""
+    events = committee_events(org.path).get(org.id, [])
+    facts = _facts(org)
+    return [t for t in active_types() if rules.applicable_on(applicable_spans(t, facts, events), day)]
+
+
+def type_applies(t: ActivityType, org: Organization) -> bool:
+    """Whether `t` can ever apply to `org` (its organization type and domain)."""
+    return type_matches(t, _facts(org))
+
+
+# ---- rosters -----------------------------------------------------------------------------
+
+
+def roster_for(org: Organization, activity_type: ActivityType, day: date):
+    """The members expected at an activity (decided in docs/decisions/0009).
+
+    - ``subtree``: active members of the organization and of all its party groups;
+    - ``direct``: active members attached to the organization itself (a group's members);
+    - ``committee``: the committee elected by the latest approved election on or before the
+      day (its seats linked to member records); failing that, the organization's members with
+      a post on record."""
+    active = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
+    if activity_type.roster == "direct":
+        return active.filter(organization=org)
+    if activity_type.roster == "committee":
+        from jiceng.elections.models import Election, Seat
+
+        election = (
+            Election.objects.filter(organization=org, state=Election.State.APPROVED, term_start__lte=day)
+            .order_by("-term_start", "-id")
+            .first()
+        )
+        if election is not None:
+            ids = Seat.objects.filter(election=election, member__isnull=False).values("member_id")
+            seated = active.filter(pk__in=ids)
+            if seated.exists():
+                return seated
+        return active.filter(organization=org).exclude(post="")
+    return active.filter(path_q("organization__path", org.path))
+
+
+# ---- compliance --------------------------------------------------------------------------
+
+
+@dataclass
+class OrgResult:
+    org: OrgFacts
+    types: dict[int, rules.TypeResult] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float | None:
+        return rules.score(self.types.values())
+
+    @property
+    def missing(self) -> int:
+        return sum(r.missing for r in self.types.values())
+
+    @property
+    def late(self) -> int:
+        return sum(r.late for r in self.types.values())
+
+    @property
+    def status(self) -> str:
+        return rules.worst(r.status for r in self.types.values())
+
+
+@dataclass
+class TypeTotals:
+    required: int = 0
+    held: int = 0
+    late: int = 0
+    missing: int = 0
+    owing_orgs: int = 0
+    missing_orgs: int = 0
+
+
+@dataclass
+class RowTotals:
+    """One row of the compliance table: an organization of the level below and its subtree."""
+
+    org: OrgFacts
+    types: dict[int, TypeTotals] = field(default_factory=dict)
+    done: float = 0.0
+    judged: int = 0
+    orgs_evaluated: int = 0
+    orgs_missing: int = 0
+    rank: int | None = None
+
+    @property
+    def score(self) -> float | None:
+        return round(self.done * 100 / self.judged, 1) if self.judged else None
+
+    @property
+    def missing(self) -> int:
+        return sum(t.missing for t in self.types.values())
+
+    @property
+    def late(self) -> int:
+        return sum(t.late for t in self.types.values())
+
+
+@dataclass
+class Compliance:
+    window: rules.Period
+    types: list[ActivityType]
+    results: dict[int, OrgResult]  # by organization id, organizations that owe anything
+
+
+def _held_buckets(root_path: str, window: rules.Period, types: list[ActivityType], org_ids=None):
+    """(org, type) → list of Held, one per record, from one grouped query per bucket size.
+
+    Months are enough for monthly, quarterly and yearly cadences; weekly types are grouped by
+    day. Each Held stands for `n` records with the same bucket and lateness."""
+    counted: dict[int, list[int]] = defaultdict(list)  # type id → the type ids it counts for
+    for t in types:
+        counted[t.id].append(t.id)
+        if t.counts_for_id:
+            counted[t.id].append(t.counts_for_id)
+    weekly = {t.id for t in types if t.cadence == "weekly"}
+    start = window.start - timedelta(days=6)
+    base = Record.objects.filter(
+        path_q("organization__path", root_path),
+        state__in=Record.HELD_STATES,
+        held_on__gte=start,
+        held_on__lte=window.end,
+        activity_type_id__in=list(counted),
+    )
+    if org_ids is not None:
+        base = base.filter(organization_id__in=org_ids)
+    out: dict[tuple[int, int], list[rules.Held]] = defaultdict(list)
+    monthly = (
+        base.exclude(activity_type_id__in=weekly)
+        .annotate(bucket=TruncMonth("held_on"))
+        .values_list("organization_id", "activity_type_id", "bucket", "is_late")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = list(monthly)
+    if weekly:
+        rows += list(
+            base.filter(activity_type_id__in=weekly)
+            .values_list("organization_id", "activity_type_id", "held_on", "is_late")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    for org_id, type_id, bucket, late, n in rows:
+        day = bucket.date() if hasattr(bucket, "date") else bucket
+        for target in counted[type_id]:
+            out[(org_id, target)].append(rules.Held(day, late, n))
+    return out
+
+
+def compliance(root_path: str, window: rules.Period, today: date, *, org_ids=None) -> Compliance:
+    """Every organization under `root_path` (or only `org_ids`) that owes any active type."""
+    types = active_types()
+    orgs_qs = Organization.objects.filter(path_q("path", root_path), type__in=EVALUATED_TYPES)
+    if org_ids is not None:
+        orgs_qs = orgs_qs.filter(pk__in=org_ids)
+    orgs = [OrgFacts(*row) for row in orgs_qs.values_list(*ORG_FIELDS)]
+    events = committee_events(root_path)
+    held = _held_buckets(root_path, window, types, org_ids)
+    periods = {t.id: rules.cadence_periods(t.cadence, window) for t in types}
+    results: dict[int, OrgResult] = {}
+    for org in orgs:
+        result = OrgResult(org)
+        for t in types:
+            if not periods[t.id] or not type_matches(t, org):
+                continue
+            spans = applicable_spans(t, org, events.get(org.id, []))
+            r = rules.evaluate_type(
+                window,
+                type_id=t.id,
+                cadence=t.cadence,
+                min_count=t.min_count,
+                spans=spans,
+                held=held.get((org.id, t.id), []),
+                today=today,
+                periods=periods[t.id],
+            )
+            if any(p.status != rules.NOT_OWED for p in r.periods) or r.held:
+                result.types[t.id] = r
+        if result.types:
+            results[org.id] = result
+    return Compliance(window, types, results)
+
+
+def compliance_table(root: Organization, window: rules.Period, today: date) -> tuple[list[RowTotals], Compliance]:
+    """Rows for each child of `root` (its subtree rolled up), ranked by score."""
+    data = compliance(root.path, window, today)
+    children = [
+        OrgFacts(*row) for row in Organization.objects.filter(parent=root).order_by("path").values_list(*ORG_FIELDS)
+    ]
+    rows = {c.path: RowTotals(c) for c in children}
+    width = len(root.path) + SEGMENT
+    for result in data.results.values():
+        row = rows.get(result.org.path[:width])
+        if row is None:
+            continue
+        row.orgs_evaluated += 1
+        if result.missing:
+            row.orgs_missing += 1
+        for type_id, r in result.types.items():
+            tt = row.types.setdefault(type_id, TypeTotals())
+            tt.required += r.required
+            tt.held += r.held
+            tt.late += r.late
+            tt.missing += r.missing
+            if r.required:
+                tt.owing_orgs += 1
+            if r.missing:
+                tt.missing_orgs += 1
+            for p in r.periods:
+                if p.status in (rules.MET, rules.LATE, rules.MISSING):
+                    row.judged += 1
+                    row.done += 1 if p.status == rules.MET else 0.5 if p.status == rules.LATE else 0
+    ordered = list(rows.values())
+    ranked = sorted((r for r in ordered if r.score is not None), key=lambda r: (-r.score, r.org.path))
+    for i, r in enumerate(ranked, start=1):
+        r.rank = i
+    return ordered, data
+
+
+def org_compliance(org: Organization, window: rules.Period, today: date) -> tuple[OrgResult | None, dict[int, list]]:
+    """One organization's result and its records in the window, by period code (for drill-down)."""
+    data = compliance(org.path, window, today, org_ids=[org.pk])
+    result = data.results.get(org.pk)
+    records = (
+        Record.objects.filter(organization=org, held_on__gte=window.start - timedelta(days=6), held_on__lte=window.end)
+        .select_related("activity_type")
+        .order_by("held_on", "id")
+    )
+    by_type: dict[int, list] = defaultdict(list)
+    for rec in records:
+        by_type[rec.activity_type_id].append(rec)
+        if rec.activity_type.counts_for_id:
+            by_type[rec.activity_type.counts_for_id].append(rec)
+    return result, by_type
+
+
+# ---- attendance --------------------------------------------------------------------------
+
+
+def held_records(qs, window: rules.Period):
+    return qs.filter(state__in=Record.HELD_STATES, held_on__gte=window.start, held_on__lte=window.end)
+
+
+def org_attendance(records) -> dict:
+    """Totals over `records` (a queryset of held records)."""
+    agg = records.aggregate(
+        meetings=Count("id"),
+        expected=Sum("expected_count"),
+        present=Sum("present_count"),
+        leave=Sum("leave_count"),
+        absent=Sum("absent_count"),
+    )
+    agg = {k: v or 0 for k, v in agg.items()}
+    agg["rate"] = rules.rate(agg["present"], agg["expected"])
+    return agg
+
+
+def member_attendance(records):
+    """Per member over `records`: expected, present, leave, absent, late, left early, rate."""
+    rows = (
+        Attendance.objects.filter(record__in=records)
+        .values("member_id", "member__name", "member__organization__name")
+        .annotate(
+            expected=Count("id"),
+            present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+            leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)),
+            absent=Count("id", filter=Q(status=Attendance.Status.ABSENT)),
+            late=Count("id", filter=Q(late=True)),
+            early=Count("id", filter=Q(left_early=True)),
+        )
+        .order_by("member__organization__name", "member__name", "member_id")
+    )
+    out = []
+    for r in rows:
+        r["rate"] = rules.rate(r["present"], r["expected"])
+        out.append(r)
+    return out
+
+
+def months_without_life(members, today: date) -> dict[int, int]:
+    """Six-month watch source: consecutive whole months up to the end of last month in which
+    the member was on the roster of at least one held meeting and attended none (present or on
+    leave both count as taking part: leave is a proper reason)."""
+    last = rules.month_of(today).start - timedelta(days=1)
+    months = rules.months_between(rules.add_months_start(last, -11), last)
+    rows = (
+        Attendance.objects.filter(
+            member__in=members,
+            record__state__in=Record.HELD_STATES,
+            record__held_on__gte=months[0].start,
+            record__held_on__lte=last,
+        )
+        .annotate(month=TruncMonth("record__held_on"))
+        .values_list("member_id", "month")
+        .annotate(took_part=Count("id", filter=Q(status__in=[Attendance.Status.PRESENT, Attendance.Status.LEAVE])))
+        .order_by()
+    )
+    seen: dict[int, dict[str, bool]] = defaultdict(dict)
+    for member_id, month, took_part in rows:
+        month = month.date() if hasattr(month, "date") else month
+        seen[member_id][f"{month:%Y-%m}"] = took_part > 0
+    out = {}
+    for member_id, by_month in seen.items():
+        run = rules.consecutive_missed(by_month, months)
+        if run:
+            out[member_id] = run
+    return out
