@@ -21,6 +21,29 @@ from jiceng.orgs.services import create_organization
 PASSWORD = "test-pass-123"
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that empty the database when they end (transactional_db, live_server) would take
+    with them the rows that data migrations seed: the holiday calendar, the default activity
+    types, the request categories. Serialized rollback restores them at the start of every such
+    test. (pytest-django runs all plain `db` tests before the transactional ones, as Django does,
+    so those never see an emptied database.)"""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None:
+            continue
+        marker = item.get_closest_marker("django_db")
+        transactional = "transactional_db" in names or "live_server" in names
+        if marker is not None and marker.kwargs.get("transaction"):
+            transactional = True
+        if not transactional:
+            continue
+        if "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")
+        if marker is not None and not marker.kwargs.get("serialized_rollback"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 (the production hasher) takes about a second per user; tests need no such cost.
