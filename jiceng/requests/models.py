@@ -85,12 +85,19 @@ class DepartmentStaff(models.Model):
 
 
 class RoutingRule(models.Model):
-    """(organization, category) → who handles requests filed in that organization's subtree.
+    """(organization, category) → who handles requests of that category from that
+    organization's subtree.
 
-    The deepest matching organization wins; within one organization a rule for the category
-    beats a rule for any category. Without a rule the request stays with the organization
-    where it was filed, or the nearest organization above it that has a handler.
+    Two uses (`mode`): at intake (受理即交办), a resident's request goes straight to the
+    target; for the whistle (吹哨), the target department is preselected when a township
+    escalates. The deepest matching organization wins; within one organization a rule for the
+    category beats a rule for any category. Without an intake rule the request stays with the
+    organization where it was filed, or the nearest organization above it that has a handler.
     """
+
+    class Mode(models.TextChoices):
+        INTAKE = "intake", "受理即交办"
+        WHISTLE = "whistle", "吹哨默认部门"
 
     organization = models.ForeignKey(
         "orgs.Organization", verbose_name="受理地（含下级）", on_delete=models.CASCADE, related_name="routing_rules"
@@ -109,13 +116,16 @@ class RoutingRule(models.Model):
     target_department = models.ForeignKey(
         Department, verbose_name="交由部门办理", null=True, blank=True, on_delete=models.CASCADE
     )
+    mode = models.CharField("用途", max_length=20, choices=Mode.choices, default=Mode.INTAKE)
     note = models.CharField("说明", max_length=200, blank=True)
 
     class Meta:
-        ordering = ["organization__path", "category__order"]
+        ordering = ["mode", "organization__path", "category__order"]
         verbose_name = "分派规则"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "category"], name="routing_once_per_org_category"),
+            models.UniqueConstraint(
+                fields=["organization", "category", "mode"], name="routing_once_per_org_category_mode"
+            ),
             models.CheckConstraint(
                 condition=(Q(target_org__isnull=False, target_department__isnull=True))
                 | (Q(target_org__isnull=True, target_department__isnull=False)),
@@ -179,7 +189,9 @@ class RequestSettings(models.Model):
     weight_resolution = models.PositiveSmallIntegerField("解决率权重（%）", default=35)
     weight_satisfaction = models.PositiveSmallIntegerField("满意率权重（%）", default=35)
     township_depth = models.PositiveSmallIntegerField(
-        "乡镇（街道）层级", default=1, help_text="组织树中乡镇党委所在的层级：县委为 0 时填 1；全市部署、市委为 0 时填 2"
+        "乡镇（街道）层级",
+        default=1,
+        help_text="组织树中乡镇党委所在的层级：县委为 0 时填 1；全市部署、市委为 0 时填 2",
     )
     escalate_after_hours = models.PositiveIntegerField(
         "超期自动上报（小时）", default=24, help_text="办结超期多少小时后自动上报上一级；0 表示不自动上报"
@@ -327,7 +339,12 @@ class Request(models.Model):
     public_result = models.TextField("公开的办理结果", blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -401,7 +418,12 @@ class RequestPhoto(models.Model):
     public = models.BooleanField("在公开栏展示", default=False)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -415,7 +437,12 @@ class RequestEvent(models.Model):
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # How the step is shown to the resident: a role, never a staff member's name.
     actor_role = models.CharField("操作方", max_length=50, blank=True)

@@ -40,7 +40,9 @@ def is_request_staff(user) -> bool:
     """Anyone who works on requests: managers of organizations and department handlers."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or (user.can_manage and user.organization_id is not None) or department_of(user) is not None
+    return (
+        user.is_superuser or (user.can_manage and user.organization_id is not None) or department_of(user) is not None
+    )
 
 
 def township_depth() -> int:
@@ -142,7 +144,7 @@ def route(organization: Organization, category) -> tuple[Organization | None, De
     else the organization itself if it has a handler, else the nearest one above with one
     (the village itself, then its township)."""
     candidates = RoutingRule.objects.filter(
-        organization__path__in=ancestor_paths(organization.path),
+        organization__path__in=ancestor_paths(organization.path), mode=RoutingRule.Mode.INTAKE
     ).filter(Q(category=category) | Q(category__isnull=True))
     best = None
     for rule in candidates.select_related("organization", "target_org", "target_department"):
@@ -183,13 +185,6 @@ def township_of(organization: Organization, depth: int | None = None) -> Organiz
     return Organization.objects.filter(path=rules.ancestor_path(organization.path, depth)).first()
 
 
-def county_of(organization: Organization, depth: int | None = None) -> Organization:
-    depth = township_depth() if depth is None else depth
-    if organization.depth < depth:
-        return organization
-    return Organization.objects.get(path=rules.ancestor_path(organization.path, max(depth - 1, 0)))
-
-
 def departments_for(organization: Organization) -> QuerySet:
     """Active departments that serve the county (or city) above `organization`."""
     return Department.objects.filter(is_active=True, county__path__in=ancestor_paths(organization.path))
@@ -198,13 +193,15 @@ def departments_for(organization: Organization) -> QuerySet:
 def default_department(organization: Organization, category) -> Department | None:
     """The department the routing table names for the category, for a township's whistle."""
     rules_qs = RoutingRule.objects.filter(
-        organization__path__in=ancestor_paths(organization.path), target_department__isnull=False
+        organization__path__in=ancestor_paths(organization.path),
+        target_department__isnull=False,
+        mode=RoutingRule.Mode.WHISTLE,
     ).filter(Q(category=category) | Q(category__isnull=True))
     best = None
     for rule in rules_qs.select_related("organization", "target_department"):
         if not rule.target_department.is_active:
             continue
-        key = (rule.category_id is not None, len(rule.organization.path))
+        key = (len(rule.organization.path), rule.category_id is not None)
         if best is None or key > best[0]:
             best = (key, rule.target_department)
     return best[1] if best else None
@@ -258,23 +255,74 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+FIGURE_LABELS = {
+    "received": "受理",
+    "response_ok": "按时响应",
+    "response_settled": "应响应",
+    "response_missed": "未按时响应",
+    "resolved": "已办结",
+    "done_ok": "按时办结",
+    "done_settled": "应办结",
+    "late": "超期办结或超期未办结",
+    "village_resolved": "村级办结",
+    "rated": "已回访（评价）",
+    "satisfied": "满意和基本满意",
+    "unsatisfied": "不满意",
+    "solved": "群众认为已解决",
+    "unsolved": "群众认为未解决",
+    "overdue_open": "当前超期",
+    "dismissed": "不予受理",
+}
+
+
+def figure_q(name: str, now: datetime) -> Q:
+    """The condition behind each figure; the counts and the ledger's `figure=` filter share it."""
+    response_ok = Q(responded_at__isnull=False, response_late=False)
+    response_settled = Q(responded_at__isnull=False) | Q(response_due_at__lt=now) | Q(response_late=True)
+    resolved = Q(resolved_at__isnull=False)
+    done_ok = Q(resolved_at__isnull=False, done_late=False)
+    done_settled = resolved | Q(done_due_at__lt=now) | Q(done_late=True)
+    rated = Q(rating__gt="")
+    table = {
+        "received": ~Q(state=rules.State.DISMISSED),
+        "response_ok": response_ok,
+        "response_settled": response_settled,
+        "response_missed": response_settled & ~response_ok,
+        "resolved": resolved,
+        "done_ok": done_ok,
+        "done_settled": done_settled,
+        "late": done_settled & ~done_ok,
+        "village_resolved": resolved & Q(resolved_level="village"),
+        "rated": rated,
+        "satisfied": Q(rating__in=sorted(rules.SATISFIED_RATINGS)),
+        "unsatisfied": Q(rating="unsatisfied"),
+        "solved": rated & Q(solved=True),
+        "unsolved": rated & Q(solved=False),
+        "overdue_open": overdue_q(now),
+        "dismissed": Q(state=rules.State.DISMISSED),
+    }
+    return table[name]
+
+
+# The counts of rules.Figures, each from figure_q.
+FIGURE_COUNTS = [
+    "received",
+    "response_settled",
+    "response_ok",
+    "resolved",
+    "done_settled",
+    "done_ok",
+    "village_resolved",
+    "rated",
+    "satisfied",
+    "solved",
+    "overdue_open",
+]
+
+
 def figure_aggregates(now: datetime) -> dict:
     """Conditional counts behind rules.Figures, for `.aggregate()` or `.annotate()`."""
-    return {
-        "received": Count("pk", filter=~Q(state=rules.State.DISMISSED)),
-        "response_ok": Count("pk", filter=Q(responded_at__isnull=False, response_late=False)),
-        "response_settled": Count(
-            "pk", filter=Q(responded_at__isnull=False) | Q(response_due_at__lt=now) | Q(response_late=True)
-        ),
-        "resolved": Count("pk", filter=Q(resolved_at__isnull=False)),
-        "done_ok": Count("pk", filter=Q(resolved_at__isnull=False, done_late=False)),
-        "done_settled": Count("pk", filter=Q(resolved_at__isnull=False) | Q(done_due_at__lt=now) | Q(done_late=True)),
-        "village_resolved": Count("pk", filter=Q(resolved_at__isnull=False, resolved_level="village")),
-        "rated": Count("pk", filter=~Q(rating="")),
-        "satisfied": Count("pk", filter=Q(rating__in=list(rules.SATISFIED_RATINGS))),
-        "solved": Count("pk", filter=Q(solved=True, rating__gt="")),
-        "overdue_open": Count("pk", filter=overdue_q(now)),
-    }
+    return {name: Count("pk", filter=figure_q(name, now)) for name in FIGURE_COUNTS}
 
 
 def metric_base(qs: QuerySet, start: datetime, end: datetime) -> QuerySet:
@@ -335,12 +383,14 @@ def rows_from(figures: dict, units: list[tuple[object, str, object]], weights: d
     return rows
 
 
-def ranking_children(root: Organization, start: datetime, end: datetime, now: datetime, weights) -> list[dict]:
+def ranking_children(
+    root: Organization, start: datetime, end: datetime, now: datetime, weights, *, durations: bool = True
+) -> list[dict]:
     """The organizations one level below `root`, ranked by the composite score (territory)."""
     children = list(Organization.objects.filter(parent=root).order_by("path"))
     qs = metric_base(Request.objects.filter(path_q("organization__path", root.path)), start, end)
     qs = qs.exclude(organization__path=root.path)
-    figures = figures_by(qs, child_key(root), now)
+    figures = figures_by(qs, child_key(root), now, durations=durations)
     return rows_from(figures, [(c.path, c.short_name or c.name, c) for c in children], weights)
 
 

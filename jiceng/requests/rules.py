@@ -160,9 +160,7 @@ TRANSITIONS: dict[str, Transition] = {
             "escalate", "上报（吹哨）", OPEN_STATES, S.ESCALATED, HOLDER, note_required=True, note_label="上报理由"
         ),
         Transition("start", "开始办理", frozenset({S.ACCEPTED}), S.IN_PROGRESS, HOLDER),
-        Transition(
-            "contact", "联系群众", WORKING, None, HOLDER, note_required=True, note_label="联系情况（群众可见）"
-        ),
+        Transition("contact", "联系群众", WORKING, None, HOLDER, note_required=True, note_label="联系情况（群众可见）"),
         Transition("resolve", "办结", WORKING, S.RESOLVED, HOLDER, note_required=True, note_label="办理结果"),
         Transition("answer", "答复", WORKING, S.ANSWERED, HOLDER, note_required=True, note_label="答复内容"),
         Transition("rate", "群众评价", DONE, S.CLOSED, RESIDENT),

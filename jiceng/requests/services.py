@@ -465,9 +465,7 @@ def _reassignment(
 
 def _lock(req: Request) -> Request:
     """A fresh copy to decide on (the caller's copy may be stale)."""
-    return Request.objects.select_related("holder_org", "holder_department", "organization", "category").get(
-        pk=req.pk
-    )
+    return Request.objects.select_related("holder_org", "holder_department", "organization", "category").get(pk=req.pk)
 
 
 def _version_of(req: Request, version) -> int | None:
@@ -785,11 +783,18 @@ def _rating(
     text = f"{dict(rules.RATINGS)[rating]}；问题{'已' if solved else '未'}解决" + (f"；{note}" if note else "")
     wants_reopen = reopen and rating == "unsatisfied"
     if wants_reopen and req.reopen_count >= config.reopen_limit:
-        raise ValidationError(f"这件诉求已经重新办理过 {req.reopen_count} 次，不能再次重办；您的评价已可提交（不勾选重办）")
+        raise ValidationError(
+            f"这件诉求已经重新办理过 {req.reopen_count} 次，不能再次重办；您的评价已可提交（不勾选重办）"
+        )
     if wants_reopen:
         # The holder takes it up again with fresh deadlines (the earlier lateness stays).
         reassign = _reassignment(
-            req, now, org=req.holder_org, department=req.holder_department, user=req.holder_user, depth=config.township_depth
+            req,
+            now,
+            org=req.holder_org,
+            department=req.holder_department,
+            user=req.holder_user,
+            depth=config.township_depth,
         )
         reassign.pop("sent_by_org")
         reassign.pop("sent_by_department")
@@ -1147,6 +1152,7 @@ def save_routing_rule(
     category: Category | None,
     target_org: Organization | None = None,
     target_department: Department | None = None,
+    mode: str = RoutingRule.Mode.INTAKE,
     note: str = "",
 ) -> RoutingRule:
     if actor is not None:
@@ -1154,11 +1160,16 @@ def save_routing_rule(
         require_manager(actor, organization)
     if (target_org is None) == (target_department is None):
         raise ValidationError({"target_org": "请选择交由办理的组织或部门（二选一）"})
+    if mode not in RoutingRule.Mode.values:
+        raise ValidationError({"mode": "用途不正确"})
+    if mode == RoutingRule.Mode.WHISTLE and target_department is None:
+        raise ValidationError({"target_department": "吹哨默认部门须选择县直部门"})
     if target_org is not None and actor is not None and not queries.in_user_subtree(actor, target_org):
         raise ValidationError({"target_org": "该组织不在您的管理范围内"})
     rule, created = RoutingRule.objects.update_or_create(
         organization=organization,
         category=category,
+        mode=mode,
         defaults={"target_org": target_org, "target_department": target_department, "note": note[:200]},
     )
     audit.record(
@@ -1238,3 +1249,44 @@ def add_department_handler(
     DepartmentStaff.objects.create(user=user, department=department)
     audit.record(actor, "create", user, note=f"部门经办人：{department.name}", org_path=department.county.path)
     return user
+
+
+# ---- what a user may do (for pages) -----------------------------------------------------------
+
+STAFF_ACTIONS = [
+    "accept",
+    "start",
+    "contact",
+    "assign",
+    "transfer",
+    "escalate",
+    "return",
+    "resolve",
+    "answer",
+    "callback",
+    "close",
+    "dismiss",
+    "publish",
+    "unpublish",
+]
+
+
+def may(actor, req: Request, action: str) -> bool:
+    """Whether the page should offer `action` to `actor` (the services check again)."""
+    if actor is None or rules.check_transition(action, req.state):
+        return False
+    try:
+        _authorize(actor, req, action)
+    except PermissionDenied:
+        return False
+    if action == "return":
+        return bool(req.sent_by_org_id or req.sent_by_department_id)
+    if action == "escalate":
+        return rules.escalation_target_level(req.level) is not None
+    if action == "answer":
+        return req.kind in rules.ANSWERABLE_KINDS
+    if action == "publish":
+        return req.kind != "report"
+    if action == "unpublish":
+        return req.published
+    return True

@@ -1,0 +1,127 @@
+"""Request cards on the command screen and on a village's or township's page.
+
+The command-screen card uses a fixed number of queries whatever the size of the subtree:
+settings, one aggregate for the year, one grouped query for the monthly trend, one for the
+organizations below (plus reading them)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from jiceng.core.panels import Panel
+from jiceng.core.scoping import path_q
+
+from . import queries, rules, services
+from .models import Request, RequestSettings
+
+
+def _months_back(today: date, n: int) -> list[date]:
+    out, m = [], today.replace(day=1)
+    for _ in range(n):
+        out.append(m)
+        m = date(m.year - (m.month == 1), (m.month - 2) % 12 + 1, 1)
+    return list(reversed(out))
+
+
+def command_panels(request, root, today):
+    user = request.user
+    if not queries.is_request_staff(user) or (queries.department_of(user) and not user.can_manage):
+        return []
+    now = timezone.now()
+    config = RequestSettings.current()
+    territory = Request.objects.filter(path_q("organization__path", root.path))
+    inbox = reverse("requests:inbox")
+
+    year_start, _ = queries.month_bounds(date(today.year, 1, 1))
+    _, year_end = queries.month_bounds(date(today.year, 12, 1))
+    year = queries.figures_total(queries.metric_base(territory, year_start, year_end), now, durations=False)
+    year_rates = rules.rates(year)
+    base = f"{inbox}?organization={root.pk}&received_from={today.year}-01-01&received_to={today.year}-12-31"
+
+    months = _months_back(today, 12)
+    first, _ = queries.month_bounds(months[0])
+    trend_rows = (
+        queries.metric_base(territory, first, now)
+        .annotate(month=TruncMonth("received_at"))
+        .values("month")
+        .annotate(
+            received=Count("pk"),
+            resolved=Count("pk", filter=queries.figure_q("resolved", now)),
+            late=Count("pk", filter=queries.figure_q("late", now)),
+        )
+        .order_by()
+    )
+    by_month = {
+        timezone.localtime(r["month"]).date() if hasattr(r["month"], "hour") else r["month"]: r for r in trend_rows
+    }
+    trend = {"months": [], "received": [], "resolved": [], "late": [], "urls": []}
+    for m in months:
+        r = by_month.get(m, {})
+        trend["months"].append(f"{m:%y.%m}")
+        trend["received"].append(r.get("received", 0))
+        trend["resolved"].append(r.get("resolved", 0))
+        trend["late"].append(r.get("late", 0))
+        trend["urls"].append(f"{inbox}?organization={root.pk}&month={m:%Y-%m}")
+
+    last = months[-2] if len(months) > 1 else months[-1]
+    start, end = queries.month_bounds(last)
+    rows = queries.ranking_children(root, start, end, now, config.weights, durations=False)
+    ranking = [
+        {
+            "name": row["label"],
+            "value": float(row["score"]) if row["score"] is not None else None,
+            "url": f"{reverse('requests:ranking')}?org={root.pk}&month={last:%Y-%m}",
+        }
+        for row in rows
+        if row["score"] is not None
+    ]
+    figures = [
+        ("受理", year.received, f"{base}"),
+        ("当前超期", year.overdue_open, f"{base}&figure=overdue_open"),
+        ("响应率", year_rates["response"], f"{base}&figure=response_missed"),
+        ("解决率", year_rates["resolution"], f"{base}&figure=unsolved"),
+        ("满意率", year_rates["satisfaction"], f"{base}&figure=unsatisfied"),
+        ("按时办结率", year_rates["ontime"], f"{base}&figure=late"),
+        ("村级化解率", year_rates["village"], f"{base}&figure=village_resolved"),
+    ]
+    context = {
+        "root": root,
+        "year": today.year,
+        "figures": figures,
+        "village_below_target": year_rates["village"] is not None and year_rates["village"] < rules.VILLAGE_TARGET,
+        "data": {"trend": trend, "ranking": ranking},
+        "last_month": last,
+        "ranking_url": f"{reverse('requests:ranking')}?org={root.pk}&month={last:%Y-%m}",
+        "dom_id": f"requests-panel-{root.pk}",
+    }
+    return [Panel(f"群众诉求 · {today.year}年", "requests/panel_command.html", context, order=40, width="col-12")]
+
+
+def organization_panels(request, organization):
+    user = request.user
+    if not queries.is_request_staff(user) or services.intake_organization_error(organization):
+        return []
+    now = timezone.now()
+    territory = Request.objects.filter(path_q("organization__path", organization.path))
+    counts = territory.aggregate(
+        open=Count("pk", filter=queries.figure_q("received", now) & Q(state__in=list(rules.OPEN_STATES))),
+        overdue=Count("pk", filter=queries.figure_q("overdue_open", now)),
+        total=Count("pk"),
+    )
+    inbox = reverse("requests:inbox")
+    context = {
+        "org": organization,
+        "counts": counts,
+        "open_url": f"{inbox}?organization={organization.pk}&stage=open",
+        "overdue_url": f"{inbox}?organization={organization.pk}&box=overdue",
+        "all_url": f"{inbox}?organization={organization.pk}",
+        "intake_url": reverse("resident:intake", args=[organization.code]),
+        "qr_url": reverse("requests:qr_poster", args=[organization.pk]),
+        "is_village": organization.depth > queries.township_depth(),
+    }
+    return [Panel("群众诉求", "requests/panel_org.html", context, order=40)]
