@@ -23,6 +23,13 @@ def _clear_rate_limits():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_and_fast_passwords(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Argon2 costs ~0.3 s per test user on a busy machine; these tests are about requests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class Desk:
     county: object
@@ -39,6 +46,23 @@ class Desk:
 
 def at(*args) -> datetime:
     return timezone.make_aware(datetime(*args))
+
+
+def file_request(desk, org=None, **extra):
+    """A resident's request through the public path (routing decides the holder)."""
+    from . import services
+
+    fields = {
+        "organization": org or desk.county.village_a,
+        "category": desk.road,
+        "kind": "help",
+        "description": "东村三组路灯坏了",
+        "channel": "qr",
+        "phone": "13812345678",
+        "name": "王小明",
+    }
+    fields.update(extra)
+    return services.create_request(None, **fields)
 
 
 @pytest.fixture

@@ -169,8 +169,11 @@ def create_request(
     received_at = received_at or now
     staff = _is_user(actor)
     if staff:
-        if queries.department_of(actor) is None or actor.can_manage:
+        department = queries.department_of(actor)
+        if department is None or actor.can_manage:
             require_manager(actor, organization)
+        elif not (department.county.path <= organization.path < department.county.path_end):
+            raise PermissionDenied("该地不在本部门服务的县（区）内")
     errors = {}
     if kind not in dict(rules.KINDS):
         errors["kind"] = "请选择诉求类型"
@@ -251,7 +254,7 @@ def create_request(
         at=received_at,
         target_org=holder_org,
         target_department=holder_department,
-        role="群众" if not staff and recorded_by is None else None,
+        role="群众" if not staff and recorded_by is None else ("党代表" if channel == "liaison" else None),
     )
     audit.record(actor if staff else None, "create", req, org_path=organization.path, note=f"受理诉求 {req.ticket}")
     _notify_holder(req, "新诉求待签收")
@@ -478,11 +481,9 @@ def accept_request(actor, req: Request, *, version=None, contacted: bool = False
     expected = _version_of(req, version) if version is not None else req.version
     req = _lock(req)
     now = _now()
-    updates = {
-        "accepted_at": now,
-        "assign_late": F("assign_late") if not rules.late_on_completion(now, req.assign_due_at) else True,
-        "holder_user": actor if _is_user(actor) else req.holder_user,
-    }
+    updates = {"accepted_at": now, "holder_user": actor if _is_user(actor) else req.holder_user}
+    if rules.late_on_completion(now, req.assign_due_at):
+        updates["assign_late"] = True
     note = _clean_text(note, "说明", NOTE_MAX)
     if contacted and req.responded_at is None:
         updates["responded_at"] = now
