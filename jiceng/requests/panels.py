@@ -30,7 +30,7 @@ def _months_back(today: date, n: int) -> list[date]:
 
 def command_panels(request, root, today):
     user = request.user
-    if not queries.is_request_staff(user) or (queries.department_of(user) and not user.can_manage):
+    if not queries.is_request_staff(user) or (not user.can_manage and queries.department_of(user)):
         return []
     now = timezone.now()
     config = RequestSettings.current()
