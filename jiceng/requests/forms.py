@@ -4,6 +4,7 @@ publishing and the county admin's configuration."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from jiceng.core.pages import style_form
 
@@ -30,6 +31,9 @@ class PhotosField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+TOO_LONG = "最多 %(limit_value)d 个字（现有 %(show_value)d 个字），请精简后再提交"
+
+
 def _active_categories():
     return Category.objects.filter(is_active=True).order_by("order", "code")
 
@@ -43,9 +47,14 @@ class IntakeForm(forms.Form):
         label="诉求内容",
         max_length=services.DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "请说明什么事、在哪里、希望怎么解决"}),
+        error_messages={"max_length": TOO_LONG},
     )
-    place = forms.CharField(label="地点", max_length=services.PLACE_MAX, required=False)
-    name = forms.CharField(label="姓名（可不填）", max_length=services.NAME_MAX, required=False)
+    place = forms.CharField(
+        label="地点", max_length=services.PLACE_MAX, required=False, error_messages={"max_length": TOO_LONG}
+    )
+    name = forms.CharField(
+        label="姓名（可不填）", max_length=services.NAME_MAX, required=False, error_messages={"max_length": TOO_LONG}
+    )
     phone = forms.CharField(
         label="联系电话",
         max_length=20,
@@ -60,7 +69,8 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.max_photos = max_photos
         self.fields["category"].queryset = _active_categories()
-        self.fields["photos"].help_text = f"最多 {max_photos} 张，JPG、PNG 或 WebP，每张不超过 10 MB"
+        limit = max(1, settings.JICENG_PHOTO_MAX_BYTES // (1024 * 1024))
+        self.fields["photos"].help_text = f"最多 {max_photos} 张，JPG、PNG 或 WebP，每张不超过 {limit} MB"
         style_form(self)
         self.fields["kind"].widget.attrs.pop("class", None)
 

@@ -77,8 +77,11 @@ def intake(request, code):
             context["form"] = IntakeForm(max_photos=config.max_photos)
             return _too_many(request, "requests/public/intake.html", context)
         if _body_too_large(request, config.max_photos):
-            form = IntakeForm(max_photos=config.max_photos)
-            form.add_error(None, f"上传的内容太大：最多 {config.max_photos} 张照片，每张不超过 10 MB")
+            # Keep what the resident typed; the photos are not read at all.
+            form = IntakeForm(request.POST, max_photos=config.max_photos)
+            form.is_valid()
+            limit = max(1, settings.JICENG_PHOTO_MAX_BYTES // (1024 * 1024))
+            form.add_error(None, f"上传的内容太大：最多 {config.max_photos} 张照片，每张不超过 {limit} MB")
             return render(request, "requests/public/intake.html", {**context, "form": form}, status=400)
         form = IntakeForm(request.POST, request.FILES, max_photos=config.max_photos)
         if form.is_valid():
