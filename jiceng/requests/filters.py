@@ -124,4 +124,7 @@ class RequestFilter(django_filters.FilterSet):
         return qs.filter(holder_department=department) if department else qs.none()
 
     def filter_figure(self, qs, name, value):
+        # The figures leave dismissed requests out, so do their lists.
+        if value != "dismissed":
+            qs = qs.exclude(state=rules.State.DISMISSED)
         return qs.filter(queries.figure_q(value, self.now))

@@ -81,7 +81,7 @@ def command_panels(request, root, today):
         if row["score"] is not None
     ]
     figures = [
-        ("受理", year.received, f"{base}"),
+        ("受理", year.received, f"{base}&figure=received"),
         ("当前超期", year.overdue_open, f"{base}&figure=overdue_open"),
         ("响应率", year_rates["response"], f"{base}&figure=response_missed"),
         ("解决率", year_rates["resolution"], f"{base}&figure=unsolved"),
