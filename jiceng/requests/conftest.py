@@ -65,8 +65,24 @@ def file_request(desk, org=None, **extra):
     return services.create_request(None, **fields)
 
 
+def ensure_seed_data() -> None:
+    """Categories, deadline rules and the holiday calendar come from data migrations; a
+    transactional test (browser, threads) flushes them for the tests after it, so put them back."""
+    import importlib
+
+    from django.apps import apps
+
+    from jiceng.core.models import CalendarYear
+
+    if not Category.objects.exists():
+        importlib.import_module("jiceng.requests.migrations.0002_seed_defaults").seed(apps, None)
+    if not CalendarYear.objects.exists():
+        importlib.import_module("jiceng.core.migrations.0005_seed_calendar").seed(apps, None)
+
+
 @pytest.fixture
 def desk(county) -> Desk:
+    ensure_seed_data()
     housing = Department.objects.create(code="ZJJ", name="县住房和城乡建设局", county=county.root)
     water = Department.objects.create(code="SLJ", name="县水利局", county=county.root)
     handler = User.objects.create_user(

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_accept_has_exactly_one_winner(desk):
     req = file_request(desk)
     users = [desk.village_clerk, desk.county.admin_a, desk.county.county_admin]
@@ -50,7 +50,7 @@ def test_concurrent_accept_has_exactly_one_winner(desk):
     assert req.events.filter(action="accept").count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_escalate_and_resolve_never_both_happen(desk):
     req = services.accept_request(desk.village_clerk, file_request(desk))
     barrier = threading.Barrier(2)
