@@ -1,8 +1,11 @@
 """Request cards on the command screen and on a village's or township's page.
 
-The command-screen card uses a fixed number of queries whatever the size of the subtree:
-settings, one aggregate for the year, one grouped query for the monthly trend, one for the
-organizations below (plus reading them)."""
+The command-screen card costs the command screen no query: it is a placeholder that htmx fills
+from ``requests:panel`` once the page is shown. That view (`command_card`) uses a fixed number
+of queries whatever the size of the subtree: one grouped query for the last twelve months
+(the year's figures are summed from it), the settings, the organizations below and one grouped
+query for their ranking.
+"""
 
 from __future__ import annotations
 
@@ -28,56 +31,60 @@ def _months_back(today: date, n: int) -> list[date]:
     return list(reversed(out))
 
 
+def _shows_card(user) -> bool:
+    return queries.is_request_staff(user) and (user.is_superuser or user.can_manage)
+
+
 def command_panels(request, root, today):
-    user = request.user
-    if not queries.is_request_staff(user) or (not user.can_manage and queries.department_of(user)):
+    if not _shows_card(request.user):
         return []
+    context = {"root": root, "url": reverse("requests:panel", args=[root.pk]), "dom_id": f"requests-panel-{root.pk}"}
+    return [Panel(f"群众诉求 · {today.year}年", "requests/panel_command.html", context, order=40, width="col-12")]
+
+
+def command_card(root, today: date) -> dict:
+    """Everything the command-screen card shows for `root`'s territory."""
     now = timezone.now()
-    config = RequestSettings.current()
     territory = Request.objects.filter(path_q("organization__path", root.path))
     inbox = reverse("requests:inbox")
 
-    year_start, _ = queries.month_bounds(date(today.year, 1, 1))
-    _, year_end = queries.month_bounds(date(today.year, 12, 1))
-    year = queries.figures_total(queries.metric_base(territory, year_start, year_end), now, durations=False)
-    year_rates = rules.rates(year)
-    base = f"{inbox}?organization={root.pk}&received_from={today.year}-01-01&received_to={today.year}-12-31"
-
     months = _months_back(today, 12)
     first, _ = queries.month_bounds(months[0])
-    trend_rows = (
+    rows = (
         queries.metric_base(territory, first, now)
         .annotate(month=TruncMonth("received_at"))
         .values("month")
-        .annotate(
-            received=Count("pk"),
-            resolved=Count("pk", filter=queries.figure_q("resolved", now)),
-            late=Count("pk", filter=queries.figure_q("late", now)),
-        )
+        .annotate(**queries.figure_aggregates(now), late=Count("pk", filter=queries.figure_q("late", now)))
         .order_by()
     )
-    by_month = {
-        timezone.localtime(r["month"]).date() if hasattr(r["month"], "hour") else r["month"]: r for r in trend_rows
-    }
+    by_month = {}
+    for row in rows:
+        month = row.pop("month")
+        by_month[timezone.localtime(month).date() if hasattr(month, "hour") else month] = row
+    year = rules.Figures()
+    for month, row in by_month.items():
+        if month.year == today.year:
+            for name in queries.FIGURE_COUNTS:
+                setattr(year, name, getattr(year, name) + row[name])
+    year_rates = rules.rates(year)
+    base = f"{inbox}?organization={root.pk}&received_from={today.year}-01-01&received_to={today.year}-12-31"
+
     trend = {"months": [], "received": [], "resolved": [], "late": [], "urls": []}
     for m in months:
-        r = by_month.get(m, {})
+        row = by_month.get(m, {})
         trend["months"].append(f"{m:%y.%m}")
-        trend["received"].append(r.get("received", 0))
-        trend["resolved"].append(r.get("resolved", 0))
-        trend["late"].append(r.get("late", 0))
-        trend["urls"].append(f"{inbox}?organization={root.pk}&month={m:%Y-%m}")
+        trend["received"].append(row.get("received", 0))
+        trend["resolved"].append(row.get("resolved", 0))
+        trend["late"].append(row.get("late", 0))
+        trend["urls"].append(f"{inbox}?organization={root.pk}&month={m:%Y-%m}&figure=received")
 
-    last = months[-2] if len(months) > 1 else months[-1]
+    last = months[-2]
     start, end = queries.month_bounds(last)
-    rows = queries.ranking_children(root, start, end, now, config.weights, durations=False)
+    ranking_url = f"{reverse('requests:ranking')}?org={root.pk}&month={last:%Y-%m}"
+    ranked = queries.ranking_children(root, start, end, now, RequestSettings.current().weights, durations=False)
     ranking = [
-        {
-            "name": row["label"],
-            "value": float(row["score"]) if row["score"] is not None else None,
-            "url": f"{reverse('requests:ranking')}?org={root.pk}&month={last:%Y-%m}",
-        }
-        for row in rows
+        {"name": row["label"], "value": float(row["score"]), "url": ranking_url}
+        for row in ranked
         if row["score"] is not None
     ]
     figures = [
@@ -89,17 +96,16 @@ def command_panels(request, root, today):
         ("按时办结率", year_rates["ontime"], f"{base}&figure=late"),
         ("村级化解率", year_rates["village"], f"{base}&figure=village_resolved"),
     ]
-    context = {
+    return {
         "root": root,
         "year": today.year,
         "figures": figures,
         "village_below_target": year_rates["village"] is not None and year_rates["village"] < rules.VILLAGE_TARGET,
         "data": {"trend": trend, "ranking": ranking},
         "last_month": last,
-        "ranking_url": f"{reverse('requests:ranking')}?org={root.pk}&month={last:%Y-%m}",
-        "dom_id": f"requests-panel-{root.pk}",
+        "ranking_url": ranking_url,
+        "dom_id": f"requests-card-{root.pk}",
     }
-    return [Panel(f"群众诉求 · {today.year}年", "requests/panel_command.html", context, order=40, width="col-12")]
 
 
 def organization_panels(request, organization):
@@ -109,7 +115,7 @@ def organization_panels(request, organization):
     now = timezone.now()
     territory = Request.objects.filter(path_q("organization__path", organization.path))
     counts = territory.aggregate(
-        open=Count("pk", filter=queries.figure_q("received", now) & Q(state__in=list(rules.OPEN_STATES))),
+        open=Count("pk", filter=Q(state__in=list(rules.OPEN_STATES))),
         overdue=Count("pk", filter=queries.figure_q("overdue_open", now)),
         total=Count("pk"),
     )

@@ -426,6 +426,19 @@ def qr_png(request, org):
     return qr.png_response(_intake_url(request, org), f"intake-{org.code}.png")
 
 
+# ---- the command-screen card (loaded by htmx) -----------------------------------------------------
+
+
+@login_required
+def command_panel(request, org):
+    from . import panels
+
+    root = get_visible_or_404(request.user, Organization.objects.all(), pk=org)
+    if not panels._shows_card(request.user):
+        raise PermissionDenied("无权查看")
+    return render(request, "requests/panel_command_body.html", panels.command_card(root, timezone.localdate()))
+
+
 # ---- ranking ----------------------------------------------------------------------------------
 
 

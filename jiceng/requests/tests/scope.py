@@ -80,6 +80,7 @@ def samples(county, victim):
         "requests:photo": {"pk": victim["request_b"], "photo": victim["request_b_photo"]},
         "requests:qr_poster": {"org": county.branch_b.pk},
         "requests:qr_png": {"org": county.branch_b.pk},
+        "requests:panel": {"org": county.town_b.pk},
         "requests:ranking": {},
         "requests:ranking_export": {},
         "requests:config": {},

@@ -268,22 +268,29 @@ def test_ranking_and_command_card_have_fixed_query_counts(desk, n, django_assert
     client = client_for(desk.county.county_admin)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("requests:ranking")).status_code == 200
+    with django_assert_max_num_queries(10):  # session, user, organization, settings, card: 4 + notices
+        card = client.get(reverse("requests:panel", args=[desk.county.root.pk]))
+    assert card.context["figures"][0][1] == 2 * n
+
+
+def test_command_screen_card_costs_the_screen_no_query(desk, django_assert_num_queries):
     from django.test import RequestFactory
 
     from jiceng.requests import panels
 
+    file_request(desk)
     request = RequestFactory().get("/")
     request.user = desk.county.county_admin
-    with django_assert_max_num_queries(5):
-        cards = panels.command_panels(request, desk.county.root, timezone.localdate())
-    assert cards[0].context["figures"][0][1] == 2 * n
-
-
-def test_command_screen_shows_the_card(desk):
-    file_request(desk)
+    with django_assert_num_queries(0):
+        [card] = panels.command_panels(request, desk.county.root, timezone.localdate())
     html = client_for(desk.county.county_admin).get(reverse("dashboard:command")).content.decode()
-    assert "群众诉求" in html and "data-requests-panel" in html
-    assert client_for(desk.handler).get(reverse("dashboard:command")).status_code in (200, 404)
+    assert card.context["url"] in html and "hx-get" in html
+    body = client_for(desk.county.county_admin).get(card.context["url"]).content.decode()
+    assert "data-requests-panel" in body and "村级化解率" in body
+    assert (
+        client_for(desk.county.admin_b).get(reverse("requests:panel", args=[desk.county.town_a.pk])).status_code == 404
+    )
+    assert client_for(desk.handler).get(reverse("requests:panel", args=[desk.county.root.pk])).status_code == 404
 
 
 def test_county_admin_configures_the_system(desk):

@@ -34,19 +34,26 @@
     el.dataset.ready = "1";
     return chart;
   }
+  function panel(el) {
+    if (!el || el.dataset.ready || typeof echarts === "undefined") { return []; }
+    var data = JSON.parse(document.getElementById(el.dataset.requestsPanel).textContent);
+    var out = [];
+    var t = el.querySelector(".requests-trend");
+    if (t) { out.push(trend(t, data.trend)); }
+    var r = el.querySelector(".requests-ranking");
+    if (r && data.ranking.length) { out.push(bar(r, data.ranking, "#206bc4")); }
+    el.dataset.ready = "1";
+    return out;
+  }
+  var charts = [];
+  // The command-screen card arrives later (htmx); its inline script calls this.
+  window.jicengRequestsCharts = function (el) { charts = charts.concat(panel(el)); };
   function start() {
     if (typeof echarts === "undefined") { return; }
-    var charts = [];
     var ranking = document.getElementById("ranking-data");
     var el = document.getElementById("ranking-chart");
     if (ranking && el) { charts.push(bar(el, JSON.parse(ranking.textContent))); }
-    document.querySelectorAll("[data-requests-panel]").forEach(function (panel) {
-      var data = JSON.parse(document.getElementById(panel.dataset.requestsPanel).textContent);
-      var t = panel.querySelector(".requests-trend");
-      if (t) { charts.push(trend(t, data.trend)); }
-      var r = panel.querySelector(".requests-ranking");
-      if (r && data.ranking.length) { charts.push(bar(r, data.ranking, "#206bc4")); }
-    });
+    document.querySelectorAll("[data-requests-panel]").forEach(function (p) { charts = charts.concat(panel(p)); });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
