@@ -92,16 +92,16 @@ def _pct(value):
 
 @api_view(["GET"])
 def ranking(request):
-    """Monthly ranking: ?org=<id>&month=YYYY-MM&by=org|department|handler."""
+    """Ranking: ?org=<id>&month=YYYY-MM (or &from=YYYY-MM-DD&to=YYYY-MM-DD)&by=org|department|handler."""
     from django.core.exceptions import PermissionDenied
 
     if not queries.is_request_staff(request.user):
         raise DRFPermissionDenied("无权查看")
     root = views.ranking_root(request.user, request.query_params.get("org"))
-    month = views.parse_month(request.query_params.get("month", ""), timezone.localdate())
+    period = views.parse_period(request.query_params, timezone.localdate())
     by = request.query_params.get("by") if request.query_params.get("by") in ("department", "handler") else "org"
     try:
-        data = views.ranking_data(request.user, root, month, by)
+        data = views.ranking_data(request.user, root, period, by)
     except PermissionDenied as exc:
         raise DRFPermissionDenied(str(exc)) from exc
     rows = []
@@ -128,7 +128,14 @@ def ranking(request):
             }
         )
     return Response(
-        {"organization": root.name, "month": f"{month:%Y-%m}", "by": by, "weights": data["weights"], "rows": rows}
+        {
+            "organization": root.name,
+            "from": period.first.isoformat(),
+            "to": period.last.isoformat(),
+            "by": by,
+            "weights": data["weights"],
+            "rows": rows,
+        }
     )
 
 

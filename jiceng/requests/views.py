@@ -3,6 +3,7 @@ photos, QR posters and the ranking."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -465,8 +466,48 @@ def ranking_root(user, org_pk) -> Organization:
     return root
 
 
-def ranking_data(user, root: Organization, month: date, by: str) -> dict:
-    start, end = queries.month_bounds(month)
+@dataclass(frozen=True)
+class Period:
+    """A calendar month (the monthly ranking) or any span of days (per-period figures)."""
+
+    first: date
+    last: date
+    month: date | None
+
+    @property
+    def label(self) -> str:
+        if self.month:
+            return f"{self.month.year}年{self.month.month}月"
+        return f"{self.first:%Y-%m-%d} 至 {self.last:%Y-%m-%d}"
+
+    @property
+    def ledger_param(self) -> str:
+        """The same requests in the ledger."""
+        if self.month:
+            return f"month={self.month:%Y-%m}"
+        return f"received_from={self.first:%Y-%m-%d}&received_to={self.last:%Y-%m-%d}"
+
+    @property
+    def self_param(self) -> str:
+        if self.month:
+            return f"month={self.month:%Y-%m}"
+        return f"from={self.first:%Y-%m-%d}&to={self.last:%Y-%m-%d}"
+
+
+def parse_period(params, today: date) -> Period:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (at most a year), else ?month=YYYY-MM, else last month."""
+    try:
+        first, last = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
+        if first <= last and (last - first).days <= 366:
+            return Period(first, last, None)
+    except ValueError:
+        pass
+    month = parse_month(params.get("month", ""), today)
+    return Period(month, (queries.month_bounds(month)[1] - timedelta(days=1)).date(), month)
+
+
+def ranking_data(user, root: Organization, period: Period, by: str) -> dict:
+    start, end = queries.period_bounds(period.first, period.last)
     now = timezone.now()
     config = RequestSettings.current()
     weights = config.weights
@@ -498,9 +539,9 @@ def ranking(request):
         raise PermissionDenied("部门经办人请在诉求台账查看本部门的诉求")
     today = timezone.localdate()
     root = ranking_root(request.user, request.GET.get("org"))
-    month = parse_month(request.GET.get("month", ""), today)
+    period = parse_period(request.GET, today)
     by = request.GET.get("by") if request.GET.get("by") in ("department", "handler") else "org"
-    data = ranking_data(request.user, root, month, by)
+    data = ranking_data(request.user, root, period, by)
     for row in data["rows"]:
         row["param"] = _filter_param(by, row)
     chart = [{"name": row["label"], "value": float(row["score"])} for row in data["rows"] if row["score"] is not None]
@@ -511,8 +552,7 @@ def ranking(request):
     context = {
         **data,
         "root": root,
-        "month": month,
-        "month_param": f"{month:%Y-%m}",
+        "period": period,
         "months": months,
         "by": by,
         "chart": chart,
@@ -534,9 +574,9 @@ def ranking_export(request):
     require_staff(request.user)
     today = timezone.localdate()
     root = ranking_root(request.user, request.GET.get("org"))
-    month = parse_month(request.GET.get("month", ""), today)
+    period = parse_period(request.GET, today)
     by = request.GET.get("by") if request.GET.get("by") in ("department", "handler") else "org"
-    data = ranking_data(request.user, root, month, by)
+    data = ranking_data(request.user, root, period, by)
     headers = [
         "名次",
         "单位",
@@ -588,7 +628,7 @@ def ranking_export(request):
         )
     w = data["weights"]
     notes = [
-        f"{root.name} · {month:%Y年%m月} 受理的群众诉求（不含不予受理）",
+        f"{root.name} · {period.label} 受理的群众诉求（不含不予受理）",
         f"综合得分 = 响应率×{w['response']}% + 解决率×{w['resolution']}% + 满意率×{w['satisfaction']}%（某项无数据时，其权重按比例分给其余各项）",
         "响应率 = 按时响应（签收并按时联系群众）÷ 应响应（已联系或已过反馈时限）",
         "解决率 = 回访中群众认为已解决 ÷ 回访（网上评价和电话回访）",
@@ -597,4 +637,9 @@ def ranking_export(request):
         "定义见 docs/decisions/0013-request-metrics-and-ranking.md",
     ]
     title = {"org": "下级组织排名", "department": "县直部门排名", "handler": "经办人排名"}[by]
-    return xlsx.xlsx_response(f"诉求{title}-{month:%Y-%m}", xlsx.build_workbook(title, headers, rows, notes=notes))
+    name = (
+        f"诉求{title}-{period.month:%Y-%m}"
+        if period.month
+        else f"诉求{title}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+    )
+    return xlsx.xlsx_response(name, xlsx.build_workbook(title, headers, rows, notes=notes))

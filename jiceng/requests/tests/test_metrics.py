@@ -196,3 +196,20 @@ def test_ranking_export_and_api_agree_with_the_page(october, desk):
 def test_a_unit_with_no_callbacks_is_scored_on_response_only():
     f = rules.Figures(received=2, response_settled=2, response_ok=1)
     assert rules.composite(rules.rates(f), rules.DEFAULT_WEIGHTS) == Decimal("50.00")
+
+
+def test_any_period_not_only_months(october, desk):
+    rows = ranking(desk.county.county_admin, **{"from": "2026-10-12", "to": "2026-10-13", "month": ""})
+    assert rows["甲镇"]["figures"].received == 3  # A1, A2 (12 Oct) and A3 (13 Oct)
+    assert rows["乙乡"]["figures"].received == 0 and rows["乙乡"]["rank"] is None
+    client = client_for(desk.county.county_admin)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("requests:ranking"), {"from": "2026-10-12", "to": "2026-10-13"})
+        assert "received_from=2026-10-12&amp;received_to=2026-10-13" in page.content.decode()
+        listed = client.get(
+            reverse("requests:inbox"),
+            {"organization": desk.county.town_a.pk, "received_from": "2026-10-12", "received_to": "2026-10-13"},
+        )
+        assert listed.context["page_obj"].paginator.count == 3
+        # A reversed or over-long span falls back to the month.
+        assert client.get(reverse("requests:ranking"), {"from": "2026-10-13", "to": "2026-10-12"}).context["period"].month
