@@ -12,7 +12,7 @@ import secrets
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.utils import timezone
@@ -369,9 +369,11 @@ class Figures:
 
 
 def ratio(numerator: int, denominator: int) -> Decimal | None:
+    """Exact (28 significant digits); rounded only for display, so the composite score is not
+    skewed by rounding its parts."""
     if not denominator:
         return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+    return Decimal(numerator) / Decimal(denominator)
 
 
 def rates(f: Figures) -> dict[str, Decimal | None]:
@@ -398,8 +400,8 @@ def composite(rate_values: dict[str, Decimal | None], weights: dict[str, int]) -
     total = sum(used.values())
     if not total:
         return None
-    score = sum(rate_values[k] * w for k, w in used.items()) / Decimal(total) * 100
-    return score.quantize(Decimal("0.01"))
+    score = sum(rate_values[k] * w for k, w in used.items()) * 100 / Decimal(total)
+    return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def rank(scores: list[tuple[object, Decimal | None]]) -> dict[object, int | None]:

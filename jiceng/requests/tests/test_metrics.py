@@ -212,4 +212,6 @@ def test_any_period_not_only_months(october, desk):
         )
         assert listed.context["page_obj"].paginator.count == 3
         # A reversed or over-long span falls back to the month.
-        assert client.get(reverse("requests:ranking"), {"from": "2026-10-13", "to": "2026-10-12"}).context["period"].month
+        assert (
+            client.get(reverse("requests:ranking"), {"from": "2026-10-13", "to": "2026-10-12"}).context["period"].month
+        )
