@@ -281,12 +281,15 @@ class Bench:
             (c, t): rules.pick_deadlines(rule_rows, c, t, "normal") for c in categories for t in dict(rules.TIERS)
         }
         open_states = ["received", "accepted", "in_progress", "escalated"]
+        # Requests arrive over time, so the table holds them in the order they came in (a
+        # month's requests sit together on disk, as they would after a real year).
+        seconds = sorted((rng.randint(0, 365 * 86400) for _ in range(n)), reverse=True)
         print(f"writing {n:,} requests by COPY …", flush=True)
         with connection.cursor() as cur:
             pg = cur.cursor
             with pg.copy(f"COPY requests_request ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for i in range(n):
-                    received = now - timedelta(seconds=rng.randint(0, 365 * 86400))
+                    received = now - timedelta(seconds=seconds[i])
                     org_id, path = villages[rng.randrange(len(villages))]
                     category = categories[rng.randrange(len(categories))]
                     tier = rng.choices(("on_spot", "study", "coordinate"), (35, 55, 10))[0]

@@ -161,10 +161,19 @@ def generate(ctx) -> dict[str, int]:
     )
     User = get_user_model()
     password = getattr(ctx, "password", DEFAULT_PASSWORD)
+    # The handler works in the housing department, so their own organization is its party
+    # branch when the county has one (they then have a command screen of their own unit).
+    unit = Organization.objects.filter(
+        name=f"{short}住房和城乡建设局党支部", path__gte=county.path, path__lt=county.path_end
+    ).first()
     handler = User.objects.filter(username="demo-department").first()
     if handler is None:
         handler = User.objects.create_user(
-            "demo-department", password=password, role="department_handler", display_name="住建局经办人"
+            "demo-department",
+            password=password,
+            role="department_handler",
+            display_name="住建局经办人",
+            organization=unit,
         )
     DepartmentStaff.objects.update_or_create(user=handler, defaults={"department": departments["ZJJ"]})
     staff = (handler, departments["ZJJ"])

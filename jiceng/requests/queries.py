@@ -386,12 +386,17 @@ def rows_from(figures: dict, units: list[tuple[object, str, object]], weights: d
 def ranking_children(
     root: Organization, start: datetime, end: datetime, now: datetime, weights, *, durations: bool = True
 ) -> list[dict]:
-    """The organizations one level below `root`, ranked by the composite score (territory)."""
+    """The organizations one level below `root`, ranked by the composite score (territory).
+
+    Children that take no requests (a county's working committees for agencies) are listed
+    only if requests were filed under them anyway."""
     children = list(Organization.objects.filter(parent=root).order_by("path"))
     qs = metric_base(Request.objects.filter(path_q("organization__path", root.path)), start, end)
     qs = qs.exclude(organization__path=root.path)
     figures = figures_by(qs, child_key(root), now, durations=durations)
-    return rows_from(figures, [(c.path, c.short_name or c.name, c) for c in children], weights)
+    intake = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
+    units = [(c.path, c.short_name or c.name, c) for c in children if c.domain in intake or c.path in figures]
+    return rows_from(figures, units, weights)
 
 
 def ranking_departments(root: Organization, start: datetime, end: datetime, now: datetime, weights) -> list[dict]:

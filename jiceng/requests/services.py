@@ -167,6 +167,7 @@ def create_request(
     """
     now = _now()
     received_at = received_at or now
+    config = RequestSettings.current()
     staff = _is_user(actor)
     if staff:
         department = queries.department_of(actor)
@@ -185,7 +186,7 @@ def create_request(
         errors["tier"] = "办理方式不正确"
     if category is None or not category.is_active:
         errors["category"] = "请选择类别"
-    where = intake_organization_error(organization)
+    where = intake_organization_error(organization, config.township_depth)
     if where:
         errors["organization"] = where
     phone = rules.normalize_phone(phone)
@@ -202,7 +203,6 @@ def create_request(
     latitude = _coordinate(latitude, -90, 90, "纬度", "latitude")
     longitude = _coordinate(longitude, -180, 180, "经度", "longitude")
 
-    config = RequestSettings.current()
     if staff:
         holder_org, holder_department = _first_contact(actor, organization)
         holder_user = actor

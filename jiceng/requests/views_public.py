@@ -51,9 +51,9 @@ def granted(request, ticket: str) -> bool:
     return ticket in request.session.get(SESSION_KEY, [])
 
 
-def intake_org(code: str) -> Organization:
+def intake_org(code: str, depth: int | None = None) -> Organization:
     org = Organization.objects.filter(code=code).first()
-    if org is None or services.intake_organization_error(org):
+    if org is None or services.intake_organization_error(org, depth):
         raise Http404("没有这个受理点")
     return org
 
@@ -69,8 +69,8 @@ def _body_too_large(request, max_photos: int) -> bool:
 @ratelimit(key="ip", rate=INTAKE_RATE, method="POST", block=False)
 @require_http_methods(["GET", "POST"])
 def intake(request, code):
-    org = intake_org(code)
     config = RequestSettings.current()
+    org = intake_org(code, config.township_depth)
     context = {"org": org, "max_photos": config.max_photos}
     if request.method == "POST":
         if _limited(request):
