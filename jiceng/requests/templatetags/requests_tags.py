@@ -39,6 +39,11 @@ def stage_label(stage):
 
 
 @register.filter
+def stage_short(stage):
+    return {"assign": "签收", "response": "反馈", "done": "办结"}.get(stage, stage)
+
+
+@register.filter
 def hours(value):
     if value is None:
         return "—"
