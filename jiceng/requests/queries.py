@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, time
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Aggregate, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -330,14 +331,43 @@ def metric_base(qs: QuerySet, start: datetime, end: datetime) -> QuerySet:
     return qs.filter(received_at__gte=start, received_at__lt=end).exclude(state=rules.State.DISMISSED)
 
 
+class HoursToResolution(Func):
+    """Hours from receipt to resolution, in SQL (PostgreSQL)."""
+
+    template = "EXTRACT(EPOCH FROM (%(expressions)s)) / 3600.0"
+    arg_joiner = " - "
+    output_field = FloatField()
+
+
+class Median(Aggregate):
+    """PostgreSQL's percentile_cont(0.5): the median as statistics.median computes it."""
+
+    function = "percentile_cont"
+    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def median_in_database() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def figures_by(qs: QuerySet, key, now: datetime, *, durations: bool = True) -> dict:
-    """{group key: rules.Figures} in two queries (counts; resolution times for the medians)."""
+    """{group key: rules.Figures}: one grouped query on PostgreSQL (the median by
+    percentile_cont); on SQLite, which has no percentile function, a second query reads the
+    resolution times and Python takes the median."""
     aggregates = figure_aggregates(now)
+    in_db = durations and median_in_database()
+    if in_db:
+        aggregates["median_hours"] = Median(
+            HoursToResolution(F("resolved_at"), F("received_at")), filter=Q(resolved_at__isnull=False)
+        )
     out: dict = defaultdict(rules.Figures)
     for row in qs.annotate(unit=key).values("unit").annotate(**aggregates).order_by():
         unit = row.pop("unit")
+        median = row.pop("median_hours", None)
         out[unit] = rules.Figures(**row)
-    if durations:
+        out[unit].median_hours = median
+    if durations and not in_db:
         rows = qs.filter(resolved_at__isnull=False).annotate(unit=key).values_list("unit", "received_at", "resolved_at")
         for unit, received, resolved in rows.order_by():
             out[unit].durations.append((resolved - received).total_seconds() / 3600)
@@ -372,7 +402,7 @@ def rows_from(figures: dict, units: list[tuple[object, str, object]], weights: d
                 "obj": obj,
                 "figures": f,
                 "rates": r,
-                "median_hours": rules.median_hours(f.durations),
+                "median_hours": rules.median_hours(f.durations, f.median_hours),
                 "score": rules.composite(r, weights) if f.received else None,
             }
         )
@@ -391,8 +421,16 @@ def ranking_children(
     Children that take no requests (a county's working committees for agencies) are listed
     only if requests were filed under them anyway."""
     children = list(Organization.objects.filter(parent=root).order_by("path"))
-    qs = metric_base(Request.objects.filter(path_q("organization__path", root.path)), start, end)
-    qs = qs.exclude(organization__path=root.path)
+    # Below a tree's root, the path range selects the territory. For the root itself the
+    # grouping key already does (other trees' requests match no child), and leaving the
+    # range out lets PostgreSQL read the period by the received_at index (0.5 s instead of
+    # 0.7 s for a county's month of 85,000 requests, see docs/performance.md).
+    base = (
+        Request.objects.all()
+        if root.parent_id is None
+        else Request.objects.filter(path_q("organization__path", root.path))
+    )
+    qs = metric_base(base, start, end).exclude(organization__path=root.path)
     figures = figures_by(qs, child_key(root), now, durations=durations)
     intake = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
     units = [(c.path, c.short_name or c.name, c) for c in children if c.domain in intake or c.path in figures]

@@ -366,6 +366,7 @@ class Figures:
     solved: int = 0  # the resident says it was really solved
     overdue_open: int = 0  # open now with a passed deadline
     durations: list[float] = field(default_factory=list)  # hours from receipt to resolution
+    median_hours: float | None = None  # when the database computed the median itself
 
 
 def ratio(numerator: int, denominator: int) -> Decimal | None:
@@ -386,10 +387,12 @@ def rates(f: Figures) -> dict[str, Decimal | None]:
     }
 
 
-def median_hours(durations: list[float]) -> Decimal | None:
-    if not durations:
+def median_hours(durations: list[float], computed: float | None = None) -> Decimal | None:
+    """Median hours to resolution, to 0.1 h (half up); `computed` when the database did it."""
+    value = computed if computed is not None else (statistics.median(durations) if durations else None)
+    if value is None:
         return None
-    return Decimal(str(statistics.median(durations))).quantize(Decimal("0.1"))
+    return Decimal(repr(round(value, 6))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def composite(rate_values: dict[str, Decimal | None], weights: dict[str, int]) -> Decimal | None:

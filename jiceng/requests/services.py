@@ -800,9 +800,7 @@ def _rating(
         reassign.pop("sent_by_org")
         reassign.pop("sent_by_department")
         updates.update(reassign)
-        updates.update(
-            {"resolved_at": None, "resolved_level": "", "resolved_org": None, "resolved_by": None, "result": req.result}
-        )
+        updates.update({"resolved_at": None, "resolved_level": "", "resolved_org": None, "resolved_by": None})
         updates["reopen_count"] = F("reopen_count") + 1
         req = _apply(
             actor,
