@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from jiceng.core.calendar import WorkingCalendar
@@ -160,7 +161,7 @@ def generate(ctx) -> dict[str, int]:
         ]
     )
     User = get_user_model()
-    password = getattr(ctx, "password", DEFAULT_PASSWORD)
+    password = getattr(ctx, "password", None)
     # The handler works in the housing department, so their own organization is its party
     # branch when the county has one (they then have a command screen of their own unit).
     unit = Organization.objects.filter(
@@ -168,13 +169,17 @@ def generate(ctx) -> dict[str, int]:
     ).first()
     handler = User.objects.filter(username="demo-department").first()
     if handler is None:
-        handler = User.objects.create_user(
-            "demo-department",
-            password=password,
-            role="department_handler",
-            display_name="住建局经办人",
-            organization=unit,
+        handler = User(
+            username="demo-department", role="department_handler", display_name="住建局经办人", organization=unit
         )
+        if password:
+            handler.set_password(password)
+        else:
+            # An older generator does not hand the password over: the demo accounts share one,
+            # so take demo-county's (hashed) password as it is.
+            county_user = ctx.users.get("demo-county")
+            handler.password = county_user.password if county_user else make_password(DEFAULT_PASSWORD)
+        handler.save()
     DepartmentStaff.objects.update_or_create(user=handler, defaults={"department": departments["ZJJ"]})
     staff = (handler, departments["ZJJ"])
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from jiceng.core.panels import Panel
 from jiceng.core.scoping import path_q
+from jiceng.orgs.models import Organization
 
 from . import queries, rules, services
 from .models import Request, RequestSettings
@@ -109,9 +110,20 @@ def command_card(root, today: date) -> dict:
 
 
 def organization_panels(request, organization):
-    user = request.user
-    if not queries.is_request_staff(user) or services.intake_organization_error(organization):
+    """A card on village, community and township pages; filled by htmx (`org_card`), so the
+    organization page spends no query on it."""
+    if not queries.is_request_staff(request.user):
         return []
+    if organization.domain not in (Organization.Domain.RURAL, Organization.Domain.COMMUNITY):
+        return []
+    context = {
+        "url": reverse("requests:org_panel", args=[organization.pk]),
+        "dom_id": f"requests-org-{organization.pk}",
+    }
+    return [Panel("群众诉求", "requests/panel_org.html", context, order=40)]
+
+
+def org_card(organization) -> dict:
     now = timezone.now()
     territory = Request.objects.filter(path_q("organization__path", organization.path))
     counts = territory.aggregate(
@@ -120,14 +132,15 @@ def organization_panels(request, organization):
         total=Count("pk"),
     )
     inbox = reverse("requests:inbox")
-    context = {
+    depth = queries.township_depth()
+    takes_requests = services.intake_organization_error(organization, depth) is None
+    return {
         "org": organization,
         "counts": counts,
         "open_url": f"{inbox}?organization={organization.pk}&stage=open",
         "overdue_url": f"{inbox}?organization={organization.pk}&box=overdue",
         "all_url": f"{inbox}?organization={organization.pk}",
-        "intake_url": reverse("resident:intake", args=[organization.code]),
-        "qr_url": reverse("requests:qr_poster", args=[organization.pk]),
-        "is_village": organization.depth > queries.township_depth(),
+        "intake_url": reverse("resident:intake", args=[organization.code]) if takes_requests else "",
+        "qr_url": reverse("requests:qr_poster", args=[organization.pk]) if takes_requests else "",
+        "is_village": organization.depth > depth,
     }
-    return [Panel("群众诉求", "requests/panel_org.html", context, order=40)]

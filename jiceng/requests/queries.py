@@ -41,9 +41,9 @@ def is_request_staff(user) -> bool:
     """Anyone who works on requests: managers of organizations and department handlers."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return (
-        user.is_superuser or (user.can_manage and user.organization_id is not None) or department_of(user) is not None
-    )
+    if user.is_superuser or (user.can_manage and user.organization_id is not None):
+        return True
+    return user.role == "department_handler" and department_of(user) is not None
 
 
 def township_depth() -> int:

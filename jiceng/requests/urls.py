@@ -14,6 +14,7 @@ urlpatterns = [
     path("qr/<int:org>/", views.qr_poster, name="qr_poster"),
     path("qr/<int:org>/png/", views.qr_png, name="qr_png"),
     path("panel/<int:org>/", views.command_panel, name="panel"),
+    path("panel/<int:org>/organization/", views.org_panel, name="org_panel"),
     path("ranking/", views.ranking, name="ranking"),
     path("ranking/export/", views.ranking_export, name="ranking_export"),
     path("config/", views_config.settings_page, name="config"),

@@ -440,6 +440,15 @@ def command_panel(request, org):
     return render(request, "requests/panel_command_body.html", panels.command_card(root, timezone.localdate()))
 
 
+@login_required
+def org_panel(request, org):
+    from . import panels
+
+    require_staff(request.user)
+    organization = get_visible_or_404(request.user, Organization.objects.all(), pk=org)
+    return render(request, "requests/panel_org_body.html", panels.org_card(organization))
+
+
 # ---- ranking ----------------------------------------------------------------------------------
 
 

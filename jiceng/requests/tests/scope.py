@@ -81,6 +81,7 @@ def samples(county, victim):
         "requests:qr_poster": {"org": county.branch_b.pk},
         "requests:qr_png": {"org": county.branch_b.pk},
         "requests:panel": {"org": county.town_b.pk},
+        "requests:org_panel": {"org": county.branch_b.pk},
         "requests:ranking": {},
         "requests:ranking_export": {},
         "requests:config": {},

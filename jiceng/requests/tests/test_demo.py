@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from jiceng.demo.context import DemoContext
 from jiceng.demo.generator import generate
 from jiceng.requests import queries, rules
 from jiceng.requests.models import Department, Request, RequestEvent, RequestSettings
@@ -32,10 +31,7 @@ def test_demo_requests_are_consistent(db):
     assert Request.objects.filter(queries.overdue_q(now)).exists()
     assert Request.objects.exclude(rating="").exists()
     handler = get_user_model().objects.get(username="demo-department")
-    # The generator hands the demo password to the apps (DemoContext.password, on main since
-    # 15d13b8); before that the app falls back to the documented default.
-    carried = "password" in DemoContext.__dataclass_fields__
-    assert handler.check_password("demo-pass-123" if carried else "demo12345")
+    assert handler.check_password("demo-pass-123")  # the same password as the generator's accounts
     assert handler.role == "department_handler"
     assert queries.department_of(handler).name.endswith("住房和城乡建设局")
     assert queries.visible_requests(handler).filter(holder_department=queries.department_of(handler)).exists()

@@ -377,3 +377,26 @@ def test_deadline_shows_24_hours_of_the_last_day(desk):
         req = file_request(desk)
     html = client_for(desk.village_clerk).get(reverse("requests:detail", args=[req.pk])).content.decode()
     assert "2026-10-15 24:00" in html and rules.STAGE_LABELS["done"] in html
+
+
+def test_organization_page_card(desk, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from jiceng.requests import panels
+
+    c = desk.county
+    with time_machine.travel(at(2026, 11, 2, 9), tick=False):
+        file_request(desk)
+    file_request(desk)
+    request = RequestFactory().get("/")
+    request.user = c.admin_a
+    with django_assert_num_queries(0):
+        [card] = panels.organization_panels(request, c.village_a)
+    assert panels.organization_panels(request, c.root) == []  # an agency takes no requests
+    html = client_for(c.admin_a).get(reverse("orgs:detail", args=[c.village_a.pk])).content.decode()
+    assert card.context["url"] in html
+    body = client_for(c.admin_a).get(card.context["url"])
+    assert body.context["counts"] == {"open": 2, "overdue": 1, "total": 2}
+    assert "/requests/qr/" in body.content.decode()
+    assert client_for(c.admin_b).get(card.context["url"]).status_code == 404
+    assert client_for(c.member_user).get(card.context["url"]).status_code == 403
