@@ -350,7 +350,14 @@ def test_county_admin_configures_the_system(desk):
         },
     )
     rule = RoutingRule.objects.get(organization=c.town_a)
-    assert file_request(desk, category=desk.utilities).holder_department == desk.water
+    listing = client.get(reverse("requests:routing"))
+    assert listing.status_code == 200 and "县水利局" in listing.content.decode()
+    req = file_request(desk, category=desk.utilities)
+    assert req.holder_department == desk.water
+    # A department hands it to another department: the page names the sending department.
+    req = services.transfer_request(desk.water_handler, req, department=desk.housing, note="住建职责")
+    page = client_for(desk.handler).get(reverse("requests:detail", args=[req.pk]))
+    assert page.status_code == 200 and "县水利局" in page.content.decode()
     client.post(reverse("requests:routing"), {"delete": rule.pk})
     assert not RoutingRule.objects.exists()
     client.post(
@@ -400,3 +407,61 @@ def test_organization_page_card(desk, django_assert_num_queries):
     assert "/requests/qr/" in body.content.decode()
     assert client_for(c.admin_b).get(card.context["url"]).status_code == 404
     assert client_for(c.member_user).get(card.context["url"]).status_code == 403
+
+
+def test_every_page_renders_in_every_state(desk):
+    """Templates must not fail on any combination of holder, sender, result and rating."""
+    c = desk.county
+    admin = client_for(c.county_admin)
+    for name, args in [
+        ("requests:config", []),
+        ("requests:categories", []),
+        ("requests:category_edit", [desk.road.pk]),
+        ("requests:deadlines", []),
+        ("requests:deadline_edit", [DeadlineRule.objects.first().pk]),
+        ("requests:routing", []),
+        ("requests:departments", []),
+        ("requests:department_edit", [desk.housing.pk]),
+        ("requests:ranking", []),
+        ("requests:create", []),
+    ]:
+        assert admin.get(reverse(name, args=args)).status_code == 200, name
+    received = file_request(desk)
+    to_department = services.create_request(
+        c.admin_a, organization=c.village_a, category=desk.road, kind="consult", description="问", channel="phone"
+    )
+    to_department = services.escalate_request(c.admin_a, to_department, note="部门", department=desk.housing)
+    returned = services.return_request(desk.handler, file_request_escalated(desk), note="不归本部门")
+    answered = services.answer_request(
+        desk.handler, services.accept_request(desk.handler, to_department), result="答复"
+    )
+    rated = services.rate_request(_resolved_by_clerk(desk), rating="basic", solved=False, note="还行")
+    reopened = services.rate_request(_resolved_by_clerk(desk), rating="unsatisfied", solved=False, reopen=True)
+    dismissed = services.dismiss_request(c.admin_a, file_request(desk), note="重复")
+    published = services.publish_request(c.admin_a, rated, public_description="公开", public_result="结果")
+    for req in (received, returned, answered, rated, reopened, dismissed, published):
+        for user in (c.county_admin, c.admin_a, desk.village_clerk):
+            response = client_for(user).get(reverse("requests:detail", args=[req.pk]))
+            assert response.status_code == 200, (req.state, user)
+    assert client_for(desk.handler).get(reverse("requests:detail", args=[answered.pk])).status_code == 200
+    assert admin.get(reverse("requests:publish", args=[published.pk])).status_code == 200
+    assert admin.get(reverse("requests:inbox")).context["page_obj"].paginator.count == 6
+    board = client_for(c.admin_b).get(reverse("resident:board_detail", args=[published.pk]))
+    assert board.status_code == 200
+
+
+def file_request_escalated(desk):
+    req = services.create_request(
+        desk.county.admin_a,
+        organization=desk.county.village_a,
+        category=desk.road,
+        kind="help",
+        description="事",
+        channel="walk_in",
+    )
+    return services.escalate_request(desk.county.admin_a, req, note="部门", department=desk.housing)
+
+
+def _resolved_by_clerk(desk):
+    req = services.accept_request(desk.village_clerk, file_request(desk), contacted=True)
+    return services.resolve_request(desk.village_clerk, req, result="已修好")
