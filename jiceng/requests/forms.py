@@ -247,8 +247,11 @@ class RoutingRuleForm(forms.Form):
     def __init__(self, *args, organizations=None, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
+        self.fields["organization"].empty_label = "请选择"
         self.fields["target_org"].queryset = organizations
+        self.fields["target_org"].empty_label = "—"
         self.fields["target_department"].queryset = departments
+        self.fields["target_department"].empty_label = "—"
         style_form(self)
 
 
