@@ -1,0 +1,779 @@
+#!/usr/bin/env python
+"""Requests benchmark: a million requests on PostgreSQL; the monthly ranking (ORM and view)
+against hand-written SQL, and the public intake through the real views against a raw INSERT
+loop, in the same run.
+
+Run from the repository root (or via `make bench`):
+
+    .venv/bin/python bench/bench_requests.py [--requests N] [--intake N] [--repeat N] [--fresh] [--drop]
+
+The database jiceng_bench_requests is created if missing, migrated, loaded once with the demo
+county (`demo_county --seed 1`, which also writes its ~14,000 requests of the past year) and
+then topped up by COPY to --requests rows (default 1,000,000) spread over the twelve months
+before today, with the outcomes of a busy county (most handled at village level, some
+escalated, some late, most rated). It is kept for the next run (`--fresh` reloads it, `--drop`
+drops it after the run). DATABASE_URL must be set before django.setup(), so the measuring
+runs in a child process (`--_child`).
+
+Measured, median of --repeat runs after one warm-up, in milliseconds:
+
+- the monthly ranking of the county's townships for last month: `queries.ranking_children`
+  (ORM, with the medians), `GET /requests/ranking/` as demo-county (the real view), and one
+  hand-written statement (conditional counts, percentile_cont for the median, the weighted
+  score and rank in SQL). Every figure, median, score and rank must agree, or the script
+  exits non-zero.
+- the departments' ranking, the same three ways.
+- the public intake: --intake POSTs of the village QR form through Django's test client
+  (middleware, CSRF off as the client does, rate limiting with one address per resident,
+  form, routing, deadlines on the working-day calendar, the request, its event, the audit
+  entry and the holder's notice), sequential and from 4 threads, in requests per second;
+  against a loop of raw single-row INSERTs into requests_request, each in its own
+  transaction, with the same columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BASE = os.environ.get("JICENG_BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+DB_NAME = "jiceng_bench_requests"
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def maintenance_connection():
+    import psycopg
+
+    return psycopg.connect(f"{PG_BASE}/postgres", autocommit=True, connect_timeout=5)
+
+
+def ensure_database(fresh: bool) -> None:
+    from psycopg import sql
+
+    with maintenance_connection() as conn:
+        if fresh:
+            print(f"dropping database {DB_NAME} (--fresh)", flush=True)
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
+            print(f"creating database {DB_NAME}", flush=True)
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(sql.Identifier(DB_NAME))
+            )
+
+
+def drop_database() -> None:
+    from psycopg import sql
+
+    with maintenance_connection() as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB_NAME)))
+    print(f"dropped database {DB_NAME} (--drop)")
+
+
+def parent(args) -> int:
+    ensure_database(args.fresh)
+    env = dict(os.environ, DATABASE_URL=f"{PG_BASE}/{DB_NAME}", DJANGO_SETTINGS_MODULE="jiceng.settings")
+    with tempfile.NamedTemporaryFile("r", suffix=".json", prefix="bench_requests_", delete=False) as tmp:
+        out = tmp.name
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--_out", out]
+    cmd += ["--requests", str(args.requests), "--intake", str(args.intake), "--repeat", str(args.repeat)]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env)
+        text = Path(out).read_text(encoding="utf-8")
+        result = json.loads(text) if text.strip() else None
+    finally:
+        Path(out).unlink(missing_ok=True)
+    if args.drop:
+        drop_database()
+    if result is None:
+        print(f"child process failed (exit {proc.returncode})", file=sys.stderr)
+        return 1
+    report(result, args)
+    return 0 if proc.returncode == 0 and not result["mismatches"] else 1
+
+
+def report(r: dict, args) -> None:
+    print()
+    print("== Jiceng requests benchmark ==")
+    print(
+        f"machine: {os.cpu_count()} CPU(s), {platform.machine()}, Python {platform.python_version()}; {r['pg_version']}"
+    )
+    c = r["counts"]
+    print(
+        f"requests {c['requests']:,} (last month {c['month_requests']:,}, month {r['month']}); "
+        f"organizations {c['organizations']:,}; townships ranked {c['townships']}; departments {c['departments']}"
+    )
+    print(f"load: {r['load']}")
+    print(f"median of {args.repeat} runs after one warm-up\n")
+    print("| what | ORM ms | view ms | hand SQL ms | ORM ÷ SQL | queries (ORM / view / SQL) |")
+    print("|---|---|---|---|---|---|")
+    for row in r["rankings"]:
+        ratio = f"{row['orm_ms'] / row['sql_ms']:.1f}×" if row["sql_ms"] else "—"
+        print(
+            f"| {row['what']} | {row['orm_ms']:.1f} | {row['view_ms']:.1f} | {row['sql_ms']:.1f} | {ratio} "
+            f"| {row['orm_queries']} / {row['view_queries']} / 1 |"
+        )
+    print()
+    print("| intake | requests | seconds | per second | per request ms |")
+    print("|---|---|---|---|---|")
+    for row in r["intake"]:
+        print(
+            f"| {row['what']} | {row['n']:,} | {row['seconds']:.2f} | {row['per_second']:.1f} | "
+            f"{row['seconds'] * 1000 / row['n']:.1f} |"
+        )
+    if r["mismatches"]:
+        for m in r["mismatches"]:
+            print(f"!! MISMATCH {m}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- child side
+
+
+def median_ms(fn, repeat: int) -> float:
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def child(args) -> int:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "3600")
+    warnings.filterwarnings("ignore", message="No directory at")
+    import django
+
+    django.setup()
+    result = Bench(args).run()
+    Path(args._out).write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return 2 if result["mismatches"] else 0
+
+
+COLUMNS = [
+    "ticket",
+    "kind",
+    "category_id",
+    "priority",
+    "tier",
+    "channel",
+    "source_label",
+    "description",
+    "place",
+    "name",
+    "phone",
+    "organization_id",
+    "state",
+    "version",
+    "level",
+    "holder_org_id",
+    "holder_department_id",
+    "held_since",
+    "accepted_at",
+    "received_at",
+    "assign_due_at",
+    "response_due_at",
+    "done_due_at",
+    "deadline_estimated",
+    "responded_at",
+    "resolved_at",
+    "closed_at",
+    "assign_late",
+    "response_late",
+    "done_late",
+    "result",
+    "resolved_level",
+    "resolved_org_id",
+    "escalations",
+    "reopen_count",
+    "rating",
+    "solved",
+    "rating_note",
+    "rating_channel",
+    "rated_at",
+    "published",
+    "public_description",
+    "public_result",
+    "updated_at",
+]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.repeat = args.repeat
+        self.mismatches: list[str] = []
+
+    # ---- data
+
+    def prepare(self) -> str:
+        from django.core.management import call_command
+        from django.db import connection
+
+        from jiceng.orgs.models import Organization
+        from jiceng.requests.models import Request
+
+        call_command("migrate", interactive=False, verbosity=0)
+        notes = []
+        if not Organization.objects.exists():
+            cmd = [sys.executable, "manage.py", "demo_county", "--seed", "1", "--password", DEMO_PASSWORD]
+            print(f"loading the demo: {' '.join(cmd[1:])}", flush=True)
+            connection.close()
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, env=os.environ, check=True)
+            notes.append(f"demo county {time.perf_counter() - start:.0f} s")
+        missing = self.args.requests - Request.objects.count()
+        if missing > 0:
+            start = time.perf_counter()
+            self.copy_requests(missing)
+            notes.append(f"COPY of {missing:,} requests {time.perf_counter() - start:.0f} s")
+            start = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute("VACUUM ANALYZE requests_request")
+            notes.append(f"VACUUM ANALYZE {time.perf_counter() - start:.0f} s")
+        else:
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE requests_request")
+            notes.append("data already loaded (use --fresh to reload)")
+        return "; ".join(notes)
+
+    def copy_requests(self, n: int) -> None:
+        """A busy county's year: outcomes drawn like the demo's, deadlines by the 13710 rule
+        on the loaded working-day calendar."""
+        from django.db import connection
+        from django.utils import timezone
+
+        from jiceng.core.calendar import WorkingCalendar
+        from jiceng.orgs.models import Organization
+        from jiceng.requests import rules
+        from jiceng.requests.models import Category, DeadlineRule, Department, RequestSettings
+
+        rng = random.Random(20261125)
+        depth = RequestSettings.current().township_depth
+        villages = list(
+            Organization.objects.filter(depth=depth + 1, domain__in=["rural", "community"]).values_list("id", "path")
+        )
+        townships = dict(Organization.objects.filter(depth=depth).values_list("path", "id"))
+        departments = list(Department.objects.values_list("id", flat=True))
+        categories = list(Category.objects.values_list("id", flat=True))
+        rule_rows = [r.as_rule() for r in DeadlineRule.objects.all()]
+        now = timezone.now()
+        today = timezone.localdate()
+        calendar = WorkingCalendar.load(today.year - 1, today.year + 1)
+        picked = {
+            (c, t): rules.pick_deadlines(rule_rows, c, t, "normal") for c in categories for t in dict(rules.TIERS)
+        }
+        open_states = ["received", "accepted", "in_progress", "escalated"]
+        # Requests arrive over time, so the table holds them in the order they came in (a
+        # month's requests sit together on disk, as they would after a real year).
+        seconds = sorted((rng.randint(0, 365 * 86400) for _ in range(n)), reverse=True)
+        print(f"writing {n:,} requests by COPY …", flush=True)
+        with connection.cursor() as cur:
+            pg = cur.cursor
+            with pg.copy(f"COPY requests_request ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for i in range(n):
+                    received = now - timedelta(seconds=seconds[i])
+                    org_id, path = villages[rng.randrange(len(villages))]
+                    category = categories[rng.randrange(len(categories))]
+                    tier = rng.choices(("on_spot", "study", "coordinate"), (35, 55, 10))[0]
+                    dues, estimated = rules.due_dates(received, picked[(category, tier)], calendar)
+                    level, holder_org, holder_dept, escalations = "village", org_id, None, 0
+                    roll = rng.random()
+                    if roll < 0.12:
+                        level, holder_org, escalations = "township", townships[rules.ancestor_path(path, depth)], 1
+                    elif roll < 0.16 and departments:
+                        level, holder_org, holder_dept, escalations = "department", None, rng.choice(departments), 2
+                    accepted = received + timedelta(hours=rng.expovariate(1 / 8))
+                    responded = accepted + timedelta(hours=rng.expovariate(1 / 20))
+                    resolved = responded + timedelta(hours=rng.expovariate(1 / 60))
+                    state, rating, solved, rated, closed = "closed", "", None, None, None
+                    if resolved > now or rng.random() < 0.02:
+                        state = rng.choice(open_states)
+                        resolved = None
+                        responded = responded if responded < now and state != "received" else None
+                        accepted = accepted if accepted < now and state != "received" else None
+                    elif rng.random() < 0.8:
+                        rated = resolved + timedelta(hours=rng.uniform(1, 72))
+                        rating = rng.choices(("satisfied", "basic", "unsatisfied"), (76, 17, 7))[0]
+                        solved = rng.random() < {"satisfied": 0.97, "basic": 0.8, "unsatisfied": 0.2}[rating]
+                        closed = rated
+                    else:
+                        closed = resolved + timedelta(days=15)
+                    copy.write_row(
+                        (
+                            f"B{i:011d}",
+                            "help",
+                            category,
+                            "normal",
+                            tier,
+                            "qr",
+                            "",
+                            "批量生成的诉求",
+                            "",
+                            "",
+                            "13800000000",
+                            org_id,
+                            state,
+                            0,
+                            level,
+                            holder_org,
+                            holder_dept,
+                            received,
+                            accepted,
+                            received,
+                            dues["assign"],
+                            dues["response"],
+                            dues["done"],
+                            estimated,
+                            responded,
+                            resolved,
+                            closed,
+                            bool(accepted and accepted > dues["assign"]),
+                            bool(responded and responded > dues["response"]),
+                            bool(resolved and resolved > dues["done"]),
+                            "",
+                            level if resolved else "",
+                            holder_org if resolved else None,
+                            escalations,
+                            0,
+                            rating,
+                            solved,
+                            "",
+                            "online" if rating else "",
+                            rated,
+                            False,
+                            "",
+                            "",
+                            now,
+                        )
+                    )
+                    if i and i % 200_000 == 0:
+                        print(f"  {i:,}", flush=True)
+
+    # ---- the run
+
+    def run(self) -> dict:
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+        from django.utils import timezone
+
+        from jiceng.orgs.models import Organization
+        from jiceng.requests import queries, views
+        from jiceng.requests.models import Department, Request
+
+        load = self.prepare()
+        user = get_user_model().objects.select_related("organization").get(username="demo-county")
+        root = user.organization
+        today = timezone.localdate()
+        self.month = views.previous_month(today)
+        self.start, self.end = queries.month_bounds(self.month)
+        with connection.cursor() as cur:
+            cur.execute("SHOW server_version")
+            pg_version = "PostgreSQL " + cur.fetchone()[0]
+        counts = {
+            "requests": Request.objects.count(),
+            "month_requests": Request.objects.filter(received_at__gte=self.start, received_at__lt=self.end).count(),
+            "organizations": Organization.objects.count(),
+            "townships": Organization.objects.filter(parent=root).count(),
+            "departments": Department.objects.count(),
+        }
+        print(f"{pg_version}; {counts}", flush=True)
+        rankings = [self.township_ranking(user, root), self.department_ranking(user, root)]
+        intake = self.intake()
+        return {
+            "pg_version": pg_version,
+            "counts": counts,
+            "month": f"{self.month:%Y-%m}",
+            "load": load,
+            "rankings": rankings,
+            "intake": intake,
+            "mismatches": self.mismatches,
+        }
+
+    def measure(self, fn) -> tuple[float, int]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        ms = median_ms(fn, self.repeat)
+        with CaptureQueriesContext(connection) as ctx:
+            fn()
+        return ms, len(ctx.captured_queries)
+
+    def view_ms(self, user, params: dict) -> tuple[float, int]:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+
+        def get():
+            response = client.get("/requests/ranking/", params)
+            assert response.status_code == 200, response.status_code
+
+        return self.measure(get)
+
+    # ---- rankings
+
+    def weights(self):
+        from jiceng.requests.models import RequestSettings
+
+        return RequestSettings.current().weights
+
+    def township_ranking(self, user, root) -> dict:
+        from django.db import connection
+        from django.utils import timezone
+
+        from jiceng.requests import queries
+
+        now = timezone.now()
+        weights = self.weights()
+        result = {}
+
+        def orm():
+            result["rows"] = queries.ranking_children(root, self.start, self.end, now, weights)
+
+        orm_ms, orm_queries = self.measure(orm)
+        view_ms, view_queries = self.view_ms(user, {"month": f"{self.month:%Y-%m}"})
+        sql = RANKING_SQL.format(
+            unit="substr(o.path, 1, %(len)s)",
+            join="JOIN orgs_organization o ON o.id = r.organization_id",
+            # The root's territory by prefix, so the planner reads the month by received_at.
+            where="substr(o.path, 1, %(rootlen)s) = %(root)s AND o.path <> %(root)s",
+        )
+        params = {
+            "len": len(root.path) + 4,
+            "rootlen": len(root.path),
+            "root": root.path,
+            **self.sql_params(now, weights),
+        }
+
+        def hand():
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                result["sql"] = cur.fetchall()
+
+        sql_ms, _ = self.measure(hand)
+        self.compare_ranking("township ranking", result["rows"], result["sql"], key=lambda row: row["key"])
+        return {
+            "what": f"monthly ranking of {len(result['rows'])} townships ({self.month:%Y-%m})",
+            "orm_ms": orm_ms,
+            "orm_queries": orm_queries,
+            "view_ms": view_ms,
+            "view_queries": view_queries,
+            "sql_ms": sql_ms,
+        }
+
+    def department_ranking(self, user, root) -> dict:
+        from django.db import connection
+        from django.utils import timezone
+
+        from jiceng.orgs.rules import path_upper_bound
+        from jiceng.requests import queries
+
+        now = timezone.now()
+        weights = self.weights()
+        result = {}
+
+        def orm():
+            result["rows"] = queries.ranking_departments(root, self.start, self.end, now, weights)
+
+        orm_ms, orm_queries = self.measure(orm)
+        view_ms, view_queries = self.view_ms(user, {"month": f"{self.month:%Y-%m}", "by": "department"})
+        sql = RANKING_SQL.format(
+            unit="r.holder_department_id",
+            join="JOIN requests_department d ON d.id = r.holder_department_id JOIN orgs_organization c ON c.id = d.county_id",
+            where="d.is_active AND c.path >= %(lo)s AND c.path < %(hi)s",
+        )
+        params = {"lo": root.path, "hi": path_upper_bound(root.path), **self.sql_params(now, weights)}
+
+        def hand():
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                result["sql"] = cur.fetchall()
+
+        sql_ms, _ = self.measure(hand)
+        self.compare_ranking("department ranking", result["rows"], result["sql"], key=lambda row: row["key"])
+        return {
+            "what": f"monthly ranking of {len(result['rows'])} departments ({self.month:%Y-%m})",
+            "orm_ms": orm_ms,
+            "orm_queries": orm_queries,
+            "view_ms": view_ms,
+            "view_queries": view_queries,
+            "sql_ms": sql_ms,
+        }
+
+    def sql_params(self, now, weights) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "now": now,
+            "wr": weights["response"],
+            "ws": weights["resolution"],
+            "wt": weights["satisfaction"],
+        }
+
+    def compare_ranking(self, what, rows, sql_rows, key) -> None:
+        from jiceng.requests import rules
+
+        by_unit = {r[0]: r for r in sql_rows}
+        for row in rows:
+            f = row["figures"]
+            if not f.received:
+                if row["key"] in by_unit:
+                    self.mismatches.append(f"{what} {row['label']}: SQL has a row for a unit without requests")
+                continue
+            s = by_unit.get(key(row))
+            if s is None:
+                self.mismatches.append(f"{what} {row['label']}: missing in SQL")
+                continue
+            orm = (
+                f.received,
+                f.response_settled,
+                f.response_ok,
+                f.resolved,
+                f.done_settled,
+                f.done_ok,
+                f.village_resolved,
+                f.rated,
+                f.satisfied,
+                f.solved,
+                f.overdue_open,
+                row["median_hours"],
+                row["score"],
+                row["rank"],
+            )
+            median = rules.median_hours([], s[12])
+            score = None if s[13] is None else Decimal(s[13]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            hand = (*s[1:12], median, score, s[14])
+            if orm != hand:
+                self.mismatches.append(f"{what} {row['label']}: ORM {orm} != SQL {hand}")
+
+    # ---- intake
+
+    def intake(self) -> list[dict]:
+        from django.db import connection, connections
+        from django.test import Client
+        from django.utils import timezone
+
+        from jiceng.orgs.models import Organization
+        from jiceng.requests.models import Category, Request, RequestSettings
+
+        n = self.args.intake
+        depth = RequestSettings.current().township_depth
+        villages = list(
+            Organization.objects.filter(depth=depth + 1, domain="rural").values_list("code", flat=True)[:50]
+        )
+        category = Category.objects.get(code="road").pk
+        out = []
+
+        def post(client, i):
+            data = {
+                "kind": "help",
+                "category": category,
+                "description": f"基准测试：第 {i} 件，村口路灯坏了",
+                "phone": "13800000000",
+                "name": "测试",
+            }
+            response = client.post(
+                f"/r/{villages[i % len(villages)]}/",
+                data,
+                REMOTE_ADDR=f"10.{i // 65025 % 250}.{i // 255 % 255}.{i % 255}",
+            )
+            assert response.status_code == 302, (response.status_code, response.content[:300])
+
+        before = Request.objects.count()
+        client = Client()
+        start = time.perf_counter()
+        for i in range(n):
+            post(client, i)
+        seconds = time.perf_counter() - start
+        assert Request.objects.count() == before + n
+        out.append(
+            {
+                "what": "POST /r/<village>/ through the views, 1 client",
+                "n": n,
+                "seconds": seconds,
+                "per_second": n / seconds,
+            }
+        )
+
+        threads, per_thread = 4, n // 4
+        errors = []
+
+        def worker(t):
+            try:
+                c = Client()
+                for j in range(per_thread):
+                    post(c, n + t * per_thread + j)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+            finally:
+                connections.close_all()
+
+        start = time.perf_counter()
+        pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        seconds = time.perf_counter() - start
+        if errors:
+            self.mismatches.append(f"threaded intake failed: {errors[:3]}")
+        out.append(
+            {
+                "what": f"POST /r/<village>/ through the views, {threads} threads",
+                "n": threads * per_thread,
+                "seconds": seconds,
+                "per_second": threads * per_thread / seconds,
+            }
+        )
+
+        org = Organization.objects.get(code=villages[0])
+        now = timezone.now()
+        sql = f"INSERT INTO requests_request ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        start = time.perf_counter()
+        with connection.cursor() as cur:
+            for i in range(n):
+                row = [
+                    f"R{i:06d}{int(start) % 100000:05d}",
+                    "help",
+                    category,
+                    "normal",
+                    "study",
+                    "qr",
+                    "",
+                    f"原始插入 {i}",
+                    "",
+                    "",
+                    "13800000000",
+                    org.pk,
+                    "received",
+                    0,
+                    "village",
+                    org.pk,
+                    None,
+                    now,
+                    None,
+                    now,
+                    now,
+                    now,
+                    now,
+                    False,
+                    None,
+                    None,
+                    None,
+                    False,
+                    False,
+                    False,
+                    "",
+                    "",
+                    None,
+                    0,
+                    0,
+                    "",
+                    None,
+                    "",
+                    "",
+                    None,
+                    False,
+                    "",
+                    "",
+                    now,
+                ]
+                cur.execute(sql, row)  # autocommit: one transaction per row, like one request per POST
+        seconds = time.perf_counter() - start
+        out.append(
+            {
+                "what": "raw single-row INSERT loop (requests_request only)",
+                "n": n,
+                "seconds": seconds,
+                "per_second": n / seconds,
+            }
+        )
+        return out
+
+
+# One statement for the whole ranking: the counts of queries.figure_aggregates, the median of
+# the hours to resolution, the composite score with the weight of a missing rate shared out,
+# and the competition rank.
+RANKING_SQL = """
+WITH base AS (
+    SELECT {unit} AS unit, r.*
+    FROM requests_request r {join}
+    WHERE {where}
+      AND r.received_at >= %(start)s AND r.received_at < %(end)s AND r.state <> 'dismissed'
+), counts AS (
+    SELECT unit,
+        count(*) AS received,
+        count(*) FILTER (WHERE responded_at IS NOT NULL OR response_due_at < %(now)s OR response_late) AS response_settled,
+        count(*) FILTER (WHERE responded_at IS NOT NULL AND NOT response_late) AS response_ok,
+        count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
+        count(*) FILTER (WHERE resolved_at IS NOT NULL OR done_due_at < %(now)s OR done_late) AS done_settled,
+        count(*) FILTER (WHERE resolved_at IS NOT NULL AND NOT done_late) AS done_ok,
+        count(*) FILTER (WHERE resolved_at IS NOT NULL AND resolved_level = 'village') AS village_resolved,
+        count(*) FILTER (WHERE rating > '') AS rated,
+        count(*) FILTER (WHERE rating IN ('basic', 'satisfied')) AS satisfied,
+        count(*) FILTER (WHERE rating > '' AND solved) AS solved,
+        count(*) FILTER (WHERE state IN ('received', 'assigned', 'transferred', 'escalated', 'returned', 'reopened',
+                                         'accepted', 'in_progress')
+                         AND ((accepted_at IS NULL AND assign_due_at < %(now)s)
+                              OR (responded_at IS NULL AND response_due_at < %(now)s)
+                              OR (resolved_at IS NULL AND done_due_at < %(now)s))) AS overdue_open,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - received_at) / 3600)
+            FILTER (WHERE resolved_at IS NOT NULL) AS median_hours
+    FROM base GROUP BY unit
+), rates AS (
+    SELECT *,
+        response_ok::numeric / NULLIF(response_settled, 0) AS r_response,
+        solved::numeric / NULLIF(rated, 0) AS r_resolution,
+        satisfied::numeric / NULLIF(rated, 0) AS r_satisfaction
+    FROM counts
+), scored AS (
+    SELECT *,
+        100 * (COALESCE(%(wr)s * r_response, 0) + COALESCE(%(ws)s * r_resolution, 0) + COALESCE(%(wt)s * r_satisfaction, 0))
+        / NULLIF(CASE WHEN r_response IS NULL THEN 0 ELSE %(wr)s END
+               + CASE WHEN r_resolution IS NULL THEN 0 ELSE %(ws)s END
+               + CASE WHEN r_satisfaction IS NULL THEN 0 ELSE %(wt)s END, 0) AS score
+    FROM rates
+)
+SELECT unit, received, response_settled, response_ok, resolved, done_settled, done_ok, village_resolved,
+       rated, satisfied, solved, overdue_open, median_hours, round(score, 2) AS score,
+       CASE WHEN score IS NULL THEN NULL ELSE rank() OVER (ORDER BY round(score, 2) DESC NULLS LAST) END AS rank
+FROM scored
+ORDER BY score DESC NULLS LAST, unit
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=1_000_000, help="requests to have in the database")
+    parser.add_argument("--intake", type=int, default=400, help="POSTs through the intake view")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
+    parser.add_argument("--drop", action="store_true", help="drop the bench database after the run")
+    parser.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--_out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._child:
+        return child(args)
+    return parent(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,467 @@
+"""Staff pages as the right user, a sibling township and a member: the ledger and its export,
+staff entry, a request's page and its actions, publishing, QR posters, the ranking, the
+configuration; fixed query counts for the ledger, the ranking and the command-screen card."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from jiceng.conftest import client_for
+from jiceng.requests import rules, services
+from jiceng.requests.conftest import at, file_request
+from jiceng.requests.models import Category, DeadlineRule, Request, RequestSettings, RoutingRule
+from jiceng.requests.tests.scope import jpeg_upload
+
+
+def bulk_requests(desk, n: int, org=None, prefix="T", **extra) -> None:
+    now = timezone.now()
+    org = org or desk.county.village_a
+    Request.objects.bulk_create(
+        [
+            Request(
+                ticket=f"{prefix}{i:011d}",
+                kind="help",
+                category=desk.road,
+                channel="qr",
+                description=f"批量诉求 {i}",
+                phone="13812345678",
+                name="王小明",
+                organization=org,
+                holder_org=org,
+                received_at=now - timedelta(hours=i),
+                assign_due_at=now + timedelta(days=1),
+                response_due_at=now - timedelta(hours=1) if i % 3 == 0 else now + timedelta(days=2),
+                done_due_at=now + timedelta(days=5),
+                **extra,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def rows_of(response) -> list[list]:
+    wb = load_workbook(io.BytesIO(response.content), read_only=True)
+    return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+
+
+# ---- the ledger ----------------------------------------------------------------------------------
+
+
+def test_ledger_shows_each_user_their_requests(desk):
+    c = desk.county
+    mine = file_request(desk)
+    theirs = file_request(desk, org=c.branch_b, description="乙乡的事")
+    html = client_for(desk.village_clerk).get(reverse("requests:inbox")).content.decode()
+    assert mine.ticket in html and theirs.ticket not in html
+    html = client_for(c.admin_b).get(reverse("requests:inbox")).content.decode()
+    assert theirs.ticket in html and mine.ticket not in html
+    assert client_for(c.member_user).get(reverse("requests:inbox")).status_code == 403
+    assert client_for(desk.handler).get(reverse("requests:inbox")).context["page_obj"].paginator.count == 0
+
+
+def test_ledger_filters(desk):
+    c = desk.county
+    with time_machine.travel(at(2026, 10, 12, 9), tick=False):
+        late = file_request(desk)
+    fresh = file_request(desk, category=desk.dispute)
+    fresh = services.accept_request(desk.village_clerk, fresh)
+    client = client_for(c.admin_a)
+
+    def tickets(**params):
+        return [r.ticket for r in client.get(reverse("requests:inbox"), params).context["rows"]]
+
+    assert tickets(box="overdue") == [late.ticket]
+    assert tickets(overdue="assign") == [late.ticket]
+    assert tickets(box="mine") == []
+    assert tickets(box="todo") == []  # held by the village, not the township itself
+    assert set(tickets(organization=c.village_a.pk)) == {late.ticket, fresh.ticket}
+    assert tickets(category=desk.dispute.pk) == [fresh.ticket]
+    assert tickets(state="accepted") == [fresh.ticket]
+    assert tickets(month="2026-10") == [late.ticket]
+    assert tickets(month="2026-13") == []
+    assert tickets(q=late.ticket.lower()) == [late.ticket]
+    assert tickets(q="5678") and tickets(figure="response_missed") == [late.ticket]
+    assert client_for(desk.village_clerk).get(reverse("requests:inbox"), {"box": "todo"}).context["rows"]
+
+
+def test_ledger_export_is_masked_and_filtered(desk):
+    file_request(desk, name="王小明", phone="13812345678")
+    file_request(desk, category=desk.dispute)
+    response = client_for(desk.county.admin_a).get(reverse("requests:export"), {"category": desk.road.pk})
+    rows = rows_of(response)
+    assert rows[0][0] == "受理编号" and len(rows) == 2
+    assert rows[1][8] == "王**" and rows[1][9] == "138****5678"
+    assert "13812345678" not in str(rows)
+
+
+@pytest.mark.parametrize("n", [5, 120])
+def test_ledger_has_a_fixed_number_of_queries(desk, n, django_assert_max_num_queries):
+    bulk_requests(desk, n)
+    client = client_for(desk.county.admin_a)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("requests:inbox"))
+    assert response.status_code == 200 and response.context["page_obj"].paginator.count == n
+    with django_assert_max_num_queries(11):  # + the chosen category
+        assert client.get(reverse("requests:inbox"), {"box": "overdue", "category": desk.road.pk}).status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(reverse("request-list")).status_code == 200
+
+
+# ---- staff entry and a request's page -------------------------------------------------------------
+
+
+def test_staff_entry_on_the_spot(desk):
+    client = client_for(desk.village_clerk)
+    page = client.get(reverse("requests:create"))
+    assert page.status_code == 200
+    data = {
+        "organization": desk.county.village_a.pk,
+        "channel": "walk_in",
+        "kind": "help",
+        "category": desk.road.pk,
+        "priority": "normal",
+        "tier": "on_spot",
+        "description": "说事厅：门口排水沟堵了",
+        "phone": "0731-12345678",
+        "accept_now": "on",
+        "result": "当场联系保洁员疏通",
+    }
+    response = client.post(reverse("requests:create"), data)
+    req = Request.objects.get(description__startswith="说事厅")
+    assert response.status_code == 302 and response["Location"] == reverse("requests:detail", args=[req.pk])
+    assert (req.state, req.channel, req.holder_user, req.phone) == (
+        "resolved",
+        "walk_in",
+        desk.village_clerk,
+        "073112345678",
+    )
+    assert req.responded_at and req.resolved_level == "village"
+    bad = client.post(reverse("requests:create"), {**data, "phone": "12345", "description": ""})
+    assert bad.status_code == 200
+    assert "电话号码格式不对" in bad.content.decode() and "该字段是必填项" in bad.content.decode()
+    assert client_for(desk.county.member_user).get(reverse("requests:create")).status_code == 403
+
+
+def test_request_page_actions_through_the_form(desk):
+    req = file_request(desk)
+    client = client_for(desk.village_clerk)
+    page = client.get(reverse("requests:detail", args=[req.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "13812345678" in html  # the handler needs the number to call back
+    assert page.context["actions"] == ["accept", "assign", "transfer", "escalate"]
+    url = reverse("requests:act", args=[req.pk])
+    client.post(url, {"action": "accept", "version": req.version, "contacted": "1"})
+    req.refresh_from_db()
+    assert req.state == "accepted" and req.responded_at
+    response = client.post(url, {"action": "accept", "version": 0}, follow=True)
+    assert "当前状态为「已签收」，不能签收" in response.content.decode()
+    client.post(
+        url, {"action": "resolve", "version": req.version, "note": "已修复", "photos": [jpeg_upload("修好.jpg")]}
+    )
+    req.refresh_from_db()
+    assert req.state == "resolved" and req.photos.get().kind == "result"
+    photo = req.photos.get()
+    image = client.get(reverse("requests:photo", args=[req.pk, photo.pk]))
+    assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    assert client_for(desk.county.admin_b).get(reverse("requests:photo", args=[req.pk, photo.pk])).status_code == 404
+    # The sibling township cannot open or act.
+    outsider = client_for(desk.county.admin_b)
+    assert outsider.get(reverse("requests:detail", args=[req.pk])).status_code == 404
+    assert outsider.post(url, {"action": "close", "note": "关掉"}).status_code == 404
+
+
+def test_escalate_form_offers_the_whistle_default(desk):
+    c = desk.county
+    RoutingRule.objects.create(organization=c.root, category=desk.road, target_department=desk.housing, mode="whistle")
+    req = services.create_request(
+        c.admin_a, organization=c.village_a, category=desk.road, kind="help", description="来访", channel="walk_in"
+    )
+    page = client_for(c.admin_a).get(reverse("requests:detail", args=[req.pk]))
+    assert page.context["escalate_default"] == desk.housing
+    client_for(c.admin_a).post(
+        reverse("requests:act", args=[req.pk]),
+        {"action": "escalate", "version": req.version, "note": "部门职责", "department": desk.housing.pk},
+    )
+    assert Request.objects.get(pk=req.pk).holder_department == desk.housing
+    page = client_for(desk.handler).get(reverse("requests:detail", args=[req.pk]))
+    assert page.status_code == 200 and "accept" in page.context["actions"]
+
+
+def test_publish_masks_the_resident(desk):
+    req = file_request(desk, description="我是王小明，电话13812345678，路灯坏了", photos=[jpeg_upload()])
+    req = services.accept_request(desk.village_clerk, req)
+    req = services.resolve_request(desk.village_clerk, req, result="已修好，已告知王小明")
+    client = client_for(desk.village_clerk)
+    form = client.get(reverse("requests:publish", args=[req.pk]))
+    assert "王*" in form.content.decode() and "138****5678" in form.content.decode()
+    photo = req.photos.get()
+    client.post(
+        reverse("requests:publish", args=[req.pk]),
+        {
+            "public_description": form.context["form"].initial["public_description"],
+            "public_result": "已修好，已告知王小明",  # staff forgot the name: masked again
+            "photos": [str(photo.pk)],
+        },
+    )
+    req.refresh_from_db()
+    assert req.published and "王小明" not in req.public_result
+    board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
+    assert "王小明" not in board and "13812345678" not in board and "138****5678" in board
+    report = services.resolve_request(
+        desk.village_clerk,
+        services.accept_request(desk.village_clerk, file_request(desk, kind="report")),
+        result="查处",
+    )
+    assert client.get(reverse("requests:publish", args=[report.pk])).status_code == 403
+
+
+def test_qr_poster_and_png(desk):
+    client = client_for(desk.village_clerk)
+    page = client.get(reverse("requests:qr_poster", args=[desk.county.village_a.pk]))
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    assert "/r/TA01/" in page.context["url"]
+    png = client.get(reverse("requests:qr_png", args=[desk.county.village_a.pk]))
+    assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    assert client.get(reverse("requests:qr_png", args=[desk.county.town_b.pk])).status_code == 404
+    assert (
+        client_for(desk.county.county_admin).get(reverse("requests:qr_png", args=[desk.county.root.pk])).status_code
+        == 404
+    )
+
+
+# ---- ranking and configuration -------------------------------------------------------------------
+
+
+def test_ranking_page_export_and_scope(desk):
+    c = desk.county
+    with time_machine.travel(at(2026, 10, 12, 9), tick=False):
+        req = services.accept_request(desk.village_clerk, file_request(desk), contacted=True)
+        services.rate_request(
+            services.resolve_request(desk.village_clerk, req, result="好了"), rating="satisfied", solved=True
+        )
+        file_request(desk, org=c.branch_b)
+    client = client_for(c.county_admin)
+    page = client.get(reverse("requests:ranking"), {"month": "2026-10"})
+    rows = {r["label"]: r for r in page.context["rows"]}
+    assert rows["甲镇"]["score"] == 100 and rows["甲镇"]["rank"] == 1
+    assert rows["乙乡"]["figures"].received == 1
+    sheet = rows_of(client.get(reverse("requests:ranking_export"), {"month": "2026-10"}))
+    assert sheet[0][:3] == ["名次", "单位", "综合得分"] and sheet[1][1] == "甲镇"
+    assert client.get(reverse("requests:ranking"), {"month": "2026-10", "by": "department"}).status_code == 200
+    township = client_for(c.admin_a)
+    assert township.get(reverse("requests:ranking"), {"by": "department"}).status_code == 403
+    assert township.get(reverse("requests:ranking"), {"org": c.town_b.pk}).status_code == 404
+    assert [r["label"] for r in township.get(reverse("requests:ranking")).context["rows"]] == ["甲镇东村党总支"]
+
+
+@pytest.mark.parametrize("n", [5, 150])
+def test_ranking_and_command_card_have_fixed_query_counts(desk, n, django_assert_max_num_queries):
+    bulk_requests(desk, n)
+    bulk_requests(desk, n, org=desk.county.branch_b, prefix="B", state="resolved", resolved_at=timezone.now())
+    client = client_for(desk.county.county_admin)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("requests:ranking")).status_code == 200
+    with django_assert_max_num_queries(10):  # session, user, organization, settings, card: 4 + notices
+        card = client.get(reverse("requests:panel", args=[desk.county.root.pk]))
+    assert card.context["figures"][0][1] == 2 * n
+
+
+def test_command_screen_card_costs_the_screen_no_query(desk, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from jiceng.requests import panels
+
+    file_request(desk)
+    request = RequestFactory().get("/")
+    request.user = desk.county.county_admin
+    with django_assert_num_queries(0):
+        [card] = panels.command_panels(request, desk.county.root, timezone.localdate())
+    html = client_for(desk.county.county_admin).get(reverse("dashboard:command")).content.decode()
+    assert card.context["url"] in html and "hx-get" in html
+    body = client_for(desk.county.county_admin).get(card.context["url"]).content.decode()
+    assert "data-requests-panel" in body and "村级化解率" in body
+    assert (
+        client_for(desk.county.admin_b).get(reverse("requests:panel", args=[desk.county.town_a.pk])).status_code == 404
+    )
+    assert client_for(desk.handler).get(reverse("requests:panel", args=[desk.county.root.pk])).status_code == 404
+
+
+def test_county_admin_configures_the_system(desk):
+    c = desk.county
+    client = client_for(c.county_admin)
+    bad = client.post(
+        reverse("requests:config"),
+        {
+            "weight_response": 40,
+            "weight_resolution": 35,
+            "weight_satisfaction": 35,
+            "township_depth": 1,
+            "escalate_after_hours": 24,
+            "auto_close_days": 15,
+            "reopen_limit": 1,
+            "max_photos": 3,
+        },
+    )
+    assert "三项权重之和应为 100%" in bad.content.decode()
+    client.post(
+        reverse("requests:config"),
+        {
+            "weight_response": 50,
+            "weight_resolution": 25,
+            "weight_satisfaction": 25,
+            "township_depth": 1,
+            "escalate_after_hours": 0,
+            "auto_close_days": 15,
+            "reopen_limit": 1,
+            "max_photos": 3,
+        },
+    )
+    assert RequestSettings.current().weights == {"response": 50, "resolution": 25, "satisfaction": 25}
+    client.post(reverse("requests:categories"), {"code": "housing", "name": "住房保障", "order": 70, "is_active": "on"})
+    assert Category.objects.filter(code="housing", is_active=True).exists()
+    assert (
+        "编码只能用"
+        in client.post(reverse("requests:categories"), {"code": "住房", "name": "x", "order": 1}).content.decode()
+    )
+    response = client.post(
+        reverse("requests:deadlines"),
+        {"category": desk.dispute.pk, "tier": "", "priority": "", "done_amount": 10, "done_unit": ""},
+    )
+    assert "要同时填写或同时留空" in response.content.decode()
+    client.post(
+        reverse("requests:deadlines"),
+        {"category": desk.dispute.pk, "tier": "", "priority": "", "done_amount": 10, "done_unit": "working_days"},
+    )
+    assert DeadlineRule.objects.filter(category=desk.dispute, done_amount=10).exists()
+    client.post(
+        reverse("requests:routing"),
+        {
+            "mode": "intake",
+            "organization": c.town_a.pk,
+            "category": desk.utilities.pk,
+            "target_department": desk.water.pk,
+        },
+    )
+    rule = RoutingRule.objects.get(organization=c.town_a)
+    listing = client.get(reverse("requests:routing"))
+    assert listing.status_code == 200 and "县水利局" in listing.content.decode()
+    req = file_request(desk, category=desk.utilities)
+    assert req.holder_department == desk.water
+    # A department hands it to another department: the page names the sending department.
+    req = services.transfer_request(desk.water_handler, req, department=desk.housing, note="住建职责")
+    page = client_for(desk.handler).get(reverse("requests:detail", args=[req.pk]))
+    assert page.status_code == 200 and "县水利局" in page.content.decode()
+    client.post(reverse("requests:routing"), {"delete": rule.pk})
+    assert not RoutingRule.objects.exists()
+    client.post(
+        reverse("requests:department_edit", args=[desk.housing.pk]),
+        {"form": "account", "username": "zj2", "display_name": "住建二", "password": "a-long-pass-9"},
+    )
+    handler = c.county_admin.__class__.objects.get(username="zj2")
+    assert handler.role == "department_handler" and handler.department_staff.department == desk.housing
+    for user in (c.admin_a, c.member_user, desk.handler):
+        assert client_for(user).get(reverse("requests:config")).status_code == 403
+
+
+def test_menu_by_role(desk):
+    from jiceng.requests.nav import items
+
+    assert [i.url_name for i in items(desk.county.member_user)] == []
+    assert "requests:config" in [i.url_name for i in items(desk.county.county_admin)]
+    handler_items = [i.url_name for i in items(desk.handler)]
+    assert handler_items == ["requests:inbox", "resident:board"]
+
+
+def test_deadline_shows_24_hours_of_the_last_day(desk):
+    with time_machine.travel(at(2026, 9, 30, 10), tick=False):
+        req = file_request(desk)
+    html = client_for(desk.village_clerk).get(reverse("requests:detail", args=[req.pk])).content.decode()
+    assert "2026-10-15 24:00" in html and rules.STAGE_LABELS["done"] in html
+
+
+def test_organization_page_card(desk, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from jiceng.requests import panels
+
+    c = desk.county
+    with time_machine.travel(at(2026, 11, 2, 9), tick=False):
+        file_request(desk)
+    file_request(desk)
+    request = RequestFactory().get("/")
+    request.user = c.admin_a
+    with django_assert_num_queries(0):
+        [card] = panels.organization_panels(request, c.village_a)
+    assert panels.organization_panels(request, c.root) == []  # an agency takes no requests
+    html = client_for(c.admin_a).get(reverse("orgs:detail", args=[c.village_a.pk])).content.decode()
+    assert card.context["url"] in html
+    body = client_for(c.admin_a).get(card.context["url"])
+    assert body.context["counts"] == {"open": 2, "overdue": 1, "total": 2}
+    assert "/requests/qr/" in body.content.decode()
+    assert client_for(c.admin_b).get(card.context["url"]).status_code == 404
+    assert client_for(c.member_user).get(card.context["url"]).status_code == 403
+
+
+def test_every_page_renders_in_every_state(desk):
+    """Templates must not fail on any combination of holder, sender, result and rating."""
+    c = desk.county
+    admin = client_for(c.county_admin)
+    for name, args in [
+        ("requests:config", []),
+        ("requests:categories", []),
+        ("requests:category_edit", [desk.road.pk]),
+        ("requests:deadlines", []),
+        ("requests:deadline_edit", [DeadlineRule.objects.first().pk]),
+        ("requests:routing", []),
+        ("requests:departments", []),
+        ("requests:department_edit", [desk.housing.pk]),
+        ("requests:ranking", []),
+        ("requests:create", []),
+    ]:
+        assert admin.get(reverse(name, args=args)).status_code == 200, name
+    received = file_request(desk)
+    to_department = services.create_request(
+        c.admin_a, organization=c.village_a, category=desk.road, kind="consult", description="问", channel="phone"
+    )
+    to_department = services.escalate_request(c.admin_a, to_department, note="部门", department=desk.housing)
+    returned = services.return_request(desk.handler, file_request_escalated(desk), note="不归本部门")
+    answered = services.answer_request(
+        desk.handler, services.accept_request(desk.handler, to_department), result="答复"
+    )
+    rated = services.rate_request(_resolved_by_clerk(desk), rating="basic", solved=False, note="还行")
+    reopened = services.rate_request(_resolved_by_clerk(desk), rating="unsatisfied", solved=False, reopen=True)
+    dismissed = services.dismiss_request(c.admin_a, file_request(desk), note="重复")
+    published = services.publish_request(c.admin_a, rated, public_description="公开", public_result="结果")
+    for req in (received, returned, answered, rated, reopened, dismissed, published):
+        for user in (c.county_admin, c.admin_a, desk.village_clerk):
+            response = client_for(user).get(reverse("requests:detail", args=[req.pk]))
+            assert response.status_code == 200, (req.state, user)
+    assert client_for(desk.handler).get(reverse("requests:detail", args=[answered.pk])).status_code == 200
+    assert admin.get(reverse("requests:publish", args=[published.pk])).status_code == 200
+    assert admin.get(reverse("requests:inbox")).context["page_obj"].paginator.count == 6
+    board = client_for(c.admin_b).get(reverse("resident:board_detail", args=[published.pk]))
+    assert board.status_code == 200
+
+
+def file_request_escalated(desk):
+    req = services.create_request(
+        desk.county.admin_a,
+        organization=desk.county.village_a,
+        category=desk.road,
+        kind="help",
+        description="事",
+        channel="walk_in",
+    )
+    return services.escalate_request(desk.county.admin_a, req, note="部门", department=desk.housing)
+
+
+def _resolved_by_clerk(desk):
+    req = services.accept_request(desk.village_clerk, file_request(desk), contacted=True)
+    return services.resolve_request(desk.village_clerk, req, result="已修好")

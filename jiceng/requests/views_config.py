@@ -1,0 +1,213 @@
+"""Configuration of the request system for county admins [C]: settings (weights, ladder,
+sweeps, photos, Open311 keys), categories, deadline rules, routing table, departments and
+their handler accounts. Every change goes through a service and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from jiceng.core.pages import apply_validation_error
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_county_admin, scope_root, visible
+from jiceng.orgs.models import Organization
+
+from . import rules, services
+from .forms import CategoryForm, DeadlineRuleForm, DepartmentForm, HandlerAccountForm, RoutingRuleForm, SettingsForm
+from .models import Category, DeadlineRule, Department, DepartmentStaff, RequestSettings, RoutingRule
+
+
+def _county_root(user) -> Organization:
+    root = scope_root(user)
+    if root is None and has_full_scope(user):
+        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    return root
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    require_county_admin(request.user)
+    form = SettingsForm(request.POST or None, instance=RequestSettings.current())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_settings(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "诉求配置已保存")
+            return redirect("requests:config")
+    return render(request, "requests/config/settings.html", {"form": form, "active_nav": "requests_config"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def categories(request):
+    require_county_admin(request.user)
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_category(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "已新增类别")
+            return redirect("requests:categories")
+    context = {"form": form, "rows": Category.objects.all(), "active_nav": "requests_config"}
+    return render(request, "requests/config/categories.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def category_edit(request, pk):
+    require_county_admin(request.user)
+    category = get_object_or_404(Category, pk=pk)
+    form = CategoryForm(request.POST or None, instance=Category.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_category(request.user, category, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("requests:categories")
+    context = {"form": form, "category": category, "active_nav": "requests_config"}
+    return render(request, "requests/config/category_edit.html", context)
+
+
+def _deadline_rows():
+    out = []
+    for rule in DeadlineRule.objects.select_related("category"):
+        stages = []
+        for stage in rules.STAGES:
+            amount, unit = getattr(rule, f"{stage}_amount"), getattr(rule, f"{stage}_unit")
+            stages.append(rules.describe_deadline(amount, unit) if amount is not None and unit else "—")
+        out.append((rule, stages))
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deadlines(request):
+    require_county_admin(request.user)
+    form = DeadlineRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_deadline_rule(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "已新增时限规则")
+            return redirect("requests:deadlines")
+    context = {"form": form, "rows": _deadline_rows(), "active_nav": "requests_config"}
+    return render(request, "requests/config/deadlines.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deadline_edit(request, pk):
+    require_county_admin(request.user)
+    rule = get_object_or_404(DeadlineRule, pk=pk)
+    if request.method == "POST" and request.POST.get("delete"):
+        services.delete_deadline_rule(request.user, rule)
+        messages.success(request, "已删除该规则")
+        return redirect("requests:deadlines")
+    form = DeadlineRuleForm(request.POST or None, instance=DeadlineRule.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_deadline_rule(request.user, rule, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "已保存（只影响此后受理、转办、上报或重办的诉求）")
+            return redirect("requests:deadlines")
+    context = {"form": form, "rule": rule, "active_nav": "requests_config"}
+    return render(request, "requests/config/deadline_edit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def routing(request):
+    require_county_admin(request.user)
+    root = _county_root(request.user)
+    organizations = visible(request.user, Organization.objects.all()).order_by("path")
+    departments = Department.objects.filter(
+        is_active=True, county__in=visible(request.user, Organization.objects.all())
+    )
+    form = RoutingRuleForm(request.POST or None, organizations=organizations, departments=departments)
+    if request.method == "POST" and request.POST.get("delete"):
+        rule = get_visible_or_404(request.user, RoutingRule.objects.all(), pk=request.POST["delete"])
+        services.delete_routing_rule(request.user, rule)
+        messages.success(request, "已删除该分派规则")
+        return redirect("requests:routing")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_routing_rule(request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "分派规则已保存")
+            return redirect("requests:routing")
+    rows = visible(
+        request.user,
+        RoutingRule.objects.select_related("organization", "category", "target_org", "target_department"),
+    )
+    context = {"form": form, "rows": rows, "root": root, "active_nav": "requests_config"}
+    return render(request, "requests/config/routing.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def departments(request):
+    require_county_admin(request.user)
+    root = _county_root(request.user)
+    form = DepartmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_department(request.user, county=root, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "已新增部门")
+            return redirect("requests:departments")
+    rows = visible(request.user, Department.objects.select_related("county")).prefetch_related("staff__user")
+    context = {"form": form, "rows": rows, "root": root, "active_nav": "requests_config"}
+    return render(request, "requests/config/departments.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def department_edit(request, pk):
+    require_county_admin(request.user)
+    department = get_visible_or_404(request.user, Department.objects.select_related("county"), pk=pk)
+    form = DepartmentForm(
+        request.POST if request.POST.get("form") == "department" else None, instance=Department.objects.get(pk=pk)
+    )
+    account = HandlerAccountForm(request.POST if request.POST.get("form") == "account" else None)
+    if request.method == "POST" and request.POST.get("form") == "department" and form.is_valid():
+        try:
+            services.save_department(request.user, department, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("requests:department_edit", pk=department.pk)
+    if request.method == "POST" and request.POST.get("form") == "account" and account.is_valid():
+        try:
+            user = services.add_department_handler(request.user, department, **account.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(account, exc)
+        else:
+            messages.success(request, f"已为{department.name}新增经办人账号 {user.username}")
+            return redirect("requests:department_edit", pk=department.pk)
+    staff = DepartmentStaff.objects.filter(department=department).select_related("user")
+    context = {
+        "department": department,
+        "form": form,
+        "account": account,
+        "staff": staff,
+        "active_nav": "requests_config",
+    }
+    return render(request, "requests/config/department_edit.html", context)
