@@ -263,10 +263,29 @@ def _clean_visit(
     return values, labels, reps
 
 
+def village_of(organization: Organization) -> Organization:
+    """The village or community an organization belongs to (itself, or the ancestor just
+    below the township): a household is the same household whether the visit was recorded
+    at the village or at one of its branches or grids."""
+    paths = [organization.path[:end] for end in range(4, len(organization.path) + 1, 4)]
+    chain = list(Organization.objects.filter(path__in=paths).order_by("path"))
+    for index, org in enumerate(chain):
+        parent = chain[index - 1] if index else None
+        if org.domain in VISIT_DOMAINS and (parent is None or parent.domain not in VISIT_DOMAINS):
+            return chain[index + 1] if index + 1 < len(chain) else org  # the township's child
+    return organization
+
+
+def household_keys(organization: Organization, labels: list[str]) -> list[str]:
+    village = village_of(organization)
+    return [f"{village.pk}:{rules.household_key(label)}" for label in labels]
+
+
 def _save_households(visit: Visit, labels: list[str]) -> None:
     visit.households.all().delete()
+    keys = household_keys(visit.organization, labels)
     VisitHousehold.objects.bulk_create(
-        [VisitHousehold(visit=visit, label=label, key=f"{visit.organization_id}:{rules.household_key(label)}") for label in labels]
+        [VisitHousehold(visit=visit, label=label, key=key) for label, key in zip(labels, keys, strict=True)]
     )
 
 
