@@ -41,7 +41,9 @@ def register(county) -> Register:
     station_a = save_station(
         None, name="甲镇党代表工作室", kind="studio", organization=county.town_a, address="甲镇党群服务中心"
     )
-    r1 = save_representative(None, name="张三", level="county", team=team_a, member=county.member_a, phone="13800001234")
+    r1 = save_representative(
+        None, name="张三", level="county", team=team_a, member=county.member_a, phone="13800001234"
+    )
     r2 = save_representative(None, name="钱代表", level="county", team=team_a, station=station_a)
     r3 = save_representative(None, name="孙代表", level="township", team=team_a)
     gone = save_representative(None, name="周离任", level="township", team=team_a, is_active=False)

@@ -151,7 +151,12 @@ class Visit(TimestampedModel):
     households_reached = models.PositiveIntegerField("走访户数")
     note = models.TextField("走访情况", blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -171,7 +176,9 @@ class VisitHousehold(models.Model):
     the village for the distinct count (rules.household_key)."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="households")
-    label = models.CharField("住户", max_length=rules.HOUSEHOLD_LINE_MAX, help_text="户主姓名及地址，如：王大山 3组12号")
+    label = models.CharField(
+        "住户", max_length=rules.HOUSEHOLD_LINE_MAX, help_text="户主姓名及地址，如：王大山 3组12号"
+    )
     key = models.CharField("去重键", max_length=rules.HOUSEHOLD_LINE_MAX)
 
     class Meta:
@@ -189,7 +196,12 @@ class VisitPhoto(models.Model):
     thumbnail = models.FileField("缩略图", upload_to="liaison/%Y/%m/")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -213,7 +225,12 @@ class Problem(TimestampedModel):
     solution = models.TextField("解决情况", blank=True)
     outcome_at = models.DateTimeField("处理时间", null=True, blank=True)
     outcome_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     request = models.OneToOneField(
         "requests.Request",

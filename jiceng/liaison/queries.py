@@ -97,10 +97,9 @@ def figures(user, root: Organization, start: date | None, end: date | None) -> r
     f.representatives = representatives_in(user, root).filter(is_active=True).count()
     row = visits_in(user, root, start, end).aggregate(visits=Count("pk"), households=Sum("households_reached"))
     f.visits, f.households = row["visits"], row["households"] or 0
-    f.participants = (
-        Visit.representatives.through.objects.filter(visit__in=visits_in(user, root, start, end))
-        .aggregate(n=Count("representative_id", distinct=True))["n"]
-    )
+    f.participants = Visit.representatives.through.objects.filter(
+        visit__in=visits_in(user, root, start, end)
+    ).aggregate(n=Count("representative_id", distinct=True))["n"]
     f.listed_households = households_in(user, root, start, end).aggregate(n=Count("key", distinct=True))["n"]
     row = problems_in(user, root, start, end).aggregate(**problem_aggregates())
     for key, value in row.items():
@@ -217,7 +216,9 @@ def report(user, root: Organization, start: date | None, end: date | None) -> di
         f = by_child.get(child.path)
         if f is None and child.domain not in (Organization.Domain.RURAL, Organization.Domain.COMMUNITY):
             continue
-        rows.append(ReportRow(child, child.short_name or child.name, f or rules.Figures(), figure_links(child, start, end)))
+        rows.append(
+            ReportRow(child, child.short_name or child.name, f or rules.Figures(), figure_links(child, start, end))
+        )
     own = by_child.get(root.path)
     if own is not None:
         rows.append(ReportRow(None, f"{root.short_name or root.name}（本级）", own, {}))

@@ -232,7 +232,9 @@ def _clean_visit(
     elif _is_user(actor):
         from jiceng.core.scoping import visible
 
-        seen = set(visible(actor, Representative.objects.filter(pk__in=[r.pk for r in reps])).values_list("pk", flat=True))
+        seen = set(
+            visible(actor, Representative.objects.filter(pk__in=[r.pk for r in reps])).values_list("pk", flat=True)
+        )
         if len(seen) != len({r.pk for r in reps}):
             errors["representatives"] = "所选党代表不在您的管理范围内"
     if new and any(not r.is_active for r in reps):
@@ -332,7 +334,9 @@ def record_visit(
     visit.representatives.set(reps)
     _save_households(visit, labels)
     for image, thumb in cleaned_photos:
-        VisitPhoto.objects.create(visit=visit, image=image, thumbnail=thumb, uploaded_by=actor if _is_user(actor) else None)
+        VisitPhoto.objects.create(
+            visit=visit, image=image, thumbnail=thumb, uploaded_by=actor if _is_user(actor) else None
+        )
     audit.record(
         actor,
         "create",
@@ -426,7 +430,9 @@ def update_visit(
     if labels != before_list or "organization" in changes:
         _save_households(visit, labels)
     for image, thumb in cleaned_photos:
-        VisitPhoto.objects.create(visit=visit, image=image, thumbnail=thumb, uploaded_by=actor if _is_user(actor) else None)
+        VisitPhoto.objects.create(
+            visit=visit, image=image, thumbnail=thumb, uploaded_by=actor if _is_user(actor) else None
+        )
     if cleaned_photos:
         changes["photos"] = [None, f"+{len(cleaned_photos)}"]
     audit.record(actor, "update", visit, changes=changes, org_path=visit.organization.path)
@@ -481,11 +487,19 @@ def solve_problem(actor, problem: Problem, *, solution: str) -> Problem:
         raise ValidationError(message)
     solution = _text(solution, "解决情况", rules.DESCRIPTION_MAX, "solution", required=True)
     _claim_outcome(
-        problem, rules.SOLVED, solution=solution, outcome_at=timezone.now(), outcome_by=actor if _is_user(actor) else None
+        problem,
+        rules.SOLVED,
+        solution=solution,
+        outcome_at=timezone.now(),
+        outcome_by=actor if _is_user(actor) else None,
     )
     problem.refresh_from_db()
     audit.record(
-        actor, "update", problem, changes={"outcome": [rules.PENDING, rules.SOLVED]}, org_path=problem.visit.organization.path
+        actor,
+        "update",
+        problem,
+        changes={"outcome": [rules.PENDING, rules.SOLVED]},
+        org_path=problem.visit.organization.path,
     )
     return problem
 
@@ -535,4 +549,3 @@ def _pass_on(actor, problem: Problem, reps: list[Representative] | None = None) 
         note=f"转交诉求 {req.ticket}",
         org_path=visit.organization.path,
     )
-

@@ -160,7 +160,18 @@ def representative_list(request):
 def representative_export(request):
     _staff_only(request.user)
     qs = _representatives(request).order_by("organization__path", "team__name", "name", "pk")
-    headers = ["姓名", "代表层级", "届次", "工作单位及职务", "联系电话", "所属乡镇（单位）", "服务队", "工作室（联络站）", "在册", "走访次数"]
+    headers = [
+        "姓名",
+        "代表层级",
+        "届次",
+        "工作单位及职务",
+        "联系电话",
+        "所属乡镇（单位）",
+        "服务队",
+        "工作室（联络站）",
+        "在册",
+        "走访次数",
+    ]
     rows = (
         (
             r.name,
@@ -176,7 +187,9 @@ def representative_export(request):
         )
         for r in qs.iterator(chunk_size=2000)
     )
-    return xlsx.xlsx_response("党代表名册", xlsx.build_workbook("党代表名册", headers, rows, notes=["联系电话已脱敏。"]))
+    return xlsx.xlsx_response(
+        "党代表名册", xlsx.build_workbook("党代表名册", headers, rows, notes=["联系电话已脱敏。"])
+    )
 
 
 @login_required
@@ -406,7 +419,9 @@ def visit_export(request):
 @login_required
 def visit_detail(request, pk):
     _staff_only(request.user)
-    visit = get_visible_or_404(request.user, Visit.objects.select_related("organization", "station", "recorded_by"), pk=pk)
+    visit = get_visible_or_404(
+        request.user, Visit.objects.select_related("organization", "station", "recorded_by"), pk=pk
+    )
     problems = visit.problems.select_related("category", "request", "request__holder_department", "outcome_by")
     can_manage = is_manager(request.user)
     return render(
@@ -668,4 +683,3 @@ def household_list(request):
 def photo(request, pk):
     item = get_visible_or_404(request.user, VisitPhoto.objects.all(), pk=pk)
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
-

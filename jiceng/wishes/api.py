@@ -109,7 +109,17 @@ class PublicWishSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Wish
-        fields = ["id", "category", "category_display", "project", "text", "requester", "village", "township", "accepted_at"]
+        fields = [
+            "id",
+            "category",
+            "category_display",
+            "project",
+            "text",
+            "requester",
+            "village",
+            "township",
+            "accepted_at",
+        ]
 
     def get_village(self, obj) -> str:
         return obj.organization.short_name or obj.organization.name

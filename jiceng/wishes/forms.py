@@ -26,6 +26,7 @@ class PostForm(Styled, forms.Form):
         label="我的心愿",
         max_length=rules.DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "例如：孩子上学需要一个书包和文具"}),
+        error_messages={"required": "请填写您的心愿"},
     )
     category = forms.ChoiceField(label="类别", choices=rules.Category.choices, initial=rules.Category.GOODS)
     requester_name = forms.CharField(label="姓名（可不填）", required=False, max_length=50)
@@ -34,6 +35,7 @@ class PostForm(Styled, forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
         help_text="只用于工作人员和认领人联系您，不会公开",
+        error_messages={"required": "请填写联系电话"},
     )
     address = forms.CharField(label="住址（可不填）", required=False, max_length=200)
     photos = MultiplePhotoField(label="照片（可不传）", help_text="最多 3 张，JPG、PNG 或 WebP")
@@ -52,7 +54,9 @@ class PostForm(Styled, forms.Form):
 
 class StaffWishForm(Styled, forms.Form):
     organization = forms.ModelChoiceField(label="所在村（社区）", queryset=Organization.objects.none())
-    description = forms.CharField(label="心愿内容", max_length=rules.DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label="心愿内容", max_length=rules.DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
     category = forms.ChoiceField(label="类别", choices=rules.Category.choices)
     requester_name = forms.CharField(label="群众姓名", required=False, max_length=50)
     phone = forms.CharField(label="联系电话", max_length=20)
@@ -94,7 +98,9 @@ class NoteForm(Styled, forms.Form):
 
 class FulfilForm(Styled, forms.Form):
     note = forms.CharField(
-        label="完成情况", max_length=rules.NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3, "placeholder": "送去了什么、何时、谁参加"})
+        label="完成情况",
+        max_length=rules.NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "送去了什么、何时、谁参加"}),
     )
     photos = MultiplePhotoField(label="完成照片", help_text="最多 3 张")
 
@@ -152,7 +158,9 @@ class ClaimForm(Styled, forms.Form):
 
 
 class FollowForm(Styled, forms.Form):
-    ticket = forms.CharField(label="心愿编号", max_length=20, widget=forms.TextInput(attrs={"autocapitalize": "characters"}))
+    ticket = forms.CharField(
+        label="心愿编号", max_length=20, widget=forms.TextInput(attrs={"autocapitalize": "characters"})
+    )
     phone = forms.CharField(label="提交时填写的电话", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
 
 

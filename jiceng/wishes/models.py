@@ -64,7 +64,12 @@ class Wish(models.Model):
     accept_due_at = models.DateTimeField("审核时限")
     accepted_at = models.DateTimeField("入池时间", null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     project = models.CharField("项目类别", max_length=20, choices=rules.Project.choices, blank=True)
     # What public pages show (written or checked by staff when accepting; masked by default).
@@ -97,14 +102,24 @@ class Wish(models.Model):
     )
     claimed_at = models.DateTimeField("认领时间", null=True, blank=True)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="认领登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="认领登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     fulfil_due_at = models.DateTimeField("完成时限", null=True, blank=True)
 
     fulfilled_at = models.DateTimeField("实现时间", null=True, blank=True)
     fulfil_note = models.TextField("完成情况", blank=True)
     fulfilled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="完成登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="完成登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     confirm_channel = models.CharField(
@@ -120,7 +135,12 @@ class Wish(models.Model):
     published_at = models.DateTimeField("展示时间", null=True, blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="代录人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="代录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -200,7 +220,12 @@ class WishPhoto(models.Model):
     public = models.BooleanField("公开展示", default=False)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -214,7 +239,12 @@ class WishEvent(models.Model):
     wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # How the step is shown to the requester: a role, never a staff member's name.
     actor_role = models.CharField("操作方", max_length=50, blank=True)

@@ -124,7 +124,9 @@ def figure_links(root: Organization, start: date | None, end: date | None) -> di
     base = reverse("wishes:list")
     out = {}
     for key in FIGURE_LABELS:
-        query = {k: v for k, v in {**params, "figure": key if key != "collected" else ""}.items() if v not in ("", None)}
+        query = {
+            k: v for k, v in {**params, "figure": key if key != "collected" else ""}.items() if v not in ("", None)
+        }
         out[key] = base + "?" + urlencode(query)
     return out
 
@@ -213,7 +215,11 @@ def wishes_claimed_by_members(member_ids_queryset, year: int) -> dict[int, int]:
     every member in it is in the result, with 0 when they claimed nothing. Two queries.
     """
     model = getattr(member_ids_queryset, "model", None)
-    if model is not None and model._meta.label == "members.Member" and not getattr(member_ids_queryset, "_fields", None):
+    if (
+        model is not None
+        and model._meta.label == "members.Member"
+        and not getattr(member_ids_queryset, "_fields", None)
+    ):
         member_ids_queryset = member_ids_queryset.values_list("pk", flat=True)
     lo, hi = period_bounds(date(year, 1, 1), date(year, 12, 31))
     rows = (

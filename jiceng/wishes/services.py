@@ -107,7 +107,9 @@ def _notify_staff(wish: Wish, title: str, key: str, body: str = "") -> int:
     return sent
 
 
-def _event(wish: Wish, actor, action: str, from_state: str, to_state: str, *, note: str = "", at=None, role=None, public=True):
+def _event(
+    wish: Wish, actor, action: str, from_state: str, to_state: str, *, note: str = "", at=None, role=None, public=True
+):
     return WishEvent.objects.create(
         wish=wish,
         at=at or _now(),
@@ -254,11 +256,15 @@ def is_manager_of(actor, wish: Wish) -> bool:
     return True
 
 
-def _authorize(actor, wish: Wish, action: str) -> None:
+def _authorize(actor, wish: Wish, action: str, *, by_requester: bool = False) -> None:
     who = rules.TRANSITIONS[action].who
-    if actor is None:
+    if by_requester:
         if rules.REQUESTER in who:
-            return  # the view has checked ticket and phone
+            return  # the page has checked ticket and phone
+        raise PermissionDenied("群众不能进行该操作")
+    if actor is None:
+        return  # the system (demo, sweeps, management commands)
+    if not _is_user(actor):
         raise PermissionDenied("需要登录")
     if rules.MANAGER in who and is_manager_of(actor, wish):
         return
@@ -269,12 +275,24 @@ def _authorize(actor, wish: Wish, action: str) -> None:
     raise PermissionDenied("无权办理该心愿")
 
 
-def _apply(actor, wish: Wish, action: str, *, version=None, updates: dict | None = None, note: str = "", role=None, public=True, now=None) -> Wish:
+def _apply(
+    actor,
+    wish: Wish,
+    action: str,
+    *,
+    version=None,
+    updates: dict | None = None,
+    note: str = "",
+    public=True,
+    now=None,
+    by_requester: bool = False,
+) -> Wish:
     """Check, claim (conditional UPDATE) and record one step."""
     message = rules.check_transition(action, wish.state)
     if message:
         raise ValidationError(message)
-    _authorize(actor, wish, action)
+    _authorize(actor, wish, action, by_requester=by_requester)
+    role = "群众" if by_requester else None
     expected = wish.version if version in (None, "") else int(version)
     if expected != wish.version:
         raise ValidationError("该心愿已被他人处理（页面不是最新的），请刷新后再试")
@@ -292,7 +310,10 @@ def _apply(actor, wish: Wish, action: str, *, version=None, updates: dict | None
         actor if _is_user(actor) else None,
         "update",
         wish,
-        changes={"state": [from_state, new_state], **{k: [None, _plain(v)] for k, v in updates.items() if k in AUDITED}},
+        changes={
+            "state": [from_state, new_state],
+            **{k: [None, _plain(v)] for k, v in updates.items() if k in AUDITED},
+        },
         note=f"{rules.ACTION_LABELS.get(action, action)}：{note}"[:255],
         org_path=wish.organization.path,
     )
@@ -300,7 +321,16 @@ def _apply(actor, wish: Wish, action: str, *, version=None, updates: dict | None
     return wish
 
 
-AUDITED = {"project", "claimant_type", "claimed_member", "claimed_org", "claimed_enterprise", "rating", "published", "category"}
+AUDITED = {
+    "project",
+    "claimant_type",
+    "claimed_member",
+    "claimed_org",
+    "claimed_enterprise",
+    "rating",
+    "published",
+    "category",
+}
 
 
 def _plain(value):
@@ -328,9 +358,16 @@ def accept_wish(
     if category is not None and category not in rules.Category.values:
         raise ValidationError({"category": "请选择心愿类别"})
     text = _text(public_description, "公开的心愿内容", rules.PUBLIC_TEXT_MAX, "public_description")
-    text = rules.mask_text(text or wish.description[: rules.PUBLIC_TEXT_MAX], name=wish.requester_name, phone=wish.phone)
+    text = rules.mask_text(
+        text or wish.description[: rules.PUBLIC_TEXT_MAX], name=wish.requester_name, phone=wish.phone
+    )
     now = _now()
-    updates = {"project": project, "public_description": text, "accepted_at": now, "accepted_by": actor if _is_user(actor) else None}
+    updates = {
+        "project": project,
+        "public_description": text,
+        "accepted_at": now,
+        "accepted_by": actor if _is_user(actor) else None,
+    }
     if category:
         updates["category"] = category
     return _apply(actor, wish, "accept", version=version, updates=updates, note="已进入心愿池，等待认领", now=now)
@@ -340,15 +377,17 @@ def accept_wish(
 def reject_wish(actor, wish: Wish, *, note: str, version=None) -> Wish:
     wish = _lock(wish)
     note = _note(note, "reject")
-    return _apply(actor, wish, "reject", version=version, updates={"closed_at": _now(), "closed_reason": note}, note=note)
+    return _apply(
+        actor, wish, "reject", version=version, updates={"closed_at": _now(), "closed_reason": note}, note=note
+    )
 
 
 @transaction.atomic
-def withdraw_wish(actor, wish: Wish, *, note: str, version=None) -> Wish:
-    """The requester (with ticket and phone) or staff withdraw a wish that is not yet fulfilled."""
+def withdraw_wish(actor, wish: Wish, *, note: str, version=None, by_requester: bool = False) -> Wish:
+    """The requester (`by_requester`, after the page checked ticket and phone) or staff
+    withdraw a wish that is not yet fulfilled."""
     wish = _lock(wish)
     note = _note(note, "withdraw")
-    role = "群众" if actor is None else None
     return _apply(
         actor,
         wish,
@@ -356,7 +395,7 @@ def withdraw_wish(actor, wish: Wish, *, note: str, version=None) -> Wish:
         version=version,
         updates={"closed_at": _now(), "closed_reason": note},
         note=note,
-        role=role,
+        by_requester=by_requester,
     )
 
 
@@ -376,18 +415,18 @@ def claim_wish(
     manage the wish's organization record a claim by a member, a party organization or a
     social organization (enterprise) they can see. Of two claims at once exactly one wins.
     """
-    if not _is_user(actor):
+    if actor is not None and not _is_user(actor):
         raise PermissionDenied("需要登录")
     wish = _lock(wish)
     given = [x for x in (member, organization, enterprise) if x is not None]
     if len(given) != 1:
         raise ValidationError("请选择一个认领方：党员、党组织或社会组织")
-    manager = is_manager_of(actor, wish)
+    manager = actor is None or is_manager_of(actor, wish)  # None: the system
     if member is not None:
         claimant_type = rules.ClaimantType.MEMBER
         if not manager and not (actor.member_id and actor.member_id == member.pk):
             raise PermissionDenied("党员只能以本人名义认领心愿")
-        if manager and not in_scope(actor, member) and actor.member_id != member.pk:
+        if actor is not None and manager and not in_scope(actor, member) and actor.member_id != member.pk:
             raise ValidationError({"member": "该党员不在您的管理范围内"})
         # Serialize one member's claims, so two at once cannot both slip under the limit.
         member = Member.objects.select_for_update().get(pk=member.pk)
@@ -397,13 +436,13 @@ def claim_wish(
         claimant_type = rules.ClaimantType.PARTY_ORG
         if not manager:
             raise PermissionDenied("党组织认领需由管理人员登记")
-        if not in_scope(actor, organization):
+        if actor is not None and not in_scope(actor, organization):
             raise ValidationError({"organization": "该党组织不在您的管理范围内"})
     else:
         claimant_type = rules.ClaimantType.SOCIAL_ORG
         if not manager:
             raise PermissionDenied("社会组织认领需由管理人员登记")
-        if not in_scope(actor, enterprise):
+        if actor is not None and not in_scope(actor, enterprise):
             raise ValidationError({"enterprise": "该社会组织（企业）不在您的管理范围内"})
     message = rules.check_transition("claim", wish.state)
     if message:
@@ -424,13 +463,15 @@ def claim_wish(
         "claimed_org": organization,
         "claimed_enterprise": enterprise,
         "claimed_at": now,
-        "claimed_by": actor,
+        "claimed_by": actor if _is_user(actor) else None,
         "fulfil_due_at": rules.fulfil_due(now, config.fulfil_days),
     }
     who = f"党员 {rules.public_name(member.name)}" if member is not None else (organization or enterprise).name
     wish = _apply(actor, wish, "claim", version=version, updates=updates, note=f"{who} 认领", now=now)
-    if not manager:
-        _notify_staff(wish, "心愿已被党员认领", key=f"wishes:{wish.pk}:claimed:v{wish.version}", body=f"{member.name} 认领了心愿")
+    if not manager and member is not None:
+        _notify_staff(
+            wish, "心愿已被党员认领", key=f"wishes:{wish.pk}:claimed:v{wish.version}", body=f"{member.name} 认领了心愿"
+        )
     return wish
 
 
@@ -478,30 +519,38 @@ def fulfil_wish(actor, wish: Wish, *, note: str, photos: Iterable = (), version=
 
 
 @transaction.atomic
-def confirm_wish(actor, wish: Wish, *, rating: str = "", note: str = "", version=None) -> Wish:
-    """The requester confirms (actor None, after the page checked ticket and phone), or staff
-    record the requester's confirmation from a phone callback (电话回访)."""
+def confirm_wish(
+    actor, wish: Wish, *, rating: str = "", note: str = "", version=None, by_requester: bool = False
+) -> Wish:
+    """The requester confirms (`by_requester`, after the page checked ticket and phone), or
+    staff record the requester's confirmation from a phone callback (电话回访)."""
     wish = _lock(wish)
     if rating and rating not in rules.Rating.values:
         raise ValidationError({"rating": "请选择评价"})
     note = _text(note, "留言", 500, "note")
-    channel = "online" if actor is None else "phone"
+    channel = "online" if by_requester else "phone"
     updates = {"confirmed_at": _now(), "confirm_channel": channel, "rating": rating, "confirm_note": note}
-    text = "群众确认心愿已实现" + (f"，评价：{rules.Rating(rating).label}" if rating else "") + (f"。{note}" if note else "")
-    if actor is not None:
+    text = (
+        "群众确认心愿已实现"
+        + (f"，评价：{rules.Rating(rating).label}" if rating else "")
+        + (f"。{note}" if note else "")
+    )
+    if not by_requester:
         text = "电话回访：" + text
-    return _apply(actor, wish, "confirm", version=version, updates=updates, note=text, role="群众" if actor is None else None)
+    return _apply(actor, wish, "confirm", version=version, updates=updates, note=text, by_requester=by_requester)
 
 
 @transaction.atomic
-def dispute_wish(actor, wish: Wish, *, note: str, version=None) -> Wish:
+def dispute_wish(actor, wish: Wish, *, note: str, version=None, by_requester: bool = False) -> Wish:
     """The requester says it has not come true yet: back to the claimant, with a new deadline."""
     wish = _lock(wish)
     note = _note(note, "dispute")
     config = WishSettings.current()
     now = _now()
     updates = {"fulfilled_at": None, "fulfil_due_at": rules.fulfil_due(now, config.fulfil_days)}
-    wish = _apply(actor, wish, "dispute", version=version, updates=updates, note=note, role="群众" if actor is None else None, now=now)
+    wish = _apply(
+        actor, wish, "dispute", version=version, updates=updates, note=note, now=now, by_requester=by_requester
+    )
     _notify_staff(wish, "群众反映心愿尚未实现", key=f"wishes:{wish.pk}:disputed:v{wish.version}", body=note)
     return wish
 
@@ -554,7 +603,9 @@ def publish_wish(actor, wish: Wish, *, photo_ids: Iterable[int] = (), version=No
     own = set(wish.photos.values_list("pk", flat=True))
     if not ids <= own:
         raise ValidationError("所选照片不属于该心愿")
-    wish = _apply(actor, wish, "publish", version=version, updates={"published": True, "published_at": _now()}, public=False)
+    wish = _apply(
+        actor, wish, "publish", version=version, updates={"published": True, "published_at": _now()}, public=False
+    )
     wish.photos.update(public=False)
     wish.photos.filter(pk__in=ids).update(public=True)
     return wish
@@ -563,7 +614,9 @@ def publish_wish(actor, wish: Wish, *, photo_ids: Iterable[int] = (), version=No
 @transaction.atomic
 def unpublish_wish(actor, wish: Wish, *, version=None) -> Wish:
     wish = _lock(wish)
-    wish = _apply(actor, wish, "unpublish", version=version, updates={"published": False, "published_at": None}, public=False)
+    wish = _apply(
+        actor, wish, "unpublish", version=version, updates={"published": False, "published_at": None}, public=False
+    )
     wish.photos.update(public=False)
     return wish
 

@@ -108,10 +108,14 @@ def _filtered(request):
     if g.get("q"):
         text = g["q"].strip()
         qs = qs.filter(
-            Q(ticket=rules.normalize_ticket(text)) | Q(description__contains=text) | Q(requester_name=text)
+            Q(ticket=rules.normalize_ticket(text))
+            | Q(description__contains=text)
+            | Q(requester_name=text)
             | Q(phone__endswith=text if len(text) >= 4 and text.isdigit() else "\0")
         )
-    return qs.select_related("organization", "organization__parent", "claimed_member", "claimed_org", "claimed_enterprise")
+    return qs.select_related(
+        "organization", "organization__parent", "claimed_member", "claimed_org", "claimed_enterprise"
+    )
 
 
 @login_required
@@ -352,7 +356,11 @@ def photo(request, pk):
 
 def _post_url(request, org: Organization) -> str:
     path = reverse("wishes:post", args=[org.pk])
-    base = settings.JICENG_SITE_URL.rstrip("/") if settings.JICENG_SITE_URL else request.build_absolute_uri("/").rstrip("/")
+    base = (
+        settings.JICENG_SITE_URL.rstrip("/")
+        if settings.JICENG_SITE_URL
+        else request.build_absolute_uri("/").rstrip("/")
+    )
     return base + path
 
 
@@ -518,14 +526,16 @@ def follow(request):
                 cf = ConfirmForm(request.POST, prefix="confirm")
                 if not cf.is_valid():
                     raise ValidationError("请检查评价内容")
-                services.confirm_wish(None, wish, version=request.POST.get("version"), **cf.cleaned_data)
+                services.confirm_wish(
+                    None, wish, version=request.POST.get("version"), by_requester=True, **cf.cleaned_data
+                )
                 messages.success(request, "感谢您的确认！")
             elif action in ("dispute", "withdraw"):
                 nf = NoteForm(request.POST)
                 if not nf.is_valid():
                     raise ValidationError(f"请填写{rules.TRANSITIONS[action].note_label}")
                 step = services.dispute_wish if action == "dispute" else services.withdraw_wish
-                step(None, wish, note=nf.cleaned_data["note"], version=request.POST.get("version"))
+                step(None, wish, note=nf.cleaned_data["note"], version=request.POST.get("version"), by_requester=True)
                 messages.success(request, "已收到，工作人员会尽快联系您" if action == "dispute" else "心愿已撤回")
             else:
                 raise ValidationError("未知的操作")
@@ -566,7 +576,9 @@ def member_areas(member) -> list[tuple[str, Organization]]:
     seen = set()
 
     def township(org):
-        return township_like().filter(path__in=[org.path[:end] for end in range(4, len(org.path) + 1, 4)]).first() or org
+        return (
+            township_like().filter(path__in=[org.path[:end] for end in range(4, len(org.path) + 1, 4)]).first() or org
+        )
 
     if member.registered_community_id:
         t = township(member.registered_community)
@@ -613,7 +625,10 @@ def claim(request, pk):
         services.claim_wish(request.user, wish, member=member, version=request.POST.get("version"))
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
-        return redirect(reverse("wishes:claim_pool") + (f"?area={request.POST['area']}" if request.POST.get("area", "").isdigit() else ""))
+        return redirect(
+            reverse("wishes:claim_pool")
+            + (f"?area={request.POST['area']}" if request.POST.get("area", "").isdigit() else "")
+        )
     messages.success(request, "认领成功！请尽快联系群众，完成后在这里报告")
     return redirect("wishes:mine")
 
@@ -653,7 +668,9 @@ def mine_act(request, pk, action):
             form = NoteForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("请填写放弃的原因")
-            services.release_wish(request.user, wish, note=form.cleaned_data["note"], version=request.POST.get("version"))
+            services.release_wish(
+                request.user, wish, note=form.cleaned_data["note"], version=request.POST.get("version")
+            )
             messages.success(request, "已放弃认领，心愿回到心愿池")
         else:
             raise Http404("未知的操作")
@@ -670,4 +687,3 @@ def mine_photo(request, pk):
     if item is None:
         raise Http404("没有这张照片")
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
-

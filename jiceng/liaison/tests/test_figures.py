@@ -126,7 +126,14 @@ def test_township_figures_and_rows(county, register, example):
     a, b = rows["甲镇"], rows["乙乡"]
     assert (a.representatives, a.participants, a.visits, a.households, a.problems) == (3, 2, 2, 8, 4)
     assert (a.solved, a.passed, a.to_department, a.pending) == (2, 1, 0, 1)
-    assert (b.representatives, b.participants, b.visits, b.households, b.problems, b.to_department) == (1, 1, 1, 4, 1, 1)
+    assert (b.representatives, b.participants, b.visits, b.households, b.problems, b.to_department) == (
+        1,
+        1,
+        1,
+        4,
+        1,
+        1,
+    )
     # The township admin sees the same figures for the township as the county does.
     assert queries.figures(county.admin_a, county.town_a, *PERIOD) == a
 

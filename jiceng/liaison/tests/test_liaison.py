@@ -65,7 +65,13 @@ def test_households_required_without_a_list():
 
 @pytest.mark.parametrize(
     "phone,ok",
-    [("13800001234", True), ("138 0000 1234", True), ("0731-12345678", True), ("12800001234", False), ("1380000123", False)],
+    [
+        ("13800001234", True),
+        ("138 0000 1234", True),
+        ("0731-12345678", True),
+        ("12800001234", False),
+        ("1380000123", False),
+    ],
 )
 def test_phone_pattern(phone, ok):
     assert (rules.phone_error(phone) is None) == ok
@@ -129,7 +135,10 @@ def test_representatives_outside_scope_and_inactive_are_refused(county, register
         visit(county, register, representatives=[register.gone])
     with pytest.raises(PermissionDenied):
         services.record_visit(
-            county.admin_b, organization=county.village_a, date=date(2026, 6, 1), representatives=[register.b1],
+            county.admin_b,
+            organization=county.village_a,
+            date=date(2026, 6, 1),
+            representatives=[register.b1],
             households_reached=1,
         )
 
@@ -154,7 +163,12 @@ def test_problem_passed_on_becomes_a_liaison_request(county, register):
     assert problem.outcome == "passed" and req is not None
     assert (req.channel, req.organization, req.category) == ("liaison", county.village_a, register.road)
     assert req.source_label == "党代表走访：张三、钱代表"
-    assert (req.description, req.name, req.phone, req.place) == ("村口路灯不亮已经一个月", "王大山", "13800005678", "东村口")
+    assert (req.description, req.name, req.phone, req.place) == (
+        "村口路灯不亮已经一个月",
+        "王大山",
+        "13800005678",
+        "东村口",
+    )
     assert req.created_by == county.admin_a and req.received_at == NOW
     assert "党代表走访" in RequestEvent.objects.get(request=req, action="receive").note
     # It is in the request system's ledger for the township, and not for the other township.
@@ -164,7 +178,9 @@ def test_problem_passed_on_becomes_a_liaison_request(county, register):
 
 
 def test_pending_problem_passed_on_later_once_only(county, register):
-    v = visit(county, register, problems=[{"description": "低保咨询", "category": register.other, "outcome": "pending"}])
+    v = visit(
+        county, register, problems=[{"description": "低保咨询", "category": register.other, "outcome": "pending"}]
+    )
     problem = v.problems.get()
     c = client_for(county.admin_a)
     response = c.post(reverse("liaison:problem_pass_on", args=[problem.pk]), follow=True)
@@ -316,7 +332,10 @@ def test_register_pages(county, register):
     assert response.status_code == 302
     rep = register.team_a.representatives.get(name="吴新代表")
     assert rep.organization == county.town_a and rep.member.name == "李四"
-    response = c.post(reverse("liaison:representative_create"), {"name": "错号", "level": "county", "team": register.team_a.pk, "phone": "123"})
+    response = c.post(
+        reverse("liaison:representative_create"),
+        {"name": "错号", "level": "county", "team": register.team_a.pk, "phone": "123"},
+    )
     assert "电话号码格式不对" in response.content.decode()
     html = c.get(reverse("liaison:teams")).content.decode()
     assert "甲镇党代表服务队" in html and "乙乡党代表服务队" not in html
@@ -328,7 +347,15 @@ def test_exports_are_scoped_and_masked(county, register):
     visit(
         county,
         register,
-        problems=[{"description": "路灯", "category": register.road, "outcome": "passed", "phone": "13800005678", "resident_name": "王大山"}],
+        problems=[
+            {
+                "description": "路灯",
+                "category": register.road,
+                "outcome": "passed",
+                "phone": "13800005678",
+                "resident_name": "王大山",
+            }
+        ],
     )
     c = client_for(county.admin_a)
     wb = load_workbook(io.BytesIO(c.get(reverse("liaison:problems_export")).content), read_only=True)
@@ -344,7 +371,19 @@ def test_exports_are_scoped_and_masked(county, register):
 
 
 def test_api_is_scoped_and_masked(county, register):
-    visit(county, register, problems=[{"description": "路灯", "category": register.road, "outcome": "solved", "solution": "修好", "phone": "13800005678"}])
+    visit(
+        county,
+        register,
+        problems=[
+            {
+                "description": "路灯",
+                "category": register.road,
+                "outcome": "solved",
+                "solution": "修好",
+                "phone": "13800005678",
+            }
+        ],
+    )
     c = client_for(county.admin_b)
     assert c.get(reverse("liaison-visit-list")).json()["count"] == 0
     c = client_for(county.admin_a)
