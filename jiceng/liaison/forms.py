@@ -47,8 +47,8 @@ def place_choices(user):
 
 class PeriodForm(forms.Form):
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    start = forms.DateField(label="开始日期", required=False, widget=forms.DateInput())
-    end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput())
+    start = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"))
+    end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,7 +179,7 @@ def representatives_near(user, organization: Organization | None):
 
 class VisitForm(forms.Form):
     organization = forms.ModelChoiceField(label="走访地（村、社区）", queryset=Organization.objects.none())
-    date = forms.DateField(label="走访日期", widget=forms.DateInput())
+    date = forms.DateField(label="走访日期", widget=forms.DateInput(format="%Y-%m-%d"))
     kind = forms.ChoiceField(label="形式", choices=Visit.Kind.choices)
     station = forms.ModelChoiceField(label="工作室（联络站）", queryset=LiaisonStation.objects.none(), required=False)
     representatives = forms.ModelMultipleChoiceField(

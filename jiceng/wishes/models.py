@@ -199,6 +199,15 @@ class Wish(models.Model):
             return f"党员 {rules.public_name(self.claimed_member.name)}"
         return self.claimant_label
 
+    @property
+    def accept_due_day(self):
+        """The last day to accept it (the deadline is 24:00 of that day)."""
+        return rules.last_day(self.accept_due_at)
+
+    @property
+    def fulfil_due_day(self):
+        return rules.last_day(self.fulfil_due_at)
+
     def overdue_step(self, now) -> str:
         if self.state == rules.State.POSTED and rules.is_overdue(self.accept_due_at, now):
             return "审核超期"

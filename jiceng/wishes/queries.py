@@ -158,7 +158,7 @@ def report(user, root: Organization, start: date | None, end: date | None, now=N
 def sentence(root: Organization, f: Figures) -> str:
     from jiceng.liaison.queries import scope_label
 
-    text = f"{scope_label(root)}收集群众微心愿 {f.collected:,} 个，已认领 {f.claimed:,} 个，已实现 {f.fulfilled:,} 个"
+    text = f"{scope_label(root)}收集群众微心愿 {f.collected:,} 个，已认领 {f.claimed:,} 个"
     if f.claimed:
         parts = []
         if f.by_member:
@@ -168,6 +168,7 @@ def sentence(root: Organization, f: Figures) -> str:
         if f.by_social_org:
             parts.append(f"社会组织认领 {f.by_social_org:,} 个")
         text += "（" + "，".join(parts) + "）"
+    text += f"，已实现 {f.fulfilled:,} 个"
     text += f"，群众确认 {f.confirmed:,} 个"
     if f.pooled:
         text += f"，心愿池中待认领 {f.pooled:,} 个"

@@ -200,6 +200,13 @@ def fulfil_due(claimed_at: datetime, days: int) -> datetime:
     return end_of_day(timezone.localtime(claimed_at).date() + timedelta(days=days))
 
 
+def last_day(due: datetime | None) -> date | None:
+    """A deadline at 24:00 is shown as its day (2026-11-28 00:00 → 2026-11-27)."""
+    if due is None:
+        return None
+    return timezone.localtime(due - timedelta(microseconds=1)).date()
+
+
 def is_overdue(due: datetime | None, now: datetime) -> bool:
     """Due exactly at `due` is on time; a moment later is overdue."""
     return due is not None and now > due

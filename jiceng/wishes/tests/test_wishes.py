@@ -538,7 +538,7 @@ def test_figures_by_hand(county, _clock):
     town_a = queries.figures(county.admin_a, county.town_a, MONDAY.date(), MONDAY.date())
     assert (town_a.collected, town_a.pending) == (7, 1)
     assert queries.sentence(county.root, f) == (
-        "全县收集群众微心愿 8 个，已认领 3 个，已实现 2 个（党员认领 1 个，党组织认领 1 个，社会组织认领 1 个），"
+        "全县收集群众微心愿 8 个，已认领 3 个（党员认领 1 个，党组织认领 1 个，社会组织认领 1 个），已实现 2 个，"
         "群众确认 1 个，心愿池中待认领 1 个。"
     )
     # Every figure opens a ledger of exactly those wishes.
