@@ -8,7 +8,9 @@ with 「秘密」 in their text.
 from __future__ import annotations
 
 import importlib.util
-from datetime import date
+from datetime import timedelta
+
+from django.utils import timezone
 
 
 def _requests_have_rows() -> bool:
@@ -28,7 +30,7 @@ def setup(county):
     visit = services.record_visit(
         None,
         organization=county.branch_b,
-        date=date(2026, 1, 5),
+        date=timezone.localdate() - timedelta(days=30),
         representatives=[rep],
         household_list="赵秘密 1组1号",
         note="秘密走访情况",
@@ -70,7 +72,7 @@ def setup(county):
         own = services.record_visit(
             None,
             organization=county.village_a,
-            date=date(2026, 1, 5),
+            date=timezone.localdate() - timedelta(days=30),
             representatives=[own_rep],
             households_reached=1,
             problems=[{"description": "甲镇问题", "category": other, "outcome": "passed"}],
