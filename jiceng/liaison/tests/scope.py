@@ -90,6 +90,8 @@ def samples(county, victim):
         "liaison:representatives": {},
         "liaison:representatives_export": {},
         "liaison:representative_create": {},
+        "liaison:representatives_import": {},
+        "liaison:representatives_template": {},
         "liaison:representative": {"pk": victim["liaison_rep"]},
         "liaison:representative_edit": {"pk": victim["liaison_rep"]},
         "liaison:teams": {},
@@ -168,6 +170,7 @@ POSTS = {
         "new-outcome": "passed",
     },
     "liaison:problem_solve": {"solution": "外来解决"},
+    "liaison:representatives_import": {"token": "not-a-token"},
 }
 ANONYMOUS_OPEN: set[str] = set()
 PUBLIC: set[str] = set()
