@@ -414,7 +414,9 @@ def _public_org(org_id) -> Organization:
 def post(request, org_id):
     org = _public_org(org_id)
     form = PostForm(request.POST or None, request.FILES or None)
-    context = {"org": org, "form": form, "max_photos": WishSettings.current().max_photos}
+    max_photos = WishSettings.current().max_photos
+    form.fields["photos"].help_text = f"最多 {max_photos} 张，JPG、PNG 或 WebP"
+    context = {"org": org, "form": form}
     if request.method == "POST":
         if getattr(request, "limited", False):
             return _limited(request, "wishes/public_post.html", context)
