@@ -19,16 +19,26 @@ def _year(today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), today
 
 
-def _figures_panel(request, root, today: date, order: int) -> Panel:
+def figures_card(request, root, today: date) -> dict:
+    """The card's context: this year's figures of `root` (five queries)."""
     start, end = _year(today)
     f = queries.figures(request.user, root, start, end)
+    return {
+        "f": f,
+        "links": queries.figure_links(root, start, end),
+        "sentence": rules.summary_sentence(queries.scope_label(root), f),
+        "report_url": reverse("liaison:report") + f"?org={root.pk}",
+    }
+
+
+def _lazy(root, today: date, order: int) -> Panel:
+    # The card loads its figures by htmx from liaison:panel, so the organization page and the
+    # command screen keep their own query budgets; the card's endpoint has a fixed count.
     return Panel(
         title=f"党代表联系群众（{today.year}年）",
-        template="liaison/panel_figures.html",
+        template="liaison/panel_lazy.html",
         context={
-            "f": f,
-            "links": queries.figure_links(root, start, end),
-            "sentence": rules.summary_sentence(queries.scope_label(root), f),
+            "url": reverse("liaison:panel") + f"?org={root.pk}",
             "report_url": reverse("liaison:report") + f"?org={root.pk}",
         },
         order=order,
@@ -38,13 +48,13 @@ def _figures_panel(request, root, today: date, order: int) -> Panel:
 def organization_panels(request, organization):
     if not is_staff(request.user):
         return []
-    return [_figures_panel(request, organization, timezone.localdate(), 60)]
+    return [_lazy(organization, timezone.localdate(), 60)]
 
 
 def command_panels(request, root, today):
     if not is_staff(request.user):
         return []
-    return [_figures_panel(request, root, today, 60)]
+    return [_lazy(root, today, 60)]
 
 
 def member_panels(request, member):

@@ -170,12 +170,17 @@ def summary_sentence(scope_label: str, f: Figures) -> str:
     """The sentence a county writes into its report, generated from the figures, e.g.
     「全县 1,229 名党代表中 1,100 名参与走访，走访群众 890 户，收集问题 1,063 个，当场解决 750 个，
     转交相关部门办理 300 个（其中转至县直部门 40 个）。」"""
-    parts = [f"{scope_label} {_n(f.representatives)} 名党代表"]
-    if f.participants != f.representatives:
-        parts[0] += f"中 {_n(f.participants)} 名参与走访"
+    if f.participants == f.representatives:
+        parts = [f"{scope_label} {_n(f.representatives)} 名党代表走访群众 {_n(f.households)} 户"]
+    elif f.participants < f.representatives:
+        parts = [f"{scope_label} {_n(f.representatives)} 名党代表中 {_n(f.participants)} 名参与走访"]
         parts.append(f"走访群众 {_n(f.households)} 户")
     else:
-        parts[0] += f"走访群众 {_n(f.households)} 户"
+        # A village or community has no register of its own (representatives are registered
+        # by township), or representatives from elsewhere took part.
+        registered = f"（在册 {_n(f.representatives)} 名）" if f.representatives else ""
+        parts = [f"{scope_label}共有 {_n(f.participants)} 名党代表参与走访{registered}"]
+        parts.append(f"走访群众 {_n(f.households)} 户")
     parts.append(f"收集问题 {_n(f.problems)} 个")
     parts.append(f"当场解决 {_n(f.solved)} 个")
     passed = f"转交相关部门办理 {_n(f.passed)} 个"

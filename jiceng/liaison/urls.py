@@ -6,6 +6,7 @@ app_name = "liaison"
 urlpatterns = [
     path("", views.report, name="report"),
     path("report/export/", views.report_export, name="report_export"),
+    path("panel/", views.panel, name="panel"),
     path("representatives/", views.representative_list, name="representatives"),
     path("representatives/export/", views.representative_export, name="representatives_export"),
     path("representatives/new/", views.representative_create, name="representative_create"),

@@ -749,3 +749,20 @@ def representative_import(request):
             request.session[IMPORT_SESSION_KEY] = pending
             context["token"] = token
     return render(request, "liaison/import.html", context)
+
+
+@login_required
+def panel(request):
+    """The figures card of the organization page and the command screen (loaded by htmx)."""
+    from django.utils import timezone
+
+    from .panels import figures_card
+
+    _staff_only(request.user)
+    root = _root(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "liaison/panel_figures.html",
+        {"panel": figures_card(request, root, today), "title": f"党代表联系群众（{today.year}年）"},
+    )

@@ -14,18 +14,27 @@ from . import queries, rules, services
 from .models import Wish
 
 
-def _figures_panel(request, root, today: date, order: int) -> Panel:
+def figures_card(request, root, today: date) -> dict:
+    """The card's context: the figures of wishes posted this year in `root` (one query)."""
     start, end = date(today.year, 1, 1), today
     f = queries.figures(request.user, root, start, end)
+    return {
+        "f": f,
+        "links": queries.figure_links(root, start, end),
+        "sentence": queries.sentence(root, f),
+        "report_url": reverse("wishes:report") + f"?org={root.pk}",
+        "qr_url": reverse("wishes:qr", args=[root.pk]) if not services.wish_organization_error(root) else "",
+    }
+
+
+def _lazy(root, today: date, order: int) -> Panel:
+    # Loaded by htmx from wishes:panel (see jiceng/liaison/panels.py).
     return Panel(
         title=f"微心愿（{today.year}年）",
-        template="wishes/panel_figures.html",
+        template="liaison/panel_lazy.html",
         context={
-            "f": f,
-            "links": queries.figure_links(root, start, end),
-            "sentence": queries.sentence(root, f),
+            "url": reverse("wishes:panel") + f"?org={root.pk}",
             "report_url": reverse("wishes:report") + f"?org={root.pk}",
-            "qr_url": reverse("wishes:qr", args=[root.pk]) if not services.wish_organization_error(root) else "",
         },
         order=order,
     )
@@ -34,13 +43,13 @@ def _figures_panel(request, root, today: date, order: int) -> Panel:
 def organization_panels(request, organization):
     if not is_staff(request.user):
         return []
-    return [_figures_panel(request, organization, timezone.localdate(), 62)]
+    return [_lazy(organization, timezone.localdate(), 62)]
 
 
 def command_panels(request, root, today):
     if not is_staff(request.user):
         return []
-    return [_figures_panel(request, root, today, 62)]
+    return [_lazy(root, today, 62)]
 
 
 def member_panels(request, member):

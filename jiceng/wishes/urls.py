@@ -9,6 +9,7 @@ urlpatterns = [
     path("export/", views.wish_export, name="export"),
     path("report/", views.report, name="report"),
     path("report/export/", views.report_export, name="report_export"),
+    path("panel/", views.panel, name="panel"),
     path("new/", views.wish_create, name="create"),
     path("settings/", views.wish_settings, name="settings"),
     path("<int:pk>/", views.wish_detail, name="detail"),

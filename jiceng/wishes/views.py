@@ -689,3 +689,18 @@ def mine_photo(request, pk):
     if item is None:
         raise Http404("没有这张照片")
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
+
+
+@login_required
+def panel(request):
+    """The figures card of the organization page and the command screen (loaded by htmx)."""
+    from .panels import figures_card
+
+    _staff_only(request.user)
+    root = _root(request)
+    today = timezone.localdate()
+    return render(
+        request,
+        "wishes/panel_figures.html",
+        {"panel": figures_card(request, root, today), "title": f"微心愿（{today.year}年）"},
+    )

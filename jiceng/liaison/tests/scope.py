@@ -87,6 +87,7 @@ def samples(county, victim):
     rows = {
         "liaison:report": {},
         "liaison:report_export": {},
+        "liaison:panel": {},
         "liaison:representatives": {},
         "liaison:representatives_export": {},
         "liaison:representative_create": {},
@@ -128,6 +129,7 @@ def samples(county, victim):
 QUERIES = {
     "liaison:report": "?org={town_b}",
     "liaison:report_export": "?org={town_b}",
+    "liaison:panel": "?org={town_b}",
     "liaison:representatives": "?visited_in={town_b}&start=2026-01-01&end=2026-12-31",
     "liaison:representatives_export": "?org={town_b}",
     "liaison:visits": "?org={town_b}",

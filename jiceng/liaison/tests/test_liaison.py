@@ -400,8 +400,12 @@ def test_member_page_shows_the_representatives_visits(county, register):
     visit(county, register)
     html = client_for(county.member_user).get(reverse("members:detail", args=[county.member_a.pk])).content.decode()
     assert "党代表走访" in html and 'data-figure="member-visits">1<' in html
-    html = client_for(county.admin_a).get(reverse("orgs:detail", args=[county.town_a.pk])).content.decode()
-    assert 'data-panel="liaison"' in html
+    c = client_for(county.admin_a)
+    html = c.get(reverse("orgs:detail", args=[county.town_a.pk])).content.decode()
+    url = reverse("liaison:panel") + f"?org={county.town_a.pk}"
+    assert f'data-lazy-panel="{url}"' in html
+    card = c.get(url).content.decode()
+    assert 'data-panel="liaison"' in card and "甲镇 3 名党代表中 2 名参与走访" in card
 
 
 # ---- query counts -----------------------------------------------------------------------------------
@@ -427,16 +431,39 @@ def test_lists_have_a_fixed_number_of_queries(county, register, django_assert_ma
 
 
 @pytest.mark.parametrize("n", [2, 20])
-def test_command_panel_has_a_fixed_number_of_queries(county, register, n, rf):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def test_command_panel_has_a_fixed_number_of_queries(county, register, n, rf, django_assert_num_queries):
     from jiceng.liaison.panels import command_panels
 
     _many_visits(county, register, n)
     request = rf.get("/")
     request.user = county.county_admin
-    with CaptureQueriesContext(connection) as ctx:
+    # The command screen only places the card (no query); the card loads its figures itself.
+    with django_assert_num_queries(0):
         panels = command_panels(request, county.root, date(2026, 6, 30))
-    assert len(ctx.captured_queries) == 5
-    assert panels[0].context["f"].visits == n
+    c = client_for(county.county_admin)
+    # Session, user, the user's organization, the root, notices count, calendar banner; five figures.
+    with django_assert_num_queries(11):
+        html = c.get(panels[0].context["url"]).content.decode()
+    assert f'data-figure="visits">{n}<' in html
+
+
+def test_figures_are_five_queries(county, register, django_assert_num_queries):
+    from jiceng.liaison import queries
+
+    _many_visits(county, register, 3)
+    with django_assert_num_queries(5):
+        queries.figures(county.county_admin, county.root, date(2026, 1, 1), date(2026, 6, 30))
+
+
+@pytest.mark.parametrize(
+    "reps,participants,start",
+    [
+        (10, 10, "甲镇 10 名党代表走访群众 5 户，"),
+        (10, 7, "甲镇 10 名党代表中 7 名参与走访，走访群众 5 户，"),
+        (0, 3, "甲镇共有 3 名党代表参与走访，走访群众 5 户，"),
+        (2, 3, "甲镇共有 3 名党代表参与走访（在册 2 名），走访群众 5 户，"),
+    ],
+)
+def test_sentence_reads_right_at_every_level(reps, participants, start):
+    f = rules.Figures(representatives=reps, participants=participants, households=5)
+    assert rules.summary_sentence("甲镇", f).startswith(start)
