@@ -453,7 +453,9 @@ def _visit_form_org(request, default=None):
 def visit_create(request):
     require_manager(request.user)
     org = _visit_form_org(request)
-    initial = {"organization": org, "date": None, "kind": Visit.Kind.HOUSEHOLD}
+    from django.utils import timezone
+
+    initial = {"organization": org, "date": timezone.localdate(), "kind": Visit.Kind.HOUSEHOLD}
     form = VisitForm(request.POST or None, request.FILES or None, user=request.user, organization=org, initial=initial)
     formset = ProblemFormSet(request.POST or None, prefix="problems")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -681,6 +683,7 @@ def household_list(request):
 
 @login_required
 def photo(request, pk):
+    _staff_only(request.user)
     item = get_visible_or_404(request.user, VisitPhoto.objects.all(), pk=pk)
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
 

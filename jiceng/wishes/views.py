@@ -107,12 +107,10 @@ def _filtered(request):
         qs = qs.filter(queries.figure_q(g["figure"], timezone.now()))
     if g.get("q"):
         text = g["q"].strip()
-        qs = qs.filter(
-            Q(ticket=rules.normalize_ticket(text))
-            | Q(description__contains=text)
-            | Q(requester_name=text)
-            | Q(phone__endswith=text if len(text) >= 4 and text.isdigit() else "\0")
-        )
+        match = Q(ticket=rules.normalize_ticket(text)) | Q(description__contains=text) | Q(requester_name=text)
+        if len(text) >= 4 and text.isdigit():
+            match |= Q(phone__endswith=text)
+        qs = qs.filter(match)
     return qs.select_related(
         "organization", "organization__parent", "claimed_member", "claimed_org", "claimed_enterprise"
     )
@@ -350,6 +348,7 @@ def wish_create(request):
 
 @login_required
 def photo(request, pk):
+    _staff_only(request.user)
     item = get_visible_or_404(request.user, WishPhoto.objects.all(), pk=pk)
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
 
@@ -408,8 +407,13 @@ def _public_org(org_id) -> Organization:
     return org
 
 
+def _posted_phone(group, request) -> str:
+    # The same number however it is typed (spaces, dashes, +86).
+    return rules.normalize_phone(request.POST.get("phone", "")) or "-"
+
+
 @ratelimit(key="ip", rate=POST_RATE_IP, method="POST", block=False)
-@ratelimit(key="post:phone", rate=POST_RATE_PHONE, method="POST", block=False)
+@ratelimit(key=_posted_phone, rate=POST_RATE_PHONE, method="POST", block=False)
 @require_http_methods(["GET", "POST"])
 def post(request, org_id):
     org = _public_org(org_id)

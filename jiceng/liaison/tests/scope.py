@@ -23,7 +23,7 @@ def setup(county):
     from jiceng.liaison import services
     from jiceng.requests.models import Category
 
-    other = Category.objects.get(code="other")
+    other = Category.objects.get_or_create(code="other", defaults={"name": "其他"})[0]
     team = services.save_team(None, name="乙乡秘密服务队", organization=county.town_b)
     station = services.save_station(None, name="乙乡秘密工作室", organization=county.town_b, phone="13900009999")
     rep = services.save_representative(None, name="乙乡秘密代表", team=team, station=station, phone="13900009999")

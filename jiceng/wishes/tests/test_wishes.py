@@ -152,10 +152,11 @@ def test_posting_is_rate_limited(county, client):
 
 def test_one_phone_posts_at_most_five_a_day(county, client):
     url = reverse("wishes:post", args=[county.village_a.pk])
+    typed = ["13812345678", "138 1234 5678", "138-1234-5678", "+8613812345678", "13812345678", "138 12345678"]
     codes = [
         client.post(
             url,
-            {"description": f"心愿{i}", "category": "goods", "phone": "13812345678", "agree": "on"},
+            {"description": f"心愿{i}", "category": "goods", "phone": typed[i], "agree": "on"},
             REMOTE_ADDR=f"10.0.0.{i}",
         ).status_code
         for i in range(6)
@@ -441,6 +442,14 @@ def test_settings_page_for_county_admins_only(county):
     )
     assert WishSettings.current().fulfil_days == 20
     assert AuditEntry.objects.filter(note="微心愿配置", actor=county.county_admin).exists()
+
+
+def test_ledger_search(county):
+    wish = pooled(county, description="需要一个书包")
+    c = client_for(county.admin_a)
+    for q in (wish.ticket.lower(), "5678", "王小花", "书包"):
+        assert "共 1 条" in c.get(reverse("wishes:list"), {"q": q}).content.decode(), q
+    assert "没有符合条件的心愿" in c.get(reverse("wishes:list"), {"q": "567"}).content.decode()
 
 
 def test_export_masks_the_requester(county):
