@@ -91,9 +91,9 @@ def generate(ctx) -> dict[str, int]:
             category = rng.choice(list(WISHES))
             text = rng.choice(KEY_WISHES) if key else rng.choice(WISHES[category])
             name = _name(rng) if rng.random() < 0.8 else ""
-            ticket = rules.new_ticket(timezone.localtime(posted).date())
+            ticket = _ticket(rng, posted)
             while ticket in used_tickets:
-                ticket = rules.new_ticket(timezone.localtime(posted).date())
+                ticket = _ticket(rng, posted)
             used_tickets.add(ticket)
             wish = Wish(
                 ticket=ticket,
@@ -173,6 +173,11 @@ def generate(ctx) -> dict[str, int]:
         "已实现": counts[S.FULFILLED] + counts[S.CONFIRMED],
         "群众已确认": counts[S.CONFIRMED],
     }
+
+
+def _ticket(rng, posted: datetime) -> str:
+    # Like rules.new_ticket, but from the demo's seeded random source (same seed, same tickets).
+    return f"W{timezone.localtime(posted):%y%m%d}" + "".join(rng.choice(rules.TICKET_ALPHABET) for _ in range(6))
 
 
 def _village_of(branch: Organization, villages: list[Organization]) -> Organization | None:
