@@ -293,7 +293,10 @@ def _apply(
         raise ValidationError(message)
     _authorize(actor, wish, action, by_requester=by_requester)
     role = "群众" if by_requester else None
-    expected = wish.version if version in (None, "") else int(version)
+    try:
+        expected = wish.version if version in (None, "") else int(version)
+    except (TypeError, ValueError):
+        expected = -1
     if expected != wish.version:
         raise ValidationError("该心愿已被他人处理（页面不是最新的），请刷新后再试")
     new_state = rules.target_state(action, wish.state)
@@ -599,7 +602,7 @@ def edit_wish(actor, wish: Wish, *, public_description: str, category: str, proj
 def publish_wish(actor, wish: Wish, *, photo_ids: Iterable[int] = (), version=None) -> Wish:
     """Show a fulfilled wish on the public wish wall with the photos staff choose."""
     wish = _lock(wish)
-    ids = {int(i) for i in photo_ids}
+    ids = {int(i) for i in photo_ids if str(i).isdigit()}
     own = set(wish.photos.values_list("pk", flat=True))
     if not ids <= own:
         raise ValidationError("所选照片不属于该心愿")

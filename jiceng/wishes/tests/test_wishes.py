@@ -410,6 +410,20 @@ def test_staff_detail_and_steps(county):
     assert "请填写不予采纳的理由" in response.content.decode()
 
 
+def test_tampered_forms_get_a_message_not_an_error(county):
+    wish = pooled(county)
+    c = client_for(county.admin_a)
+    response = c.post(reverse("wishes:act", args=[wish.pk, "reject"]), {"note": "重复", "version": "abc"}, follow=True)
+    assert "页面不是最新的" in response.content.decode()
+    done = services.fulfil_wish(
+        county.admin_a, services.claim_wish(county.member_user, wish, member=county.member_a), note="好"
+    )
+    response = c.post(
+        reverse("wishes:act", args=[done.pk, "publish"]), {"photo": ["abc", "-1"], "version": done.version}
+    )
+    assert response.status_code == 302 and Wish.objects.get(pk=done.pk).published
+
+
 def test_outsiders_members_and_anonymous(county, client):
     wish = pooled(county)
     outsider = client_for(county.admin_b)
