@@ -1,0 +1,68 @@
+"""Fixtures of the liaison tests: a service team and a station in township 甲, three
+representatives there (one of them member 张三) and one in township 乙."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from jiceng.requests.models import Category
+
+from .models import LiaisonStation, Representative, ServiceTeam
+from .services import save_representative, save_station, save_team
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The shared county fixture creates six users; with Argon2 that is ~0.5 s each. Tests
+    do not need a slow hash (the production setting is unchanged)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Register:
+    team_a: ServiceTeam
+    team_b: ServiceTeam
+    station_a: LiaisonStation
+    r1: Representative  # 张三 (member_a), county representative in team 甲
+    r2: Representative
+    r3: Representative
+    gone: Representative  # no longer on the register
+    b1: Representative  # township 乙
+    road: Category
+    other: Category
+
+
+def _category(code: str, name: str) -> Category:
+    # Seeded by a migration of the request system; a test with transactional_db empties the
+    # tables afterwards (PostgreSQL), so later transactional tests seed it again.
+    return Category.objects.get_or_create(code=code, defaults={"name": name})[0]
+
+
+@pytest.fixture
+def register(county) -> Register:
+    team_a = save_team(None, name="甲镇党代表服务队", organization=county.town_a, leader_name="刘队长")
+    team_b = save_team(None, name="乙乡党代表服务队", organization=county.town_b)
+    station_a = save_station(
+        None, name="甲镇党代表工作室", kind="studio", organization=county.town_a, address="甲镇党群服务中心"
+    )
+    r1 = save_representative(
+        None, name="张三", level="county", team=team_a, member=county.member_a, phone="13800001234"
+    )
+    r2 = save_representative(None, name="钱代表", level="county", team=team_a, station=station_a)
+    r3 = save_representative(None, name="孙代表", level="township", team=team_a)
+    gone = save_representative(None, name="周离任", level="township", team=team_a, is_active=False)
+    b1 = save_representative(None, name="乙乡代表", level="county", team=team_b, phone="13900009999")
+    return Register(
+        team_a=team_a,
+        team_b=team_b,
+        station_a=station_a,
+        r1=r1,
+        r2=r2,
+        r3=r3,
+        gone=gone,
+        b1=b1,
+        road=_category("road", "道路交通"),
+        other=_category("other", "其他"),
+    )
