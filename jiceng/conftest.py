@@ -44,6 +44,31 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded_live_server_on_sqlite():
+    """On SQLite the test database lives in memory and the live server's threads all share
+    the test's one connection; pages that load several cards at once (htmx) then deadlock on
+    it. One request at a time is what a shared connection allows: Django's non-threaded server
+    answers each request with "Connection: close", so browsers never wait on a kept-alive
+    socket. PostgreSQL keeps the threaded server, with a connection per thread."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneRequestAtATime(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATime
+    yield
+    LiveServerThread.server_class = threaded
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 (the production hasher) takes about a second per user; tests need no such cost.

@@ -7,16 +7,9 @@ with 「秘密」 in their text.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 
 from django.utils import timezone
-
-
-def _requests_have_rows() -> bool:
-    # The request system's snapshot on this branch has no tests/scope.py yet; until it has,
-    # this module keeps the walk complete for its one page (see setup()).
-    return importlib.util.find_spec("jiceng.requests.tests.scope") is not None
 
 
 def setup(county):
@@ -62,22 +55,6 @@ def setup(county):
         "liaison_category": other.pk,
         "liaison_photo": photo.pk,
     }
-    if not _requests_have_rows():
-        # A request of the outsider's own township: the walk then checks the page for
-        # anonymous visitors and for leaks. (The snapshot's detail view answers an
-        # outsider's probe of another township's request with an error, not a 404.)
-        from jiceng.liaison.models import Representative
-
-        own_rep = Representative.objects.create(name="甲镇代表", organization=county.town_a)
-        own = services.record_visit(
-            None,
-            organization=county.village_a,
-            date=timezone.localdate() - timedelta(days=30),
-            representatives=[own_rep],
-            households_reached=1,
-            problems=[{"description": "甲镇问题", "category": other, "outcome": "passed"}],
-        )
-        out["liaison_own_request"] = own.problems.get().request_id
     return out
 
 
@@ -121,8 +98,6 @@ def samples(county, victim):
         "liaison-problem-detail": problem,
         "liaison-figures": {},
     }
-    if "liaison_own_request" in victim:
-        rows["requests:detail"] = {"pk": victim["liaison_own_request"]}
     return rows
 
 
