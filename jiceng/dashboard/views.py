@@ -28,6 +28,9 @@ def command(request):
         if user.member_id:
             return redirect("members:detail", pk=user.member_id)
         raise Http404("账号未关联党员档案")
+    if user.role == "department_handler" and not user.is_superuser and "org" not in request.GET:
+        # A department's handler works on the requests sent to the department (吹哨报到).
+        return redirect("requests:inbox")
     if request.GET.get("org", "").isdigit():
         root = get_visible_or_404(user, Organization.objects.all(), pk=request.GET["org"])
     else:
