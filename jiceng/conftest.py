@@ -70,6 +70,31 @@ def _single_threaded_live_server_on_sqlite():
 
 
 @pytest.fixture(autouse=True)
+def _browser_quiet_before_teardown(request):
+    """A browser test may end while its pages still load cards (htmx) from the live server. The
+    server is session-wide, so such a late request would run during the database flush of this
+    test or inside the next test. After every browser test: close every page, then send one
+    request of our own; the server answers one request at a time on SQLite (and in arrival
+    order), so when ours returns, the pages' last requests are done."""
+    if "browser" not in request.fixturenames or "live_server" not in request.fixturenames:
+        yield
+        return
+    # Set up the database and the server before this fixture, so this teardown runs first.
+    request.getfixturevalue("transactional_db")
+    server = request.getfixturevalue("live_server")
+    yield
+    browser = request.getfixturevalue("browser")
+    for context in list(browser.contexts):
+        context.close()
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(f"{server.url}/static/vendor/htmx.min.js", timeout=30).read()
+    except OSError:
+        pass
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 (the production hasher) takes about a second per user; tests need no such cost.
     jiceng/core/tests/test_settings.py checks that production still hashes with Argon2."""
@@ -198,9 +223,17 @@ def browser():
             pytest.fail("Chromium is required for browser tests (JICENG_REQUIRE_BROWSER) but was not found")
         pytest.skip("SKIPPED browser test: Debian's chromium is not installed (apt-get install chromium)")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Once Playwright's sync API runs, the main thread has a running event loop and Django keeps
+    # its connections per context instead of per thread: the test code would get fresh
+    # connection objects, without the serialized seed rows and, on SQLite, a second connection
+    # to the shared in-memory database (table locks against the live server). Keep the same ones.
+    current = {alias: connections[alias] for alias in connections}
     with sync_playwright() as p:
+        for alias, connection in current.items():
+            connections[alias] = connection
         b = p.chromium.launch(
             executable_path=path,
             args=[
