@@ -10,6 +10,7 @@ Incomes are not returned by the ledger endpoints (masked personal data only); am
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import django_filters
 from django.http import Http404
@@ -30,9 +31,42 @@ from jiceng.orgs.rules import SEGMENT
 from . import queries, rules
 from .models import DuesBase, DuesPayment, DuesSettings
 
+MAX_ID = 2**63 - 1  # the largest database id (bigint)
+
 
 def _money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
+
+
+def _integer(raw, field: str) -> int:
+    """A whole number from a query parameter ("2026", 2026, Decimal("2026")), or a 400."""
+    try:
+        value = Decimal(str(raw).strip())
+        if value.is_finite() and value == value.to_integral_value() and abs(value) <= MAX_ID:
+            return int(value)
+    except (ArithmeticError, ValueError):
+        pass
+    raise ValidationError({field: [f"{field} 应为整数"]})
+
+
+def _year(raw) -> int:
+    """A year of the ledger (rules.year_error), or a 400 naming the range."""
+    today = timezone.localdate()
+    try:
+        year = _integer(raw, "year")
+    except ValidationError:
+        year = None
+    message = rules.year_error(year, today)
+    if message:
+        raise ValidationError({"year": [message]})
+    return year
+
+
+def _id(raw, field: str) -> int:
+    value = _integer(raw, field)
+    if value < 1:
+        raise ValidationError({field: [f"{field} 应为正整数编号"]})
+    return value
 
 
 class CalculatorView(APIView):
@@ -126,14 +160,11 @@ class CompletionView(APIView):
                 root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
             if root is None:
                 raise Http404("未找到或无权查看")
-        try:
-            year = int(request.query_params.get("year") or today.year)
-            month_no = int(request.query_params.get("month") or today.month)
-            month = date(year, month_no, 1)
-        except ValueError:
-            raise ValidationError({"month": ["年份或月份无效，如 year=2026&month=11"]}) from None
-        if not 2008 <= year <= today.year + 1:
-            raise ValidationError({"year": [f"年份应在2008至{today.year + 1}之间"]})
+        year = _year(request.query_params.get("year") or today.year)
+        month_no = _integer(request.query_params.get("month") or today.month, "month")
+        if not 1 <= month_no <= 12:
+            raise ValidationError({"month": ["月份应为1至12，如 year=2026&month=11"]})
+        month = date(year, month_no, 1)
         start = queries.ledger_start()
         members = queries.subtree_members(user, root)
         width = len(root.path) + SEGMENT
@@ -164,16 +195,24 @@ class CompletionView(APIView):
 
 
 class LedgerFilter(django_filters.FilterSet):
-    member = django_filters.NumberFilter(field_name="member_id")
-    year = django_filters.NumberFilter(label="年度", method="filter_year")
+    """Numbers are checked here, not by the database: an id past bigint or a year past 9999
+    would otherwise fail in the query (a server error) instead of answering 400."""
+
+    member = django_filters.NumberFilter(label="党员ID", method="filter_member")
+    year = django_filters.NumberFilter(label=f"年度（{rules.FIRST_YEAR}年起）", method="filter_year")
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
 
+    def filter_member(self, qs, name, value):
+        return qs.filter(member_id=_id(value, "member"))
+
     def filter_year(self, qs, name, value):
-        field = "month__year" if qs.model is DuesPayment else "year"
-        return qs.filter(**{field: value})
+        year = _year(value)
+        if qs.model is DuesPayment:
+            return qs.filter(month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
+        return qs.filter(year=year)
 
     def filter_organization(self, qs, name, value):
-        org = Organization.objects.filter(pk=value).first()
+        org = Organization.objects.filter(pk=_id(value, "organization")).first()
         return qs.filter(path_q("member__organization__path", org.path)) if org else qs.none()
 
 
@@ -186,9 +225,13 @@ class PaymentFilter(LedgerFilter):
 
     def filter_month(self, qs, name, value):
         try:
-            return qs.filter(month=rules.parse_month(value))
-        except ValueError:
-            raise ValidationError({"month": ["月份格式应为 2026-11"]}) from None
+            month = rules.parse_month(value)
+        except ValueError as exc:
+            raise ValidationError({"month": [str(exc)]}) from None
+        message = rules.year_error(month.year, timezone.localdate())
+        if message:
+            raise ValidationError({"month": [message]})
+        return qs.filter(month=month)
 
 
 class BaseFilter(LedgerFilter):
@@ -250,6 +293,7 @@ class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
         qs = DuesPayment.objects.select_related("member").order_by("-month", "member_id")
@@ -261,6 +305,7 @@ class BaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = BaseSerializer
     filterset_class = BaseFilter
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self):
         qs = DuesBase.objects.select_related("member").order_by("-year", "member_id")

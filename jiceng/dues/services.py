@@ -248,6 +248,15 @@ def payment_problems(
     if paid_on > today:
         problems.append(("paid_on", "交纳日期不能晚于今天"))
         return problems
+    if paid_on.year < rules.FIRST_YEAR:
+        problems.append(("paid_on", f"交纳日期不能早于{rules.FIRST_YEAR}年（现行党费规定施行）"))
+        return problems
+    if amount is not None:
+        try:
+            amount = rules.parse_money(amount, "amount", "实交金额", maximum=rules.MAX_PAYMENT)
+        except rules.DuesRuleError as exc:
+            problems.append(("amount", str(exc)))
+            return problems
     if not months:
         problems.append(("months", "请选择所属月份"))
         return problems
@@ -317,6 +326,8 @@ def record_payment(
         for field, message in problems:
             errors.setdefault(field if field in ("paid_on", "amount", "method") else "__all__", []).append(message)
         raise ValidationError(errors)
+    if amount is not None:
+        amount = rules.parse_money(amount, "amount", "实交金额", maximum=rules.MAX_PAYMENT)
     rows = []
     for month in months:
         due = bases[month.year].monthly_amount
