@@ -74,8 +74,19 @@ class CalculatorView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("category", str, enum=list(rules.CATEGORIES), required=True, description="党员类别"),
-            OpenApiParameter("income", str, description="月收入（税后，元）；employed、retired、other 必填"),
+            OpenApiParameter(
+                "category",
+                str,
+                required=True,
+                description="党员类别：" + "、".join(rules.CATEGORIES) + "，或中文名称（在职、离休/退休、农民、学生、"
+                "下岗/失业、低保/救济/生活困难、其他）",
+            ),
+            OpenApiParameter(
+                "income",
+                str,
+                description="月收入（税后，元），不超过10,000,000元；employed、retired、other 必填。"
+                "可写作 3000、3,000.50、¥3000、3000元或全角数字",
+            ),
             OpenApiParameter("amount", str, description="农民党员月交纳额（0.20–1.00 元），默认本县标准"),
         ],
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},

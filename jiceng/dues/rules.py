@@ -202,25 +202,56 @@ def _bracket_text(brackets, rate: Decimal) -> str:
     return ""
 
 
+def _fold(text: str) -> str:
+    """Full-width letters and brackets folded (NFKC), spaces dropped, letters in lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+# Chinese names a secretary may write instead of the code (the calculator, the API). "党员" at
+# the end is dropped first ("退休党员" → 退休). Relief (抚恤、救济、低保) is a category a person
+# sets; these names only read what was written.
 CATEGORY_ALIASES = {
-    "在职": EMPLOYED,
-    "离退休": RETIRED,
-    "退休": RETIRED,
-    "农民": FARMER,
-    "学生": STUDENT,
-    "下岗失业": UNEMPLOYED,
-    "失业": UNEMPLOYED,
-    "救济": RELIEF,
-    "低保": RELIEF,
-    "其他": OTHER,
-    "灵活就业": OTHER,
+    _fold(name): code
+    for name, code in [
+        *((label, code) for code, label in CATEGORY_LABELS.items()),
+        ("在职", EMPLOYED),
+        ("在岗", EMPLOYED),
+        ("离休", RETIRED),
+        ("退休", RETIRED),
+        ("离退休", RETIRED),
+        ("农民", FARMER),
+        ("学生", STUDENT),
+        ("下岗", UNEMPLOYED),
+        ("失业", UNEMPLOYED),
+        ("下岗失业", UNEMPLOYED),
+        ("低保", RELIEF),
+        ("救济", RELIEF),
+        ("抚恤", RELIEF),
+        ("生活困难", RELIEF),
+        ("最低生活保障", RELIEF),
+        ("其他", OTHER),
+        ("其它", OTHER),
+        ("灵活就业", OTHER),
+    ]
 }
 
 
 def normalize_category(raw) -> str:
-    """A category code from the code itself in any case, or from its usual Chinese name."""
-    text = str(raw or "").strip()
-    return CATEGORY_ALIASES.get(text, text.lower())
+    """A category code from the code itself in any case, or from its Chinese name or a usual
+    synonym (在职, 离休/退休, 下岗/失业, 低保/救济/生活困难, …); anything else is returned folded,
+    for the caller to refuse."""
+    text = _fold(str(raw or ""))
+    if text in CATEGORY_LABELS:
+        return text
+    return CATEGORY_ALIASES.get(text) or CATEGORY_ALIASES.get(text.removesuffix("党员"), text)
+
+
+def unknown_category_message(raw) -> str:
+    return (
+        f"未知的党员类别“{str(raw or '').strip()[:20]}”，可选："
+        + "、".join(f"{k}（{v}）" for k, v in CATEGORY_LABELS.items())
+        + "；也可填写中文名称，如 在职、退休、农民、学生、失业、低保、其他"
+    )
 
 
 def monthly_dues(
@@ -231,11 +262,10 @@ def monthly_dues(
     farmer_default: Decimal = DEFAULT_FARMER_AMOUNT,
 ) -> DuesAmount:
     """The monthly dues of one member; raises DuesRuleError (with the field) on bad input."""
-    category = normalize_category(category)
-    if category not in CATEGORY_LABELS:
-        raise DuesRuleError(
-            "未知的党员类别，可选：" + "、".join(f"{k}（{v}）" for k, v in CATEGORY_LABELS.items()), "category"
-        )
+    code = normalize_category(category)
+    if code not in CATEGORY_LABELS:
+        raise DuesRuleError(unknown_category_message(category), "category")
+    category = code
     if category in INCOME_CATEGORIES:
         if income is None or (isinstance(income, str) and not income.strip()):
             raise DuesRuleError("该类别按月收入比例交纳，请填写月收入（税后，元）", "income")

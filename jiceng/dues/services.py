@@ -77,6 +77,7 @@ def compute_base(
     """The stored fields of a base, computed by the rules; raises ValidationError by field."""
     if farmer_default is None:
         farmer_default = DuesSettings.current().farmer_amount
+    category = rules.normalize_category(category)  # a Chinese name (退休) is stored as its code
     try:
         dues = rules.monthly_dues(
             category,

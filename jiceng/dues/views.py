@@ -692,7 +692,10 @@ def calculate(data: dict, farmer_default: Decimal) -> tuple[rules.DuesAmount | N
 @login_required
 def calculator(request):
     settings = DuesSettings.current()
-    form = CalculatorForm(request.GET or None)
+    data = request.GET.copy()
+    if data.get("category"):  # a Chinese name (?category=退休) selects its code in the form
+        data["category"] = rules.normalize_category(data["category"])
+    form = CalculatorForm(data or None)
     result, error = None, ""
     if request.GET.get("category"):
         result, error, _ = calculate(request.GET, settings.farmer_amount)

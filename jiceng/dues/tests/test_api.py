@@ -133,3 +133,75 @@ def test_payment_and_base_lists_are_scoped_and_hide_incomes(dues):
     assert zhao.status_code == 404
     bad = api(dues.county.admin_a).get(reverse("dues-payment-list"), {"month": "三月"})
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [
+        ("employed", "employed"),
+        ("Employed", "employed"),
+        (" RETIRED ", "retired"),
+        ("在职", "employed"),
+        ("在职党员", "employed"),
+        ("在职（按月领取工资）", "employed"),
+        ("离休", "retired"),
+        ("退休", "retired"),
+        ("离退休", "retired"),
+        ("退休党员", "retired"),
+        ("农民", "farmer"),
+        ("学生", "student"),
+        ("下岗", "unemployed"),
+        ("失业", "unemployed"),
+        ("下岗失业", "unemployed"),
+        ("低保", "relief"),
+        ("救济", "relief"),
+        ("生活困难", "relief"),
+        ("依靠抚恤、救济或领取最低生活保障金", "relief"),
+        ("其他", "other"),
+        ("其它", "other"),
+        ("灵活就业", "other"),
+    ],
+)
+def test_calculator_accepts_codes_and_chinese_names(county, category, code):
+    response = calc(api(county.member_user), category=category, income="6000")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["category"] == code
+    expected = {"employed": "90.00", "other": "90.00", "retired": "60.00", "farmer": "0.50"}.get(code, "0.20")
+    assert data["monthly_amount"] == expected
+
+
+@pytest.mark.parametrize(
+    ("category", "income", "amount"),
+    [
+        ("在职", "¥3,000元", "15.00"),
+        ("在职", "￥３，０００．０１", "30.00"),
+        ("employed", "5,000.00元", "50.00"),
+        ("employed", " 5 000.01 ", "75.00"),
+        ("在职", "１００００", "150.00"),
+        ("在职", "¥10,000.01", "200.00"),
+        ("退休", "５，０００元", "25.00"),
+        ("离休", "¥5,000.01", "50.00"),
+        ("其他", "6,500元", "97.50"),
+    ],
+)
+def test_calculator_reads_written_incomes_exactly_at_the_boundaries(county, category, income, amount):
+    response = calc(api(county.member_user), category=category, income=income)
+    assert response.status_code == 200, response.content
+    assert response.json()["monthly_amount"] == amount
+
+
+@pytest.mark.parametrize("income", ["1,5", "3,00", "3,000,0", "3000,50"])
+def test_calculator_refuses_misplaced_commas(county, income):
+    response = calc(api(county.member_user), category="employed", income=income)
+    assert response.status_code == 400
+    assert "千分位" in response.json()["income"][0]
+
+
+@pytest.mark.parametrize("category", ["boss", "干部", "retired-ish"])
+def test_unknown_category_lists_the_valid_codes(county, category):
+    response = calc(api(county.member_user), category=category, income="3000")
+    assert response.status_code == 400
+    message = response.json()["category"][0]
+    assert all(code in message for code in rules.CATEGORIES)
+    assert category in message
