@@ -24,6 +24,26 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(str(exc)) from exc
 
 
+class MoneyField(forms.CharField):
+    """An amount in yuan read by rules.parse_money ("50", "¥1,000.50", "５０元"), with the
+    rules' bounds and Chinese messages; cleaned to a Decimal (None when empty)."""
+
+    def __init__(self, *, maximum=rules.MAX_INCOME, money_label: str = "金额", **kwargs):
+        self.maximum, self.money_label = maximum, money_label
+        super().__init__(**kwargs)
+        self.widget.attrs["inputmode"] = "decimal"
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str):
+            value = str(value)
+        try:
+            return rules.parse_money(value, label=self.money_label, maximum=self.maximum)
+        except rules.DuesRuleError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
 class PaymentForm(forms.Form):
     first_month = MonthField(label="所属月份（起）")
     last_month = MonthField(
@@ -33,12 +53,11 @@ class PaymentForm(forms.Form):
     )
     paid_on = forms.DateField(label="交纳日期", widget=forms.DateInput(format="%Y-%m-%d"))
     method = forms.ChoiceField(label="交纳方式", choices=DuesPayment.Method.choices)
-    amount = forms.DecimalField(
+    amount = MoneyField(
         label="每月实交金额（元）",
         required=False,
-        max_digits=10,
-        decimal_places=2,
-        min_value=0,
+        maximum=rules.MAX_PAYMENT,
+        money_label="实交金额",
         help_text="留空即按核定的月应交额；多于应交额须在备注中说明（如自愿多交）",
     )
     receipt = forms.CharField(label="收据号", max_length=50, required=False)
@@ -51,11 +70,8 @@ class PaymentForm(forms.Form):
     def clean(self):
         data = super().clean()
         first, last = data.get("first_month"), data.get("last_month")
-        if first and last:
-            if last < first:
-                self.add_error("last_month", "截止月份不能早于起始月份")
-            elif rules.months_between(first, last) > 12:
-                self.add_error("last_month", "一次最多登记12个月")
+        if first and last and rules.span_error(first, last):
+            self.add_error("last_month", rules.span_error(first, last))
         return data
 
     def months(self) -> list:
@@ -64,28 +80,26 @@ class PaymentForm(forms.Form):
 
 
 class BaseForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2008)
+    year = forms.IntegerField(label="年度", min_value=rules.FIRST_YEAR, max_value=rules.LAST_YEAR)
     category = forms.ChoiceField(label="交纳类别", choices=DuesBase.Category.choices)
-    income = forms.DecimalField(
+    income = MoneyField(
         label="计算基数（月收入，元）",
         required=False,
-        max_digits=12,
-        decimal_places=2,
+        money_label="月收入",
         help_text="在职：月工资收入（税后）；离退休：月离退休费或养老金；其他：上年月平均收入。其余类别不填",
     )
-    farmer_amount = forms.DecimalField(
+    farmer_amount = MoneyField(
         label="农民党员月交纳额（元）",
         required=False,
-        max_digits=4,
-        decimal_places=2,
+        maximum=rules.FARMER_MAX,
+        money_label="农民党员月交纳额",
         help_text="0.20至1.00元；留空按本县默认",
     )
-    reduced_amount = forms.DecimalField(
+    reduced_amount = MoneyField(
         label="经批准少交后的月交纳额（元）",
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
+        maximum=rules.MAX_PAYMENT,
+        money_label="少交后的月交纳额",
         help_text="仅交纳确有困难、经党支部研究并报上一级党委批准的填写；0 即免交",
     )
     reduction_note = forms.CharField(label="少交或免交批准情况", max_length=200, required=False)

@@ -8,6 +8,7 @@ row must be right, or nothing is imported, and each error names its row and colu
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -60,9 +61,14 @@ FIELD_COLUMN = {"member": "党员编号", "months": "所属月份", "amount": "�
 
 
 def _amount(value) -> Decimal:
-    if isinstance(value, float):  # Excel numbers come as floats: 15.0, 0.2
+    if isinstance(value, float) and math.isfinite(value):  # Excel numbers come as floats: 15.0, 0.2
         value = Decimal(str(round(value, 6)))
-    return rules.parse_money(value, "amount", "实交金额")
+    return rules.parse_money(value, "amount", "实交金额", maximum=rules.MAX_PAYMENT)
+
+
+def _member_id(raw: str) -> int | None:
+    """A member number as the template has it (ASCII digits that fit a database id)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def validate(rows: list[ParsedRow], actor, today: date) -> tuple[list[dict], list[RowError], int]:
@@ -72,9 +78,9 @@ def validate(rows: list[ParsedRow], actor, today: date) -> tuple[list[dict], lis
     skipped = 0
     ids = set()
     for r in rows:
-        raw = text(r.values.get("member"))
-        if raw.isdigit():
-            ids.add(int(raw))
+        member_id = _member_id(text(r.values.get("member")))
+        if member_id is not None:
+            ids.add(member_id)
     scope = Member.objects.all() if actor is None else visible(actor, Member.objects.all())
     members = {m.pk: m for m in scope.filter(pk__in=ids).select_related("organization")}
     for r in rows:
@@ -89,7 +95,7 @@ def validate(rows: list[ParsedRow], actor, today: date) -> tuple[list[dict], lis
             skipped += 1
             continue
         raw_id = text(v.get("member"))
-        member = members.get(int(raw_id)) if raw_id.isdigit() else None
+        member = members.get(_member_id(raw_id))
         if member is None:
             err("党员编号", f"未找到党员编号 {raw_id or '（空）'}（或不在您的管理范围内）")
         elif text(v.get("name")) != member.name:
@@ -115,6 +121,8 @@ def validate(rows: list[ParsedRow], actor, today: date) -> tuple[list[dict], lis
                 paid_on = parse_date(v.get("paid_on"))
             except ValueError as exc:
                 err("交纳日期", str(exc))
+            except OverflowError:  # a year too large for a date (imports.base lets it through)
+                err("交纳日期", "日期格式应为 2020-07-01")
         method_text = text(v.get("method"))
         method = METHOD_BY_LABEL.get(method_text or "现金")
         if method is None:

@@ -28,9 +28,11 @@ a cashier rounds; the rate is applied to the exact income first and rounded once
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 STATUTE = "《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）"
 FEN = Decimal("0.01")
@@ -72,45 +74,82 @@ FIXED_CATEGORIES = (STUDENT, UNEMPLOYED, RELIEF)
 FARMER_MIN = Decimal("0.20")
 FARMER_MAX = Decimal("1.00")
 DEFAULT_FARMER_AMOUNT = Decimal("0.50")  # [C] county default, editable within the range
-MAX_INCOME = Decimal("10000000")  # a typo guard, not a rule
+# Typo guards, not rules: a monthly income up to ten million yuan, one month's payment (a
+# voluntary extra, 自愿多交, included) up to one million yuan.
+MAX_INCOME = Decimal("10000000")
+MAX_PAYMENT = Decimal("1000000")
+MAX_MONEY_TEXT = 1000  # characters of a typed amount; longer text is not a number
+# Years the ledger may hold: the regulation took effect in 2008; LAST_YEAR only keeps dates
+# and month arithmetic away from datetime's limits.
+FIRST_YEAR = 2008
+LAST_YEAR = 2100
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 BACKPAY_MONTHS = 6  # 第十二条：补交党费的时间一般不得超过6个月
 
 
 class DuesRuleError(ValueError):
     """Input that the statute does not allow, with a message for the user (in Chinese)."""
 
-    def __init__(self, message: str, field: str = ""):
+    def __init__(self, message: str, field: str = "", code: str = ""):
         super().__init__(message)
         self.field = field
+        self.code = code  # "too_large" for an amount over its bound
 
 
 def round_fen(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def parse_money(raw, field: str = "income", label: str = "月收入") -> Decimal:
-    """A positive amount in yuan with at most two decimals ("3000", "3,000.50", "3000元")."""
+def _money_text(raw: str) -> str:
+    """The number in a money text as Decimal reads it: full-width characters folded (NFKC:
+    ３，０００ → 3,000), spaces dropped, a leading ¥ and a trailing 元 removed, and thousands
+    commas checked and removed ("1,5" is refused rather than read as 15)."""
+    text = "".join(unicodedata.normalize("NFKC", raw).split())
+    text = text.removeprefix("¥").removesuffix("元")
+    if "," in text:
+        if not _GROUPED.fullmatch(text):
+            raise ValueError("thousands")
+        text = text.replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError("not a number")
+    return text
+
+
+def parse_money(raw, field: str = "income", label: str = "月收入", *, maximum: Decimal = MAX_INCOME) -> Decimal:
+    """An amount in yuan from 0 to `maximum` with at most two decimals, from a number or a
+    text such as "3000", "3,000.50", "¥3000", "3000元" or full-width "３０００". Anything else
+    raises DuesRuleError with a message in Chinese (never another exception), so pages, the
+    API and the import answer with the message, not a server error."""
+    not_a_number = DuesRuleError(f"{label}应为数字，如 3000 或 3000.50", field)
+    if isinstance(raw, bool):
+        raise not_a_number
     if isinstance(raw, Decimal):
         value = raw
     elif isinstance(raw, int | float):
-        value = Decimal(str(raw))
+        value = Decimal(raw) if isinstance(raw, int) else Decimal(repr(raw))
     else:
-        text = str(raw or "").strip().replace(",", "").replace("，", "").replace(" ", "").removesuffix("元")
-        if not text:
+        raw = str(raw or "")
+        if not raw.strip():
             raise DuesRuleError(f"请填写{label}（元）", field)
+        if len(raw) > MAX_MONEY_TEXT:
+            raise not_a_number
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise DuesRuleError(f"{label}应为数字，如 3000 或 3000.50", field) from None
+            value = Decimal(_money_text(raw))
+        except ValueError as exc:  # InvalidOperation is a ValueError too (huge exponents)
+            if str(exc) == "thousands":
+                raise DuesRuleError(f"{label}的千分位逗号位置不对，应如 3,000.50", field) from None
+            raise not_a_number from None
     if not value.is_finite():
-        raise DuesRuleError(f"{label}应为数字，如 3000 或 3000.50", field)
-    if value != value.quantize(FEN, rounding=ROUND_HALF_UP) and value.as_tuple().exponent < -2:
-        raise DuesRuleError(f"{label}最多保留两位小数（精确到分）", field)
+        raise not_a_number
+    # Bounds before any arithmetic: quantizing 1e30 to the fen overflows the decimal context.
     if value < 0:
         raise DuesRuleError(f"{label}不能为负数", field)
-    if value > MAX_INCOME:
-        raise DuesRuleError(f"{label}超出合理范围，请核对", field)
-    return value.quantize(FEN)
+    if value > maximum:
+        raise DuesRuleError(f"{label}不能超过{maximum:,.0f}元，请核对是否多输了位数", field, "too_large")
+    if value != value.quantize(FEN, rounding=ROUND_HALF_UP):
+        raise DuesRuleError(f"{label}最多保留两位小数（精确到分）", field)
+    return value.quantize(FEN) if value else ZERO  # "-0" reads as 0.00
 
 
 def _bracket_rate(brackets, income: Decimal) -> Decimal:
@@ -163,25 +202,56 @@ def _bracket_text(brackets, rate: Decimal) -> str:
     return ""
 
 
+def _fold(text: str) -> str:
+    """Full-width letters and brackets folded (NFKC), spaces dropped, letters in lower case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+# Chinese names a secretary may write instead of the code (the calculator, the API). "党员" at
+# the end is dropped first ("退休党员" → 退休). Relief (抚恤、救济、低保) is a category a person
+# sets; these names only read what was written.
 CATEGORY_ALIASES = {
-    "在职": EMPLOYED,
-    "离退休": RETIRED,
-    "退休": RETIRED,
-    "农民": FARMER,
-    "学生": STUDENT,
-    "下岗失业": UNEMPLOYED,
-    "失业": UNEMPLOYED,
-    "救济": RELIEF,
-    "低保": RELIEF,
-    "其他": OTHER,
-    "灵活就业": OTHER,
+    _fold(name): code
+    for name, code in [
+        *((label, code) for code, label in CATEGORY_LABELS.items()),
+        ("在职", EMPLOYED),
+        ("在岗", EMPLOYED),
+        ("离休", RETIRED),
+        ("退休", RETIRED),
+        ("离退休", RETIRED),
+        ("农民", FARMER),
+        ("学生", STUDENT),
+        ("下岗", UNEMPLOYED),
+        ("失业", UNEMPLOYED),
+        ("下岗失业", UNEMPLOYED),
+        ("低保", RELIEF),
+        ("救济", RELIEF),
+        ("抚恤", RELIEF),
+        ("生活困难", RELIEF),
+        ("最低生活保障", RELIEF),
+        ("其他", OTHER),
+        ("其它", OTHER),
+        ("灵活就业", OTHER),
+    ]
 }
 
 
 def normalize_category(raw) -> str:
-    """A category code from the code itself in any case, or from its usual Chinese name."""
-    text = str(raw or "").strip()
-    return CATEGORY_ALIASES.get(text, text.lower())
+    """A category code from the code itself in any case, or from its Chinese name or a usual
+    synonym (在职, 离休/退休, 下岗/失业, 低保/救济/生活困难, …); anything else is returned folded,
+    for the caller to refuse."""
+    text = _fold(str(raw or ""))
+    if text in CATEGORY_LABELS:
+        return text
+    return CATEGORY_ALIASES.get(text) or CATEGORY_ALIASES.get(text.removesuffix("党员"), text)
+
+
+def unknown_category_message(raw) -> str:
+    return (
+        f"未知的党员类别“{str(raw or '').strip()[:20]}”，可选："
+        + "、".join(f"{k}（{v}）" for k, v in CATEGORY_LABELS.items())
+        + "；也可填写中文名称，如 在职、退休、农民、学生、失业、低保、其他"
+    )
 
 
 def monthly_dues(
@@ -192,11 +262,10 @@ def monthly_dues(
     farmer_default: Decimal = DEFAULT_FARMER_AMOUNT,
 ) -> DuesAmount:
     """The monthly dues of one member; raises DuesRuleError (with the field) on bad input."""
-    category = normalize_category(category)
-    if category not in CATEGORY_LABELS:
-        raise DuesRuleError(
-            "未知的党员类别，可选：" + "、".join(f"{k}（{v}）" for k, v in CATEGORY_LABELS.items()), "category"
-        )
+    code = normalize_category(category)
+    if code not in CATEGORY_LABELS:
+        raise DuesRuleError(unknown_category_message(category), "category")
+    category = code
     if category in INCOME_CATEGORIES:
         if income is None or (isinstance(income, str) and not income.strip()):
             raise DuesRuleError("该类别按月收入比例交纳，请填写月收入（税后，元）", "income")
@@ -216,12 +285,18 @@ def monthly_dues(
         )
         return DuesAmount(category, amount, income=value, rate=rate, basis=basis)
     if category == FARMER:
-        amount = farmer_default if farmer_amount in (None, "") else parse_money(farmer_amount, "amount", "月交纳额")
-        amount = round_fen(Decimal(amount))
+        out_of_range = f"农民党员每月交纳党费{FARMER_MIN}元至{FARMER_MAX}元（{STATUTE}）"
+        if farmer_amount in (None, ""):
+            amount = round_fen(Decimal(farmer_default))
+        else:
+            try:
+                amount = parse_money(farmer_amount, "amount", "月交纳额", maximum=MAX_PAYMENT)
+            except DuesRuleError as exc:
+                if exc.code == "too_large":
+                    raise DuesRuleError(f"{out_of_range}，请核对", "amount") from None
+                raise
         if not FARMER_MIN <= amount <= FARMER_MAX:
-            raise DuesRuleError(
-                f"农民党员每月交纳党费{FARMER_MIN}元至{FARMER_MAX}元（{STATUTE}），{amount}元不在此范围内", "amount"
-            )
+            raise DuesRuleError(f"{out_of_range}，{amount}元不在此范围内", "amount")
         basis = f"{STATUTE}：农民党员每月交纳0.2元至1元；本县默认{round_fen(farmer_default)}元，可在此范围内按人核定"
         return DuesAmount(category, amount, allowed_min=FARMER_MIN, allowed_max=FARMER_MAX, basis=basis)
     basis = f"{STATUTE}：学生党员、下岗失业的党员、依靠抚恤或救济生活的党员、领取最低生活保障金的党员每月交纳0.2元"
@@ -265,21 +340,54 @@ def quarter_end(day: date) -> date:
 
 
 def parse_month(raw) -> date:
-    """2026-11, 2026/11, 2026年11月, 202611 or a date → the first day of that month."""
+    """2026-11, 2026/11, 2026年11月, 202611 or a date → the first day of that month, for a year
+    from FIRST_YEAR to LAST_YEAR; ValueError with a message in Chinese otherwise."""
     if isinstance(raw, date):
-        return month_start(raw)
-    text = str(raw or "").strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "")
-    text = text.rstrip("-")
-    if len(text) == 6 and text.isdigit():
-        text = f"{text[:4]}-{text[4:]}"
-    parts = text.split("-")
-    try:
-        if len(parts) == 3:  # a full date: its month
-            return date(int(parts[0]), int(parts[1]), int(parts[2])).replace(day=1)
-        year, month = (int(p) for p in parts)
-        return date(year, month, 1)
-    except (ValueError, TypeError):
-        raise ValueError("月份格式应为 2026-11") from None
+        month = month_start(raw)
+    else:
+        text = str(raw or "").strip().replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "")
+        text = text.rstrip("-")
+        if len(text) == 6 and text.isdigit():
+            text = f"{text[:4]}-{text[4:]}"
+        parts = text.split("-")
+        try:
+            if len(parts) == 3:  # a full date: its month
+                month = date(int(parts[0]), int(parts[1]), int(parts[2])).replace(day=1)
+            else:
+                year, month_no = (int(p) for p in parts)
+                month = date(year, month_no, 1)
+        except (ValueError, TypeError, OverflowError):
+            raise ValueError("月份格式应为 2026-11") from None
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise ValueError(f"月份应在{FIRST_YEAR}年至{LAST_YEAR}年之间（现行党费规定自{FIRST_YEAR}年施行）")
+    return month
+
+
+def year_error(year, today: date) -> str:
+    """Why `year` is not a year of the ledger that can be asked about (empty when it is):
+    from FIRST_YEAR, when the regulation took effect, to next year."""
+    if not isinstance(year, int) or not FIRST_YEAR <= year <= today.year + 1:
+        return f"年度应为{FIRST_YEAR}年至{today.year + 1}年之间的整数"
+    return ""
+
+
+def year_or_default(raw, today: date) -> int:
+    """A year from a page's query string, or this year when it is missing or out of range."""
+    text = str(raw or "").strip()
+    year = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else None
+    return today.year if year is None or year_error(year, today) else year
+
+
+MAX_MONTHS_AT_ONCE = 12
+
+
+def span_error(first: date, last: date) -> str:
+    """Why months `first` to `last` cannot be recorded as one payment (empty when they can)."""
+    if last < first:
+        return "截止月份不能早于起始月份"
+    if months_between(first, last) > MAX_MONTHS_AT_ONCE:
+        return f"一次最多登记{MAX_MONTHS_AT_ONCE}个月"
+    return ""
 
 
 def dues_start(join_date: date | None, ledger_start: date) -> date:

@@ -77,6 +77,7 @@ def compute_base(
     """The stored fields of a base, computed by the rules; raises ValidationError by field."""
     if farmer_default is None:
         farmer_default = DuesSettings.current().farmer_amount
+    category = rules.normalize_category(category)  # a Chinese name (退休) is stored as its code
     try:
         dues = rules.monthly_dues(
             category,
@@ -248,6 +249,15 @@ def payment_problems(
     if paid_on > today:
         problems.append(("paid_on", "交纳日期不能晚于今天"))
         return problems
+    if paid_on.year < rules.FIRST_YEAR:
+        problems.append(("paid_on", f"交纳日期不能早于{rules.FIRST_YEAR}年（现行党费规定施行）"))
+        return problems
+    if amount is not None:
+        try:
+            amount = rules.parse_money(amount, "amount", "实交金额", maximum=rules.MAX_PAYMENT)
+        except rules.DuesRuleError as exc:
+            problems.append(("amount", str(exc)))
+            return problems
     if not months:
         problems.append(("months", "请选择所属月份"))
         return problems
@@ -317,6 +327,8 @@ def record_payment(
         for field, message in problems:
             errors.setdefault(field if field in ("paid_on", "amount", "method") else "__all__", []).append(message)
         raise ValidationError(errors)
+    if amount is not None:
+        amount = rules.parse_money(amount, "amount", "实交金额", maximum=rules.MAX_PAYMENT)
     rows = []
     for month in months:
         due = bases[month.year].monthly_amount

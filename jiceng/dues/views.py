@@ -75,7 +75,7 @@ def _period(request, today: date) -> tuple[int, int]:
         month = int(request.GET.get("month") or (today.month if year == today.year else 12))
     except ValueError:
         year, month = today.year, today.month
-    if not 2008 <= year <= today.year + 1 or not 1 <= month <= 12:
+    if rules.year_error(year, today) or not 1 <= month <= 12:
         year, month = today.year, today.month
     return year, month
 
@@ -273,10 +273,7 @@ def mine(request):
 def member_dues(request, pk):
     member = _member(request, pk)
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
+    year = rules.year_or_default(request.GET.get("year"), today)
     dues = queries.member_dues(member, today)
     payments = list(
         DuesPayment.objects.filter(member=member, month__year=year)
@@ -348,10 +345,7 @@ def base(request, pk):
     member = _member(request, pk)
     require_manager(request.user, member.organization)
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
+    year = rules.year_or_default(request.GET.get("year"), today)
     existing = DuesBase.objects.filter(member=member, year=year).first()
     previous = existing or DuesBase.objects.filter(member=member, year__lt=year).order_by("-year").first()
     initial = {"year": year, "category": rules.default_category(member.occupation)}
@@ -455,10 +449,7 @@ def bases(request):
     _require_staff(request.user)
     today = timezone.localdate()
     root = _root(request)
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
+    year = rules.year_or_default(request.GET.get("year"), today)
     members = queries.subtree_members(request.user, root).filter(status__in=Member.ACTIVE_STATUSES)
     this_year = DuesBase.objects.filter(year=year)
     last_year = DuesBase.objects.filter(year=year - 1)
@@ -550,10 +541,13 @@ def import_index(request):
 def import_template(request):
     require_manager(request.user)
     root = _root(request)
+    today = timezone.localdate()
     try:
-        month = rules.parse_month(request.GET.get("month") or timezone.localdate())
+        month = rules.parse_month(request.GET.get("month") or today)
     except ValueError:
-        month = rules.month_start(timezone.localdate())
+        month = rules.month_start(today)
+    if rules.year_error(month.year, today):
+        month = rules.month_start(today)
     members = queries.subtree_members(request.user, root)
     unpaid = (
         queries.state_filter(queries.due_in_month(members, month, queries.ledger_start()), "unpaid")
@@ -698,7 +692,10 @@ def calculate(data: dict, farmer_default: Decimal) -> tuple[rules.DuesAmount | N
 @login_required
 def calculator(request):
     settings = DuesSettings.current()
-    form = CalculatorForm(request.GET or None)
+    data = request.GET.copy()
+    if data.get("category"):  # a Chinese name (?category=退休) selects its code in the form
+        data["category"] = rules.normalize_category(data["category"])
+    form = CalculatorForm(data or None)
     result, error = None, ""
     if request.GET.get("category"):
         result, error, _ = calculate(request.GET, settings.farmer_amount)

@@ -32,6 +32,7 @@ def samples(county, victim):
         "dues-completion": {},
         "dues-payment-list": {},
         "dues-payment-detail": {"pk": victim["victim_payment"]},
+        "dues-payment-undo": {"pk": victim["victim_payment"]},
         "dues-base-list": {},
         "dues-base-detail": {"pk": victim["victim_base"]},
     }
@@ -64,6 +65,9 @@ POSTS = {
     "dues:bases_carry": {"year": "2027"},
     "dues:import_confirm": {"token": "{victim_token}"},
     "dues:settings": {"farmer_amount": "0.90", "reminder_day": "20"},
+    # POST on the list records a payment (API): the victim's member, a month they owe.
+    "dues-payment-list": {"member": "{victim_member}", "month": "2026-02", "paid_on": "2026-02-05"},
+    "dues-payment-undo": {"reason": "外来撤销"},
 }
 ANONYMOUS_OPEN: set[str] = set()
 PUBLIC: set[str] = set()
@@ -91,6 +95,7 @@ def setup(county):
     DuesPayment.objects.filter(pk=payment.pk).update(batch=batch)
     audit.record(None, "import", batch, org_path=county.town_b.path)
     return {
+        "victim_member": victim.pk,
         "victim_base": base.pk,
         "victim_consent": consent.pk,
         "victim_payment": payment.pk,

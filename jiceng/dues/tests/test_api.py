@@ -133,3 +133,210 @@ def test_payment_and_base_lists_are_scoped_and_hide_incomes(dues):
     assert zhao.status_code == 404
     bad = api(dues.county.admin_a).get(reverse("dues-payment-list"), {"month": "三月"})
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("category", "code"),
+    [
+        ("employed", "employed"),
+        ("Employed", "employed"),
+        (" RETIRED ", "retired"),
+        ("在职", "employed"),
+        ("在职党员", "employed"),
+        ("在职（按月领取工资）", "employed"),
+        ("离休", "retired"),
+        ("退休", "retired"),
+        ("离退休", "retired"),
+        ("退休党员", "retired"),
+        ("农民", "farmer"),
+        ("学生", "student"),
+        ("下岗", "unemployed"),
+        ("失业", "unemployed"),
+        ("下岗失业", "unemployed"),
+        ("低保", "relief"),
+        ("救济", "relief"),
+        ("生活困难", "relief"),
+        ("依靠抚恤、救济或领取最低生活保障金", "relief"),
+        ("其他", "other"),
+        ("其它", "other"),
+        ("灵活就业", "other"),
+    ],
+)
+def test_calculator_accepts_codes_and_chinese_names(county, category, code):
+    response = calc(api(county.member_user), category=category, income="6000")
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["category"] == code
+    expected = {"employed": "90.00", "other": "90.00", "retired": "60.00", "farmer": "0.50"}.get(code, "0.20")
+    assert data["monthly_amount"] == expected
+
+
+@pytest.mark.parametrize(
+    ("category", "income", "amount"),
+    [
+        ("在职", "¥3,000元", "15.00"),
+        ("在职", "￥３，０００．０１", "30.00"),
+        ("employed", "5,000.00元", "50.00"),
+        ("employed", " 5 000.01 ", "75.00"),
+        ("在职", "１００００", "150.00"),
+        ("在职", "¥10,000.01", "200.00"),
+        ("退休", "５，０００元", "25.00"),
+        ("离休", "¥5,000.01", "50.00"),
+        ("其他", "6,500元", "97.50"),
+    ],
+)
+def test_calculator_reads_written_incomes_exactly_at_the_boundaries(county, category, income, amount):
+    response = calc(api(county.member_user), category=category, income=income)
+    assert response.status_code == 200, response.content
+    assert response.json()["monthly_amount"] == amount
+
+
+@pytest.mark.parametrize("income", ["1,5", "3,00", "3,000,0", "3000,50"])
+def test_calculator_refuses_misplaced_commas(county, income):
+    response = calc(api(county.member_user), category="employed", income=income)
+    assert response.status_code == 400
+    assert "千分位" in response.json()["income"][0]
+
+
+@pytest.mark.parametrize("category", ["boss", "干部", "retired-ish"])
+def test_unknown_category_lists_the_valid_codes(county, category):
+    response = calc(api(county.member_user), category=category, income="3000")
+    assert response.status_code == 400
+    message = response.json()["category"][0]
+    assert all(code in message for code in rules.CATEGORIES)
+    assert category in message
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording and undoing payments through the API (the page's rules, through services.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def record(user, **body):
+    return api(user).post(reverse("dues-payment-list"), body, format="json")
+
+
+def test_secretary_records_a_payment_through_the_api(dues):
+    from jiceng.core.models import AuditEntry
+    from jiceng.dues.models import DuesPayment
+
+    with at(2026, 3, 20):
+        response = record(dues.county.secretary_a, member=dues.zhang.pk, month="2026-03", paid_on="2026-03-05")
+    assert response.status_code == 201, response.content
+    (row,) = response.json()
+    assert (row["member_name"], row["month"], row["amount"], row["due_amount"]) == ("张三", "2026-03", "50.00", "50.00")
+    payment = DuesPayment.objects.get(pk=row["id"])
+    assert (payment.paid_on, payment.recorded_by) == (date(2026, 3, 5), dues.county.secretary_a)
+    assert AuditEntry.objects.filter(note="登记党费", actor_name="secretary-a").exists()
+    # A written amount (a voluntary extra, with its note) and the default date of today.
+    with at(2026, 3, 20):
+        response = record(dues.county.admin_a, member=dues.li.pk, month="2026-03", amount="¥60元", note="自愿多交")
+    assert response.status_code == 201, response.content
+    assert response.json()[0]["amount"] == "60.00" and response.json()[0]["paid_on"] == "2026-03-20"
+
+
+def test_recording_is_refused_by_the_same_rules_as_the_page(dues):
+    from jiceng.dues.models import DuesPayment
+
+    secretary = dues.county.secretary_a
+    with at(2026, 3, 20):
+        less = record(secretary, member=dues.zhang.pk, month="2026-03", amount="40")
+        assert less.status_code == 400 and "应足额交纳50.00元" in less.json()["amount"][0]
+        future = record(secretary, member=dues.zhang.pk, month="2026-03", paid_on="2026-03-21")
+        assert future.status_code == 400 and "不能晚于今天" in future.json()["paid_on"][0]
+        before_joining = record(secretary, member=dues.wang.pk, month="2025-12", paid_on="2026-03-05")
+        assert before_joining.status_code == 400 and "早于入党日期" in str(before_joining.json())
+        assert record(secretary, member=dues.zhang.pk, month="2026-03").status_code == 201
+        twice = record(secretary, member=dues.zhang.pk, month="2026-03")
+        assert twice.status_code == 400 and "不能重复交纳" in twice.json()["non_field_errors"][0]
+    assert DuesPayment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "text"),
+    [
+        ({"month": "2026-13"}, "month", "月份格式"),
+        ({"month": "1900-01"}, "month", "2008"),
+        ({"month": "2026-03", "amount": "1e30"}, "amount", "不能超过1,000,000元"),
+        ({"month": "2026-03", "amount": 1e30}, "amount", "不能超过1,000,000元"),
+        ({"month": "2026-03", "amount": "1,5"}, "amount", "千分位"),
+        ({"month": "2026-03", "last_month": "2026-01"}, "last_month", "不能早于"),
+        ({"month": "2025-01", "last_month": "2026-03"}, "last_month", "最多登记12个月"),
+        ({"month": "2026-03", "method": "cheque"}, "method", ""),
+        ({"month": "2026-03", "paid_on": "99999-01-01"}, "paid_on", ""),
+        ({"month": "2026-03", "paid_on": "2007-12-31"}, "paid_on", "2008"),
+    ],
+)
+def test_recording_refuses_bad_input_by_field(dues, body, field, text):
+    with at(2026, 3, 20):
+        response = record(dues.county.secretary_a, member=dues.zhang.pk, **body)
+    assert response.status_code == 400, response.content
+    assert text in " ".join(response.json()[field])
+
+
+def test_huge_member_id_is_refused(dues):
+    response = record(dues.county.secretary_a, member=10**30, month="2026-03")
+    assert response.status_code == 400 and "member" in response.json()
+
+
+def test_quarterly_payment_through_the_api_needs_the_branch_consent(dues):
+    secretary = dues.county.secretary_a
+    body = {"member": dues.zhang.pk, "month": "2026-04", "last_month": "2026-06", "paid_on": "2026-04-03"}
+    with at(2026, 4, 3):
+        refused = record(secretary, **body)
+        assert refused.status_code == 400
+        text = " ".join(refused.json()["non_field_errors"])
+        assert "第十二条" in text and "2026年5月" in text and "2026年6月" in text
+        services.record_consent(
+            secretary,
+            dues.zhang,
+            first_month=date(2026, 4, 1),
+            last_month=date(2026, 12, 1),
+            decided_on=date(2026, 4, 2),
+            decision="支部委员会4月2日研究同意",
+        )
+        accepted = record(secretary, **body)
+        assert accepted.status_code == 201, accepted.content
+        assert [(r["month"], r["is_advance"]) for r in accepted.json()] == [
+            ("2026-04", False),
+            ("2026-05", True),
+            ("2026-06", True),
+        ]
+        beyond = record(secretary, member=dues.zhang.pk, month="2026-07", paid_on="2026-04-03")
+        assert beyond.status_code == 400 and "本季度末" in str(beyond.json())
+
+
+def test_outsider_gets_404_and_a_plain_member_403(dues):
+    from jiceng.dues.models import DuesPayment
+
+    with at(2026, 3, 20):
+        outsider = record(dues.county.admin_b, member=dues.zhang.pk, month="2026-03")
+        assert outsider.status_code == 404
+        own = record(dues.county.member_user, member=dues.zhang.pk, month="2026-03")  # 张三 is member-a
+        assert own.status_code == 403
+        assert record(dues.county.member_user, month="bad").status_code == 403  # role first, then input
+        assert (
+            api().post(reverse("dues-payment-list"), {"member": dues.zhang.pk, "month": "2026-03"}).status_code == 401
+        )
+    assert not DuesPayment.objects.exists()
+
+
+def test_undo_a_payment_through_the_api(dues):
+    from jiceng.core.models import AuditEntry
+    from jiceng.dues.models import DuesPayment
+
+    with at(2026, 3, 20):
+        (payment,) = services.record_payment(None, dues.zhang, months=[date(2026, 3, 1)], paid_on=date(2026, 3, 5))
+        (other,) = services.record_payment(None, dues.zhao, months=[date(2026, 3, 1)], paid_on=date(2026, 3, 5))
+    url = reverse("dues-payment-undo", args=[payment.pk])
+    assert api(dues.county.admin_b).post(url, {"reason": "外来"}, format="json").status_code == 404
+    assert api(dues.county.member_user).post(url, {"reason": "本人"}, format="json").status_code == 403
+    no_reason = api(dues.county.secretary_a).post(url, {"reason": ""}, format="json")
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()
+    assert DuesPayment.objects.filter(pk=payment.pk).exists()
+    done = api(dues.county.secretary_a).post(url, {"reason": "金额登记错误"}, format="json")
+    assert done.status_code == 204
+    assert not DuesPayment.objects.filter(pk=payment.pk).exists() and DuesPayment.objects.filter(pk=other.pk).exists()
+    entry = AuditEntry.objects.get(action="delete", object_type="dues.DuesPayment")
+    assert "金额登记错误" in entry.note and entry.changes["amount"] == "50.00"
+    assert api(dues.county.secretary_a).post(url, {"reason": "再次"}, format="json").status_code == 404

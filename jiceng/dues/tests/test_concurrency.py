@@ -1,7 +1,8 @@
 """Two people record the same member's month at the same moment: exactly one payment is kept.
 
-Real threads with their own database connections, so this runs on PostgreSQL only (SQLite
-serializes writers on the whole file and has no row locks to test)."""
+The service, the import and the API are raced. Real threads with their own database
+connections, so this runs on PostgreSQL only (SQLite serializes writers on the whole file and
+has no row locks to test)."""
 
 import threading
 from datetime import date
@@ -81,3 +82,22 @@ def test_an_import_racing_a_recording_never_doubles_a_month(dues):
         assert DuesPayment.objects.count() == 2
     else:  # the recording won: the import kept nothing at all
         assert DuesPayment.objects.count() == 1
+
+
+def test_two_api_recordings_of_the_same_month_keep_one(dues):
+    """The API goes through the same service: one 201, one 400 in Chinese, one row."""
+    from django.urls import reverse
+
+    from jiceng.dues.tests.test_api import api
+
+    body = {"member": dues.zhang.pk, "month": "2026-03", "paid_on": "2026-03-05"}
+    url = reverse("dues-payment-list")
+    with at(2026, 3, 20):
+        for _ in range(3):
+            DuesPayment.objects.all().delete()
+            clients = [api(dues.county.secretary_a), api(dues.county.admin_a)]
+            results = race(*(lambda c=c: c.post(url, body, format="json") for c in clients))
+            assert sorted(r.status_code for r in results) == [201, 400], results
+            refused = next(r for r in results if r.status_code == 400).json()
+            assert "登记" in " ".join(refused["non_field_errors"])
+            assert DuesPayment.objects.filter(member=dues.zhang, month=date(2026, 3, 1)).count() == 1

@@ -154,3 +154,13 @@ def test_bases_page_and_carry_forward(dues, client_as):
         done = c.post(reverse("dues:bases_carry") + f"?org={dues.county.town_a.pk}", {"year": "2027"}, follow=True)
     assert "已按2026年度结转 3 人的2027年度党费基数" in done.content.decode()
     assert DuesBase.objects.filter(year=2027).count() == 3
+
+
+def test_calculator_page_accepts_chinese_names_and_written_incomes(county, client_as):
+    c = client_as(county.member_user)
+    page = c.get(reverse("dues:calculator"), {"category": "退休", "income": "¥5,000.01元"})
+    html = page.content.decode()
+    assert 'data-figure="monthly_amount">50.00 元' in html
+    assert page.context["form"]["category"].value() == "retired"  # the select shows the code
+    unknown = c.get(reverse("dues:calculator"), {"category": "干部", "income": "3000"}).content.decode()
+    assert "未知的党员类别" in unknown and "employed" in unknown and "relief" in unknown

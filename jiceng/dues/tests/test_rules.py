@@ -135,7 +135,7 @@ def test_fixed_categories_and_farmer_range():
         ("employed", "-5", "income", "不能为负数"),
         ("employed", "0", "income", "须大于0"),
         ("employed", "3000.005", "income", "两位小数"),
-        ("employed", "1e9", "income", "超出合理范围"),
+        ("employed", "1e9", "income", "不能超过10,000,000元"),
         ("employed", "NaN", "income", "应为数字"),
         ("retired", "Infinity", "income", "应为数字"),
         ("worker", "3000", "category", "未知的党员类别"),

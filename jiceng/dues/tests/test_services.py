@@ -191,3 +191,12 @@ def test_carry_forward_recomputes_last_years_bases(dues):
     assert DuesBase.objects.get(member=dues.zhang, year=2027).monthly_amount == Decimal("50.00")
     assert not DuesBase.objects.filter(member=dues.zhao, year=2027).exists()  # other township untouched
     assert not DuesBase.objects.filter(member=dues.li, year=2027).exists()
+
+
+def test_base_stores_the_code_of_a_chinese_category_name(dues):
+    with at(2026, 3, 1):
+        base = services.set_base(dues.county.secretary_a, dues.zhang, year=2026, category="退休", income="¥6,000")
+        assert (base.category, base.monthly_amount) == ("retired", Decimal("60.00"))
+        with pytest.raises(ValidationError) as refused:
+            services.set_base(dues.county.secretary_a, dues.zhang, year=2026, category="干部", income="6000")
+    assert "employed" in str(refused.value.message_dict["category"])
