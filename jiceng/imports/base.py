@@ -108,9 +108,12 @@ def parse_date(value) -> date:
         s = f"{s[:4]}-{s[4:6]}-{s[6:]}"
     try:
         y, m, d = (int(p) for p in s.split("-"))
-        return date(y, m, d)
-    except (ValueError, TypeError) as exc:
+        parsed = date(y, m, d)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError("日期格式应为 2020-07-01") from exc
+    if not 1900 <= parsed.year <= 2100:
+        raise ValueError("日期应在 1900 年至 2100 年之间")
+    return parsed
 
 
 def template_workbook(title: str, columns: list[Column], notes: list[str]) -> Workbook:

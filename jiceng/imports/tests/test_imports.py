@@ -235,3 +235,19 @@ def test_orgs_under_a_group_defined_in_the_same_file_are_refused(county, tmp_pat
         )
     assert "第 3 行「上级组织编码」列：党小组下不能再设立党组织" in err.getvalue()
     assert not Organization.objects.filter(code="TA07").exists()
+
+
+@pytest.mark.parametrize(
+    "value", ["99999-01-01", "100000000000000000000-1-1", "1800-01-01", "2101-1-1", "²020-01-01", "2020-13-01"]
+)
+def test_a_date_outside_the_calendar_is_a_row_error_not_a_crash(value):
+    from jiceng.imports.base import parse_date
+
+    with pytest.raises(ValueError):
+        parse_date(value)
+
+
+def test_dates_people_write_are_read():
+    from jiceng.imports.base import parse_date
+
+    assert parse_date("2020/7/1") == parse_date("2020年7月1日") == parse_date("20200701") == date(2020, 7, 1)
