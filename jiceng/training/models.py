@@ -46,8 +46,9 @@ class TrainingRules(models.Model):
     )
     lateness_counts_toward_notice = models.BooleanField(
         "迟到、早退折算的缺课计入通报次数",
-        default=False,
-        help_text="默认不计入：通报只看无故缺课（旷课）；勾选后，迟到早退折算出的缺课也计入",
+        default=True,
+        help_text="默认计入（书记学院规定：迟到、早退2次计缺课1次，一年缺课超过2次通报）；"
+        "取消勾选则通报只看无故缺课（旷课）",
     )
     credits_per_class_hour = models.DecimalField(
         "每出勤1学时计学分",
