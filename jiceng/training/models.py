@@ -390,12 +390,17 @@ Venue.scope_path = "organization__path"
 Course.scope_path = "organizer__path"
 Session.scope_path = "course__organizer__path"
 Exam.scope_path = "course__organizer__path"
-# A trainee's records belong to the trainee's organization, which is always inside the
-# organizer's subtree: both the organizer and the trainee's own township see them.
+# Roster rows (enrollment, attendance, results) belong to the organization on the enrollment,
+# which is always inside the organizer's subtree: the course and session pages of the
+# organizer and of the trainee's township at enrollment show them, also after the trainee
+# moves. The credit card is the member's own and follows the member: it reads these rows
+# through `queries.card_records()`, by the member's organization now (ADR 0011).
 Enrollment.scope_path = "organization__path"
 Attendance.scope_path = "enrollment__organization__path"
 ExamResult.scope_path = "enrollment__organization__path"
-StudyRecord.scope_path = "organization__path"
+# Study hours are on nobody's roster, only on the card: they follow the member.
+# (`organization` keeps where the member was when they were recorded.)
+StudyRecord.scope_path = "member__organization__path"
 OrganizationDemerit.scope_path = "organization__path"
 # A plain member sees only their own trainee records through visible() too (defence in depth;
 # training.queries.scoped() also hides courses and rosters from members).
