@@ -203,6 +203,27 @@ def generate(ctx) -> dict[str, int]:
                 add(oid, "life_meeting", p.start + timedelta(days=rng.randint(10, 27)), profile, roster, full)
                 add(oid, "appraisal", p.start + timedelta(days=rng.randint(10, 27)), profile, roster, full)
 
+    # In-office members registered with a community (在职党员到社区报到, dates set by the
+    # transfers demo) attend some of its themed party days as guests: the dual-registration
+    # figures count those attendances. A separate random stream keeps the rest as it was.
+    guest_rng = ctx.rng("life-dual")
+    path_of = {oid: path for oid, path, *_ in orgs}
+    registered = defaultdict(list)  # community path -> [(member, registered on)]
+    for mid, cpath, since in Member.objects.filter(
+        ctx.root.subtree_filter("registered_community__"),
+        status__in=Member.ACTIVE_STATUSES,
+        registered_on__isnull=False,
+    ).values_list("id", "registered_community__path", "registered_on"):
+        registered[cpath].append((mid, since))
+
+    def guests(r: Record, roster: list[int]) -> list[int]:
+        path = path_of.get(r.organization_id, "")
+        out = []
+        for cpath, regs in registered.items():
+            if path.startswith(cpath):
+                out.extend(m for m, since in regs if r.held_on >= since and guest_rng.random() < 0.08)
+        return [m for m in out if m not in roster]
+
     # Decide every status first, so that records are written once with their figures.
     present_rate = {"good": 0.88, "gaps": 0.8, "late": 0.82, "poor": 0.45}
     statuses: list[list[tuple[int, str, bool]] | None] = []
@@ -218,8 +239,12 @@ def generate(ctx) -> dict[str, int]:
             present += status == "present"
             leave += status == "leave"
             marks.append((m, status, status == "present" and rng.random() < 0.04))
-        r.expected_count, r.present_count, r.leave_count = len(roster), present, leave
-        r.absent_count = len(roster) - present - leave
+        if full and r.activity_type.code == "themed_day":
+            for m in guests(r, roster):
+                marks.append((m, "present", False))
+                present += 1
+        r.expected_count, r.present_count, r.leave_count = len(marks), present, leave
+        r.absent_count = len(marks) - present - leave
         statuses.append(marks if full else None)
         chosen = []
         if r.activity_type.code == "themed_day" and rng.random() > (0.25 if profile in ("gaps", "poor") else 0.03):

@@ -218,15 +218,44 @@ def set_attendance(actor, record: Record, marks: dict[int, tuple[str, bool, bool
     return len(changed)
 
 
+def _registered_with(member: Member, org: Organization) -> bool:
+    """An in-office member registered with the community that `org` is (or lies below):
+    they take part in its organizational life as a guest (在职党员到社区报到)."""
+    community = member.registered_community
+    return bool(
+        community is not None
+        and member.status in Member.ACTIVE_STATUSES
+        and community.path <= org.path < community.path_end
+    )
+
+
 @transaction.atomic
-def add_to_roster(actor, record: Record, member: Member) -> Attendance:
-    """A member expected but missing from the roster (e.g. a committee member not on record)."""
+def add_to_roster(actor, record: Record, member: Member, *, present: bool = False) -> Attendance:
+    """A member expected but missing from the roster (e.g. a committee member not on record),
+    or an in-office member registered with the community holding the activity, who attends
+    as a guest. `present` marks them present at once (the activity must have been held)."""
     require_manager(actor, record.organization)
+    record = Record.objects.select_for_update().select_related("organization").get(pk=record.pk)
+    member = Member.objects.select_related("organization", "registered_community").get(pk=member.pk)
     _editable(record)
-    if not (record.organization.path <= member.organization.path < record.organization.path_end):
-        raise ValidationError("只能添加本组织的党员")
-    a, _ = Attendance.objects.get_or_create(record=record, member=member)
+    own = record.organization.path <= member.organization.path < record.organization.path_end
+    if not (own or _registered_with(member, record.organization)):
+        raise ValidationError("只能添加本组织的党员，或到本社区报到的在职党员")
+    if present and not record.is_held:
+        raise ValidationError("活动尚未纪实，不能登记出勤")
+    a, created = Attendance.objects.get_or_create(record=record, member=member)
+    if present and a.status != Attendance.Status.PRESENT:
+        a.status, a.late, a.left_early, a.method = Attendance.Status.PRESENT, False, False, Attendance.Method.RECORDER
+        a.save(update_fields=["status", "late", "left_early", "method"])
     _refresh_counts(record)
+    if created or present:
+        audit.record(
+            actor,
+            "update",
+            record,
+            changes={"roster": [None, member.pk], "present": present},
+            note=f"添加参加人员：{member.name}" + ("（在职党员到社区报到）" if not own else ""),
+        )
     return a
 
 

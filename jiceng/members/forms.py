@@ -2,7 +2,7 @@ from django import forms
 
 from jiceng.core.pages import style_form
 
-from .models import DualRegistrationRecord, Member
+from .models import Member
 
 
 def iso_dates(form: forms.Form) -> None:
@@ -115,13 +115,25 @@ class DualRegisterForm(forms.Form):
 
 
 class DualRecordForm(forms.Form):
-    kind = forms.ChoiceField(label="事项", choices=DualRegistrationRecord.Kind.choices)
+    """A service project (服务项目) the member took for the community. Party days and wishes
+    are counted from their own records and are not entered here."""
+
     on = forms.DateField(label="日期", widget=forms.DateInput())
-    title = forms.CharField(label="内容", max_length=200, help_text="如：参加5月主题党日；认领“为独居老人代购药品”心愿")
+    title = forms.CharField(label="服务项目", max_length=200, help_text="如：认领“周末助老”服务项目")
     note = forms.CharField(label="备注", max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        style_form(self)
+
+
+class DualPartyDayForm(forms.Form):
+    record = forms.ModelChoiceField(label="本社区主题党日", queryset=None, empty_label="请选择")
+
+    def __init__(self, *args, records=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record"].queryset = records
+        self.fields["record"].label_from_instance = lambda r: f"{r.held_on:%Y-%m-%d} {r.organization.name}：{r.topic}"
         style_form(self)
         iso_dates(self)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from jiceng.core.idnumbers import digest, normalize
 
@@ -100,21 +100,100 @@ def registered_members(user) -> QuerySet:
     return qs.filter(path_q("registered_community__path", root.path))
 
 
-def dual_progress(member_ids, year: int, records: QuerySet | None = None) -> dict[int, dict[str, int]]:
-    """{member_id: {kind: number of records}} for the year (one query). `records` limits the
-    records counted (a community counts what it can see, i.e. what it recorded)."""
-    from django.db.models import Count
+THEMED_DAY = "themed_day"  # jiceng.life's 主题党日 activity type
+
+
+def _themed_day_q(prefix: str = ""):
+    """A themed party day, or a county's own type that counts as one."""
+    return Q(**{f"{prefix}activity_type__code": THEMED_DAY}) | Q(
+        **{f"{prefix}activity_type__counts_for__code": THEMED_DAY}
+    )
+
+
+def dual_progress(members, year: int, records: QuerySet | None = None) -> dict[int, dict[str, int]]:
+    """{member_id: {kind: count}} for the year, from records (four queries, whatever the number
+    of members; members may be a Member queryset or a list of ids):
+
+    - ``party_day``: themed party days (主题党日, jiceng.life) held in the year, on or after the
+      registration date, by the member's registered community or an organization below it,
+      where the member is recorded present;
+    - ``wish``: wishes the member claimed in the year and did not give back
+      (jiceng.wishes.queries.wishes_claimed_by_members);
+    - ``service_project``: the community's entries (DualRegistrationRecord); `records` limits
+      those counted (a community counts what it recorded).
+
+    Every member is in the result, with zeros where nothing was done.
+    """
+    from .models import Member
+
+    ids = members.values("pk") if isinstance(members, QuerySet) else list(members)
+    registration = {
+        pk: (path, since)
+        for pk, path, since in Member.objects.filter(pk__in=ids).values_list(
+            "pk", "registered_community__path", "registered_on"
+        )
+    }
+    return dual_progress_of(registration, year, records)
+
+
+def dual_progress_of(registration: dict, year: int, records: QuerySet | None = None) -> dict[int, dict[str, int]]:
+    """`dual_progress` for members already read: {member_id: (registered community path,
+    registration date)}. Three queries."""
+    from jiceng.life.models import Attendance, Record
+    from jiceng.wishes.queries import wishes_claimed_by_members
 
     from .models import DualRegistrationRecord
 
+    out = {pk: dict.fromkeys(rules.DUAL_KINDS, 0) for pk in registration}
+    if not out:
+        return out
+    member_ids = list(out)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    for member_id, org_path, held_on in (
+        Attendance.objects.filter(
+            member_id__in=member_ids,
+            status=Attendance.Status.PRESENT,
+            record__state__in=Record.HELD_STATES,
+            record__held_on__gte=first,
+            record__held_on__lte=last,
+        )
+        .filter(_themed_day_q("record__"))
+        .values_list("member_id", "record__organization__path", "record__held_on")
+    ):
+        path, since = registration[member_id]
+        if path and org_path.startswith(path) and (since is None or held_on >= since):
+            out[member_id]["party_day"] += 1
+    for member_id, n in wishes_claimed_by_members(member_ids, year).items():
+        out[member_id]["wish"] = n
     records = DualRegistrationRecord.objects.all() if records is None else records
-    out: dict[int, dict[str, int]] = {}
-    rows = (
-        records.filter(member_id__in=member_ids, year=year)
-        .values("member_id", "kind")
+    for row in (
+        records.filter(member_id__in=member_ids, year=year, kind=DualRegistrationRecord.Kind.SERVICE_PROJECT)
+        .values("member_id")
         .annotate(n=Count("id"))
         .order_by()
-    )
-    for row in rows:
-        out.setdefault(row["member_id"], {})[row["kind"]] = row["n"]
+    ):
+        out[row["member_id"]]["service_project"] = row["n"]
     return out
+
+
+def community_party_days(member, since: date, until: date) -> QuerySet:
+    """Held themed party days of the member's registered community (and the organizations
+    below it) between the dates, on or after the registration: the ones the community can
+    record the member at (jiceng.life.services.add_to_roster)."""
+    from jiceng.life.models import Record
+
+    community = member.registered_community
+    if community is None:
+        return Record.objects.none()
+    since = max(since, member.registered_on) if member.registered_on else since
+    return (
+        Record.objects.filter(
+            community.subtree_filter("organization__"),
+            state__in=Record.HELD_STATES,
+            held_on__gte=since,
+            held_on__lte=until,
+        )
+        .filter(_themed_day_q())
+        .select_related("organization", "activity_type")
+        .order_by("-held_on", "-id")
+    )

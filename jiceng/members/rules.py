@@ -99,9 +99,40 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 # ---- dual registration (在职党员到社区报到) [C] ----------------------------------------------
 # Each in-office member registered with a residential community should, every year, attend
-# one party day, take one service project and claim one wish.
+# one party day, take one service project and claim one wish. The party days and the wishes
+# are counted from the records of jiceng.life and jiceng.wishes; service projects are entered
+# by the community (ADR 0008a).
 
 DUAL_KINDS = ("party_day", "service_project", "wish")
+# In office (在职): members who work — in an agency, an institution or an enterprise — as
+# opposed to farmers, retired members, students and members without work.
+IN_OFFICE_OCCUPATIONS = ("civil_servant", "professional", "manager", "worker")
+IN_OFFICE_LABEL = "党政机关工作人员、专业技术人员、企事业单位管理人员、工人"
+REGISTRABLE_STATUSES = ("full", "probationary")
+# Villages and communities (and their branches and grids): the residential side.
+VILLAGE_DOMAINS = ("rural", "community")
+
+
+def registrable_status(status: str) -> bool:
+    return status in REGISTRABLE_STATUSES
+
+
+def in_office(occupation: str) -> bool:
+    return occupation in IN_OFFICE_OCCUPATIONS
+
+
+def residential_place_error(org_type: str, org_domain: str, parent_domain: str | None) -> str | None:
+    """Why a member cannot register with this organization, or None. A village or community
+    organization (or a branch or grid below one) lies in a rural or community domain *and* has a
+    parent in one; a township or street committee sits right below the county, whose domain is
+    neither. Party groups (党小组) are not registered with."""
+    if org_domain not in VILLAGE_DOMAINS:
+        return "在职党员只能到居住地的社区（村）党组织报到，所选组织不是社区或村党组织"
+    if parent_domain not in VILLAGE_DOMAINS:
+        return "请选择具体的社区（村）党组织，不能到乡镇党委或街道党工委报到"
+    if org_type == "group":
+        return "党小组不接受报到，请选择社区（村）党组织或其网格党支部"
+    return None
 
 
 def dual_complete(done: dict[str, int]) -> bool:

@@ -86,6 +86,7 @@ def create_member(
     organization = fields["organization"]
     require_manager(actor, organization)
     member = prepare_member(id_number=id_number, status=status, **fields)
+    _check_registration_on_record(member, None)
     if member.registered_community_id and not member.registered_on:
         member.registered_on = timezone.localdate()
     member.save()
@@ -113,6 +114,7 @@ def update_member(actor, member: Member, *, id_number: str | None = None, **fiel
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(member, name, value)
+    _check_registration_on_record(member, before_community)
     if member.registered_community_id != before_community:
         member.registered_on = timezone.localdate() if member.registered_community_id else None
     require_manager(actor, member.organization)
@@ -303,10 +305,49 @@ def send_birthday_greeting(actor, member: Member, *, today: date | None = None):
 
 
 def _require_community(community) -> None:
+    parent_domain = community.parent.domain if community.parent_id else None
+    error = rules.residential_place_error(community.type, community.domain, parent_domain)
+    if error:
+        raise ValidationError({"community": error})
+
+
+def _registration_error(member: Member, community, current) -> str | None:
+    """Who may be registered with a community: a full or probationary member in office, not
+    already registered (`current`: the community of an active registration, which is ended
+    first, so that nobody counts for two communities in the same year)."""
+    if not rules.registrable_status(member.status):
+        return f"只有正式党员和预备党员可以到社区报到，{member.name}当前为“{member.get_status_display()}”"
+    if not rules.in_office(member.occupation):
+        occupation = member.get_occupation_display() if member.occupation else "未填写"
+        return (
+            f"只有在职党员（{rules.IN_OFFICE_LABEL}）到居住地社区报到，{member.name}的职业类别为“{occupation}”；"
+            "如职业类别有误，请其所在党组织先更正党员信息"
+        )
+    if current is not None and current.pk == community.pk:
+        return f"{member.name}已于{member.registered_on or '此前'}在本社区报到，不能重复报到"
+    if current is not None:
+        return (
+            f"{member.name}已于{member.registered_on or '此前'}在{current.name}报到且仍有效，同一年度不能在两处报到；"
+            "如已搬家，请先由原社区或其所在党组织注销原报到"
+        )
+    return None
+
+
+def _check_registration_on_record(member: Member, before_community_id: int | None) -> None:
+    """The member form may set the community too: the same rules as the community's desk."""
     from jiceng.orgs.models import Organization
 
-    if community.domain != Organization.Domain.COMMUNITY:
-        raise ValidationError({"community": "在职党员只能到居住地的社区党组织报到，请选择社区党组织"})
+    if not member.registered_community_id or member.registered_community_id == before_community_id:
+        return
+    community = Organization.objects.select_related("parent").get(pk=member.registered_community_id)
+    try:
+        _require_community(community)
+    except ValidationError as exc:
+        raise ValidationError({"registered_community": exc.messages}) from exc
+    current = Organization.objects.get(pk=before_community_id) if before_community_id else None
+    error = _registration_error(member, community, current)
+    if error:
+        raise ValidationError({"registered_community": error})
 
 
 @transaction.atomic
@@ -322,15 +363,19 @@ def register_with_community(actor, *, community, name: str, id_number: str, on: 
         number = idnumbers.parse(id_number).number
     except idnumbers.IdNumberError as exc:
         raise ValidationError({"id_number": str(exc)}) from exc
-    member = Member.objects.select_for_update().filter(id_number_digest=idnumbers.digest(number)).first()
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("registered_community")
+        .filter(id_number_digest=idnumbers.digest(number))
+        .first()
+    )
     if member is None or member.name != name.strip():
         raise ValidationError("未找到姓名与公民身份号码都相符的本县党员，请核对；县外党员须先办理组织关系转入")
-    if member.status not in Member.ACTIVE_STATUSES:
-        raise ValidationError("只有在册党员（正式、预备）可以到社区报到")
+    error = _registration_error(member, community, member.registered_community)
+    if error:
+        raise ValidationError(error)
     if on > timezone.localdate():
         raise ValidationError({"on": "报到日期不能晚于今天"})
-    if member.registered_community_id == community.pk:
-        raise ValidationError(f"{member.name}已于{member.registered_on or '此前'}在本社区报到")
     changes = {
         "registered_community": [member.registered_community_id, community.pk],
         "registered_on": [member.registered_on, on],
@@ -372,9 +417,17 @@ def end_registration(actor, member: Member, *, reason: str) -> Member:
 
 @transaction.atomic
 def record_dual_activity(
-    actor, member: Member, *, kind: str, on: date, title: str, note: str = ""
+    actor,
+    member: Member,
+    *,
+    on: date,
+    title: str,
+    note: str = "",
+    kind: str = DualRegistrationRecord.Kind.SERVICE_PROJECT,
 ) -> DualRegistrationRecord:
-    """Record a party day, service project or wish the member did for their community."""
+    """Record a service project the member took for their community. Party days and wishes
+    are not entered here: they are counted from the themed party days' attendance (jiceng.life)
+    and the wishes the member claimed (jiceng.wishes)."""
     member = Member.objects.select_related("registered_community").get(pk=member.pk)
     community = member.registered_community
     if community is None:
@@ -382,8 +435,10 @@ def record_dual_activity(
     require_manager(actor, community)
     if member.status not in Member.ACTIVE_STATUSES:
         raise ValidationError("只为在册党员（正式、预备）登记双报到活动")
-    if kind not in DualRegistrationRecord.Kind.values:
-        raise ValidationError({"kind": "请选择事项"})
+    if kind != DualRegistrationRecord.Kind.SERVICE_PROJECT:
+        raise ValidationError(
+            {"kind": "主题党日按社区主题党日的出勤记录统计、微心愿按认领记录统计，无需手工登记；这里只登记服务项目"}
+        )
     if on > timezone.localdate():
         raise ValidationError({"on": "日期不能晚于今天"})
     if member.registered_on and on < member.registered_on:

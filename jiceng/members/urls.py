@@ -17,6 +17,7 @@ urlpatterns = [
     path("dual/register/", views.dual_register, name="dual_register"),
     path("dual/<int:pk>/", views.dual_member, name="dual_member"),
     path("dual/<int:pk>/record/", views.dual_record, name="dual_record"),
+    path("dual/<int:pk>/party-day/", views.dual_party_day, name="dual_party_day"),
     path("dual/<int:pk>/end/", views.dual_end, name="dual_end"),
     path("dual/records/<int:pk>/delete/", views.dual_record_delete, name="dual_record_delete"),
     path("<int:pk>/", views.member_detail, name="detail"),

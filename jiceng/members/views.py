@@ -1,8 +1,9 @@
+from datetime import date
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +18,7 @@ from .filters import MemberFilter
 from .forms import (
     BirthdayFilterForm,
     DualEndForm,
+    DualPartyDayForm,
     DualRecordForm,
     DualRegisterForm,
     LeadHouseholdForm,
@@ -127,7 +129,7 @@ def member_detail(request, pk):
 
 def _form_kwargs(request):
     orgs = visible(request.user, Organization.objects.all())
-    return {"organizations": orgs, "communities": orgs.filter(domain=Organization.Domain.COMMUNITY)}
+    return {"organizations": orgs, "communities": _communities(request.user)}
 
 
 @login_required
@@ -374,7 +376,18 @@ def birthday_greet_all(request):
 
 
 def _communities(user):
-    return visible(user, Organization.objects.filter(domain=Organization.Domain.COMMUNITY))
+    """Organizations a member can register with (villages, communities and the branches and
+    grids below them) in the user's scope."""
+    return (
+        visible(
+            user,
+            Organization.objects.filter(
+                domain__in=rules.VILLAGE_DOMAINS, parent__domain__in=rules.VILLAGE_DOMAINS
+            ).exclude(type=Organization.Type.GROUP),
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def _dual_filtered(request):
@@ -396,58 +409,49 @@ def _dual_filtered(request):
 
 
 def _dual_records(user):
-    """The records a community side counts: those of communities in the user's scope."""
+    """The service-project entries a community side counts: those of communities in the
+    user's scope."""
     from .models import DualRegistrationRecord
 
     return visible(user, DualRegistrationRecord.objects.all())
 
 
-def _dual_completion_filter(user, qs, year: int, value: str):
-    """Complete: all three kinds recorded in the year (one subquery per kind)."""
-    from django.db.models import Exists, OuterRef
+def _dual_progress(request, qs, year: int, completion: str):
+    """Every filtered member's year from records (four queries), which community each is
+    registered with, and the list narrowed to the complete or incomplete ones."""
+    rows = list(
+        qs.order_by().values_list("pk", "registered_community_id", "registered_community__path", "registered_on")
+    )
+    progress = queries.dual_progress_of(
+        {pk: (path, since) for pk, _, path, since in rows}, year, _dual_records(request.user)
+    )
+    community_of = {pk: community_id for pk, community_id, _, _ in rows}
+    if completion in ("complete", "incomplete"):
+        done = {pk for pk, p in progress.items() if rules.dual_complete(p)}
+        community_of = {pk: c for pk, c in community_of.items() if (pk in done) == (completion == "complete")}
+        qs = qs.filter(pk__in=list(community_of))
+    return qs, progress, community_of
 
-    if value not in ("complete", "incomplete"):
-        return qs
-    done = {
-        kind: Exists(_dual_records(user).filter(member=OuterRef("pk"), year=year, kind=kind))
-        for kind in rules.DUAL_KINDS
-    }
-    qs = qs.annotate(**{f"done_{k}": v for k, v in done.items()})
-    from django.db.models import Q
 
-    all_done = Q(**{f"done_{k}": True for k in rules.DUAL_KINDS})
-    return qs.filter(all_done) if value == "complete" else qs.exclude(all_done)
-
-
-def _dual_summary(user, qs, year: int) -> dict:
+def _dual_summary(community_of: dict, progress: dict, community) -> dict:
     """Registered, complete and per-kind figures for the whole filtered list, in total and per
-    community (3 queries)."""
-    from django.db.models import Count
-
+    community (one query, for the communities' names)."""
     from .models import DualRegistrationRecord
 
-    community_of = dict(qs.order_by().values_list("pk", "registered_community_id"))
     registered = len(community_of)
-    rows = (
-        _dual_records(user)
-        .filter(member__in=qs.values("pk"), year=year)
-        .values("member_id")
-        .annotate(kinds=Count("kind", distinct=True), **{k: Count("id", filter=Q(kind=k)) for k in rules.DUAL_KINDS})
-        .order_by()
-    )
     complete = 0
     per_kind = dict.fromkeys(rules.DUAL_KINDS, 0)
     by_community: dict[int, list[int]] = {}
-    for community_id in community_of.values():
-        by_community.setdefault(community_id, [0, 0])[0] += 1
-    for r in rows:
-        done = r["kinds"] == len(rules.DUAL_KINDS)
-        complete += done
-        if done and r["member_id"] in community_of:
-            by_community[community_of[r["member_id"]]][1] += done
+    for member_id, community_id in community_of.items():
+        done = progress.get(member_id, {})
+        row = by_community.setdefault(community_id, [0, 0])
+        row[0] += 1
+        if rules.dual_complete(done):
+            complete += 1
+            row[1] += 1
         for k in rules.DUAL_KINDS:
-            per_kind[k] += r[k] > 0
-    communities = Organization.objects.filter(pk__in=list(by_community)).order_by("path")
+            per_kind[k] += done.get(k, 0) > 0
+    communities = [] if community else Organization.objects.filter(pk__in=list(by_community)).order_by("path")
     return {
         "communities": [
             (
@@ -467,17 +471,16 @@ def _dual_summary(user, qs, year: int) -> dict:
 
 @login_required
 def dual_list(request):
-    """The community's registered in-office members and this year's party day, service
-    project and wish of each (在职党员到社区报到)."""
+    """The community's registered in-office members and this year's party days, service
+    projects and wishes of each, counted from records (在职党员到社区报到)."""
     from jiceng.core.navigation import is_staff
 
     if not is_staff(request.user):
         raise PermissionDenied("党员只能查看本人档案")
     qs, year, community, q = _dual_filtered(request)
     completion = request.GET.get("completion", "")
-    qs = _dual_completion_filter(request.user, qs, year, completion)
+    qs, progress, community_of = _dual_progress(request, qs, year, completion)
     context = paginate(request, qs)
-    progress = queries.dual_progress([m.pk for m in context["rows"]], year, _dual_records(request.user))
     context["rows"] = [
         {"m": m, "done": progress.get(m.pk, {}), "complete": rules.dual_complete(progress.get(m.pk, {}))}
         for m in context["rows"]
@@ -487,10 +490,12 @@ def dual_list(request):
             "year": year,
             "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
             "community": community,
-            "communities": _communities(request.user),
+            "communities": visible(
+                request.user, Organization.objects.filter(registered_members__isnull=False).distinct()
+            ).order_by("path"),
             "q": q,
             "completion": completion,
-            "summary": _dual_summary(request.user, qs, year),
+            "summary": _dual_summary(community_of, progress, community),
             "kinds": rules.DUAL_KINDS,
             "can_register": getattr(request.user, "can_manage", False) or request.user.is_superuser,
             "active_nav": "dual",
@@ -506,9 +511,8 @@ def dual_export(request):
     if not is_staff(request.user):
         raise PermissionDenied("党员只能查看本人档案")
     qs, year, community, q = _dual_filtered(request)
-    qs = _dual_completion_filter(request.user, qs, year, request.GET.get("completion", ""))
+    qs, progress, _ = _dual_progress(request, qs, year, request.GET.get("completion", ""))
     members = list(qs)
-    progress = queries.dual_progress([m.pk for m in members], year, _dual_records(request.user))
     headers = [
         "姓名",
         "性别",
@@ -536,6 +540,7 @@ def dual_export(request):
     )
     notes = [
         f"{year}年度。每名报到的在职党员每年应参加一次社区主题党日、认领一个服务项目、认领一个微心愿。",
+        "主题党日按报到社区（含所属党支部）主题党日的出勤记录统计，微心愿按本人认领记录统计，服务项目由社区登记。",
         "手机号码已脱敏。",
     ]
     return xlsx.xlsx_response(f"{year}年在职党员到社区报到", xlsx.build_workbook("双报到", headers, rows, notes=notes))
@@ -574,15 +579,30 @@ def _registered_or_404(user, pk):
         raise Http404("未找到或无权查看") from exc
 
 
+def _party_day_choices(member):
+    """This year's and last year's themed party days of the member's community that the
+    member is not yet recorded present at."""
+    from jiceng.life.models import Attendance
+
+    today = timezone.localdate()
+    present = Attendance.objects.filter(member=member, status=Attendance.Status.PRESENT).values("record_id")
+    return queries.community_party_days(member, date(today.year - 1, 1, 1), today).exclude(pk__in=present)
+
+
 @login_required
 def dual_member(request, pk):
     """What a community sees of a member registered with it: only what the registration needs."""
     member = _registered_or_404(request.user, pk)
+    from jiceng.life.models import Attendance
+
     from .models import DualRegistrationRecord
 
     records = _dual_records(request.user).filter(member=member).select_related("recorded_by", "community")
     year = timezone.localdate().year
-    done = queries.dual_progress([member.pk], year, _dual_records(request.user)).get(member.pk, {})
+    done = queries.dual_progress([member.pk], year, _dual_records(request.user))[member.pk]
+    party_days = queries.community_party_days(member, date(year, 1, 1), date(year, 12, 31)).filter(
+        pk__in=Attendance.objects.filter(member=member, status=Attendance.Status.PRESENT).values("record_id")
+    )
     can_record = True
     try:
         require_manager(request.user, member.registered_community)
@@ -594,11 +614,13 @@ def dual_member(request, pk):
         {
             "m": member,
             "records": records,
+            "party_days": party_days,
             "year": year,
             "done": [(DualRegistrationRecord.Kind(k).label, done.get(k, 0)) for k in rules.DUAL_KINDS],
             "complete": rules.dual_complete(done),
             "can_record": can_record,
             "record_form": DualRecordForm(initial={"on": timezone.localdate()}),
+            "party_day_form": DualPartyDayForm(records=_party_day_choices(member)),
             "end_form": DualEndForm(),
             "active_nav": "dual",
         },
@@ -611,14 +633,36 @@ def dual_record(request, pk):
     member = _registered_or_404(request.user, pk)
     form = DualRecordForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写事项、日期和内容")
+        messages.error(request, "请填写日期和服务项目内容")
     else:
         try:
             services.record_dual_activity(request.user, member, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, "已登记")
+            messages.success(request, "已登记服务项目")
+    return redirect("members:dual_member", pk=member.pk)
+
+
+@login_required
+@require_POST
+def dual_party_day(request, pk):
+    """The community records that the registered member took part in one of its themed party
+    days: the member joins that activity's attendance as present (jiceng.life)."""
+    from jiceng.life import services as life_services
+
+    member = _registered_or_404(request.user, pk)
+    require_manager(request.user, member.registered_community)
+    form = DualPartyDayForm(request.POST, records=visible(request.user, _party_day_choices(member)))
+    if not form.is_valid():
+        messages.error(request, "请选择本社区已纪实的一次主题党日")
+    else:
+        try:
+            life_services.add_to_roster(request.user, form.cleaned_data["record"], member, present=True)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已登记{member.name}参加主题党日")
     return redirect("members:dual_member", pk=member.pk)
 
 

@@ -93,7 +93,7 @@ class StudyFilter(django_filters.FilterSet):
         return qs.filter(Q(member__name__contains=value) | Q(title__contains=value))
 
     def filter_organization(self, qs, name, value):
-        return _subtree(qs, "organization__path", value)
+        return _subtree(qs, "member__organization__path", value)  # where the member is now
 
 
 class DemeritFilter(django_filters.FilterSet):

@@ -46,8 +46,9 @@ class TrainingRules(models.Model):
     )
     lateness_counts_toward_notice = models.BooleanField(
         "迟到、早退折算的缺课计入通报次数",
-        default=False,
-        help_text="默认不计入：通报只看无故缺课（旷课）；勾选后，迟到早退折算出的缺课也计入",
+        default=True,
+        help_text="默认计入（书记学院规定：迟到、早退2次计缺课1次，一年缺课超过2次通报）；"
+        "取消勾选则通报只看无故缺课（旷课）",
     )
     credits_per_class_hour = models.DecimalField(
         "每出勤1学时计学分",
@@ -389,12 +390,17 @@ Venue.scope_path = "organization__path"
 Course.scope_path = "organizer__path"
 Session.scope_path = "course__organizer__path"
 Exam.scope_path = "course__organizer__path"
-# A trainee's records belong to the trainee's organization, which is always inside the
-# organizer's subtree: both the organizer and the trainee's own township see them.
+# Roster rows (enrollment, attendance, results) belong to the organization on the enrollment,
+# which is always inside the organizer's subtree: the course and session pages of the
+# organizer and of the trainee's township at enrollment show them, also after the trainee
+# moves. The credit card is the member's own and follows the member: it reads these rows
+# through `queries.card_records()`, by the member's organization now (ADR 0011).
 Enrollment.scope_path = "organization__path"
 Attendance.scope_path = "enrollment__organization__path"
 ExamResult.scope_path = "enrollment__organization__path"
-StudyRecord.scope_path = "organization__path"
+# Study hours are on nobody's roster, only on the card: they follow the member.
+# (`organization` keeps where the member was when they were recorded.)
+StudyRecord.scope_path = "member__organization__path"
 OrganizationDemerit.scope_path = "organization__path"
 # A plain member sees only their own trainee records through visible() too (defence in depth;
 # training.queries.scoped() also hides courses and rosters from members).

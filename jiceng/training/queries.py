@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from jiceng.core.scoping import path_q, visible
+from jiceng.core.scoping import has_full_scope, path_q, scope_root, visible
 from jiceng.orgs.rules import SEGMENT
 
 from . import rules
@@ -45,6 +45,36 @@ def scoped(user, queryset: QuerySet) -> QuerySet:
             return queryset.none()
         queryset = queryset.filter(**{own: user.member_id})
     return queryset
+
+
+# Records on a credit card, by whom they belong to: the member, whose organization *now*
+# decides who sees the card (ADR 0011). Roster pages keep `scoped()` (the enrollment's organization).
+CARD_FIELDS = {
+    "training.Attendance": ("enrollment__member__organization", "enrollment__member_id"),
+    "training.ExamResult": ("enrollment__member__organization", "enrollment__member_id"),
+    "training.StudyRecord": ("member__organization", "member_id"),
+}
+
+
+def card_records(user, queryset: QuerySet) -> QuerySet:
+    """The records of credit cards that `user` may see: those of members whose current
+    organization lies in the user's subtree (a member who moved takes the card along, and the
+    old organization keeps only its session rows); a plain member sees their own."""
+    org_field, member_field = CARD_FIELDS[queryset.model._meta.label]
+    if has_full_scope(user):
+        return queryset
+    root = scope_root(user)
+    if root is None:
+        return queryset.none()
+    queryset = queryset.filter(path_q(f"{org_field}__path", root.path))
+    if getattr(user, "role", None) == "member":
+        return queryset.filter(**{member_field: user.member_id}) if user.member_id else queryset.none()
+    return queryset
+
+
+def in_card_subtree(model_label: str, path: str) -> Q:
+    """Records of members whose current organization lies in `path`'s subtree."""
+    return path_q(f"{CARD_FIELDS[model_label][0]}__path", path)
 
 
 def year_range(year: int) -> tuple[date, date]:
@@ -154,11 +184,12 @@ class Facts:
     attendances: dict = field(default_factory=lambda: defaultdict(list))
     studies: dict = field(default_factory=lambda: defaultdict(list))
     exams: dict = field(default_factory=lambda: defaultdict(list))
-    people: dict = field(default_factory=dict)  # member id -> Person (organization of the latest record)
+    people: dict = field(default_factory=dict)  # member id -> Person (in their organization now)
 
 
 def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year: int) -> Facts:
-    """Three queries: the year's attendance, study and test records (already scoped)."""
+    """Three queries: the year's attendance, study and test records (already filtered by
+    `card_records`). Each person is placed in their organization now."""
     first, last = year_range(year)
     facts = Facts()
 
@@ -183,9 +214,9 @@ def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year
             "session__course__credits_per_class_hour",
             "enrollment__member_id",
             "enrollment__member__name",
-            "enrollment__organization_id",
-            "enrollment__organization__name",
-            "enrollment__organization__path",
+            "enrollment__member__organization_id",
+            "enrollment__member__organization__name",
+            "enrollment__member__organization__path",
         )
     ):
         (aid, status, sid, on, start, hours, topic, cid, ctitle, rate, mid, name, oid, oname, opath) = row
@@ -205,9 +236,9 @@ def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year
             "source",
             "member_id",
             "member__name",
-            "organization_id",
-            "organization__name",
-            "organization__path",
+            "member__organization_id",
+            "member__organization__name",
+            "member__organization__path",
         )
     ):
         facts.studies[mid].append(rules.StudyFact(on, hours, title, labels.get(source, source), rid))
@@ -226,9 +257,9 @@ def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year
             "exam__course__title",
             "enrollment__member_id",
             "enrollment__member__name",
-            "enrollment__organization_id",
-            "enrollment__organization__name",
-            "enrollment__organization__path",
+            "enrollment__member__organization_id",
+            "enrollment__member__organization__name",
+            "enrollment__member__organization__path",
         )
     ):
         rid, score, eid, etitle, on, pass_mark, cid, ctitle, mid, name, oid, oname, opath = row
@@ -257,9 +288,9 @@ def member_card(user, member, year: int, rule_set: rules.RuleSet | None = None) 
     """One person's credit card from the records `user` may see."""
     rule_set = rule_set or current_rules()
     facts = load_facts(
-        scoped(user, Attendance.objects.filter(enrollment__member=member)),
-        scoped(user, StudyRecord.objects.filter(member=member)),
-        scoped(user, ExamResult.objects.filter(enrollment__member=member)),
+        card_records(user, Attendance.objects.filter(enrollment__member=member)),
+        card_records(user, StudyRecord.objects.filter(member=member)),
+        card_records(user, ExamResult.objects.filter(enrollment__member=member)),
         year,
     )
     return rules.credit_card(
@@ -273,19 +304,20 @@ def member_card(user, member, year: int, rule_set: rules.RuleSet | None = None) 
 
 def cards_for_members(user, member_ids: list[int], year: int, rule_set: rules.RuleSet) -> dict[int, rules.CreditCard]:
     facts = load_facts(
-        scoped(user, Attendance.objects.filter(enrollment__member_id__in=member_ids)),
-        scoped(user, StudyRecord.objects.filter(member_id__in=member_ids)),
-        scoped(user, ExamResult.objects.filter(enrollment__member_id__in=member_ids)),
+        card_records(user, Attendance.objects.filter(enrollment__member_id__in=member_ids)),
+        card_records(user, StudyRecord.objects.filter(member_id__in=member_ids)),
+        card_records(user, ExamResult.objects.filter(enrollment__member_id__in=member_ids)),
         year,
     )
     return cards_from(facts, year, rule_set)
 
 
 def facts_in_subtree(user, path: str, year: int) -> Facts:
+    """The cards of the members who belong to `path`'s subtree now."""
     return load_facts(
-        scoped(user, Attendance.objects.filter(path_q("enrollment__organization__path", path))),
-        scoped(user, StudyRecord.objects.filter(path_q("organization__path", path))),
-        scoped(user, ExamResult.objects.filter(path_q("enrollment__organization__path", path))),
+        card_records(user, Attendance.objects.filter(in_card_subtree("training.Attendance", path))),
+        card_records(user, StudyRecord.objects.filter(in_card_subtree("training.StudyRecord", path))),
+        card_records(user, ExamResult.objects.filter(in_card_subtree("training.ExamResult", path))),
         year,
     )
 
@@ -426,13 +458,13 @@ def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
     leaves and unexcused absences come back row by row, to apply the per-person rules
     (lateness conversion, the absence limit). `target_met` is not computed here."""
     first, last = year_range(year)
-    att = scoped(user, Attendance.objects.filter(path_q("enrollment__organization__path", path))).filter(
+    att = card_records(user, Attendance.objects.filter(in_card_subtree("training.Attendance", path))).filter(
         session__on__gte=first, session__on__lte=last
     )
-    studies = scoped(user, StudyRecord.objects.filter(path_q("organization__path", path))).filter(
+    studies = card_records(user, StudyRecord.objects.filter(in_card_subtree("training.StudyRecord", path))).filter(
         on__gte=first, on__lte=last
     )
-    results = scoped(user, ExamResult.objects.filter(path_q("enrollment__organization__path", path))).filter(
+    results = card_records(user, ExamResult.objects.filter(in_card_subtree("training.ExamResult", path))).filter(
         exam__held_on__gte=first, exam__held_on__lte=last
     )
     t = Totals()

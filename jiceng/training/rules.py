@@ -8,8 +8,9 @@ as a `RuleSet` built from the `TrainingRules` row (defaults 40, 2, 2).
 
 Reading (decision record 0011): "missed lesson" (缺课) and "unexcused absence" (无故缺课)
 are kept apart, as the spec words them. Lateness converts to missed lessons (and the
-lesson that completes a conversion earns no attendance credit); only unexcused absences
-count toward the notice, unless the county ticks `lateness_counts_toward_notice`.
+lesson that completes a conversion earns no attendance credit); by default converted
+lateness counts toward the notice too (unexcused + ⌊lateness ÷ N⌋), as the academy's rule
+reads; a county that counts unexcused absences only unticks `lateness_counts_toward_notice`.
 Years are calendar years of the session date.
 """
 
@@ -37,7 +38,7 @@ class RuleSet:
     class_size_max: int = 40
     lateness_per_missed_lesson: int = 2
     absence_limit: int = 2
-    lateness_counts_toward_notice: bool = False
+    lateness_counts_toward_notice: bool = True
     credits_per_class_hour: Decimal = Decimal("1")
     credits_per_study_hour: Decimal = Decimal("1")
     credits_per_passed_exam: Decimal = Decimal("2")

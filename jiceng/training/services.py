@@ -646,7 +646,8 @@ def add_study_record(
 
 @transaction.atomic
 def delete_study_record(actor, record: StudyRecord) -> None:
-    require_manager(actor, record.organization)
+    # The record is on the member's card, which the member's organization now manages.
+    require_manager(actor, record.member.organization)
     audit.record(actor, "delete", record, changes={"member": record.member_id, "hours": record.hours})
     record.delete()
 

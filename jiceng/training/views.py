@@ -959,7 +959,7 @@ def card(request, member_pk):
 
 def _studies(request):
     _staff_only(request)
-    qs = queries.scoped(request.user, StudyRecord.objects.select_related("member", "organization"))
+    qs = queries.scoped(request.user, StudyRecord.objects.select_related("member__organization"))
     f = StudyFilter(request.GET, queryset=qs)
     style_form(f.form)
     return f
@@ -977,7 +977,7 @@ def study_list(request):
 def study_export(request):
     f = _studies(request)
     rows = (
-        (s.on, s.member.name, s.organization.name, s.get_source_display(), s.title, s.hours)
+        (s.on, s.member.name, s.member.organization.name, s.get_source_display(), s.title, s.hours)
         for s in f.qs.iterator(chunk_size=2000)
     )
     headers = ["日期", "姓名", "所在党组织", "方式", "学习内容", "学时"]
@@ -988,7 +988,7 @@ def study_export(request):
 @require_POST
 def study_delete(request, pk):
     _staff_only(request)
-    record = get_visible_or_404(request.user, StudyRecord.objects.select_related("organization"), pk=pk)
+    record = get_visible_or_404(request.user, StudyRecord.objects.select_related("member__organization"), pk=pk)
     services.delete_study_record(request.user, record)
     messages.success(request, "已删除学习记录")
     return redirect(f"{reverse('training:card', args=[record.member_id])}?year={record.on.year}")

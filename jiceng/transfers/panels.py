@@ -11,6 +11,7 @@ from django.utils import timezone
 from jiceng.core.navigation import is_staff
 from jiceng.core.panels import Panel
 from jiceng.core.scoping import path_q, require_manager
+from jiceng.members import queries as member_queries
 from jiceng.members import rules as member_rules
 from jiceng.members.models import DualRegistrationRecord, Member
 
@@ -68,10 +69,8 @@ def member_panels(request, member: Member) -> list[Panel]:
         )
     records = list(DualRegistrationRecord.objects.filter(member=member).select_related("community")[:20])
     if member.registered_community_id or records:
-        done: dict[str, int] = {}
-        for r in records:
-            if r.year == today.year:
-                done[r.kind] = done.get(r.kind, 0) + 1
+        # Party days and wishes from their records (jiceng.life, jiceng.wishes), service projects entered.
+        done = member_queries.dual_progress([member.pk], today.year)[member.pk]
         panels.append(
             Panel(
                 "到社区报到（双报到）",
@@ -100,17 +99,12 @@ def organization_panels(request, organization) -> list[Panel]:
 
 
 def command_panels(request, root, today: date) -> list[Panel]:
-    """Two panels, two queries whatever the size of the subtree: one over members (counted,
-    in transit, this month's political birthdays, dual registrations) and one over transfers."""
+    """Two panels, a fixed number of queries whatever the size of the subtree: one aggregate
+    over members (counted, in transit, this month's political birthdays, dual registrations),
+    the dual-registration year from its records (four, members.queries.dual_progress) and one
+    over transfers."""
     in_subtree = path_q("organization__path", root.path)
     registered = path_q("registered_community__path", root.path) & Q(status__in=Member.ACTIVE_STATUSES)
-    complete_ids = (
-        DualRegistrationRecord.objects.filter(path_q("community__path", root.path), year=today.year)
-        .values("member_id")
-        .annotate(kinds=Count("kind", distinct=True))
-        .filter(kinds=len(member_rules.DUAL_KINDS))
-        .values("member_id")
-    )
     care = Member.objects.filter(in_subtree | path_q("registered_community__path", root.path)).aggregate(
         counted=Count("id", filter=in_subtree & Q(status__in=Member.ACTIVE_STATUSES)),
         in_transit=Count("id", filter=in_subtree & Q(status=Member.Status.IN_TRANSIT)),
@@ -120,8 +114,13 @@ def command_panels(request, root, today: date) -> list[Panel]:
             & Q(status__in=Member.ACTIVE_STATUSES, join_date__month=today.month, join_date__year__lt=today.year),
         ),
         dual=Count("id", filter=registered),
-        dual_complete=Count("id", filter=registered & Q(pk__in=complete_ids)),
     )
+    progress = member_queries.dual_progress(
+        Member.objects.filter(registered),
+        today.year,
+        DualRegistrationRecord.objects.filter(path_q("community__path", root.path)),
+    )
+    care["dual_complete"] = sum(member_rules.dual_complete(p) for p in progress.values())
     figures = queries.TransitFigures(
         counted=care["counted"],
         in_transit=care["in_transit"],

@@ -120,14 +120,27 @@ def generate(ctx) -> dict[str, int]:
     path_of = {v.pk: v.path for v in villages}
     demo_town_path = demo_member.organization.path[:depth_cut] if demo_member is not None else None
     demo_claims = 0
+    # In-office members registered with a community (在职党员到社区报到) claim some of its
+    # basic wishes: the dual-registration figures count them (own random stream).
+    dual_rng = ctx.rng("wishes-dual")
+    registered = defaultdict(list)
+    for mid, community_id, since in Member.objects.filter(
+        registered_community__in=villages, status__in=Member.ACTIVE_STATUSES, registered_on__isnull=False
+    ).values_list("pk", "registered_community_id", "registered_on"):
+        registered[community_id].append((mid, since))
     for wish, plan in zip(wishes, plans, strict=True):
         if not plan["claim_at"]:
             continue
         town = town_of[wish.organization_id]
+        dual = [
+            m for m, since in registered.get(wish.organization_id, ()) if since <= timezone.localdate(plan["claim_at"])
+        ]
         if plan["project"] == rules.Project.BASIC:
             if demo_claims < 4 and path_of[wish.organization_id][:depth_cut] == demo_town_path:
                 wish.claimant_type, wish.claimed_member_id = rules.ClaimantType.MEMBER, demo_member.pk
                 demo_claims += 1
+            elif dual and dual_rng.random() < 0.6:
+                wish.claimant_type, wish.claimed_member_id = rules.ClaimantType.MEMBER, dual_rng.choice(dual)
             elif members_by_town[town]:
                 wish.claimant_type, wish.claimed_member_id = (
                     rules.ClaimantType.MEMBER,

@@ -2,7 +2,8 @@
 
 The victim is town B's own course, "乙乡秘密培训班", with 赵秘密 (phone 13900009999) on its
 roster: a session with attendance, a test with a score, a study record, a venue and a
-demerit recorded against town B's branch.
+demerit recorded against town B's branch; and a study record town A's branch made before
+赵秘密 moved to town B (the card follows the member: town A must not see it any more).
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def setup(county):
     services.record_results(admin, exam, {enrollment.pk: Decimal("88")})
     study = services.add_study_record(
         admin, county.member_b, on=date(2026, 1, 20), hours=Decimal("2"), title="乙乡秘密自学", source="online"
+    )
+    # Recorded by town A's branch before 赵秘密 moved to town B (ADR 0011: the card and its study
+    # records follow the member, so town A no longer sees it).
+    StudyRecord.objects.create(
+        member=county.member_b,
+        organization=county.branch_a,
+        on=date(2026, 1, 5),
+        hours=Decimal("1"),
+        title="乙乡秘密调动前自学",
+        source="self_study",
     )
     demerit = OrganizationDemerit.objects.create(
         organization=county.branch_b, year=2026, member=county.member_b, count=3, reason="乙乡秘密通报"
@@ -195,7 +206,7 @@ def invariants(county):
         list(Attendance.objects.filter(enrollment__organization__path__startswith=b).values()),
         list(Exam.objects.filter(course__organizer__path__startswith=b).values()),
         list(ExamResult.objects.filter(enrollment__organization__path__startswith=b).values()),
-        list(StudyRecord.objects.filter(organization__path__startswith=b).values()),
+        list(StudyRecord.objects.filter(member__organization__path__startswith=b).values()),
         list(Venue.objects.filter(organization__path__startswith=b).values()),
         list(OrganizationDemerit.objects.filter(organization__path__startswith=b).values()),
         Course.objects.count(),

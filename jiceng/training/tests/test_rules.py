@@ -58,16 +58,17 @@ def test_the_limit_itself_is_allowed(unexcused, limit):
     assert rules.over_limit(unexcused, limit) == (unexcused >= limit + 1)
 
 
-@given(lateness=st.integers(0, 40))
-def test_lateness_does_not_count_toward_the_notice_by_default(lateness):
-    assert rules.notice_count(2, lateness, DEFAULT) == 2
-    assert not rules.notice_due(2, lateness, DEFAULT)
-
-
 @pytest.mark.parametrize(("lateness", "due"), [(0, False), (1, False), (2, True), (3, True)])
-def test_lateness_counts_when_the_county_says_so(lateness, due):
-    county = RuleSet(lateness_counts_toward_notice=True)
-    assert rules.notice_due(2, lateness, county) is due
+def test_lateness_counts_toward_the_notice_by_default(lateness, due):
+    # 2 unexcused absences + every 2 late arrivals / early leaves as one more (spec §3).
+    assert rules.notice_due(2, lateness, DEFAULT) is due
+
+
+@given(lateness=st.integers(0, 40))
+def test_a_county_may_count_unexcused_absences_only(lateness):
+    county = RuleSet(lateness_counts_toward_notice=False)
+    assert rules.notice_count(2, lateness, county) == 2
+    assert not rules.notice_due(2, lateness, county)
 
 
 # ---- class size ---------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def test_credit_card_lines_explain_every_figure():
     assert card.total_hours == sum((ln.hours for ln in card.lines), Decimal("0"))
     forfeited = next(ln for ln in card.lines if ln.on == date(2026, 3, 15))
     assert forfeited.credits == 0 and "合计缺课 1 次" in forfeited.note
-    assert not card.over_limit and card.notice_count == 1
+    assert not card.over_limit and card.notice_count == 2  # 1 unexcused + 2 lateness → 1 (the default)
     assert card.attendance_rate == Decimal("60.0")
 
 

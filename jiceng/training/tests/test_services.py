@@ -182,14 +182,45 @@ def test_the_year_boundary(county):
     assert list(OrganizationDemerit.objects.values_list("year", flat=True)) == [2025]
 
 
-def test_lateness_is_not_an_unexcused_absence_unless_the_county_says_so(county, training):
+def _notices():
+    return Notification.objects.filter(kind="training_absence")
+
+
+def test_the_academy_rule_by_default_two_lateness_are_one_absence_toward_the_notice(county, training):
+    """Spec §3: two late arrivals / early leaves count as one missed lesson, and more than two
+    a year notify the person's organization. The county's default counts them (ADR 0011)."""
+    assert TrainingRules.current().lateness_counts_toward_notice is True
+    assert not TrainingRules.objects.exists()  # the default, not a saved choice
+    fifth = make_sessions(county.admin_a, training.course, [date(2026, 9, 10)])[0]
+    _absent(county, training, training.sessions[:2])
+    # 2 absences: the limit itself is allowed.
+    assert not OrganizationDemerit.objects.exists() and not _notices().exists()
+    # 2 absences + 1 late: half a missed lesson does not count.
+    mark(county.admin_a, training.sessions[2], training.zhang, "late")
+    assert not OrganizationDemerit.objects.exists() and not _notices().exists()
+    # 2 absences + 2 late (a late arrival and an early leave): 2 + 1 = 3 > 2.
+    mark(county.admin_a, training.sessions[3], training.zhang, "early_leave")
+    demerit = OrganizationDemerit.objects.get()
+    assert (demerit.organization, demerit.member, demerit.count) == (county.branch_a, county.member_a, 3)
+    notice = _notices().get()
+    assert notice.recipient == county.secretary_a and "含迟到早退折算" in notice.body
+    # Once per person and year: a further late arrival, the job and a re-check send nothing new.
+    mark(county.admin_a, fifth, training.zhang, "late")
+    for _ in range(2):
+        assert (services.check_absences(2026).notices, services.check_absences(2026).demerits) == (0, 0)
+    assert _notices().count() == 1 and OrganizationDemerit.objects.count() == 1
+
+
+def test_the_county_can_count_unexcused_absences_only(county, training):
+    services.update_rules(county.county_admin, lateness_counts_toward_notice=False)
     _absent(county, training, training.sessions[:2])
     mark(county.admin_a, training.sessions[2], training.zhang, "late")
     mark(county.admin_a, training.sessions[3], training.zhang, "early_leave")
-    assert not OrganizationDemerit.objects.exists()
+    assert not OrganizationDemerit.objects.exists() and not _notices().exists()
     services.update_rules(county.county_admin, lateness_counts_toward_notice=True)
     # Saving the rule checks this year at once: 2 unexcused + (2 lateness → 1) = 3.
     assert OrganizationDemerit.objects.get().count == 3
+    assert _notices().count() == 1
 
 
 def test_a_correction_withdraws_the_demerit_and_a_relapse_restores_it_without_a_second_notice(county, training):

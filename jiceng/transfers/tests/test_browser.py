@@ -87,7 +87,7 @@ def test_within_county_transfer_confirmed_by_the_receiving_side(transactional_db
 def test_member_care_pages(transactional_db, county, extra, live_server, browser):
     today = timezone.localdate()
     # A political birthday this month for the member with an account, and a registration.
-    Member.objects.filter(pk=county.member_a.pk).update(join_date=date(2010, today.month, 1))
+    Member.objects.filter(pk=county.member_a.pk).update(join_date=date(2010, today.month, 1), occupation="worker")
     from jiceng.core import idnumbers
 
     member_services.register_with_community(
@@ -98,11 +98,7 @@ def test_member_care_pages(transactional_db, county, extra, live_server, browser
         on=date(today.year, 1, 2),
     )
     member_services.record_dual_activity(
-        extra.community_admin,
-        county.member_a,
-        kind="wish",
-        on=date(today.year, 1, 3),
-        title="认领微心愿：为独居老人购买助听器",
+        extra.community_admin, county.member_a, on=date(today.year, 1, 3), title="认领“周末助老”服务项目"
     )
     secretary = login(browser, live_server.url, "secretary-a")
     secretary.goto(live_server.url + "/members/birthdays/")
@@ -122,7 +118,7 @@ def test_member_care_pages(transactional_db, county, extra, live_server, browser
     phone = login(browser, live_server.url, "member-a", width=390, height=844)
     phone.goto(live_server.url + f"/members/{county.member_a.pk}/")
     phone.wait_for_selector("[data-panel=member-dual]")
-    assert "政治生日" in phone.content() and "认领微心愿" in phone.content()
+    assert "政治生日" in phone.content() and "周末助老" in phone.content()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways at phone width ({width}px)"
     shot(phone, "member-page-phone")

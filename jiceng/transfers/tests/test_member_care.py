@@ -1,4 +1,4 @@
-"""Political birthdays (政治生日) and dual registration (在职党员到社区报到)."""
+"""Political birthdays (政治生日)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiceng.conftest import add_member, client_for
-from jiceng.core import idnumbers
 from jiceng.core.jobs import run_job
 from jiceng.core.models import Notification
 from jiceng.members import services
-from jiceng.members.models import DualRegistrationRecord, Member
+from jiceng.members.models import Member
 
 pytestmark = pytest.mark.django_db
 
@@ -142,142 +141,7 @@ def test_monthly_reminder_to_the_branch_is_idempotent(county):
     assert [(n.recipient, n.title) for n in notices] == [(county.secretary_a, "本月有1名党员过政治生日")]
 
 
-# ---- dual registration -------------------------------------------------------------------
-
-
-def register_b(county, extra, on=date(2026, 3, 1)):
-    return services.register_with_community(
-        extra.community_admin,
-        community=extra.community_a,
-        name="赵秘密",
-        id_number=idnumbers.decrypt(county.member_b.id_number_encrypted),
-        on=on,
-    )
-
-
-@time_machine.travel(date(2026, 5, 1), tick=False)
-def test_a_community_registers_a_member_of_another_township(county, extra):
-    number = idnumbers.decrypt(county.member_b.id_number_encrypted)
-    c = client_for(extra.community_admin)
-    html = c.post(
-        reverse("members:dual_register"),
-        {"community": extra.community_a.pk, "name": "赵某", "id_number": number, "on": "2026-03-01"},
-    ).content.decode()
-    assert "未找到姓名与公民身份号码都相符" in html
-    with pytest.raises(ValidationError, match="社区党组织"):
-        services.register_with_community(
-            county.secretary_a, community=county.branch_a, name="赵秘密", id_number=number, on=date(2026, 3, 1)
-        )
-    response = c.post(
-        reverse("members:dual_register"),
-        {"community": extra.community_a.pk, "name": "赵秘密", "id_number": number, "on": "2026-03-01"},
-    )
-    assert response.status_code == 302
-    county.member_b.refresh_from_db()
-    assert (county.member_b.registered_community, county.member_b.registered_on) == (
-        extra.community_a,
-        date(2026, 3, 1),
-    )
-    # The community sees what the registration needs, and nothing else of the member.
-    html = c.get(reverse("members:dual")).content.decode()
-    assert "赵秘密" in html and "乙乡秘密村党支部" in html
-    page = c.get(reverse("members:dual_member", args=[county.member_b.pk])).content.decode()
-    assert "139****9999" in page and "13900009999" not in page
-    assert county.member_b.id_number_masked not in page and "1980" not in page
-    assert c.get(reverse("members:detail", args=[county.member_b.pk])).status_code == 404
-    # Nobody else outside both sides sees the registration.
-    outsider = client_for(extra.admin_c)
-    assert "赵秘密" not in outsider.get(reverse("members:dual")).content.decode()
-    assert outsider.get(reverse("members:dual_member", args=[county.member_b.pk])).status_code == 404
-    assert outsider.post(reverse("members:dual_record", args=[county.member_b.pk]), {}).status_code == 404
-    assert client_for(county.member_user).get(reverse("members:dual")).status_code == 403
-
-
-@time_machine.travel(date(2026, 11, 20), tick=False)
-def test_yearly_items_completion_and_export(county, extra):
-    register_b(county, extra)
-    other = add_member(county.branch_b, "孙报到")
-    services.register_with_community(
-        extra.community_admin,
-        community=extra.community_a,
-        name="孙报到",
-        id_number=idnumbers.decrypt(other.id_number_encrypted),
-        on=date(2026, 3, 1),
-    )
-    c = client_for(extra.community_admin)
-    for kind, title in (
-        ("party_day", "参加4月主题党日"),
-        ("service_project", "认领“周末助老”服务项目"),
-        ("wish", "认领微心愿"),
-    ):
-        c.post(
-            reverse("members:dual_record", args=[county.member_b.pk]),
-            {"kind": kind, "on": "2026-04-15", "title": title},
-        )
-    c.post(reverse("members:dual_record", args=[other.pk]), {"kind": "wish", "on": "2026-05-01", "title": "心愿"})
-    with pytest.raises(ValidationError, match="报到前的活动不计入"):
-        services.record_dual_activity(extra.community_admin, other, kind="wish", on=date(2026, 2, 1), title="早")
-    with pytest.raises(PermissionDenied):
-        services.record_dual_activity(county.admin_b, other, kind="wish", on=date(2026, 5, 1), title="x")
-    response = c.get(reverse("members:dual"))
-    summary = response.context["summary"]
-    assert (summary["registered"], summary["complete"], summary["rate"]) == (2, 1, 50.0)
-    assert [r["m"].name for r in c.get(reverse("members:dual"), {"completion": "complete"}).context["rows"]] == [
-        "赵秘密"
-    ]
-    assert [r["m"].name for r in c.get(reverse("members:dual"), {"completion": "incomplete"}).context["rows"]] == [
-        "孙报到"
-    ]
-    assert c.get(reverse("members:dual"), {"year": "2025"}).context["summary"]["complete"] == 0
-    assert summary["communities"] == [(extra.community_a, 2, 1, 50.0)]
-    rows = list(
-        load_workbook(io.BytesIO(c.get(reverse("members:dual_export")).content))
-        .worksheets[0]
-        .iter_rows(values_only=True)
-    )
-    assert ("赵秘密", 1, 1, 1, "是") in [(r[0], r[6], r[7], r[8], r[9]) for r in rows[1:]]
-    # The member's own organization sees the records on the member page.
-    html = client_for(county.admin_b).get(reverse("members:detail", args=[county.member_b.pk])).content.decode()
-    assert "认领“周末助老”服务项目" in html and "三项完成" in html
-    # Ending the registration keeps the records.
-    c.post(reverse("members:dual_end", args=[county.member_b.pk]), {"reason": "已搬离本社区"})
-    county.member_b.refresh_from_db()
-    assert county.member_b.registered_community is None
-    assert DualRegistrationRecord.objects.filter(member=county.member_b).count() == 3
-    assert [r["m"].name for r in c.get(reverse("members:dual")).context["rows"]] == ["孙报到"]
-
-
-@time_machine.travel(date(2026, 11, 20), tick=False)
-def test_record_can_be_deleted_by_the_community_only(county, extra):
-    register_b(county, extra)
-    record = services.record_dual_activity(
-        extra.community_admin, county.member_b, kind="wish", on=date(2026, 5, 1), title="心愿"
-    )
-    assert client_for(county.admin_b).post(reverse("members:dual_record_delete", args=[record.pk])).status_code == 404
-    client_for(extra.community_admin).post(reverse("members:dual_record_delete", args=[record.pk]))
-    assert not DualRegistrationRecord.objects.exists()
-
-
-@pytest.mark.parametrize("rows", [10, 200])
-def test_dual_list_query_count(county, extra, rows, django_assert_max_num_queries):
-    from jiceng.members.tests.test_members import bulk_members
-
-    bulk_members(county.branch_b, rows)
-    Member.objects.filter(name__startswith="批量").update(registered_community=extra.community_a)
-    DualRegistrationRecord.objects.bulk_create(
-        [
-            DualRegistrationRecord(
-                member=m, community=extra.community_a, kind="wish", on=date(2026, 5, 1), year=2026, title="x"
-            )
-            for m in Member.objects.filter(name__startswith="批量")
-        ]
-    )
-    c = client_for(extra.community_admin)
-    with django_assert_max_num_queries(11):
-        response = c.get(reverse("members:dual"), {"year": "2026"})
-    assert response.context["summary"]["registered"] == rows
-    with django_assert_max_num_queries(10):
-        assert c.get(reverse("members:birthdays")).status_code == 200
+# Dual registration (在职党员到社区报到) is tested in jiceng/members/tests/test_dual_registration.py.
 
 
 def test_date_inputs_show_stored_dates(county):
