@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import require_county_admin, require_manager, visible
 from jiceng.core.text import pinyin_keys
 from jiceng.core.uploads import clean_document
@@ -54,7 +55,7 @@ def _errors(refusals: list[rules.Refusal]) -> ValidationError:
 def file_state(file: DevelopmentFile) -> rules.FileState:
     """The file as its (unrevoked) steps leave it, plus a rejection, which is not a step."""
     steps = list(file.steps.filter(revoked_at=None).order_by("id"))
-    state = rules.fold(file.birth_date, [s.fact for s in steps])
+    state = rules.fold(file.birth_date, [s.fact for s in steps], roll=working_day_roller())
     if file.status == DevelopmentFile.Status.REJECTED:
         state = replace(state, status=rules.REJECTED, closed_on=file.closed_on)
     return state
@@ -218,7 +219,7 @@ def open_file(
             {"id_number": "该申请人已有进行中的发展党员档案（同一人只能有一份进行中的档案）"}
         ) from exc
     step = Step.objects.create(file=file, number=1, on=on, recorded_by=_user(actor))
-    _store(file, rules.fold(file.birth_date, [step.fact]))
+    _store(file, rules.fold(file.birth_date, [step.fact], roll=working_day_roller()))
     file.save()
     if document:
         _add_document(actor, file, document, document_title, step)
@@ -381,11 +382,11 @@ def _record_refusals(file: DevelopmentFile, number: int, fact: rules.StepFact, g
 def _is_late(state: rules.FileState, fact: rules.StepFact) -> bool:
     n = fact.number
     if n == 2:
-        return fact.on > rules.talk_deadline(state.applied_on)
+        return fact.on > rules.talk_deadline(state.applied_on, state.roll)
     if n == 6 and state.review_due_on:
         return fact.on > state.review_due_on
     if n == 17:
-        return fact.on > rules.approval_deadline(state.vote_on)
+        return fact.on > rules.approval_deadline(state.vote_on, state.roll)
     return False
 
 

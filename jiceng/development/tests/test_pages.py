@@ -333,18 +333,18 @@ def test_command_screen_card_costs_no_query_and_its_figures_a_fixed_number(
     request = rf.get("/")
     request.user = dev.county_admin
     with django_assert_num_queries(0):
-        (panel,) = command_panels(request, dev.root, date(2024, 9, 2))
+        (panel,) = command_panels(request, dev.root, date(2024, 9, 3))
     request.user = dev.member_user
-    assert command_panels(request, dev.root, date(2024, 9, 2)) == []
+    assert command_panels(request, dev.root, date(2024, 9, 3)) == []
     c = client_as(dev.county_admin)
-    with time_machine.travel(date(2024, 9, 2), tick=False):
+    with time_machine.travel(date(2024, 9, 3), tick=False):
         assert 'data-panel="development"' in c.get(reverse("dashboard:command")).content.decode()
         with django_assert_max_num_queries(5):
             html = c.get(panel.context["url"]).content.decode()
     for stage, n in {1: 1, 2: 1, 3: 1, 4: 1, 5: 0}.items():
         assert f'data-dev-stage="{stage}">{n}<' in html
-    # Overdue on 2024-09-02: the talk (applied 2023-01-10), the review (due 2024-03-01) and the
-    # approval of the vote of 2024-06-01 (due 2024-09-01).
+    # Overdue on 2024-09-03: the talk (applied 2023-01-10), the review (due 2024-03-01) and the
+    # approval of the vote of 2024-06-01 (three months end on Sunday 2024-09-01: due Monday 09-02).
     assert "data-dev-overdue>3<" in html
 
 

@@ -37,7 +37,7 @@ def test_full_walk_creates_the_member_and_completes_full_membership(dev):
     assert (file.status, file.stage, file.last_step, file.identity) == ("open", 1, 1, "applicant")
     assert file.talk_due_on == date(2023, 2, 10)
     walk(dev, file, 16)
-    assert file.member is None and file.approval_due_on == date(2024, 9, 1)
+    assert file.member is None and file.approval_due_on == date(2024, 9, 2)  # 2024-09-01 is a Sunday
     walk(dev, file, 17)
     member = file.member
     assert member.status == "probationary" and member.join_date == date(2024, 6, 1)  # the vote, not the approval
@@ -132,24 +132,47 @@ def test_vote_not_quorate_or_without_a_majority_of_all_entitled(dev):
 
 
 def test_approval_after_three_months_needs_a_reason_and_never_beyond_six(dev):
-    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01
+    # Vote 2024-06-01: three months end on Sunday 2024-09-01 → Monday 09-02; six months on
+    # Sunday 2024-12-01 → Monday 12-02 (民法典第二百零三条).
+    file = walk(dev, open_applicant(dev), 16)
     with pytest.raises(ValidationError) as exc:
-        record(dev, file, 17, on=date(2024, 9, 2))
-    assert "三个月期限至2024-09-01" in messages(exc) and exc.value.message_dict["late_reason"]
+        record(dev, file, 17, on=date(2024, 9, 3))
+    assert "三个月期限至2024-09-02" in messages(exc) and exc.value.message_dict["late_reason"]
+    assert "2024-09-01为法定节假日或休息日，顺延至2024-09-02" in messages(exc)
     with pytest.raises(ValidationError) as exc:
-        record(dev, file, 17, on=date(2024, 12, 2), late_reason="乡镇党委换届")
-    assert "不得超过六个月" in messages(exc) and "最迟应于2024-12-01审批" in messages(exc)
-    step = record(dev, file, 17, on=date(2024, 12, 1), late_reason="乡镇党委换届")
+        record(dev, file, 17, on=date(2024, 12, 3), late_reason="乡镇党委换届")
+    assert "不得超过六个月" in messages(exc) and "最迟应于2024-12-02审批" in messages(exc)
+    step = record(dev, file, 17, on=date(2024, 12, 2), late_reason="乡镇党委换届")
     assert step.is_late and step.late_reason == "乡镇党委换届"
     file.refresh_from_db()
     assert file.member.join_date == date(2024, 6, 1)
 
 
+def test_approval_on_the_monday_after_a_sunday_deadline_needs_no_reason(dev):
+    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01; 2024-09-01 is a Sunday
+    step = record(dev, file, 17, on=date(2024, 9, 2))
+    assert not step.is_late and step.late_reason == ""
+
+
+def test_full_membership_approval_deadline_rolls_past_national_day(dev):
+    # Full-membership vote 2025-07-01: three months end on 2025-10-01; 1–8 October 2025 are days off.
+    file = walk(dev, open_applicant(dev), 22)
+    record(dev, file, 23, on=date(2025, 7, 1), outcome=rules.TO_FULL)
+    file.refresh_from_db()
+    assert file.approval_due_on == date(2025, 10, 9)
+    with pytest.raises(ValidationError) as exc:
+        record(dev, file, 24, on=date(2025, 10, 10))
+    assert "最迟应于2025-10-09审批" in messages(exc) and "顺延至2025-10-09" in messages(exc)
+    record(dev, file, 24, on=date(2025, 10, 9))
+    file.refresh_from_db()
+    assert file.full_on == date(2025, 6, 1)  # the end of probation (a Sunday: minimum periods do not roll)
+
+
 def test_a_lapsed_vote_is_held_again(dev):
-    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01, limit 2024-12-01
+    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01, limit Sunday 2024-12-01 → 12-02
     with pytest.raises(ValidationError) as exc:
         record(dev, file, 15, on=date(2024, 11, 1))
-    assert "审批期限（至2024-12-01）届满前不能重新讨论" in messages(exc)
+    assert "审批期限（至2024-12-02）届满前不能重新讨论" in messages(exc)
     record(dev, file, 15, on=date(2025, 1, 5))
     record(dev, file, 16, on=date(2025, 1, 6))
     record(dev, file, 17, on=date(2025, 2, 1))
@@ -410,3 +433,25 @@ def test_the_same_person_opened_twice_at_once_gets_one_file(county):
     assert results.count("ok") == 1
     assert "已有进行中的发展党员档案" in [r for r in results if r != "ok"][0]
     assert DevelopmentFile.objects.filter(name="同时").count() == 1
+
+
+def test_migration_rolls_stored_deadlines_and_re_marks_late_steps(dev):
+    """Files recorded before deadlines rolled past holidays get their stored deadlines moved."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jiceng.development.migrations.0002_deadlines_on_working_days")
+    talked = walk(dev, open_applicant(dev, "已谈话", on=date(2024, 9, 1)), 2, dates={2: date(2024, 10, 8)})
+    waiting = walk(dev, open_applicant(dev, "待审批", birth=date(1999, 1, 2)), 16)
+    # As the code before the change stored them: calendar days, the talk on 8 October marked late.
+    talked.steps.filter(number=2).update(is_late=True)
+    DevelopmentFile.objects.filter(pk=talked.pk).update(talk_late=True)
+    DevelopmentFile.objects.filter(pk=waiting.pk).update(
+        approval_due_on=date(2024, 9, 1), approval_limit_on=date(2024, 12, 1)
+    )
+    migration.roll_deadlines(apps, None)
+    waiting.refresh_from_db()
+    talked.refresh_from_db()
+    assert (waiting.approval_due_on, waiting.approval_limit_on) == (date(2024, 9, 2), date(2024, 12, 2))
+    assert not talked.talk_late and not talked.steps.get(number=2).is_late
