@@ -13,11 +13,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from jiceng.core import idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import path_q
 from jiceng.members.models import DualRegistrationRecord, LeadHousehold, Member, StatusChange
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import BRANCH_TYPES, add_months, add_years
+from jiceng.orgs.rules import BRANCH_TYPES, add_years
 
+from . import rules
 from .models import Transfer, TransferEvent
 
 PLACES = [
@@ -42,6 +44,7 @@ WISHES = ["认领微心愿：为独居老人购买助听器", "认领微心愿�
 def generate(ctx) -> dict[str, int]:
     rng = ctx.rng("transfers")
     today = ctx.today
+    roll = working_day_roller()  # deadlines end on working days, as in the services
     say = ctx.say
 
     counted = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
@@ -116,7 +119,7 @@ def generate(ctx) -> dict[str, int]:
             "from_org_id": member.organization_id,
             "issued_on": issued,
             "valid_until": valid_until,
-            "due_on": add_months(valid_until, 1) if kind == Transfer.Kind.OUT else valid_until,
+            "due_on": rules.due_on(kind, valid_until, 1, roll),
             "reason": rng.choice(REASONS),
             "dues_paid_until": date(issued.year, issued.month, 1),
             "letter_number": "",
@@ -292,7 +295,7 @@ def generate(ctx) -> dict[str, int]:
             letter_number=f"{region[:2]}组转〔{issued.year}〕{rng.randint(10, 400)}号",
             issued_on=issued,
             valid_until=valid_until,
-            due_on=valid_until,
+            due_on=rules.due_on(Transfer.Kind.IN, valid_until, 0, roll),
             reason=rng.choice(REASONS),
         )
         transfers.append(t)

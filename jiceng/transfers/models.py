@@ -113,8 +113,9 @@ class Transfer(TimestampedModel):
     letter_number = models.CharField("介绍信编号", max_length=50)
     issued_on = models.DateField("开具日期")
     valid_until = models.DateField("有效期至", help_text="党员须在此日（含）之前到接收党组织报到")
-    # The last day on which confirmation is in time: valid_until, and for a transfer out of
-    # the county also the receipt period after it. Stored, so that "overdue" is one indexed query.
+    # The last day on which confirmation is in time: valid_until, and for a transfer out of the
+    # county also the receipt period after it, each rolled past a holiday (民法典第二百零三条).
+    # Stored, so that "overdue" is one indexed query.
     due_on = models.DateField("确认期限")
     reissues = models.PositiveSmallIntegerField("重开/延期次数", default=0)
     reason = models.CharField("转接原因", max_length=20, choices=Reason.choices, default=Reason.WORK)
@@ -169,9 +170,6 @@ class Transfer(TimestampedModel):
 
     def is_overdue(self, today) -> bool:
         return self.is_open and today > self.due_on
-
-    def expired(self, today) -> bool:
-        return today > self.valid_until
 
 
 class TransferEvent(models.Model):

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.notifications import notify_organization
 from jiceng.core.scoping import require_manager
 from jiceng.members import rules as member_rules
@@ -163,7 +164,7 @@ def issue_transfer(
         letter_number=letter_number,
         issued_on=issued_on,
         valid_until=valid_until,
-        due_on=rules.due_on(kind, valid_until, config.receipt_months),
+        due_on=rules.due_on(kind, valid_until, config.receipt_months, working_day_roller()),
         reason=reason,
         note=note.strip(),
         issued_by=_user(actor),
@@ -264,7 +265,7 @@ def record_incoming(
         letter_number=letter_number.strip(),
         issued_on=issued_on,
         valid_until=valid_until,
-        due_on=rules.due_on(Transfer.Kind.IN, valid_until, 0),
+        due_on=rules.due_on(Transfer.Kind.IN, valid_until, 0, working_day_roller()),
         reason=reason,
         note=note.strip(),
         issued_by=_user(actor),
@@ -327,7 +328,7 @@ def confirm_transfer(actor, transfer: Transfer, *, on: date, receipt_on: date | 
     """
     transfer = _lock_open(actor, transfer, "confirm")
     today = timezone.localdate()
-    errors = rules.reporting_errors(transfer.issued_on, transfer.valid_until, on, today)
+    errors = rules.reporting_errors(transfer.issued_on, transfer.valid_until, on, today, working_day_roller())
     if transfer.kind == Transfer.Kind.OUT:
         receipt_on = receipt_on or today
         if receipt_on > today:
@@ -494,7 +495,7 @@ def extend_transfer(
     _claim(
         transfer,
         valid_until=valid_until,
-        due_on=rules.due_on(transfer.kind, valid_until, config.receipt_months),
+        due_on=rules.due_on(transfer.kind, valid_until, config.receipt_months, working_day_roller()),
         letter_number=new_number,
         reissues=transfer.reissues + 1,
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core import xlsx
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, in_scope, require_county_admin, require_manager, visible
 from jiceng.members.models import Member
@@ -171,6 +172,7 @@ def overdue(request):
 def transfer_detail(request, pk):
     transfer = _get_transfer_or_404(request.user, pk, Transfer.objects.select_related("from_org", "to_org", "member"))
     today = timezone.localdate()
+    roll = working_day_roller()
     steps = {step: services.can_act(request.user, transfer, step) for step in ("confirm", "return", "cancel", "extend")}
     if not transfer.is_open:
         steps = dict.fromkeys(steps, False)
@@ -184,7 +186,8 @@ def transfer_detail(request, pk):
             "sides": queries.sides(request.user, transfer),
             "member_link": transfer.member_id and in_scope(request.user, transfer.member),
             "steps": steps,
-            "days_left": rules.days_left(transfer.valid_until, today),
+            "days_left": rules.days_left(transfer.valid_until, today, roll),
+            "report_by": rules.last_report_day(transfer.valid_until, roll),
             "confirm_form": ConfirmForm(),
             "close_form": CloseForm(),
             "extend_form": ExtendForm(),
