@@ -229,8 +229,12 @@ def panel_figures(root_path: str, today: date) -> dict:
         review=Count("id", filter=open_ & Q(review_due_on__lt=today)),
         approval=Count("id", filter=open_ & Q(approval_due_on__lt=today)),
         probation=Count("id", filter=open_ & Q(probation_due_on__lt=today)),
+        # Probations ending this month that wait for the full-membership meeting, including those
+        # that ended earlier this month and have not been handled (probation_due_on is cleared
+        # once step 23 is recorded).
         probation_month=Count(
-            "id", filter=open_ & Q(probation_due_on__gte=today, probation_due_on__lte=month_end(today))
+            "id",
+            filter=open_ & Q(probation_due_on__gte=today.replace(day=1), probation_due_on__lte=month_end(today)),
         ),
     )
     return {

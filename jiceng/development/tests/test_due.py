@@ -105,6 +105,24 @@ def test_probations_ending_this_month(dev):
         assert due(dev, kind="probation") == [("probation", "overdue", date(2025, 6, 1))]
 
 
+def test_probations_ending_this_month_count_those_ended_earlier_this_month_until_handled(dev, client_as):
+    """本月预备期满: every probation that ends in the current month and still waits for the
+    full-membership meeting, whether it ended before today or ends later this month."""
+    file = walk(dev, open_applicant(dev), 22)  # vote 2024-06-01: probation ends 2025-06-01
+    figures = lambda day: queries.panel_figures(dev.root.path, day)  # noqa: E731
+    assert figures(date(2025, 5, 31))["probation_month"] == 0  # another month
+    assert figures(date(2025, 6, 1))["probation_month"] == 1
+    assert figures(date(2025, 6, 20))["probation_month"] == 1  # ended on the 1st, not yet handled
+    assert figures(date(2025, 6, 20))["overdue"]["probation"] == 1
+    assert figures(date(2025, 6, 30))["probation_month"] == 1
+    assert figures(date(2025, 7, 1))["probation_month"] == 0  # last month's: overdue, not "this month"
+    with at(date(2025, 6, 20)):
+        html = client_as(dev.county_admin).get(reverse("development:panel", args=[dev.root.pk])).content.decode()
+        assert "data-dev-probation-month>1<" in html
+    walk(dev, file, 23, dates={23: date(2025, 6, 10)})  # handled: the meeting was held
+    assert figures(date(2025, 6, 20))["probation_month"] == 0
+
+
 def test_probation_at_the_end_of_a_month_is_listed_from_the_first_of_the_month(dev):
     from jiceng.development.conftest import DATES
 
