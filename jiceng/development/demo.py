@@ -423,7 +423,7 @@ def _branches(ctx) -> list[Branch]:
     all_types = dict(Organization.objects.filter(path_q("path", root.path)).values_list("path", "type"))
     members = (
         Member.objects.filter(path_q("organization__path", root.path), status__in=Member.ACTIVE_STATUSES)
-        .filter(development_file__isnull=True)
+        .filter(development_files__isnull=True)
         .select_related("organization")
         .order_by("organization__path", "name_pinyin", "id")
     )

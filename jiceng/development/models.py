@@ -46,13 +46,15 @@ class DevelopmentFile(TimestampedModel):
     organization = models.ForeignKey(
         "orgs.Organization", verbose_name="党支部", on_delete=models.PROTECT, related_name="development_files"
     )
-    member = models.OneToOneField(
+    # Set at step 17. A person whose probation was cancelled may apply again: the new file's
+    # approval re-admits the same member record, so a member may have several (closed) files.
+    member = models.ForeignKey(
         Member,
         verbose_name="党员档案",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="development_file",
+        related_name="development_files",
     )
     note = models.TextField("备注", blank=True)
 

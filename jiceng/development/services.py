@@ -152,6 +152,19 @@ def _add_document(actor, file: DevelopmentFile, upload, title: str, step: Step |
 # ---- opening a file (step 1) -----------------------------------------------------------------
 
 
+def _may_apply_again(member: Member) -> bool:
+    """A person whose probationary membership was cancelled (取消预备党员资格) is no longer a
+    member and may apply again as a new applicant (《中国共产党发展党员工作细则》: development
+    starts from a written application and runs through every step again). Other former members
+    (expelled, struck off, lapsed, withdrawn) are not new applicants; re-joining has its own rules."""
+    return member.status == Member.Status.REMOVED and member.removal_reason == Member.RemovalReason.PROBATION_CANCELLED
+
+
+def _cancelled_on(member: Member) -> date | None:
+    change = member.status_changes.filter(to_status=Member.Status.REMOVED).order_by("-on", "-id").first()
+    return change.on if change else None
+
+
 @transaction.atomic
 def open_file(
     actor,
@@ -184,10 +197,20 @@ def open_file(
         raise ValidationError({"gender": "性别与公民身份号码第17位不一致"})
     digest = idnumbers.digest(info.number)
     existing = Member.objects.filter(id_number_digest=digest).first()
-    if existing is not None:
+    if existing is not None and not _may_apply_again(existing):
         raise ValidationError(
             {"id_number": f"该公民身份号码已有党员档案（{existing.get_status_display()}），不能再作为入党申请人建档"}
         )
+    if existing is not None:
+        cancelled_on = _cancelled_on(existing)
+        if cancelled_on and on < cancelled_on:
+            raise ValidationError(
+                {
+                    "on": f"递交入党申请书的日期不能早于取消预备党员资格的日期（{rules.fmt(cancelled_on)}）；"
+                    "被取消预备党员资格的，可作为新的入党申请人重新申请，按发展党员程序从头办理"
+                    f"（{rules.REGULATION}）"
+                }
+            )
     if DevelopmentFile.objects.filter(id_number_digest=digest, status=DevelopmentFile.Status.OPEN).exists():
         raise ValidationError({"id_number": "该申请人已有进行中的发展党员档案（同一人只能有一份进行中的档案）"})
     if not name.strip():
@@ -395,6 +418,18 @@ def _effects(actor, file, step, before: rules.FileState, after: rules.FileState,
     n = step.number
     if n == 17:
         # 入党日期 is the day of the branch meeting (step 15), not the approval.
+        former = Member.objects.filter(id_number_digest=file.id_number_digest).first()
+        if former is not None:
+            # Applied again after a cancelled probation (open_file lets nobody else through).
+            file.member = member_services.readmit_after_cancelled_probation(
+                actor,
+                former,
+                join_date=after.vote_on,
+                organization=file.organization,
+                reason=f"重新接收为预备党员（曾被取消预备党员资格；支部大会{rules.fmt(after.vote_on)}讨论，"
+                f"上级党委{rules.fmt(step.on)}批准）",
+            )
+            return
         member = member_services.create_member(
             actor,
             id_number=idnumbers.decrypt(file.id_number_encrypted),

@@ -16,6 +16,7 @@ from jiceng.development import rules, services
 from jiceng.development.conftest import DATES, open_applicant, step_kwargs, walk
 from jiceng.development.models import DevelopmentFile, Document, Step
 from jiceng.development.services import PersonInput
+from jiceng.members import services as member_services
 from jiceng.members.models import Member, StatusChange
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -224,6 +225,68 @@ def test_cancellation_removes_the_member_and_keeps_the_file(dev):
     assert DevelopmentFile.objects.filter(pk=file.pk).exists()
     with pytest.raises(ValidationError, match="该档案已结束"):
         record(dev, file, 25, on=date(2024, 10, 21))
+
+
+def test_after_a_cancelled_probation_the_person_may_apply_again_as_a_new_applicant(dev):
+    """取消预备党员资格 ends the file; the person may later apply again and go through the whole
+    procedure from step 1 (细则: development starts from a written application). The old file stays
+    closed; the new approval re-admits the same member record (one per ID number)."""
+    from datetime import timedelta
+
+    number = make_id(date(2000, 5, 6))
+    old = services.open_file(dev.secretary_a, organization=dev.branch_a, id_number=number, name="再申请", on=DATES[1])
+    walk(dev, old, 19)
+    record(dev, old, 23, on=date(2024, 10, 8), outcome=rules.CANCEL)
+    record(dev, old, 24, on=date(2024, 10, 20))
+    old.refresh_from_db()
+    member = old.member
+    old_steps = list(old.steps.values_list("number", "on"))
+    with pytest.raises(ValidationError) as exc:
+        services.open_file(
+            dev.secretary_a, organization=dev.branch_a, id_number=number, name="再申请", on=date(2024, 10, 19)
+        )
+    assert "不能早于取消预备党员资格的日期（2024-10-20）" in messages(exc)
+
+    new = services.open_file(
+        dev.secretary_a, organization=dev.branch_a, id_number=number, name="再申请", on=date(2024, 11, 1)
+    )
+    assert new.pk != old.pk and new.status == "open" and new.last_step == 1 and new.member is None
+    old.refresh_from_db()
+    assert old.status == "cancelled" and list(old.steps.values_list("number", "on")) == old_steps
+    with pytest.raises(ValidationError, match="该档案已结束"):
+        record(dev, old, 25, on=date(2024, 11, 2))
+
+    later = {n: d + timedelta(days=660) for n, d in DATES.items()}
+    walk(dev, new, 17, dates=later, start=2)
+    new.refresh_from_db()
+    member.refresh_from_db()
+    assert new.member == member and old.member == member
+    assert (member.status, member.removal_reason, member.join_date, member.full_date) == (
+        "probationary",
+        "",
+        later[15],
+        None,
+    )
+    assert member.organization == dev.branch_a
+    change = StatusChange.objects.filter(member=member).order_by("-id").first()
+    assert (change.from_status, change.to_status, change.on) == ("removed", "probationary", later[15])
+    assert "重新" in change.reason and "取消预备党员资格" in change.reason
+    assert sorted(member.development_files.values_list("status", flat=True)) == ["cancelled", "open"]
+
+
+def test_other_former_members_are_not_new_applicants(dev):
+    member = dev.member_a
+    member_services.change_status(
+        None, member, to_status="removed", on=date(2025, 1, 1), removal_reason="expelled", reason="开除党籍"
+    )
+    with pytest.raises(ValidationError, match="已有党员档案（已出党）"):
+        services.open_file(
+            dev.secretary_a,
+            organization=dev.branch_a,
+            id_number=idnumbers.decrypt(member.id_number_encrypted),
+            name=member.name,
+            on=date(2025, 2, 1),
+        )
 
 
 def test_reject_keeps_the_file_and_is_refused_after_admission(dev):
