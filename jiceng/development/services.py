@@ -26,7 +26,7 @@ from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
 from . import rules
-from .models import DevelopmentFile, DevelopmentSettings, Document, Step, StepPerson
+from .models import DevelopmentFile, DevelopmentSettings, Document, Move, Step, StepPerson
 
 # Organizations that admit members: 党支部 and 联合党支部 (a general branch's branches hold the
 # meetings; temporary branches do not admit members).
@@ -465,6 +465,38 @@ def _effects(actor, file, step, before: rules.FileState, after: rules.FileState,
                 removal_reason=Member.RemovalReason.PROBATION_CANCELLED,
                 reason=f"取消预备党员资格（{vote_text}）",
             )
+
+
+# ---- following a transfer ------------------------------------------------------------------
+
+
+def follow_member(actor, member: Member, *, to_org: Organization, on: date, letter_number: str = "") -> list:
+    """The member's organizational relationship moved within the county (jiceng.transfers, on
+    confirmation): their open file (a probationary member's) moves with them to the receiving
+    organization, which records the remaining steps. The steps stay on the file; a `Move` row keeps
+    where it was. Runs inside the caller's transaction; the caller has checked that the actor
+    manages the receiving side (who may not manage the sending one)."""
+    moved = []
+    files = DevelopmentFile.objects.select_for_update(of=("self",)).filter(member=member, status=rules.OPEN)
+    for file in files.select_related("organization"):
+        if file.organization_id == to_org.pk:
+            continue
+        before = file.organization
+        Move.objects.create(
+            file=file, from_org=before, to_org=to_org, on=on, letter_number=letter_number, recorded_by=_user(actor)
+        )
+        DevelopmentFile.objects.filter(pk=file.pk).update(organization=to_org, revision=F("revision") + 1)
+        file.refresh_from_db()
+        audit.record(
+            actor,
+            "update",
+            file,
+            changes={"organization": [before.pk, to_org.pk]},
+            note=f"组织关系转接（介绍信{letter_number}）：档案由{before.name}转入{to_org.name}"[:255],
+            org_path=to_org.path,
+        )
+        moved.append(file)
+    return moved
 
 
 # ---- closing and correcting ------------------------------------------------------------------

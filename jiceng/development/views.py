@@ -258,6 +258,7 @@ def file_detail(request, pk):
         "next_steps": rules.next_steps(state, today),
         "dues": queries.items_of(file, today, DevelopmentSettings.current().due_soon_days),
         "documents": file.documents.select_related("step", "uploaded_by"),
+        "moves": file.moves.select_related("from_org", "to_org"),
         "can_manage": can_manage,
         "can_upload": _can_manage(request.user, file.organization),
         "last_step": last,

@@ -30,6 +30,7 @@ from jiceng.core import audit, idnumbers
 from jiceng.core.calendar import working_day_roller
 from jiceng.core.notifications import notify_organization
 from jiceng.core.scoping import require_manager
+from jiceng.development import services as development_services
 from jiceng.members import rules as member_rules
 from jiceng.members import services as member_services
 from jiceng.members.models import Member
@@ -352,6 +353,10 @@ def confirm_transfer(actor, transfer: Transfer, *, on: date, receipt_on: date | 
             on=on,
             reason=f"组织关系由{transfer.from_org.name}转入{transfer.to_org.name}（{letter}）",
             organization=transfer.to_org,
+        )
+        # A probationary member's open development file follows them to the receiving organization.
+        development_services.follow_member(
+            actor, member, to_org=transfer.to_org, on=on, letter_number=transfer.letter_number
         )
         _event(transfer, TransferEvent.Action.CONFIRM, on, actor, f"{transfer.to_org.name}确认接收")
         _notify(transfer.from_org, transfer, "completed", f"组织关系已接收：{member.name}")

@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.urls import reverse
 
 from jiceng.conftest import make_id
 from jiceng.core import idnumbers
@@ -518,3 +519,61 @@ def test_migration_rolls_stored_deadlines_and_re_marks_late_steps(dev):
     talked.refresh_from_db()
     assert (waiting.approval_due_on, waiting.approval_limit_on) == (date(2024, 9, 2), date(2024, 12, 2))
     assert not talked.talk_late and not talked.steps.get(number=2).is_late
+
+
+def test_an_open_file_follows_its_member_on_a_transfer_within_the_county(dev, client_as):
+    """A probationary member moves from branch A (town A) to branch B (town B): on confirmation the
+    open file moves to branch B with its steps; town A no longer sees it, town B records the rest."""
+    from jiceng.development.models import Move
+    from jiceng.transfers import services as transfer_services
+
+    file = walk(dev, open_applicant(dev, "随转"), 20)
+    steps_before = list(file.steps.order_by("id").values_list("number", "on"))
+    member = file.member
+    today = date.today()
+    returned = transfer_services.issue_transfer(
+        dev.secretary_a, member, kind="within", to_org=dev.branch_b, issued_on=today
+    )
+    transfer_services.return_transfer(dev.admin_b, returned, reason="不在本支部")
+    file.refresh_from_db()
+    assert file.organization == dev.branch_a and not file.moves.exists()  # a return moves nothing
+
+    t = transfer_services.issue_transfer(dev.secretary_a, member, kind="within", to_org=dev.branch_b, issued_on=today)
+    file.refresh_from_db()
+    assert file.organization == dev.branch_a  # in transit: not yet
+    with pytest.raises(ValidationError, match="转接途中"):
+        record(dev, file, 21, on=today)
+    transfer_services.confirm_transfer(dev.admin_b, t, on=today)
+
+    file.refresh_from_db()
+    assert file.organization == dev.branch_b and file.status == "open"
+    assert list(file.steps.order_by("id").values_list("number", "on")) == steps_before
+    (move,) = Move.objects.filter(file=file)
+    assert (move.from_org, move.to_org, move.on, move.letter_number) == (
+        dev.branch_a,
+        dev.branch_b,
+        today,
+        t.letter_number,
+    )
+    assert AuditEntry.objects.filter(
+        object_type="development.DevelopmentFile", object_id=str(file.pk), action="update"
+    ).exists()
+    # Town B sees the file with its history and records the next step; town A no longer sees it.
+    html = client_as(dev.admin_b).get(reverse("development:detail", args=[file.pk])).content.decode()
+    assert "由东村第一党支部转入乙乡秘密村党支部" in html and t.letter_number in html
+    assert client_as(dev.admin_a).get(reverse("development:detail", args=[file.pk])).status_code == 404
+    services.record_step(dev.admin_b, file, 21, on=today)
+    with pytest.raises(PermissionDenied):
+        services.record_step(dev.secretary_a, file, 21, on=today)
+
+
+def test_closed_files_stay_where_the_member_was_admitted(dev):
+    from jiceng.transfers import services as transfer_services
+
+    file = walk(dev, open_applicant(dev, "已转正"), 25)
+    t = transfer_services.issue_transfer(
+        dev.secretary_a, file.member, kind="within", to_org=dev.branch_b, issued_on=date.today()
+    )
+    transfer_services.confirm_transfer(dev.admin_b, t, on=date.today())
+    file.refresh_from_db()
+    assert file.organization == dev.branch_a and not file.moves.exists()
