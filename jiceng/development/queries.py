@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q
-from django.db.models.functions import Substr
+from django.db.models import Case, CharField, Count, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Substr
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.members.models import Member
@@ -20,7 +20,7 @@ from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
 
 from . import rules
-from .models import DevelopmentFile, DevelopmentSettings
+from .models import DevelopmentFile, DevelopmentSettings, Move
 
 
 def is_member_role(user) -> bool:
@@ -308,15 +308,74 @@ def idle_window(end_year: int, years: int) -> tuple[int, int]:
     return end_year - years + 1, end_year
 
 
+def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[date | None, int]]:
+    """Admissions (发展党员) by the organization that made them: {path: (last 入党日期, how many in
+    `window`)} for the organizations of the subtree at `root_path`. Two queries.
+
+    The date is the 入党日期 throughout — the day of the branch meeting (step 15), which is what a
+    member record holds, also for members entered or imported from before the platform. The place:
+
+    - a file approved here (step 17) counts for the organization that held the vote and the approval:
+      the one it was in before it first followed its member on a transfer (`Move`), else its own;
+    - a member record without such a file counts where the member was before their first transfer
+      (the sending organization of the earliest transfer), else where they are now; someone whose
+      first transfer brought them in from outside the county was admitted elsewhere and counts nowhere.
+
+    A member who moved in by transfer is therefore never an admission of the receiving branch.
+    """
+    from jiceng.transfers.models import Transfer
+
+    start, end = window
+    in_window = Q(day__gte=start, day__lte=end)
+    first_move = Move.objects.filter(file=OuterRef("pk")).order_by("on", "id").values("from_org__path")[:1]
+    files = (
+        DevelopmentFile.objects.filter(approved_on__isnull=False)
+        .annotate(admitted=Coalesce(Subquery(first_move), F("organization__path")), day=F("vote_on"))
+        .filter(path_q("admitted", root_path))
+        .values("admitted")
+        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+        .order_by()
+    )
+    first_transfer = Transfer.objects.filter(member=OuterRef("pk")).order_by("issued_on", "id")
+    members = (
+        Member.objects.exclude(
+            pk__in=DevelopmentFile.objects.filter(approved_on__isnull=False, member__isnull=False).values("member_id")
+        )
+        .annotate(
+            first_kind=Subquery(first_transfer.values("kind")[:1]),
+            first_from=Subquery(first_transfer.values("from_org__path")[:1]),
+        )
+        .annotate(
+            admitted=Case(
+                When(first_kind=Transfer.Kind.IN, then=Value(None, output_field=CharField())),
+                When(first_kind__isnull=False, then=F("first_from")),
+                default=F("organization__path"),
+                output_field=CharField(),
+            ),
+            day=F("join_date"),
+        )
+        .filter(path_q("admitted", root_path))
+        .values("admitted")
+        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+        .order_by()
+    )
+    out: dict[str, tuple[date | None, int]] = {}
+    for r in [*files, *members]:
+        last, n = out.get(r["admitted"], (None, 0))
+        if r["last"] and (last is None or r["last"] > last):
+            last = r["last"]
+        out[r["admitted"]] = (last, n + r["n"])
+    return out
+
+
 def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBranch]:
     """Branches in `root`'s subtree that admitted nobody in `years` consecutive years ending with
     `end_year` (county practice [C], default two years).
 
-    Admission (发展) is read from the member records: a member whose 入党日期 (the day the
-    branch meeting admitted them) falls in the window counts for the branch holding the record
-    (its party groups included) — files approved here create those records, and members
-    entered or imported from before the platform count too. Branches founded inside the window
-    are left out. Five queries whatever the size of the subtree.
+    An admission counts for the branch that made it (its party groups included), dated by the
+    入党日期 (the vote), see `admissions`: a member who moved in by transfer does not count for the
+    receiving branch. Branches founded inside the window are left out. Six queries whatever the
+    size of the subtree.
     """
     first, last = idle_window(end_year, years)
     window_start = date(first, 1, 1)
@@ -328,13 +387,11 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
     if not branches:
         return []
     children = {o.path: o for o in Organization.objects.filter(parent=root).only("id", "name", "short_name", "path")}
-    members = Member.objects.filter(path_q("organization__path", root.path))
-    admitted = members.filter(join_date__gte=window_start, join_date__lte=date(last, 12, 31)).values(
-        "organization__path"
-    )
-    admitted_paths = {r["organization__path"] for r in admitted.annotate(n=Count("id"))}
-    latest = members.values("organization__path").annotate(
-        last=Max("join_date"), full=Count("id", filter=Q(status=Member.Status.FULL))
+    full = (
+        Member.objects.filter(path_q("organization__path", root.path), status=Member.Status.FULL)
+        .values("organization__path")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     files = (
         DevelopmentFile.objects.filter(path_q("organization__path", root.path), status=DevelopmentFile.Status.OPEN)
@@ -352,15 +409,20 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
                 return path[:end]
         return None
 
-    busy = {branch_of(p) for p in admitted_paths}
-    for r in latest:
-        key = branch_of(r["organization__path"])
+    busy = set()
+    for path, (last_day, n) in admissions(root.path, (window_start, date(last, 12, 31))).items():
+        key = branch_of(path)
         if key is None:
             continue
+        if n:
+            busy.add(key)
         row = by_path[key]
-        row.full_members += r["full"]
-        if r["last"] and (row.last_join_date is None or r["last"] > row.last_join_date):
-            row.last_join_date = r["last"]
+        if last_day and (row.last_join_date is None or last_day > row.last_join_date):
+            row.last_join_date = last_day
+    for r in full:
+        key = branch_of(r["organization__path"])
+        if key is not None:
+            by_path[key].full_members += r["n"]
     for row in by_path.values():
         f = files_by_org.get(row.organization.pk)
         if f:
