@@ -28,6 +28,7 @@ class TransferSerializer(serializers.ModelSerializer):
     from_organization = serializers.CharField(source="from_label", read_only=True)
     to_organization = serializers.CharField(source="to_label", read_only=True)
     overdue = serializers.SerializerMethodField()
+    dues_paid_until = serializers.SerializerMethodField(help_text="党费交至（本县开具的介绍信据党费台账）")
 
     class Meta:
         model = Transfer
@@ -58,10 +59,14 @@ class TransferSerializer(serializers.ModelSerializer):
             "receipt_on",
             "closed_on",
             "closed_reason",
+            "dues_paid_until",
         ]
 
     def get_overdue(self, obj) -> bool:
         return obj.is_overdue(timezone.localdate())
+
+    def get_dues_paid_until(self, obj) -> str | None:
+        return obj.dues_month.isoformat() if obj.dues_month else None
 
 
 class TransferViewSet(viewsets.ReadOnlyModelViewSet):
@@ -70,7 +75,7 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = queries.visible_transfers(self.request.user, Transfer.objects.select_related("from_org", "to_org"))
-        return qs.order_by("-issued_on", "-id")
+        return queries.with_dues(qs).order_by("-issued_on", "-id")
 
 
 class BirthdaySerializer(serializers.Serializer):

@@ -131,7 +131,6 @@ def generate(ctx) -> dict[str, int]:
             "valid_until": valid_until,
             "due_on": rules.due_on(kind, valid_until, 1, roll),
             "reason": rng.choice(REASONS),
-            "dues_paid_until": date(issued.year, issued.month, 1),
             "letter_number": "",
         }
         values.update(fields)

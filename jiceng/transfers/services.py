@@ -103,11 +103,11 @@ def issue_transfer(
     to_name: str = "",
     region: str = "",
     letter_number: str = "",
-    dues_paid_until: date | None = None,
     reason: str = Transfer.Reason.WORK,
     note: str = "",
 ) -> Transfer:
-    """The sending organization issues a letter; the member goes in transit."""
+    """The sending organization issues a letter; the member goes in transit. The letter's 党费交至
+    is read from the dues ledger (`Transfer.dues_month`), not entered."""
     member = Member.objects.select_for_update(of=("self",)).select_related("organization").get(pk=member.pk)
     require_manager(actor, member.organization)
     today = timezone.localdate()
@@ -157,7 +157,6 @@ def issue_transfer(
         member_status=member.status,
         join_date=member.join_date,
         full_date=member.full_date,
-        dues_paid_until=dues_paid_until,
         from_org=member.organization,
         to_org=to_org,
         to_name=to_name.strip() if to_org is None else "",

@@ -117,13 +117,13 @@ def test_within_county_full_cycle_through_the_pages(county, extra):
             "to_org_code": "TB01",
             "issued_on": "2026-03-02",
             "reason": "work",
-            "dues_paid_until": "2026-02",
+            "dues_paid_until": "2026-03",  # not a field any more: the letter reads the dues ledger
         },
     )
     assert response.status_code == 302, response.content.decode()
     t = Transfer.objects.get(member=member)
     assert t.letter_number == "2026-0001" and t.valid_until == date(2026, 4, 1)  # 30 days by default
-    assert t.dues_paid_until == date(2026, 2, 1)
+    assert t.dues_paid_until is None and t.dues_month is None  # nothing in the ledger
     member.refresh_from_db()
     assert member.status == "in_transit" and member.organization == county.branch_a
     # The receiving secretary was told, and sees the transfer with the letter's data only.
@@ -704,3 +704,55 @@ def test_migration_rolls_the_deadlines_of_open_transfers(county, extra):
     migration.roll_deadlines(apps, None)
     t.refresh_from_db()
     assert (t.valid_until, t.due_on) == (date(2026, 3, 29), date(2026, 3, 30))
+
+
+# ---- 党费交至 agrees with the dues ledger ------------------------------------------------------
+
+
+def pay(member, *months: date, paid_on: date):
+    from decimal import Decimal
+
+    from jiceng.dues.models import DuesPayment
+
+    for month in months:
+        DuesPayment.objects.create(
+            member=member, month=month, amount=Decimal("5.00"), due_amount=Decimal("5.00"), paid_on=paid_on
+        )
+
+
+def test_dues_paid_until_on_the_letter_is_the_ledgers(county, extra):
+    """The issue page, the letter (detail page), the export and the API show the month the dues
+    ledger gives (dues.queries.paid_until as of the issue date), not a figure typed in."""
+    from jiceng.dues.queries import paid_until
+
+    member = county.member_a
+    pay(member, date(2025, 12, 1), date(2026, 1, 1), paid_on=date(2026, 1, 20))
+    pay(member, date(2026, 2, 1), paid_on=date(2026, 3, 1))
+    assert paid_until(member) == date(2026, 2, 1)
+    sender = client_for(county.secretary_a)
+    page = sender.get(reverse("transfers:issue"), {"member": member.pk}).content.decode()
+    assert "党费交至：2026年2月" in page
+    response = sender.post(
+        reverse("transfers:issue") + f"?member={member.pk}",
+        {
+            "kind": "within",
+            "to_org_code": "TB01",
+            "issued_on": "2026-03-02",
+            "reason": "work",
+            "dues_paid_until": "2025-06",
+        },
+    )
+    assert response.status_code == 302
+    t = Transfer.objects.get(member=member)
+    assert t.dues_month == paid_until(member, on=t.issued_on) == date(2026, 2, 1)
+    for user in (county.secretary_a, extra.secretary_b):  # both sides read the same month
+        html = client_for(user).get(reverse("transfers:detail", args=[t.pk])).content.decode()
+        assert "2026年2月" in html.split("党费交至")[1][:120]
+    rows = list(load_workbook(io.BytesIO(sender.get(reverse("transfers:export")).content)).active.values)
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "介绍信编号")
+    assert rows[header + 1][rows[header].index("党费交至")] == "2026-02"
+    api = sender.get(reverse("transfer-detail", args=[t.pk])).json()
+    assert api["dues_paid_until"] == "2026-02-01"
+    # An incoming letter from outside keeps what its issuer wrote.
+    coming = incoming(county, "外来党费", dues_paid_until=date(2025, 11, 1))
+    assert coming.dues_month == date(2025, 11, 1)
