@@ -45,11 +45,20 @@ class PersonInput:
     title: str = ""
 
 
-def _errors(refusals: list[rules.Refusal]) -> ValidationError:
-    by_field: dict[str, list[str]] = {}
-    for r in refusals:
-        by_field.setdefault(r.field or NON_FIELD_ERRORS, []).append(r.message)
-    return ValidationError(by_field)
+class Refused(ValidationError):
+    """A step the statute does not allow: the form errors by field, plus the refusals themselves
+    (each with the rule it cites and, for time rules, the first day the step becomes possible)."""
+
+    def __init__(self, refusals: list[rules.Refusal]):
+        by_field: dict[str, list[str]] = {}
+        for r in refusals:
+            by_field.setdefault(r.field or NON_FIELD_ERRORS, []).append(r.message)
+        super().__init__(by_field)
+        self.refusals = list(refusals)
+
+
+def _errors(refusals: list[rules.Refusal]) -> Refused:
+    return Refused(refusals)
 
 
 def file_state(file: DevelopmentFile) -> rules.FileState:
