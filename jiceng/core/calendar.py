@@ -15,6 +15,7 @@ is due at the end of the third working day after the holiday.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -113,6 +114,28 @@ def is_workday(day: date) -> bool:
 
 def add_working_days(day: date, days: int) -> date:
     return WorkingCalendar.load(day.year, day.year + 1 + days // 200).add_working_days(day, days)
+
+
+def roll_to_working_day(day: date, calendar: WorkingCalendar | None = None) -> date:
+    """The last day of a period that ends on `day`: `day` itself if it is a working day, else the
+    first working day after it (《民法典》第二百零三条: a period whose last day is a statutory
+    holiday or rest day ends on the day after the holiday). Only for deadlines; a minimum period
+    ("at least one year") does not move.
+    """
+    cal = calendar or WorkingCalendar.load(day.year, day.year + 1)
+    return cal.add_working_days(day, 0)
+
+
+def working_day_roller() -> Callable[[date], date]:
+    """`roll_to_working_day` for many dates: each year's days off are read once (one query per year)."""
+    calendars: dict[int, WorkingCalendar] = {}
+
+    def roll(day: date) -> date:
+        if day.year not in calendars:
+            calendars[day.year] = WorkingCalendar.load(day.year, day.year + 1)
+        return calendars[day.year].add_working_days(day, 0)
+
+    return roll
 
 
 def unloaded_years(*years: int) -> list[int]:

@@ -1,14 +1,23 @@
-"""/api/v1/development/: files (list, detail with the steps) and the due list, scoped like the
-pages. ID numbers and phones leave masked only; plain members get nothing."""
+"""/api/v1/development/: files (list, detail with the steps, open a file, record a step) and the due
+list, scoped like the pages. ID numbers and phones leave masked only; plain members get nothing.
 
+Writes go through `services` (the same checks as the pages). A step the statute refuses gives
+400 with the refusals: each message, the rule it cites and, for time rules, the earliest day.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root, visible
+from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
 from . import queries, rules, services
@@ -138,10 +147,113 @@ class DevelopmentFileDetailSerializer(DevelopmentFileSerializer):
         return NextStepSerializer(rules.next_steps(services.file_state(obj), today), many=True).data
 
 
+# ---- writes ------------------------------------------------------------------------------
+
+
+class OpenFileInput(serializers.Serializer):
+    organization = serializers.IntegerField(help_text="党支部ID")
+    id_number = serializers.CharField(max_length=18)
+    name = serializers.CharField(max_length=50)
+    on = serializers.DateField(help_text="递交入党申请书日期（第1步）")
+    gender = serializers.ChoiceField(choices=Member.Gender.choices, required=False, allow_blank=True, default="")
+    ethnicity = serializers.CharField(max_length=20, required=False, default="汉族")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    education = serializers.ChoiceField(choices=Member.Education.choices, required=False, allow_blank=True, default="")
+    occupation = serializers.ChoiceField(
+        choices=Member.Occupation.choices, required=False, allow_blank=True, default=""
+    )
+    workplace = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PersonInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[rules.CONTACT, rules.SPONSOR, rules.TALKER])
+    member = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="党员ID")
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class VoteInput(serializers.Serializer):
+    entitled = serializers.IntegerField(min_value=0, help_text="应到会有表决权的正式党员")
+    attended = serializers.IntegerField(min_value=0)
+    yes = serializers.IntegerField(min_value=0)
+    no = serializers.IntegerField(min_value=0, required=False, default=0)
+    abstain = serializers.IntegerField(min_value=0, required=False, default=0)
+    written = serializers.IntegerField(min_value=0, required=False, default=0, help_text="书面意见（计票不计到会）")
+
+
+class StepInput(serializers.Serializer):
+    number = serializers.IntegerField(min_value=2, max_value=25, help_text="步骤（2–25；第1步在建档时记录）")
+    on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    people = PersonInput(many=True, required=False, default=list)
+    vote = VoteInput(required=False, allow_null=True, default=None)
+    training_days = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    training_hours = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    outcome = serializers.ChoiceField(
+        choices=list(rules.OUTCOMES.items()), required=False, allow_blank=True, default=""
+    )
+    extension_months = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    late_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    recommendation = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    group = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="第19步：党小组ID")
+
+
+REFUSAL = inline_serializer(
+    "DevelopmentRefusal",
+    {
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "refusals": serializers.ListField(
+            child=inline_serializer(
+                "DevelopmentRefusalItem",
+                {
+                    "field": serializers.CharField(allow_null=True),
+                    "message": serializers.CharField(),
+                    "rule": serializers.CharField(help_text="违反的规定（法规及条款）"),
+                    "rules": serializers.ListField(child=serializers.CharField()),
+                    "earliest": serializers.DateField(allow_null=True, help_text="最早可办理日期（时限规则）"),
+                },
+            )
+        ),
+    },
+)
+
+
+def refusal_response(exc: DjangoValidationError) -> Response:
+    """400 with every refusal: message, the rule it names, and the earliest possible day if any."""
+    refusals = getattr(exc, "refusals", None)
+    if refusals is None:
+        if hasattr(exc, "error_dict"):
+            refusals = [
+                rules.Refusal(None if f == NON_FIELD_ERRORS else f, m) for f, ms in exc.message_dict.items() for m in ms
+            ]
+        else:
+            refusals = [rules.Refusal(None, m) for m in exc.messages]
+    errors: dict[str, list[str]] = {}
+    for r in refusals:
+        errors.setdefault(r.field or "non_field_errors", []).append(r.message)
+    return Response(
+        {
+            "detail": refusals[0].message if refusals else "",
+            "errors": errors,
+            "refusals": [
+                {"field": r.field, "message": r.message, "rule": r.rule, "rules": r.rules, "earliest": r.earliest}
+                for r in refusals
+            ],
+        },
+        status=400,
+    )
+
+
 class DevelopmentFileViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = DevelopmentFileFilter
 
     def get_serializer_class(self):
+        if self.action == "create":
+            return OpenFileInput
+        if self.action == "steps":
+            return StepInput
         return DevelopmentFileDetailSerializer if self.action == "retrieve" else DevelopmentFileSerializer
 
     def get_queryset(self):
@@ -149,6 +261,71 @@ class DevelopmentFileViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             qs = qs.prefetch_related("steps__people")
         return queries.visible_files(self.request.user, qs)
+
+    @extend_schema(request=OpenFileInput, responses={201: DevelopmentFileDetailSerializer, 400: REFUSAL})
+    def create(self, request, *args, **kwargs):
+        """Open a file (step 1, 递交入党申请书) in a branch within your scope."""
+        if queries.is_member_role(request.user):
+            raise PermissionDenied("党员不能建立发展党员档案")
+        data = OpenFileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        organization = get_visible_or_404(request.user, Organization.objects.all(), pk=values.pop("organization"))
+        try:
+            file = services.open_file(request.user, organization=organization, **values)
+        except DjangoValidationError as exc:
+            return refusal_response(exc)
+        return Response(DevelopmentFileDetailSerializer(file).data, status=201)
+
+    @extend_schema(
+        request=StepInput,
+        responses={
+            201: inline_serializer(
+                "RecordedStep", {"step": StepSerializer(), "file": DevelopmentFileDetailSerializer()}
+            ),
+            400: REFUSAL,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="steps")
+    def steps(self, request, pk=None, **kwargs):
+        """Record the next step of a file; refused steps give 400 naming the rule and the earliest day."""
+        file = self.get_object()
+        data = StepInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        group = None
+        if d["group"] is not None:
+            group = visible(request.user, Organization.objects.all()).filter(pk=d["group"]).first()
+            if group is None:
+                return refusal_response(DjangoValidationError({"group": "未找到该党小组"}))
+        vote = rules.Vote(**d["vote"]) if d["vote"] else None
+        people = [
+            services.PersonInput(p["role"], member_id=p["member"], name=p["name"], title=p["title"])
+            for p in d["people"]
+        ]
+        try:
+            step = services.record_step(
+                request.user,
+                file,
+                d["number"],
+                on=d["on"],
+                note=d["note"],
+                people=people,
+                vote=vote,
+                training_days=d["training_days"],
+                training_hours=d["training_hours"],
+                outcome=d["outcome"],
+                extension_months=d["extension_months"],
+                late_reason=d["late_reason"],
+                recommendation=d["recommendation"],
+                group=group,
+            )
+        except DjangoValidationError as exc:
+            return refusal_response(exc)
+        file = self.get_queryset().prefetch_related("steps__people").get(pk=file.pk)
+        return Response(
+            {"step": StepSerializer(step).data, "file": DevelopmentFileDetailSerializer(file).data}, status=201
+        )
 
 
 class DueItemSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from jiceng.core import idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import path_q
 from jiceng.core.text import pinyin_keys
 from jiceng.demo.generator import COUNTY_AREA_PREFIX, FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
@@ -132,6 +133,7 @@ class Writer:
         self.used_digests |= set(DevelopmentFile.objects.values_list("id_number_digest", flat=True))
         self.area = f"{COUNTY_AREA_PREFIX}21"
         self.plans: list[Plan] = []
+        self.roll = working_day_roller()  # deadlines end on working days, as in the services
 
     # ---- people --------------------------------------------------------------------------
 
@@ -301,7 +303,7 @@ class Writer:
         for plan in self.plans:
             file = DevelopmentFile(organization=plan.branch.org, member=plan.member, **plan.person)
             facts, rows = [], []
-            state = rules.FileState(birth_date=file.birth_date)
+            state = rules.FileState(birth_date=file.birth_date, roll=self.roll)
             for n, on, data in plan.steps:
                 people = tuple(
                     rules.Person(role, m.name, m.pk, m.status, m.full_date) if m else rules.Person(role, text)
@@ -365,7 +367,7 @@ class Writer:
                     vote_yes=vote.yes if vote else None,
                     vote_no=vote.no if vote else None,
                     vote_abstain=0 if vote else None,
-                    is_late=n == 2 and on > rules.talk_deadline(file.applied_on),
+                    is_late=n == 2 and on > rules.talk_deadline(file.applied_on, self.roll),
                 )
                 step_objs.append(step)
                 for role, m, title in data.get("people", []):
@@ -421,7 +423,7 @@ def _branches(ctx) -> list[Branch]:
     all_types = dict(Organization.objects.filter(path_q("path", root.path)).values_list("path", "type"))
     members = (
         Member.objects.filter(path_q("organization__path", root.path), status__in=Member.ACTIVE_STATUSES)
-        .filter(development_file__isnull=True)
+        .filter(development_files__isnull=True)
         .select_related("organization")
         .order_by("organization__path", "name_pinyin", "id")
     )

@@ -46,13 +46,15 @@ class DevelopmentFile(TimestampedModel):
     organization = models.ForeignKey(
         "orgs.Organization", verbose_name="党支部", on_delete=models.PROTECT, related_name="development_files"
     )
-    member = models.OneToOneField(
+    # Set at step 17. A person whose probation was cancelled may apply again: the new file's
+    # approval re-admits the same member record, so a member may have several (closed) files.
+    member = models.ForeignKey(
         Member,
         verbose_name="党员档案",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="development_file",
+        related_name="development_files",
     )
     note = models.TextField("备注", blank=True)
 
@@ -224,6 +226,32 @@ class StepPerson(models.Model):
         return f"{self.get_role_display()} {self.name}"
 
 
+class Move(models.Model):
+    """The file followed its member to another organization (组织关系县内转接): the steps stay with
+    the file; this row keeps where it was before."""
+
+    file = models.ForeignKey(DevelopmentFile, on_delete=models.CASCADE, related_name="moves")
+    from_org = models.ForeignKey(
+        "orgs.Organization", verbose_name="原党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    to_org = models.ForeignKey(
+        "orgs.Organization", verbose_name="转入党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    on = models.DateField("转入日期")
+    letter_number = models.CharField("介绍信编号", max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+        verbose_name = "档案随组织关系转接"
+
+    def __str__(self):
+        return f"{self.file.name}：{self.from_org.name} → {self.to_org.name}"
+
+
 def _document_path(instance, filename):
     from jiceng.core.uploads import stored_name
 
@@ -276,9 +304,11 @@ DevelopmentFile.scope_path = "organization__path"
 Step.scope_path = "file__organization__path"
 StepPerson.scope_path = "step__file__organization__path"
 Document.scope_path = "file__organization__path"
+Move.scope_path = "file__organization__path"
 # A plain member reaches only their own file through visible() (the pages hide files from
 # members altogether; see queries.visible_files).
 DevelopmentFile.member_scope = "member_id"
 Step.member_scope = "file__member_id"
 StepPerson.member_scope = "step__file__member_id"
 Document.member_scope = "file__member_id"
+Move.member_scope = "file__member_id"

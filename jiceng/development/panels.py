@@ -30,7 +30,7 @@ def stage_links(org_pk: int, counts: dict[int, int]) -> list[dict]:
 
 def member_panels(request, member):
     """The member's own development file (joined through the platform), if any."""
-    file = DevelopmentFile.objects.filter(member=member).first()
+    file = DevelopmentFile.objects.filter(member=member).order_by("-pk").first()  # the latest admission
     if file is None:
         return []
     steps = file.steps.filter(revoked_at=None, number__in=(1, 3, 7, 15, 17, 23, 24)).order_by("id")

@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Substr
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.members.models import Member
@@ -20,7 +20,7 @@ from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
 
 from . import rules
-from .models import DevelopmentFile, DevelopmentSettings
+from .models import DevelopmentFile, DevelopmentSettings, Move
 
 
 def is_member_role(user) -> bool:
@@ -229,8 +229,12 @@ def panel_figures(root_path: str, today: date) -> dict:
         review=Count("id", filter=open_ & Q(review_due_on__lt=today)),
         approval=Count("id", filter=open_ & Q(approval_due_on__lt=today)),
         probation=Count("id", filter=open_ & Q(probation_due_on__lt=today)),
+        # Probations ending this month that wait for the full-membership meeting, including those
+        # that ended earlier this month and have not been handled (probation_due_on is cleared
+        # once step 23 is recorded).
         probation_month=Count(
-            "id", filter=open_ & Q(probation_due_on__gte=today, probation_due_on__lte=month_end(today))
+            "id",
+            filter=open_ & Q(probation_due_on__gte=today.replace(day=1), probation_due_on__lte=month_end(today)),
         ),
     )
     return {
@@ -304,15 +308,78 @@ def idle_window(end_year: int, years: int) -> tuple[int, int]:
     return end_year - years + 1, end_year
 
 
+def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[date | None, int]]:
+    """Admissions (发展党员) by the organization that made them: {path: (last 入党日期, how many in
+    `window`)} for the organizations of the subtree at `root_path`. Three queries.
+
+    The date is the 入党日期 throughout — the day of the branch meeting (step 15), which is what a
+    member record holds, also for members entered or imported from before the platform. The place:
+
+    - a file approved here (step 17) counts for the organization that held the vote and the approval:
+      the one it was in before it first followed its member on a transfer (`Move`), else its own;
+    - a member record without such a file counts where the member was before their first transfer
+      (the sending organization of the earliest transfer), else where they are now; someone whose
+      first transfer brought them in from outside the county was admitted elsewhere and counts nowhere.
+
+    A member who moved in by transfer is therefore never an admission of the receiving branch.
+    """
+    from jiceng.transfers.models import Transfer
+
+    start, end = window
+    in_window = Q(day__gte=start, day__lte=end)
+    first_move = Move.objects.filter(file=OuterRef("pk")).order_by("on", "id").values("from_org__path")[:1]
+    files = (
+        DevelopmentFile.objects.filter(approved_on__isnull=False)
+        .annotate(admitted=Coalesce(Subquery(first_move), F("organization__path")), day=F("vote_on"))
+        .filter(path_q("admitted", root_path))
+        .values("admitted")
+        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+        .order_by()
+    )
+    with_file = DevelopmentFile.objects.filter(approved_on__isnull=False, member__isnull=False).values("member_id")
+    moved = Transfer.objects.filter(member__isnull=False).values("member_id")
+    without_file = Member.objects.exclude(pk__in=with_file)
+    # Members who never moved count where they are (an indexed filter on the subtree) ...
+    stayed = (
+        without_file.filter(path_q("organization__path", root_path))
+        .exclude(pk__in=moved)
+        .annotate(admitted=F("organization__path"), day=F("join_date"))
+        .values("admitted")
+        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+        .order_by()
+    )
+    # ... and the few who moved, where they were before their first transfer.
+    first_transfer = Transfer.objects.filter(member=OuterRef("pk")).order_by("issued_on", "id")
+    came = (
+        without_file.filter(pk__in=moved)
+        .annotate(
+            first_kind=Subquery(first_transfer.values("kind")[:1]),
+            admitted=Subquery(first_transfer.values("from_org__path")[:1]),
+            day=F("join_date"),
+        )
+        .exclude(first_kind=Transfer.Kind.IN)
+        .filter(path_q("admitted", root_path))
+        .values("admitted")
+        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+        .order_by()
+    )
+    out: dict[str, tuple[date | None, int]] = {}
+    for r in [*files, *stayed, *came]:
+        last, n = out.get(r["admitted"], (None, 0))
+        if r["last"] and (last is None or r["last"] > last):
+            last = r["last"]
+        out[r["admitted"]] = (last, n + r["n"])
+    return out
+
+
 def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBranch]:
     """Branches in `root`'s subtree that admitted nobody in `years` consecutive years ending with
     `end_year` (county practice [C], default two years).
 
-    Admission (发展) is read from the member records: a member whose 入党日期 (the day the
-    branch meeting admitted them) falls in the window counts for the branch holding the record
-    (its party groups included) — files approved here create those records, and members
-    entered or imported from before the platform count too. Branches founded inside the window
-    are left out. Five queries whatever the size of the subtree.
+    An admission counts for the branch that made it (its party groups included), dated by the
+    入党日期 (the vote), see `admissions`: a member who moved in by transfer does not count for the
+    receiving branch. Branches founded inside the window are left out. Seven queries whatever the
+    size of the subtree.
     """
     first, last = idle_window(end_year, years)
     window_start = date(first, 1, 1)
@@ -324,13 +391,11 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
     if not branches:
         return []
     children = {o.path: o for o in Organization.objects.filter(parent=root).only("id", "name", "short_name", "path")}
-    members = Member.objects.filter(path_q("organization__path", root.path))
-    admitted = members.filter(join_date__gte=window_start, join_date__lte=date(last, 12, 31)).values(
-        "organization__path"
-    )
-    admitted_paths = {r["organization__path"] for r in admitted.annotate(n=Count("id"))}
-    latest = members.values("organization__path").annotate(
-        last=Max("join_date"), full=Count("id", filter=Q(status=Member.Status.FULL))
+    full = (
+        Member.objects.filter(path_q("organization__path", root.path), status=Member.Status.FULL)
+        .values("organization__path")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     files = (
         DevelopmentFile.objects.filter(path_q("organization__path", root.path), status=DevelopmentFile.Status.OPEN)
@@ -348,15 +413,20 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
                 return path[:end]
         return None
 
-    busy = {branch_of(p) for p in admitted_paths}
-    for r in latest:
-        key = branch_of(r["organization__path"])
+    busy = set()
+    for path, (last_day, n) in admissions(root.path, (window_start, date(last, 12, 31))).items():
+        key = branch_of(path)
         if key is None:
             continue
+        if n:
+            busy.add(key)
         row = by_path[key]
-        row.full_members += r["full"]
-        if r["last"] and (row.last_join_date is None or r["last"] > row.last_join_date):
-            row.last_join_date = r["last"]
+        if last_day and (row.last_join_date is None or last_day > row.last_join_date):
+            row.last_join_date = last_day
+    for r in full:
+        key = branch_of(r["organization__path"])
+        if key is not None:
+            by_path[key].full_members += r["n"]
     for row in by_path.values():
         f = files_by_org.get(row.organization.pk)
         if f:

@@ -23,10 +23,22 @@ Date arithmetic (decision record 0006): periods are calendar months and years co
   full-membership date are that day, not the day after;
 - age 18: the 18th birthday itself is allowed; someone born on 29 February turns 18 on
   1 March in a common year (as `members.rules.age_on` counts ages).
+- 29 February: a period counted from 29 February ends on 28 February in a common year
+  (`add_years` clips to the month's end), so a vote on 29 February 2024 ends probation on
+  28 February 2025 and an activist chosen that day may become a candidate on 28 February 2025.
+
+Holidays (民法典第二百零三条): when the last day of a DEADLINE ("within one month / 3 / 6
+months", "every six months") is a statutory holiday or rest day, the deadline is the first
+working day after it. The rules take that as a function `roll` (date -> date); the services
+pass the working-day calendar (`jiceng.core.calendar.working_day_roller`), the pure tests pass
+their own. MINIMUM periods never roll: the 18th birthday, one year as an activist, one year of
+probation (and its extension) end on their calendar day whatever the weekday.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -125,6 +137,23 @@ def fmt(day: date) -> str:
 
 # ---- boundaries ---------------------------------------------------------------------------
 
+Roll = Callable[[date], date]
+
+
+def same_day(day: date) -> date:
+    """No calendar: a deadline stays on its calendar day (the services pass the working-day calendar)."""
+    return day
+
+
+CIVIL_CODE_203 = "《中华人民共和国民法典》第二百零三条"
+
+
+def holiday_note(raw: date, rolled: date) -> str:
+    """Why a deadline is later than the calendar count, for messages ('' when it is not)."""
+    if rolled == raw:
+        return ""
+    return f"（期限最后一日{fmt(raw)}为法定节假日或休息日，顺延至{fmt(rolled)}，{CIVIL_CODE_203}）"
+
 
 def eighteenth_birthday(birth: date) -> date:
     """The first day on which someone born on `birth` is 18 (29 Feb → 1 Mar in a common year)."""
@@ -134,14 +163,15 @@ def eighteenth_birthday(birth: date) -> date:
         return date(birth.year + 18, 3, 1)
 
 
-def talk_deadline(applied_on: date) -> date:
-    """细则第七条: talk within one month of receiving the application (last allowed day)."""
-    return add_months(applied_on, 1)
+def talk_deadline(applied_on: date, roll: Roll = same_day) -> date:
+    """细则第七条: talk within one month of receiving the application (last allowed day, rolled
+    past a holiday)."""
+    return roll(add_months(applied_on, 1))
 
 
-def next_review_due(last_review_or_start: date) -> date:
-    """The branch reviews an activist every six months (《发展党员工作细则》)."""
-    return add_months(last_review_or_start, 6)
+def next_review_due(last_review_or_start: date, roll: Roll = same_day) -> date:
+    """The branch reviews an activist every six months (《发展党员工作细则》); rolled past a holiday."""
+    return roll(add_months(last_review_or_start, 6))
 
 
 def earliest_candidate_day(activist_on: date) -> date:
@@ -149,20 +179,23 @@ def earliest_candidate_day(activist_on: date) -> date:
     return add_years(activist_on, 1)
 
 
-def approval_deadline(vote_on: date) -> date:
-    """The higher committee approves within 3 months of the branch meeting (last allowed day)."""
-    return add_months(vote_on, 3)
+def approval_deadline(vote_on: date, roll: Roll = same_day) -> date:
+    """The higher committee approves within 3 months of the branch meeting (last allowed day,
+    rolled past a holiday)."""
+    return roll(add_months(vote_on, 3))
 
 
-def approval_limit(vote_on: date) -> date:
-    """Extended for an intervening election (or another recorded reason), never beyond 6 months."""
-    return add_months(vote_on, 6)
+def approval_limit(vote_on: date, roll: Roll = same_day) -> date:
+    """Extended for an intervening election (or another recorded reason), never beyond 6 months
+    (rolled past a holiday)."""
+    return roll(add_months(vote_on, 6))
 
 
 def probation_end(vote_on: date, extension_months: int = 0) -> date:
     """党章第七条: one year from the day of the branch meeting; plus the one extension.
 
-    The end is also the full-membership date (转正日期) and the first day of the vote."""
+    The end is also the full-membership date (转正日期) and the first day of the vote. A minimum
+    period: it never rolls past a holiday."""
     end = add_years(vote_on, 1)
     return add_months(end, extension_months) if extension_months else end
 
@@ -342,6 +375,8 @@ class FileState:
     full_on: date | None = None  # 转正日期 = the day probation ends
     closed_on: date | None = None
     done: frozenset = field(default_factory=frozenset)
+    # How a deadline's last day moves past holidays (the working-day calendar in the services).
+    roll: Roll = field(default=same_day, compare=False, repr=False)
 
     @property
     def stage(self) -> int:
@@ -355,27 +390,27 @@ class FileState:
     # due lists are indexed queries (overdue is still decided at read time against today).
     @property
     def talk_due_on(self) -> date | None:
-        return talk_deadline(self.applied_on) if self.status == OPEN and self.last_step == 1 else None
+        return talk_deadline(self.applied_on, self.roll) if self.status == OPEN and self.last_step == 1 else None
 
     @property
     def review_due_on(self) -> date | None:
         if self.status != OPEN or not 3 <= self.last_step <= 6:
             return None
-        return next_review_due(self.last_review_on or self.activist_on)
+        return next_review_due(self.last_review_on or self.activist_on, self.roll)
 
     @property
     def approval_due_on(self) -> date | None:
         if self.status == OPEN and self.last_step in (15, 16):
-            return approval_deadline(self.vote_on)
+            return approval_deadline(self.vote_on, self.roll)
         if self.status == OPEN and self.last_step == 23:
-            return approval_deadline(self.full_vote_on)
+            return approval_deadline(self.full_vote_on, self.roll)
         return None
 
     @property
     def approval_limit_on(self) -> date | None:
         """Last possible day of approval: 6 months (with a reason) for admission, 3 for full membership."""
         if self.status == OPEN and self.last_step in (15, 16):
-            return approval_limit(self.vote_on)
+            return approval_limit(self.vote_on, self.roll)
         return self.approval_due_on
 
     @property
@@ -393,7 +428,7 @@ def apply(state: FileState, step: StepFact) -> FileState:
     if n == 1:
         return replace(s, applied_on=on)
     if n == 2:
-        return replace(s, talked_on=on, talk_late=on > talk_deadline(s.applied_on))
+        return replace(s, talked_on=on, talk_late=on > talk_deadline(s.applied_on, s.roll))
     if n == 3:
         return replace(s, activist_on=on)
     if n == 6:
@@ -423,8 +458,8 @@ def apply(state: FileState, step: StepFact) -> FileState:
     return s
 
 
-def fold(birth_date: date, steps: list[StepFact]) -> FileState:
-    state = FileState(birth_date=birth_date)
+def fold(birth_date: date, steps: list[StepFact], roll: Roll = same_day) -> FileState:
+    state = FileState(birth_date=birth_date, roll=roll)
     for step in steps:
         state = apply(state, step)
     return state
@@ -459,7 +494,7 @@ def next_steps(state: FileState, today: date) -> list[NextStep]:
     if last == 0:
         return [NextStep(1, eighteenth_birthday(state.birth_date), hint="申请人须年满十八周岁")]
     if last == 1:
-        deadline = talk_deadline(state.applied_on)
+        deadline = talk_deadline(state.applied_on, state.roll)
         out.append(NextStep(2, after, hint=f"应在收到申请书后一个月内（{fmt(deadline)}前）谈话（{cite('第七条')}）"))
     elif last == 6:
         due = state.review_due_on
@@ -467,7 +502,7 @@ def next_steps(state: FileState, today: date) -> list[NextStep]:
         first = max(after, earliest_candidate_day(state.activist_on))
         out.append(NextStep(7, first, hint=f"须经过一年以上培养考察（{cite('第十三条')}）"))
     elif last in (15, 16):
-        deadline, limit = approval_deadline(state.vote_on), approval_limit(state.vote_on)
+        deadline, limit = approval_deadline(state.vote_on, state.roll), approval_limit(state.vote_on, state.roll)
         if last == 15:
             out.append(NextStep(16, after))
         else:
@@ -484,7 +519,7 @@ def next_steps(state: FileState, today: date) -> list[NextStep]:
         end = state.probation_end_on
         out.append(NextStep(23, max(after, end), hint=f"预备期于{fmt(end)}期满，满后讨论转正（{CONSTITUTION}第七条）"))
     elif last == 23:
-        deadline = approval_deadline(state.full_vote_on)
+        deadline = approval_deadline(state.full_vote_on, state.roll)
         out.append(NextStep(24, after, latest=deadline, hint=f"上级党委应在{fmt(deadline)}前审批（{REGULATION}）"))
         if today > deadline:
             out.append(NextStep(23, deadline + timedelta(days=1), hint="审批期限已过，须重新提交支部大会讨论"))
@@ -500,11 +535,23 @@ def next_steps(state: FileState, today: date) -> list[NextStep]:
 # ---- checking a proposed step --------------------------------------------------------------
 
 
+CITATION = re.compile(r"《[^》]+》(?:第[一二三四五六七八九十百零]+条)?")
+
+
 @dataclass(frozen=True)
 class Refusal:
     field: str | None  # form field the message belongs to, None for the whole step
     message: str
     earliest: date | None = None  # first day the step becomes possible, for time rules
+
+    @property
+    def rules(self) -> list[str]:
+        """The regulations (and articles) the message cites, in order: the broken rule first."""
+        return CITATION.findall(self.message)
+
+    @property
+    def rule(self) -> str:
+        return self.rules[0] if self.rules else ""
 
 
 def _order_refusal(state: FileState, step: StepFact, allowed: list[NextStep]) -> list[Refusal]:
@@ -617,13 +664,15 @@ def check_step(state: FileState, step: StepFact, today: date) -> list[Refusal]:
     elif n == 23:
         refusals += _full_membership_refusals(state, step)
     elif n == 24:
-        deadline = approval_deadline(state.full_vote_on)
+        deadline = approval_deadline(state.full_vote_on, state.roll)
         if on > deadline:
+            note = holiday_note(approval_deadline(state.full_vote_on), deadline)
             refusals.append(
                 Refusal(
                     "on",
                     f"上级党委应在支部大会讨论后三个月内审批（{REGULATION}）：支部大会于{fmt(state.full_vote_on)}"
-                    f"讨论，最迟应于{fmt(deadline)}审批。已超过期限，应重新提交支部大会讨论（重新记录{step_label(23)}）",
+                    f"讨论，最迟应于{fmt(deadline)}审批{note}。已超过期限，应重新提交支部大会讨论"
+                    f"（重新记录{step_label(23)}）",
                 )
             )
     return refusals
@@ -637,23 +686,25 @@ def _vote_refusals(step: StepFact, articles: str) -> list[Refusal]:
 
 def _approval_refusals(state: FileState, step: StepFact) -> list[Refusal]:
     vote_on, on = state.vote_on, step.on
-    deadline, limit = approval_deadline(vote_on), approval_limit(vote_on)
+    deadline, limit = approval_deadline(vote_on, state.roll), approval_limit(vote_on, state.roll)
     if on <= deadline:
         return []
     if on > limit:
+        note = holiday_note(approval_limit(vote_on), limit)
         return [
             Refusal(
                 "on",
                 f"上级党委审批发展党员不得超过六个月（{REGULATION}）：支部大会于{fmt(vote_on)}讨论，"
-                f"最迟应于{fmt(limit)}审批。已超过期限，应重新提交支部大会讨论（重新记录{step_label(15)}）",
+                f"最迟应于{fmt(limit)}审批{note}。已超过期限，应重新提交支部大会讨论（重新记录{step_label(15)}）",
             )
         ]
     if not step.late_reason.strip():
+        note = holiday_note(approval_deadline(vote_on), deadline)
         return [
             Refusal(
                 "late_reason",
                 f"上级党委应在支部大会讨论后三个月内审批（{REGULATION}）：支部大会于{fmt(vote_on)}讨论，"
-                f"三个月期限至{fmt(deadline)}。遇有党组织换届等特殊情况可适当延长，但须注明理由，"
+                f"三个月期限至{fmt(deadline)}{note}。遇有党组织换届等特殊情况可适当延长，但须注明理由，"
                 f"且不得超过六个月（至{fmt(limit)}）",
             )
         ]

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import require_county_admin, require_manager, visible
 from jiceng.core.text import pinyin_keys
 from jiceng.core.uploads import clean_document
@@ -25,7 +26,7 @@ from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
 from . import rules
-from .models import DevelopmentFile, DevelopmentSettings, Document, Step, StepPerson
+from .models import DevelopmentFile, DevelopmentSettings, Document, Move, Step, StepPerson
 
 # Organizations that admit members: 党支部 and 联合党支部 (a general branch's branches hold the
 # meetings; temporary branches do not admit members).
@@ -44,17 +45,26 @@ class PersonInput:
     title: str = ""
 
 
-def _errors(refusals: list[rules.Refusal]) -> ValidationError:
-    by_field: dict[str, list[str]] = {}
-    for r in refusals:
-        by_field.setdefault(r.field or NON_FIELD_ERRORS, []).append(r.message)
-    return ValidationError(by_field)
+class Refused(ValidationError):
+    """A step the statute does not allow: the form errors by field, plus the refusals themselves
+    (each with the rule it cites and, for time rules, the first day the step becomes possible)."""
+
+    def __init__(self, refusals: list[rules.Refusal]):
+        by_field: dict[str, list[str]] = {}
+        for r in refusals:
+            by_field.setdefault(r.field or NON_FIELD_ERRORS, []).append(r.message)
+        super().__init__(by_field)
+        self.refusals = list(refusals)
+
+
+def _errors(refusals: list[rules.Refusal]) -> Refused:
+    return Refused(refusals)
 
 
 def file_state(file: DevelopmentFile) -> rules.FileState:
     """The file as its (unrevoked) steps leave it, plus a rejection, which is not a step."""
     steps = list(file.steps.filter(revoked_at=None).order_by("id"))
-    state = rules.fold(file.birth_date, [s.fact for s in steps])
+    state = rules.fold(file.birth_date, [s.fact for s in steps], roll=working_day_roller())
     if file.status == DevelopmentFile.Status.REJECTED:
         state = replace(state, status=rules.REJECTED, closed_on=file.closed_on)
     return state
@@ -151,6 +161,19 @@ def _add_document(actor, file: DevelopmentFile, upload, title: str, step: Step |
 # ---- opening a file (step 1) -----------------------------------------------------------------
 
 
+def _may_apply_again(member: Member) -> bool:
+    """A person whose probationary membership was cancelled (取消预备党员资格) is no longer a
+    member and may apply again as a new applicant (《中国共产党发展党员工作细则》: development
+    starts from a written application and runs through every step again). Other former members
+    (expelled, struck off, lapsed, withdrawn) are not new applicants; re-joining has its own rules."""
+    return member.status == Member.Status.REMOVED and member.removal_reason == Member.RemovalReason.PROBATION_CANCELLED
+
+
+def _cancelled_on(member: Member) -> date | None:
+    change = member.status_changes.filter(to_status=Member.Status.REMOVED).order_by("-on", "-id").first()
+    return change.on if change else None
+
+
 @transaction.atomic
 def open_file(
     actor,
@@ -183,10 +206,20 @@ def open_file(
         raise ValidationError({"gender": "性别与公民身份号码第17位不一致"})
     digest = idnumbers.digest(info.number)
     existing = Member.objects.filter(id_number_digest=digest).first()
-    if existing is not None:
+    if existing is not None and not _may_apply_again(existing):
         raise ValidationError(
             {"id_number": f"该公民身份号码已有党员档案（{existing.get_status_display()}），不能再作为入党申请人建档"}
         )
+    if existing is not None:
+        cancelled_on = _cancelled_on(existing)
+        if cancelled_on and on < cancelled_on:
+            raise ValidationError(
+                {
+                    "on": f"递交入党申请书的日期不能早于取消预备党员资格的日期（{rules.fmt(cancelled_on)}）；"
+                    "被取消预备党员资格的，可作为新的入党申请人重新申请，按发展党员程序从头办理"
+                    f"（{rules.REGULATION}）"
+                }
+            )
     if DevelopmentFile.objects.filter(id_number_digest=digest, status=DevelopmentFile.Status.OPEN).exists():
         raise ValidationError({"id_number": "该申请人已有进行中的发展党员档案（同一人只能有一份进行中的档案）"})
     if not name.strip():
@@ -218,7 +251,7 @@ def open_file(
             {"id_number": "该申请人已有进行中的发展党员档案（同一人只能有一份进行中的档案）"}
         ) from exc
     step = Step.objects.create(file=file, number=1, on=on, recorded_by=_user(actor))
-    _store(file, rules.fold(file.birth_date, [step.fact]))
+    _store(file, rules.fold(file.birth_date, [step.fact], roll=working_day_roller()))
     file.save()
     if document:
         _add_document(actor, file, document, document_title, step)
@@ -381,11 +414,11 @@ def _record_refusals(file: DevelopmentFile, number: int, fact: rules.StepFact, g
 def _is_late(state: rules.FileState, fact: rules.StepFact) -> bool:
     n = fact.number
     if n == 2:
-        return fact.on > rules.talk_deadline(state.applied_on)
+        return fact.on > rules.talk_deadline(state.applied_on, state.roll)
     if n == 6 and state.review_due_on:
         return fact.on > state.review_due_on
     if n == 17:
-        return fact.on > rules.approval_deadline(state.vote_on)
+        return fact.on > rules.approval_deadline(state.vote_on, state.roll)
     return False
 
 
@@ -394,6 +427,18 @@ def _effects(actor, file, step, before: rules.FileState, after: rules.FileState,
     n = step.number
     if n == 17:
         # 入党日期 is the day of the branch meeting (step 15), not the approval.
+        former = Member.objects.filter(id_number_digest=file.id_number_digest).first()
+        if former is not None:
+            # Applied again after a cancelled probation (open_file lets nobody else through).
+            file.member = member_services.readmit_after_cancelled_probation(
+                actor,
+                former,
+                join_date=after.vote_on,
+                organization=file.organization,
+                reason=f"重新接收为预备党员（曾被取消预备党员资格；支部大会{rules.fmt(after.vote_on)}讨论，"
+                f"上级党委{rules.fmt(step.on)}批准）",
+            )
+            return
         member = member_services.create_member(
             actor,
             id_number=idnumbers.decrypt(file.id_number_encrypted),
@@ -429,6 +474,38 @@ def _effects(actor, file, step, before: rules.FileState, after: rules.FileState,
                 removal_reason=Member.RemovalReason.PROBATION_CANCELLED,
                 reason=f"取消预备党员资格（{vote_text}）",
             )
+
+
+# ---- following a transfer ------------------------------------------------------------------
+
+
+def follow_member(actor, member: Member, *, to_org: Organization, on: date, letter_number: str = "") -> list:
+    """The member's organizational relationship moved within the county (jiceng.transfers, on
+    confirmation): their open file (a probationary member's) moves with them to the receiving
+    organization, which records the remaining steps. The steps stay on the file; a `Move` row keeps
+    where it was. Runs inside the caller's transaction; the caller has checked that the actor
+    manages the receiving side (who may not manage the sending one)."""
+    moved = []
+    files = DevelopmentFile.objects.select_for_update(of=("self",)).filter(member=member, status=rules.OPEN)
+    for file in files.select_related("organization"):
+        if file.organization_id == to_org.pk:
+            continue
+        before = file.organization
+        Move.objects.create(
+            file=file, from_org=before, to_org=to_org, on=on, letter_number=letter_number, recorded_by=_user(actor)
+        )
+        DevelopmentFile.objects.filter(pk=file.pk).update(organization=to_org, revision=F("revision") + 1)
+        file.refresh_from_db()
+        audit.record(
+            actor,
+            "update",
+            file,
+            changes={"organization": [before.pk, to_org.pk]},
+            note=f"组织关系转接（介绍信{letter_number}）：档案由{before.name}转入{to_org.name}"[:255],
+            org_path=to_org.path,
+        )
+        moved.append(file)
+    return moved
 
 
 # ---- closing and correcting ------------------------------------------------------------------

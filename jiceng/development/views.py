@@ -258,6 +258,7 @@ def file_detail(request, pk):
         "next_steps": rules.next_steps(state, today),
         "dues": queries.items_of(file, today, DevelopmentSettings.current().due_soon_days),
         "documents": file.documents.select_related("step", "uploaded_by"),
+        "moves": file.moves.select_related("from_org", "to_org"),
         "can_manage": can_manage,
         "can_upload": _can_manage(request.user, file.organization),
         "last_step": last,
@@ -559,7 +560,8 @@ def idle_export(request):
         rows,
         notes=[
             f"{c['root'].name}：{c['first_year']}—{c['end_year']}年连续{c['years']}年没有发展党员的党支部。",
-            "发展人数按党员档案的入党日期（支部大会通过之日）计算；期间新成立的党支部不列入。",
+            "发展人数按入党日期（支部大会通过之日）计算，记在接收其入党的党支部；转入的党员不算转入支部的发展，"
+            "从县外转入的不计入本县；期间新成立的党支部不列入。",
         ],
     )
     return xlsx.xlsx_response("连续未发展党员台账", wb)

@@ -26,6 +26,7 @@ from django.db.models import (
     DecimalField,
     F,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -417,6 +418,30 @@ def ledger_rows(members: QuerySet, year: int, today: date, start: date, chunk: i
             yield from flush()
     if buffer:
         yield from flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# 党费交至 (dues paid up to), for transfer letters
+# ---------------------------------------------------------------------------------------------
+
+
+def paid_until(member, on: date | None = None) -> date | None:
+    """党费交至: the latest month the ledger holds a payment for (advance payments included), counting
+    only payments made on or before `on` when given; None without payments. Arrears before that
+    month are shown by the ledger, not by this figure."""
+    payments = DuesPayment.objects.filter(member=member)
+    if on is not None:
+        payments = payments.filter(paid_on__lte=on)
+    return payments.aggregate(month=Max("month"))["month"]
+
+
+def paid_until_subquery(member_ref: str = "member", on_ref: str | None = None) -> Subquery:
+    """`paid_until` as a subquery for rows that point at a member (e.g. transfers: "member",
+    "issued_on"), so that a list reads it in the same query."""
+    payments = DuesPayment.objects.filter(member=OuterRef(member_ref))
+    if on_ref is not None:
+        payments = payments.filter(paid_on__lte=OuterRef(on_ref))
+    return Subquery(payments.order_by("-month").values("month")[:1], output_field=DateField())
 
 
 # ---------------------------------------------------------------------------------------------

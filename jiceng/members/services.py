@@ -184,6 +184,36 @@ def change_status(
     return member
 
 
+@transaction.atomic
+def readmit_after_cancelled_probation(actor, member: Member, *, join_date: date, organization, reason: str) -> Member:
+    """A person whose probationary membership was cancelled (取消预备党员资格) applied again as a new
+    applicant and is admitted again (jiceng.development, step 17): the same record — one per ID
+    number — becomes probationary with the new 入党日期, with a history row."""
+    require_manager(actor, organization)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.status != Member.Status.REMOVED or member.removal_reason != Member.RemovalReason.PROBATION_CANCELLED:
+        raise ValidationError(
+            f"只有被取消预备党员资格的人员可以重新接收为预备党员（当前为“{member.get_status_display()}”）"
+        )
+    before = {"status": member.status, "organization": member.organization_id, "join_date": str(member.join_date)}
+    member.status, member.removal_reason = Member.Status.PROBATIONARY, ""
+    member.join_date, member.full_date, member.organization = join_date, None, organization
+    member.revision = F("revision") + 1
+    member.save()
+    member.refresh_from_db()
+    StatusChange.objects.create(
+        member=member,
+        from_status=Member.Status.REMOVED,
+        to_status=Member.Status.PROBATIONARY,
+        on=join_date,
+        reason=reason[:200],
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    after = {"status": member.status, "organization": member.organization_id, "join_date": str(member.join_date)}
+    audit.record(actor, "update", member, changes=audit.diff(before, after), note=reason)
+    return member
+
+
 def reveal_id_number(actor, member: Member) -> str:
     """Full ID number, for authorised roles only; every reveal is audit-logged."""
     if not (getattr(actor, "is_superuser", False) or getattr(actor, "role", None) in settings.FULL_ID_ROLES):

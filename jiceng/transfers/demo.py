@@ -13,11 +13,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from jiceng.core import idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import path_q
+from jiceng.development.models import DevelopmentFile, Move
 from jiceng.members.models import DualRegistrationRecord, LeadHousehold, Member, StatusChange
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import BRANCH_TYPES, add_months, add_years
+from jiceng.orgs.rules import BRANCH_TYPES, add_years
 
+from . import rules
 from .models import Transfer, TransferEvent
 
 PLACES = [
@@ -40,6 +43,7 @@ PROJECTS = ["认领“周末助老”服务项目", "认领“四点半课堂”
 def generate(ctx) -> dict[str, int]:
     rng = ctx.rng("transfers")
     today = ctx.today
+    roll = working_day_roller()  # deadlines end on working days, as in the services
     say = ctx.say
 
     counted = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
@@ -50,6 +54,13 @@ def generate(ctx) -> dict[str, int]:
         Organization.objects.filter(type__in=BRANCH_TYPES).order_by("path").values_list("id", "path", "name")
     )
     guard = _WarningGuard(ctx.root.path)
+    # A probationary member's open development file follows them (as confirm_transfer does), so
+    # such members only move to organizations that admit members.
+    with_open_file = set(
+        DevelopmentFile.objects.filter(status="open", member__isnull=False).values_list("member_id", flat=True)
+    )
+    admitting = set(Organization.objects.filter(type__in=["branch", "joint_branch"]).values_list("id", flat=True))
+    followed: list[tuple[Member, Transfer]] = []
     blocked = set(LeadHousehold.objects.values_list("member_id", flat=True))
     blocked |= set(Member.objects.filter(user__isnull=False).values_list("id", flat=True))
     # Candidates in a random order, loaded in small batches as they are needed (a city has
@@ -93,6 +104,8 @@ def generate(ctx) -> dict[str, int]:
     def target_for(member: Member):
         for _ in range(200):
             org_id, path, name = rng.choice(targets)
+            if member.pk in with_open_file and org_id not in admitting:
+                continue
             if org_id != member.organization_id and guard.join(org_id, member):
                 return org_id, name
         return None
@@ -114,9 +127,8 @@ def generate(ctx) -> dict[str, int]:
             "from_org_id": member.organization_id,
             "issued_on": issued,
             "valid_until": valid_until,
-            "due_on": add_months(valid_until, 1) if kind == Transfer.Kind.OUT else valid_until,
+            "due_on": rules.due_on(kind, valid_until, 1, roll),
             "reason": rng.choice(REASONS),
-            "dues_paid_until": date(issued.year, issued.month, 1),
             "letter_number": "",
         }
         values.update(fields)
@@ -151,6 +163,8 @@ def generate(ctx) -> dict[str, int]:
             (t, "confirm", t.completed_on, f"{to_name}确认接收"),
         ]
         history += _transit(m, issued, t.completed_on, m.status, f"组织关系转入{to_name}")
+        if m.pk in with_open_file:
+            followed.append((m, t))
         m.organization_id = to_id
         moved.append(m)
 
@@ -290,7 +304,7 @@ def generate(ctx) -> dict[str, int]:
             letter_number=f"{region[:2]}组转〔{issued.year}〕{rng.randint(10, 400)}号",
             issued_on=issued,
             valid_until=valid_until,
-            due_on=valid_until,
+            due_on=rules.due_on(Transfer.Kind.IN, valid_until, 0, roll),
             reason=rng.choice(REASONS),
         )
         transfers.append(t)
@@ -303,6 +317,7 @@ def generate(ctx) -> dict[str, int]:
     )
     StatusChange.objects.bulk_create(history, batch_size=2000)
     Member.objects.bulk_update(moved, ["organization", "status"], batch_size=1000)
+    _files_follow(followed)
     StatusChange.objects.filter(member_id__in=left_ids, from_status="").update(to_status=Member.Status.FULL)
     for m, t in came_in:
         StatusChange.objects.filter(member=m, from_status="").update(
@@ -336,6 +351,24 @@ class _Candidates:
             by_id = Member.objects.select_related("organization").in_bulk(chunk)
             self.batch = [by_id[pk] for pk in chunk if pk in by_id]
         return self.batch.pop() if self.batch else None
+
+
+def _files_follow(followed: list[tuple[Member, Transfer]]) -> None:
+    """Open development files move with their members, with the Move row the service writes."""
+    moves = []
+    for member, t in followed:
+        for file in DevelopmentFile.objects.filter(member=member, status="open"):
+            moves.append(
+                Move(
+                    file=file,
+                    from_org_id=file.organization_id,
+                    to_org_id=t.to_org_id,
+                    on=t.completed_on,
+                    letter_number=t.letter_number,
+                )
+            )
+            DevelopmentFile.objects.filter(pk=file.pk).update(organization_id=t.to_org_id)
+    Move.objects.bulk_create(moves)
 
 
 def _any_target(rng, targets, member: Member) -> int:

@@ -50,7 +50,6 @@ class IssueForm(forms.Form):
     letter_number = forms.CharField(label="介绍信编号", max_length=50, required=False, help_text="留空则按年度自动编号")
     issued_on = forms.DateField(label="开具日期", widget=forms.DateInput())
     valid_until = forms.DateField(label="有效期至", widget=forms.DateInput(), required=False)
-    dues_paid_until = MonthField(label="党费交至", required=False)
     reason = forms.ChoiceField(label="转接原因", choices=Transfer.Reason.choices)
     note = forms.CharField(label="说明", max_length=200, required=False)
 

@@ -88,6 +88,8 @@ class Transfer(TimestampedModel):
     )  # Member.Status.FULL or PROBATIONARY
     join_date = models.DateField("入党日期", null=True, blank=True)
     full_date = models.DateField("转正日期", null=True, blank=True)
+    # Only for letters from outside the county (as their issuer wrote it). The county's own letters
+    # read the dues ledger instead (`dues_month`), so the letter always agrees with the ledger.
     dues_paid_until = models.DateField("党费交至", null=True, blank=True, help_text="月份（取该月1日）")
 
     from_org = models.ForeignKey(
@@ -113,8 +115,9 @@ class Transfer(TimestampedModel):
     letter_number = models.CharField("介绍信编号", max_length=50)
     issued_on = models.DateField("开具日期")
     valid_until = models.DateField("有效期至", help_text="党员须在此日（含）之前到接收党组织报到")
-    # The last day on which confirmation is in time: valid_until, and for a transfer out of
-    # the county also the receipt period after it. Stored, so that "overdue" is one indexed query.
+    # The last day on which confirmation is in time: valid_until, and for a transfer out of the
+    # county also the receipt period after it, each rolled past a holiday (民法典第二百零三条).
+    # Stored, so that "overdue" is one indexed query.
     due_on = models.DateField("确认期限")
     reissues = models.PositiveSmallIntegerField("重开/延期次数", default=0)
     reason = models.CharField("转接原因", max_length=20, choices=Reason.choices, default=Reason.WORK)
@@ -167,11 +170,22 @@ class Transfer(TimestampedModel):
     def is_open(self) -> bool:
         return self.state == self.State.IN_TRANSIT
 
+    @property
+    def dues_month(self):
+        """党费交至 as the letter gives it. A letter from outside the county: as its issuer wrote it.
+        The county's own letters: the dues ledger — the latest month paid on or before the issue
+        date (payments are refused while a member is in transit); `queries.with_dues` annotates it
+        for lists, otherwise it is read here."""
+        if self.kind == self.Kind.IN:
+            return self.dues_paid_until
+        if not hasattr(self, "ledger_paid_until"):
+            from jiceng.dues.queries import paid_until
+
+            self.ledger_paid_until = paid_until(self.member_id, on=self.issued_on) if self.member_id else None
+        return self.ledger_paid_until
+
     def is_overdue(self, today) -> bool:
         return self.is_open and today > self.due_on
-
-    def expired(self, today) -> bool:
-        return today > self.valid_until
 
 
 class TransferEvent(models.Model):

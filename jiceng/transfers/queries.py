@@ -30,6 +30,14 @@ def visible_transfers(user, queryset: QuerySet | None = None) -> QuerySet:
     return qs.filter(path_q("from_org__path", root.path) | path_q("to_org__path", root.path))
 
 
+def with_dues(queryset: QuerySet) -> QuerySet:
+    """Annotate `ledger_paid_until`: 党费交至 from the dues ledger as of the letter's issue date
+    (`Transfer.dues_month` reads it)."""
+    from jiceng.dues.queries import paid_until_subquery
+
+    return queryset.annotate(ledger_paid_until=paid_until_subquery("member", "issued_on"))
+
+
 def either_side_in(path: str) -> Q:
     return path_q("from_org__path", path) | path_q("to_org__path", path)
 

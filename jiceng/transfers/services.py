@@ -27,8 +27,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.notifications import notify_organization
 from jiceng.core.scoping import require_manager
+from jiceng.development import services as development_services
 from jiceng.members import rules as member_rules
 from jiceng.members import services as member_services
 from jiceng.members.models import Member
@@ -101,11 +103,11 @@ def issue_transfer(
     to_name: str = "",
     region: str = "",
     letter_number: str = "",
-    dues_paid_until: date | None = None,
     reason: str = Transfer.Reason.WORK,
     note: str = "",
 ) -> Transfer:
-    """The sending organization issues a letter; the member goes in transit."""
+    """The sending organization issues a letter; the member goes in transit. The letter's 党费交至
+    is read from the dues ledger (`Transfer.dues_month`), not entered."""
     member = Member.objects.select_for_update(of=("self",)).select_related("organization").get(pk=member.pk)
     require_manager(actor, member.organization)
     today = timezone.localdate()
@@ -155,7 +157,6 @@ def issue_transfer(
         member_status=member.status,
         join_date=member.join_date,
         full_date=member.full_date,
-        dues_paid_until=dues_paid_until,
         from_org=member.organization,
         to_org=to_org,
         to_name=to_name.strip() if to_org is None else "",
@@ -163,7 +164,7 @@ def issue_transfer(
         letter_number=letter_number,
         issued_on=issued_on,
         valid_until=valid_until,
-        due_on=rules.due_on(kind, valid_until, config.receipt_months),
+        due_on=rules.due_on(kind, valid_until, config.receipt_months, working_day_roller()),
         reason=reason,
         note=note.strip(),
         issued_by=_user(actor),
@@ -264,7 +265,7 @@ def record_incoming(
         letter_number=letter_number.strip(),
         issued_on=issued_on,
         valid_until=valid_until,
-        due_on=rules.due_on(Transfer.Kind.IN, valid_until, 0),
+        due_on=rules.due_on(Transfer.Kind.IN, valid_until, 0, working_day_roller()),
         reason=reason,
         note=note.strip(),
         issued_by=_user(actor),
@@ -327,7 +328,7 @@ def confirm_transfer(actor, transfer: Transfer, *, on: date, receipt_on: date | 
     """
     transfer = _lock_open(actor, transfer, "confirm")
     today = timezone.localdate()
-    errors = rules.reporting_errors(transfer.issued_on, transfer.valid_until, on, today)
+    errors = rules.reporting_errors(transfer.issued_on, transfer.valid_until, on, today, working_day_roller())
     if transfer.kind == Transfer.Kind.OUT:
         receipt_on = receipt_on or today
         if receipt_on > today:
@@ -351,6 +352,10 @@ def confirm_transfer(actor, transfer: Transfer, *, on: date, receipt_on: date | 
             on=on,
             reason=f"组织关系由{transfer.from_org.name}转入{transfer.to_org.name}（{letter}）",
             organization=transfer.to_org,
+        )
+        # A probationary member's open development file follows them to the receiving organization.
+        development_services.follow_member(
+            actor, member, to_org=transfer.to_org, on=on, letter_number=transfer.letter_number
         )
         _event(transfer, TransferEvent.Action.CONFIRM, on, actor, f"{transfer.to_org.name}确认接收")
         _notify(transfer.from_org, transfer, "completed", f"组织关系已接收：{member.name}")
@@ -494,7 +499,7 @@ def extend_transfer(
     _claim(
         transfer,
         valid_until=valid_until,
-        due_on=rules.due_on(transfer.kind, valid_until, config.receipt_months),
+        due_on=rules.due_on(transfer.kind, valid_until, config.receipt_months, working_day_roller()),
         letter_number=new_number,
         reissues=transfer.reissues + 1,
     )

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiceng.core import xlsx
+from jiceng.core.calendar import working_day_roller
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, in_scope, require_county_admin, require_manager, visible
+from jiceng.dues.queries import paid_until
 from jiceng.members.models import Member
 from jiceng.members.queries import search
 from jiceng.orgs.models import Organization
@@ -41,7 +43,7 @@ def _get_transfer_or_404(user, pk, queryset=None):
 
 def _filtered(request):
     qs = queries.visible_transfers(request.user, Transfer.objects.select_related("from_org", "to_org"))
-    f = TransferFilter(request.GET, queryset=qs, user=request.user)
+    f = TransferFilter(request.GET, queryset=queries.with_dues(qs), user=request.user)
     style_form(f.form)
     return f
 
@@ -118,7 +120,7 @@ def transfer_export(request):
             t.closed_on,
             t.closed_reason,
             t.get_reason_display(),
-            f"{t.dues_paid_until:%Y-%m}" if t.dues_paid_until else "",
+            f"{t.dues_month:%Y-%m}" if t.dues_month else "",
         )
         for t in f.qs.order_by("-issued_on", "-id").iterator(chunk_size=2000)
     )
@@ -171,6 +173,7 @@ def overdue(request):
 def transfer_detail(request, pk):
     transfer = _get_transfer_or_404(request.user, pk, Transfer.objects.select_related("from_org", "to_org", "member"))
     today = timezone.localdate()
+    roll = working_day_roller()
     steps = {step: services.can_act(request.user, transfer, step) for step in ("confirm", "return", "cancel", "extend")}
     if not transfer.is_open:
         steps = dict.fromkeys(steps, False)
@@ -184,7 +187,8 @@ def transfer_detail(request, pk):
             "sides": queries.sides(request.user, transfer),
             "member_link": transfer.member_id and in_scope(request.user, transfer.member),
             "steps": steps,
-            "days_left": rules.days_left(transfer.valid_until, today),
+            "days_left": rules.days_left(transfer.valid_until, today, roll),
+            "report_by": rules.last_report_day(transfer.valid_until, roll),
             "confirm_form": ConfirmForm(),
             "close_form": CloseForm(),
             "extend_form": ExtendForm(),
@@ -313,7 +317,13 @@ def transfer_issue(request):
     return render(
         request,
         "transfers/issue.html",
-        {"form": form, "m": member, "config": config, "active_nav": "transfers"},
+        {
+            "form": form,
+            "m": member,
+            "config": config,
+            "dues_paid_until": paid_until(member, on=timezone.localdate()),
+            "active_nav": "transfers",
+        },
     )
 
 

@@ -119,3 +119,32 @@ def test_deadline_is_the_nth_working_day(start, days):
     assert cal.working_days_between(start, last) == days
     # No working day is skipped: the day before `last` still had fewer than `days`.
     assert cal.working_days_between(start, last - timedelta(days=1)) == days - 1
+
+
+@pytest.mark.django_db
+def test_roll_to_working_day_follows_holidays_and_make_up_days():
+    # 民法典第二百零三条: a period ending on a holiday or rest day ends on the next working day.
+    assert calendar.roll_to_working_day(date(2024, 10, 1)) == date(2024, 10, 8)  # National Day week
+    assert calendar.roll_to_working_day(date(2024, 9, 29)) == date(2024, 9, 29)  # a make-up Sunday works
+    assert calendar.roll_to_working_day(date(2026, 11, 21)) == date(2026, 11, 23)  # Saturday → Monday
+    assert calendar.roll_to_working_day(date(2026, 11, 23)) == date(2026, 11, 23)  # a working day stays
+    assert calendar.roll_to_working_day(date(2025, 12, 31)) == date(2025, 12, 31)
+    assert calendar.roll_to_working_day(date(2026, 1, 1)) == date(2026, 1, 4)  # New Year, then a make-up Sunday
+    roll = calendar.working_day_roller()
+    assert [roll(date(2024, 10, 1)), roll(date(2024, 10, 12)), roll(date(2025, 5, 1))] == [
+        date(2024, 10, 8),
+        date(2024, 10, 12),  # a make-up Saturday
+        date(2025, 5, 6),
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.dates(date(2026, 1, 1), date(2026, 12, 24)))
+def test_roll_gives_the_first_working_day_on_or_after(day):
+    exceptions = {d: w for d, w, _ in calendar.library_days(2026)}
+    cal = WorkingCalendar(exceptions, {2026})
+    rolled = calendar.roll_to_working_day(day, cal)
+    assert rolled >= day and cal.is_workday(rolled)
+    # Nothing in between is a working day, and a working day never moves.
+    assert not any(cal.is_workday(day + timedelta(days=n)) for n in range((rolled - day).days))
+    assert (rolled == day) == cal.is_workday(day)

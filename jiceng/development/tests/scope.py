@@ -52,6 +52,7 @@ def samples(county, victim):
         "development:document": {**file, "doc_pk": victim["victim_document"]},
         "development-file-list": {},
         "development-file-detail": file,
+        "development-file-steps": file,
         "development-due": {},
     }
 
@@ -82,6 +83,14 @@ POSTS = {
     "development:revoke": {"reason": "外来操作"},
     "development:upload": {"title": "外来材料"},
     "development:settings": {"idle_years": "9", "due_soon_days": "30"},
+    # The write API: open a file in town B's branch, record the next step of town B's file.
+    "development-file-list": {
+        "organization": "{branch_b}",
+        "id_number": "110101199003077777",
+        "name": "外来申请人",
+        "on": "2026-01-05",
+    },
+    "development-file-steps": {"number": "3", "on": "2025-04-01", "recommendation": "党员推荐"},
 }
 
 

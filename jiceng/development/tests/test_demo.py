@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from jiceng.accounts.models import User
+from jiceng.core.calendar import working_day_roller
 from jiceng.demo.generator import generate
 from jiceng.development import queries, rules, services
 from jiceng.development.models import DevelopmentFile
@@ -32,7 +33,7 @@ def status_on(member, day) -> str:
 
 def replay(file: DevelopmentFile, today):
     """Run every recorded step through the statute again, with the people as they were recorded."""
-    state = rules.FileState(birth_date=file.birth_date)
+    state = rules.FileState(birth_date=file.birth_date, roll=working_day_roller())
     for step in file.steps.order_by("id").prefetch_related("people__member"):
         people = tuple(
             rules.Person(p.role, p.name, p.member_id, status_on(p.member, step.on), p.member.full_date)

@@ -36,10 +36,13 @@ def test_talk_within_one_month_month_end(dev):
 
 def test_six_monthly_review_moves_with_each_review(dev):
     file = walk(dev, open_applicant(dev), 5)  # activist 2023-03-10
+    # Six months end on Sunday 2023-09-10: the review is due on Monday 2023-09-11 (民法典第二百零三条).
     with at(date(2023, 9, 10)):
-        assert due(dev, kind="review") == [("review", "soon", date(2023, 9, 10))]
+        assert due(dev, kind="review") == [("review", "soon", date(2023, 9, 11))]
     with at(date(2023, 9, 11)):
-        assert due(dev, kind="review") == [("review", "overdue", date(2023, 9, 10))]
+        assert due(dev, kind="review") == [("review", "soon", date(2023, 9, 11))]
+    with at(date(2023, 9, 12)):
+        assert due(dev, kind="review") == [("review", "overdue", date(2023, 9, 11))]
     walk(dev, file, 6)  # reviewed 2023-09-01
     with at(date(2023, 9, 11)):
         assert due(dev, kind="review") == []
@@ -48,19 +51,46 @@ def test_six_monthly_review_moves_with_each_review(dev):
 
 
 def test_votes_awaiting_approval_with_the_three_and_six_month_deadlines(dev):
-    walk(dev, open_applicant(dev), 16)  # vote 2024-06-01
+    # Vote 2024-06-01. Three months end on Sunday 2024-09-01 and six on Sunday 2024-12-01: both
+    # deadlines are the following Mondays (民法典第二百零三条).
+    walk(dev, open_applicant(dev), 16)
     with at(date(2024, 7, 1)):
-        assert due(dev, kind="approval") == [("approval", "waiting", date(2024, 9, 1))]
+        assert due(dev, kind="approval") == [("approval", "waiting", date(2024, 9, 2))]
     with at(date(2024, 8, 20)):
-        assert due(dev, kind="approval") == [("approval", "soon", date(2024, 9, 1))]
+        assert due(dev, kind="approval") == [("approval", "soon", date(2024, 9, 2))]
     with at(date(2024, 9, 2)):
-        assert due(dev, kind="approval") == [("approval", "overdue", date(2024, 9, 1))]
-    with at(date(2024, 12, 1)):
-        assert due(dev, kind="approval")[0][1] == "overdue"
+        assert due(dev, kind="approval") == [("approval", "soon", date(2024, 9, 2))]
+    with at(date(2024, 9, 3)):
+        assert due(dev, kind="approval") == [("approval", "overdue", date(2024, 9, 2))]
     with at(date(2024, 12, 2)):
+        assert due(dev, kind="approval")[0][1] == "overdue"
+    with at(date(2024, 12, 3)):
         (item,) = [i for i in queries.due_items(dev.county_admin, dev.root, date.today(), 15)]
-        assert item.state == "lapsed" and item.limit_on == date(2024, 12, 1)
+        assert item.state == "lapsed" and item.limit_on == date(2024, 12, 2)
         assert "须重新提交支部大会讨论" in item.message
+
+
+def test_talk_due_on_national_day_rolls_to_the_first_working_day(dev):
+    """One month from 2024-09-01 ends on 1 October, National Day; 1–7 October are days off, so the
+    talk is due on 8 October (民法典第二百零三条), and a talk that day is not late."""
+    file = open_applicant(dev, on=date(2024, 9, 1))
+    assert file.talk_due_on == date(2024, 10, 8)
+    with at(date(2024, 10, 8)):
+        assert due(dev, kind="talk") == [("talk", "soon", date(2024, 10, 8))]
+        assert queries.panel_figures(dev.root.path, date.today())["overdue"]["talk"] == 0
+    with at(date(2024, 10, 9)):
+        assert due(dev, kind="talk") == [("talk", "overdue", date(2024, 10, 8))]
+    with at(date(2024, 10, 8)):
+        walk(dev, file, 2, dates={2: date(2024, 10, 8)})
+    file.refresh_from_db()
+    assert not file.talk_late and not file.steps.get(number=2).is_late
+
+
+def test_probation_end_on_a_holiday_does_not_roll(dev):
+    """Probation is a minimum period: it ends on the anniversary of the vote even on a Sunday."""
+    walk(dev, open_applicant(dev), 21)  # vote 2024-06-01, probation ends Sunday 2025-06-01
+    with at(date(2025, 6, 2)):
+        assert due(dev, kind="probation") == [("probation", "overdue", date(2025, 6, 1))]
 
 
 def test_probations_ending_this_month(dev):
@@ -73,6 +103,24 @@ def test_probations_ending_this_month(dev):
         assert due(dev, kind="probation") == [("probation", "soon", date(2025, 6, 1))]
     with at(date(2025, 6, 2)):
         assert due(dev, kind="probation") == [("probation", "overdue", date(2025, 6, 1))]
+
+
+def test_probations_ending_this_month_count_those_ended_earlier_this_month_until_handled(dev, client_as):
+    """本月预备期满: every probation that ends in the current month and still waits for the
+    full-membership meeting, whether it ended before today or ends later this month."""
+    file = walk(dev, open_applicant(dev), 22)  # vote 2024-06-01: probation ends 2025-06-01
+    figures = lambda day: queries.panel_figures(dev.root.path, day)  # noqa: E731
+    assert figures(date(2025, 5, 31))["probation_month"] == 0  # another month
+    assert figures(date(2025, 6, 1))["probation_month"] == 1
+    assert figures(date(2025, 6, 20))["probation_month"] == 1  # ended on the 1st, not yet handled
+    assert figures(date(2025, 6, 20))["overdue"]["probation"] == 1
+    assert figures(date(2025, 6, 30))["probation_month"] == 1
+    assert figures(date(2025, 7, 1))["probation_month"] == 0  # last month's: overdue, not "this month"
+    with at(date(2025, 6, 20)):
+        html = client_as(dev.county_admin).get(reverse("development:panel", args=[dev.root.pk])).content.decode()
+        assert "data-dev-probation-month>1<" in html
+    walk(dev, file, 23, dates={23: date(2025, 6, 10)})  # handled: the meeting was held
+    assert figures(date(2025, 6, 20))["probation_month"] == 0
 
 
 def test_probation_at_the_end_of_a_month_is_listed_from_the_first_of_the_month(dev):

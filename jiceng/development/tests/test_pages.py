@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiceng.conftest import make_id
+from jiceng.conftest import add_member, make_id
 from jiceng.core.models import AuditEntry
-from jiceng.development import rules, services
+from jiceng.development import queries, rules, services
 from jiceng.development.conftest import DATES, open_applicant, walk
 from jiceng.development.models import DevelopmentFile, DevelopmentSettings
 from jiceng.orgs.services import create_organization
@@ -195,7 +195,7 @@ def test_list_and_due_pages_have_fixed_query_counts(dev, client_as, django_asser
         assert len(response.context["items"]) >= files // 4
         with django_assert_max_num_queries(8):
             assert c.get(reverse("development:stats")).status_code == 200
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):  # the ledger's seven queries and the page's own
             assert c.get(reverse("development:idle")).status_code == 200
         with django_assert_max_num_queries(8):
             assert c.get(reverse("development-file-list")).status_code == 200
@@ -259,6 +259,63 @@ def test_idle_ledger(dev, client_as):
         assert "连续1年" in response.content.decode()
         rows = sheet_rows(c.get(reverse("development:idle_export"), {"year": 2025}))
         assert rows[0][2] == "党支部" and [r[2] for r in rows[1:]] == ["东村第一党支部", "乙乡秘密村党支部"]
+
+
+def test_idle_ledger_counts_an_admission_at_the_branch_that_admitted_the_person(dev, client_as):
+    """A member who moved in by transfer is not an admission of the receiving branch: a file counts
+    where its vote and approval were (steps 15 and 17), a member record without a file where the member
+    was before any transfer, and someone who came from outside the county counts nowhere here. The
+    date is the 入党日期 (the vote) throughout."""
+    from jiceng.core import idnumbers
+    from jiceng.transfers import services as transfer_services
+
+    town_b = dev.town_b
+    branch_c = create_organization(
+        None, parent=town_b, code="TB03", name="乙乡丙村党支部", type="branch", domain="rural"
+    )
+    branch_d = create_organization(
+        None, parent=town_b, code="TB04", name="乙乡丁村党支部", type="branch", domain="rural"
+    )
+    today = date.today()
+    # A: admitted by branch A (vote 2024-06-01), then transferred to branch B with the open file.
+    file = walk(dev, open_applicant(dev, "本支部发展"), 20)
+    t = transfer_services.issue_transfer(
+        dev.secretary_a, file.member, kind="within", to_org=dev.branch_b, issued_on=today
+    )
+    transfer_services.confirm_transfer(dev.admin_b, t, on=today)
+    # B: a member on record before the platform, admitted by branch C in 2025, moved to branch B.
+    old = add_member(branch_c, "外调", status="probationary", join_date=date(2025, 3, 1), full_date=None)
+    t = transfer_services.issue_transfer(dev.admin_b, old, kind="within", to_org=dev.branch_b, issued_on=today)
+    transfer_services.confirm_transfer(dev.admin_b, t, on=today)
+    # C: admitted outside the county in 2025, received by branch D.
+    incoming = transfer_services.record_incoming(
+        dev.admin_b,
+        to_org=branch_d,
+        name="县外来",
+        id_number=idnumbers.make("420100", date(1990, 3, 3), 7, "male"),
+        member_status="probationary",
+        join_date=date(2025, 5, 1),
+        full_date=None,
+        from_name="外县某党支部",
+        region="湖北省",
+        letter_number="外-1",
+        issued_on=today,
+        valid_until=today,
+    )
+    transfer_services.confirm_transfer(dev.admin_b, incoming, on=today)
+
+    rows = queries.idle_branches(dev.root, 2025, 2)
+    assert [r.organization.name for r in rows] == ["乙乡秘密村党支部", "乙乡丁村党支部"]
+    by_name = {r.organization.name: r for r in rows}
+    assert by_name["乙乡秘密村党支部"].last_join_date == date(2010, 7, 1)  # 赵秘密; nobody admitted since
+    assert by_name["乙乡丁村党支部"].last_join_date is None
+    everyone = {r.organization.name: r for r in queries.idle_branches(dev.root, 2023, 1)}  # nobody in 2023
+    assert everyone["东村第一党支部"].last_join_date == date(2026, 1, 10)  # 王五, after the ledger's years
+    assert everyone["乙乡丙村党支部"].last_join_date == date(2025, 3, 1)
+    # The pages read the same ledger.
+    c = client_as(dev.county_admin)
+    html = c.get(reverse("development:idle"), {"year": 2025}).content.decode()
+    assert f'data-idle="{dev.branch_b.pk}"' in html and f'data-idle="{dev.branch_a.pk}"' not in html
 
 
 def test_settings_page_for_county_admins_only(dev, client_as):
@@ -333,18 +390,18 @@ def test_command_screen_card_costs_no_query_and_its_figures_a_fixed_number(
     request = rf.get("/")
     request.user = dev.county_admin
     with django_assert_num_queries(0):
-        (panel,) = command_panels(request, dev.root, date(2024, 9, 2))
+        (panel,) = command_panels(request, dev.root, date(2024, 9, 3))
     request.user = dev.member_user
-    assert command_panels(request, dev.root, date(2024, 9, 2)) == []
+    assert command_panels(request, dev.root, date(2024, 9, 3)) == []
     c = client_as(dev.county_admin)
-    with time_machine.travel(date(2024, 9, 2), tick=False):
+    with time_machine.travel(date(2024, 9, 3), tick=False):
         assert 'data-panel="development"' in c.get(reverse("dashboard:command")).content.decode()
         with django_assert_max_num_queries(5):
             html = c.get(panel.context["url"]).content.decode()
     for stage, n in {1: 1, 2: 1, 3: 1, 4: 1, 5: 0}.items():
         assert f'data-dev-stage="{stage}">{n}<' in html
-    # Overdue on 2024-09-02: the talk (applied 2023-01-10), the review (due 2024-03-01) and the
-    # approval of the vote of 2024-06-01 (due 2024-09-01).
+    # Overdue on 2024-09-03: the talk (applied 2023-01-10), the review (due 2024-03-01) and the
+    # approval of the vote of 2024-06-01 (three months end on Sunday 2024-09-01: due Monday 09-02).
     assert "data-dev-overdue>3<" in html
 
 

@@ -19,7 +19,7 @@ def state_after(*steps: StepFact, birth=date(2000, 1, 1)) -> FileState:
     return rules.fold(birth, list(steps))
 
 
-def walk_to(last: int, dates: dict[int, date], **overrides) -> FileState:
+def walk_to(last: int, dates: dict[int, date], roll=rules.same_day, **overrides) -> FileState:
     """A state with steps 1..last done on `dates` (valid data where a step needs it)."""
     facts = []
     for n in range(1, last + 1):
@@ -30,7 +30,7 @@ def walk_to(last: int, dates: dict[int, date], **overrides) -> FileState:
             kw["outcome"] = overrides.get("outcome", rules.TO_FULL)
             kw["extension_months"] = overrides.get("extension_months", 0)
         facts.append(StepFact(n, dates[n], **kw))
-    return rules.fold(date(2000, 1, 1), facts)
+    return rules.fold(date(2000, 1, 1), facts, roll=roll)
 
 
 def seq_dates(start: date, gap_days: int = 1, **fixed: date) -> dict[int, date]:
@@ -419,3 +419,123 @@ def test_full_membership_before_probation_ends_names_the_date_and_the_missing_st
     (r1, r2) = refused(state, StepFact(23, d[20], outcome=rules.TO_FULL, vote=Vote(3, 3, 3)), date(2030, 1, 1))
     assert "预备期未满" in r1.message and r1.earliest == state.probation_end_on
     assert "须先完成第21步「继续教育考察」" in r2.message
+
+
+# ---- holidays: deadlines roll, minimum periods do not (民法典第二百零三条) ----------------------
+
+
+def days_off(raw: date, run: int, others: frozenset = frozenset()):
+    """A calendar where `run` days from `raw` on are days off (plus `others`): the roll function
+    the services get from the working-day calendar, and the first working day on or after `raw`."""
+    off = {raw + timedelta(days=i) for i in range(run)} | set(others)
+
+    def roll(day: date) -> date:
+        while day in off:
+            day += timedelta(days=1)
+        return day
+
+    return roll, roll(raw)
+
+
+holiday_runs = st.integers(min_value=0, max_value=9)  # up to a National Day week and a weekend
+
+
+@given(days, holiday_runs)
+def test_talk_deadline_on_a_holiday_ends_on_the_next_working_day(applied, run):
+    roll, last = days_off(add_months(applied, 1), run)
+    state = rules.fold(date(2000, 1, 1), [StepFact(1, applied)], roll=roll)
+    assert state.talk_due_on == last == rules.talk_deadline(applied, roll)
+    talker = (Person(rules.TALKER, "甲"),)
+    assert not rules.apply(state, StepFact(2, last, people=talker)).talk_late
+    assert rules.apply(state, StepFact(2, last + timedelta(days=1), people=talker)).talk_late
+
+
+@given(days, holiday_runs)
+def test_review_due_on_a_holiday_ends_on_the_next_working_day(start, run):
+    roll, last = days_off(add_months(start, 6), run)
+    state = walk_to(5, seq_dates(start - timedelta(days=10), s3=start), roll=roll)
+    assert state.review_due_on == last
+
+
+@given(days, holiday_runs, holiday_runs)
+def test_admission_approval_deadlines_roll_past_holidays(vote_on, run3, run6):
+    roll3, three = days_off(add_months(vote_on, 3), run3)
+    roll, six = days_off(
+        add_months(vote_on, 6), run6, frozenset(add_months(vote_on, 3) + timedelta(days=i) for i in range(run3))
+    )
+    state = walk_to(16, seq_dates(vote_on - timedelta(days=20), s15=vote_on, s16=vote_on), roll=roll)
+    assert (state.approval_due_on, state.approval_limit_on) == (three, six)
+    today = six + timedelta(days=10)
+    assert refused(state, StepFact(17, three), today) == []  # the rolled last day needs no reason
+    (r,) = refused(state, StepFact(17, three + timedelta(days=1)), today)
+    assert r.field == "late_reason" and f"三个月期限至{three:%Y-%m-%d}" in r.message
+    if three != add_months(vote_on, 3):
+        assert "顺延" in r.message and "《中华人民共和国民法典》第二百零三条" in r.message
+    assert refused(state, StepFact(17, six, late_reason="换届"), today) == []
+    (r,) = refused(state, StepFact(17, six + timedelta(days=1), late_reason="换届"), today)
+    assert f"最迟应于{six:%Y-%m-%d}审批" in r.message and r.rule == "《中国共产党发展党员工作细则》"
+    # The vote may be held again only after the rolled limit.
+    assert [s.number for s in rules.next_steps(state, six)] == [17]
+    assert rules.next_steps(state, six + timedelta(days=1))[1].earliest == six + timedelta(days=1)
+
+
+@given(days, holiday_runs)
+def test_full_membership_approval_deadline_rolls_past_holidays(vote23, run):
+    roll, three = days_off(add_months(vote23, 3), run)
+    state = walk_to(22, seq_dates(date(2000, 1, 1)), roll=roll)
+    state = rules.apply(state, StepFact(23, vote23, outcome=rules.TO_FULL, vote=Vote(3, 3, 3)))
+    assert state.approval_due_on == state.approval_limit_on == three
+    today = three + timedelta(days=5)
+    assert refused(state, StepFact(24, three), today) == []
+    (r,) = refused(state, StepFact(24, three + timedelta(days=1)), today)
+    assert f"最迟应于{three:%Y-%m-%d}审批" in r.message
+
+
+@given(days, st.integers(min_value=1, max_value=9), births)
+def test_minimum_periods_do_not_roll(day, run, birth):
+    """One year as an activist, one year of probation (and its extension) and the 18th birthday
+    end on their calendar day even when that day is a holiday: a holiday never shortens or
+    lengthens a minimum period."""
+    # Every day of the run starting at the boundary is a day off.
+    first = add_years(day, 1)
+    roll, _ = days_off(first, run)
+    activist = walk_to(6, seq_dates(day - timedelta(days=4), s3=day, s4=day, s5=day, s6=day), roll=roll)
+    today = first + timedelta(days=30)
+    assert refused(activist, StepFact(7, first), today) == []
+    (r,) = refused(activist, StepFact(7, first - timedelta(days=1)), today)
+    assert r.earliest == first
+
+    on = {n: day for n in range(15, 23)}
+    probation = walk_to(22, seq_dates(day - timedelta(days=40), **{f"s{n}": d for n, d in on.items()}), roll=roll)
+    assert probation.probation_end_on == first
+    vote = Vote(3, 3, 3)
+    assert refused(probation, StepFact(23, first, outcome=rules.TO_FULL, vote=vote), today) == []
+    (r, *_) = refused(probation, StepFact(23, first - timedelta(days=1), outcome=rules.TO_FULL, vote=vote), today)
+    assert r.earliest == first
+    assert rules.probation_end(day, 6) == add_months(first, 6)  # the extension too
+
+    adult = rules.eighteenth_birthday(birth)
+    roll, _ = days_off(adult, run)
+    applicant = FileState(birth_date=birth, roll=roll)
+    assert refused(applicant, StepFact(1, adult), adult + timedelta(days=1)) == []
+
+
+def test_29_february_convention():
+    """A period counted from 29 February ends on 28 February in a common year (add_years clips
+    to the month's end); the 18th birthday of someone born on 29 February is 1 March."""
+    assert rules.probation_end(date(2024, 2, 29)) == date(2025, 2, 28)
+    assert rules.earliest_candidate_day(date(2024, 2, 29)) == date(2025, 2, 28)
+    assert rules.probation_end(date(2024, 2, 29)) == date(2025, 2, 28)
+    assert rules.next_review_due(date(2023, 8, 29)) == date(2024, 2, 29)
+    assert rules.talk_deadline(date(2024, 1, 29)) == date(2024, 2, 29)
+    assert rules.eighteenth_birthday(date(2008, 2, 29)) == date(2026, 3, 1)
+    # A holiday on 28 February moves a deadline, not a minimum period.
+    roll, last = days_off(date(2025, 2, 28), 3)
+    assert rules.approval_deadline(date(2024, 11, 29), roll) == last == date(2025, 3, 3)
+    assert rules.probation_end(date(2024, 2, 29)) == date(2025, 2, 28)
+
+
+def test_refusals_name_their_rule():
+    r = rules.Refusal("on", "确定为发展对象须经过一年以上培养考察（《中国共产党发展党员工作细则》第十三条）：…")
+    assert r.rule == "《中国共产党发展党员工作细则》第十三条"
+    assert rules.Refusal(None, "日期不能晚于今天").rule == ""

@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.urls import reverse
 
 from jiceng.conftest import make_id
 from jiceng.core import idnumbers
@@ -16,6 +17,7 @@ from jiceng.development import rules, services
 from jiceng.development.conftest import DATES, open_applicant, step_kwargs, walk
 from jiceng.development.models import DevelopmentFile, Document, Step
 from jiceng.development.services import PersonInput
+from jiceng.members import services as member_services
 from jiceng.members.models import Member, StatusChange
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -37,7 +39,7 @@ def test_full_walk_creates_the_member_and_completes_full_membership(dev):
     assert (file.status, file.stage, file.last_step, file.identity) == ("open", 1, 1, "applicant")
     assert file.talk_due_on == date(2023, 2, 10)
     walk(dev, file, 16)
-    assert file.member is None and file.approval_due_on == date(2024, 9, 1)
+    assert file.member is None and file.approval_due_on == date(2024, 9, 2)  # 2024-09-01 is a Sunday
     walk(dev, file, 17)
     member = file.member
     assert member.status == "probationary" and member.join_date == date(2024, 6, 1)  # the vote, not the approval
@@ -132,24 +134,47 @@ def test_vote_not_quorate_or_without_a_majority_of_all_entitled(dev):
 
 
 def test_approval_after_three_months_needs_a_reason_and_never_beyond_six(dev):
-    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01
+    # Vote 2024-06-01: three months end on Sunday 2024-09-01 → Monday 09-02; six months on
+    # Sunday 2024-12-01 → Monday 12-02 (民法典第二百零三条).
+    file = walk(dev, open_applicant(dev), 16)
     with pytest.raises(ValidationError) as exc:
-        record(dev, file, 17, on=date(2024, 9, 2))
-    assert "三个月期限至2024-09-01" in messages(exc) and exc.value.message_dict["late_reason"]
+        record(dev, file, 17, on=date(2024, 9, 3))
+    assert "三个月期限至2024-09-02" in messages(exc) and exc.value.message_dict["late_reason"]
+    assert "2024-09-01为法定节假日或休息日，顺延至2024-09-02" in messages(exc)
     with pytest.raises(ValidationError) as exc:
-        record(dev, file, 17, on=date(2024, 12, 2), late_reason="乡镇党委换届")
-    assert "不得超过六个月" in messages(exc) and "最迟应于2024-12-01审批" in messages(exc)
-    step = record(dev, file, 17, on=date(2024, 12, 1), late_reason="乡镇党委换届")
+        record(dev, file, 17, on=date(2024, 12, 3), late_reason="乡镇党委换届")
+    assert "不得超过六个月" in messages(exc) and "最迟应于2024-12-02审批" in messages(exc)
+    step = record(dev, file, 17, on=date(2024, 12, 2), late_reason="乡镇党委换届")
     assert step.is_late and step.late_reason == "乡镇党委换届"
     file.refresh_from_db()
     assert file.member.join_date == date(2024, 6, 1)
 
 
+def test_approval_on_the_monday_after_a_sunday_deadline_needs_no_reason(dev):
+    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01; 2024-09-01 is a Sunday
+    step = record(dev, file, 17, on=date(2024, 9, 2))
+    assert not step.is_late and step.late_reason == ""
+
+
+def test_full_membership_approval_deadline_rolls_past_national_day(dev):
+    # Full-membership vote 2025-07-01: three months end on 2025-10-01; 1–8 October 2025 are days off.
+    file = walk(dev, open_applicant(dev), 22)
+    record(dev, file, 23, on=date(2025, 7, 1), outcome=rules.TO_FULL)
+    file.refresh_from_db()
+    assert file.approval_due_on == date(2025, 10, 9)
+    with pytest.raises(ValidationError) as exc:
+        record(dev, file, 24, on=date(2025, 10, 10))
+    assert "最迟应于2025-10-09审批" in messages(exc) and "顺延至2025-10-09" in messages(exc)
+    record(dev, file, 24, on=date(2025, 10, 9))
+    file.refresh_from_db()
+    assert file.full_on == date(2025, 6, 1)  # the end of probation (a Sunday: minimum periods do not roll)
+
+
 def test_a_lapsed_vote_is_held_again(dev):
-    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01, limit 2024-12-01
+    file = walk(dev, open_applicant(dev), 16)  # vote 2024-06-01, limit Sunday 2024-12-01 → 12-02
     with pytest.raises(ValidationError) as exc:
         record(dev, file, 15, on=date(2024, 11, 1))
-    assert "审批期限（至2024-12-01）届满前不能重新讨论" in messages(exc)
+    assert "审批期限（至2024-12-02）届满前不能重新讨论" in messages(exc)
     record(dev, file, 15, on=date(2025, 1, 5))
     record(dev, file, 16, on=date(2025, 1, 6))
     record(dev, file, 17, on=date(2025, 2, 1))
@@ -201,6 +226,68 @@ def test_cancellation_removes_the_member_and_keeps_the_file(dev):
     assert DevelopmentFile.objects.filter(pk=file.pk).exists()
     with pytest.raises(ValidationError, match="该档案已结束"):
         record(dev, file, 25, on=date(2024, 10, 21))
+
+
+def test_after_a_cancelled_probation_the_person_may_apply_again_as_a_new_applicant(dev):
+    """取消预备党员资格 ends the file; the person may later apply again and go through the whole
+    procedure from step 1 (细则: development starts from a written application). The old file stays
+    closed; the new approval re-admits the same member record (one per ID number)."""
+    from datetime import timedelta
+
+    number = make_id(date(2000, 5, 6))
+    old = services.open_file(dev.secretary_a, organization=dev.branch_a, id_number=number, name="再申请", on=DATES[1])
+    walk(dev, old, 19)
+    record(dev, old, 23, on=date(2024, 10, 8), outcome=rules.CANCEL)
+    record(dev, old, 24, on=date(2024, 10, 20))
+    old.refresh_from_db()
+    member = old.member
+    old_steps = list(old.steps.values_list("number", "on"))
+    with pytest.raises(ValidationError) as exc:
+        services.open_file(
+            dev.secretary_a, organization=dev.branch_a, id_number=number, name="再申请", on=date(2024, 10, 19)
+        )
+    assert "不能早于取消预备党员资格的日期（2024-10-20）" in messages(exc)
+
+    new = services.open_file(
+        dev.secretary_a, organization=dev.branch_a, id_number=number, name="再申请", on=date(2024, 11, 1)
+    )
+    assert new.pk != old.pk and new.status == "open" and new.last_step == 1 and new.member is None
+    old.refresh_from_db()
+    assert old.status == "cancelled" and list(old.steps.values_list("number", "on")) == old_steps
+    with pytest.raises(ValidationError, match="该档案已结束"):
+        record(dev, old, 25, on=date(2024, 11, 2))
+
+    later = {n: d + timedelta(days=660) for n, d in DATES.items()}
+    walk(dev, new, 17, dates=later, start=2)
+    new.refresh_from_db()
+    member.refresh_from_db()
+    assert new.member == member and old.member == member
+    assert (member.status, member.removal_reason, member.join_date, member.full_date) == (
+        "probationary",
+        "",
+        later[15],
+        None,
+    )
+    assert member.organization == dev.branch_a
+    change = StatusChange.objects.filter(member=member).order_by("-id").first()
+    assert (change.from_status, change.to_status, change.on) == ("removed", "probationary", later[15])
+    assert "重新" in change.reason and "取消预备党员资格" in change.reason
+    assert sorted(member.development_files.values_list("status", flat=True)) == ["cancelled", "open"]
+
+
+def test_other_former_members_are_not_new_applicants(dev):
+    member = dev.member_a
+    member_services.change_status(
+        None, member, to_status="removed", on=date(2025, 1, 1), removal_reason="expelled", reason="开除党籍"
+    )
+    with pytest.raises(ValidationError, match="已有党员档案（已出党）"):
+        services.open_file(
+            dev.secretary_a,
+            organization=dev.branch_a,
+            id_number=idnumbers.decrypt(member.id_number_encrypted),
+            name=member.name,
+            on=date(2025, 2, 1),
+        )
 
 
 def test_reject_keeps_the_file_and_is_refused_after_admission(dev):
@@ -410,3 +497,83 @@ def test_the_same_person_opened_twice_at_once_gets_one_file(county):
     assert results.count("ok") == 1
     assert "已有进行中的发展党员档案" in [r for r in results if r != "ok"][0]
     assert DevelopmentFile.objects.filter(name="同时").count() == 1
+
+
+def test_migration_rolls_stored_deadlines_and_re_marks_late_steps(dev):
+    """Files recorded before deadlines rolled past holidays get their stored deadlines moved."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jiceng.development.migrations.0002_deadlines_on_working_days")
+    talked = walk(dev, open_applicant(dev, "已谈话", on=date(2024, 9, 1)), 2, dates={2: date(2024, 10, 8)})
+    waiting = walk(dev, open_applicant(dev, "待审批", birth=date(1999, 1, 2)), 16)
+    # As the code before the change stored them: calendar days, the talk on 8 October marked late.
+    talked.steps.filter(number=2).update(is_late=True)
+    DevelopmentFile.objects.filter(pk=talked.pk).update(talk_late=True)
+    DevelopmentFile.objects.filter(pk=waiting.pk).update(
+        approval_due_on=date(2024, 9, 1), approval_limit_on=date(2024, 12, 1)
+    )
+    migration.roll_deadlines(apps, None)
+    waiting.refresh_from_db()
+    talked.refresh_from_db()
+    assert (waiting.approval_due_on, waiting.approval_limit_on) == (date(2024, 9, 2), date(2024, 12, 2))
+    assert not talked.talk_late and not talked.steps.get(number=2).is_late
+
+
+def test_an_open_file_follows_its_member_on_a_transfer_within_the_county(dev, client_as):
+    """A probationary member moves from branch A (town A) to branch B (town B): on confirmation the
+    open file moves to branch B with its steps; town A no longer sees it, town B records the rest."""
+    from jiceng.development.models import Move
+    from jiceng.transfers import services as transfer_services
+
+    file = walk(dev, open_applicant(dev, "随转"), 20)
+    steps_before = list(file.steps.order_by("id").values_list("number", "on"))
+    member = file.member
+    today = date.today()
+    returned = transfer_services.issue_transfer(
+        dev.secretary_a, member, kind="within", to_org=dev.branch_b, issued_on=today
+    )
+    transfer_services.return_transfer(dev.admin_b, returned, reason="不在本支部")
+    file.refresh_from_db()
+    assert file.organization == dev.branch_a and not file.moves.exists()  # a return moves nothing
+
+    t = transfer_services.issue_transfer(dev.secretary_a, member, kind="within", to_org=dev.branch_b, issued_on=today)
+    file.refresh_from_db()
+    assert file.organization == dev.branch_a  # in transit: not yet
+    with pytest.raises(ValidationError, match="转接途中"):
+        record(dev, file, 21, on=today)
+    transfer_services.confirm_transfer(dev.admin_b, t, on=today)
+
+    file.refresh_from_db()
+    assert file.organization == dev.branch_b and file.status == "open"
+    assert list(file.steps.order_by("id").values_list("number", "on")) == steps_before
+    (move,) = Move.objects.filter(file=file)
+    assert (move.from_org, move.to_org, move.on, move.letter_number) == (
+        dev.branch_a,
+        dev.branch_b,
+        today,
+        t.letter_number,
+    )
+    assert AuditEntry.objects.filter(
+        object_type="development.DevelopmentFile", object_id=str(file.pk), action="update"
+    ).exists()
+    # Town B sees the file with its history and records the next step; town A no longer sees it.
+    html = client_as(dev.admin_b).get(reverse("development:detail", args=[file.pk])).content.decode()
+    assert "由东村第一党支部转入乙乡秘密村党支部" in html and t.letter_number in html
+    assert client_as(dev.admin_a).get(reverse("development:detail", args=[file.pk])).status_code == 404
+    services.record_step(dev.admin_b, file, 21, on=today)
+    with pytest.raises(PermissionDenied):
+        services.record_step(dev.secretary_a, file, 21, on=today)
+
+
+def test_closed_files_stay_where_the_member_was_admitted(dev):
+    from jiceng.transfers import services as transfer_services
+
+    file = walk(dev, open_applicant(dev, "已转正"), 25)
+    t = transfer_services.issue_transfer(
+        dev.secretary_a, file.member, kind="within", to_org=dev.branch_b, issued_on=date.today()
+    )
+    transfer_services.confirm_transfer(dev.admin_b, t, on=date.today())
+    file.refresh_from_db()
+    assert file.organization == dev.branch_a and not file.moves.exists()

@@ -32,6 +32,9 @@ def samples(county, victim):
         "transfers:extend": within,
         "transfer-list": {},
         "transfer-detail": within,
+        "transfer-confirm": within,
+        "transfer-return": within,
+        "transfer-cancel": within,
         "api-birthdays": {},
         "members:birthdays": {},
         "members:birthday_export": {},
@@ -94,6 +97,16 @@ POSTS = {
     },
     "members:dual_record": {"on": "2026-01-05", "title": "外来登记"},
     "members:dual_end": {"reason": "外来注销"},
+    # The write API: issue a letter for town B's member, act on town B's transfer.
+    "transfer-list": {
+        "member": "{victim_member}",
+        "kind": "within",
+        "to_org_code": "TA0101",
+        "issued_on": "2026-01-05",
+    },
+    "transfer-confirm": {"on": "2026-01-06"},
+    "transfer-return": {"reason": "外来退回"},
+    "transfer-cancel": {"reason": "外来撤销"},
 }
 # The receiving-organization picker lists the county's organizations by name (needed to
 # address a transfer anywhere in the county); it never shows people.

@@ -33,6 +33,14 @@ def test_demo_has_transfers_in_flight_overdue_and_done():
         assert t.member.organization_id == t.from_org_id and t.member_status in ("full", "probationary")
     for t in Transfer.objects.filter(state="completed", kind="within").select_related("member"):
         assert t.completed_on <= today and t.valid_until >= t.completed_on
+    # Open development files followed their members (as confirm_transfer does).
+    from jiceng.development.models import DevelopmentFile
+
+    files = DevelopmentFile.objects.filter(status="open", member__isnull=False)
+    for file in files.select_related("member__organization", "organization"):
+        # The member is in the file's branch or one of its party groups (step 19), or still in transit.
+        in_branch = file.member.organization.path.startswith(file.organization.path)
+        assert file.member.status == "in_transit" or in_branch
     numbers = list(Transfer.objects.exclude(kind="in").values_list("letter_number", flat=True))
     assert len(numbers) == len(set(numbers))
     # Dual registration: dates and records fit the registration.

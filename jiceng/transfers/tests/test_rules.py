@@ -53,6 +53,50 @@ def test_out_of_county_due_after_the_receipt_period(valid_until, receipt):
     assert rules.due_on("out", valid_until, receipt) == add_months(valid_until, receipt)
 
 
+def days_off(raw: date, run: int):
+    off = {raw + timedelta(days=i) for i in range(run)}
+
+    def roll(day: date) -> date:
+        while day in off:
+            day += timedelta(days=1)
+        return day
+
+    return roll, raw + timedelta(days=run)
+
+
+@given(issued=days, valid=st.integers(min_value=0, max_value=90), run=st.integers(min_value=0, max_value=9))
+def test_a_validity_ending_on_a_holiday_runs_to_the_next_working_day(issued, valid, run):
+    """民法典第二百零三条: the letter's last day, if a holiday or rest day, moves to the next working day."""
+    valid_until = issued + timedelta(days=valid)
+    roll, last = days_off(valid_until, run)
+    today = last + timedelta(days=30)
+    assert rules.last_report_day(valid_until, roll) == last
+    assert rules.reporting_errors(issued, valid_until, last, today, roll) == {}
+    late = rules.reporting_errors(issued, valid_until, last + timedelta(days=1), today, roll)["on"]
+    assert ("顺延至" in late) == (run > 0) and "组通字〔2006〕45号" in late
+    assert rules.due_on("within", valid_until, 1, roll) == rules.due_on("in", valid_until, 1, roll) == last
+    assert rules.days_left(valid_until, last, roll) == 1
+
+
+@given(valid_until=days, receipt=st.integers(min_value=1, max_value=3), run=st.integers(min_value=0, max_value=9))
+def test_the_receipt_period_runs_from_the_last_report_day_and_rolls_too(valid_until, receipt, run):
+    roll_report, last = days_off(valid_until, run)
+    receipt_end = add_months(last, receipt)
+    off = {valid_until + timedelta(days=i) for i in range(run)} | {receipt_end, receipt_end + timedelta(days=1)}
+
+    def roll(day: date) -> date:
+        while day in off:
+            day += timedelta(days=1)
+        return day
+
+    assert rules.due_on("out", valid_until, receipt, roll) == roll(receipt_end) >= receipt_end
+
+
+def test_the_cap_on_the_validity_does_not_roll():
+    # 30 November + 3 months = 28 February: the most an issuer may write, whatever the weekday.
+    assert rules.latest_valid_until(date(2026, 11, 30), 3) == date(2027, 2, 28)
+
+
 def test_extension_rules():
     old = date(2026, 3, 31)
     today = date(2026, 4, 10)

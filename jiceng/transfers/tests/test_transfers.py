@@ -117,13 +117,13 @@ def test_within_county_full_cycle_through_the_pages(county, extra):
             "to_org_code": "TB01",
             "issued_on": "2026-03-02",
             "reason": "work",
-            "dues_paid_until": "2026-02",
+            "dues_paid_until": "2026-03",  # not a field any more: the letter reads the dues ledger
         },
     )
     assert response.status_code == 302, response.content.decode()
     t = Transfer.objects.get(member=member)
     assert t.letter_number == "2026-0001" and t.valid_until == date(2026, 4, 1)  # 30 days by default
-    assert t.dues_paid_until == date(2026, 2, 1)
+    assert t.dues_paid_until is None and t.dues_month is None  # nothing in the ledger
     member.refresh_from_db()
     assert member.status == "in_transit" and member.organization == county.branch_a
     # The receiving secretary was told, and sees the transfer with the letter's data only.
@@ -436,7 +436,8 @@ def test_incoming_refusals(county, extra):
     with pytest.raises(ValidationError, match="转正日期"):
         incoming(county, "没转正日期", full_date=None)
     late = incoming(county, "过期", issued_on=date(2026, 1, 1), valid_until=date(2026, 2, 1))
-    with pytest.raises(ValidationError, match="已于2026-02-01过期"):
+    # 2026-02-01 is a Sunday: the letter's last day rolls to Monday 2026-02-02 (民法典第二百零三条).
+    with pytest.raises(ValidationError, match="有效期至2026-02-01（该日为法定节假日或休息日，顺延至2026-02-02"):
         services.confirm_transfer(county.admin_b, late, on=TODAY)
     # A new letter from the sending side outside the county is recorded by the receiver.
     services.extend_transfer(
@@ -658,3 +659,101 @@ def test_a_member_sees_only_their_own_transfers(county, extra):
     assert c.get(reverse("transfers:overdue")).status_code == 403
     assert c.get(reverse("transfers:detail", args=[t.pk])).status_code == 200
     assert "data-step" not in c.get(reverse("transfers:detail", args=[t.pk])).content.decode()
+
+
+# ---- holidays (民法典第二百零三条) -------------------------------------------------------------
+
+
+def test_validity_ending_on_national_day_rolls_to_the_first_working_day(county, extra, clock):
+    """A letter valid until 1 October 2026 (National Day; 1–7 October are days off) may be used
+    until 8 October; out of the county the receipt period runs from that day and ends, if on a
+    rest day, on the next working day. The letter keeps the date its issuer wrote."""
+    clock.move_to(date(2026, 9, 1))
+    t = within(county, issued_on=date(2026, 9, 1), valid_until=date(2026, 10, 1))
+    out = services.issue_transfer(
+        county.secretary_a,
+        add_member(county.branch_a, "县外"),
+        kind="out",
+        to_name="外县某党支部",
+        region="湖北省",
+        issued_on=date(2026, 9, 1),
+        valid_until=date(2026, 10, 1),
+    )
+    assert (t.valid_until, t.due_on) == (date(2026, 10, 1), date(2026, 10, 8))
+    assert out.due_on == date(2026, 11, 9)  # 8 October + 1 month = Sunday 8 November → Monday
+    clock.move_to(date(2026, 10, 8))
+    assert not Transfer.objects.filter(queries.overdue_q(date(2026, 10, 8))).exists()
+    html = client_for(extra.secretary_b).get(reverse("transfers:detail", args=[t.pk])).content.decode()
+    assert "顺延至 2026-10-08" in html and "介绍信有效期还剩 1 天" in html
+    services.confirm_transfer(county.admin_b, t, on=date(2026, 10, 8))  # in time on the rolled day
+    assert Transfer.objects.filter(queries.overdue_q(date(2026, 11, 9))).count() == 0
+    assert list(Transfer.objects.filter(queries.overdue_q(date(2026, 11, 10)))) == [out]
+    clock.move_to(date(2026, 11, 10))
+    with pytest.raises(ValidationError, match="顺延至2026-10-08"):
+        services.confirm_transfer(county.secretary_a, out, on=date(2026, 10, 9), receipt_on=date(2026, 11, 10))
+    services.confirm_transfer(county.secretary_a, out, on=date(2026, 10, 8), receipt_on=date(2026, 11, 10))
+
+
+def test_migration_rolls_the_deadlines_of_open_transfers(county, extra):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jiceng.transfers.migrations.0002_deadlines_on_working_days")
+    t = within(county, valid_until=date(2026, 3, 29))  # a Sunday
+    Transfer.objects.filter(pk=t.pk).update(due_on=date(2026, 3, 29))  # as stored before the rule
+    migration.roll_deadlines(apps, None)
+    t.refresh_from_db()
+    assert (t.valid_until, t.due_on) == (date(2026, 3, 29), date(2026, 3, 30))
+
+
+# ---- 党费交至 agrees with the dues ledger ------------------------------------------------------
+
+
+def pay(member, *months: date, paid_on: date):
+    from decimal import Decimal
+
+    from jiceng.dues.models import DuesPayment
+
+    for month in months:
+        DuesPayment.objects.create(
+            member=member, month=month, amount=Decimal("5.00"), due_amount=Decimal("5.00"), paid_on=paid_on
+        )
+
+
+def test_dues_paid_until_on_the_letter_is_the_ledgers(county, extra):
+    """The issue page, the letter (detail page), the export and the API show the month the dues
+    ledger gives (dues.queries.paid_until as of the issue date), not a figure typed in."""
+    from jiceng.dues.queries import paid_until
+
+    member = county.member_a
+    pay(member, date(2025, 12, 1), date(2026, 1, 1), paid_on=date(2026, 1, 20))
+    pay(member, date(2026, 2, 1), paid_on=date(2026, 3, 1))
+    assert paid_until(member) == date(2026, 2, 1)
+    sender = client_for(county.secretary_a)
+    page = sender.get(reverse("transfers:issue"), {"member": member.pk}).content.decode()
+    assert "党费交至：2026年2月" in page
+    response = sender.post(
+        reverse("transfers:issue") + f"?member={member.pk}",
+        {
+            "kind": "within",
+            "to_org_code": "TB01",
+            "issued_on": "2026-03-02",
+            "reason": "work",
+            "dues_paid_until": "2025-06",
+        },
+    )
+    assert response.status_code == 302
+    t = Transfer.objects.get(member=member)
+    assert t.dues_month == paid_until(member, on=t.issued_on) == date(2026, 2, 1)
+    for user in (county.secretary_a, extra.secretary_b):  # both sides read the same month
+        html = client_for(user).get(reverse("transfers:detail", args=[t.pk])).content.decode()
+        assert "2026年2月" in html.split("党费交至")[1][:120]
+    rows = list(load_workbook(io.BytesIO(sender.get(reverse("transfers:export")).content)).active.values)
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "介绍信编号")
+    assert rows[header + 1][rows[header].index("党费交至")] == "2026-02"
+    api = sender.get(reverse("transfer-detail", args=[t.pk])).json()
+    assert api["dues_paid_until"] == "2026-02-01"
+    # An incoming letter from outside keeps what its issuer wrote.
+    coming = incoming(county, "外来党费", dues_paid_until=date(2025, 11, 1))
+    assert coming.dues_month == date(2025, 11, 1)
