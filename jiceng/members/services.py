@@ -34,6 +34,29 @@ EDITABLE_FIELDS = [
 ]
 
 
+def _account_follows(actor, member: Member, before_org_id: int | None) -> None:
+    """A plain member's login account belongs to the member's organization: when the member
+    moves (transfer, edit, re-admission), the account moves too, so the member still sees their
+    own records and the old branch's users are not the ones the account is filed under."""
+    if member.organization_id == before_org_id:
+        return
+    from jiceng.accounts.models import User
+
+    for user in User.objects.filter(member=member, role=User.Role.MEMBER).exclude(
+        organization_id=member.organization_id
+    ):
+        old = user.organization_id
+        User.objects.filter(pk=user.pk).update(organization_id=member.organization_id)
+        audit.record(
+            actor,
+            "update",
+            user,
+            changes={"organization": [old, member.organization_id]},
+            note=f"账号随党员{member.name}的组织关系变更",
+            org_path=member.organization.path,
+        )
+
+
 def apply_id_number(member: Member, raw: str, today: date | None = None) -> None:
     """Validate the ID number and set the encrypted, digest and masked forms plus birth date."""
     try:
@@ -131,6 +154,7 @@ def update_member(actor, member: Member, *, id_number: str | None = None, **fiel
         member.save()
         member.refresh_from_db()
         audit.record(actor, "update", member, changes=changes)
+        _account_follows(actor, member, before_org)
     return member
 
 
@@ -211,6 +235,7 @@ def readmit_after_cancelled_probation(actor, member: Member, *, join_date: date,
     )
     after = {"status": member.status, "organization": member.organization_id, "join_date": str(member.join_date)}
     audit.record(actor, "update", member, changes=audit.diff(before, after), note=reason)
+    _account_follows(actor, member, before["organization"])
     return member
 
 
@@ -249,7 +274,7 @@ def apply_transfer_status(actor, member: Member, *, to_status: str, on: date, re
     inside its transaction.
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
-    from_status = member.status
+    from_status, before_org = member.status, member.organization_id
     changes = {"status": [from_status, to_status]}
     if organization is not None and organization.pk != member.organization_id:
         changes["organization"] = [member.organization_id, organization.pk]
@@ -269,6 +294,7 @@ def apply_transfer_status(actor, member: Member, *, to_status: str, on: date, re
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     audit.record(actor, "update", member, changes=changes, note=reason)
+    _account_follows(actor, member, before_org)
     return member
 
 

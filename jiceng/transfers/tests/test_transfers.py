@@ -757,3 +757,23 @@ def test_dues_paid_until_on_the_letter_is_the_ledgers(county, extra):
     # An incoming letter from outside keeps what its issuer wrote.
     coming = incoming(county, "外来党费", dues_paid_until=date(2025, 11, 1))
     assert coming.dues_month == date(2025, 11, 1)
+
+
+def test_a_members_own_account_follows_a_confirmed_transfer(county, extra):
+    """The member's login account is filed under the member's organization; after the move it
+    sits under the receiving branch, and the member still opens their own record."""
+    t = within(county)
+    services.confirm_transfer(county.admin_b, t, on=TODAY)
+    account = county.member_user
+    account.refresh_from_db()
+    assert account.organization == county.branch_b
+    assert AuditEntry.objects.filter(object_type="accounts.User", object_id=str(account.pk)).exists()
+    own = client_for(account).get(reverse("members:detail", args=[county.member_a.pk]))
+    assert own.status_code == 200 and "张三" in own.content.decode()
+    # A returned transfer moves nothing: the account stays where the member stays.
+    back = services.issue_transfer(
+        county.admin_b, county.member_a, kind="within", to_org=county.branch_a, issued_on=TODAY
+    )
+    services.return_transfer(county.secretary_a, back, on=TODAY, reason="信息有误")
+    account.refresh_from_db()
+    assert account.organization == county.branch_b
