@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from jiceng.core.ranking import rank
 from jiceng.core.scoping import path_q
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -319,7 +320,7 @@ def compliance(root_path: str, window: rules.Period, today: date, *, org_ids=Non
 
 
 def compliance_table(root: Organization, window: rules.Period, today: date) -> tuple[list[RowTotals], Compliance]:
-    """Rows for each child of `root` (its subtree rolled up), ranked by score."""
+    """Rows for each child of `root` (its subtree rolled up), ranked by score (ties share a rank)."""
     data = compliance(root.path, window, today)
     children = [
         OrgFacts(*row) for row in Organization.objects.filter(parent=root).order_by("path").values_list(*ORG_FIELDS)
@@ -348,9 +349,10 @@ def compliance_table(root: Organization, window: rules.Period, today: date) -> t
                     row.judged += 1
                     row.done += 1 if p.status == rules.MET else 0.5 if p.status == rules.LATE else 0
     ordered = list(rows.values())
-    ranked = sorted((r for r in ordered if r.score is not None), key=lambda r: (-r.score, r.org.path))
-    for i, r in enumerate(ranked, start=1):
-        r.rank = i
+    # Competition ranking: equal scores share a rank (1, 2, 2, 4); no score, no rank.
+    ranks = rank([(r.org.path, r.score) for r in ordered])
+    for r in ordered:
+        r.rank = ranks[r.org.path]
     return ordered, data
 
 

@@ -556,3 +556,20 @@ def test_pages_render_for_the_secretary(county, types):
         county.branch_a = update_organization(None, county.branch_a, founded_on=date(2026, 3, 19))
         with pytest.raises(ValidationError):
             record(county, types, day=date(2026, 3, 18))
+
+
+# ---- ranking -----------------------------------------------------------------------------
+
+
+def test_tied_scores_share_a_rank(county, types, client_as):
+    # Nothing held anywhere in the third quarter: both townships score 0.0.
+    rows, _ = queries.compliance_table(county.root, rules.parse_period("2026-Q3"), date(2026, 11, 25))
+    assert [(r.org.name, r.score, r.rank) for r in rows] == [("甲镇党委", 0.0, 1), ("乙乡党委", 0.0, 1)]
+    # A themed party day held on time in July lifts 甲镇 alone: 1, 2.
+    with time_machine.travel("2026-07-15 10:00 +0800"):
+        record(county, types, day=date(2026, 7, 15))
+    rows, _ = queries.compliance_table(county.root, rules.parse_period("2026-Q3"), date(2026, 11, 25))
+    assert [(r.org.name, r.rank) for r in rows] == [("甲镇党委", 1), ("乙乡党委", 2)]
+    with time_machine.travel("2026-11-25 10:00 +0800"):
+        api = client_as(county.county_admin).get(reverse("life-compliance") + "?period=2026-Q2").json()
+    assert [r["rank"] for r in api["rows"]] == [1, 1]
