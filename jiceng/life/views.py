@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -58,15 +58,27 @@ def _root_for(request) -> Organization:
     return root
 
 
-def _window(request, default_kind: str = "quarter") -> rules.Period:
-    today = timezone.localdate()
+def _window(request, default_kind: str = "quarter", *, strict: bool = False) -> rules.Period:
+    """?period= (2026, 2026-Q3, 2026-07), else the last whole window of `default_kind`.
+
+    A period that cannot be used (not a period, or a year outside rules.MIN_YEAR..MAX_YEAR) is
+    said on the page, which shows the default window instead; with `strict` (exports) it raises
+    ValueError, so that no file of another period is handed out."""
+    default = rules.previous_window(default_kind, timezone.localdate())
     text = request.GET.get("period")
-    if text:
-        try:
-            return rules.parse_period(text)
-        except ValueError:
-            pass
-    return rules.previous_window(default_kind, today)
+    if not text:
+        return default
+    try:
+        return rules.parse_period(text)
+    except ValueError as exc:
+        if strict:
+            raise
+        messages.error(request, f"{exc}。下面显示{default.label}。")
+        return default
+
+
+def _refused(exc: Exception) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
 
 def _period_choices(today) -> list[rules.Period]:
@@ -478,7 +490,10 @@ def compliance_export(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     root = _root_for(request)
-    window = _window(request)
+    try:
+        window = _window(request, strict=True)
+    except ValueError as exc:
+        return _refused(exc)
     rows, data = queries.compliance_table(root, window, timezone.localdate())
     rows = [r for r in rows if r.orgs_evaluated]
     columns = _type_columns(data, rows)
@@ -578,11 +593,11 @@ def todo(request):
 # ---- attendance report -------------------------------------------------------------------
 
 
-def _attendance_data(request):
+def _attendance_data(request, *, strict: bool = False):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看出勤统计")
     root = _root_for(request)
-    window = _window(request, "year")
+    window = _window(request, "year", strict=strict)
     records = queries.held_records(
         visible(request.user, Record.objects.filter(root.subtree_filter("organization__"))), window
     )
@@ -606,7 +621,10 @@ def attendance_report(request):
 
 @login_required
 def attendance_export(request):
-    root, window, records = _attendance_data(request)
+    try:
+        root, window, records = _attendance_data(request, strict=True)
+    except ValueError as exc:
+        return _refused(exc)
     headers = ["姓名", "所在组织", "应到次数", "出席", "请假", "缺席", "迟到", "早退", "出席率%"]
     rows = (
         (

@@ -573,3 +573,30 @@ def test_tied_scores_share_a_rank(county, types, client_as):
     with time_machine.travel("2026-11-25 10:00 +0800"):
         api = client_as(county.county_admin).get(reverse("life-compliance") + "?period=2026-Q2").json()
     assert [r["rank"] for r in api["rows"]] == [1, 1]
+
+
+# ---- malformed parameters ----------------------------------------------------------------
+
+
+@time_machine.travel("2026-11-25 10:00 +0800")
+@pytest.mark.parametrize("period", ["9999", "9999-Q4", "9999-12", "1920", "0001-01", "2101"])
+def test_periods_with_impossible_years_are_refused(county, types, period):
+    c = client_for(county.county_admin)
+    for url in (
+        reverse("life:compliance") + f"?org={county.root.pk}&period={period}",
+        reverse("life:compliance_org", args=[county.branch_a.pk]) + f"?period={period}",
+        reverse("life:attendance_report") + f"?period={period}",
+    ):
+        response = c.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        # The page says so and shows the default window (last quarter, or this year's attendance).
+        assert "年份应在1921年到2100年之间" in page and ("2026年第3季度" in page or "2025年" in page), url
+    for url in (
+        reverse("life:compliance_export") + f"?org={county.root.pk}&period={period}",
+        reverse("life:attendance_export") + f"?period={period}",
+    ):
+        response = c.get(url)
+        assert response.status_code == 400 and "年份应在1921年到2100年之间" in response.content.decode(), url
+    response = c.get(reverse("life-compliance") + f"?period={period}")
+    assert response.status_code == 400 and "年份应在1921年到2100年之间" in str(response.json()["period"])
