@@ -41,14 +41,20 @@ def _records(request):
     return qs
 
 
+def _pk(text: str) -> int:
+    """An id from a query or form parameter: ASCII digits only ("²".isdigit() is true, and
+    int("²") raises), else 404."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise Http404("未找到")
+    return int(text)
+
+
 def _root_for(request) -> Organization:
     """The organization chosen with ?org= (visible), else the user's own."""
     pk = request.GET.get("org") or request.POST.get("org")
     if pk:
-        try:
-            return get_visible_or_404(request.user, Organization.objects.all(), pk=int(pk))
-        except (TypeError, ValueError) as exc:
-            raise Http404("未找到") from exc
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=_pk(pk))
     root = scope_root(request.user)
     if root is None:
         if request.user.is_superuser:
@@ -94,19 +100,13 @@ def _period_choices(today) -> list[rules.Period]:
 def _filter_records(request, qs):
     g = request.GET
     if g.get("within"):
-        try:
-            org = get_visible_or_404(request.user, Organization.objects.all(), pk=int(g["within"]))
-        except ValueError as exc:
-            raise Http404 from exc
+        org = get_visible_or_404(request.user, Organization.objects.all(), pk=_pk(g["within"]))
         qs = qs.filter(org.subtree_filter("organization__"))
     if g.get("type"):
         qs = qs.filter(Q(activity_type__code=g["type"]) | Q(activity_type__counts_for__code=g["type"]))
     if g.get("member") and not _is_plain_member(request.user):
         # The activities a member was expected at (from the attendance report).
-        try:
-            member = get_visible_or_404(request.user, Member.objects.all(), pk=int(g["member"]))
-        except ValueError as exc:
-            raise Http404 from exc
+        member = get_visible_or_404(request.user, Member.objects.all(), pk=_pk(g["member"]))
         qs = qs.filter(attendance__member=member)
         if g.get("status") in Attendance.Status.values:
             qs = qs.filter(attendance__member=member, attendance__status=g["status"])
@@ -681,11 +681,18 @@ def type_edit(request, pk=None):
 # ---- yearly items ------------------------------------------------------------------------
 
 
-def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+def _year(request) -> tuple[int, str | None]:
+    """?year= (or the posted year), else this year. A year that is not ASCII digits or lies
+    outside rules.MIN_YEAR..MAX_YEAR gives this year and the reason, for the page to say."""
+    this_year = timezone.localdate().year
+    raw = (request.GET.get("year") or request.POST.get("year") or "").strip()
+    if not raw:
+        return this_year, None
+    year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
+    error = rules.year_error(year)
+    if error:
+        return this_year, f"{error}（收到：{raw[:20]}）"
+    return year, None
 
 
 @login_required
@@ -694,7 +701,13 @@ def appraisals(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看评议结果")
     root = _root_for(request)
-    year = _year(request)
+    year, year_error = _year(request)
+    if year_error and request.method == "POST":
+        # Never save the grades under another year than the one asked for.
+        messages.error(request, f"{year_error}，未保存评定等次")
+        return redirect(reverse("life:appraisals") + f"?org={root.pk}")
+    if year_error:
+        messages.error(request, f"{year_error}，下面显示{year}年")
     members = visible(
         request.user,
         Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES).select_related(
@@ -737,7 +750,9 @@ def talks(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看谈心谈话记录")
     root = _root_for(request)
-    year = _year(request)
+    year, year_error = _year(request)
+    if year_error and request.method == "GET":
+        messages.error(request, f"{year_error}，下面显示{year}年")
     orgs = _manageable_orgs(request.user)
     members = visible(
         request.user, Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)

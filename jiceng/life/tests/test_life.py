@@ -13,7 +13,7 @@ from jiceng.core.jobs import run_job
 from jiceng.core.models import Notification
 from jiceng.life import queries, rules, services
 from jiceng.life.conftest import at, held, photo_upload
-from jiceng.life.models import ActivityType, Appraisal, Attendance, Record
+from jiceng.life.models import ActivityType, Appraisal, Attendance, Record, Talk
 from jiceng.members.models import Member
 from jiceng.members.watch import watch
 from jiceng.orgs.services import create_organization, update_organization
@@ -600,3 +600,63 @@ def test_periods_with_impossible_years_are_refused(county, types, period):
         assert response.status_code == 400 and "年份应在1921年到2100年之间" in response.content.decode(), url
     response = c.get(reverse("life-compliance") + f"?period={period}")
     assert response.status_code == 400 and "年份应在1921年到2100年之间" in str(response.json()["period"])
+
+
+@time_machine.travel("2026-12-20 10:00 +0800")
+@pytest.mark.parametrize("year", ["-1", "-5", "0", "1920", "2101", "99999", "99999999999999999999999", "²", "２０２６"])
+def test_yearly_pages_refuse_impossible_years(county, types, year):
+    c = client_for(county.secretary_a)
+    for url in (reverse("life:talks"), reverse("life:appraisals")):
+        response = c.get(url + f"?org={county.branch_a.pk}&year={year}")
+        assert response.status_code == 200, url
+        assert "年份应在1921年到2100年之间" in response.content.decode() and "2026年" in response.content.decode()
+    # A grade posted for such a year is not saved, under that year or under this one.
+    response = c.post(
+        reverse("life:appraisals") + f"?org={county.branch_a.pk}",
+        {"year": year, f"g-{county.member_a.pk}": "excellent"},
+    )
+    assert response.status_code == 302 and not Appraisal.objects.exists()
+    assert "未保存" in c.get(response.url).content.decode()
+
+
+def test_appraisal_years_are_bounded_in_the_service(county, types):
+    for year in (-5, 0, 1920):
+        with pytest.raises(ValidationError) as e:
+            services.set_appraisal(county.secretary_a, county.member_a, year, "excellent")
+        assert "年份应在1921年到2100年之间" in str(e.value)
+    assert not Appraisal.objects.exists()
+
+
+@time_machine.travel("2026-12-20 10:00 +0800")
+def test_talk_dates_from_the_founding_to_today(county, client_as):
+    c = client_as(county.secretary_a)
+    data = {"organization": county.branch_a.pk, "kind": "committee_member", "talker": "张三"}
+    response = c.post(reverse("life:talks"), {**data, "held_on": "0001-01-01"})
+    assert response.status_code == 200 and "谈话日期应在1921年以后" in response.content.decode()
+    update_organization(None, county.branch_a, founded_on=date(2020, 4, 1))
+    response = c.post(reverse("life:talks"), {**data, "held_on": "2020-03-31"})
+    assert "谈话日期早于本组织成立日期 2020-04-01" in response.content.decode()
+    response = c.post(reverse("life:talks"), {**data, "held_on": "2026-12-21"})
+    assert "谈话日期不能晚于今天" in response.content.decode()
+    with pytest.raises(ValidationError):
+        services.log_talk(
+            county.secretary_a,
+            organization=county.branch_a,
+            held_on=date(2026, 12, 1),
+            kind="bogus",
+            talker="张三",
+            member=None,
+        )
+    assert not Talk.objects.exists()
+    assert c.post(reverse("life:talks"), {**data, "held_on": "2020-04-01"}).status_code == 302
+    assert Talk.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "1e3", "99999999999999999999999", " "])
+def test_ids_in_parameters_are_ascii_digits(county, types, value):
+    c = client_for(county.county_admin)
+    assert c.get(reverse("life:compliance") + f"?org={value}").status_code in (200, 404)
+    assert c.get(reverse("life:list") + f"?within={value}").status_code in (200, 404)
+    assert c.get(reverse("life:list") + f"?member={value}").status_code in (200, 404)
+    assert c.get(reverse("life-compliance") + f"?org={value}").status_code in (200, 404)
+    assert c.get(reverse("elections:list") + f"?org={value}").status_code in (200, 404)
