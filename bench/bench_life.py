@@ -111,11 +111,18 @@ WITH params AS (
             END) AS is_owed
     FROM applicable a JOIN periods pr ON pr.type_id = a.type_id
 ), held AS (   -- records counted for each type (its own and those that count for it)
-    SELECT r.organization_id AS org_id, tt.target AS type_id, r.held_on, r.is_late
+    SELECT r.organization_id AS org_id, tt.target AS type_id, r.held_on, tt.late AS is_late
     FROM life_record r
-    JOIN LATERAL (SELECT r.activity_type_id AS target
-                  UNION ALL SELECT t2.counts_for_id FROM life_activitytype t2
-                  WHERE t2.id = r.activity_type_id AND t2.counts_for_id IS NOT NULL) tt ON true
+    JOIN LATERAL (SELECT r.activity_type_id AS target, r.is_late AS late
+                  UNION ALL
+                  -- counted for another type: late by THAT type's cadence and grace days
+                  SELECT t2.counts_for_id, COALESCE(r.recorded_on > (
+                      date_trunc(CASE tc.cadence WHEN 'monthly' THEN 'month' WHEN 'quarterly' THEN 'quarter'
+                                                 ELSE 'year' END, r.held_on)
+                      + CASE tc.cadence WHEN 'monthly' THEN interval '1 month' WHEN 'quarterly' THEN interval '3 months'
+                                        ELSE interval '1 year' END - interval '1 day')::date + tc.grace_days, false)
+                  FROM life_activitytype t2 JOIN life_activitytype tc ON tc.id = t2.counts_for_id
+                  WHERE t2.id = r.activity_type_id) tt ON true
     JOIN orgs o ON o.id = r.organization_id, params p
     WHERE r.state IN ('recorded', 'reviewed', 'published') AND r.held_on BETWEEN p.ws AND p.we
 ), judged AS (

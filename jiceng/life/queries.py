@@ -8,11 +8,12 @@ along the materialized paths.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from jiceng.core.ranking import rank
@@ -241,32 +242,63 @@ class Compliance:
     results: dict[int, OrgResult]  # by organization id, organizations that owe anything
 
 
+def _late_for_target(counts_for: dict[int, ActivityType], start: date, end: date):
+    """Whether a record that also counts for another type was recorded late for THAT type.
+
+    `Record.is_late` judges a record by its own type's cadence only: a yearly 书记讲党课 held
+    on 20 March and recorded on 10 May is on time for the year, but late for the first
+    quarter's 党课 it counts for. The flag for the target type is computed here from
+    `recorded_on`, the target's cadence and its grace days (rules.is_late), as one CASE over the
+    target's cadence periods between `start` and `end`, so that the grouped query stays one
+    query."""
+    whens = []
+    for type_id, target in counts_for.items():
+        day = start
+        while day <= end:
+            p = rules.cadence_period(target.cadence, day)
+            whens.append(
+                When(
+                    activity_type_id=type_id,
+                    held_on__gte=p.start,
+                    held_on__lte=p.end,
+                    recorded_on__gt=p.end + timedelta(days=target.grace_days),
+                    then=Value(True),
+                )
+            )
+            day = p.end + timedelta(days=1)
+    if not whens:
+        return Value(False, output_field=BooleanField())
+    return Case(*whens, default=Value(False), output_field=BooleanField())
+
+
 def _held_buckets(root_path: str, window: rules.Period, types: list[ActivityType], org_ids=None):
     """(org, type) → list of Held, one per record, from one grouped query per bucket size.
 
-    Months are enough for monthly, quarterly and yearly cadences; weekly types are grouped by
-    day. Each Held stands for `n` records with the same bucket and lateness."""
-    counted: dict[int, list[int]] = defaultdict(list)  # type id → the type ids it counts for
-    for t in types:
-        counted[t.id].append(t.id)
-        if t.counts_for_id:
-            counted[t.id].append(t.counts_for_id)
-    weekly = {t.id for t in types if t.cadence == "weekly"}
+    Months are enough for monthly, quarterly and yearly cadences; weekly types (and types that
+    count for a weekly one) are grouped by day. Each Held stands for `n` records with the same
+    bucket and lateness. A record of a type that counts for another is counted for that type
+    too, with its lateness judged by that type's rule (`_late_for_target`)."""
+    by_id = {t.id: t for t in types}
+    # type id → the active type it also counts for (a secretary's lecture → the party lecture)
+    counts_for = {t.id: by_id[t.counts_for_id] for t in types if t.counts_for_id in by_id}
+    weekly = {
+        t.id for t in types if t.cadence == "weekly" or (t.id in counts_for and counts_for[t.id].cadence == "weekly")
+    }
     start = window.start - timedelta(days=6)
     base = Record.objects.filter(
         path_q("organization__path", root_path),
         state__in=Record.HELD_STATES,
         held_on__gte=start,
         held_on__lte=window.end,
-        activity_type_id__in=list(counted),
-    )
+        activity_type_id__in=list(by_id),
+    ).annotate(late_for_target=_late_for_target(counts_for, start, window.end))
     if org_ids is not None:
         base = base.filter(organization_id__in=org_ids)
     out: dict[tuple[int, int], list[rules.Held]] = defaultdict(list)
     monthly = (
         base.exclude(activity_type_id__in=weekly)
         .annotate(bucket=TruncMonth("held_on"))
-        .values_list("organization_id", "activity_type_id", "bucket", "is_late")
+        .values_list("organization_id", "activity_type_id", "bucket", "is_late", "late_for_target")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -274,14 +306,15 @@ def _held_buckets(root_path: str, window: rules.Period, types: list[ActivityType
     if weekly:
         rows += list(
             base.filter(activity_type_id__in=weekly)
-            .values_list("organization_id", "activity_type_id", "held_on", "is_late")
+            .values_list("organization_id", "activity_type_id", "held_on", "is_late", "late_for_target")
             .annotate(n=Count("id"))
             .order_by()
         )
-    for org_id, type_id, bucket, late, n in rows:
+    for org_id, type_id, bucket, late, late_for_target, n in rows:
         day = bucket.date() if hasattr(bucket, "date") else bucket
-        for target in counted[type_id]:
-            out[(org_id, target)].append(rules.Held(day, late, n))
+        out[(org_id, type_id)].append(rules.Held(day, late, n))
+        if type_id in counts_for:
+            out[(org_id, counts_for[type_id].id)].append(rules.Held(day, bool(late_for_target), n))
     return out
 
 
@@ -362,14 +395,19 @@ def org_compliance(org: Organization, window: rules.Period, today: date) -> tupl
     result = data.results.get(org.pk)
     records = (
         Record.objects.filter(organization=org, held_on__gte=window.start - timedelta(days=6), held_on__lte=window.end)
-        .select_related("activity_type")
+        .select_related("activity_type__counts_for")
         .order_by("held_on", "id")
     )
     by_type: dict[int, list] = defaultdict(list)
     for rec in records:
         by_type[rec.activity_type_id].append(rec)
-        if rec.activity_type.counts_for_id:
-            by_type[rec.activity_type.counts_for_id].append(rec)
+        target = rec.activity_type.counts_for
+        if target is not None:
+            # Listed under the type it counts for, marked late by that type's rule (as counted).
+            counted = copy.copy(rec)
+            if rec.held_on and rec.recorded_on:
+                counted.is_late = rules.is_late(rec.held_on, rec.recorded_on, target.cadence, target.grace_days)
+            by_type[target.id].append(counted)
     return result, by_type
 
 

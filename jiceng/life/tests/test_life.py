@@ -138,6 +138,55 @@ def test_secretary_lecture_also_counts_as_a_party_lecture(county, types):
     assert result_for(county.branch_a, "2026", today, "secretary_lecture", types).held == 1
 
 
+def test_a_secretary_lecture_recorded_late_is_a_late_party_lecture(county, types):
+    # Held on 20 March, recorded on 10 May: on time for the year's 书记讲党课, but recorded
+    # after the first quarter's end, so the first quarter's 党课 it counts for is late.
+    with time_machine.travel("2026-05-10 10:00 +0800"):
+        lecture = record(county, types, "secretary_lecture", day=date(2026, 3, 20))
+    assert not lecture.is_late
+    today = date(2026, 5, 10)
+    q1 = result_for(county.branch_a, "2026-Q1", today, "party_lecture", types)
+    assert (q1.held, q1.status) == (1, rules.LATE)
+    assert result_for(county.branch_a, "2026", date(2027, 1, 5), "secretary_lecture", types).status == rules.MET
+    # The same as a plain 党课 recorded the same way.
+    other = create_organization(
+        None, parent=county.village_a, code="TA0102", name="东村第二党支部", type="branch", domain="rural"
+    )
+    with time_machine.travel("2026-05-10 10:00 +0800"):
+        plain = record(county, types, "party_lecture", org=other, actor=county.admin_a, day=date(2026, 3, 20))
+    assert plain.is_late
+    assert result_for(other, "2026-Q1", today, "party_lecture", types).status == rules.LATE
+    # The table rolls it up as a late period, and the drill-down marks the record late under 党课 only.
+    rows, _ = queries.compliance_table(county.village_a, rules.parse_period("2026-Q1"), today)
+    row = next(r for r in rows if r.org.id == county.branch_a.pk)
+    assert row.types[types["party_lecture"].id].late == 1
+    result, by_type = queries.org_compliance(county.branch_a, rules.parse_period("2026-Q1"), today)
+    assert [r.is_late for r in by_type[types["party_lecture"].id]] == [True]
+    assert [r.is_late for r in by_type[types["secretary_lecture"].id]] == [False]
+    page = client_for(county.county_admin).get(
+        reverse("life:compliance_org", args=[county.branch_a.pk]) + "?period=2026-Q1"
+    )
+    html = page.content.decode()
+    row_html = html[html.index('data-period="2026-Q1" data-type="party_lecture"') :].split("</tr>")[0]
+    assert 'data-status="late"' in row_html and "逾期纪实" in row_html
+    assert result.types[types["party_lecture"].id].status == rules.LATE
+
+
+def test_a_counted_record_follows_the_grace_days_of_the_type_it_counts_for(county, types):
+    lecture_type = types["party_lecture"]
+    lecture_type.grace_days = 10
+    lecture_type.save()
+    with time_machine.travel("2026-04-10 10:00 +0800"):  # 10 days after the quarter: on time
+        record(county, types, "secretary_lecture", day=date(2026, 3, 20))
+    assert result_for(county.branch_a, "2026-Q1", date(2026, 5, 1), "party_lecture", types).status == rules.MET
+    with time_machine.travel("2026-07-11 10:00 +0800"):  # 11 days after the second quarter: late
+        record(county, types, "secretary_lecture", day=date(2026, 6, 20))
+    assert result_for(county.branch_a, "2026-Q2", date(2026, 8, 1), "party_lecture", types).status == rules.LATE
+    # Both count for the year's secretary lecture, on time by its yearly rule.
+    r = result_for(county.branch_a, "2026", date(2027, 1, 5), "secretary_lecture", types)
+    assert (r.held, r.status) == (2, rules.MET)
+
+
 def test_county_admin_adds_a_custom_type_and_compliance_changes(county, types, client_as):
     c = client_as(county.county_admin)
     assert client_as(county.admin_a).get(reverse("life:type_create")).status_code == 403
