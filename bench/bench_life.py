@@ -101,12 +101,14 @@ WITH params AS (
         AND (a.applies_to <> 'branch_committee' OR CASE
             WHEN NOT EXISTS (SELECT 1 FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id)
                 THEN a.has_committee AND COALESCE(a.term_start, a.founded_on, '0001-01-01') <= pr.ps
-            ELSE COALESCE(
-                    (SELECT e.has_committee FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id AND e.term_start <= pr.ps
+            ELSE COALESCE(   -- by-elections neither set up nor end a committee
+                    (SELECT e.has_committee FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id
+                     AND e.kind <> 'by_election' AND e.term_start <= pr.ps
                      ORDER BY e.term_start DESC LIMIT 1),
                     (SELECT COALESCE(e.had_committee_before, e.kind = 'by_election' AND e.has_committee)
                      FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id ORDER BY e.term_start LIMIT 1))
                  AND NOT EXISTS (SELECT 1 FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id
+                                 AND e.kind <> 'by_election'
                                  AND e.term_start > pr.ps AND e.term_start <= pr.pe AND NOT e.has_committee)
             END) AS is_owed
     FROM applicable a JOIN periods pr ON pr.type_id = a.type_id

@@ -56,10 +56,12 @@ def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.S
     """When the organization had a committee, from its election history.
 
     With no election on record, the organization's own flag counts from its term start (or its
-    founding). With elections on record, each approved election sets the state from its term
-    start; before the first one, the state is the organization's flag as it was just before
-    that election was approved; if that is not known, a committee is assumed only if the first
-    election was a by-election (补选 fills seats of an existing committee)."""
+    founding). With elections on record, each approved renewal sets the state from its term
+    start; a by-election (补选) fills seats and changes nothing (its "committee" box is not a
+    decision to dissolve one). Before the first election, the state is the organization's flag
+    as it was just before that election was approved; if that is not known, a committee is
+    assumed only if the first election was a by-election with a committee (补选 fills seats of
+    an existing committee)."""
     if not events:
         if not org.has_committee:
             return []
@@ -70,6 +72,8 @@ def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.S
     before = first.before if first.before is not None else (first.by_election and first.has_committee)
     start = date.min if before else None
     for e in events:
+        if e.by_election:
+            continue
         if e.has_committee and start is None:
             start = e.on
         elif not e.has_committee and start is not None:
@@ -152,26 +156,26 @@ def roster_for(org: Organization, activity_type: ActivityType, day: date):
 
     - ``subtree``: active members of the organization and of all its party groups;
     - ``direct``: active members attached to the organization itself (a group's members);
-    - ``committee``: the committee elected by the latest approved election on or before the
-      day (its seats linked to member records); failing that, the organization's members with
-      a post on record."""
+    - ``committee``: the committee elected by the latest approved renewal (换届) on or before the
+      day (its seats linked to member records), failing that the organization's members with a
+      post on record; plus whoever by-elections (补选) since that renewal seated."""
     active = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
     if activity_type.roster == "direct":
         return active.filter(organization=org)
     if activity_type.roster == "committee":
         from jiceng.elections.models import Election, Seat
 
-        election = (
-            Election.objects.filter(organization=org, state=Election.State.APPROVED, term_start__lte=day)
-            .order_by("-term_start", "-id")
-            .first()
-        )
-        if election is not None:
-            ids = Seat.objects.filter(election=election, member__isnull=False).values("member_id")
-            seated = active.filter(pk__in=ids)
-            if seated.exists():
-                return seated
-        return active.filter(organization=org).exclude(post="")
+        approved = Election.objects.filter(organization=org, state=Election.State.APPROVED, term_start__lte=day)
+        renewal = approved.filter(kind=Election.Kind.RENEWAL).order_by("-term_start", "-id").first()
+        by_elections = approved.filter(kind=Election.Kind.BY_ELECTION)
+        committee = Q(organization=org) & ~Q(post="")
+        if renewal is not None:
+            by_elections = by_elections.filter(term_start__gte=renewal.term_start)
+            seated = Seat.objects.filter(election=renewal, member__isnull=False).values("member_id")
+            if active.filter(pk__in=seated).exists():
+                committee = Q(pk__in=seated)
+        filled = Seat.objects.filter(election__in=by_elections, member__isnull=False).values("member_id")
+        return active.filter(committee | Q(pk__in=filled))
     return active.filter(path_q("organization__path", org.path))
 
 

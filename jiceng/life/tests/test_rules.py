@@ -153,3 +153,14 @@ def test_committee_history_from_elections():
     assert committee_spans(facts, [CommitteeEvent(date(2026, 6, 10), False, before=True)]) == [
         (date.min, date(2026, 6, 9))
     ]
+
+
+def test_by_elections_neither_set_up_nor_end_a_committee():
+    facts = OrgFacts(has_committee=True, **FACTS)
+    renewal = CommitteeEvent(date(2024, 1, 10), True, before=False)
+    # A by-election stored with the committee box unticked does not end the committee.
+    unticked = CommitteeEvent(date(2026, 3, 5), False, by_election=True, before=True)
+    assert committee_spans(facts, [renewal, unticked]) == [(date(2024, 1, 10), None)]
+    # Nor does a by-election set one up where the renewal elected none.
+    none = CommitteeEvent(date(2024, 1, 10), False, before=False)
+    assert committee_spans(facts, [none, CommitteeEvent(date(2026, 3, 5), True, by_election=True, before=False)]) == []
