@@ -101,21 +101,30 @@ WITH params AS (
         AND (a.applies_to <> 'branch_committee' OR CASE
             WHEN NOT EXISTS (SELECT 1 FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id)
                 THEN a.has_committee AND COALESCE(a.term_start, a.founded_on, '0001-01-01') <= pr.ps
-            ELSE COALESCE(
-                    (SELECT e.has_committee FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id AND e.term_start <= pr.ps
+            ELSE COALESCE(   -- by-elections neither set up nor end a committee
+                    (SELECT e.has_committee FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id
+                     AND e.kind <> 'by_election' AND e.term_start <= pr.ps
                      ORDER BY e.term_start DESC LIMIT 1),
                     (SELECT COALESCE(e.had_committee_before, e.kind = 'by_election' AND e.has_committee)
                      FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id ORDER BY e.term_start LIMIT 1))
                  AND NOT EXISTS (SELECT 1 FROM elections_election e WHERE e.state = 'approved' AND e.organization_id = a.id
+                                 AND e.kind <> 'by_election'
                                  AND e.term_start > pr.ps AND e.term_start <= pr.pe AND NOT e.has_committee)
             END) AS is_owed
     FROM applicable a JOIN periods pr ON pr.type_id = a.type_id
 ), held AS (   -- records counted for each type (its own and those that count for it)
-    SELECT r.organization_id AS org_id, tt.target AS type_id, r.held_on, r.is_late
+    SELECT r.organization_id AS org_id, tt.target AS type_id, r.held_on, tt.late AS is_late
     FROM life_record r
-    JOIN LATERAL (SELECT r.activity_type_id AS target
-                  UNION ALL SELECT t2.counts_for_id FROM life_activitytype t2
-                  WHERE t2.id = r.activity_type_id AND t2.counts_for_id IS NOT NULL) tt ON true
+    JOIN LATERAL (SELECT r.activity_type_id AS target, r.is_late AS late
+                  UNION ALL
+                  -- counted for another type: late by THAT type's cadence and grace days
+                  SELECT t2.counts_for_id, COALESCE(r.recorded_on > (
+                      date_trunc(CASE tc.cadence WHEN 'monthly' THEN 'month' WHEN 'quarterly' THEN 'quarter'
+                                                 ELSE 'year' END, r.held_on)
+                      + CASE tc.cadence WHEN 'monthly' THEN interval '1 month' WHEN 'quarterly' THEN interval '3 months'
+                                        ELSE interval '1 year' END - interval '1 day')::date + tc.grace_days, false)
+                  FROM life_activitytype t2 JOIN life_activitytype tc ON tc.id = t2.counts_for_id
+                  WHERE t2.id = r.activity_type_id) tt ON true
     JOIN orgs o ON o.id = r.organization_id, params p
     WHERE r.state IN ('recorded', 'reviewed', 'published') AND r.held_on BETWEEN p.ws AND p.we
 ), judged AS (

@@ -10,14 +10,17 @@ class ElectionForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=Election.Kind.choices)
     held_on = forms.DateField(label="选举日期", widget=forms.DateInput())
     has_committee = forms.BooleanField(
-        label="选举产生委员会（党员7人以上的党支部应设支委会）", required=False, initial=True
+        label="选举产生委员会（党员7人以上的党支部应设支委会）",
+        required=False,
+        initial=True,
+        help_text="换届选举时填写；补选不改变本组织是否设委员会",
     )
     secretary_name = forms.CharField(label="书记", max_length=50)
     seats = forms.CharField(
         label="委员名单",
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        help_text="每行一人：姓名 职务（书记/副书记/委员） 分工，如“张三 书记”“李四 委员 组织委员”",
+        help_text="每行一人：姓名 职务（书记/副书记/委员） 分工，如“张三 书记”“李四 委员 组织委员”；补选只填补选产生的人员",
     )
     term_end = forms.DateField(
         label="任期届满（可不填）", widget=forms.DateInput(), required=False, help_text="不填则按县级配置的任期年限计算"

@@ -80,12 +80,15 @@ def submit_election(
         errors["kind"] = "补选须在现任期内进行，本组织没有任期记录"
     term_start = term_start or held_on
     if kind == Election.Kind.BY_ELECTION:
-        # A by-election fills seats for the rest of the current term.
+        # A by-election fills seats for the rest of the current term. It neither sets up nor
+        # dissolves a committee (only a renewal does), so it keeps the organization's flag.
         term_start, term_end = held_on, organization.term_end
+        has_committee = organization.has_committee
     term_end = term_end or default_term_end(organization, term_start)
     if term_end and term_end <= term_start:
         errors["term_end"] = "任期届满日期应晚于任期开始日期"
-    if has_committee and len(seats) < 3:
+    if has_committee and kind == Election.Kind.RENEWAL and len(seats) < 3:
+        # A by-election may fill a single seat.
         errors["seats"] = "选举产生委员会的，请填写全部委员（至少3人）"
     if errors:
         raise ValidationError(errors)

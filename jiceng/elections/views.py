@@ -28,12 +28,12 @@ def _staff(request):
 
 
 def _within(request, qs):
-    pk = request.GET.get("org")
+    pk = (request.GET.get("org") or "").strip()
     if pk:
-        try:
-            org = get_visible_or_404(request.user, Organization.objects.all(), pk=int(pk))
-        except ValueError:
+        # ASCII digits only: "²".isdigit() is true and int("²") raises.
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
             return qs.none(), None
+        org = get_visible_or_404(request.user, Organization.objects.all(), pk=int(pk))
         return qs.filter(org.subtree_filter("organization__")), org
     return qs, None
 

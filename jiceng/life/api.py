@@ -113,12 +113,12 @@ def compliance_view(request):
         )
     except ValueError as exc:
         raise ValidationError({"period": str(exc)}) from exc
-    pk = request.query_params.get("org")
+    pk = (request.query_params.get("org") or "").strip()
     if pk:
-        try:
-            root = get_visible_or_404(request.user, Organization.objects.all(), pk=int(pk))
-        except Exception as exc:
-            raise NotFound("未找到或无权查看") from exc
+        # ASCII digits only: "²".isdigit() is true and int("²") raises.
+        if not (pk.isascii() and pk.isdigit() and len(pk) <= 18):
+            raise NotFound("未找到或无权查看")
+        root = get_visible_or_404(request.user, Organization.objects.all(), pk=int(pk))
     else:
         root = scope_root(request.user)
         if root is None:

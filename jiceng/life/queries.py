@@ -8,13 +8,15 @@ along the materialized paths.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
+from jiceng.core.ranking import rank
 from jiceng.core.scoping import path_q
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -54,10 +56,12 @@ def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.S
     """When the organization had a committee, from its election history.
 
     With no election on record, the organization's own flag counts from its term start (or its
-    founding). With elections on record, each approved election sets the state from its term
-    start; before the first one, the state is the organization's flag as it was just before
-    that election was approved; if that is not known, a committee is assumed only if the first
-    election was a by-election (补选 fills seats of an existing committee)."""
+    founding). With elections on record, each approved renewal sets the state from its term
+    start; a by-election (补选) fills seats and changes nothing (its "committee" box is not a
+    decision to dissolve one). Before the first election, the state is the organization's flag
+    as it was just before that election was approved; if that is not known, a committee is
+    assumed only if the first election was a by-election with a committee (补选 fills seats of
+    an existing committee)."""
     if not events:
         if not org.has_committee:
             return []
@@ -68,6 +72,8 @@ def committee_spans(org: OrgFacts, events: list[CommitteeEvent]) -> list[rules.S
     before = first.before if first.before is not None else (first.by_election and first.has_committee)
     start = date.min if before else None
     for e in events:
+        if e.by_election:
+            continue
         if e.has_committee and start is None:
             start = e.on
         elif not e.has_committee and start is not None:
@@ -150,26 +156,26 @@ def roster_for(org: Organization, activity_type: ActivityType, day: date):
 
     - ``subtree``: active members of the organization and of all its party groups;
     - ``direct``: active members attached to the organization itself (a group's members);
-    - ``committee``: the committee elected by the latest approved election on or before the
-      day (its seats linked to member records); failing that, the organization's members with
-      a post on record."""
+    - ``committee``: the committee elected by the latest approved renewal (换届) on or before the
+      day (its seats linked to member records), failing that the organization's members with a
+      post on record; plus whoever by-elections (补选) since that renewal seated."""
     active = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
     if activity_type.roster == "direct":
         return active.filter(organization=org)
     if activity_type.roster == "committee":
         from jiceng.elections.models import Election, Seat
 
-        election = (
-            Election.objects.filter(organization=org, state=Election.State.APPROVED, term_start__lte=day)
-            .order_by("-term_start", "-id")
-            .first()
-        )
-        if election is not None:
-            ids = Seat.objects.filter(election=election, member__isnull=False).values("member_id")
-            seated = active.filter(pk__in=ids)
-            if seated.exists():
-                return seated
-        return active.filter(organization=org).exclude(post="")
+        approved = Election.objects.filter(organization=org, state=Election.State.APPROVED, term_start__lte=day)
+        renewal = approved.filter(kind=Election.Kind.RENEWAL).order_by("-term_start", "-id").first()
+        by_elections = approved.filter(kind=Election.Kind.BY_ELECTION)
+        committee = Q(organization=org) & ~Q(post="")
+        if renewal is not None:
+            by_elections = by_elections.filter(term_start__gte=renewal.term_start)
+            seated = Seat.objects.filter(election=renewal, member__isnull=False).values("member_id")
+            if active.filter(pk__in=seated).exists():
+                committee = Q(pk__in=seated)
+        filled = Seat.objects.filter(election__in=by_elections, member__isnull=False).values("member_id")
+        return active.filter(committee | Q(pk__in=filled))
     return active.filter(path_q("organization__path", org.path))
 
 
@@ -240,32 +246,63 @@ class Compliance:
     results: dict[int, OrgResult]  # by organization id, organizations that owe anything
 
 
+def _late_for_target(counts_for: dict[int, ActivityType], start: date, end: date):
+    """Whether a record that also counts for another type was recorded late for THAT type.
+
+    `Record.is_late` judges a record by its own type's cadence only: a yearly 书记讲党课 held
+    on 20 March and recorded on 10 May is on time for the year, but late for the first
+    quarter's 党课 it counts for. The flag for the target type is computed here from
+    `recorded_on`, the target's cadence and its grace days (rules.is_late), as one CASE over the
+    target's cadence periods between `start` and `end`, so that the grouped query stays one
+    query."""
+    whens = []
+    for type_id, target in counts_for.items():
+        day = start
+        while day <= end:
+            p = rules.cadence_period(target.cadence, day)
+            whens.append(
+                When(
+                    activity_type_id=type_id,
+                    held_on__gte=p.start,
+                    held_on__lte=p.end,
+                    recorded_on__gt=p.end + timedelta(days=target.grace_days),
+                    then=Value(True),
+                )
+            )
+            day = p.end + timedelta(days=1)
+    if not whens:
+        return Value(False, output_field=BooleanField())
+    return Case(*whens, default=Value(False), output_field=BooleanField())
+
+
 def _held_buckets(root_path: str, window: rules.Period, types: list[ActivityType], org_ids=None):
     """(org, type) → list of Held, one per record, from one grouped query per bucket size.
 
-    Months are enough for monthly, quarterly and yearly cadences; weekly types are grouped by
-    day. Each Held stands for `n` records with the same bucket and lateness."""
-    counted: dict[int, list[int]] = defaultdict(list)  # type id → the type ids it counts for
-    for t in types:
-        counted[t.id].append(t.id)
-        if t.counts_for_id:
-            counted[t.id].append(t.counts_for_id)
-    weekly = {t.id for t in types if t.cadence == "weekly"}
+    Months are enough for monthly, quarterly and yearly cadences; weekly types (and types that
+    count for a weekly one) are grouped by day. Each Held stands for `n` records with the same
+    bucket and lateness. A record of a type that counts for another is counted for that type
+    too, with its lateness judged by that type's rule (`_late_for_target`)."""
+    by_id = {t.id: t for t in types}
+    # type id → the active type it also counts for (a secretary's lecture → the party lecture)
+    counts_for = {t.id: by_id[t.counts_for_id] for t in types if t.counts_for_id in by_id}
+    weekly = {
+        t.id for t in types if t.cadence == "weekly" or (t.id in counts_for and counts_for[t.id].cadence == "weekly")
+    }
     start = window.start - timedelta(days=6)
     base = Record.objects.filter(
         path_q("organization__path", root_path),
         state__in=Record.HELD_STATES,
         held_on__gte=start,
         held_on__lte=window.end,
-        activity_type_id__in=list(counted),
-    )
+        activity_type_id__in=list(by_id),
+    ).annotate(late_for_target=_late_for_target(counts_for, start, window.end))
     if org_ids is not None:
         base = base.filter(organization_id__in=org_ids)
     out: dict[tuple[int, int], list[rules.Held]] = defaultdict(list)
     monthly = (
         base.exclude(activity_type_id__in=weekly)
         .annotate(bucket=TruncMonth("held_on"))
-        .values_list("organization_id", "activity_type_id", "bucket", "is_late")
+        .values_list("organization_id", "activity_type_id", "bucket", "is_late", "late_for_target")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -273,14 +310,15 @@ def _held_buckets(root_path: str, window: rules.Period, types: list[ActivityType
     if weekly:
         rows += list(
             base.filter(activity_type_id__in=weekly)
-            .values_list("organization_id", "activity_type_id", "held_on", "is_late")
+            .values_list("organization_id", "activity_type_id", "held_on", "is_late", "late_for_target")
             .annotate(n=Count("id"))
             .order_by()
         )
-    for org_id, type_id, bucket, late, n in rows:
+    for org_id, type_id, bucket, late, late_for_target, n in rows:
         day = bucket.date() if hasattr(bucket, "date") else bucket
-        for target in counted[type_id]:
-            out[(org_id, target)].append(rules.Held(day, late, n))
+        out[(org_id, type_id)].append(rules.Held(day, late, n))
+        if type_id in counts_for:
+            out[(org_id, counts_for[type_id].id)].append(rules.Held(day, bool(late_for_target), n))
     return out
 
 
@@ -319,7 +357,7 @@ def compliance(root_path: str, window: rules.Period, today: date, *, org_ids=Non
 
 
 def compliance_table(root: Organization, window: rules.Period, today: date) -> tuple[list[RowTotals], Compliance]:
-    """Rows for each child of `root` (its subtree rolled up), ranked by score."""
+    """Rows for each child of `root` (its subtree rolled up), ranked by score (ties share a rank)."""
     data = compliance(root.path, window, today)
     children = [
         OrgFacts(*row) for row in Organization.objects.filter(parent=root).order_by("path").values_list(*ORG_FIELDS)
@@ -348,9 +386,10 @@ def compliance_table(root: Organization, window: rules.Period, today: date) -> t
                     row.judged += 1
                     row.done += 1 if p.status == rules.MET else 0.5 if p.status == rules.LATE else 0
     ordered = list(rows.values())
-    ranked = sorted((r for r in ordered if r.score is not None), key=lambda r: (-r.score, r.org.path))
-    for i, r in enumerate(ranked, start=1):
-        r.rank = i
+    # Competition ranking: equal scores share a rank (1, 2, 2, 4); no score, no rank.
+    ranks = rank([(r.org.path, r.score) for r in ordered])
+    for r in ordered:
+        r.rank = ranks[r.org.path]
     return ordered, data
 
 
@@ -360,14 +399,19 @@ def org_compliance(org: Organization, window: rules.Period, today: date) -> tupl
     result = data.results.get(org.pk)
     records = (
         Record.objects.filter(organization=org, held_on__gte=window.start - timedelta(days=6), held_on__lte=window.end)
-        .select_related("activity_type")
+        .select_related("activity_type__counts_for")
         .order_by("held_on", "id")
     )
     by_type: dict[int, list] = defaultdict(list)
     for rec in records:
         by_type[rec.activity_type_id].append(rec)
-        if rec.activity_type.counts_for_id:
-            by_type[rec.activity_type.counts_for_id].append(rec)
+        target = rec.activity_type.counts_for
+        if target is not None:
+            # Listed under the type it counts for, marked late by that type's rule (as counted).
+            counted = copy.copy(rec)
+            if rec.held_on and rec.recorded_on:
+                counted.is_late = rules.is_late(rec.held_on, rec.recorded_on, target.cadence, target.grace_days)
+            by_type[target.id].append(counted)
     return result, by_type
 
 

@@ -112,15 +112,33 @@ def cadence_period(cadence: str, day: date) -> Period:
     return {"weekly": week_of, "monthly": month_of, "quarterly": quarter_of, "yearly": year_of}[cadence](day)
 
 
-_PERIOD_RE = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{1,2})))?$")
+# Years a period, an appraisal or a talk may name. No party organization had a life to record
+# before the Party's founding (1921); 2100 is far enough ahead for any plan, and the bounds keep
+# the date arithmetic (a window minus a week, cadence periods past its end) inside `date`.
+MIN_YEAR = 1921
+MAX_YEAR = 2100
+
+
+def year_error(year: int | None) -> str | None:
+    """Why `year` cannot be used (None: it can)."""
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        return f"年份应在{MIN_YEAR}年到{MAX_YEAR}年之间"
+    return None
+
+
+_PERIOD_RE = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{1,2})))?$", re.ASCII)
 
 
 def parse_period(text: str) -> Period:
-    """'2026' → the year, '2026-Q3' → the quarter, '2026-07' → the month; ValueError otherwise."""
-    m = _PERIOD_RE.match((text or "").strip())
+    """'2026' → the year, '2026-Q3' → the quarter, '2026-07' → the month; ValueError otherwise
+    (also for a year outside MIN_YEAR..MAX_YEAR)."""
+    text = (text or "").strip()
+    m = _PERIOD_RE.match(text)
     if not m:
-        raise ValueError(f"无法识别的期间：{text}（格式如 2026、2026-Q3、2026-07）")
+        raise ValueError(f"无法识别的期间：{text[:40]}（格式如 2026、2026-Q3、2026-07）")
     year = int(m.group(1))
+    if year_error(year):
+        raise ValueError(f"{year_error(year)}：{text}")
     if m.group(2):
         return quarter_of(date(year, (int(m.group(2)) - 1) * 3 + 1, 1))
     if m.group(3):

@@ -456,6 +456,8 @@ def set_appraisal(
     require_manager(actor, member.organization)
     if grade not in Appraisal.Grade.values:
         raise ValidationError({"grade": "评定等次应为优秀、合格、基本合格或不合格"})
+    if rules.year_error(year):
+        raise ValidationError({"year": rules.year_error(year)})
     if year > timezone.localdate().year:
         raise ValidationError({"year": "不能评议未来年度"})
     if member.status not in Member.ACTIVE_STATUSES:
@@ -496,8 +498,14 @@ def log_talk(
     summary: str = "",
 ) -> Talk:
     require_manager(actor, organization)
+    if kind not in Talk.Kind.values:
+        raise ValidationError({"kind": "谈话类型应为班子成员之间、班子成员与党员或党员之间"})
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": "谈话日期不能晚于今天"})
+    if organization.founded_on and held_on < organization.founded_on:
+        raise ValidationError({"held_on": f"谈话日期早于本组织成立日期 {organization.founded_on:%Y-%m-%d}"})
+    if held_on.year < rules.MIN_YEAR:
+        raise ValidationError({"held_on": f"谈话日期应在{rules.MIN_YEAR}年以后"})
     if member is not None and not (organization.path <= member.organization.path < organization.path_end):
         raise ValidationError({"member": "谈话对象应为本组织党员"})
     if not talker.strip():

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,14 +41,20 @@ def _records(request):
     return qs
 
 
+def _pk(text: str) -> int:
+    """An id from a query or form parameter: ASCII digits only ("²".isdigit() is true, and
+    int("²") raises), else 404."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise Http404("未找到")
+    return int(text)
+
+
 def _root_for(request) -> Organization:
     """The organization chosen with ?org= (visible), else the user's own."""
     pk = request.GET.get("org") or request.POST.get("org")
     if pk:
-        try:
-            return get_visible_or_404(request.user, Organization.objects.all(), pk=int(pk))
-        except (TypeError, ValueError) as exc:
-            raise Http404("未找到") from exc
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=_pk(pk))
     root = scope_root(request.user)
     if root is None:
         if request.user.is_superuser:
@@ -58,15 +64,27 @@ def _root_for(request) -> Organization:
     return root
 
 
-def _window(request, default_kind: str = "quarter") -> rules.Period:
-    today = timezone.localdate()
+def _window(request, default_kind: str = "quarter", *, strict: bool = False) -> rules.Period:
+    """?period= (2026, 2026-Q3, 2026-07), else the last whole window of `default_kind`.
+
+    A period that cannot be used (not a period, or a year outside rules.MIN_YEAR..MAX_YEAR) is
+    said on the page, which shows the default window instead; with `strict` (exports) it raises
+    ValueError, so that no file of another period is handed out."""
+    default = rules.previous_window(default_kind, timezone.localdate())
     text = request.GET.get("period")
-    if text:
-        try:
-            return rules.parse_period(text)
-        except ValueError:
-            pass
-    return rules.previous_window(default_kind, today)
+    if not text:
+        return default
+    try:
+        return rules.parse_period(text)
+    except ValueError as exc:
+        if strict:
+            raise
+        messages.error(request, f"{exc}。下面显示{default.label}。")
+        return default
+
+
+def _refused(exc: Exception) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
 
 def _period_choices(today) -> list[rules.Period]:
@@ -82,19 +100,13 @@ def _period_choices(today) -> list[rules.Period]:
 def _filter_records(request, qs):
     g = request.GET
     if g.get("within"):
-        try:
-            org = get_visible_or_404(request.user, Organization.objects.all(), pk=int(g["within"]))
-        except ValueError as exc:
-            raise Http404 from exc
+        org = get_visible_or_404(request.user, Organization.objects.all(), pk=_pk(g["within"]))
         qs = qs.filter(org.subtree_filter("organization__"))
     if g.get("type"):
         qs = qs.filter(Q(activity_type__code=g["type"]) | Q(activity_type__counts_for__code=g["type"]))
     if g.get("member") and not _is_plain_member(request.user):
         # The activities a member was expected at (from the attendance report).
-        try:
-            member = get_visible_or_404(request.user, Member.objects.all(), pk=int(g["member"]))
-        except ValueError as exc:
-            raise Http404 from exc
+        member = get_visible_or_404(request.user, Member.objects.all(), pk=_pk(g["member"]))
         qs = qs.filter(attendance__member=member)
         if g.get("status") in Attendance.Status.values:
             qs = qs.filter(attendance__member=member, attendance__status=g["status"])
@@ -478,7 +490,10 @@ def compliance_export(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     root = _root_for(request)
-    window = _window(request)
+    try:
+        window = _window(request, strict=True)
+    except ValueError as exc:
+        return _refused(exc)
     rows, data = queries.compliance_table(root, window, timezone.localdate())
     rows = [r for r in rows if r.orgs_evaluated]
     columns = _type_columns(data, rows)
@@ -578,11 +593,11 @@ def todo(request):
 # ---- attendance report -------------------------------------------------------------------
 
 
-def _attendance_data(request):
+def _attendance_data(request, *, strict: bool = False):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看出勤统计")
     root = _root_for(request)
-    window = _window(request, "year")
+    window = _window(request, "year", strict=strict)
     records = queries.held_records(
         visible(request.user, Record.objects.filter(root.subtree_filter("organization__"))), window
     )
@@ -606,7 +621,10 @@ def attendance_report(request):
 
 @login_required
 def attendance_export(request):
-    root, window, records = _attendance_data(request)
+    try:
+        root, window, records = _attendance_data(request, strict=True)
+    except ValueError as exc:
+        return _refused(exc)
     headers = ["姓名", "所在组织", "应到次数", "出席", "请假", "缺席", "迟到", "早退", "出席率%"]
     rows = (
         (
@@ -663,11 +681,18 @@ def type_edit(request, pk=None):
 # ---- yearly items ------------------------------------------------------------------------
 
 
-def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+def _year(request) -> tuple[int, str | None]:
+    """?year= (or the posted year), else this year. A year that is not ASCII digits or lies
+    outside rules.MIN_YEAR..MAX_YEAR gives this year and the reason, for the page to say."""
+    this_year = timezone.localdate().year
+    raw = (request.GET.get("year") or request.POST.get("year") or "").strip()
+    if not raw:
+        return this_year, None
+    year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
+    error = rules.year_error(year)
+    if error:
+        return this_year, f"{error}（收到：{raw[:20]}）"
+    return year, None
 
 
 @login_required
@@ -676,7 +701,13 @@ def appraisals(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看评议结果")
     root = _root_for(request)
-    year = _year(request)
+    year, year_error = _year(request)
+    if year_error and request.method == "POST":
+        # Never save the grades under another year than the one asked for.
+        messages.error(request, f"{year_error}，未保存评定等次")
+        return redirect(reverse("life:appraisals") + f"?org={root.pk}")
+    if year_error:
+        messages.error(request, f"{year_error}，下面显示{year}年")
     members = visible(
         request.user,
         Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES).select_related(
@@ -719,7 +750,9 @@ def talks(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看谈心谈话记录")
     root = _root_for(request)
-    year = _year(request)
+    year, year_error = _year(request)
+    if year_error and request.method == "GET":
+        messages.error(request, f"{year_error}，下面显示{year}年")
     orgs = _manageable_orgs(request.user)
     members = visible(
         request.user, Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)

@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import models
 from django.utils import timezone
 
+from jiceng.core.ranking import rank  # noqa: F401  (moved to core; requests.queries calls rules.rank)
+
 # ---- vocabularies ------------------------------------------------------------------------
 
 KINDS = [
@@ -405,18 +407,6 @@ def composite(rate_values: dict[str, Decimal | None], weights: dict[str, int]) -
         return None
     score = sum(rate_values[k] * w for k, w in used.items()) * 100 / Decimal(total)
     return score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def rank(scores: list[tuple[object, Decimal | None]]) -> dict[object, int | None]:
-    """Competition ranking (1, 2, 2, 4) by score, highest first; units without a score are unranked."""
-    ordered = sorted((s for s in scores if s[1] is not None), key=lambda s: s[1], reverse=True)
-    out: dict[object, int | None] = {key: None for key, _ in scores}
-    previous, position = None, 0
-    for index, (key, score) in enumerate(ordered, start=1):
-        if score != previous:
-            position, previous = index, score
-        out[key] = position
-    return out
 
 
 def validate_weights(weights: dict[str, int]) -> str | None:

@@ -216,3 +216,72 @@ def test_pages(county):
         assert a.get(reverse("elections:export"))["Content-Type"].startswith("application/vnd")
         assert a.get(reverse("election-list")).json()["count"] == 1
         assert client_for(county.member_user).get(reverse("elections:list")).status_code == 403
+
+
+def test_a_one_seat_by_election_keeps_the_committee_and_its_meetings(county):
+    from jiceng.conftest import add_member
+    from jiceng.life import queries, rules
+    from jiceng.life.defaults import seed
+    from jiceng.life.models import ActivityType
+    from jiceng.life.services import create_record
+
+    seed(ActivityType)  # a transactional test elsewhere may have flushed the seeded rules
+    committee_meeting = ActivityType.objects.get(code="committee_meeting")
+    with time_machine.travel("2024-01-12 10:00 +0800"):
+        renewal = services.submit_election(
+            county.secretary_a,
+            organization=county.branch_a,
+            held_on=date(2024, 1, 10),
+            kind="renewal",
+            has_committee=True,
+            secretary_name="张三",
+            seats=SEATS,
+        )
+        services.decide_election(county.admin_a, renewal, approve=True)
+    add_member(county.branch_a, "赵六")
+    with time_machine.travel("2026-03-10 10:00 +0800"):
+        # One seat filled, the committee box ticked: accepted (the 3-seat rule is for renewals).
+        by = services.submit_election(
+            county.secretary_a,
+            organization=county.branch_a,
+            held_on=date(2026, 3, 5),
+            kind="by_election",
+            has_committee=True,
+            secretary_name="张三",
+            seats=[("赵六", "member", "组织委员")],
+        )
+        # The box unticked: a by-election does not dissolve the committee either.
+        unticked = services.submit_election(
+            county.secretary_a,
+            organization=county.branch_a,
+            held_on=date(2026, 3, 6),
+            kind="by_election",
+            has_committee=False,
+            secretary_name="张三",
+            seats=[("赵六", "member", "组织委员")],
+        )
+        assert unticked.has_committee  # the organization's flag, kept
+        services.decide_election(county.admin_a, by, approve=True)
+    # An older unticked by-election on record (before this fix) is read the same way.
+    Election.objects.filter(pk=unticked.pk).update(state="approved", has_committee=False, had_committee_before=True)
+    county.branch_a.refresh_from_db()
+    assert county.branch_a.has_committee and county.branch_a.term_end == date(2027, 1, 10)
+    result, _ = queries.org_compliance(county.branch_a, rules.parse_period("2026-Q2"), date(2026, 11, 25))
+    periods = result.types[committee_meeting.id].periods
+    assert [p.status for p in periods] == [rules.MISSING] * 3  # still owed every month
+    assert queries.has_committee_on(county.branch_a, date(2026, 5, 1))
+    # The committee meeting's roster: the renewal's committee plus the seat filled since.
+    with time_machine.travel("2026-04-15 10:00 +0800"):
+        meeting = create_record(
+            county.secretary_a,
+            organization=county.branch_a,
+            activity_type=committee_meeting,
+            held_on=date(2026, 4, 15),
+            topic="支委会",
+        )
+    assert sorted(a.member.name for a in meeting.attendance.select_related("member")) == [
+        "张三",
+        "李四",
+        "王五",
+        "赵六",
+    ]

@@ -13,7 +13,7 @@ from jiceng.core.jobs import run_job
 from jiceng.core.models import Notification
 from jiceng.life import queries, rules, services
 from jiceng.life.conftest import at, held, photo_upload
-from jiceng.life.models import ActivityType, Appraisal, Attendance, Record
+from jiceng.life.models import ActivityType, Appraisal, Attendance, Record, Talk
 from jiceng.members.models import Member
 from jiceng.members.watch import watch
 from jiceng.orgs.services import create_organization, update_organization
@@ -136,6 +136,55 @@ def test_secretary_lecture_also_counts_as_a_party_lecture(county, types):
     today = date(2026, 4, 2)
     assert result_for(county.branch_a, "2026-Q1", today, "party_lecture", types).status == rules.MET
     assert result_for(county.branch_a, "2026", today, "secretary_lecture", types).held == 1
+
+
+def test_a_secretary_lecture_recorded_late_is_a_late_party_lecture(county, types):
+    # Held on 20 March, recorded on 10 May: on time for the year's 书记讲党课, but recorded
+    # after the first quarter's end, so the first quarter's 党课 it counts for is late.
+    with time_machine.travel("2026-05-10 10:00 +0800"):
+        lecture = record(county, types, "secretary_lecture", day=date(2026, 3, 20))
+    assert not lecture.is_late
+    today = date(2026, 5, 10)
+    q1 = result_for(county.branch_a, "2026-Q1", today, "party_lecture", types)
+    assert (q1.held, q1.status) == (1, rules.LATE)
+    assert result_for(county.branch_a, "2026", date(2027, 1, 5), "secretary_lecture", types).status == rules.MET
+    # The same as a plain 党课 recorded the same way.
+    other = create_organization(
+        None, parent=county.village_a, code="TA0102", name="东村第二党支部", type="branch", domain="rural"
+    )
+    with time_machine.travel("2026-05-10 10:00 +0800"):
+        plain = record(county, types, "party_lecture", org=other, actor=county.admin_a, day=date(2026, 3, 20))
+    assert plain.is_late
+    assert result_for(other, "2026-Q1", today, "party_lecture", types).status == rules.LATE
+    # The table rolls it up as a late period, and the drill-down marks the record late under 党课 only.
+    rows, _ = queries.compliance_table(county.village_a, rules.parse_period("2026-Q1"), today)
+    row = next(r for r in rows if r.org.id == county.branch_a.pk)
+    assert row.types[types["party_lecture"].id].late == 1
+    result, by_type = queries.org_compliance(county.branch_a, rules.parse_period("2026-Q1"), today)
+    assert [r.is_late for r in by_type[types["party_lecture"].id]] == [True]
+    assert [r.is_late for r in by_type[types["secretary_lecture"].id]] == [False]
+    page = client_for(county.county_admin).get(
+        reverse("life:compliance_org", args=[county.branch_a.pk]) + "?period=2026-Q1"
+    )
+    html = page.content.decode()
+    row_html = html[html.index('data-period="2026-Q1" data-type="party_lecture"') :].split("</tr>")[0]
+    assert 'data-status="late"' in row_html and "逾期纪实" in row_html
+    assert result.types[types["party_lecture"].id].status == rules.LATE
+
+
+def test_a_counted_record_follows_the_grace_days_of_the_type_it_counts_for(county, types):
+    lecture_type = types["party_lecture"]
+    lecture_type.grace_days = 10
+    lecture_type.save()
+    with time_machine.travel("2026-04-10 10:00 +0800"):  # 10 days after the quarter: on time
+        record(county, types, "secretary_lecture", day=date(2026, 3, 20))
+    assert result_for(county.branch_a, "2026-Q1", date(2026, 5, 1), "party_lecture", types).status == rules.MET
+    with time_machine.travel("2026-07-11 10:00 +0800"):  # 11 days after the second quarter: late
+        record(county, types, "secretary_lecture", day=date(2026, 6, 20))
+    assert result_for(county.branch_a, "2026-Q2", date(2026, 8, 1), "party_lecture", types).status == rules.LATE
+    # Both count for the year's secretary lecture, on time by its yearly rule.
+    r = result_for(county.branch_a, "2026", date(2027, 1, 5), "secretary_lecture", types)
+    assert (r.held, r.status) == (2, rules.MET)
 
 
 def test_county_admin_adds_a_custom_type_and_compliance_changes(county, types, client_as):
@@ -556,3 +605,107 @@ def test_pages_render_for_the_secretary(county, types):
         county.branch_a = update_organization(None, county.branch_a, founded_on=date(2026, 3, 19))
         with pytest.raises(ValidationError):
             record(county, types, day=date(2026, 3, 18))
+
+
+# ---- ranking -----------------------------------------------------------------------------
+
+
+def test_tied_scores_share_a_rank(county, types, client_as):
+    # Nothing held anywhere in the third quarter: both townships score 0.0.
+    rows, _ = queries.compliance_table(county.root, rules.parse_period("2026-Q3"), date(2026, 11, 25))
+    assert [(r.org.name, r.score, r.rank) for r in rows] == [("甲镇党委", 0.0, 1), ("乙乡党委", 0.0, 1)]
+    # A themed party day held on time in July lifts 甲镇 alone: 1, 2.
+    with time_machine.travel("2026-07-15 10:00 +0800"):
+        record(county, types, day=date(2026, 7, 15))
+    rows, _ = queries.compliance_table(county.root, rules.parse_period("2026-Q3"), date(2026, 11, 25))
+    assert [(r.org.name, r.rank) for r in rows] == [("甲镇党委", 1), ("乙乡党委", 2)]
+    with time_machine.travel("2026-11-25 10:00 +0800"):
+        api = client_as(county.county_admin).get(reverse("life-compliance") + "?period=2026-Q2").json()
+    assert [r["rank"] for r in api["rows"]] == [1, 1]
+
+
+# ---- malformed parameters ----------------------------------------------------------------
+
+
+@time_machine.travel("2026-11-25 10:00 +0800")
+@pytest.mark.parametrize("period", ["9999", "9999-Q4", "9999-12", "1920", "0001-01", "2101"])
+def test_periods_with_impossible_years_are_refused(county, types, period):
+    c = client_for(county.county_admin)
+    for url in (
+        reverse("life:compliance") + f"?org={county.root.pk}&period={period}",
+        reverse("life:compliance_org", args=[county.branch_a.pk]) + f"?period={period}",
+        reverse("life:attendance_report") + f"?period={period}",
+    ):
+        response = c.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        # The page says so and shows the default window (last quarter, or this year's attendance).
+        assert "年份应在1921年到2100年之间" in page and ("2026年第3季度" in page or "2025年" in page), url
+    for url in (
+        reverse("life:compliance_export") + f"?org={county.root.pk}&period={period}",
+        reverse("life:attendance_export") + f"?period={period}",
+    ):
+        response = c.get(url)
+        assert response.status_code == 400 and "年份应在1921年到2100年之间" in response.content.decode(), url
+    response = c.get(reverse("life-compliance") + f"?period={period}")
+    assert response.status_code == 400 and "年份应在1921年到2100年之间" in str(response.json()["period"])
+
+
+@time_machine.travel("2026-12-20 10:00 +0800")
+@pytest.mark.parametrize("year", ["-1", "-5", "0", "1920", "2101", "99999", "99999999999999999999999", "²", "２０２６"])
+def test_yearly_pages_refuse_impossible_years(county, types, year):
+    c = client_for(county.secretary_a)
+    for url in (reverse("life:talks"), reverse("life:appraisals")):
+        response = c.get(url + f"?org={county.branch_a.pk}&year={year}")
+        assert response.status_code == 200, url
+        assert "年份应在1921年到2100年之间" in response.content.decode() and "2026年" in response.content.decode()
+    # A grade posted for such a year is not saved, under that year or under this one.
+    response = c.post(
+        reverse("life:appraisals") + f"?org={county.branch_a.pk}",
+        {"year": year, f"g-{county.member_a.pk}": "excellent"},
+    )
+    assert response.status_code == 302 and not Appraisal.objects.exists()
+    assert "未保存" in c.get(response.url).content.decode()
+
+
+def test_appraisal_years_are_bounded_in_the_service(county, types):
+    for year in (-5, 0, 1920):
+        with pytest.raises(ValidationError) as e:
+            services.set_appraisal(county.secretary_a, county.member_a, year, "excellent")
+        assert "年份应在1921年到2100年之间" in str(e.value)
+    assert not Appraisal.objects.exists()
+
+
+@time_machine.travel("2026-12-20 10:00 +0800")
+def test_talk_dates_from_the_founding_to_today(county, client_as):
+    c = client_as(county.secretary_a)
+    data = {"organization": county.branch_a.pk, "kind": "committee_member", "talker": "张三"}
+    response = c.post(reverse("life:talks"), {**data, "held_on": "0001-01-01"})
+    assert response.status_code == 200 and "谈话日期应在1921年以后" in response.content.decode()
+    update_organization(None, county.branch_a, founded_on=date(2020, 4, 1))
+    response = c.post(reverse("life:talks"), {**data, "held_on": "2020-03-31"})
+    assert "谈话日期早于本组织成立日期 2020-04-01" in response.content.decode()
+    response = c.post(reverse("life:talks"), {**data, "held_on": "2026-12-21"})
+    assert "谈话日期不能晚于今天" in response.content.decode()
+    with pytest.raises(ValidationError):
+        services.log_talk(
+            county.secretary_a,
+            organization=county.branch_a,
+            held_on=date(2026, 12, 1),
+            kind="bogus",
+            talker="张三",
+            member=None,
+        )
+    assert not Talk.objects.exists()
+    assert c.post(reverse("life:talks"), {**data, "held_on": "2020-04-01"}).status_code == 302
+    assert Talk.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "1e3", "99999999999999999999999", " "])
+def test_ids_in_parameters_are_ascii_digits(county, types, value):
+    c = client_for(county.county_admin)
+    assert c.get(reverse("life:compliance") + f"?org={value}").status_code in (200, 404)
+    assert c.get(reverse("life:list") + f"?within={value}").status_code in (200, 404)
+    assert c.get(reverse("life:list") + f"?member={value}").status_code in (200, 404)
+    assert c.get(reverse("life-compliance") + f"?org={value}").status_code in (200, 404)
+    assert c.get(reverse("elections:list") + f"?org={value}").status_code in (200, 404)

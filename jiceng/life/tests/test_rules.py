@@ -68,6 +68,27 @@ def test_parse_period():
             rules.parse_period(bad)
 
 
+@given(st.integers(min_value=0, max_value=9999), st.sampled_from(["", "-Q1", "-Q4", "-01", "-12"]))
+def test_parse_period_refuses_years_outside_the_range(year, suffix):
+    text = f"{year:04d}{suffix}"
+    if rules.MIN_YEAR <= year <= rules.MAX_YEAR:
+        p = rules.parse_period(text)
+        assert p.start.year == year and p.code == text
+        # Everything compliance does with a window stays inside `date`.
+        for cadence in ("weekly", "monthly", "quarterly", "yearly"):
+            rules.cadence_periods(cadence, p)
+        assert rules.previous_window(p.kind, p.start).end < p.start
+    else:
+        with pytest.raises(ValueError, match="年份应在1921年到2100年之间"):
+            rules.parse_period(text)
+
+
+def test_parse_period_takes_ascii_digits_only():
+    for bad in ("２０２６", "٢٠٢٦", "2026-Q²", "²026", "2026-0١"):
+        with pytest.raises(ValueError, match="无法识别的期间"):
+            rules.parse_period(bad)
+
+
 def test_previous_window():
     assert rules.previous_window("quarter", date(2026, 1, 1)).code == "2025-Q4"
     assert rules.previous_window("month", date(2026, 3, 31)).code == "2026-02"
@@ -132,3 +153,14 @@ def test_committee_history_from_elections():
     assert committee_spans(facts, [CommitteeEvent(date(2026, 6, 10), False, before=True)]) == [
         (date.min, date(2026, 6, 9))
     ]
+
+
+def test_by_elections_neither_set_up_nor_end_a_committee():
+    facts = OrgFacts(has_committee=True, **FACTS)
+    renewal = CommitteeEvent(date(2024, 1, 10), True, before=False)
+    # A by-election stored with the committee box unticked does not end the committee.
+    unticked = CommitteeEvent(date(2026, 3, 5), False, by_election=True, before=True)
+    assert committee_spans(facts, [renewal, unticked]) == [(date(2024, 1, 10), None)]
+    # Nor does a by-election set one up where the renewal elected none.
+    none = CommitteeEvent(date(2024, 1, 10), False, before=False)
+    assert committee_spans(facts, [none, CommitteeEvent(date(2026, 3, 5), True, by_election=True, before=False)]) == []
