@@ -5,7 +5,7 @@ Writes go through `services` (the same checks as the pages). A step the statute 
 400 with the refusals: each message, the rule it cites and, for time rules, the earliest day.
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.refusals import REFUSAL, refusal_response
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root, visible
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -197,53 +198,6 @@ class StepInput(serializers.Serializer):
     late_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     recommendation = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     group = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="第19步：党小组ID")
-
-
-REFUSAL = inline_serializer(
-    "DevelopmentRefusal",
-    {
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        "refusals": serializers.ListField(
-            child=inline_serializer(
-                "DevelopmentRefusalItem",
-                {
-                    "field": serializers.CharField(allow_null=True),
-                    "message": serializers.CharField(),
-                    "rule": serializers.CharField(help_text="违反的规定（法规及条款）"),
-                    "rules": serializers.ListField(child=serializers.CharField()),
-                    "earliest": serializers.DateField(allow_null=True, help_text="最早可办理日期（时限规则）"),
-                },
-            )
-        ),
-    },
-)
-
-
-def refusal_response(exc: DjangoValidationError) -> Response:
-    """400 with every refusal: message, the rule it names, and the earliest possible day if any."""
-    refusals = getattr(exc, "refusals", None)
-    if refusals is None:
-        if hasattr(exc, "error_dict"):
-            refusals = [
-                rules.Refusal(None if f == NON_FIELD_ERRORS else f, m) for f, ms in exc.message_dict.items() for m in ms
-            ]
-        else:
-            refusals = [rules.Refusal(None, m) for m in exc.messages]
-    errors: dict[str, list[str]] = {}
-    for r in refusals:
-        errors.setdefault(r.field or "non_field_errors", []).append(r.message)
-    return Response(
-        {
-            "detail": refusals[0].message if refusals else "",
-            "errors": errors,
-            "refusals": [
-                {"field": r.field, "message": r.message, "rule": r.rule, "rules": r.rules, "earliest": r.earliest}
-                for r in refusals
-            ],
-        },
-        status=400,
-    )
 
 
 class DevelopmentFileViewSet(viewsets.ReadOnlyModelViewSet):

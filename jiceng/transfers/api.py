@@ -4,9 +4,7 @@
 Writes go through `services` with the same checks as the pages; a refusal is 400 with each
 message and the rule it cites."""
 
-import re
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.urls import path
@@ -18,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from jiceng.core.refusals import REFUSAL, refusal_response
 from jiceng.core.scoping import get_visible_or_404, path_q, visible
 from jiceng.members import queries as member_queries
 from jiceng.members import rules as member_rules
@@ -101,44 +100,6 @@ class ConfirmInput(serializers.Serializer):
 class CloseInput(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
     on = serializers.DateField(required=False, allow_null=True, default=None)
-
-
-CITATION = re.compile(r"《[^》]+》(?:[（(][^）)]*[）)])?(?:第[一二三四五六七八九十百零]+条)?")
-
-REFUSAL = inline_serializer(
-    "TransferRefusal",
-    {
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        "refusals": serializers.ListField(
-            child=inline_serializer(
-                "TransferRefusalItem",
-                {
-                    "field": serializers.CharField(allow_null=True),
-                    "message": serializers.CharField(),
-                    "rule": serializers.CharField(help_text="所依据的规定"),
-                    "rules": serializers.ListField(child=serializers.CharField()),
-                    "earliest": serializers.DateField(allow_null=True),
-                },
-            )
-        ),
-    },
-)
-
-
-def refusal_response(exc: DjangoValidationError) -> Response:
-    if hasattr(exc, "error_dict"):
-        items = [(None if f == NON_FIELD_ERRORS else f, m) for f, ms in exc.message_dict.items() for m in ms]
-    else:
-        items = [(None, m) for m in exc.messages]
-    errors: dict[str, list[str]] = {}
-    for f, m in items:
-        errors.setdefault(f or "non_field_errors", []).append(m)
-    refusals = []
-    for f, m in items:
-        cited = CITATION.findall(m)
-        refusals.append({"field": f, "message": m, "rule": cited[0] if cited else "", "rules": cited, "earliest": None})
-    return Response({"detail": items[0][1] if items else "", "errors": errors, "refusals": refusals}, status=400)
 
 
 class TransferViewSet(viewsets.ReadOnlyModelViewSet):
