@@ -965,6 +965,10 @@ def auto_escalate(now: datetime, limit: int = 500) -> int:
     category (if none, the township keeps it and the overdue notices continue). Idempotent:
     each escalation is claimed by the conditional UPDATE, and an escalated request has a new
     deadline.
+
+    `limit` counts escalations, not candidates: a request that cannot go up (a township with no
+    whistle department) stays overdue and oldest, and would otherwise fill the batch on every
+    run while the requests behind it were never escalated.
     """
     from datetime import timedelta
 
@@ -972,15 +976,19 @@ def auto_escalate(now: datetime, limit: int = 500) -> int:
     if not config.escalate_after_hours:
         return 0
     cutoff = now - timedelta(hours=config.escalate_after_hours)
-    qs = (
+    candidates = list(
         Request.objects.filter(queries.overdue_q(now, "done"), done_due_at__lt=cutoff)
         .exclude(level__in=["department"])
-        .order_by("done_due_at")[:limit]
+        .order_by("done_due_at", "pk")
+        .values_list("pk", flat=True)
     )
     done = 0
-    for req in qs:
+    for pk in candidates:
+        if done >= limit:
+            break
         try:
             with transaction.atomic():
+                req = Request.objects.get(pk=pk)
                 escalation_target(_lock(req))
                 escalate_request(
                     None,
@@ -991,7 +999,7 @@ def auto_escalate(now: datetime, limit: int = 500) -> int:
                     automatic=True,
                 )
             done += 1
-        except ValidationError:
+        except (ValidationError, Request.DoesNotExist):
             continue
     return done
 
