@@ -96,13 +96,19 @@ def serialize(req: Request, request) -> dict:
         "requested_datetime": _iso(req.received_at),
         "updated_datetime": _iso(req.updated_at),
         "expected_datetime": _iso(req.done_due_at) if req.state in rules.OPEN_STATES else None,
-        "address": req.organization.name + (f" {req.place}" if public and req.place else ""),
+        "address": req.organization.name + (f" {_public_place(req)}" if public and req.place else ""),
         "address_id": "",
         "zipcode": "",
         "lat": float(req.latitude) if public and req.latitude is not None else None,
         "long": float(req.longitude) if public and req.longitude is not None else None,
         "media_url": request.build_absolute_uri(reverse("resident:board_photo", args=[photo.pk])) if photo else "",
     }
+
+
+def _public_place(req: Request) -> str:
+    """The place as the resident typed it may hold a phone number or their name (「王小明家门口，
+    电话 138 1234 5678」): masked like the published texts."""
+    return rules.mask_text(req.place, name=req.name, phone=req.phone)
 
 
 def _queryset():
