@@ -83,12 +83,14 @@ def _coordinate(value, low: int, high: int, label: str, field: str) -> Decimal |
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({field: f"{label}不是数字"}) from exc
+    if not number.is_finite():  # NaN, sNaN, Infinity: Decimal reads them, no comparison can
+        raise ValidationError({field: f"{label}不是数字"})
     if not low <= number <= high:
         raise ValidationError({field: f"{label}应在 {low} 到 {high} 之间"})
-    return number
+    return number.quantize(Decimal("0.000001"))
 
 
 # ---- intake -----------------------------------------------------------------------------------

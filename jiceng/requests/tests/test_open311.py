@@ -151,6 +151,24 @@ def test_bad_posts_get_the_spec_error_list(desk, data, status, words):
     assert not Request.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["NaN", "nan", "-nan", "sNaN", "Infinity", "-inf", "1e999999", " "])
+@pytest.mark.parametrize("name,label", [("lat", "纬度"), ("long", "经度")])
+def test_coordinates_that_are_not_finite_numbers_are_refused(desk, name, value, label):
+    data = {"jurisdiction_id": "TA01", "service_code": "road", "description": "x", "phone": "13912345678"}
+    response = post({**data, name: value})
+    assert response.status_code == 400
+    [error] = response.json()
+    assert error["code"] == 400 and error["description"].startswith(label)
+    assert not Request.objects.exists()
+    # The same in a JSON body, where NaN and Infinity are numbers to Python's json module.
+    response = post(
+        f'{{"jurisdiction_id": "TA01", "service_code": "road", "description": "x", '
+        f'"phone": "13912345678", "{name}": NaN}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()[0]["description"].startswith(label)
+
+
 def test_malformed_and_oversized_bodies(desk):
     response = post("{not json", content_type="application/json")
     assert response.status_code == 400 and response.json()[0]["description"] == "请求不是合法的 JSON"
