@@ -22,7 +22,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.core import audit, uploads
+from jiceng.core import audit, params, uploads
 from jiceng.core.notifications import managers_of, notify
 from jiceng.core.scoping import require_county_admin, require_manager
 from jiceng.orgs.models import Organization
@@ -375,7 +375,7 @@ def _apply(
     if message:
         raise ValidationError(message)
     _authorize(actor, req, action)
-    expected = req.version if version is None else int(version)
+    expected = req.version if version is None else _version_of(req, version)
     if expected != req.version:
         raise ValidationError("该诉求已被他人处理（页面不是最新的），请刷新后再试")
     new_state = to_state or rules.target_state(action, req.state)
@@ -474,7 +474,14 @@ def _lock(req: Request) -> Request:
 
 
 def _version_of(req: Request, version) -> int | None:
-    return None if version in (None, "") else int(version)
+    """The page's version of the request (a hidden field); anything but a whole number is a
+    page that was tampered with or mangled, and is refused like a stale one."""
+    if version in (None, ""):
+        return None
+    number = params.int_or_none(version)
+    if number is None:
+        raise ValidationError("页面已失效（版本号不正确），请刷新后再试")
+    return number
 
 
 @transaction.atomic

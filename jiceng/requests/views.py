@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import qr, uploads, xlsx
+from jiceng.core import params, qr, uploads, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
 from jiceng.orgs.models import Organization
@@ -256,10 +256,15 @@ def request_detail(request, pk):
 
 
 def _obj(model, value, queryset=None):
-    if not value or not str(value).isdigit():
+    """The object a form's select names, or None when nothing was chosen; a value that is not
+    an id of the choices (tampered, "²", 20 digits) is a ValidationError, not a 500."""
+    if not value:
         return None
+    pk = params.int_or_none(value)
+    if pk is None:
+        raise ValidationError("所选对象不存在或不可选")
     qs = queryset if queryset is not None else model.objects.all()
-    obj = qs.filter(pk=int(value)).first()
+    obj = qs.filter(pk=pk).first()
     if obj is None:
         raise ValidationError("所选对象不存在或不可选")
     return obj
