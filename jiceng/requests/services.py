@@ -71,6 +71,9 @@ def _holder_text(org: Organization | None, department: Department | None) -> str
 
 def _clean_text(value: str, label: str, limit: int, *, required: bool = False, field: str | None = None) -> str:
     value = (value or "").strip()
+    if params.has_control_chars(value, allow_whitespace=True):  # NUL cannot even be stored in PostgreSQL
+        message = f"{label}含有无法保存的控制字符"
+        raise ValidationError({field: message} if field else message)
     if required and not value:
         raise ValidationError({field: f"请填写{label}"} if field else f"请填写{label}")
     if len(value) > limit:
