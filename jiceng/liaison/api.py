@@ -12,13 +12,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import queries, views
-from .forms import period_from
+from .forms import period_errors, period_from
 from .models import Problem, Representative, Visit
 
 
 def _no_members(request):
     if request.user.role == "member" and not request.user.is_superuser:
         raise PermissionDenied("党员账号不能使用该接口")
+
+
+def check_period(request) -> None:
+    """?start= / ?end= that cannot be used (unreadable, or outside 2000–2100) answer 400."""
+    errors = period_errors(request)
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class RepresentativeSerializer(serializers.ModelSerializer):
@@ -58,6 +65,7 @@ class RepresentativeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         _no_members(self.request)
+        check_period(self.request)
         return views._representatives(self.request).order_by("organization__path", "name", "pk")
 
 
@@ -102,6 +110,7 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         _no_members(self.request)
+        check_period(self.request)
         return views._with_reps(views._visits(self.request)).order_by("-date", "-pk")
 
 
@@ -156,6 +165,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         _no_members(self.request)
+        check_period(self.request)
         return views._problems(self.request).order_by("-visit__date", "-pk")
 
 
@@ -165,6 +175,7 @@ class FiguresView(APIView):
 
     def get(self, request):
         _no_members(request)
+        check_period(request)
         root = views._root(request)
         start, end, _ = period_from(request)
         data = queries.report(request.user, root, start, end)

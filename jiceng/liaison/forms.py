@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from jiceng.core import params
 from jiceng.core.pages import style_form
 from jiceng.core.scoping import path_q, visible
 from jiceng.members.models import Member
@@ -47,8 +48,13 @@ def place_choices(user):
 
 class PeriodForm(forms.Form):
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    start = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"))
-    end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"))
+    # Years 2000–2100 only: the day after 9999-12-31 overflows, year 1 cannot be put in UTC.
+    start = forms.DateField(
+        label="开始日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"), validators=[params.validate_year]
+    )
+    end = forms.DateField(
+        label="结束日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"), validators=[params.validate_year]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,6 +80,25 @@ def period_from(request) -> tuple[date, date, PeriodForm]:
     if not request.GET:
         form = PeriodForm(initial={"start": start, "end": end})
     return start, end, form
+
+
+def period_errors(request) -> dict[str, list[str]]:
+    """The errors of the ?start= and ?end= a request gave (unreadable, or outside the years
+    2000–2100); empty when it gave none or they are fine. The API answers 400 with them."""
+    if not (request.GET.get("start") or request.GET.get("end")):
+        return {}
+    form = PeriodForm(request.GET)
+    form.is_valid()
+    return {name: list(form.errors[name]) for name in ("start", "end") if name in form.errors}
+
+
+def period_problem(request) -> str:
+    """The same in a sentence for a page (which then shows the default period)."""
+    errors = period_errors(request)
+    if not errors:
+        return ""
+    parts = [f"{PeriodForm.base_fields[name].label}：{m}" for name, messages in errors.items() for m in messages]
+    return "；".join(parts) + "（已按默认期间显示）"
 
 
 class TeamForm(forms.ModelForm):

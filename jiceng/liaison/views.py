@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import uploads, xlsx
+from jiceng.core import params, uploads, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_manager, scope_root, visible
@@ -31,6 +31,7 @@ from .forms import (
     TeamForm,
     VisitForm,
     period_from,
+    period_problem,
 )
 from .models import LiaisonStation, Problem, Representative, ServiceTeam, Visit, VisitPhoto
 
@@ -42,9 +43,9 @@ def _staff_only(user) -> None:
 
 def _root(request) -> Organization:
     """The organization of a report or filter: ?org=<id> within scope, else the user's own."""
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=raw)
+    pk = params.int_or_none(request.GET.get("org"))
+    if pk is not None:
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     root = scope_root(request.user)
     if root is None and has_full_scope(request.user):
         root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
@@ -53,8 +54,22 @@ def _root(request) -> Organization:
     return root
 
 
-def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+_int = params.int_or_none
+
+
+def _search(value) -> str | None:
+    """A search term; None for one no record can contain (a control character: PostgreSQL
+    cannot even compare text holding NUL)."""
+    text = (value or "").strip()
+    return None if params.has_control_chars(text) else text
+
+
+def _render(request, template: str, context: dict):
+    """A page, with a message (and 400) when its ?start= / ?end= could not be used."""
+    problem = period_problem(request)
+    if problem:
+        messages.error(request, problem)
+    return render(request, template, context, status=400 if problem else 200)
 
 
 # ---- report ---------------------------------------------------------------------------------------
@@ -66,7 +81,7 @@ def report(request):
     root = _root(request)
     start, end, form = period_from(request)
     data = queries.report(request.user, root, start, end)
-    return render(
+    return _render(
         request,
         "liaison/report.html",
         {
@@ -121,7 +136,7 @@ def _representatives(request):
     else:
         qs = visible(user, Representative.objects.all())
         if _int(g.get("org")):
-            root = get_visible_or_404(user, Organization.objects.all(), pk=g["org"])
+            root = get_visible_or_404(user, Organization.objects.all(), pk=_int(g["org"]))
             qs = qs.filter(path_q("organization__path", root.path))
     if g.get("active") == "1":
         qs = qs.filter(is_active=True)
@@ -130,9 +145,12 @@ def _representatives(request):
     if g.get("level") in Representative.Level.values:
         qs = qs.filter(level=g["level"])
     if _int(g.get("team")):
-        qs = qs.filter(team_id=g["team"])
-    if g.get("q"):
-        qs = qs.filter(Q(name__contains=g["q"].strip()) | Q(unit_post__contains=g["q"].strip()))
+        qs = qs.filter(team_id=_int(g["team"]))
+    text = _search(g.get("q"))
+    if text is None:
+        qs = qs.none()
+    elif text:
+        qs = qs.filter(Q(name__contains=text) | Q(unit_post__contains=text))
     return qs.select_related("organization", "team", "station").annotate(visit_count=Count("visits", distinct=True))
 
 
@@ -153,7 +171,7 @@ def representative_list(request):
         context["visible_ids"] = set(
             visible(request.user, Representative.objects.filter(pk__in=page_ids)).values_list("pk", flat=True)
         )
-    return render(request, "liaison/representatives.html", context)
+    return _render(request, "liaison/representatives.html", context)
 
 
 @login_required
@@ -332,7 +350,7 @@ def _visit_filter(request):
     user, g = request.user, request.GET
     qs = visible(user, Visit.objects.all())
     if _int(g.get("org")):
-        root = get_visible_or_404(user, Organization.objects.all(), pk=g["org"])
+        root = get_visible_or_404(user, Organization.objects.all(), pk=_int(g["org"]))
         qs = qs.filter(path_q("organization__path", root.path))
     if g.get("start") or g.get("end"):
         start, end, _ = period_from(request)
@@ -340,9 +358,12 @@ def _visit_filter(request):
     if g.get("kind") in Visit.Kind.values:
         qs = qs.filter(kind=g["kind"])
     if _int(g.get("representative")):
-        qs = qs.filter(representatives__id=g["representative"])
-    if g.get("q"):
-        qs = qs.filter(Q(note__contains=g["q"].strip()) | Q(place__contains=g["q"].strip()))
+        qs = qs.filter(representatives__id=_int(g["representative"]))
+    text = _search(g.get("q"))
+    if text is None:
+        qs = qs.none()
+    elif text:
+        qs = qs.filter(Q(note__contains=text) | Q(place__contains=text))
     return qs
 
 
@@ -375,7 +396,7 @@ def visit_list(request):
         "can_manage": is_manager(request.user),
     }
     context.update(paginate(request, qs))
-    return render(request, "liaison/visits.html", context)
+    return _render(request, "liaison/visits.html", context)
 
 
 @login_required
@@ -442,9 +463,9 @@ def visit_detail(request, pk):
 
 
 def _visit_form_org(request, default=None):
-    raw = request.POST.get("organization") or request.GET.get("org") or ""
-    if raw.isdigit():
-        return visible(request.user, Organization.objects.all()).filter(pk=raw).first()
+    pk = params.int_or_none(request.POST.get("organization") or request.GET.get("org"))
+    if pk is not None:
+        return visible(request.user, Organization.objects.all()).filter(pk=pk).first()
     return default
 
 
@@ -594,7 +615,7 @@ def _problems(request):
     user, g = request.user, request.GET
     qs = visible(user, Problem.objects.all())
     if _int(g.get("org")):
-        root = get_visible_or_404(user, Organization.objects.all(), pk=g["org"])
+        root = get_visible_or_404(user, Organization.objects.all(), pk=_int(g["org"]))
         qs = qs.filter(path_q("visit__organization__path", root.path))
     if g.get("start") or g.get("end"):
         start, end, _ = period_from(request)
@@ -604,9 +625,12 @@ def _problems(request):
     if g.get("to_department") == "1":
         qs = qs.filter(outcome=rules.PASSED).filter(queries.TO_DEPARTMENT_Q)
     if _int(g.get("category")):
-        qs = qs.filter(category_id=g["category"])
-    if g.get("q"):
-        qs = qs.filter(description__contains=g["q"].strip())
+        qs = qs.filter(category_id=_int(g["category"]))
+    text = _search(g.get("q"))
+    if text is None:
+        qs = qs.none()
+    elif text:
+        qs = qs.filter(description__contains=text)
     return qs.select_related(
         "visit", "visit__organization", "category", "request", "request__holder_department", "request__holder_org"
     )
@@ -624,7 +648,7 @@ def problem_list(request):
         "active_nav": "liaison",
     }
     context.update(paginate(request, qs))
-    return render(request, "liaison/problems.html", context)
+    return _render(request, "liaison/problems.html", context)
 
 
 @login_required
@@ -678,7 +702,7 @@ def household_list(request):
     )
     context = {"root": root, "start": start, "end": end, "form": form, "active_nav": "liaison"}
     context.update(paginate(request, qs))
-    return render(request, "liaison/households.html", context)
+    return _render(request, "liaison/households.html", context)
 
 
 @login_required

@@ -93,12 +93,15 @@ def _pct(value):
 @api_view(["GET"])
 def ranking(request):
     """Ranking: ?org=<id>&month=YYYY-MM (or &from=YYYY-MM-DD&to=YYYY-MM-DD)&by=org|department|handler."""
-    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import PermissionDenied, ValidationError
 
     if not queries.is_request_staff(request.user):
         raise DRFPermissionDenied("无权查看")
     root = views.ranking_root(request.user, request.query_params.get("org"))
-    period = views.parse_period(request.query_params, timezone.localdate())
+    try:
+        period = views.parse_period(request.query_params, timezone.localdate())
+    except ValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from exc
     by = request.query_params.get("by") if request.query_params.get("by") in ("department", "handler") else "org"
     try:
         data = views.ranking_data(request.user, root, period, by)

@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from jiceng.core import params
 from jiceng.core.scoping import path_q
 from jiceng.orgs.models import Organization
 
@@ -30,6 +31,18 @@ STATE_GROUPS = [
 ]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number that fits the database column ("²", "1.5" and 20 digits are form
+    errors, not a database error)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", params.INT64_MAX)
+        super().__init__(*args, **kwargs)
+
+
 class RequestFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     box = django_filters.ChoiceFilter(label="视图", choices=BOXES, method="filter_box")
@@ -43,15 +56,21 @@ class RequestFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(label="渠道", choices=rules.CHANNELS)
     level = django_filters.ChoiceFilter(label="所在层级", choices=rules.LEVELS)
     received_from = django_filters.DateFilter(
-        label="受理日期从", method="filter_from", widget=forms.DateInput(attrs={"type": "date"})
+        label="受理日期从",
+        method="filter_from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[params.validate_year],
     )
     received_to = django_filters.DateFilter(
-        label="受理日期至", method="filter_to", widget=forms.DateInput(attrs={"type": "date"})
+        label="受理日期至",
+        method="filter_to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[params.validate_year],
     )
     month = django_filters.CharFilter(label="月份（YYYY-MM）", method="filter_month")
-    organization = django_filters.NumberFilter(label="受理地（含下级）", method="filter_organization")
-    department = django_filters.NumberFilter(label="承办部门", method="filter_department")
-    handler = django_filters.NumberFilter(label="经办人", field_name="holder_user_id")
+    organization = IdFilter(label="受理地（含下级）", method="filter_organization")
+    department = IdFilter(label="承办部门", method="filter_department")
+    handler = IdFilter(label="经办人", field_name="holder_user_id")
     figure = django_filters.ChoiceFilter(label="统计口径", choices=FIGURES, method="filter_figure")
     ordering = django_filters.OrderingFilter(
         label="排序",
@@ -109,8 +128,8 @@ class RequestFilter(django_filters.FilterSet):
         return qs.filter(received_at__lt=queries.period_bounds(value, value)[1])
 
     def filter_month(self, qs, name, value):
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})", value.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", value.strip())
+        if not match or not 1 <= int(match.group(2)) <= 12 or not params.year_in_range(int(match.group(1))):
             return qs.none()
         start, end = queries.month_bounds(date(int(match.group(1)), int(match.group(2)), 1))
         return qs.filter(received_at__gte=start, received_at__lt=end)

@@ -34,6 +34,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.decorators import ratelimit
 
+from jiceng.core import params as text_params
 from jiceng.orgs.models import Organization
 
 from . import rules, services
@@ -66,6 +67,9 @@ def _iso(value: datetime | None) -> str | None:
 def services_list(request):
     if getattr(request, "limited", False):
         return error(429, "请求过于频繁，请稍后再试")
+    problem = bad_parameter(_query_pairs(request.GET))
+    if problem is not None:
+        return problem
     data = [
         {
             "service_code": c.code,
@@ -96,13 +100,19 @@ def serialize(req: Request, request) -> dict:
         "requested_datetime": _iso(req.received_at),
         "updated_datetime": _iso(req.updated_at),
         "expected_datetime": _iso(req.done_due_at) if req.state in rules.OPEN_STATES else None,
-        "address": req.organization.name + (f" {req.place}" if public and req.place else ""),
+        "address": req.organization.name + (f" {_public_place(req)}" if public and req.place else ""),
         "address_id": "",
         "zipcode": "",
         "lat": float(req.latitude) if public and req.latitude is not None else None,
         "long": float(req.longitude) if public and req.longitude is not None else None,
         "media_url": request.build_absolute_uri(reverse("resident:board_photo", args=[photo.pk])) if photo else "",
     }
+
+
+def _public_place(req: Request) -> str:
+    """The place as the resident typed it may hold a phone number or their name (「王小明家门口，
+    电话 138 1234 5678」): masked like the published texts."""
+    return rules.mask_text(req.place, name=req.name, phone=req.phone)
 
 
 def _queryset():
@@ -112,17 +122,40 @@ def _queryset():
 
 
 def _parse_when(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    try:
+        parsed = parse_datetime(value.strip().replace(" ", "+")) if value else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30 or an offset of 25 hours
+        parsed = None
     if parsed is None:
         raise ValueError(f"{name} 不是 ISO 8601 时间（如 2026-10-01T08:00:00+08:00）")
+    if not text_params.date_in_range(parsed):
+        raise ValueError(f"{name} 超出范围：年份应在 {text_params.MIN_YEAR} 至 {text_params.MAX_YEAR} 之间")
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+
+
+def bad_parameter(pairs, *, posted: bool = False) -> JsonResponse | None:
+    """The GeoReport error for a parameter no request can match or hold: a query value that is
+    too long, or a control character (PostgreSQL text cannot even hold NUL). A posted text may
+    have tabs and line breaks; its length is checked by the service, field by field."""
+    for name, value in pairs:
+        if text_params.has_control_chars(name):
+            return error(400, "参数名含有控制字符")
+        if not posted and len(value) > PARAM_MAX:
+            return error(400, f"参数 {name} 过长")
+        if text_params.has_control_chars(value, allow_whitespace=posted):
+            return error(400, f"参数 {name} 含有控制字符")
+    return None
+
+
+def _query_pairs(params):
+    return ((name, value) for name, values in params.lists() for value in values)
 
 
 def _list(request):
     params = request.GET
-    for name, value in params.items():
-        if len(value) > PARAM_MAX:
-            return error(400, f"参数 {name} 过长")
+    problem = bad_parameter(_query_pairs(params))
+    if problem is not None:
+        return problem
     qs = _queryset()
     ids = [rules.normalize_ticket(t) for t in params.get("service_request_id", "").split(",") if t.strip()]
     if ids:
@@ -178,6 +211,9 @@ def _create(request):
         params = _post_params(request)
     except ValueError as exc:
         return error(400, str(exc))
+    problem = bad_parameter(params.items(), posted=True)
+    if problem is not None:
+        return problem
     config = RequestSettings.current()
     keys = config.open311_key_map()
     source = "Open311"
@@ -234,6 +270,11 @@ def requests_endpoint(request):
 def request_detail(request, service_request_id):
     if getattr(request, "limited", False):
         return error(429, "请求过于频繁，请稍后再试")
+    if text_params.has_control_chars(service_request_id) or len(service_request_id) > PARAM_MAX:
+        return error(400, "service_request_id 不正确")
+    problem = bad_parameter(_query_pairs(request.GET))
+    if problem is not None:
+        return problem
     item = _queryset().filter(ticket=rules.normalize_ticket(service_request_id)).first()
     if item is None:
         return error(404, f"service_request_id {service_request_id} 不存在")

@@ -17,6 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import models
 from django.utils import timezone
 
+# Public text is masked by one function for every app (phone numbers in any common format).
+from jiceng.core.masking import mask_phone, mask_text  # noqa: F401  (re-exported)
 from jiceng.core.ranking import rank  # noqa: F401  (moved to core; requests.queries calls rules.rank)
 
 # ---- vocabularies ------------------------------------------------------------------------
@@ -419,8 +421,6 @@ def validate_weights(weights: dict[str, int]) -> str | None:
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
-PHONE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-ID_IN_TEXT_RE = re.compile(r"(?<![0-9Xx])\d{17}[\dXx](?![0-9Xx])")
 
 
 def normalize_phone(raw: str) -> str:
@@ -438,28 +438,11 @@ def phone_error(raw: str) -> str | None:
     return "电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 0731-12345678）"
 
 
-def mask_phone(phone: str) -> str:
-    phone = phone or ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else ("*" * len(phone))
-
-
 def mask_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         return "匿名"
     return name[0] + "*" * max(1, len(name) - 1)
-
-
-def mask_text(text: str, *, name: str = "", phone: str = "") -> str:
-    """Text for the public board: phone numbers, ID numbers and the resident's name masked."""
-    out = ID_IN_TEXT_RE.sub(lambda m: m.group(0)[:4] + "*" * 10 + m.group(0)[-4:], text or "")
-    out = PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), out)
-    name = (name or "").strip()
-    if len(name) >= 2:
-        out = out.replace(name, mask_name(name))
-    if phone and len(phone) >= 7:
-        out = out.replace(phone, mask_phone(phone))
-    return out
 
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone

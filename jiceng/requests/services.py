@@ -22,7 +22,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.core import audit, uploads
+from jiceng.core import audit, params, uploads
 from jiceng.core.notifications import managers_of, notify
 from jiceng.core.scoping import require_county_admin, require_manager
 from jiceng.orgs.models import Organization
@@ -71,6 +71,9 @@ def _holder_text(org: Organization | None, department: Department | None) -> str
 
 def _clean_text(value: str, label: str, limit: int, *, required: bool = False, field: str | None = None) -> str:
     value = (value or "").strip()
+    if params.has_control_chars(value, allow_whitespace=True):  # NUL cannot even be stored in PostgreSQL
+        message = f"{label}含有无法保存的控制字符"
+        raise ValidationError({field: message} if field else message)
     if required and not value:
         raise ValidationError({field: f"请填写{label}"} if field else f"请填写{label}")
     if len(value) > limit:
@@ -83,12 +86,14 @@ def _coordinate(value, low: int, high: int, label: str, field: str) -> Decimal |
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError({field: f"{label}不是数字"}) from exc
+    if not number.is_finite():  # NaN, sNaN, Infinity: Decimal reads them, no comparison can
+        raise ValidationError({field: f"{label}不是数字"})
     if not low <= number <= high:
         raise ValidationError({field: f"{label}应在 {low} 到 {high} 之间"})
-    return number
+    return number.quantize(Decimal("0.000001"))
 
 
 # ---- intake -----------------------------------------------------------------------------------
@@ -373,7 +378,7 @@ def _apply(
     if message:
         raise ValidationError(message)
     _authorize(actor, req, action)
-    expected = req.version if version is None else int(version)
+    expected = req.version if version is None else _version_of(req, version)
     if expected != req.version:
         raise ValidationError("该诉求已被他人处理（页面不是最新的），请刷新后再试")
     new_state = to_state or rules.target_state(action, req.state)
@@ -472,7 +477,14 @@ def _lock(req: Request) -> Request:
 
 
 def _version_of(req: Request, version) -> int | None:
-    return None if version in (None, "") else int(version)
+    """The page's version of the request (a hidden field); anything but a whole number is a
+    page that was tampered with or mangled, and is refused like a stale one."""
+    if version in (None, ""):
+        return None
+    number = params.int_or_none(version)
+    if number is None:
+        raise ValidationError("页面已失效（版本号不正确），请刷新后再试")
+    return number
 
 
 @transaction.atomic
@@ -965,6 +977,10 @@ def auto_escalate(now: datetime, limit: int = 500) -> int:
     category (if none, the township keeps it and the overdue notices continue). Idempotent:
     each escalation is claimed by the conditional UPDATE, and an escalated request has a new
     deadline.
+
+    `limit` counts escalations, not candidates: a request that cannot go up (a township with no
+    whistle department) stays overdue and oldest, and would otherwise fill the batch on every
+    run while the requests behind it were never escalated.
     """
     from datetime import timedelta
 
@@ -972,15 +988,19 @@ def auto_escalate(now: datetime, limit: int = 500) -> int:
     if not config.escalate_after_hours:
         return 0
     cutoff = now - timedelta(hours=config.escalate_after_hours)
-    qs = (
+    candidates = list(
         Request.objects.filter(queries.overdue_q(now, "done"), done_due_at__lt=cutoff)
         .exclude(level__in=["department"])
-        .order_by("done_due_at")[:limit]
+        .order_by("done_due_at", "pk")
+        .values_list("pk", flat=True)
     )
     done = 0
-    for req in qs:
+    for pk in candidates:
+        if done >= limit:
+            break
         try:
             with transaction.atomic():
+                req = Request.objects.get(pk=pk)
                 escalation_target(_lock(req))
                 escalate_request(
                     None,
@@ -991,7 +1011,7 @@ def auto_escalate(now: datetime, limit: int = 500) -> int:
                     automatic=True,
                 )
             done += 1
-        except ValidationError:
+        except (ValidationError, Request.DoesNotExist):
             continue
     return done
 

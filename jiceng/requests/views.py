@@ -3,6 +3,7 @@ photos, QR posters and the ranking."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import qr, uploads, xlsx
+from jiceng.core import params, qr, uploads, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
 from jiceng.orgs.models import Organization
@@ -61,7 +62,8 @@ def inbox(request):
     context.update(paginate(request, _ordered(request, f).select_related(*LIST_RELATED)))
     for item in context["rows"]:
         item.overdue_now = item.overdue_stages(now)
-    return render(request, "requests/inbox.html", context)
+    # A filter that cannot be read is left out; the page says which and why.
+    return render(request, "requests/inbox.html", context, status=400 if f.form.errors else 200)
 
 
 LEDGER_HEADERS = [
@@ -256,10 +258,15 @@ def request_detail(request, pk):
 
 
 def _obj(model, value, queryset=None):
-    if not value or not str(value).isdigit():
+    """The object a form's select names, or None when nothing was chosen; a value that is not
+    an id of the choices (tampered, "²", 20 digits) is a ValidationError, not a 500."""
+    if not value:
         return None
+    pk = params.int_or_none(value)
+    if pk is None:
+        raise ValidationError("所选对象不存在或不可选")
     qs = queryset if queryset is not None else model.objects.all()
-    obj = qs.filter(pk=int(value)).first()
+    obj = qs.filter(pk=pk).first()
     if obj is None:
         raise ValidationError("所选对象不存在或不可选")
     return obj
@@ -457,16 +464,21 @@ def previous_month(today: date) -> date:
 
 
 def parse_month(value: str, today: date) -> date:
-    try:
-        year, month = (int(x) for x in value.split("-"))
-        return date(year, month, 1)
-    except (ValueError, AttributeError):
+    """?month=YYYY-MM; last month when it is empty or unreadable. A year outside 2000–2100
+    is a ValidationError (its month bounds would overflow, and no request is from then)."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", (value or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
         return previous_month(today)
+    year = int(match.group(1))
+    if not params.year_in_range(year):
+        raise ValidationError({"month": params.YEAR_MESSAGE})
+    return date(year, int(match.group(2)), 1)
 
 
 def ranking_root(user, org_pk) -> Organization:
-    if org_pk and str(org_pk).isdigit():
-        return get_visible_or_404(user, Organization.objects.all(), pk=org_pk)
+    pk = params.int_or_none(org_pk)
+    if pk is not None:
+        return get_visible_or_404(user, Organization.objects.all(), pk=pk)
     root = scope_root(user)
     if root is None and has_full_scope(user):
         root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
@@ -503,16 +515,32 @@ class Period:
         return f"from={self.first:%Y-%m-%d}&to={self.last:%Y-%m-%d}"
 
 
-def parse_period(params, today: date) -> Period:
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD (at most a year), else ?month=YYYY-MM, else last month."""
+def parse_period(query, today: date) -> Period:
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (at most a year), else ?month=YYYY-MM, else last month.
+
+    Unreadable, reversed or over-long values fall back to the month; a readable date or month
+    outside the years 2000–2100 is a ValidationError naming the parameter (the pages show it,
+    the API answers 400)."""
     try:
-        first, last = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
+        first, last = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
+    except (ValueError, TypeError):
+        first = last = None
+    if first is not None and last is not None:
+        for name, day in (("from", first), ("to", last)):
+            if not params.date_in_range(day):
+                raise ValidationError({name: params.YEAR_MESSAGE})
         if first <= last and (last - first).days <= 366:
             return Period(first, last, None)
-    except ValueError:
-        pass
-    month = parse_month(params.get("month", ""), today)
+    month = parse_month(query.get("month", ""), today)
     return Period(month, (queries.month_bounds(month)[1] - timedelta(days=1)).date(), month)
+
+
+def period_or_message(request, today: date) -> tuple[Period, str]:
+    """The period of a ranking page, or last month and the Chinese message saying why."""
+    try:
+        return parse_period(request.GET, today), ""
+    except ValidationError as exc:
+        return parse_period({}, today), "；".join(exc.messages)
 
 
 def ranking_data(user, root: Organization, period: Period, by: str) -> dict:
@@ -548,7 +576,9 @@ def ranking(request):
         raise PermissionDenied("部门经办人请在诉求台账查看本部门的诉求")
     today = timezone.localdate()
     root = ranking_root(request.user, request.GET.get("org"))
-    period = parse_period(request.GET, today)
+    period, problem = period_or_message(request, today)
+    if problem:
+        messages.error(request, f"{problem}；下面是上个月的排名")
     by = request.GET.get("by") if request.GET.get("by") in ("department", "handler") else "org"
     data = ranking_data(request.user, root, period, by)
     for row in data["rows"]:
@@ -571,7 +601,7 @@ def ranking(request):
         "labels": rules.METRIC_LABELS,
         "active_nav": "requests_ranking",
     }
-    return render(request, "requests/ranking.html", context)
+    return render(request, "requests/ranking.html", context, status=400 if problem else 200)
 
 
 def _pct(value) -> str:
@@ -583,7 +613,9 @@ def ranking_export(request):
     require_staff(request.user)
     today = timezone.localdate()
     root = ranking_root(request.user, request.GET.get("org"))
-    period = parse_period(request.GET, today)
+    period, problem = period_or_message(request, today)
+    if problem:  # the page says what is wrong with the period
+        return redirect(reverse("requests:ranking") + "?" + request.GET.urlencode())
     by = request.GET.get("by") if request.GET.get("by") in ("department", "handler") else "org"
     data = ranking_data(request.user, root, period, by)
     headers = [

@@ -7,9 +7,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from jiceng.core import params
 from jiceng.core.pages import apply_validation_error
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_county_admin, scope_root, visible
 from jiceng.orgs.models import Organization
@@ -138,7 +140,10 @@ def routing(request):
     )
     form = RoutingRuleForm(request.POST or None, organizations=organizations, departments=departments)
     if request.method == "POST" and request.POST.get("delete"):
-        rule = get_visible_or_404(request.user, RoutingRule.objects.all(), pk=request.POST["delete"])
+        pk = params.int_or_none(request.POST["delete"])
+        if pk is None:
+            raise Http404("没有这条分派规则")
+        rule = get_visible_or_404(request.user, RoutingRule.objects.all(), pk=pk)
         services.delete_routing_rule(request.user, rule)
         messages.success(request, "已删除该分派规则")
         return redirect("requests:routing")

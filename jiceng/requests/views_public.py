@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from jiceng.core import uploads
+from jiceng.core import params, uploads
 from jiceng.core.pages import apply_validation_error, paginate
 from jiceng.orgs.models import Organization
 
@@ -52,6 +52,8 @@ def granted(request, ticket: str) -> bool:
 
 
 def intake_org(code: str, depth: int | None = None) -> Organization:
+    if params.has_control_chars(code):  # /r/%00/: PostgreSQL cannot compare text holding NUL
+        raise Http404("没有这个受理点")
     org = Organization.objects.filter(code=code).first()
     if org is None or services.intake_organization_error(org, depth):
         raise Http404("没有这个受理点")
@@ -204,8 +206,9 @@ def _published():
 def board(request):
     qs = _published().select_related("category", "organization").order_by("-published_at", "-pk")
     category = request.GET.get("category", "")
-    if category.isdigit():
-        qs = qs.filter(category_id=int(category))
+    category_id = params.int_or_none(category)
+    if category_id is not None:
+        qs = qs.filter(category_id=category_id)
     context = {"categories": Category.objects.filter(is_active=True), "category": category}
     context.update(paginate(request, qs, per_page=20))
     return render(request, "requests/public/board.html", context)

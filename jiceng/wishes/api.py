@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.liaison.api import check_period
 from jiceng.liaison.forms import period_from
 
 from . import queries, views
@@ -68,12 +69,14 @@ class WishViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.request.user.role == "member" and not self.request.user.is_superuser:
             raise PermissionDenied("党员账号不能使用该接口")
+        check_period(self.request)
         return views._filtered(self.request).order_by("-posted_at", "-pk")
 
 
 class FiguresView(APIView):
     def get(self, request):
         views._staff_only(request.user)
+        check_period(request)
         root = views._root(request)
         start, end, _ = period_from(request)
         data = queries.report(request.user, root, start, end)

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import models
 from django.utils import timezone
 
+from jiceng.core.masking import mask_text  # noqa: F401  (re-exported: one masking function for every app)
 from jiceng.liaison.rules import mask_name, mask_phone, normalize_phone, phone_error  # noqa: F401  (re-exported)
 
 DESCRIPTION_MAX = 500
@@ -214,25 +215,10 @@ def is_overdue(due: datetime | None, now: datetime) -> bool:
 
 # ---- masking and tickets ---------------------------------------------------------------------------
 
-PHONE_IN_TEXT_RE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
-ID_IN_TEXT_RE = re.compile(r"(?<![0-9Xx])\d{17}[\dXx](?![0-9Xx])")
-
 
 def public_name(name: str) -> str:
     """张三 → 张*, 欧阳小明 → 欧***; no name → 「群众」."""
     return mask_name(name) or "群众"
-
-
-def mask_text(text: str, *, name: str = "", phone: str = "") -> str:
-    """Text for public pages: phone and ID numbers and the requester's name masked."""
-    out = ID_IN_TEXT_RE.sub(lambda m: m.group(0)[:4] + "*" * 10 + m.group(0)[-4:], text or "")
-    out = PHONE_IN_TEXT_RE.sub(lambda m: mask_phone(m.group(0).replace("-", "")), out)
-    name = (name or "").strip()
-    if len(name) >= 2:
-        out = out.replace(name, mask_name(name))
-    if phone and len(phone) >= 7:
-        out = out.replace(phone, mask_phone(phone))
-    return out
 
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.core import audit, uploads
+from jiceng.core import audit, params, uploads
 from jiceng.core.calendar import working_deadline
 from jiceng.core.notifications import MANAGER_ROLES, notify
 from jiceng.core.scoping import in_scope, require_manager
@@ -293,9 +293,8 @@ def _apply(
         raise ValidationError(message)
     _authorize(actor, wish, action, by_requester=by_requester)
     role = "群众" if by_requester else None
-    try:
-        expected = wish.version if version in (None, "") else int(version)
-    except (TypeError, ValueError):
+    expected = wish.version if version in (None, "") else params.int_or_none(version)
+    if expected is None:  # a mangled page ("abc", "1.5", "²") is refused like a stale one
         expected = -1
     if expected != wish.version:
         raise ValidationError("该心愿已被他人处理（页面不是最新的），请刷新后再试")
@@ -602,7 +601,7 @@ def edit_wish(actor, wish: Wish, *, public_description: str, category: str, proj
 def publish_wish(actor, wish: Wish, *, photo_ids: Iterable[int] = (), version=None) -> Wish:
     """Show a fulfilled wish on the public wish wall with the photos staff choose."""
     wish = _lock(wish)
-    ids = {int(i) for i in photo_ids if str(i).isdigit()}
+    ids = {pk for pk in map(params.int_or_none, photo_ids) if pk is not None}
     own = set(wish.photos.values_list("pk", flat=True))
     if not ids <= own:
         raise ValidationError("所选照片不属于该心愿")

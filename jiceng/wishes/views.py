@@ -23,11 +23,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from jiceng.core import qr, uploads, xlsx
+from jiceng.core import params, qr, uploads, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_county_admin, scope_root, visible
-from jiceng.liaison.forms import period_from
+from jiceng.liaison.forms import period_from, period_problem
 from jiceng.liaison.queries import scope_label
 from jiceng.orgs.models import Organization
 
@@ -61,14 +61,21 @@ def _staff_only(user) -> None:
         raise PermissionDenied("党员请使用「认领微心愿」和「我认领的心愿」")
 
 
-def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+_int = params.int_or_none
+
+
+def _render(request, template: str, context: dict):
+    """A page, with a message (and 400) when its ?start= / ?end= could not be used."""
+    problem = period_problem(request)
+    if problem:
+        messages.error(request, problem)
+    return render(request, template, context, status=400 if problem else 200)
 
 
 def _root(request) -> Organization:
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=raw)
+    pk = _int(request.GET.get("org"))
+    if pk is not None:
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     root = scope_root(request.user)
     if root is None and has_full_scope(request.user):
         root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
@@ -89,7 +96,7 @@ def _filtered(request):
     user, g = request.user, request.GET
     qs = visible(user, Wish.objects.all())
     if _int(g.get("org")):
-        root = get_visible_or_404(user, Organization.objects.all(), pk=g["org"])
+        root = get_visible_or_404(user, Organization.objects.all(), pk=_int(g["org"]))
         qs = qs.filter(path_q("organization__path", root.path))
     if g.get("start") or g.get("end"):
         start, end, _ = period_from(request)
@@ -105,10 +112,12 @@ def _filtered(request):
         qs = qs.filter(claimant_type=g["claimant_type"])
     if g.get("figure") in queries.FIGURE_LABELS:
         qs = qs.filter(queries.figure_q(g["figure"], timezone.now()))
-    if g.get("q"):
-        text = g["q"].strip()
+    text = (g.get("q") or "").strip()
+    if params.has_control_chars(text):  # no record holds one; PostgreSQL cannot compare NUL
+        qs = qs.none()
+    elif text:
         match = Q(ticket=rules.normalize_ticket(text)) | Q(description__contains=text) | Q(requester_name=text)
-        if len(text) >= 4 and text.isdigit():
+        if len(text) >= 4 and text.isascii() and text.isdigit():
             match |= Q(phone__endswith=text)
         qs = qs.filter(match)
     return qs.select_related(
@@ -131,7 +140,7 @@ def wish_list(request):
         "active_nav": "wishes",
     }
     context.update(paginate(request, qs))
-    return render(request, "wishes/list.html", context)
+    return _render(request, "wishes/list.html", context)
 
 
 @login_required
@@ -188,7 +197,7 @@ def report(request):
     root = _root(request)
     start, end, form = period_from(request)
     data = queries.report(request.user, root, start, end)
-    return render(
+    return _render(
         request,
         "wishes/report.html",
         {
@@ -333,7 +342,7 @@ def wish_create(request):
         raise PermissionDenied("当前角色只能查看，不能修改")
     initial = {}
     if _int(request.GET.get("org")):
-        initial["organization"] = request.GET["org"]
+        initial["organization"] = _int(request.GET["org"])
     form = StaffWishForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -467,10 +476,8 @@ def township_like():
 
 
 def _area(request) -> Organization | None:
-    raw = request.GET.get("area", "")
-    if raw.isdigit():
-        return Organization.objects.filter(pk=raw).first()
-    return None
+    pk = _int(request.GET.get("area"))
+    return Organization.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def pool(request):
@@ -507,9 +514,9 @@ def follow(request):
     yet, or withdraws it."""
     form = FollowForm(request.POST if request.POST.get("step") == "lookup" else None)
     wish = None
-    raw = request.GET.get("w") or request.POST.get("w") or ""
-    if raw.isdigit() and _remembered(request, raw):
-        wish = Wish.objects.select_related("organization").filter(pk=raw).first()
+    pk = _int(request.GET.get("w") or request.POST.get("w"))
+    if pk is not None and _remembered(request, pk):
+        wish = Wish.objects.select_related("organization").filter(pk=pk).first()
     context = {"form": form, "wish": wish, "confirm_form": ConfirmForm(prefix="confirm"), "note_form": NoteForm()}
     if request.method == "POST":
         if getattr(request, "limited", False):
@@ -633,7 +640,7 @@ def claim(request, pk):
         messages.error(request, "；".join(exc.messages))
         return redirect(
             reverse("wishes:claim_pool")
-            + (f"?area={request.POST['area']}" if request.POST.get("area", "").isdigit() else "")
+            + (f"?area={_int(request.POST['area'])}" if _int(request.POST.get("area")) is not None else "")
         )
     messages.success(request, "认领成功！请尽快联系群众，完成后在这里报告")
     return redirect("wishes:mine")

@@ -4,6 +4,7 @@ automatic escalation after the grace period, once; automatic closing; all run tw
 from __future__ import annotations
 
 import time_machine
+from django.utils import timezone
 
 from jiceng.core import jobs
 from jiceng.core.models import Notification
@@ -89,3 +90,35 @@ def test_resolved_requests_close_when_nobody_rates_them(desk):
 def test_jobs_are_registered(desk):
     names = set(jobs.all_jobs())
     assert {"requests.overdue_notices", "requests.auto_escalate", "requests.auto_close"} <= names
+
+
+def test_a_request_that_cannot_be_escalated_does_not_hold_up_the_others(desk):
+    """A township-level request with no whistle department fails to escalate on every run; it
+    is the oldest, so it came first in the sweep's batch, and with a batch of one an overdue
+    village request behind it was never escalated."""
+    county = desk.county
+    with time_machine.travel(at(2026, 9, 1, 9), tick=False):
+        stuck = file_request(desk, org=county.town_a)  # township level, no whistle rule
+    with time_machine.travel(at(2026, 9, 2, 9), tick=False):
+        village = file_request(desk)
+    assert (stuck.level, village.level) == ("township", "village")
+    later = at(2026, 11, 2, 9)  # both long past their done deadlines and the grace
+    with time_machine.travel(later, tick=False):
+        assert services.auto_escalate(timezone.now(), limit=1) == 1
+        assert jobs.run_job("requests.auto_escalate", timezone.now()) == "自动上报 0 件"  # idempotent
+        assert services.auto_escalate(timezone.now(), limit=1) == 0
+    village.refresh_from_db()
+    stuck.refresh_from_db()
+    assert (village.state, village.level, village.holder_org, village.escalations) == (
+        "escalated",
+        "township",
+        county.town_a,
+        1,
+    )
+    # The township keeps its own request (and its overdue notices) until someone names a department.
+    assert (stuck.state, stuck.level, stuck.escalations) == ("received", "township", 0)
+    RoutingRule.objects.create(organization=county.root, category=None, target_department=desk.housing, mode="whistle")
+    with time_machine.travel(later, tick=False):
+        assert services.auto_escalate(timezone.now(), limit=1) == 1
+    stuck.refresh_from_db()
+    assert (stuck.holder_department, stuck.escalations) == (desk.housing, 1)

@@ -81,6 +81,16 @@ def test_round_trip(desk):
     assert by_id["lat"] == 28.123456 and "东村三组" in by_id["address"]
 
 
+def test_a_published_address_is_masked_like_the_texts(desk):
+    req = file_request(
+        desk, name="王小明", phone="13812345678", place="王小明家门口（电话 139-1234-5678，0731 12345678）"
+    )
+    req = services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, req), result="好")
+    services.publish_request(desk.village_clerk, req, public_description="路灯坏了", public_result="已修复")
+    for data in (Client().get(one(req.ticket)).json(), Client().get(REQUESTS).json()):
+        assert data[0]["address"] == "甲镇东村党总支 王**家门口（电话 139****5678，073****5678）"
+
+
 def test_json_body_is_accepted(desk):
     body = {"jurisdiction_id": "TA01", "service_code": "dispute", "description": "邻里纠纷", "phone": "0731-1234567"}
     response = post(json.dumps(body), content_type="application/json")
@@ -139,6 +149,24 @@ def test_bad_posts_get_the_spec_error_list(desk, data, status, words):
     [error] = response.json()
     assert error["code"] == status and words in error["description"]
     assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "-nan", "sNaN", "Infinity", "-inf", "1e999999", " "])
+@pytest.mark.parametrize("name,label", [("lat", "纬度"), ("long", "经度")])
+def test_coordinates_that_are_not_finite_numbers_are_refused(desk, name, value, label):
+    data = {"jurisdiction_id": "TA01", "service_code": "road", "description": "x", "phone": "13912345678"}
+    response = post({**data, name: value})
+    assert response.status_code == 400
+    [error] = response.json()
+    assert error["code"] == 400 and error["description"].startswith(label)
+    assert not Request.objects.exists()
+    # The same in a JSON body, where NaN and Infinity are numbers to Python's json module.
+    response = post(
+        f'{{"jurisdiction_id": "TA01", "service_code": "road", "description": "x", '
+        f'"phone": "13912345678", "{name}": NaN}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()[0]["description"].startswith(label)
 
 
 def test_malformed_and_oversized_bodies(desk):

@@ -177,6 +177,29 @@ def test_request_page_actions_through_the_form(desk):
     assert outsider.post(url, {"action": "close", "note": "关掉"}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"action": "accept", "version": "abc"}, "版本号不正确"),
+        ({"action": "accept", "version": "1.5"}, "版本号不正确"),
+        ({"action": "accept", "version": "²"}, "版本号不正确"),
+        ({"action": "accept", "version": "99999999999999999999999"}, "版本号不正确"),
+        ({"action": "callback", "rating": "satisfied", "version": "1.5"}, "版本号不正确"),
+        ({"action": "transfer", "org": "²", "note": "转办"}, "所选对象不存在或不可选"),
+        ({"action": "transfer", "department": "٣", "note": "转办"}, "所选对象不存在或不可选"),
+        ({"action": "assign", "org": "99999999999999999999999"}, "所选对象不存在或不可选"),
+        ({"action": "escalate", "department": "-1", "note": "上报"}, "所选对象不存在或不可选"),
+    ],
+)
+def test_mangled_action_forms_get_a_message_not_an_error(desk, data, message):
+    req = file_request(desk)
+    client = client_for(desk.county.county_admin)
+    response = client.post(reverse("requests:act", args=[req.pk]), data, follow=True)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Request.objects.get(pk=req.pk).version == req.version  # nothing happened
+
+
 def test_escalate_form_offers_the_whistle_default(desk):
     c = desk.county
     RoutingRule.objects.create(organization=c.root, category=desk.road, target_department=desk.housing, mode="whistle")
@@ -358,6 +381,8 @@ def test_county_admin_configures_the_system(desk):
     req = services.transfer_request(desk.water_handler, req, department=desk.housing, note="住建职责")
     page = client_for(desk.handler).get(reverse("requests:detail", args=[req.pk]))
     assert page.status_code == 200 and "县水利局" in page.content.decode()
+    for mangled in ("²", "99999999999999999999999", "x"):
+        assert client.post(reverse("requests:routing"), {"delete": mangled}).status_code == 404
     client.post(reverse("requests:routing"), {"delete": rule.pk})
     assert not RoutingRule.objects.exists()
     client.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -249,6 +250,82 @@ def test_masking():
     masked = rules.mask_text(text, name="赵秘密", phone="13900009999")
     assert "赵秘密" not in masked and "13900009999" not in masked and "12345678" not in masked
     assert "420101198005171234" not in masked and "赵**" in masked and "139****9999" in masked
+
+
+@pytest.mark.parametrize(
+    "typed,shown",
+    [
+        ("电话 138-1234-5678", "电话 138****5678"),
+        ("电话 138 1234 5678", "电话 138****5678"),
+        ("电话 138 - 1234 - 5678。", "电话 138****5678。"),
+        ("电话 +86 13812345678", "电话 +86 138****5678"),
+        ("电话+8613812345678", "电话+86138****5678"),
+        ("电话 (+86) 138 1234 5678", "电话 (+86) 138****5678"),
+        ("手机13812345678号", "手机138****5678号"),
+        ("手机１３８１２３４５６７８", "手机138****5678"),
+        ("座机 0731 12345678", "座机 073****5678"),
+        ("座机 0731-12345678", "座机 073****5678"),
+        ("座机 (0731)12345678", "座机 073****5678"),
+        ("座机（0731）1234 5678", "座机073****5678"),
+        ("座机 010-1234-5678 转 801", "座机 010****5678 转 801"),
+        ("3组 13812345678", "3组 138****5678"),
+        ("房号 3 13812345678", "房号 3 138****5678"),
+        ("身份证 420101198005171234", "身份证 4201**********1234"),
+    ],
+)
+def test_phone_numbers_are_masked_however_they_are_typed(typed, shown):
+    assert rules.mask_text(typed) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-10-13 上午 9:30，3 组 12 号",
+        "订单号 513812345678",  # glued to more digits: not a phone number
+        "金额 1380.50 元，面积 12345678 平方米",
+        "已修复 138****5678",
+    ],
+)
+def test_other_numbers_are_left_alone(text):
+    assert rules.mask_text(text) == text
+
+
+SEPARATORS = st.sampled_from(["", "", " ", "-", "  ", " - ", "－", "\u3000", "."])
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+NO_DIGITS = st.characters(blacklist_characters="0123456789０１２３４５６７８９")
+# Characters that end a run of digits: not a digit, not a separator the masking reads
+# through (spaces, dashes, dots, brackets), not the X of an ID number.
+BREAKS = st.characters(
+    blacklist_categories=["Zs"], blacklist_characters="0123456789０１２３４５６７８９-－‐–—.．()（）Xx"
+)
+
+
+@st.composite
+def typed_mobiles(draw):
+    """(number, as typed): 11 digits, spaces or dashes anywhere between them, maybe full width."""
+    number = "1" + draw(st.sampled_from("3456789")) + draw(st.text(alphabet="0123456789", min_size=9, max_size=9))
+    separators = draw(st.lists(SEPARATORS, min_size=10, max_size=10)) + [""]
+    typed = "".join(d + s for d, s in zip(number, separators, strict=True))
+    return number, typed.translate(FULL_WIDTH) if draw(st.booleans()) else typed
+
+
+@given(typed_mobiles(), st.text(max_size=30), BREAKS, BREAKS, st.text(max_size=30))
+def test_any_mobile_number_in_any_text_is_masked(mobile, prefix, before, after, suffix):
+    """Whatever surrounds it, a mobile number typed with spaces or dashes is shown as
+    138****5678 and the text around it is masked as if it were not there."""
+    number, typed = mobile
+    masked = rules.mask_text(prefix + before + typed + after + suffix)
+    shown = number[:3] + "****" + number[-4:]
+    assert masked == rules.mask_text(prefix + before) + shown + rules.mask_text(after + suffix)
+
+
+@given(typed_mobiles(), st.text(NO_DIGITS, max_size=30), st.text(NO_DIGITS, max_size=30))
+def test_a_mobile_number_next_to_spaces_and_dashes_is_masked(mobile, prefix, suffix):
+    number, typed = mobile
+    masked = rules.mask_text(prefix + typed + suffix)
+    assert number[:3] + "****" + number[-4:] in masked
+    readable = re.sub(r"[\s\-－.]", "", masked.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    assert number not in readable
 
 
 def test_tickets():

@@ -16,6 +16,7 @@ from django.utils import timezone
 from jiceng.conftest import add_member, client_for
 from jiceng.core.jobs import run_job
 from jiceng.core.models import AuditEntry, Notification
+from jiceng.requests import rules as request_rules
 from jiceng.wishes import queries, rules, services
 from jiceng.wishes.conftest import jpeg
 from jiceng.wishes.models import Wish, WishEvent, WishSettings
@@ -60,6 +61,10 @@ def test_masking():
     )
     text = rules.mask_text("我叫王小花，电话13812345678，身份证430102199001011234", name="王小花", phone="13812345678")
     assert text == "我叫王**，电话138****5678，身份证4301**********1234"
+    # One masking function for the wish wall and the request board, for every way a number is typed.
+    assert rules.mask_text is request_rules.mask_text
+    text = rules.mask_text("电话 138-1234-5678 或 138 1234 5678，座机 (0731)12345678、0731 12345678")
+    assert text == "电话 138****5678 或 138****5678，座机 073****5678、073****5678"
 
 
 def test_transition_table_names_the_allowed_states():
