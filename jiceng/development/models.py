@@ -25,6 +25,7 @@ class DevelopmentFile(TimestampedModel):
         COMPLETED = rules.COMPLETED, "已转正归档"
         REJECTED = rules.REJECTED, "不予发展"
         CANCELLED = rules.CANCELLED, "取消预备党员资格"
+        TRANSFERRED = rules.TRANSFERRED, "随组织关系转出县外"
 
     STAGE_CHOICES = [(n, f"{rules.STAGE_NUMERALS[n]}、{name}") for n, name in rules.STAGES.items()]
     STEP_CHOICES = [(0, "未开始")] + [(n, f"{n}. {name}") for n, name in rules.STEPS.items()]
@@ -79,7 +80,7 @@ class DevelopmentFile(TimestampedModel):
     approved_outcome = models.CharField("审批决议", max_length=10, choices=list(rules.OUTCOMES.items()), blank=True)
     full_on = models.DateField("转正日期", null=True, blank=True)
     closed_on = models.DateField("结束日期", null=True, blank=True)
-    close_reason = models.CharField("不予发展原因", max_length=200, blank=True)
+    close_reason = models.CharField("结束原因", max_length=200, blank=True)
     # Pending deadlines (null when nothing is waiting), for the due lists.
     talk_due_on = models.DateField("谈话期限", null=True, blank=True, db_index=True)
     review_due_on = models.DateField("下次考察期限", null=True, blank=True, db_index=True)

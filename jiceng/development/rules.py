@@ -106,6 +106,8 @@ IDENTITIES = {
 
 # File status.
 OPEN, COMPLETED, REJECTED, CANCELLED = "open", "completed", "rejected", "cancelled"
+# The member's organizational relationship left the county; the file went with them (no step).
+TRANSFERRED = "transferred"
 
 # Outcomes of the full-membership meeting (step 23), approved at step 24.
 TO_FULL, EXTEND, CANCEL = "full", "extend", "cancel"

@@ -65,8 +65,8 @@ def file_state(file: DevelopmentFile) -> rules.FileState:
     """The file as its (unrevoked) steps leave it, plus a rejection, which is not a step."""
     steps = list(file.steps.filter(revoked_at=None).order_by("id"))
     state = rules.fold(file.birth_date, [s.fact for s in steps], roll=working_day_roller())
-    if file.status == DevelopmentFile.Status.REJECTED:
-        state = replace(state, status=rules.REJECTED, closed_on=file.closed_on)
+    if file.status in (DevelopmentFile.Status.REJECTED, DevelopmentFile.Status.TRANSFERRED):
+        state = replace(state, status=file.status, closed_on=file.closed_on)
     return state
 
 
@@ -506,6 +506,30 @@ def follow_member(actor, member: Member, *, to_org: Organization, on: date, lett
         )
         moved.append(file)
     return moved
+
+
+def leave_county(actor, member: Member, *, on: date, letter_number: str, to_name: str) -> list:
+    """The member's organizational relationship left the county (jiceng.transfers, on the
+    receipt): an open file — a probationary member's — goes with the member to the receiving
+    organization, which records the remaining steps there. Here it is closed as 随组织关系转出县外,
+    with its steps kept, so no due list asks the old branch for steps it may no longer take.
+    Runs inside the caller's transaction; the caller has checked the actor's side."""
+    closed = []
+    files = DevelopmentFile.objects.select_for_update(of=("self",)).filter(member=member, status=rules.OPEN)
+    for file in files.select_related("organization"):
+        state = replace(file_state(file), status=rules.TRANSFERRED, closed_on=on)
+        file.close_reason = f"组织关系转出县外：{to_name}（介绍信{letter_number}）"[:200]
+        _save_state(file, state)
+        audit.record(
+            actor,
+            "update",
+            file,
+            changes={"status": [rules.OPEN, rules.TRANSFERRED]},
+            note=file.close_reason,
+            org_path=file.organization.path,
+        )
+        closed.append(file)
+    return closed
 
 
 # ---- closing and correcting ------------------------------------------------------------------

@@ -367,6 +367,10 @@ def confirm_transfer(actor, transfer: Transfer, *, on: date, receipt_on: date | 
             on=on,
             reason=f"组织关系转出县外：{transfer.to_name}（{transfer.region}，{letter}，回执{receipt_on:%Y-%m-%d}收到）",
         )
+        # A probationary member's open development file goes with them; it is closed here.
+        development_services.leave_county(
+            actor, transfer.member, on=on, letter_number=transfer.letter_number, to_name=transfer.to_name
+        )
         _event(transfer, TransferEvent.Action.RECEIPT, receipt_on, actor, f"{transfer.to_name}于{on:%Y-%m-%d}接收")
     else:
         member = _receive_from_outside(actor, transfer, on)

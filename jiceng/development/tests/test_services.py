@@ -577,3 +577,29 @@ def test_closed_files_stay_where_the_member_was_admitted(dev):
     transfer_services.confirm_transfer(dev.admin_b, t, on=date.today())
     file.refresh_from_db()
     assert file.organization == dev.branch_a and not file.moves.exists()
+
+
+def test_an_open_file_goes_with_its_member_out_of_the_county(dev, client_as):
+    """A probationary member's relationship leaves the county: on the receipt the open file is
+    closed here as 随组织关系转出县外 with its steps kept, and no due list asks the old branch for it."""
+    from jiceng.development import queries
+    from jiceng.transfers import services as transfer_services
+
+    file = walk(dev, open_applicant(dev, "转出县外"), 20)
+    steps_before = file.steps.count()
+    today = date.today()
+    t = transfer_services.issue_transfer(
+        dev.secretary_a, file.member, kind="out", to_name="武汉市某党支部", region="湖北省武汉市", issued_on=today
+    )
+    file.refresh_from_db()
+    assert file.status == "open"  # in transit: not yet
+    transfer_services.confirm_transfer(dev.secretary_a, t, on=today, receipt_on=today)
+    file.refresh_from_db()
+    assert (file.status, file.closed_on, file.steps.count()) == ("transferred", today, steps_before)
+    assert "武汉市某党支部" in file.close_reason and t.letter_number in file.close_reason
+    assert services.file_state(file).status == rules.TRANSFERRED
+    assert all(item.file.pk != file.pk for item in queries.due_items(dev.admin_a, dev.branch_a, today))
+    with pytest.raises(ValidationError, match="已结束"):
+        services.record_step(dev.secretary_a, file, 21, on=today)
+    html = client_as(dev.admin_a).get(reverse("development:detail", args=[file.pk])).content.decode()
+    assert "随组织关系转出县外" in html or "组织关系转出县外" in html
