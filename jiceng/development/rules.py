@@ -205,6 +205,10 @@ def probation_end(vote_on: date, extension_months: int = 0) -> date:
 MIN_EXTENSION_MONTHS, MAX_EXTENSION_MONTHS = 6, 12
 MIN_TRAINING_DAYS, MIN_TRAINING_HOURS = 3, 24
 MIN_CONTACTS, MAX_CONTACTS = 1, 2
+# Plausibility bounds of what is typed in (not statute): a training longer than a year, a branch
+# meeting of more than ten thousand members are typing errors. They also keep the numbers within
+# the columns (PositiveSmallIntegerField, at most 32767 on PostgreSQL).
+MAX_TRAINING_DAYS, MAX_TRAINING_HOURS, MAX_VOTES = 365, 2000, 10000
 SPONSORS = 2
 
 

@@ -336,6 +336,9 @@ def record_step(
     )
     if number not in rules.STEPS or number == 1:
         raise ValidationError("未知的步骤" if number not in rules.STEPS else "第1步在建档时记录")
+    bad_numbers = _number_refusals(number, vote, training_days, training_hours)
+    if bad_numbers:
+        raise _errors(bad_numbers)
     state = file_state(file)
     persons, members = _person_facts(actor, list(people), on)
     fact = rules.StepFact(
@@ -408,6 +411,34 @@ def record_step(
         org_path=file.organization.path,
     )
     return step
+
+
+VOTE_FIELDS = {
+    "entitled": "应到会有表决权人数",
+    "attended": "实到会有表决权人数",
+    "yes": "赞成票数",
+    "no": "反对票数",
+    "abstain": "弃权票数",
+    "written": "提交书面意见人数",
+}
+
+
+def _number_refusals(number: int, vote: rules.Vote | None, days: int | None, hours: int | None) -> list[rules.Refusal]:
+    """Numbers out of any plausible range are refused here, whoever calls (pages, API, imports):
+    they are typing errors, and beyond 32767 they would not fit the columns."""
+    out = []
+    if number == 11:
+        for field, value, most, label in (
+            ("training_days", days, rules.MAX_TRAINING_DAYS, "培训天数"),
+            ("training_hours", hours, rules.MAX_TRAINING_HOURS, "培训学时"),
+        ):
+            if value is not None and not 0 <= value <= most:
+                out.append(rules.Refusal(field, f"{label}应在0至{most}之间"))
+    if number in (15, 23) and vote is not None:
+        for name, label in VOTE_FIELDS.items():
+            if not 0 <= getattr(vote, name) <= rules.MAX_VOTES:
+                out.append(rules.Refusal(f"vote_{name}", f"{label}应在0至{rules.MAX_VOTES}之间"))
+    return out
 
 
 def _record_refusals(file: DevelopmentFile, number: int, fact: rules.StepFact, group) -> list[rules.Refusal]:
