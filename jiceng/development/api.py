@@ -151,8 +151,23 @@ class DevelopmentFileDetailSerializer(DevelopmentFileSerializer):
 # ---- writes ------------------------------------------------------------------------------
 
 
+MAX_ID = services.MAX_ID
+
+
+def bounded(label: str, most: int, least: int = 0, **kwargs) -> serializers.IntegerField:
+    """An integer field with Chinese messages for both bounds (larger numbers are typing errors and
+    would not fit the columns)."""
+    message = f"{label}应在{least}至{most}之间"
+    return serializers.IntegerField(
+        min_value=least,
+        max_value=most,
+        error_messages={"min_value": message, "max_value": message, "max_string_length": message},
+        **kwargs,
+    )
+
+
 class OpenFileInput(serializers.Serializer):
-    organization = serializers.IntegerField(help_text="党支部ID")
+    organization = bounded("党支部ID", MAX_ID, 1, help_text="党支部ID")
     id_number = serializers.CharField(max_length=18)
     name = serializers.CharField(max_length=50)
     on = serializers.DateField(help_text="递交入党申请书日期（第1步）")
@@ -169,18 +184,20 @@ class OpenFileInput(serializers.Serializer):
 
 class PersonInput(serializers.Serializer):
     role = serializers.ChoiceField(choices=[rules.CONTACT, rules.SPONSOR, rules.TALKER])
-    member = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="党员ID")
+    member = bounded("党员ID", MAX_ID, 1, required=False, allow_null=True, default=None, help_text="党员ID")
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class VoteInput(serializers.Serializer):
-    entitled = serializers.IntegerField(min_value=0, help_text="应到会有表决权的正式党员")
-    attended = serializers.IntegerField(min_value=0)
-    yes = serializers.IntegerField(min_value=0)
-    no = serializers.IntegerField(min_value=0, required=False, default=0)
-    abstain = serializers.IntegerField(min_value=0, required=False, default=0)
-    written = serializers.IntegerField(min_value=0, required=False, default=0, help_text="书面意见（计票不计到会）")
+    entitled = bounded("应到会有表决权人数", rules.MAX_VOTES, help_text="应到会有表决权的正式党员")
+    attended = bounded("实到会有表决权人数", rules.MAX_VOTES)
+    yes = bounded("赞成票数", rules.MAX_VOTES)
+    no = bounded("反对票数", rules.MAX_VOTES, required=False, default=0)
+    abstain = bounded("弃权票数", rules.MAX_VOTES, required=False, default=0)
+    written = bounded(
+        "提交书面意见人数", rules.MAX_VOTES, required=False, default=0, help_text="书面意见（计票不计到会）"
+    )
 
 
 class StepInput(serializers.Serializer):
@@ -189,15 +206,15 @@ class StepInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     people = PersonInput(many=True, required=False, default=list)
     vote = VoteInput(required=False, allow_null=True, default=None)
-    training_days = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-    training_hours = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    training_days = bounded("培训天数", rules.MAX_TRAINING_DAYS, required=False, allow_null=True, default=None)
+    training_hours = bounded("培训学时", rules.MAX_TRAINING_HOURS, required=False, allow_null=True, default=None)
     outcome = serializers.ChoiceField(
         choices=list(rules.OUTCOMES.items()), required=False, allow_blank=True, default=""
     )
     extension_months = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
     late_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     recommendation = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    group = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="第19步：党小组ID")
+    group = bounded("党小组ID", MAX_ID, 1, required=False, allow_null=True, default=None, help_text="第19步：党小组ID")
 
 
 class DevelopmentFileViewSet(viewsets.ReadOnlyModelViewSet):

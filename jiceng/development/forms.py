@@ -112,6 +112,18 @@ class EditFileForm(forms.ModelForm):
         return _phone(self.cleaned_data.get("phone"))
 
 
+def bounded(label: str, most: int, **kwargs) -> forms.IntegerField:
+    """A count typed on a step form, from 0 to `most`, with the bounds named in Chinese."""
+    message = f"{label}应在0至{most}之间"
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=most,
+        error_messages={"min_value": message, "max_value": message},
+        **kwargs,
+    )
+
+
 class StepForm(forms.Form):
     """The fields of one step; which ones appear depends on the step number."""
 
@@ -146,24 +158,24 @@ class StepForm(forms.Form):
                 label="入党介绍人（二）", queryset=members, help_text="两名正式党员，一般由培养联系人担任"
             )
         if number == 11:
-            self.fields["training_days"] = forms.IntegerField(label="培训天数", min_value=0, required=False)
-            self.fields["training_hours"] = forms.IntegerField(
-                label="培训学时", min_value=0, required=False, help_text="不少于三天或不少于二十四个学时"
+            self.fields["training_days"] = bounded("培训天数", rules.MAX_TRAINING_DAYS, required=False)
+            self.fields["training_hours"] = bounded(
+                "培训学时", rules.MAX_TRAINING_HOURS, required=False, help_text="不少于三天或不少于二十四个学时"
             )
         if number in (15, 23):
-            self.fields["vote_entitled"] = forms.IntegerField(
-                label="应到会有表决权的正式党员",
-                min_value=0,
+            self.fields["vote_entitled"] = bounded(
+                "应到会有表决权的正式党员",
+                rules.MAX_VOTES,
                 initial=entitled,
                 help_text=f"按党员名册，本支部现有正式党员 {entitled} 名（预备党员没有表决权），请核实",
             )
-            self.fields["vote_attended"] = forms.IntegerField(label="实到会有表决权的正式党员", min_value=0)
-            self.fields["vote_written"] = forms.IntegerField(
-                label="因故未到会、会前提交书面意见的", min_value=0, initial=0, help_text="计入票数，不计入到会人数"
+            self.fields["vote_attended"] = bounded("实到会有表决权的正式党员", rules.MAX_VOTES)
+            self.fields["vote_written"] = bounded(
+                "因故未到会、会前提交书面意见的", rules.MAX_VOTES, initial=0, help_text="计入票数，不计入到会人数"
             )
-            self.fields["vote_yes"] = forms.IntegerField(label="赞成", min_value=0)
-            self.fields["vote_no"] = forms.IntegerField(label="反对", min_value=0, initial=0)
-            self.fields["vote_abstain"] = forms.IntegerField(label="弃权", min_value=0, initial=0)
+            self.fields["vote_yes"] = bounded("赞成", rules.MAX_VOTES)
+            self.fields["vote_no"] = bounded("反对", rules.MAX_VOTES, initial=0)
+            self.fields["vote_abstain"] = bounded("弃权", rules.MAX_VOTES, initial=0)
         if number == 17:
             self.fields["late_reason"] = forms.CharField(
                 label="超过三个月审批的理由",

@@ -205,6 +205,10 @@ def probation_end(vote_on: date, extension_months: int = 0) -> date:
 MIN_EXTENSION_MONTHS, MAX_EXTENSION_MONTHS = 6, 12
 MIN_TRAINING_DAYS, MIN_TRAINING_HOURS = 3, 24
 MIN_CONTACTS, MAX_CONTACTS = 1, 2
+# Plausibility bounds of what is typed in (not statute): a training longer than a year, a branch
+# meeting of more than ten thousand members are typing errors. They also keep the numbers within
+# the columns (PositiveSmallIntegerField, at most 32767 on PostgreSQL).
+MAX_TRAINING_DAYS, MAX_TRAINING_HOURS, MAX_VOTES = 365, 2000, 10000
 SPONSORS = 2
 
 
@@ -276,6 +280,37 @@ def vote_errors(vote: Vote, *, articles: str = "第二十条、第二十一条")
 # ---- people on a step ----------------------------------------------------------------------
 
 
+# Refusal for a member id the acting user may not see (or that does not exist): the same words for
+# both, and never the person's name, so that ids cannot be used to read the roster of another
+# organization.
+NOT_IN_SCOPE = "所选党员不存在或不在您的管理范围内"
+
+# Member statuses the rules need (jiceng.members.models.Member.Status).
+FULL_MEMBER, IN_TRANSIT = "full", "in_transit"
+
+# A row of a member's status history (jiceng.members.models.StatusChange): (on, from_status, to_status).
+StatusRow = tuple[date, str, str]
+
+
+def status_on(history: list[StatusRow], day: date, current: str) -> str:
+    """The member's status on `day`, replayed from their status history (rows oldest first; rows of
+    the same day in the order they were recorded).
+
+    In transit (组织关系转接途中) counts as the status the member left with: the transfer keeps it
+    (Transfer.member_status) and gives it back on receipt, return or cancellation, so a full member
+    in transit is still a full member. Before the first row, the record's first status (a member
+    received from outside the county is entered with the status they arrived with; the full date
+    still decides since when); with no history at all, the current status."""
+    if not history:
+        return current
+    status = history[0][1] or history[0][2]
+    for on, before, after in history:
+        if on > day:
+            break
+        status = before if after == IN_TRANSIT and before else after
+    return status
+
+
 @dataclass(frozen=True)
 class Person:
     """A member (or a named person) on a step, with what the rules need to know."""
@@ -283,13 +318,18 @@ class Person:
     role: str
     name: str
     member_id: int | None = None
-    status: str = ""  # the member's status ("full", "probationary", ...)
+    # The member's status ON THE STEP'S DATE ("full", "probationary", ...), as `status_on` replays
+    # it from the history: a sponsor who has since died, moved away or is in transit was still a
+    # full member that day.
+    status: str = ""
     full_date: date | None = None
     in_scope: bool = True
 
 
 def is_full_on(person: Person, day: date) -> bool:
-    return person.status == "full" and person.full_date is not None and person.full_date <= day
+    """A full member on `day`: full since then (转正日期) and still full that day (`person.status`
+    is the status on the step's date)."""
+    return person.status == FULL_MEMBER and person.full_date is not None and person.full_date <= day
 
 
 def _full_member_errors(people: list[Person], day: date, what: str, article: str) -> list[str]:
@@ -298,14 +338,14 @@ def _full_member_errors(people: list[Person], day: date, what: str, article: str
         if p.member_id is None:
             errors.append(f"{what}须从党员名册中选择（{p.name}不是在册党员）")
         elif not p.in_scope:
-            errors.append(f"{what}{p.name}不在您的管理范围内")
-        elif p.status != "full":
-            errors.append(f"{what}须为正式党员：{p.name}目前不是正式党员（{cite(article)}）")
-        elif not is_full_on(p, day):
+            errors.append(f"{what}：{NOT_IN_SCOPE}")
+        elif p.full_date is not None and p.full_date > day:
             errors.append(
                 f"{what}须为正式党员：{p.name}于{fmt(p.full_date)}转为正式党员，"
                 f"{fmt(day)}时尚不是正式党员（{cite(article)}）"
             )
+        elif not is_full_on(p, day):
+            errors.append(f"{what}须为正式党员：{p.name}在{fmt(day)}不是正式党员（{cite(article)}）")
     return errors
 
 

@@ -22,7 +22,7 @@ from jiceng.core.scoping import require_county_admin, require_manager, visible
 from jiceng.core.text import pinyin_keys
 from jiceng.core.uploads import clean_document
 from jiceng.members import services as member_services
-from jiceng.members.models import Member
+from jiceng.members.models import Member, StatusChange
 from jiceng.orgs.models import Organization
 
 from . import rules
@@ -114,23 +114,40 @@ def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _person_facts(actor, people: list[PersonInput]) -> tuple[list[rules.Person], dict[int, Member]]:
-    ids = {p.member_id for p in people if p.member_id}
-    members = {m.pk: m for m in Member.objects.filter(pk__in=ids)}
-    seen = set(visible(actor, Member.objects.filter(pk__in=ids)).values_list("pk", flat=True)) if actor else ids
+# The form field of each role's people, for refusals.
+ROLE_FIELDS = {rules.CONTACT: "contacts", rules.SPONSOR: "sponsors", rules.TALKER: "talkers"}
+MAX_ID = 2**63 - 1  # ids are 64-bit; a larger number is no member (and would overflow the query)
+
+
+def _person_facts(actor, people: list[PersonInput], on: date) -> tuple[list[rules.Person], dict[int, Member]]:
+    """The people of a step as the rules see them on the step's date `on`.
+
+    Every member id, whatever the role, is resolved through the acting user's scope: an id outside
+    it is refused exactly like an id that does not exist, and nothing of that member (not the name)
+    is read into the step or the message. The status is the one on `on`, replayed from the status
+    history (a sponsor who has died or moved away since was a full member that day)."""
+    ids = {p.member_id for p in people if p.member_id is not None}
+    found = Member.objects.filter(pk__in=[i for i in ids if 0 < i <= MAX_ID])
+    if actor is not None:  # None is the system itself (demo, commands): every member
+        found = visible(actor, found)
+    members = {m.pk: m for m in found}
+    unknown = [p for p in people if p.member_id is not None and p.member_id not in members]
+    if unknown:
+        fields = dict.fromkeys(ROLE_FIELDS.get(p.role) for p in unknown)
+        raise Refused([rules.Refusal(f, rules.NOT_IN_SCOPE) for f in fields])
+    history: dict[int, list[rules.StatusRow]] = {pk: [] for pk in members}
+    for change in StatusChange.objects.filter(member_id__in=members).order_by("on", "id"):
+        history[change.member_id].append((change.on, change.from_status, change.to_status))
     facts = []
     for p in people:
-        m = members.get(p.member_id) if p.member_id else None
-        if p.member_id and m is None:
-            raise ValidationError("所选党员不存在")
+        m = members.get(p.member_id) if p.member_id is not None else None
         facts.append(
             rules.Person(
                 role=p.role,
                 name=m.name if m else p.name.strip(),
                 member_id=m.pk if m else None,
-                status=m.status if m else "",
+                status=rules.status_on(history[m.pk], on, m.status) if m else "",
                 full_date=m.full_date if m else None,
-                in_scope=(m.pk in seen) if m else True,
             )
         )
     return facts, members
@@ -319,8 +336,11 @@ def record_step(
     )
     if number not in rules.STEPS or number == 1:
         raise ValidationError("未知的步骤" if number not in rules.STEPS else "第1步在建档时记录")
+    bad_numbers = _number_refusals(number, vote, training_days, training_hours)
+    if bad_numbers:
+        raise _errors(bad_numbers)
     state = file_state(file)
-    persons, members = _person_facts(actor, list(people))
+    persons, members = _person_facts(actor, list(people), on)
     fact = rules.StepFact(
         number=number,
         on=on,
@@ -364,7 +384,7 @@ def record_step(
             StepPerson(
                 step=step,
                 role=p.role,
-                member=members.get(p.member_id) if p.member_id else None,
+                member=members.get(p.member_id) if p.member_id is not None else None,
                 name=fact_p.name,
                 title=p.title,
             )
@@ -391,6 +411,34 @@ def record_step(
         org_path=file.organization.path,
     )
     return step
+
+
+VOTE_FIELDS = {
+    "entitled": "应到会有表决权人数",
+    "attended": "实到会有表决权人数",
+    "yes": "赞成票数",
+    "no": "反对票数",
+    "abstain": "弃权票数",
+    "written": "提交书面意见人数",
+}
+
+
+def _number_refusals(number: int, vote: rules.Vote | None, days: int | None, hours: int | None) -> list[rules.Refusal]:
+    """Numbers out of any plausible range are refused here, whoever calls (pages, API, imports):
+    they are typing errors, and beyond 32767 they would not fit the columns."""
+    out = []
+    if number == 11:
+        for field, value, most, label in (
+            ("training_days", days, rules.MAX_TRAINING_DAYS, "培训天数"),
+            ("training_hours", hours, rules.MAX_TRAINING_HOURS, "培训学时"),
+        ):
+            if value is not None and not 0 <= value <= most:
+                out.append(rules.Refusal(field, f"{label}应在0至{most}之间"))
+    if number in (15, 23) and vote is not None:
+        for name, label in VOTE_FIELDS.items():
+            if not 0 <= getattr(vote, name) <= rules.MAX_VOTES:
+                out.append(rules.Refusal(f"vote_{name}", f"{label}应在0至{rules.MAX_VOTES}之间"))
+    return out
 
 
 def _record_refusals(file: DevelopmentFile, number: int, fact: rules.StepFact, group) -> list[rules.Refusal]:

@@ -25,10 +25,10 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def status_on(member, day) -> str:
-    """The member's status on `day` from their history: a sponsor who has since moved away
+    """The member's status on `day` as the services read it: a sponsor who has since moved away
     (transferred, in transit) was still a full member when the step was taken."""
-    change = member.status_changes.filter(on__lte=day).order_by("-on", "-id").first()
-    return change.to_status if change else member.status
+    history = [(c.on, c.from_status, c.to_status) for c in member.status_changes.order_by("on", "id")]
+    return rules.status_on(history, day, member.status)
 
 
 def replay(file: DevelopmentFile, today):

@@ -84,7 +84,7 @@ def test_step_form_explains_a_refusal_in_chinese(dev, client_as):
     assert "张三（正式党员" in html and "王五（预备党员" in html
     response = c.post(url, {"on": "2024-03-20", "sponsor_1": dev.member_a.pk, "sponsor_2": dev.wang.pk})
     html = response.content.decode()
-    assert response.status_code == 200 and "入党介绍人须为正式党员：王五目前不是正式党员" in html
+    assert response.status_code == 200 and "入党介绍人须为正式党员：王五在2024-03-20不是正式党员" in html
     response = c.post(url, {"on": "2024-03-20", "sponsor_1": dev.member_a.pk, "sponsor_2": dev.li.pk})
     assert response.status_code == 302
     file.refresh_from_db()

@@ -358,7 +358,7 @@ def test_sponsors_two_full_members_on_the_day():
     assert "现为 1 名" in m
     assert "现为 3 名" in rules.sponsor_errors([full("甲"), full("乙"), full("丙")], day)[0]
     prob = Person(rules.SPONSOR, "丁", member_id=9, status="probationary")
-    assert "丁目前不是正式党员" in rules.sponsor_errors([full("甲"), prob], day)[0]
+    assert "丁在2025-05-01不是正式党员" in rules.sponsor_errors([full("甲"), prob], day)[0]
     # Full since the day itself: allowed; since the day after: not yet full on the day.
     assert rules.sponsor_errors([full("甲"), full("乙", since=day)], day) == []
     (m,) = rules.sponsor_errors([full("甲"), full("乙", since=day + timedelta(days=1))], day)
@@ -366,7 +366,63 @@ def test_sponsors_two_full_members_on_the_day():
     named = Person(rules.SPONSOR, "外人")
     assert "须从党员名册中选择" in rules.sponsor_errors([full("甲"), named], day)[0]
     outside = Person(rules.SPONSOR, "乙", member_id=5, status="full", full_date=date(2000, 1, 1), in_scope=False)
-    assert "不在您的管理范围内" in rules.sponsor_errors([full("甲"), outside], day)[0]
+    (m,) = rules.sponsor_errors([full("甲"), outside], day)
+    assert rules.NOT_IN_SCOPE in m and "乙" not in m  # never the name of someone out of scope
+
+
+# ---- full ON THE STEP'S DATE, from the status history ----------------------------------------
+
+JOIN = date(2010, 7, 1)
+offsets = st.integers(min_value=-800, max_value=800)
+
+
+def on_the_day(name, history, day, current, full_date, role=rules.SPONSOR):
+    status = rules.status_on(history, day, current)
+    return Person(role, name, member_id=hash(name) % 1000 + 1, status=status, full_date=full_date)
+
+
+@given(offsets, offsets)
+def test_a_sponsor_is_judged_on_the_step_date_not_today(full_offset, death_offset):
+    """Full from the full date on, until the day they died (or left): a sponsor who died after the
+    step's date was a full member that day; one who became full the day after was not."""
+    day = date(2024, 3, 20)
+    full_on, died_on = day + timedelta(days=full_offset), day + timedelta(days=full_offset + abs(death_offset) + 1)
+    history = [(JOIN, "", "probationary"), (full_on, "probationary", "full"), (died_on, "full", "deceased")]
+    sponsor = on_the_day("乙", history, day, "deceased", full_on)
+    errors = rules.sponsor_errors([full("甲"), sponsor], day)
+    assert (errors == []) == (full_on <= day < died_on)
+    if full_on > day:
+        (m,) = errors
+        assert f"于{full_on:%Y-%m-%d}转为正式党员，2024-03-20时尚不是正式党员" in m
+    elif died_on <= day:
+        (m,) = errors
+        assert "乙在2024-03-20不是正式党员" in m
+
+
+@given(offsets, st.integers(min_value=0, max_value=400), st.sampled_from(["full", "probationary"]))
+def test_in_transit_counts_as_the_status_the_member_left_with(issued_offset, days_in_transit, left_as):
+    day = date(2024, 3, 20)
+    issued = day + timedelta(days=issued_offset)
+    back = issued + timedelta(days=days_in_transit)
+    history = [(JOIN, "", left_as), (issued, left_as, "in_transit"), (back, "in_transit", left_as)]
+    assert rules.status_on(history, day, "in_transit") == left_as
+    # Still in transit today: the same.
+    assert rules.status_on(history[:2], day, "in_transit") == left_as
+    full_date = date(2011, 7, 1) if left_as == "full" else None
+    contact = on_the_day("乙", history[:2], day, "in_transit", full_date, role=rules.CONTACT)
+    assert (rules.contact_errors([contact], day) == []) == (left_as == "full")
+
+
+def test_status_before_the_first_row_and_without_history():
+    day = date(2024, 3, 20)
+    # Received from outside the county after the day: entered with the status they arrived with.
+    assert rules.status_on([(date(2025, 1, 1), "", "full")], day, "full") == "full"
+    assert rules.status_on([(date(2025, 1, 1), "probationary", "full")], day, "full") == "probationary"
+    assert rules.status_on([], day, "deceased") == "deceased"
+    # Several rows on one day: the last recorded wins.
+    rows = [(JOIN, "", "full"), (day, "full", "in_transit"), (day, "in_transit", "full"), (day, "full", "deceased")]
+    assert rules.status_on(rows, day, "deceased") == "deceased"
+    assert rules.status_on(rows, day - timedelta(days=1), "deceased") == "full"
 
 
 def test_contacts_one_or_two_full_members():
