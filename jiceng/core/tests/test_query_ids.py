@@ -60,3 +60,14 @@ def test_notifications_read_ignores_malformed_ids(county, bad):
     c.raise_request_exception = False
     response = c.post("/notifications/read/", {"id": [bad]})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("phone", ["1３８００１３８０００", "1²345678901", "1٣٣٣٣٣٣٣٣٣٣"])
+def test_a_phone_number_has_ascii_digits(db, phone):
+    """Fullwidth, superscript and Arabic-Indic digits pass str.isdigit(); a phone number has ASCII ones."""
+    from jiceng.members.forms import MemberForm
+    from jiceng.transfers.forms import IncomingForm
+
+    for form in (MemberForm(data={"phone": phone}), IncomingForm(data={"phone": phone})):
+        assert form.errors["phone"] == ["手机号码应为11位数字"], type(form).__name__
+    assert "phone" not in MemberForm(data={"phone": "13800138000"}).errors
