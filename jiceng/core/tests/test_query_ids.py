@@ -20,6 +20,8 @@ URLS = [
     "/development/idle/?year={id}",
     "/development/idle/export/?org={id}&year={id}",
     "/development/new/?organization={id}",
+    "/development/?admitted_by={id}&approved_year={id}",
+    "/api/v1/development/files/?admitted_by={id}",
     "/members/watch/?org={id}",
     "/members/watch/?org={id}&export=xlsx",
     "/members/dual/?community={id}",
