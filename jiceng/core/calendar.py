@@ -11,6 +11,11 @@ starts is not counted, counting starts the next day, and the last day ends at 24
 period of n working days therefore ends at the end of the n-th working day after the day
 of receipt: a request received on the Wednesday before National Day with 3 working days
 is due at the end of the third working day after the holiday.
+
+Apps that store deadlines computed on this calendar (development files, transfer letters) keep them
+right when it changes: the core services send `calendar_changed` after every change of days, inside
+their transaction, and each app connects a receiver in its `AppConfig.ready()` that recomputes its
+open deadlines. Core never imports the apps.
 """
 
 from __future__ import annotations
@@ -19,10 +24,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.dispatch import Signal
 from django.utils import timezone
 
 # How far ahead add_working_days may look before it gives up (a typo such as 3,000 days).
 MAX_SPAN_DAYS = 3 * 366
+
+# Sent (sender=CalendarDay, years=set of int) after holidays or make-up working days of those years
+# were added, changed or removed, or a year was (re)loaded, inside the same transaction. A stored
+# deadline can only move if it falls on or after a changed day, so receivers recompute the open
+# deadlines falling on or after 1 January of the earliest of `years`.
+calendar_changed = Signal()
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,14 @@ def _root_path(actor) -> str:
     return actor.organization.path if getattr(actor, "organization", None) else ""
 
 
+def _changed(*years: int) -> None:
+    """Tell the apps that store deadlines (within the caller's transaction) that days changed."""
+    from .calendar import calendar_changed
+    from .models import CalendarDay
+
+    calendar_changed.send(sender=CalendarDay, years=set(years))
+
+
 @transaction.atomic
 def load_calendar_year_from_library(actor, year: int) -> int:
     """(Re)load one year's holidays and make-up working days from the chinesecalendar library."""
@@ -50,6 +58,7 @@ def load_calendar_year_from_library(actor, year: int) -> int:
         year=year, defaults={"source": CalendarYear.Source.LIBRARY, "note": "chinesecalendar 库"}
     )
     audit.record(actor, "update", entry, changes={"days": len(days), "source": "library"}, org_path=_root_path(actor))
+    _changed(year)
     return len(days)
 
 
@@ -71,6 +80,7 @@ def set_calendar_day(actor, day, *, is_workday: bool, name: str = ""):
         changes={"day": day, "is_workday": is_workday, "name": name},
         org_path=_root_path(actor),
     )
+    _changed(day.year)
     return entry
 
 
@@ -84,6 +94,7 @@ def delete_calendar_day(actor, day) -> None:
         raise ValidationError("该日期没有节假日或调休记录")
     audit.record(actor, "delete", entry, changes={"day": day, "name": entry.name}, org_path=_root_path(actor))
     entry.delete()
+    _changed(day.year)
 
 
 @transaction.atomic

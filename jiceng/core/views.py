@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import services, xlsx
+from . import params, services, xlsx
 from .models import AuditEntry, Configuration
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
@@ -106,7 +106,7 @@ def notifications(request):
 def notifications_read(request):
     from .notifications import mark_read
 
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    ids = [pk for pk in map(params.int_or_none, request.POST.getlist("id")) if pk is not None]
     count = mark_read(request.user, ids or None)
     messages.success(request, f"已标记 {count} 条为已读")
     next_url = request.POST.get("next", "")

@@ -3,7 +3,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from jiceng.core import panels
+from jiceng.core import panels, params
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root
 from jiceng.orgs.models import Organization
 
@@ -31,8 +31,9 @@ def command(request):
     if user.role == "department_handler" and not user.is_superuser and "org" not in request.GET:
         # A department's handler works on the requests sent to the department (吹哨报到).
         return redirect("requests:inbox")
-    if request.GET.get("org", "").isdigit():
-        root = get_visible_or_404(user, Organization.objects.all(), pk=request.GET["org"])
+    org_id = params.int_or_none(request.GET.get("org"))
+    if org_id is not None:
+        root = get_visible_or_404(user, Organization.objects.all(), pk=org_id)
     else:
         root = scope_root(user)
         if root is None and has_full_scope(user):

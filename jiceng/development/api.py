@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core import params
 from jiceng.core.refusals import REFUSAL, refusal_response
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root, visible
 from jiceng.members.models import Member
@@ -323,8 +324,8 @@ class DueListView(APIView):
         user = request.user
         if queries.is_member_role(user):
             return Response({"count": 0, "results": []})
-        org_id = request.query_params.get("org", "")
-        if org_id.isdigit():
+        org_id = params.int_or_none(request.query_params.get("org"))
+        if org_id is not None:
             root = get_visible_or_404(user, Organization.objects.all(), pk=org_id)
         else:
             root = scope_root(user)

@@ -24,6 +24,7 @@ class DevelopmentFileFilter(django_filters.FilterSet):
     last_step = django_filters.ChoiceFilter(label="当前步骤", choices=DevelopmentFile.STEP_CHOICES[1:])
     due = django_filters.ChoiceFilter(label="逾期", choices=DUE_CHOICES, method="filter_due")
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
+    admitted_by = django_filters.NumberFilter(label="作出接收的组织ID（含下级）", method="filter_admitted_by")
     approved_year = django_filters.NumberFilter(label="接收年度", method="filter_approved_year")
     ordering = django_filters.OrderingFilter(
         label="排序",
@@ -79,6 +80,18 @@ class DevelopmentFileFilter(django_filters.FilterSet):
     def filter_organization(self, qs, name, value):
         org = Organization.objects.filter(pk=value).first()
         return qs.filter(path_q("organization__path", org.path)) if org else qs.none()
+
+    def filter_admitted_by(self, qs, name, value):
+        """Files whose person was admitted (steps 15 and 17) by the organization or one below it,
+        wherever the file is now (`queries.admitted_path`, as the stage table and idle ledger count)."""
+        org = Organization.objects.filter(pk=value).first()
+        if org is None:
+            return qs.none()
+        return (
+            qs.filter(approved_on__isnull=False)
+            .annotate(admitted=queries.admitted_path())
+            .filter(path_q("admitted", org.path))
+        )
 
     def filter_approved_year(self, qs, name, value):
         return qs.filter(approved_on__year=value)

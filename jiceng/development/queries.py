@@ -254,39 +254,65 @@ class StageRow:
     completed: int = 0
     rejected: int = 0
     cancelled: int = 0
-    admitted_this_year: int = 0
+    transferred: int = 0  # closed here as 随组织关系转出县外
+    admitted_this_year: int = 0  # approved this year by an organization of this row (`admitted_path`)
 
     @property
     def open_total(self) -> int:
         return sum(self.stages.values())
 
 
+def admitted_path():
+    """The path of the organization that admitted a file's person (voted at step 15 and approved at
+    step 17): the one the file was in before it first followed its member on a transfer (`Move`),
+    else its own. An expression for `annotate`; the idle ledger and the stage table both use it."""
+    first_move = Move.objects.filter(file=OuterRef("pk")).order_by("on", "id").values("from_org__path")[:1]
+    return Coalesce(Subquery(first_move), F("organization__path"))
+
+
 def stage_table(root: Organization, today: date) -> tuple[list[StageRow], StageRow]:
-    """Files by stage for each child of `root` (townships when root is the county): two queries."""
+    """Files by stage and by how they were closed for each child of `root` (townships when root is
+    the county), where the files are now; and the files approved in `today`'s year, where they were
+    admitted (`admitted_path`, as the idle ledger counts). Three queries."""
     children = list(Organization.objects.filter(parent=root).order_by("path"))
     width = len(root.path) + SEGMENT
     grouped = (
         DevelopmentFile.objects.filter(path_q("organization__path", root.path))
         .annotate(prefix=Substr("organization__path", 1, width))
         .values("prefix", "status", "stage")
-        .annotate(n=Count("id"), admitted=Count("id", filter=Q(approved_on__year=today.year)))
+        .annotate(n=Count("id"))
     )
+    admitted = (
+        DevelopmentFile.objects.filter(approved_on__year=today.year)
+        .annotate(admitted=admitted_path())
+        .filter(path_q("admitted", root.path))
+        .annotate(prefix=Substr("admitted", 1, width))
+        .values("prefix")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    closed = {
+        DevelopmentFile.Status.COMPLETED: "completed",
+        DevelopmentFile.Status.REJECTED: "rejected",
+        DevelopmentFile.Status.CANCELLED: "cancelled",
+        DevelopmentFile.Status.TRANSFERRED: "transferred",
+    }
     by_path = {c.path: c for c in children}
     rows: dict[str, StageRow] = {c.path: StageRow(c) for c in children}
     total = StageRow(root)
+
+    def row_of(prefix: str) -> StageRow:
+        return rows.setdefault(prefix if prefix in by_path else "", StageRow(None))
+
     for g in grouped:
-        key = g["prefix"] if g["prefix"] in by_path else ""
-        row = rows.setdefault(key, StageRow(None))
-        for r in (row, total):
+        for r in (row_of(g["prefix"]), total):
             if g["status"] == DevelopmentFile.Status.OPEN:
                 r.stages[g["stage"]] += g["n"]
-            elif g["status"] == DevelopmentFile.Status.COMPLETED:
-                r.completed += g["n"]
-            elif g["status"] == DevelopmentFile.Status.REJECTED:
-                r.rejected += g["n"]
             else:
-                r.cancelled += g["n"]
-            r.admitted_this_year += g["admitted"]
+                setattr(r, closed[g["status"]], getattr(r, closed[g["status"]]) + g["n"])
+    for g in admitted:
+        for r in (row_of(g["prefix"]), total):
+            r.admitted_this_year += g["n"]
     ordered = ([rows[""]] if "" in rows else []) + [rows[c.path] for c in children]
     return ordered, total
 
@@ -327,10 +353,9 @@ def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[dat
 
     start, end = window
     in_window = Q(day__gte=start, day__lte=end)
-    first_move = Move.objects.filter(file=OuterRef("pk")).order_by("on", "id").values("from_org__path")[:1]
     files = (
         DevelopmentFile.objects.filter(approved_on__isnull=False)
-        .annotate(admitted=Coalesce(Subquery(first_move), F("organization__path")), day=F("vote_on"))
+        .annotate(admitted=admitted_path(), day=F("vote_on"))
         .filter(path_q("admitted", root_path))
         .values("admitted")
         .annotate(last=Max("day"), n=Count("id", filter=in_window))

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import xlsx
+from jiceng.core import params, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_manager, scope_root, visible
 from jiceng.core.uploads import file_response
@@ -53,8 +53,8 @@ def _root(request) -> Organization:
     """The organization a page is about: ?org=<id> within the user's scope, else the scope root."""
     user = request.user
     _staff_only(user)
-    org_id = request.GET.get("org", "")
-    if org_id.isdigit():
+    org_id = params.int_or_none(request.GET.get("org"))
+    if org_id is not None:
         return get_visible_or_404(user, Organization.objects.all(), pk=org_id)
     root = scope_root(user)
     if root is None and has_full_scope(user):
@@ -183,8 +183,9 @@ def file_create(request):
     _staff_only(request.user)
     require_manager(request.user)
     initial = {}
-    if request.GET.get("organization", "").isdigit():
-        initial["organization"] = request.GET["organization"]
+    org_id = params.int_or_none(request.GET.get("organization"))
+    if org_id is not None:
+        initial["organization"] = org_id
     form = OpenFileForm(
         request.POST or None, request.FILES or None, initial=initial, organizations=_developing_orgs(request.user)
     )
@@ -519,8 +520,8 @@ def _idle_context(request):
     root = _root(request)
     today = timezone.localdate()
     years = DevelopmentSettings.current().idle_years
-    year_param = request.GET.get("year", "")
-    end_year = int(year_param) if year_param.isdigit() and 1950 <= int(year_param) <= today.year else today.year - 1
+    year_param = params.int_or_none(request.GET.get("year"))
+    end_year = year_param if year_param is not None and 1950 <= year_param <= today.year else today.year - 1
     first, last = queries.idle_window(end_year, years)
     return {
         "root": root,

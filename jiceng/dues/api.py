@@ -27,6 +27,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core import params
 from jiceng.core.navigation import is_staff
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_manager, scope_root
 from jiceng.members.models import Member
@@ -167,9 +168,10 @@ class CompletionView(APIView):
         today = timezone.localdate()
         raw = request.query_params.get("org", "")
         if raw:
-            if not raw.isdigit():
+            pk = params.int_or_none(raw)
+            if pk is None:
                 raise ValidationError({"org": ["org 应为组织 ID"]})
-            root = get_visible_or_404(user, Organization.objects.all(), pk=raw)
+            root = get_visible_or_404(user, Organization.objects.all(), pk=pk)
         else:
             root = scope_root(user)
             if root is None and has_full_scope(user):

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from jiceng.core import xlsx
+from jiceng.core import params, xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import apply_validation_error, paginate
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_manager, scope_root, visible
@@ -58,9 +58,9 @@ def _require_staff(user) -> None:
 
 def _root(request) -> Organization:
     """The organization whose subtree the page shows: ?org=<id> within scope, else the user's."""
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=raw)
+    pk = params.int_or_none(request.GET.get("org"))
+    if pk is not None:
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     root = scope_root(request.user)
     if root is None and has_full_scope(request.user):
         root = Organization.objects.filter(parent__isnull=True).order_by("path").first()

@@ -108,7 +108,7 @@ class MemberImporter:
             elif info and info.gender != gender:
                 err("性别", "与公民身份号码第17位不一致")
             phone = text(v.get("phone"))
-            if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+            if phone and not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone.startswith("1")):
                 err("手机号码", "应为11位手机号")
             org_code = text(v.get("org"))
             org = orgs.get(org_code)

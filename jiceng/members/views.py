@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import panels, xlsx
+from jiceng.core import panels, params, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, path_q, require_manager, visible
 from jiceng.orgs.models import Organization
@@ -398,8 +398,9 @@ def _dual_filtered(request):
         year = today.year
     qs = queries.registered_members(request.user).select_related("organization", "registered_community")
     community = None
-    if request.GET.get("community", "").isdigit():
-        community = _communities(request.user).filter(pk=request.GET["community"]).first()
+    community_id = params.int_or_none(request.GET.get("community"))
+    if community_id is not None:
+        community = _communities(request.user).filter(pk=community_id).first()
         qs = qs.filter(registered_community=community) if community else qs.none()
     q = request.GET.get("q", "").strip()
     if q:

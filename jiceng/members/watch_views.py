@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from jiceng.core import xlsx
+from jiceng.core import params, xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
 from jiceng.orgs.models import Organization
@@ -27,9 +27,9 @@ LEVEL_LABELS = {4: "4个月", 5: "5个月", 6: "6个月及以上"}
 
 
 def _root(request) -> Organization:
-    raw = request.GET.get("org", "")
-    if raw.isdigit():
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=raw)
+    pk = params.int_or_none(request.GET.get("org"))
+    if pk is not None:
+        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     root = scope_root(request.user)
     if root is None and has_full_scope(request.user):
         root = Organization.objects.filter(parent__isnull=True).order_by("path").first()

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import panels, xlsx
+from jiceng.core import panels, params, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_manager, scope_root, visible
 from jiceng.members.models import Member
@@ -211,8 +211,9 @@ def enterprise_create(request, pk):
 
 def _warnings(request):
     root = _root_for(request)
-    if request.GET.get("org", "").isdigit():
-        root = get_visible_or_404(request.user, Organization.objects.all(), pk=request.GET["org"])
+    org_id = params.int_or_none(request.GET.get("org"))
+    if org_id is not None:
+        root = get_visible_or_404(request.user, Organization.objects.all(), pk=org_id)
     today = timezone.localdate()
     orgs = _scoped_orgs(request).filter(root.subtree_filter()).select_related("parent")
     items = queries.warnings_in(orgs, root.path, today)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from jiceng.core import params
 from jiceng.core.scoping import get_visible_or_404
 from jiceng.members.models import Member
 
@@ -119,8 +120,8 @@ def _lines(card: rules.CreditCard) -> list[dict]:
 
 
 def _year(request) -> int:
-    value = request.query_params.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else timezone.localdate().year
+    value = params.int_or_none(request.query_params.get("year"))
+    return value if value is not None and 2000 <= value <= 2100 else timezone.localdate().year
 
 
 YEAR = OpenApiParameter("year", OpenApiTypes.INT, description="年度（默认今年）")

@@ -13,7 +13,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from jiceng.core import audit
+from jiceng.core import audit, params
 from jiceng.imports.base import Column, RowError, read_sheet, template_workbook, text
 
 from . import rules, services
@@ -62,10 +62,11 @@ def validate(fileobj: IO[bytes], exam: Exam) -> tuple[list[ParsedScore], list[Ro
             continue  # absent from the test: nothing to import
         row_errors = []
         enrollment = None
-        if not raw_id.isdigit() or int(raw_id) not in roster:
+        enrollment_id = params.int_or_none(raw_id)
+        if enrollment_id not in roster:
             row_errors.append(RowError(parsed.row, "学员编号", f"「{raw_id}」不在本班名单中（请使用本考试的模板）"))
         else:
-            enrollment = roster[int(raw_id)]
+            enrollment = roster[enrollment_id]
             if int(raw_id) in seen:
                 row_errors.append(RowError(parsed.row, "学员编号", f"与第 {seen[int(raw_id)]} 行重复"))
             seen.setdefault(int(raw_id), parsed.row)

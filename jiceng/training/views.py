@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import qr, xlsx
+from jiceng.core import params, qr, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_county_admin, require_manager, scope_root
 from jiceng.imports.base import ImportFileError
@@ -49,9 +49,9 @@ BUTTONS = [("present", "出席"), ("late", "迟到"), ("early_leave", "早退"),
 
 
 def _year(request) -> int:
-    value = request.GET.get("year", "")
-    if value.isdigit() and 2000 <= int(value) <= 2100:
-        return int(value)
+    value = params.int_or_none(request.GET.get("year"))
+    if value is not None and 2000 <= value <= 2100:
+        return value
     return timezone.localdate().year
 
 
@@ -304,7 +304,7 @@ def enroll(request, pk):
     course = _course(request, pk)
     require_manager(request.user, course.organizer)
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("member") if v.isdigit()]
+        ids = [pk for pk in map(params.int_or_none, request.POST.getlist("member")) if pk is not None]
         members = list(queries.scoped(request.user, Member.objects.filter(pk__in=ids)).select_related("organization"))
         try:
             if len(members) != len(set(ids)):

@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from jiceng.core import params
 from jiceng.core.refusals import REFUSAL, refusal_response
 from jiceng.core.scoping import get_visible_or_404, path_q, visible
 from jiceng.members import queries as member_queries
@@ -219,7 +220,7 @@ class BirthdaysView(GenericAPIView):
         qs = visible(request.user, Member.objects.all())
         org_id = request.query_params.get("organization")
         if org_id:
-            org = visible(request.user, Organization.objects.all()).filter(pk=org_id if org_id.isdigit() else 0).first()
+            org = visible(request.user, Organization.objects.all()).filter(pk=params.int_or_none(org_id) or 0).first()
             qs = qs.filter(path_q("organization__path", org.path)) if org else qs.none()
         rows = (
             member_queries.birthdays_in_month(qs, year, mon)

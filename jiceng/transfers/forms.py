@@ -104,7 +104,7 @@ class IncomingForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+        if phone and not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone.startswith("1")):
             raise forms.ValidationError("手机号码应为11位数字")
         return phone
 

@@ -76,6 +76,18 @@ def due_on(kind: str, valid_until: date, receipt_months: int, roll: Roll = same_
     return report_by
 
 
+def receipt_months_of(valid_until: date, due: date) -> int:
+    """The receipt period (months) a letter out of the county was issued or extended with, read back
+    from its stored `due_on` (the setting may have changed since; the letter keeps its period). `due`
+    is `valid_until` plus that many months, each end rolled past holidays; a roll moves a day by at
+    most a holiday's length (under two weeks), less than a month, so the period is the largest n
+    with valid_until + n months on or before `due`."""
+    months = 0
+    while months < 1200 and add_months(valid_until, months + 1) <= due:
+        months += 1
+    return months
+
+
 def validity_errors(issued_on: date, valid_until: date, today: date, max_months: int) -> dict[str, str]:
     errors: dict[str, str] = {}
     if issued_on > today:

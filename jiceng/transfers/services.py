@@ -542,3 +542,25 @@ def update_settings(actor, **values) -> TransferSettings:
         org_path=getattr(getattr(actor, "organization", None), "path", ""),
     )
     return config
+
+
+@transaction.atomic
+def refresh_due_dates(years) -> int:
+    """Recompute `due_on` of the transfers in transit after holidays or make-up working days of
+    `years` changed (`core.calendar.calendar_changed`, connected in `apps.py`); runs in the calendar
+    change's transaction. Only a due date on or after 1 January of the earliest year can move. A
+    letter out of the county keeps the receipt period it was issued with (`rules.receipt_months_of`).
+    Closed transfers keep their record. Returns how many changed."""
+    if not years:
+        return 0
+    since = date(min(years), 1, 1)
+    roll = working_day_roller()
+    changed = 0
+    open_ = Transfer.objects.select_for_update().filter(state=Transfer.State.IN_TRANSIT, due_on__gte=since)
+    for transfer in open_.order_by("id"):
+        months = rules.receipt_months_of(transfer.valid_until, transfer.due_on) if transfer.kind == "out" else 0
+        due = rules.due_on(transfer.kind, transfer.valid_until, months, roll)
+        if due != transfer.due_on:
+            Transfer.objects.filter(pk=transfer.pk).update(due_on=due, revision=F("revision") + 1)
+            changed += 1
+    return changed

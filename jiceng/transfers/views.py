@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiceng.core import xlsx
+from jiceng.core import params, xlsx
 from jiceng.core.calendar import working_day_roller
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, in_scope, require_county_admin, require_manager, visible
@@ -139,8 +139,9 @@ def overdue(request):
     if not _staff(request.user):
         raise PermissionDenied("党员只能查看本人的转接记录")
     root = request.user.organization
-    if request.GET.get("org"):
-        root = get_visible_or_404(request.user, Organization.objects.all(), pk=request.GET["org"])
+    org_id = params.int_or_none(request.GET.get("org"))
+    if org_id is not None:
+        root = get_visible_or_404(request.user, Organization.objects.all(), pk=org_id)
     if root is None:
         root = Organization.objects.filter(parent=None).order_by("path").first()
         if root is None:

@@ -230,6 +230,72 @@ def test_stats_page_counts_by_stage_and_links_to_the_files(dev, client_as):
     assert client_as(dev.admin_a).get(reverse("development:stats"), {"org": dev.town_b.pk}).status_code == 404
 
 
+def test_stats_page_has_a_column_for_files_that_left_the_county(dev, client_as):
+    """A file closed as 随组织关系转出县外 is neither 取消资格 nor lost: it has its own column, whose
+    link lists it."""
+    from jiceng.transfers import services as transfer_services
+
+    file = walk(dev, open_applicant(dev, "转出县外"), 17)
+    today = date.today()
+    t = transfer_services.issue_transfer(
+        dev.secretary_a, file.member, kind="out", to_name="外县某支部", region="湖北省武汉市", issued_on=today
+    )
+    transfer_services.confirm_transfer(dev.secretary_a, t, on=today, receipt_on=today)
+    rows, total = queries.stage_table(dev.root, today)
+    assert (total.transferred, total.cancelled, total.completed, total.open_total) == (1, 0, 0, 0)
+    by_name = {r.organization.name: r for r in rows if r.organization}
+    assert by_name["甲镇党委"].transferred == 1 and by_name["乙乡党委"].transferred == 0
+    c = client_as(dev.county_admin)
+    html = c.get(reverse("development:stats")).content.decode()
+    assert "转出县外" in html
+    link = f"{reverse('development:list')}?organization={dev.town_a.pk}&status=transferred"
+    assert link in html
+    listed = c.get(reverse("development:list"), {"organization": dev.town_a.pk, "status": "transferred"})
+    assert [f.name for f in listed.context["rows"]] == ["转出县外"]
+    cancelled = c.get(reverse("development:list"), {"organization": dev.town_a.pk, "status": "cancelled"})
+    assert list(cancelled.context["rows"]) == []
+
+
+def test_stats_page_counts_an_admission_where_it_was_made(dev, client_as):
+    """本年接收 counts a file for the organization that voted and approved it (before the file followed
+    its member on a transfer), as the idle ledger does (`queries.admissions`), not where it is now."""
+    from jiceng.transfers import services as transfer_services
+
+    dates = dict(DATES)
+    dates.update(
+        {
+            1: date(2024, 1, 10), 2: date(2024, 2, 1), 3: date(2024, 3, 10), 4: date(2024, 3, 20),
+            5: date(2024, 3, 25), 6: date(2024, 9, 2), 7: date(2025, 3, 10), 8: date(2025, 3, 15),
+            9: date(2025, 3, 20), 10: date(2025, 4, 1), 11: date(2025, 4, 10), 12: date(2025, 4, 20),
+            13: date(2025, 5, 6), 14: date(2025, 5, 10), 15: date(2026, 1, 5), 16: date(2026, 1, 15),
+            17: date(2026, 2, 2),
+        }
+    )  # fmt: skip
+    with time_machine.travel(date(2026, 11, 25), tick=False):
+        file = walk(dev, open_applicant(dev, "甲镇发展", on=dates[1]), 17, dates=dates)
+        t = transfer_services.issue_transfer(
+            dev.secretary_a, file.member, kind="within", to_org=dev.branch_b, issued_on=date(2026, 11, 2)
+        )
+        transfer_services.confirm_transfer(dev.admin_b, t, on=date(2026, 11, 5))
+        rows, total = queries.stage_table(dev.root, date(2026, 11, 25))
+        by_name = {r.organization.name: r for r in rows if r.organization}
+        assert by_name["甲镇党委"].admitted_this_year == 1 and by_name["甲镇党委"].open_total == 0
+        assert by_name["乙乡党委"].admitted_this_year == 0 and by_name["乙乡党委"].open_total == 1
+        assert total.admitted_this_year == 1
+        # The same place as the idle ledger.
+        ledger = queries.admissions(dev.root.path, (date(2026, 1, 1), date(2026, 12, 31)))
+        assert ledger[dev.branch_a.path] == (date(2026, 1, 5), 1) and ledger[dev.branch_b.path][1] == 0
+        # The figure links to the files it counts.
+        c = client_as(dev.county_admin)
+        html = c.get(reverse("development:stats")).content.decode()
+        link = f"{reverse('development:list')}?admitted_by={dev.town_a.pk}&approved_year=2026"
+        assert link in html
+        listed = c.get(reverse("development:list"), {"admitted_by": dev.town_a.pk, "approved_year": 2026})
+        assert [f.name for f in listed.context["rows"]] == ["甲镇发展"]
+        listed = c.get(reverse("development:list"), {"admitted_by": dev.town_b.pk, "approved_year": 2026})
+        assert list(listed.context["rows"]) == []
+
+
 def test_idle_ledger(dev, client_as):
     c = client_as(dev.county_admin)
     with time_machine.travel(date(2026, 3, 1), tick=False):

@@ -207,7 +207,9 @@ def test_import_of_results_is_all_or_nothing_with_row_and_column(county, trainin
     names = [r[1] for r in xlsx_rows(template)[1:]]
     assert sorted(names) == ["张三", "李四"]
     bad = _filled(
-        template, {"张三": 88, "李四": 130}, extra_rows=[(99999, "王五", "", 70), (training.zhang.pk, "张三", "", 90)]
+        template,
+        {"张三": 88, "李四": 130},
+        extra_rows=[(99999, "王五", "", 70), (training.zhang.pk, "张三", "", 90), ("²", "赵六", "", 70)],
     )
     response = c.post(reverse("training:exam_import", args=[exam.pk]), {"file": bad})
     errors = [str(e) for e in response.context["errors"]]
@@ -215,6 +217,7 @@ def test_import_of_results_is_all_or_nothing_with_row_and_column(county, trainin
     assert f"第 {li_row} 行「成绩」列：成绩不能超过满分 100 分" in errors
     assert "第 4 行「学员编号」列：「99999」不在本班名单中（请使用本考试的模板）" in errors
     assert any(e.startswith("第 5 行「学员编号」列：与第") for e in errors)
+    assert "第 6 行「学员编号」列：「²」不在本班名单中（请使用本考试的模板）" in errors  # "²".isdigit() is true
     assert "未导入任何成绩" in response.content.decode()
     assert not ExamResult.objects.exists()
 
