@@ -57,7 +57,7 @@ DATE_LABELS = {
 
 def _phone(value: str) -> str:
     value = (value or "").strip()
-    if value and not (len(value) == 11 and value.isdigit() and value.startswith("1")):
+    if value and not (len(value) == 11 and value.isascii() and value.isdigit() and value.startswith("1")):
         raise forms.ValidationError("手机号码应为11位数字")
     return value
 

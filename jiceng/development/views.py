@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -274,13 +275,24 @@ def file_detail(request, pk):
     return render(request, "development/detail.html", context)
 
 
+# A step may be recorded after the day: whoever was a full member on the step's date may be named,
+# also if they are in transit, have died or have left the county since (the rules check the date).
+PICKABLE_STATUSES = (
+    *Member.ACTIVE_STATUSES,
+    Member.Status.IN_TRANSIT,
+    Member.Status.DECEASED,
+    Member.Status.TRANSFERRED_OUT,
+)
+
+
 def _step_form(request, file: DevelopmentFile, number: int, data=None, files=None) -> StepForm:
     branch = file.organization
     members = (
         visible(request.user, Member.objects.filter(path_q("organization__path", branch.path)))
-        .filter(status__in=Member.ACTIVE_STATUSES)
+        .filter(status__in=PICKABLE_STATUSES)
         .select_related("organization")
-        .order_by("name_pinyin", "id")
+        .annotate(gone=Case(When(status__in=Member.ACTIVE_STATUSES, then=0), default=1))
+        .order_by("gone", "name_pinyin", "id")
     )
     groups = Organization.objects.filter(path_q("path", branch.path), type=Organization.Type.GROUP)
     entitled = 0

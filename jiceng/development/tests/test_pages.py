@@ -478,3 +478,20 @@ def test_audit_trail_for_each_step(dev):
     assert all(e.org_path == dev.branch_a.path and e.actor == dev.secretary_a for e in entries)
     assert file.steps.get(number=3).recommendation == "党员推荐"
     assert DATES[3] == file.activist_on
+
+
+def test_a_back_dated_step_may_name_a_sponsor_who_has_died_since(dev, client_as):
+    """The page offers whoever may have been a full member on the step's date — also a member who
+    has died since — listed after the active members; the rules check the date."""
+    from jiceng.members import services as member_services
+
+    file = walk(dev, open_applicant(dev), 8)
+    member_services.change_status(dev.admin_a, dev.li, to_status="deceased", on=date(2024, 5, 1), reason="病故")
+    c = client_as(dev.secretary_a)
+    url = reverse("development:step", args=[file.pk, 9])
+    html = c.get(url).content.decode()
+    assert "李四（已去世" in html and html.index("张三（正式党员") < html.index("李四（已去世")
+    response = c.post(url, {"on": "2024-03-20", "sponsor_1": dev.member_a.pk, "sponsor_2": dev.li.pk})
+    assert response.status_code == 302, response.content.decode()
+    file.refresh_from_db()
+    assert file.last_step == 9
