@@ -121,6 +121,11 @@ def _courses(request):
     return f
 
 
+def _form_page(request, form, title: str, back: str):
+    """A course, session or exam form: the one form template, with its title and way back."""
+    return render(request, "training/form.html", {"form": form, "title": title, "back": back, "active_nav": NAV})
+
+
 @login_required
 def course_list(request):
     f = _courses(request)
@@ -206,16 +211,7 @@ def course_edit(request, pk):
         else:
             messages.success(request, "已保存")
             return redirect("training:course_detail", pk=course.pk)
-    return render(
-        request,
-        "training/form.html",
-        {
-            "form": form,
-            "title": f"编辑：{course.title}",
-            "back": reverse("training:course_detail", args=[course.pk]),
-            "active_nav": NAV,
-        },
-    )
+    return _form_page(request, form, f"编辑：{course.title}", reverse("training:course_detail", args=[course.pk]))
 
 
 @login_required
@@ -390,16 +386,7 @@ def session_create(request, pk):
         else:
             messages.success(request, f"已安排课次：{session.on:%Y-%m-%d} {session.topic}")
             return redirect("training:course_detail", pk=course.pk)
-    return render(
-        request,
-        "training/form.html",
-        {
-            "form": form,
-            "title": f"安排课次：{course.title}",
-            "back": reverse("training:course_detail", args=[course.pk]),
-            "active_nav": NAV,
-        },
-    )
+    return _form_page(request, form, f"安排课次：{course.title}", reverse("training:course_detail", args=[course.pk]))
 
 
 @login_required
@@ -416,15 +403,8 @@ def session_edit(request, pk):
         else:
             messages.success(request, "已保存")
             return redirect("training:session_detail", pk=session.pk)
-    return render(
-        request,
-        "training/form.html",
-        {
-            "form": form,
-            "title": f"编辑课次：{session.topic}",
-            "back": reverse("training:session_detail", args=[session.pk]),
-            "active_nav": NAV,
-        },
+    return _form_page(
+        request, form, f"编辑课次：{session.topic}", reverse("training:session_detail", args=[session.pk])
     )
 
 
@@ -591,16 +571,7 @@ def exam_create(request, pk):
         else:
             messages.success(request, f"已新建考试：{exam.title}。可逐个录入成绩，或下载模板用 Excel 导入。")
             return redirect("training:exam_detail", pk=exam.pk)
-    return render(
-        request,
-        "training/form.html",
-        {
-            "form": form,
-            "title": f"新建考试：{course.title}",
-            "back": reverse("training:course_detail", args=[course.pk]),
-            "active_nav": NAV,
-        },
-    )
+    return _form_page(request, form, f"新建考试：{course.title}", reverse("training:course_detail", args=[course.pk]))
 
 
 @login_required
@@ -617,16 +588,7 @@ def exam_edit(request, pk):
         else:
             messages.success(request, "已保存")
             return redirect("training:exam_detail", pk=exam.pk)
-    return render(
-        request,
-        "training/form.html",
-        {
-            "form": form,
-            "title": f"编辑考试：{exam.title}",
-            "back": reverse("training:exam_detail", args=[exam.pk]),
-            "active_nav": NAV,
-        },
-    )
+    return _form_page(request, form, f"编辑考试：{exam.title}", reverse("training:exam_detail", args=[exam.pk]))
 
 
 @login_required
