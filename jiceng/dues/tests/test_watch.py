@@ -94,12 +94,34 @@ def test_watch_lists_4_5_and_6_and_never_changes_a_status(paid_early):
     assert Member.objects.get(pk=paid_early.li.pk).status == "full"
 
 
-def test_watch_page(paid_early, client_as, monkeypatch):
+def test_watch_page(paid_early, client_as):
+    """Both halves of the rule from real records: the dues ledger, and six monthly themed party
+    days of the branch (January to June) that 张三 missed and everybody else attended."""
+    from jiceng.life import services as life_services
+    from jiceng.life.defaults import seed
+    from jiceng.life.models import ActivityType
+
     county = paid_early.county
-    life = watch.WatchSource("life", "未参加组织生活", lambda members, today: {paid_early.zhang.pk: 6})
-    real = watch.sources()
-    # Stand in for the organizational-life source with fixed figures (it has its own tests).
-    monkeypatch.setattr(watch, "sources", lambda: [*(s for s in real if s.key != "life"), life])
+    seed(ActivityType)
+    themed_day = ActivityType.objects.get(code="themed_day")
+    for month in range(1, 7):
+        with at(2026, month, 15):
+            record = life_services.create_record(
+                county.secretary_a,
+                organization=county.branch_a,
+                activity_type=themed_day,
+                held_on=date(2026, month, 15),
+                topic="学习党章",
+                place="村部会议室",
+            )
+            life_services.set_attendance(
+                county.secretary_a,
+                record,
+                {
+                    a.member_id: ("absent" if a.member_id == paid_early.zhang.pk else "present", False, False)
+                    for a in record.attendance.all()
+                },
+            )
     with at(2026, 7, 1):
         response = client_as(county.admin_a).get(reverse("members:watch"))
     assert response.status_code == 200
