@@ -20,6 +20,74 @@ from jiceng.orgs.services import create_organization
 
 PASSWORD = "test-pass-123"
 
+# --- The clock -----------------------------------------------------------------------------------
+# Tests must not depend on the day they run. A test that means a date pins it with
+# time_machine.travel(...); everything else must hold on any day. To prove it, the whole suite can
+# run with the clock moved: `pytest --now=2027-01-04` (or JICENG_TEST_NOW="2026-12-31 23:59").
+# Every test then starts at that instant (Asia/Shanghai) and the clock ticks from there; a test's
+# own travel nests inside. `make test-moved-clock` runs the suite so, and CI runs it.
+MOVED_CLOCK_ENV = "JICENG_TEST_NOW"
+_moved_now = None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--now",
+        default=os.environ.get(MOVED_CLOCK_ENV) or None,
+        help='run every test with the clock moved to this instant, e.g. "2027-02-15" or "2026-12-31 23:59" '
+        f"(Asia/Shanghai; also ${MOVED_CLOCK_ENV})",
+    )
+
+
+def parse_moved_now(text: str):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            naive = datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+        if fmt == "%Y-%m-%d":
+            naive = naive.replace(hour=9)  # a working morning, not midnight
+        return naive.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    raise pytest.UsageError(f"--now / {MOVED_CLOCK_ENV}: not a date or date and time: {text!r}")
+
+
+def pytest_configure(config):
+    global _moved_now
+    text = config.getoption("--now", default=None)
+    if not text:
+        return
+    import time_machine
+
+    _moved_now = parse_moved_now(text)
+    # From here on (collection, the session's database set-up and data migrations) the clock is moved.
+    traveller = time_machine.travel(_moved_now, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    if _moved_now is not None:
+        return f"clock moved: every test starts at {_moved_now.isoformat()} (Asia/Shanghai)"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _moved_clock(settings):
+    """With the clock moved, each test starts at the same instant (a long suite does not drift past
+    midnight). Cookies are session cookies then: the browser checks their expiry on its own clock."""
+    if _moved_now is None:
+        yield
+        return
+    import time_machine
+
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+    with time_machine.travel(_moved_now, tick=True):
+        yield
+
 
 def pytest_collection_modifyitems(items):
     """Tests that empty the database when they end (transactional_db, live_server) would take

@@ -114,9 +114,13 @@ def test_postponement_moves_the_warning_and_the_election_clears_it(county):
     assert codes(county.branch_a, date(2026, 12, 2)) == ["term_expired"]
     msg = org_queries.warnings_for(county.branch_a, date(2026, 12, 2)).warnings[-1].message
     assert "延期" in msg and "2026-12-01" in msg
-    # The warnings list (and its filter) shows the postponed organization.
-    page = client_for(county.county_admin).get(reverse("orgs:warnings") + "?code=term_postponed").content.decode()
+    # The warnings list (and its filter) shows the postponed organization, judged on the day it is opened.
+    with time_machine.travel("2026-07-01 10:00 +0800"):
+        page = client_for(county.county_admin).get(reverse("orgs:warnings") + "?code=term_postponed").content.decode()
     assert "东村第一党支部" in page
+    with time_machine.travel("2026-12-02 10:00 +0800"):
+        page = client_for(county.county_admin).get(reverse("orgs:warnings") + "?code=term_postponed").content.decode()
+    assert "东村第一党支部" not in page
     with time_machine.travel("2026-11-20 10:00 +0800"):
         e = services.submit_election(
             county.secretary_a,
