@@ -24,7 +24,7 @@ from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
 
-from . import rules
+from . import rules, summary
 from .models import ActivityType, Appraisal, Attendance, Record, RecordPhoto, Talk
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -289,6 +289,7 @@ def generate(ctx) -> dict[str, int]:
             cursor.executemany(sql, rows)
             att_count += len(rows)
     RecordPhoto.objects.bulk_create(photo_rows, batch_size=2000)
+    summary.rebuild()  # the rows above bypass the services that keep the monthly summary
 
     # Democratic appraisal of last year and heart-to-heart talks (first county).
     year = today.year - 1

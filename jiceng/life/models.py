@@ -243,3 +243,30 @@ RecordPhoto.scope_path = "record__organization__path"
 Attendance.scope_path = "record__organization__path"
 Appraisal.scope_path = "organization__path"
 Talk.scope_path = "organization__path"
+
+
+class MemberMonth(models.Model):
+    """Summary of Attendance for one member and one calendar month: of the held activities of
+    the month whose roster had the member, how many (`expected`) and in how many the member
+    took part (`took_part`: present, or absent with leave). A row exists only where expected > 0.
+
+    It is kept by jiceng.life.services in the same transaction as every change of attendance
+    or of a held record (jiceng.life.summary.recount), so it always equals a recount of the
+    records; `manage.py life_summary --check` compares it with a recount and `--rebuild`
+    rebuilds it. Pages that look across many members and months (the six-month watch) read it
+    instead of scanning a year of attendance. See docs/decisions/0015-page-budget.md."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份")  # the first day of the month
+    expected = models.PositiveIntegerField("应到次数")
+    took_part = models.PositiveIntegerField("参加次数")
+
+    class Meta:
+        verbose_name = "党员月度组织生活汇总"
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="life_member_month_once")]
+        indexes = [
+            # The six-month watch starts from the months a member missed (took part in nothing).
+            models.Index(
+                fields=["month", "member"], condition=models.Q(took_part=0), name="life_member_month_missed_idx"
+            )
+        ]

@@ -23,7 +23,7 @@ from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES, SEGMENT
 
 from . import rules
-from .models import ActivityType, Attendance, Record
+from .models import ActivityType, Attendance, MemberMonth, Record
 
 EVALUATED_TYPES = tuple(BRANCH_TYPES) + ("group", "general_branch")
 ORG_FIELDS = ("id", "path", "type", "domain", "founded_on", "has_committee", "term_start", "name", "parent_id")
@@ -461,24 +461,21 @@ def member_attendance(records):
 def months_without_life(members, today: date) -> dict[int, int]:
     """Six-month watch source: consecutive whole months up to the end of last month in which
     the member was on the roster of at least one held meeting and attended none (present or on
-    leave both count as taking part: leave is a proper reason)."""
+    leave both count as taking part: leave is a proper reason).
+
+    Read from the monthly summary (MemberMonth, equal to the records): a run starts with last
+    month, so only members who missed last month are looked at (the partial index on missed
+    months), then their twelve months. Two queries; neither grows with the years of records."""
     last = rules.month_of(today).start - timedelta(days=1)
     months = rules.months_between(rules.add_months_start(last, -11), last)
-    rows = (
-        Attendance.objects.filter(
-            member__in=members,
-            record__state__in=Record.HELD_STATES,
-            record__held_on__gte=months[0].start,
-            record__held_on__lte=last,
-        )
-        .annotate(month=TruncMonth("record__held_on"))
-        .values_list("member_id", "month")
-        .annotate(took_part=Count("id", filter=Q(status__in=[Attendance.Status.PRESENT, Attendance.Status.LEAVE])))
-        .order_by()
+    last_month = months[-1].start
+    missed_last_month = MemberMonth.objects.filter(member__in=members, month=last_month, took_part=0).values(
+        "member_id"
     )
     seen: dict[int, dict[str, bool]] = defaultdict(dict)
-    for member_id, month, took_part in rows:
-        month = month.date() if hasattr(month, "date") else month
+    for member_id, month, took_part in MemberMonth.objects.filter(
+        member_id__in=missed_last_month, month__gte=months[0].start, month__lte=last_month
+    ).values_list("member_id", "month", "took_part"):
         seen[member_id][f"{month:%Y-%m}"] = took_part > 0
     out = {}
     for member_id, by_month in seen.items():

@@ -16,7 +16,7 @@ from jiceng.core.uploads import clean_photo
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
-from . import queries, rules
+from . import queries, rules, summary
 from .models import ActivityType, Appraisal, Attendance, Record, RecordPhoto, Talk
 
 RECORD_FIELDS = [
@@ -80,6 +80,8 @@ def _refresh_counts(record: Record) -> None:
         leave_count=counts["leave"],
         absent_count=counts["absent"],
     )
+    # The per-member monthly summary follows the roster in the same transaction.
+    summary.recount_record(record)
 
 
 def _fill_roster(record: Record) -> int:
@@ -144,9 +146,12 @@ def update_record(actor, record: Record, **fields) -> Record:
         )
     changes = audit.diff(before, audit.snapshot(record, RECORD_FIELDS))
     if changes:
+        moved_from = before["held_on"]
         record.revision = F("revision") + 1
         record.save()
         record.refresh_from_db()
+        if record.is_held and "held_on" in changes:
+            summary.recount_record(record, date.fromisoformat(moved_from) if isinstance(moved_from, str) else moved_from)
         audit.record(actor, "update", record, changes=changes)
     return record
 
@@ -182,7 +187,10 @@ def delete_record(actor, record: Record) -> None:
     audit.record(actor, "delete", record, changes=audit.snapshot(record, ["state", "held_on", "planned_on", "topic"]))
     for photo in record.photos.all():
         _delete_files(photo)
+    roster = list(record.attendance.values_list("member_id", flat=True))
+    held_on = Record.objects.filter(pk=record.pk, state__in=Record.HELD_STATES).values_list("held_on", flat=True).first()
     record.delete()
+    summary.recount(roster, [held_on])
 
 
 # ---- attendance --------------------------------------------------------------------------

@@ -418,7 +418,7 @@ def _dual_records(user):
 
 
 def _dual_progress(request, qs, year: int, completion: str):
-    """Every filtered member's year from records (four queries), which community each is
+    """Every filtered member's year from records (five queries), which community each is
     registered with, and the list narrowed to the complete or incomplete ones."""
     rows = list(
         qs.order_by().values_list("pk", "registered_community_id", "registered_community__path", "registered_on")
