@@ -745,6 +745,9 @@ def appraisals(request):
     )
 
 
+TALK_FORM_MAX_MEMBERS = 300
+
+
 @login_required
 def talks(request):
     if _is_plain_member(request.user):
@@ -782,6 +785,10 @@ def talks(request):
         "root": root,
         "year": year,
         "form": form,
+        # A list of every member of a county is no form to pick from (and seconds to render):
+        # above this size the page asks for the branch first.
+        "form_fits": total <= TALK_FORM_MAX_MEMBERS or (request.method == "POST" and form.errors),
+        "children": root.children.order_by("path") if total > TALK_FORM_MAX_MEMBERS else [],
         "talked": talked,
         "total": total,
         "rate": rules.rate(talked, total),
