@@ -709,3 +709,20 @@ def test_ids_in_parameters_are_ascii_digits(county, types, value):
     assert c.get(reverse("life:list") + f"?member={value}").status_code in (200, 404)
     assert c.get(reverse("life-compliance") + f"?org={value}").status_code in (200, 404)
     assert c.get(reverse("elections:list") + f"?org={value}").status_code in (200, 404)
+
+
+@time_machine.travel("2026-06-10 10:00 +0800")
+def test_talk_form_asks_for_the_organization_above_its_size(county, client_as, monkeypatch):
+    """A county's 20,000 members are no list to pick from: above the limit the page links the
+    organizations below instead of rendering a select of every member (issue 10: 4.9 s)."""
+    from jiceng.life import views
+
+    c = client_as(county.county_admin)
+    html = c.get(reverse("life:talks")).content.decode()
+    assert 'name="member"' in html and "请先进入具体党组织" not in html
+    monkeypatch.setattr(views, "TALK_FORM_MAX_MEMBERS", 3)
+    html = c.get(reverse("life:talks")).content.decode()
+    assert 'name="member"' not in html and "请先进入具体党组织" in html
+    assert f"?org={county.town_a.pk}&year=2026" in html
+    # Inside a branch of three members the form is there again.
+    assert 'name="member"' in c.get(reverse("life:talks"), {"org": county.branch_a.pk}).content.decode()
