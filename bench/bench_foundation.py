@@ -480,8 +480,9 @@ class ChildBench:
                 list(orgs().filter(parent=root).order_by("path")),
                 org_queries.active_members_by_child(root),
             ),
+            # The columns command_screen loads (warnings_in adds term_postponed_to itself).
             "warnings (Python roll-up)": lambda: org_queries.warning_totals(
-                org_queries.warnings_in(orgs(), root.path, today)
+                org_queries.warnings_in(orgs().only("id", "type", "has_committee", "term_end"), root.path, today)
             ),
         }
         statements = hand_statements(user, root, today)
@@ -627,7 +628,9 @@ def hand_statements(user, root, today) -> list[tuple[str, dict]]:
             FROM direct d JOIN generate_series(%(root_len)s, %(max_len)s, %(segment)s) AS g(n) ON g.n <= length(d.path)
             GROUP BY 1
         ), facts AS (
-            SELECT o.type, o.has_committee, o.term_end,
+            SELECT o.type, o.has_committee, o.term_end, o.term_postponed_to,
+                   -- an approved postponement counts when it moves the due date past the term's end
+                   coalesce(o.term_postponed_to > o.term_end, false) AS postponed,
                    coalesce(r.full_n, 0) AS full_n, coalesce(r.members_n, 0) AS members_n
             FROM {O} o LEFT JOIN rolled r ON r.path = o.path
             WHERE o.path >= %(lo)s AND o.path < %(hi)s
@@ -640,8 +643,11 @@ def hand_statements(user, root, today) -> list[tuple[str, dict]]:
             count(*) FILTER (WHERE type = ANY(%(branch)s) AND members_n >= 7 AND NOT has_committee),
             count(*) FILTER (WHERE type = ANY(%(branch)s) AND members_n > 50 AND members_n < 100),
             count(*) FILTER (WHERE type = ANY(%(branch_gb)s) AND members_n >= 100),
-            count(*) FILTER (WHERE type = ANY(%(term)s) AND term_end >= %(today)s AND term_end <= lead.until),
-            count(*) FILTER (WHERE type = ANY(%(term)s) AND term_end < %(today)s)
+            count(*) FILTER (WHERE type = ANY(%(term)s) AND NOT postponed
+                                   AND term_end >= %(today)s AND term_end <= lead.until),
+            count(*) FILTER (WHERE type = ANY(%(term)s) AND (CASE WHEN postponed THEN term_postponed_to < %(today)s
+                                                                  ELSE term_end < %(today)s END)),
+            count(*) FILTER (WHERE type = ANY(%(term)s) AND postponed AND term_postponed_to >= %(today)s)
         FROM facts CROSS JOIN lead
         """.format(**t),
     ]
@@ -680,6 +686,7 @@ def hand_command_screen(connection, user, root, today) -> dict:
                 org_rules.SUGGEST_COMMITTEE,
                 org_rules.TERM_EXPIRING,
                 org_rules.TERM_EXPIRED,
+                org_rules.TERM_POSTPONED,
             ),
             warning_rows[0],
             strict=True,
