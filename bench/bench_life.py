@@ -175,8 +175,14 @@ def child(scale: str, repeat: int) -> dict:
     from jiceng.orgs.models import Organization
 
     root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    # The demo's "today" is the day it was generated: the latest recorded day.
-    today = Record.objects.order_by("-recorded_on").values_list("recorded_on", flat=True).first()
+    # The demo's "today" is the day it was generated: the latest recorded day. Planned records
+    # have no recorded_on, and PostgreSQL sorts NULL first in a descending order.
+    today = (
+        Record.objects.filter(recorded_on__isnull=False)
+        .order_by("-recorded_on")
+        .values_list("recorded_on", flat=True)
+        .first()
+    )
     windows = [rules.previous_window("quarter", today), rules.previous_window("year", today)]
     admin = User.objects.get(username="demo-county")
     client = Client()
