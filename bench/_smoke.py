@@ -7,7 +7,8 @@ Not a bench script itself (the name keeps it out of `bench/bench_*.py`); stdlib 
 time, because DATABASE_URL has to be set before Django starts.
 
 PostgreSQL databases are named jiceng_smoke_<script>_<pid> (two runs at once never meet) and
-are dropped at the end; SQLite ones live in a temporary directory that is removed.
+are dropped at the end. Each run also gets a temporary JICENG_VAR_DIR, removed at the end, so
+that the demo's photos, the secret key and a SQLite database never land in the repository's var/.
 """
 
 from __future__ import annotations
@@ -62,6 +63,22 @@ def without_postgres(script: str) -> int:
 
 
 @contextmanager
+def scratch_var_dir(script: str) -> Iterator[Path]:
+    """A temporary JICENG_VAR_DIR (media, secret key, static root) for this process and its
+    children, removed afterwards. Set before Django starts."""
+    previous = os.environ.get("JICENG_VAR_DIR")
+    with tempfile.TemporaryDirectory(prefix=f"jiceng_smoke_{script}_") as tmp:
+        os.environ["JICENG_VAR_DIR"] = tmp
+        try:
+            yield Path(tmp)
+        finally:
+            if previous is None:
+                os.environ.pop("JICENG_VAR_DIR", None)
+            else:
+                os.environ["JICENG_VAR_DIR"] = previous
+
+
+@contextmanager
 def postgres_database(script: str) -> Iterator[str]:
     """Create an empty database for this run, yield its URL, drop it afterwards."""
     import psycopg
@@ -69,21 +86,22 @@ def postgres_database(script: str) -> Iterator[str]:
 
     name = f"jiceng_smoke_{script.removeprefix('bench_')}_{os.getpid()}"
     ident = sql.Identifier(name)
-    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(ident))
-    try:
-        yield f"{PG_BASE}/{name}"
-    finally:
+    with scratch_var_dir(script):
         with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True, connect_timeout=5) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(ident))
+        try:
+            yield f"{PG_BASE}/{name}"
+        finally:
+            with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True, connect_timeout=5) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
 
 
 @contextmanager
 def sqlite_database(script: str) -> Iterator[str]:
-    """Yield the URL of a SQLite file in a temporary directory that is removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix=f"jiceng_smoke_{script}_") as tmp:
-        yield f"sqlite:///{Path(tmp) / 'smoke.sqlite3'}"
+    """Yield the URL of a SQLite file in a temporary JICENG_VAR_DIR that is removed afterwards."""
+    with scratch_var_dir(script) as var:
+        yield f"sqlite:///{var / 'smoke.sqlite3'}"
 
 
 def manage(url: str, *args: str) -> None:
