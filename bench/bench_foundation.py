@@ -14,6 +14,15 @@ script (`--_child <scale>`); the parent only creates databases and prints the ta
 Timings are the median of --repeat runs (default 7) after one warm-up, in milliseconds.
 The hand SQL is checked against the ORM: any difference in a figure is reported and the
 script exits non-zero.
+
+    .venv/bin/python bench/bench_foundation.py --smoke
+
+checks instead that the ORM, the views and the hand SQL still agree, once each, on the tiny demo
+(`demo_county --seed 1 --scale tiny`) in a throwaway PostgreSQL database
+(jiceng_smoke_foundation_<pid>, dropped at the end), plus the term warnings with approved
+postponements set up inside a rolled-back transaction (the tiny demo has none). It prints one
+line and exits non-zero on a crash or mismatch; without PostgreSQL it prints SKIPPED and exits
+0, unless JICENG_REQUIRE_POSTGRES is set. No timing.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ import time
 import unicodedata
 import warnings
 from pathlib import Path
+
+import _smoke
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALES = ("county", "city")
@@ -199,10 +210,38 @@ def parent(args) -> int:
     return 0
 
 
+def smoke() -> int:
+    """--smoke: every comparison once on the tiny demo in a throwaway PostgreSQL database."""
+    script = "bench_foundation"
+    clock = _smoke.Clock()
+    if not _smoke.postgres_reachable():
+        return _smoke.without_postgres(script)
+    _smoke.terminate_cleanly()
+    with tempfile.NamedTemporaryFile("r", suffix=".json", prefix="bench_smoke_", delete=False) as tmp:
+        out_path = tmp.name
+    try:
+        with _smoke.postgres_database(script) as url:
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "tiny", "--smoke", "--repeat", "1"]
+            proc = _smoke.run_child(cmd + ["--_out", out_path], url)
+        text = Path(out_path).read_text(encoding="utf-8")
+        result = json.loads(text) if text.strip() else None
+    except Exception as exc:  # noqa: BLE001 - reported as the failure
+        return _smoke.failed(script, repr(exc), clock)
+    finally:
+        Path(out_path).unlink(missing_ok=True)
+    output = proc.stdout + proc.stderr
+    if result is None or proc.returncode not in (0, 2):
+        return _smoke.failed(script, f"child process crashed (exit {proc.returncode})", clock, output)
+    if result["mismatches"]:
+        lines = "\n".join(f"!! MISMATCH {m}" for m in result["mismatches"])
+        return _smoke.failed(script, f"{len(result['mismatches'])} mismatch(es)", clock, output + lines)
+    return _smoke.ok(script, f"{result['figures']} figures agree", clock)
+
+
 # --------------------------------------------------------------------------- child side
 
 
-def child(scale: str, repeat: int, out_path: str, explain: bool) -> int:
+def child(scale: str, repeat: int, out_path: str, explain: bool, smoke: bool = False) -> int:
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("--_child needs DATABASE_URL in the environment (run without --_child)")
     sys.path.insert(0, str(ROOT))
@@ -214,7 +253,7 @@ def child(scale: str, repeat: int, out_path: str, explain: bool) -> int:
     import django
 
     django.setup()
-    bench = ChildBench(scale, repeat, explain)
+    bench = ChildBench(scale, repeat, explain, smoke)
     result = bench.run()
     Path(out_path).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 2 if result["mismatches"] else 0
@@ -231,11 +270,13 @@ def median_ms(fn, repeat: int) -> float:
 
 
 class ChildBench:
-    def __init__(self, scale: str, repeat: int, explain: bool):
+    def __init__(self, scale: str, repeat: int, explain: bool, smoke: bool = False):
         self.scale = scale
         self.repeat = repeat
         self.explain = explain
+        self.smoke = smoke  # every comparison once, no timing
         self.mismatches: list[str] = []
+        self.figures = 0  # numbers compared
 
     # ---- setup
 
@@ -301,6 +342,8 @@ class ChildBench:
         for label, user in (("county", county), ("township", township)):
             rows += self.member_list_rows(label, user)
         breakdown = self.breakdown(county)
+        if self.smoke:
+            self.postponed_terms(county)
         if self.explain:
             self.print_explain(county)
             self.print_explain(township)
@@ -312,18 +355,30 @@ class ChildBench:
             "rows": rows,
             "breakdown": breakdown,
             "mismatches": self.mismatches,
+            "figures": self.figures,
         }
 
     def measure(self, fn) -> tuple[float, int]:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        if self.smoke:  # one run, counted and timed
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                fn()
+                ms = (time.perf_counter() - start) * 1000
+            return ms, len(ctx.captured_queries)
         ms = median_ms(fn, self.repeat)
         with CaptureQueriesContext(connection) as ctx:
             fn()
         return ms, len(ctx.captured_queries)
 
     def compare(self, what: str, orm, hand) -> None:
+        self.figures += _smoke.count_figures(orm)
+        if orm != hand and isinstance(orm, dict) and isinstance(hand, dict):
+            # Name only the figure groups that differ.
+            keys = [k for k in orm.keys() | hand.keys() if orm.get(k) != hand.get(k)]
+            orm, hand = {k: orm.get(k) for k in sorted(keys)}, {k: hand.get(k) for k in sorted(keys)}
         if orm != hand:
             self.mismatches.append(f"{what}: ORM {orm!r} != hand SQL {hand!r}")
             print(f"[{self.scale}] !! MISMATCH {what}\n   ORM:      {orm!r}\n   hand SQL: {hand!r}", flush=True)
@@ -375,6 +430,52 @@ class ChildBench:
                 "sql_statements": sql_q,
             },
         ]
+
+    # ---- term warnings with postponements (smoke only)
+
+    def postponed_terms(self, user) -> None:
+        """Every branch of the term rule, set up in a transaction that is rolled back.
+
+        The tiny demo has no approved postponement (延期换届), so without this the smoke run
+        would compare the postponed count only as 0 = 0.
+        """
+        from datetime import timedelta
+
+        from django.db import connection, transaction
+
+        from jiceng.dashboard.queries import command_screen
+        from jiceng.orgs import rules as org_rules
+        from jiceng.orgs.models import Organization
+
+        root, today = user.organization, self.today
+        day = timedelta(days=1)
+        cases = [
+            (today - 30 * day, None),  # expired
+            (today + 30 * day, None),  # expiring within the lead time
+            (today - 30 * day, today + 60 * day),  # postponed, still running
+            (today - 200 * day, today - 10 * day),  # the postponement has passed: expired
+            (today - 30 * day, today - 60 * day),  # "postponed" to before the term's end: not a postponement
+            (today + 30 * day, today + 90 * day),  # postponed before the term ended
+        ]
+        orgs = list(
+            Organization.objects.filter(root.subtree_filter(), type__in=org_rules.TERM_TYPES).order_by("path")[
+                : len(cases)
+            ]
+        )
+        if len(orgs) < len(cases):
+            self.mismatches.append(f"postponed terms: only {len(orgs)} organizations with a term under {root.path}")
+            return
+        with transaction.atomic():
+            for org, (term_end, postponed_to) in zip(orgs, cases, strict=False):
+                Organization.objects.filter(pk=org.pk).update(term_end=term_end, term_postponed_to=postponed_to)
+            orm = orm_numbers(command_screen(user, root, today))
+            self.compare("command screen with postponed terms", orm, hand_command_screen(connection, user, root, today))
+            postponed = dict(orm["term_warnings"])[org_rules.WARNING_LABELS[org_rules.TERM_POSTPONED]]
+            if postponed < 2:
+                self.mismatches.append(
+                    f"postponed terms: the ORM counts {postponed} postponed terms, expected 2 or more"
+                )
+            transaction.set_rollback(True)
 
     # ---- member list
 
@@ -480,8 +581,9 @@ class ChildBench:
                 list(orgs().filter(parent=root).order_by("path")),
                 org_queries.active_members_by_child(root),
             ),
+            # The columns command_screen loads (warnings_in adds term_postponed_to itself).
             "warnings (Python roll-up)": lambda: org_queries.warning_totals(
-                org_queries.warnings_in(orgs(), root.path, today)
+                org_queries.warnings_in(orgs().only("id", "type", "has_committee", "term_end"), root.path, today)
             ),
         }
         statements = hand_statements(user, root, today)
@@ -627,7 +729,9 @@ def hand_statements(user, root, today) -> list[tuple[str, dict]]:
             FROM direct d JOIN generate_series(%(root_len)s, %(max_len)s, %(segment)s) AS g(n) ON g.n <= length(d.path)
             GROUP BY 1
         ), facts AS (
-            SELECT o.type, o.has_committee, o.term_end,
+            SELECT o.type, o.has_committee, o.term_end, o.term_postponed_to,
+                   -- an approved postponement counts when it moves the due date past the term's end
+                   coalesce(o.term_postponed_to > o.term_end, false) AS postponed,
                    coalesce(r.full_n, 0) AS full_n, coalesce(r.members_n, 0) AS members_n
             FROM {O} o LEFT JOIN rolled r ON r.path = o.path
             WHERE o.path >= %(lo)s AND o.path < %(hi)s
@@ -640,8 +744,11 @@ def hand_statements(user, root, today) -> list[tuple[str, dict]]:
             count(*) FILTER (WHERE type = ANY(%(branch)s) AND members_n >= 7 AND NOT has_committee),
             count(*) FILTER (WHERE type = ANY(%(branch)s) AND members_n > 50 AND members_n < 100),
             count(*) FILTER (WHERE type = ANY(%(branch_gb)s) AND members_n >= 100),
-            count(*) FILTER (WHERE type = ANY(%(term)s) AND term_end >= %(today)s AND term_end <= lead.until),
-            count(*) FILTER (WHERE type = ANY(%(term)s) AND term_end < %(today)s)
+            count(*) FILTER (WHERE type = ANY(%(term)s) AND NOT postponed
+                                   AND term_end >= %(today)s AND term_end <= lead.until),
+            count(*) FILTER (WHERE type = ANY(%(term)s) AND (CASE WHEN postponed THEN term_postponed_to < %(today)s
+                                                                  ELSE term_end < %(today)s END)),
+            count(*) FILTER (WHERE type = ANY(%(term)s) AND postponed AND term_postponed_to >= %(today)s)
         FROM facts CROSS JOIN lead
         """.format(**t),
     ]
@@ -680,6 +787,7 @@ def hand_command_screen(connection, user, root, today) -> dict:
                 org_rules.SUGGEST_COMMITTEE,
                 org_rules.TERM_EXPIRING,
                 org_rules.TERM_EXPIRED,
+                org_rules.TERM_POSTPONED,
             ),
             warning_rows[0],
             strict=True,
@@ -760,7 +868,10 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the bench databases (the default)")
     parser.add_argument("--drop", action="store_true", help="drop the bench databases after the run")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the statements")
-    parser.add_argument("--_child", dest="child", choices=SCALES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--smoke", action="store_true", help="check once that ORM, views and hand SQL agree on the tiny demo, then exit"
+    )
+    parser.add_argument("--_child", dest="child", choices=[*SCALES, "tiny"], help=argparse.SUPPRESS)
     parser.add_argument("--_out", dest="out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -768,7 +879,9 @@ def main(argv=None) -> int:
     if args.keep and args.drop:
         parser.error("--keep and --drop exclude each other")
     if args.child:
-        return child(args.child, args.repeat, args.out, args.explain)
+        return child(args.child, args.repeat, args.out, args.explain, args.smoke)
+    if args.smoke:
+        return smoke()
     return parent(args)
 
 

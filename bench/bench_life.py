@@ -22,6 +22,14 @@ and the last full year before the demo's "today":
 The figures per child and type (required, held, late periods, missing) and the score are
 compared; any difference is printed and the script exits non-zero. Timings are the median of
 --repeat runs after one warm-up, in milliseconds.
+
+    .venv/bin/python bench/bench_life.py --smoke
+
+checks instead, once and without timing, that the ORM and the hand SQL agree (and that the page
+answers 200) on the tiny demo (`demo_county --seed 1 --scale tiny`) in a throwaway PostgreSQL
+database (jiceng_smoke_life_<pid>, dropped at the end). It prints one line and exits non-zero on
+a crash or mismatch; without PostgreSQL it prints SKIPPED and exits 0, unless
+JICENG_REQUIRE_POSTGRES is set.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import _smoke
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("JICENG_BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -159,7 +169,7 @@ GROUP BY 1, 2
 """
 
 
-def child(scale: str, repeat: int) -> dict:
+def child(scale: str, repeat: int, smoke: bool = False) -> dict:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
@@ -175,8 +185,14 @@ def child(scale: str, repeat: int) -> dict:
     from jiceng.orgs.models import Organization
 
     root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    # The demo's "today" is the day it was generated: the latest recorded day.
-    today = Record.objects.order_by("-recorded_on").values_list("recorded_on", flat=True).first()
+    # The demo's "today" is the day it was generated: the latest recorded day. Planned records
+    # have no recorded_on, and PostgreSQL sorts NULL first in a descending order.
+    today = (
+        Record.objects.filter(recorded_on__isnull=False)
+        .order_by("-recorded_on")
+        .values_list("recorded_on", flat=True)
+        .first()
+    )
     windows = [rules.previous_window("quarter", today), rules.previous_window("year", today)]
     admin = User.objects.get(username="demo-county")
     client = Client()
@@ -188,9 +204,14 @@ def child(scale: str, repeat: int) -> dict:
         "attendance": Attendance.objects.count(),
         "rows": [],
         "mismatches": [],
+        "figures": 0,
     }
 
     def timed(fn):
+        if smoke:  # once, no warm-up
+            t = time.perf_counter()
+            fn()
+            return (time.perf_counter() - t) * 1000
         fn()
         samples = []
         for _ in range(repeat):
@@ -207,7 +228,13 @@ def child(scale: str, repeat: int) -> dict:
         orm_queries = len(ctx.captured_queries)
         orm_ms = timed(lambda w=window: queries.compliance_table(root, w, today))
         url = f"/life/compliance/?org={root.pk}&period={window.code}"
-        view_ms = timed(lambda u=url: client.get(u))
+
+        def view(u=url):
+            response = client.get(u)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {u} as demo-county: HTTP {response.status_code}")
+
+        view_ms = timed(view)
 
         def hand(p=params):
             with connection.cursor() as cur:
@@ -226,6 +253,7 @@ def child(scale: str, repeat: int) -> dict:
             sql[(path, tid)] = (int(required), int(held), int(late), int(missing))
             j, d = done.get(path, (0, 0.0))
             done[path] = (j + judged, d + float(done_))
+        out["figures"] += 4 * len(set(orm) | set(sql)) + len(rows)
         for key in sorted(set(orm) | set(sql)):
             if orm.get(key) != sql.get(key):
                 out["mismatches"].append(f"{window.code} {key}: ORM {orm.get(key)} SQL {sql.get(key)}")
@@ -247,16 +275,46 @@ def child(scale: str, repeat: int) -> dict:
     return out
 
 
+def smoke() -> int:
+    """--smoke: the comparison once on the tiny demo in a throwaway PostgreSQL database."""
+    script = "bench_life"
+    clock = _smoke.Clock()
+    if not _smoke.postgres_reachable():
+        return _smoke.without_postgres(script)
+    _smoke.terminate_cleanly()
+    try:
+        with _smoke.postgres_database(script) as url:
+            _smoke.load_tiny_demo(url)
+            proc = _smoke.run_child([sys.executable, __file__, "--_child", "tiny", "--smoke", "--repeat", "1"], url)
+    except Exception as exc:  # noqa: BLE001 - reported as the failure
+        return _smoke.failed(script, repr(exc), clock)
+    output = proc.stdout + proc.stderr
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if proc.returncode != 0 or line is None:
+        return _smoke.failed(script, f"child process crashed (exit {proc.returncode})", clock, output)
+    result = json.loads(line[7:])
+    if result["mismatches"]:
+        lines = "\n".join(f"MISMATCH {m}" for m in result["mismatches"])
+        return _smoke.failed(script, f"{len(result['mismatches'])} mismatch(es)", clock, lines)
+    windows = ", ".join(row["window"] for row in result["rows"])
+    return _smoke.ok(script, f"{result['figures']} figures agree, {windows}", clock)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=["county", "city", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--smoke", action="store_true", help="check once that ORM and hand SQL agree on the tiny demo, then exit"
+    )
     parser.add_argument("--_child")
     args = parser.parse_args()
     if args._child:
-        print("RESULT " + json.dumps(child(args._child, args.repeat), default=str))
+        print("RESULT " + json.dumps(child(args._child, args.repeat, args.smoke), default=str))
         return 0
+    if args.smoke:
+        return smoke()
     scales = ["county", "city"] if args.scale == "both" else [args.scale]
     results = []
     for scale in scales:

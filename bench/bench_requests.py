@@ -29,6 +29,15 @@ Measured, median of --repeat runs after one warm-up, in milliseconds:
   entry and the holder's notice), sequential and from 4 threads, in requests per second;
   against a loop of raw single-row INSERTs into requests_request, each in its own
   transaction, with the same columns.
+
+    .venv/bin/python bench/bench_requests.py --smoke
+
+runs all of it once, without timing, at toy size: the tiny demo (`demo_county --seed 1 --scale
+tiny`, about a hundred requests) in a throwaway PostgreSQL database (jiceng_smoke_requests_<pid>,
+dropped at the end), topped up by COPY with 2,000 requests, and 8 intake POSTs from one client
+then 8 from 4 threads. The rankings' ORM, view and hand SQL must agree (each ranking comparing at
+least one unit) and every POST must be accepted, or it exits non-zero. It prints one line; without PostgreSQL it prints SKIPPED and exits 0, unless
+JICENG_REQUIRE_POSTGRES is set.
 """
 
 from __future__ import annotations
@@ -49,10 +58,16 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import _smoke
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("JICENG_BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DB_NAME = "jiceng_bench_requests"
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
+# Requests added by COPY in --smoke, on top of the tiny demo's: ~170 in last month, enough for
+# every ranking to compare a few units (departments hold 4%).
+SMOKE_COPY = 2000
+SMOKE_INTAKE = 8  # intake POSTs in --smoke: 8 from one client, then 4 threads × 2
 
 
 # --------------------------------------------------------------------------- parent side
@@ -142,6 +157,42 @@ def report(r: dict, args) -> None:
             print(f"!! MISMATCH {m}", file=sys.stderr)
 
 
+def smoke() -> int:
+    """--smoke: everything once at toy size in a throwaway PostgreSQL database."""
+    script = "bench_requests"
+    clock = _smoke.Clock()
+    if not _smoke.postgres_reachable():
+        return _smoke.without_postgres(script)
+    _smoke.terminate_cleanly()
+    with tempfile.NamedTemporaryFile("r", suffix=".json", prefix="bench_smoke_", delete=False) as tmp:
+        out = tmp.name
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--smoke", "--_out", out]
+    cmd += ["--requests", "0", "--intake", str(SMOKE_INTAKE), "--repeat", "1"]
+    try:
+        with _smoke.postgres_database(script) as url:
+            proc = _smoke.run_child(cmd, url)
+        text = Path(out).read_text(encoding="utf-8")
+        result = json.loads(text) if text.strip() else None
+    except Exception as exc:  # noqa: BLE001 - reported as the failure
+        return _smoke.failed(script, repr(exc), clock)
+    finally:
+        Path(out).unlink(missing_ok=True)
+    output = proc.stdout + proc.stderr
+    if result is None or proc.returncode not in (0, 2):
+        return _smoke.failed(script, f"child process crashed (exit {proc.returncode})", clock, output)
+    if result["mismatches"]:
+        lines = "\n".join(f"!! MISMATCH {m}" for m in result["mismatches"])
+        return _smoke.failed(script, f"{len(result['mismatches'])} mismatch(es)", clock, lines)
+    empty = [what for what, n in result["units"].items() if not n]
+    if empty:
+        why = f"nothing to compare in the {' and '.join(empty)} (no requests last month)"
+        return _smoke.failed(script, why, clock, output)
+    posts = sum(row["n"] for row in result["intake"][:2])
+    units = ", ".join(f"{n} in the {what}" for what, n in result["units"].items())
+    what = f"{result['figures']} figures agree ({units}); {result['counts']['requests']} requests, {posts} intake POSTs"
+    return _smoke.ok(script, what, clock)
+
+
 # --------------------------------------------------------------------------- child side
 
 
@@ -219,7 +270,10 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.repeat = args.repeat
+        self.smoke = args.smoke  # everything once, at toy size
         self.mismatches: list[str] = []
+        self.figures = 0  # numbers compared
+        self.units: dict[str, int] = {}  # units compared, per ranking
 
     # ---- data
 
@@ -234,12 +288,14 @@ class Bench:
         notes = []
         if not Organization.objects.exists():
             cmd = [sys.executable, "manage.py", "demo_county", "--seed", "1", "--password", DEMO_PASSWORD]
+            if self.smoke:
+                cmd += ["--scale", "tiny"]
             print(f"loading the demo: {' '.join(cmd[1:])}", flush=True)
             connection.close()
             start = time.perf_counter()
             subprocess.run(cmd, cwd=ROOT, env=os.environ, check=True)
             notes.append(f"demo county {time.perf_counter() - start:.0f} s")
-        missing = self.args.requests - Request.objects.count()
+        missing = SMOKE_COPY if self.smoke else self.args.requests - Request.objects.count()
         if missing > 0:
             start = time.perf_counter()
             self.copy_requests(missing)
@@ -405,12 +461,20 @@ class Bench:
             "rankings": rankings,
             "intake": intake,
             "mismatches": self.mismatches,
+            "figures": self.figures,
+            "units": self.units,
         }
 
     def measure(self, fn) -> tuple[float, int]:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        if self.smoke:  # one run, counted and timed
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                fn()
+                ms = (time.perf_counter() - start) * 1000
+            return ms, len(ctx.captured_queries)
         ms = median_ms(fn, self.repeat)
         with CaptureQueriesContext(connection) as ctx:
             fn()
@@ -532,6 +596,7 @@ class Bench:
         from jiceng.requests import rules
 
         by_unit = {r[0]: r for r in sql_rows}
+        self.units[what] = 0
         for row in rows:
             f = row["figures"]
             if not f.received:
@@ -561,6 +626,8 @@ class Bench:
             median = rules.median_hours([], s[12])
             score = None if s[13] is None else Decimal(s[13]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             hand = (*s[1:12], median, score, s[14])
+            self.figures += len(orm)
+            self.units[what] += 1
             if orm != hand:
                 self.mismatches.append(f"{what} {row['label']}: ORM {orm} != SQL {hand}")
 
@@ -767,11 +834,16 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--fresh", action="store_true", help="drop and reload the bench database")
     parser.add_argument("--drop", action="store_true", help="drop the bench database after the run")
+    parser.add_argument(
+        "--smoke", action="store_true", help="check once, at toy size, that ORM, view and hand SQL agree, then exit"
+    )
     parser.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
         return child(args)
+    if args.smoke:
+        return smoke()
     return parent(args)
 
 

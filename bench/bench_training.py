@@ -10,6 +10,12 @@ var/bench-training.sqlite3, and kept for the next run (`--fresh` rebuilds it). T
 the median of --repeat runs (default 5) after one warm-up, in milliseconds, with the number
 of queries of one run. Set BENCH_DATABASE_URL to run against another database (e.g. a
 PostgreSQL database you created and loaded with `manage.py demo_county`).
+
+    .venv/bin/python bench/bench_training.py --smoke
+
+runs every case once, without timing, on the tiny demo (`demo_county --seed 1 --scale tiny`) in a
+temporary SQLite file, and exits non-zero if one crashes or a page does not answer 200. This
+script has no hand SQL, so there are no figures to compare. It prints one line.
 """
 
 from __future__ import annotations
@@ -20,10 +26,14 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
+
+import _smoke
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "var" / "bench-training.sqlite3"
+SCRIPT = "bench_training"
 
 
 def build(url: str, fresh: bool) -> None:
@@ -45,9 +55,11 @@ def build(url: str, fresh: bool) -> None:
     )
 
 
-def measure(repeat: int) -> None:
+def measure(repeat: int, smoke: bool = False) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    # Whitenoise warns about the static root collectstatic has not filled; irrelevant here.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
@@ -65,6 +77,8 @@ def measure(repeat: int) -> None:
     township = User.objects.get(username="demo-township")
     course = Course.objects.filter(kind="academy").order_by("-id").first() or Course.objects.order_by("-id").first()
     member_id = Enrollment.objects.filter(course=course).values_list("member_id", flat=True).first()
+    if course is None or member_id is None:
+        raise RuntimeError("the demo has no training course with an enrolled member")
     rule_set = queries.current_rules()
     clients = {}
 
@@ -73,7 +87,8 @@ def measure(repeat: int) -> None:
             clients[user.pk] = Client()
             clients[user.pk].force_login(user)
         response = clients[user.pk].get(url)
-        assert response.status_code == 200, (url, response.status_code)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} as {user.username}: HTTP {response.status_code}")
 
     cases = [
         (
@@ -99,6 +114,11 @@ def measure(repeat: int) -> None:
     ]
     print(f"database: {connection.vendor}; {Enrollment.objects.count():,} enrollments; median of {repeat} runs")
     print(f"{'case':<46} {'ms':>9} {'queries':>8}")
+    if smoke:  # every case once, no timing
+        for _label, fn in cases:
+            fn()
+        print(f"SMOKE {len(cases)} cases ran")
+        return
     for label, fn in cases:
         fn()  # warm-up
         count = [0]
@@ -117,16 +137,36 @@ def measure(repeat: int) -> None:
         print(f"{label:<46} {statistics.median(runs):>9.1f} {count[0]:>8}")
 
 
+def smoke() -> int:
+    """--smoke: every case once on the tiny demo in a temporary SQLite file."""
+    clock = _smoke.Clock()
+    try:
+        with _smoke.sqlite_database(SCRIPT) as url:
+            _smoke.load_tiny_demo(url)
+            proc = _smoke.run_child([sys.executable, __file__, "--_child", "--smoke", "--repeat", "1"], url)
+    except Exception as exc:  # noqa: BLE001 - reported as the failure
+        return _smoke.failed(SCRIPT, repr(exc), clock)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("SMOKE ")), None)
+    if proc.returncode != 0 or line is None:
+        return _smoke.failed(SCRIPT, f"child process failed (exit {proc.returncode})", clock, proc.stdout + proc.stderr)
+    return _smoke.ok(SCRIPT, line.removeprefix("SMOKE ") + ", pages answered 200", clock)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--smoke", action="store_true", help="run every case once on the tiny demo in a temporary SQLite file"
+    )
     parser.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{DEFAULT_DB}")
     if args._child:
-        measure(args.repeat)
+        measure(args.repeat, args.smoke)
         return
+    if args.smoke:
+        sys.exit(smoke())
     build(url, args.fresh)
     # DATABASE_URL must be set before Django starts, so the measuring runs in a child.
     env = {**os.environ, "DATABASE_URL": url}
