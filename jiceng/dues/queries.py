@@ -24,6 +24,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -453,9 +454,12 @@ def months_without_dues(members: QuerySet, today: date) -> dict[int, int]:
     """For each member of `members`: consecutive whole months without dues up to the end of last
     month, from the later of the join month and the ledger start. A month is covered by a
     payment for it (paid on time, in advance or back-paid) or by an exempt base (免交) for its
-    year. One query (plus the ledger start)."""
+    year. Two queries (plus the ledger start): every member at 0, then the months of those whose
+    last month is not covered (a payment for it, or an exempt base of its year): only they can be
+    missing anything, and only for them are the latest payment and exemption looked up."""
     start = ledger_start()
     last_month = rules.add_months(rules.month_start(today), -1)
+    out = dict.fromkeys(Member.objects.filter(pk__in=members.values("pk")).values_list("pk", flat=True), 0)
     last_paid = (
         DuesPayment.objects.filter(member=OuterRef("pk"), month__lte=last_month).order_by("-month").values("month")[:1]
     )
@@ -466,6 +470,8 @@ def months_without_dues(members: QuerySet, today: date) -> dict[int, int]:
     )
     rows = (
         Member.objects.filter(pk__in=members.values("pk"))
+        .exclude(Exists(DuesPayment.objects.filter(member=OuterRef("pk"), month=last_month)))
+        .exclude(Exists(DuesBase.objects.filter(member=OuterRef("pk"), year=last_month.year, monthly_amount=0)))
         .values_list("pk", "join_date")
         .annotate(
             last_paid=Subquery(last_paid, output_field=DateField()),
@@ -473,7 +479,6 @@ def months_without_dues(members: QuerySet, today: date) -> dict[int, int]:
         )
         .order_by()
     )
-    out = {}
     for pk, join_date, paid, exempt_year in rows:
         covered = [m for m in (paid, date(exempt_year, 12, 1) if exempt_year else None) if m is not None]
         last_covered = min(max(covered), last_month) if covered else None

@@ -160,3 +160,42 @@ def test_watch_page_has_a_fixed_query_count(dues, rows, django_assert_max_num_qu
         with django_assert_max_num_queries(12):
             response = c.get(reverse("members:watch"))
     assert sum(n for _, _, n in response.context["counts"]) == rows + 4
+
+
+def months_without_dues_for_everyone(members, today):
+    """The dues half as it was computed before (issue 10): the latest payment and exemption looked
+    up for every member, not only for those whose last month is open."""
+    from django.db.models import DateField, IntegerField, OuterRef, Subquery
+
+    from jiceng.dues import rules as dues_rules
+    from jiceng.dues.models import DuesBase, DuesPayment
+    from jiceng.dues.queries import ledger_start
+
+    start = ledger_start()
+    last_month = dues_rules.add_months(dues_rules.month_start(today), -1)
+    last_paid = DuesPayment.objects.filter(member=OuterRef("pk"), month__lte=last_month).order_by("-month")
+    last_exempt = DuesBase.objects.filter(member=OuterRef("pk"), monthly_amount=0, year__lte=last_month.year)
+    rows = Member.objects.filter(pk__in=members.values("pk")).values_list("pk", "join_date").annotate(
+        last_paid=Subquery(last_paid.values("month")[:1], output_field=DateField()),
+        last_exempt=Subquery(last_exempt.order_by("-year").values("year")[:1], output_field=IntegerField()),
+    )
+    out = {}
+    for pk, join_date, paid, exempt_year in rows:
+        covered = [m for m in (paid, date(exempt_year, 12, 1) if exempt_year else None) if m is not None]
+        last_covered = min(max(covered), last_month) if covered else None
+        out[pk] = dues_rules.months_missed(
+            last_covered=last_covered, start=dues_rules.dues_start(join_date, start), today=today
+        )
+    return out
+
+
+def test_the_demo_watch_equals_the_lookup_for_everyone():
+    from jiceng.demo.generator import generate
+
+    with time_machine.travel("2026-11-18 10:00 +0800"):
+        generate(2, scale="tiny", password="demo-test-2468")
+    members = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
+    for today in (date(2026, 11, 18), date(2026, 12, 1), date(2026, 8, 31), date(2027, 1, 10)):
+        expected = months_without_dues_for_everyone(members, today)
+        assert months_without_dues(members, today) == expected
+        assert any(v >= 4 for v in expected.values()) and any(v == 0 for v in expected.values())
