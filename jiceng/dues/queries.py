@@ -26,6 +26,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     Min,
@@ -77,12 +78,17 @@ def due_in_month(members: QuerySet, month: date, start: date) -> QuerySet:
     """Active members of `members` who owe dues for `month` if not exempt (see module doc),
     annotated with `expected` (the year's monthly amount, None without a base) and `paid_amount`."""
     next_month = rules.add_months(month, 1)
-    base = DuesBase.objects.filter(member=OuterRef("pk"), year=month.year).order_by().values("monthly_amount")[:1]
-    pay = DuesPayment.objects.filter(member=OuterRef("pk"), month=month).order_by().values("amount")[:1]
+    # Left joins on the (member, year) and (member, month) unique keys: at most one row each, so
+    # the same figures as a lookup per member, but the database reads each once, where a
+    # correlated subquery runs again for every aggregate that names it.
     qs = (
         members.filter(status__in=Member.ACTIVE_STATUSES)
         .filter(Q(join_date__isnull=True) | Q(join_date__lt=next_month))
-        .annotate(expected=Subquery(base, output_field=MONEY), paid_amount=Subquery(pay, output_field=MONEY))
+        .annotate(
+            year_base=FilteredRelation("dues_bases", condition=Q(dues_bases__year=month.year)),
+            month_payment=FilteredRelation("dues_payments", condition=Q(dues_payments__month=month)),
+        )
+        .annotate(expected=F("year_base__monthly_amount"), paid_amount=F("month_payment__amount"))
     )
     return qs.none() if month < start else qs
 

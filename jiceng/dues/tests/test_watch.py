@@ -199,3 +199,44 @@ def test_the_demo_watch_equals_the_lookup_for_everyone():
         expected = months_without_dues_for_everyone(members, today)
         assert months_without_dues(members, today) == expected
         assert any(v >= 4 for v in expected.values()) and any(v == 0 for v in expected.values())
+
+
+def test_the_demo_month_completion_equals_the_lookup_per_member():
+    """due_in_month joins the base and the payment (unique keys) instead of a subquery per member and
+    aggregate (issue 10): the same completion figures for every township and the county, month by month."""
+    from django.db.models import Count, OuterRef, Q, Subquery, Sum
+    from django.db.models.functions import Substr
+
+    from jiceng.demo.generator import generate
+    from jiceng.dues import queries
+    from jiceng.dues.models import DuesPayment
+
+    with time_machine.travel("2026-11-18 10:00 +0800"):
+        generate(2, scale="tiny", password="demo-test-2468")
+    start = queries.ledger_start()
+    members = Member.objects.all()
+    for month in (date(2026, 1, 1), date(2026, 6, 1), date(2026, 10, 1), date(2026, 11, 1)):
+        base = DuesBase.objects.filter(member=OuterRef("pk"), year=month.year).values("monthly_amount")[:1]
+        pay = DuesPayment.objects.filter(member=OuterRef("pk"), month=month).values("amount")[:1]
+        old = (
+            members.filter(status__in=Member.ACTIVE_STATUSES)
+            .filter(Q(join_date__isnull=True) | Q(join_date__lt=queries.rules.add_months(month, 1)))
+            .annotate(expected=Subquery(base, output_field=queries.MONEY), paid_amount=Subquery(pay))
+            .annotate(unit=Substr("organization__path", 1, 8))
+            .values("unit")
+            .annotate(
+                members=Count("pk"),
+                exempt=Count("pk", filter=Q(expected=0)),
+                paid=Count("pk", filter=queries.NOT_EXEMPT & queries.PAID),
+                paid_sum=Sum("paid_amount", filter=queries.NOT_EXEMPT & queries.PAID),
+                credited=Sum(queries.CREDITED, filter=Q(expected__gt=0)),
+            )
+            .order_by()
+        )
+        new = queries.month_completion(members, month, start, unit_width=8)
+        assert new and len(new) == len(old)
+        for row in old:
+            c = new[row["unit"]]
+            assert (c.due, c.paid, c.exempt) == (row["members"] - row["exempt"], row["paid"], row["exempt"])
+            assert c.paid_amount == queries._money(row["paid_sum"])
+            assert c.credited_amount == queries._money(row["credited"])
