@@ -7,12 +7,12 @@ PORT ?= 8000
 SEED ?= 1
 DEMO_PASSWORD ?= demo12345
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/jiceng
-# The suite runs once more with the clock moved here (a new year the holiday library does not
-# know yet), so a test that depends on today's date fails now, not on the day it goes off.
+# The PostgreSQL run moves the clock here (a new year the holiday library does not know yet), so
+# a test that depends on today's date fails now, not on the day it goes off.
 MOVED_NOW ?= 2027-01-04
 VENDOR := jiceng/core/static/vendor
 
-.PHONY: run test setup lint check test-sqlite test-postgres test-moved-clock demo bench clean
+.PHONY: run test setup lint check test-sqlite test-postgres test-moved-clock bench-smoke demo bench clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,8 +54,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
 
-# The whole suite: SQLite always; PostgreSQL too when reachable (required in CI).
-test: lint test-sqlite test-postgres test-moved-clock
+# The whole suite: SQLite at today's date; PostgreSQL (required in CI) with the clock moved to
+# MOVED_NOW, so both databases and both dates are covered in two runs; without PostgreSQL the
+# moved-clock run is made on SQLite. Then every benchmark in its smoke mode.
+test: lint test-sqlite test-postgres bench-smoke
 
 test-sqlite: setup
 	@echo "== Test suite on SQLite =="
@@ -63,18 +65,23 @@ test-sqlite: setup
 
 test-postgres: setup
 	@if $(BIN)/python scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
-		echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q -m "not sqlite_only"; \
+		echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)), clock moved to $(MOVED_NOW) =="; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q -m "not sqlite_only" --now="$(MOVED_NOW)"; \
 	elif [ -n "$$JICENG_REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required (JICENG_REQUIRE_POSTGRES) but not reachable at $(TEST_DATABASE_URL)"; exit 1; \
 	else \
 		echo "SKIPPED: PostgreSQL test run — no server reachable at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)"; \
+		$(MAKE) --no-print-directory test-moved-clock; \
 	fi
 
 # Every test with the clock moved (jiceng/conftest.py, --now): `make test-moved-clock MOVED_NOW="2026-12-31 23:59"`.
 test-moved-clock: setup
 	@echo "== Test suite on SQLite with the clock moved to $(MOVED_NOW) =="
 	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q --now="$(MOVED_NOW)"
+
+# Every bench script in its smoke mode (tiny demo, ORM and hand SQL must agree, no page answers 500).
+bench-smoke: setup
+	scripts/bench_smoke.sh $(BIN)/python
 
 demo: setup
 	$(BIN)/python manage.py migrate --noinput -v0
