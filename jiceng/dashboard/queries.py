@@ -69,8 +69,7 @@ def command_screen(user, root: Organization, today: date) -> dict:
     )
     children = list(orgs.filter(parent=root).order_by("path"))
     child_counts = org_queries.active_members_by_child(root)
-    warning_items = org_queries.warnings_in(orgs.only("id", "type", "has_committee", "term_end"), root.path, today)
-    warning_totals = org_queries.warning_totals(warning_items)
+    warning_totals = org_queries.warning_totals_in(orgs, root.path, today)
     active_url = member_url + "active=1&"
 
     return {

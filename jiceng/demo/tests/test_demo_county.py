@@ -172,6 +172,16 @@ def test_structure_warnings_exist(tiny):
     assert totals[rules.SUGGEST_GENERAL_BRANCH] >= 1
     assert totals[rules.TERM_EXPIRED] >= 1
     assert totals[rules.TERM_EXPIRING] >= 1
+    # The command screen counts the same from plain columns, for the county and a township, on any day.
+    from datetime import date
+
+    from jiceng.orgs.queries import warning_totals_in
+
+    township = Organization.objects.filter(parent=root).order_by("path").first()
+    for day in (timezone.localdate(), date(2027, 1, 4), date(2029, 6, 30)):
+        for org in (root, township):
+            orgs = Organization.objects.filter(path__gte=org.path, path__lt=org.path_end)
+            assert warning_totals_in(orgs, org.path, day) == warning_totals(warnings_in(orgs, org.path, day))
 
 
 def test_demo_accounts(tiny):
