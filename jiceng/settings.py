@@ -222,6 +222,8 @@ CACHES = {
     )
 }
 RATELIMIT_USE_CACHE = "default"
+# Off only for capacity measurements from one address (bench/bench_load.py); never in production.
+RATELIMIT_ENABLE = env_bool("JICENG_RATELIMIT_ENABLED", True)
 # django-ratelimit warns that a per-process cache does not share counts between processes;
 # that is what the embedded default is (one process). Production sets JICENG_CACHE_URL.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
