@@ -7,7 +7,8 @@
 The database is the page-budget one (`jiceng_pages_county`, loaded by bench/bench_pages.py if
 missing). The script starts gunicorn on 127.0.0.1 (`--workers`, gthread with `--threads`, the
 timeouts of docs/deployment.md), runs locust headless for `--duration` seconds with `--users`
-simulated people, stops both and prints requests/s and p50/p95/p99 per endpoint and the errors.
+simulated people (two more a second; each logs in once; the statistics start when all are
+running), stops both and prints requests/s and p50/p95/p99 per endpoint and the errors.
 Staff (county and township admins, a branch secretary) open the command screen, search members,
 open the compliance table, the requests inbox and a request, and record a contact on it; residents
 open the village's intake page, post a request, and read Open311. Targets (issue 10): zero
@@ -214,7 +215,8 @@ def main(argv=None) -> int:
                     "--users",
                     str(args.users),
                     "--spawn-rate",
-                    "10",
+                    "2",
+                    "--reset-stats",
                     "--run-time",
                     f"{args.duration}s",
                     "--host",
