@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jiceng.core import params, xlsx
 from jiceng.core.navigation import is_staff
+from jiceng.core.pages import paginate
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
 from jiceng.orgs.models import Organization
 
@@ -24,6 +25,7 @@ from . import watch as watch_rules
 from .models import Member
 
 LEVEL_LABELS = {4: "4个月", 5: "5个月", 6: "6个月及以上"}
+BRANCHES_PER_PAGE = 25
 
 
 def _root(request) -> Organization:
@@ -129,8 +131,10 @@ def watch(request):
             f"六个月预警-{data['root'].short_name or data['root'].name}",
             xlsx.build_workbook("六个月预警", headers, rows, notes=notes),
         )
+    # The page shows the branches a page at a time (a county has hundreds of rows); the export has all.
+    pages = paginate(request, data["groups"], per_page=BRANCHES_PER_PAGE)
     return render(
         request,
         "members/watch.html",
-        {**data, "today": today, "statute": watch_rules.STATUTE, "active_nav": "watch"},
+        {**data, **pages, "today": today, "statute": watch_rules.STATUTE, "active_nav": "watch"},
     )

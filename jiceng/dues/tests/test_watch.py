@@ -94,7 +94,7 @@ def test_watch_lists_4_5_and_6_and_never_changes_a_status(paid_early):
     assert Member.objects.get(pk=paid_early.li.pk).status == "full"
 
 
-def test_watch_page(paid_early, client_as):
+def test_watch_page(paid_early, client_as, monkeypatch):
     """Both halves of the rule from real records: the dues ledger, and six monthly themed party
     days of the branch (January to June) that 张三 missed and everybody else attended."""
     from jiceng.life import services as life_services
@@ -150,6 +150,18 @@ def test_watch_page(paid_early, client_as):
     assert {r[1] for r in rows[1:]} == {"张三", "李四", "王五"}
     assert client_as(county.member_user).get(reverse("members:watch")).status_code == 403
     assert client_as(county.admin_a).get(reverse("members:watch"), {"org": county.town_b.pk}).status_code == 404
+    # A county's list comes a few branches a page; the counts and the export cover everyone.
+    from jiceng.members import watch_views
+
+    monkeypatch.setattr(watch_views, "BRANCHES_PER_PAGE", 1)
+    with at(2026, 7, 1):
+        first = client_as(county.county_admin).get(reverse("members:watch"), {"level": 6})
+        second = client_as(county.county_admin).get(reverse("members:watch"), {"level": 6, "page": 2})
+    assert [g["unit"] for g in first.context["rows"]] == [county.branch_a]
+    assert [g["unit"] for g in second.context["rows"]] == [county.branch_b]
+    assert "赵秘密" not in first.content.decode() and "赵秘密" in second.content.decode()
+    assert "共 3 人，分属 2 个支部" in first.content.decode() and "page=2" in first.content.decode()
+    assert first.context["counts"] == six.context["counts"]
 
 
 @pytest.mark.parametrize("rows", [10, 300])
