@@ -460,12 +460,13 @@ def months_without_dues(members: QuerySet, today: date) -> dict[int, int]:
     """For each member of `members`: consecutive whole months without dues up to the end of last
     month, from the later of the join month and the ledger start. A month is covered by a
     payment for it (paid on time, in advance or back-paid) or by an exempt base (免交) for its
-    year. Two queries (plus the ledger start): every member at 0, then the months of those whose
-    last month is not covered (a payment for it, or an exempt base of its year): only they can be
-    missing anything, and only for them are the latest payment and exemption looked up."""
+    year. Members missing nothing are left out (as the watch sources allow). One query (plus the
+    ledger start), over the members whose last month is not covered (a payment for it, or an exempt
+    base of its year): only they can be missing anything, and only for them are the latest payment
+    and exemption looked up."""
     start = ledger_start()
     last_month = rules.add_months(rules.month_start(today), -1)
-    out = dict.fromkeys(Member.objects.filter(pk__in=members.values("pk")).values_list("pk", flat=True), 0)
+    out = {}
     last_paid = (
         DuesPayment.objects.filter(member=OuterRef("pk"), month__lte=last_month).order_by("-month").values("month")[:1]
     )
@@ -489,5 +490,6 @@ def months_without_dues(members: QuerySet, today: date) -> dict[int, int]:
         covered = [m for m in (paid, date(exempt_year, 12, 1) if exempt_year else None) if m is not None]
         last_covered = min(max(covered), last_month) if covered else None
         missed = rules.months_missed(last_covered=last_covered, start=rules.dues_start(join_date, start), today=today)
-        out[pk] = missed
+        if missed:
+            out[pk] = missed
     return out

@@ -7,10 +7,11 @@ Each half of the rule is a *source* that some app provides in its ``watch.py``::
 
     SOURCES = [WatchSource("dues", "未交党费", months_without_dues)]
 
-where ``months_without_dues(members, today) -> dict[member_id, int]`` gives, for each member of
+where ``months_without_dues(members, today) -> dict[member_id, int]`` gives, for the members of
 the `members` queryset (active members in the user's scope; use it as a subquery, never
 as a Python list), how many whole months in a row up to the end of last month the member has
-missed (0 when not missing). The current month is never counted: it is not over.
+missed. Members missing nothing may be left out (a county has tens of thousands of them). The
+current month is never counted: it is not over.
 
 The watch lists members at 4, 5 and 6 or more months in any source. The platform never
 changes a status by itself: the list is for the branch to talk to the member, and a status
@@ -68,5 +69,6 @@ def watch(members: QuerySet, today: date, min_months: int = LEVELS[0]) -> list[W
     rows: dict[int, WatchRow] = {}
     for source in sources():
         for member_id, months in source.months(members, today).items():
-            rows.setdefault(member_id, WatchRow(member_id)).months[source.key] = months
+            if months:
+                rows.setdefault(member_id, WatchRow(member_id)).months[source.key] = months
     return sorted((r for r in rows.values() if r.worst >= min_months), key=lambda r: (-r.worst, r.member_id))
