@@ -19,3 +19,8 @@ urlpatterns = [
     path("", include("jiceng.core.urls")),
     path("api/v1/", include("jiceng.api_urls")),
 ]
+
+handler400 = "jiceng.core.errors.bad_request"
+handler403 = "jiceng.core.errors.permission_denied"
+handler404 = "jiceng.core.errors.page_not_found"
+handler500 = "jiceng.core.errors.server_error"

@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic.base import RedirectView
 
 from . import views
 
@@ -11,4 +13,6 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("calendar/", views.calendar, name="calendar"),
     path("jobs/", views.jobs_page, name="jobs"),
+    # Browsers ask every site for /favicon.ico; the icon itself is a static file.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.ico")), name="favicon"),
 ]

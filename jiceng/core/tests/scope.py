@@ -31,6 +31,7 @@ def samples(county, victim):
         "core:notifications_read": {},
         "core:calendar": {},
         "core:jobs": {},
+        "core:favicon": {},
         "api-token": {},
         "api-schema": {},
         "api-root": {},
@@ -44,7 +45,7 @@ POSTS = {
     "core:calendar": {"action": "day", "day-day": "2027-01-04", "day-is_workday": "0", "day-name": "外来"},
     "core:jobs": {"name": "core.nothing"},
 }
-ANONYMOUS_OPEN = {"api-token"}
+ANONYMOUS_OPEN = {"api-token", "core:favicon"}
 PUBLIC: set[str] = set()
 
 
