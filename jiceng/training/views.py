@@ -769,7 +769,10 @@ def _trainees(request):
 def my_card(request):
     if not request.user.member_id:
         raise Http404("账号未关联党员档案")
-    return redirect("training:card", member_pk=request.user.member_id)
+    url = reverse("training:card", args=[request.user.member_id])
+    year = params.int_or_none(request.GET.get("year"))
+    # Keep the year asked for: in January a member reads last year's card through this link.
+    return redirect(f"{url}?year={year}" if year is not None else url)
 
 
 @login_required

@@ -286,13 +286,17 @@ def test_ranking_page_export_and_scope(desk):
 
 @pytest.mark.parametrize("n", [5, 150])
 def test_ranking_and_command_card_have_fixed_query_counts(desk, n, django_assert_max_num_queries):
-    bulk_requests(desk, n)
-    bulk_requests(desk, n, org=desk.county.branch_b, prefix="B", state="resolved", resolved_at=timezone.now())
-    client = client_for(desk.county.county_admin)
-    with django_assert_max_num_queries(14):
-        assert client.get(reverse("requests:ranking")).status_code == 200
-    with django_assert_max_num_queries(10):  # session, user, organization, settings, card: 4 + notices
-        card = client.get(reverse("requests:panel", args=[desk.county.root.pk]))
+    # The requests go back up to n hours (six days for 150) and the card counts this year's: in
+    # mid-June all of them are this year's, in the first week of January they would not be. The
+    # clock ticks: the newest requests are received "now", and the card counts those received before.
+    with time_machine.travel(at(2026, 6, 15, 10), tick=True):
+        bulk_requests(desk, n)
+        bulk_requests(desk, n, org=desk.county.branch_b, prefix="B", state="resolved", resolved_at=timezone.now())
+        client = client_for(desk.county.county_admin)
+        with django_assert_max_num_queries(14):
+            assert client.get(reverse("requests:ranking")).status_code == 200
+        with django_assert_max_num_queries(10):  # session, user, organization, settings, card: 4 + notices
+            card = client.get(reverse("requests:panel", args=[desk.county.root.pk]))
     assert card.context["figures"][0][1] == 2 * n
 
 

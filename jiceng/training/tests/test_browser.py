@@ -9,6 +9,7 @@ import pytest
 from jiceng.conftest import PASSWORD
 from jiceng.core.models import Notification
 from jiceng.training import services
+from jiceng.training.conftest import at
 from jiceng.training.models import Attendance, OrganizationDemerit
 
 pytestmark = pytest.mark.browser
@@ -76,8 +77,10 @@ def test_recording_attendance_on_a_phone(transactional_db, county, training, liv
 
 
 def test_member_reads_their_card_on_a_phone(transactional_db, county, training, live_server, browser):
-    services.record_attendance(county.admin_a, training.sessions[0], {training.zhang.pk: ("present", "")})
-    services.record_attendance(county.admin_a, training.sessions[1], {training.zhang.pk: ("late", "")})
+    # Recorded in November 2026, after the sessions; the card asks for 2026 by name, any day.
+    recorded = at(2026, 11, 1, 9)
+    services.record_attendance(county.admin_a, training.sessions[0], {training.zhang.pk: ("present", "")}, now=recorded)
+    services.record_attendance(county.admin_a, training.sessions[1], {training.zhang.pk: ("late", "")}, now=recorded)
     page = browser.new_page(**PHONE)
     login(page, live_server.url, "member-a")
     page.goto(f"{live_server.url}/training/cards/mine/?year=2026")

@@ -154,6 +154,20 @@ def test_member_sees_only_their_own_card(county, training):
     assert StudyRecord.objects.count() == 1
 
 
+def test_my_card_keeps_the_year_asked_for(county, training):
+    """In January a member reads last year's card through "my card": the redirect keeps the
+    year instead of falling back to the new, still empty year."""
+    import time_machine
+
+    mark_all(county, training, {0: {training.zhang: "present"}})
+    with time_machine.travel(at(2027, 1, 4, 9), tick=False):
+        c = client_for(county.member_user)
+        response = c.get(reverse("training:my_card"), {"year": 2026})
+        assert response["Location"] == reverse("training:card", args=[county.member_a.pk]) + "?year=2026"
+        card = c.get(response["Location"]).context["card"]
+    assert card.total_credits == Decimal("3.00")
+
+
 def test_member_signs_in_by_qr(county, training):
     import time_machine
 

@@ -6,6 +6,7 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from jiceng.conftest import add_member
@@ -217,8 +218,10 @@ def test_the_county_can_count_unexcused_absences_only(county, training):
     mark(county.admin_a, training.sessions[2], training.zhang, "late")
     mark(county.admin_a, training.sessions[3], training.zhang, "early_leave")
     assert not OrganizationDemerit.objects.exists() and not _notices().exists()
-    services.update_rules(county.county_admin, lateness_counts_toward_notice=True)
-    # Saving the rule checks this year at once: 2 unexcused + (2 lateness → 1) = 3.
+    # Saving the rule checks this year at once (the records are 2026's, so the rule is saved in
+    # 2026): 2 unexcused + (2 lateness → 1) = 3.
+    with time_machine.travel(at(2026, 11, 2, 9), tick=False):
+        services.update_rules(county.county_admin, lateness_counts_toward_notice=True)
     assert OrganizationDemerit.objects.get().count == 3
     assert _notices().count() == 1
 
