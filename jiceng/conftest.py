@@ -23,9 +23,11 @@ PASSWORD = "test-pass-123"
 # --- The clock -----------------------------------------------------------------------------------
 # Tests must not depend on the day they run. A test that means a date pins it with
 # time_machine.travel(...); everything else must hold on any day. To prove it, the whole suite can
-# run with the clock moved: `pytest --now=2027-01-04` (or JICENG_TEST_NOW="2026-12-31 23:59").
-# Every test then starts at that instant (Asia/Shanghai) and the clock ticks from there; a test's
-# own travel nests inside. `make test-moved-clock` runs the suite so, and CI runs it.
+# run with the clock moved: JICENG_TEST_NOW="2026-12-31 23:59" pytest (or `pytest --now=2027-01-04`;
+# write a time with T, 2026-12-31T23:59, on the command line: pytest reads an unknown option with a
+# space as a path before it loads this file). Every test, with the fixtures its set-up builds,
+# starts at that instant (Asia/Shanghai) and the clock ticks from there; a test's own travel nests
+# inside. `make test` runs the PostgreSQL suite so; `make test-moved-clock MOVED_NOW=…` runs SQLite.
 MOVED_CLOCK_ENV = "JICENG_TEST_NOW"
 _moved_now = None
 
@@ -43,7 +45,7 @@ def parse_moved_now(text: str):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:
             naive = datetime.strptime(text.strip(), fmt)
         except ValueError:
@@ -74,19 +76,27 @@ def pytest_report_header(config):
     return None
 
 
-@pytest.fixture(autouse=True)
-def _moved_clock(settings):
-    """With the clock moved, each test starts at the same instant (a long suite does not drift past
-    midnight). Cookies are session cookies then: the browser checks their expiry on its own clock."""
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """With the clock moved, each test starts at the same instant, and so do the module- and
+    session-wide fixtures its set-up builds (a long suite must not drift past midnight between a
+    fixture and its tests)."""
     if _moved_now is None:
         yield
         return
     import time_machine
 
-    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-    settings.CSRF_COOKIE_AGE = None
     with time_machine.travel(_moved_now, tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _moved_clock_cookies(settings):
+    """Cookies are session cookies when the clock is moved: the browser checks their expiry on its
+    own, real clock."""
+    if _moved_now is not None:
+        settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+        settings.CSRF_COOKIE_AGE = None
 
 
 def pytest_collection_modifyitems(items):
