@@ -66,6 +66,9 @@ class Staff(HttpUser):
         )
         inbox = self.client.get("/requests/", name="requests inbox").text
         self.requests = sorted(set(re.findall(r'href="/requests/(\d+)/"', inbox)))[:20]
+        # Only the holding unit (or the level above it) may act: its own to-do list.
+        todo = self.client.get("/requests/?box=todo", name="requests inbox").text
+        self.actionable = sorted(set(re.findall(r'href="/requests/(\d+)/"', todo)))[:20]
 
     @task(3)
     def command_screen(self):
@@ -84,10 +87,15 @@ class Staff(HttpUser):
         self.client.get("/requests/", name="requests inbox")
 
     @task(2)
-    def request_page_and_action(self):
-        if not self.requests:
+    def request_page(self):
+        if self.requests:
+            self.client.get(f"/requests/{{random.choice(self.requests)}}/", name="request page")
+
+    @task(1)
+    def request_action(self):
+        if not self.actionable:
             return
-        pk = random.choice(self.requests)
+        pk = random.choice(self.actionable)
         page = self.client.get(f"/requests/{{pk}}/", name="request page")
         self.client.post(
             f"/requests/{{pk}}/act/",
@@ -196,6 +204,10 @@ def main(argv=None) -> int:
         str(args.timeout),
         "--log-level",
         "warning",
+        # Longer than a simulated person's pause, as nginx's upstream keep-alive would be: with
+        # gunicorn's default of 2 s a reused connection races the server closing it (resets).
+        "--keep-alive",
+        "10",
     ]
     if args.threads > 1:
         gunicorn += ["--worker-class", "gthread", "--threads", str(args.threads)]
