@@ -4,6 +4,7 @@ from jiceng.core.scoping import visible
 
 from .filters import OrganizationFilter
 from .models import Organization
+from .queries import contact_phone_for
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -33,6 +34,14 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "contact_phone",
             "venue",
         ]
+
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None:
+            data["contact_phone"] = contact_phone_for(request.user, instance)
+        return data
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -190,3 +190,14 @@ def active_members_by_child(parent: Organization) -> dict[str, int]:
         .order_by()
     )
     return {r["prefix"]: r["n"] for r in rows if len(r["prefix"]) == width}
+
+
+def contact_phone_for(user, org: Organization) -> str:
+    """The organization's contact phone as `user` may see it: in full for staff, masked for plain
+    members (in the demo, and often in life, it is the secretary's own mobile)."""
+    from jiceng.core.masking import mask_phone
+    from jiceng.core.navigation import is_staff
+
+    phone = org.contact_phone or ""
+    return phone if is_staff(user) or not phone else mask_phone(phone)
+

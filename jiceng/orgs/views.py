@@ -82,7 +82,7 @@ def org_export(request):
             o.term_start,
             o.term_end,
             o.secretary_name,
-            o.contact_phone,
+            queries.contact_phone_for(request.user, o),
             o.venue,
         )
         for o in f.qs.iterator(chunk_size=2000)
@@ -120,6 +120,7 @@ def org_detail(request, pk):
         "orgs/detail.html",
         {
             "org": org,
+            "contact_phone": queries.contact_phone_for(request.user, org),
             "status": status,
             "children": _children_with_counts(org),
             "direct_members": direct_members,

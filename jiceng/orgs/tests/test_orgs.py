@@ -181,3 +181,24 @@ def test_delete_refused_while_other_records_refer_to_the_organization(county):
     with pytest.raises(ValidationError, match="已被其他记录引用"):
         services.delete_organization(county.admin_a, empty)
     assert Organization.objects.filter(pk=empty.pk).exists()
+
+
+def test_contact_phone_is_masked_for_plain_members(county):
+    """Issue 11 item 6: an organization's contact phone (often the secretary's own mobile) is shown
+    in full to staff and masked for plain members: page, API and export."""
+    from jiceng.orgs.services import update_organization
+
+    update_organization(None, county.branch_a, contact_phone="13712345678")
+    member, staff = client_for(county.member_user), client_for(county.secretary_a)
+    api = member.get(reverse("organization-detail", args=[county.branch_a.pk])).json()
+    assert api["contact_phone"] == "137****5678"
+    assert staff.get(reverse("organization-detail", args=[county.branch_a.pk])).json()["contact_phone"] == "13712345678"
+    listed = {o["id"]: o for o in member.get(reverse("organization-list")).json()["results"]}
+    assert listed[county.branch_a.pk]["contact_phone"] == "137****5678"
+    page = member.get(reverse("orgs:detail", args=[county.branch_a.pk])).content.decode()
+    assert "137****5678" in page and "13712345678" not in page
+    assert "13712345678" in staff.get(reverse("orgs:detail", args=[county.branch_a.pk])).content.decode()
+    export = member.get(reverse("orgs:export"))
+    assert export.status_code == 200
+    cells = [c for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True) for c in row]
+    assert "13712345678" not in cells and "137****5678" in cells
