@@ -225,14 +225,16 @@ def test_publish_masks_the_resident(desk):
     form = client.get(reverse("requests:publish", args=[req.pk]))
     assert "王*" in form.content.decode() and "138****5678" in form.content.decode()
     photo = req.photos.get()
-    client.post(
-        reverse("requests:publish", args=[req.pk]),
-        {
-            "public_description": form.context["form"].initial["public_description"],
-            "public_result": "已修好，已告知王小明",  # staff forgot the name: masked again
-            "photos": [str(photo.pk)],
-        },
-    )
+    data = {
+        "public_description": form.context["form"].initial["public_description"],
+        "public_result": "已修好，已告知王小明",  # staff forgot the name: masked again
+        "photos": [str(photo.pk)],
+    }
+    # Publishing takes the preview's confirmation (issue 11): a post without it only previews.
+    preview = client.post(reverse("requests:publish", args=[req.pk]), data)
+    assert preview.status_code == 200 and not Request.objects.get(pk=req.pk).published
+    assert preview.context["preview"]["result"] == "已修好，已告知王**"
+    client.post(reverse("requests:publish", args=[req.pk]), {**data, "confirm": preview.context["preview"]["key"]})
     req.refresh_from_db()
     assert req.published and "王小明" not in req.public_result
     board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
@@ -243,6 +245,47 @@ def test_publish_masks_the_resident(desk):
         result="查处",
     )
     assert client.get(reverse("requests:publish", args=[report.pk])).status_code == 403
+
+
+def test_publish_previews_the_masked_text_before_staff_confirm(desk):
+    """Issue 11: staff see, masked, what the board will show, and only that is published."""
+    req = file_request(desk, description="我是王小明，身份证 110101-19900307-4514，电话 一三八 1234 5678")
+    req = services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, req), result="已办")
+    client = client_for(desk.village_clerk)
+    url = reverse("requests:publish", args=[req.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    shown = "我是王**，身份证 1101**********4514，电话 138****5678"
+    assert page.context["preview"]["description"] == shown and "data-publish-preview" in html and shown in html
+    assert "19900307" not in page.context["preview"]["description"]
+    # Staff add a phone number after the preview and press 「确认公开」 at once: nothing is
+    # published; the page shows the new text masked and asks again.
+    typed = "路灯已修好，有事打 138_0000_1234"
+    changed = client.post(
+        url, {"public_description": typed, "public_result": "已办", "confirm": page.context["preview"]["key"]}
+    )
+    assert changed.status_code == 200 and changed.context["changed"]
+    assert not Request.objects.get(pk=req.pk).published
+    assert changed.context["preview"]["description"] == "路灯已修好，有事打 138****1234"
+    assert "138****1234" in changed.content.decode() and "公开内容有改动" in changed.content.decode()
+    done = client.post(
+        url, {"public_description": typed, "public_result": "已办", "confirm": changed.context["preview"]["key"]}
+    )
+    assert done.status_code == 302
+    req.refresh_from_db()
+    assert req.published and req.public_description == "路灯已修好，有事打 138****1234"
+    board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
+    assert "138****1234" in board and "138_0000" not in board
+
+
+def test_the_board_masks_texts_published_before_a_rule_existed(desk):
+    """A text stored unmasked by an older rule is masked when the board and Open311 read it."""
+    req = file_request(desk, description="路灯坏了")
+    req = services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, req), result="已办")
+    req = services.publish_request(desk.village_clerk, req, public_description="路灯坏了", public_result="已办")
+    Request.objects.filter(pk=req.pk).update(public_description="联系 138/1234/5678，身份证 1101 0119 9003 0745 14")
+    board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
+    assert "138****5678" in board and "1101**********4514" in board and "1234/5678" not in board
 
 
 def test_qr_poster_and_png(desk):

@@ -329,6 +329,26 @@ def test_publish_with_chosen_photos(county, client):
     assert client.get(reverse("wishes:public_photo", args=[face.pk])).status_code == 404
 
 
+def test_staff_see_the_masked_public_text_before_accepting_and_publishing(county):
+    """Issue 11: the accept step shows what the pool will show when the text is left blank, the
+    publish step what the wall will show, both masked."""
+    wish = post(county, description="书包，电话 一三八 1234 5678，身份证 110101-19900307-4514，我叫王小花")
+    staff = client_for(county.admin_a)
+    html = staff.get(reverse("wishes:detail", args=[wish.pk])).content.decode()
+    shown = "书包，电话 138****5678，身份证 1101**********4514，我叫王**"
+    assert "data-accept-preview" in html and shown in html
+    wish = services.accept_wish(county.admin_a, wish, project="basic")
+    assert wish.public_description == shown
+    wish = services.claim_wish(county.member_user, wish, member=county.member_a)
+    wish = services.fulfil_wish(county.admin_a, wish, note="已送到")
+    # Text saved unmasked by an older rule: the wall, and its preview, mask it when they read it.
+    Wish.objects.filter(pk=wish.pk).update(public_description="书包，电话 138/1234/5678")
+    html = staff.get(reverse("wishes:detail", args=[wish.pk])).content.decode()
+    preview = html[html.index("data-publish-preview") :]
+    preview = preview[: preview.index("</div></div>")]
+    assert "书包，电话 138****5678" in preview and "138/1234/5678" not in preview
+
+
 def test_requester_confirms_with_ticket_and_phone(county, client):
     wish = claimed(county)
     wish = services.fulfil_wish(county.admin_a, wish, note="已送到")
