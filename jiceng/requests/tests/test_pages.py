@@ -101,6 +101,40 @@ def test_ledger_export_is_masked_and_filtered(desk):
     assert "13812345678" not in str(rows)
 
 
+def test_ledger_export_writes_formula_like_text_as_text(desk):
+    """Issue 11: a resident's 「=HYPERLINK(…)」 is text in the sheet, not a live link."""
+    from jiceng.core.tests.test_xlsx import TRIGGERS
+
+    made = [
+        file_request(desk, description=text, place=text, name=text[:20] if text.strip() else "王小明")
+        for text in TRIGGERS
+    ]
+    made = [
+        services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, r), result="=1+2")
+        for r in made[:2]
+    ] + made[2:]
+    response = client_for(desk.county.admin_a).get(reverse("requests:export"))
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    rows = []
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            assert c.data_type != "f", (headers[c.column - 1], c.value)
+        rows.append(dict(zip(headers, row, strict=True)))
+    # The value is the text as stored (the service trims the ends, so 「\t=1+1」 is 「=1+1」).
+    stored = sorted((r.description, r.place) for r in Request.objects.filter(pk__in=[m.pk for m in made]))
+    assert sorted((c["诉求内容"].value, c["地点"].value) for c in rows) == stored
+    assert {d for d, _ in stored} == {t.strip() for t in TRIGGERS}
+    for cells in rows:
+        for header in ("诉求内容", "地点", "群众"):
+            assert cells[header].data_type == "s", header
+        assert cells["受理时间"].data_type == "d" and cells["上报次数"].data_type == "n"
+    assert "=*******************" in [c["群众"].value for c in rows]  # a masked name that starts with =
+    assert [c["办理结果"].value for c in rows if c["办理结果"].value] == ["=1+2", "=1+2"]
+    assert all(c["办理结果"].data_type == "s" for c in rows if c["办理结果"].value)
+
+
 @pytest.mark.parametrize("n", [5, 120])
 def test_ledger_has_a_fixed_number_of_queries(desk, n, django_assert_max_num_queries):
     bulk_requests(desk, n)

@@ -491,6 +491,34 @@ def test_ledger_search(county):
     assert "没有符合条件的心愿" in c.get(reverse("wishes:list"), {"q": "567"}).content.decode()
 
 
+def test_export_writes_formula_like_text_as_text(county):
+    """Issue 11: a resident's 「=HYPERLINK(…)」 in a wish is text in the sheet, not a live link."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from jiceng.core.tests.test_xlsx import TRIGGERS
+
+    for text in TRIGGERS:
+        wish = post(county, description=text, requester_name=text[:20] if text.strip() else "王小花")
+        services.accept_wish(county.admin_a, wish, project="basic")
+    wb = load_workbook(io.BytesIO(client_for(county.admin_a).get(reverse("wishes:export")).content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    rows = []
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            assert c.data_type != "f", (headers[c.column - 1], c.value)
+        rows.append(dict(zip(headers, row, strict=True)))
+    stored = sorted(Wish.objects.values_list("description", flat=True))
+    assert sorted(c["心愿内容"].value for c in rows) == stored  # the text as stored (ends trimmed)
+    assert set(stored) == {t.strip() for t in TRIGGERS}
+    for cells in rows:
+        assert cells["心愿内容"].data_type == "s" and cells["群众"].data_type == "s"
+        assert cells["提交时间"].data_type == "d"
+    assert any(c["群众"].value.startswith("=*") for c in rows)  # a masked name 「=****」
+
+
 def test_export_masks_the_requester(county):
     import io
 
