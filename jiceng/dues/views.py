@@ -567,7 +567,7 @@ def import_template(request):
                 m.id_number_masked,
                 m.organization.name,
                 m.expected,
-            ]
+            ],
         )
     return xlsx.xlsx_response(f"党费交纳导入-{root.short_name or root.name}-{month:%Y%m}", wb)
 
