@@ -198,16 +198,7 @@ def ledger_export(request):
     data = _ledger_data(request, root, today)
     month = data["month"]
     wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
-    def header(ws, names):
-        cells = []
-        for n in names:
-            c = WriteOnlyCell(ws, value=n)
-            c.font = bold
-            cells.append(c)
-        ws.append(cells)
+    header = xlsx.header
 
     summary = wb.create_sheet("完成率")
     heads = [
@@ -222,18 +213,18 @@ def ledger_export(request):
         "实交金额",
         "金额完成率（%）",
     ]
-    summary.append([f"{root.name} {month.year}年{month.month}月党费完成情况"])
+    xlsx.append(summary, [f"{root.name} {month.year}年{month.month}月党费完成情况"])
     header(summary, heads)
     for r in data["completion_rows"]:
-        summary.append(_completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r))
-    summary.append(_completion_row("合计", data["total"]))
-    summary.append([])
-    summary.append([f"{month.year}年1月至{data['through'].month}月（人·月）"])
+        xlsx.append(summary, _completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r))
+    xlsx.append(summary, _completion_row("合计", data["total"]))
+    xlsx.append(summary, [])
+    xlsx.append(summary, [f"{month.year}年1月至{data['through'].month}月（人·月）"])
     header(summary, heads)
     for r in data["completion_rows"]:
         if r.year:
-            summary.append(_completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r.year))
-    summary.append(_completion_row("合计", data["year_total"]))
+            xlsx.append(summary, _completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r.year))
+    xlsx.append(summary, _completion_row("合计", data["year_total"]))
 
     sheet = wb.create_sheet("台账")
     header(
@@ -243,7 +234,7 @@ def ledger_export(request):
         + ["本年实交合计（元）"],
     )
     for row in queries.ledger_rows(data["listed"], data["year"], today, data["start"]):
-        sheet.append(row)
+        xlsx.append(sheet, row)
     notes = wb.create_sheet("说明")
     for line in [
         f"依据：{rules.STATUTE}。",
@@ -252,7 +243,7 @@ def ledger_export(request):
         "台账中“未交”为该月应交未交，“—”为入党前或台账起始月份前，“免交”为经批准免交。",
         "公民身份号码已脱敏。",
     ]:
-        notes.append([line])
+        xlsx.append(notes, [line])
     name = f"党费台账-{root.short_name or root.name}-{month:%Y%m}"
     return xlsx.xlsx_response(name, wb)
 
@@ -558,11 +549,12 @@ def import_template(request):
     ws = wb.active
     first_info = len(imports.COLUMNS) + 1
     for i, title in enumerate(imports.INFO_COLUMNS):
-        cell = ws.cell(row=1, column=first_info + i, value=title)
+        cell = xlsx.put(ws, 1, first_info + i, title)
         cell.font = Font(bold=True, color="888888")
         ws.column_dimensions[cell.column_letter].width = 22
     for m in unpaid:
-        ws.append(
+        xlsx.append(
+            ws,
             [
                 m.pk,
                 m.name,
@@ -575,7 +567,7 @@ def import_template(request):
                 m.id_number_masked,
                 m.organization.name,
                 m.expected,
-            ]
+            ],
         )
     return xlsx.xlsx_response(f"党费交纳导入-{root.short_name or root.name}-{month:%Y%m}", wb)
 

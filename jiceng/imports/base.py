@@ -14,6 +14,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jiceng.core import xlsx
+
 
 @dataclass(frozen=True)
 class Column:
@@ -123,16 +125,16 @@ def template_workbook(title: str, columns: list[Column], notes: list[str]) -> Wo
     bold = Font(bold=True)
     required_fill = PatternFill("solid", fgColor="FDE2E1")
     for i, col in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=i, value=col.header + ("*" if col.required else ""))
+        cell = xlsx.put(ws, 1, i, col.header + ("*" if col.required else ""))
         cell.font = bold
         if col.required:
             cell.fill = required_fill
         ws.column_dimensions[get_column_letter(i)].width = max(12, len(col.header) * 2 + 4)
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列名", "是否必填", "说明", "示例"])
+    xlsx.append(help_ws, ["列名", "是否必填", "说明", "示例"])
     for col in columns:
-        help_ws.append([col.header, "必填" if col.required else "选填", col.help, col.example])
-    help_ws.append([])
+        xlsx.append(help_ws, [col.header, "必填" if col.required else "选填", col.help, col.example])
+    xlsx.append(help_ws, [])
     for line in notes:
-        help_ws.append([line])
+        xlsx.append(help_ws, [line])
     return wb

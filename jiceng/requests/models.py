@@ -381,6 +381,16 @@ class Request(models.Model):
     def masked_name(self) -> str:
         return rules.mask_name(self.name)
 
+    # What the public board and Open311 show: the published texts, masked again when read, so
+    # that texts published before a masking rule was added are covered by it too.
+    @property
+    def board_description(self) -> str:
+        return rules.mask_text(self.public_description, name=self.name, phone=self.phone)
+
+    @property
+    def board_result(self) -> str:
+        return rules.mask_text(self.public_result, name=self.name, phone=self.phone)
+
     @property
     def is_open(self) -> bool:
         return self.state in rules.OPEN_STATES

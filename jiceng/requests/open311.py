@@ -94,7 +94,7 @@ def serialize(req: Request, request) -> dict:
         "status_notes": rules.RESIDENT_STATE_TEXT.get(req.state, ""),
         "service_name": req.category.name,
         "service_code": req.category.code,
-        "description": req.public_description if public else "",
+        "description": req.board_description if public else "",
         "agency_responsible": req.holder_label,
         "service_notice": "",
         "requested_datetime": _iso(req.received_at),

@@ -889,6 +889,22 @@ def dismiss_request(actor, req: Request, *, note: str, version=None) -> Request:
     return _apply(actor, req, "dismiss", version=expected, updates={"closed_at": now}, note=note, now=now)
 
 
+def public_texts(req: Request, *, public_description: str, public_result: str) -> tuple[str, str]:
+    """The description and result exactly as the public board will show them (masked): what
+    `publish_request` stores, and what the publish page previews before staff confirm."""
+    description = rules.mask_text(
+        _clean_text(public_description, "公开的诉求内容", DESCRIPTION_MAX, required=True, field="public_description"),
+        name=req.name,
+        phone=req.phone,
+    )
+    result = rules.mask_text(
+        _clean_text(public_result, "公开的办理结果", DESCRIPTION_MAX, required=True, field="public_result"),
+        name=req.name,
+        phone=req.phone,
+    )
+    return description, result
+
+
 @transaction.atomic
 def publish_request(
     actor, req: Request, *, public_description: str, public_result: str, photo_ids: Iterable[int] = ()
@@ -901,16 +917,7 @@ def publish_request(
     _authorize(actor, req, "publish")
     if req.kind == "report":
         raise ValidationError("举报类诉求涉及举报人保护，不能公开")
-    description = rules.mask_text(
-        _clean_text(public_description, "公开的诉求内容", DESCRIPTION_MAX, required=True, field="public_description"),
-        name=req.name,
-        phone=req.phone,
-    )
-    result = rules.mask_text(
-        _clean_text(public_result, "公开的办理结果", DESCRIPTION_MAX, required=True, field="public_result"),
-        name=req.name,
-        phone=req.phone,
-    )
+    description, result = public_texts(req, public_description=public_description, public_result=public_result)
     photo_ids = {int(p) for p in photo_ids}
     req.photos.update(public=False)
     req.photos.filter(pk__in=photo_ids).update(public=True)

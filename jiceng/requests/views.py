@@ -3,6 +3,7 @@ photos, QR posters and the ranking."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -370,23 +371,55 @@ def request_publish(request, pk):
         "photos": [str(p.pk) for p in photos if p.public],
     }
     form = PublishForm(request.POST or None, initial=initial, photo_choices=choices)
+    preview, changed = None, False
     if request.method == "POST" and form.is_valid():
+        texts = (form.cleaned_data["public_description"], form.cleaned_data["public_result"])
+    elif request.method == "POST":
+        texts = None
+    else:
+        texts = (initial["public_description"], initial["public_result"])
+    if texts is not None:
         try:
-            services.publish_request(
-                request.user,
-                item,
-                public_description=form.cleaned_data["public_description"],
-                public_result=form.cleaned_data["public_result"],
-                photo_ids=form.cleaned_data["photos"],
-            )
+            description, result = services.public_texts(item, public_description=texts[0], public_result=texts[1])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, "已在公开栏公开（姓名、电话已隐去）")
-            return redirect("requests:detail", pk=item.pk)
+            preview = {"description": description, "result": result, "key": _preview_key(description, result)}
+    confirmed = request.POST.get("confirm")
+    if request.method == "POST" and preview and confirmed:
+        if confirmed != preview["key"]:
+            changed = True  # the text was edited after the preview: show the new preview first
+        else:
+            try:
+                services.publish_request(
+                    request.user,
+                    item,
+                    public_description=form.cleaned_data["public_description"],
+                    public_result=form.cleaned_data["public_result"],
+                    photo_ids=form.cleaned_data["photos"],
+                )
+            except ValidationError as exc:
+                apply_validation_error(form, exc)
+            else:
+                messages.success(request, "已在公开栏公开（姓名、电话已隐去）")
+                return redirect("requests:detail", pk=item.pk)
     return render(
-        request, "requests/publish.html", {"item": item, "form": form, "photos": photos, "active_nav": "requests"}
+        request,
+        "requests/publish.html",
+        {
+            "item": item,
+            "form": form,
+            "photos": photos,
+            "preview": preview,
+            "changed": changed,
+            "active_nav": "requests",
+        },
     )
+
+
+def _preview_key(description: str, result: str) -> str:
+    """Names the previewed texts, so that 「确认公开」 publishes only text staff have seen masked."""
+    return hashlib.sha256(f"{description}\x00{result}".encode()).hexdigest()[:20]
 
 
 @login_required

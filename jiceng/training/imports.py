@@ -13,7 +13,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from jiceng.core import audit, params
+from jiceng.core import audit, params, xlsx
 from jiceng.imports.base import Column, RowError, read_sheet, template_workbook, text
 
 from . import rules, services
@@ -44,7 +44,7 @@ def template(exam: Exam):
     wb = template_workbook(f"{exam.title}成绩"[:31], COLUMNS, NOTES)
     ws = wb.worksheets[0]
     for e in exam.course.enrollments.select_related("member", "organization"):
-        ws.append([e.pk, e.member.name, e.organization.name, None])
+        xlsx.append(ws, [e.pk, e.member.name, e.organization.name, None])
     return wb
 
 

@@ -180,7 +180,9 @@ class Wish(models.Model):
 
     @property
     def public_text(self) -> str:
-        return self.public_description or rules.mask_text(self.description, name=self.requester_name, phone=self.phone)
+        """What the public pool and wall show: the public text (masked again when read, so texts
+        saved before a masking rule was added are covered by it too), or the wish masked."""
+        return rules.mask_text(self.public_description or self.description, name=self.requester_name, phone=self.phone)
 
     @property
     def claimant_label(self) -> str:

@@ -348,6 +348,16 @@ def _lock(wish: Wish) -> Wish:
     return Wish.objects.select_related("organization").get(pk=wish.pk)
 
 
+def public_text_for(wish: Wish, public_description: str = "") -> str:
+    """The text the public wish pool and wall will show for `public_description` as staff typed
+    it (the resident's words when blank), masked: what `accept_wish` stores, and what the
+    staff page previews."""
+    text = _text(public_description, "公开的心愿内容", rules.PUBLIC_TEXT_MAX, "public_description")
+    return rules.mask_text(
+        text or wish.description[: rules.PUBLIC_TEXT_MAX], name=wish.requester_name, phone=wish.phone
+    )
+
+
 @transaction.atomic
 def accept_wish(
     actor, wish: Wish, *, project: str, public_description: str = "", category: str | None = None, version=None
@@ -359,10 +369,7 @@ def accept_wish(
         raise ValidationError({"project": "请选择项目类别"})
     if category is not None and category not in rules.Category.values:
         raise ValidationError({"category": "请选择心愿类别"})
-    text = _text(public_description, "公开的心愿内容", rules.PUBLIC_TEXT_MAX, "public_description")
-    text = rules.mask_text(
-        text or wish.description[: rules.PUBLIC_TEXT_MAX], name=wish.requester_name, phone=wish.phone
-    )
+    text = public_text_for(wish, public_description)
     now = _now()
     updates = {
         "project": project,

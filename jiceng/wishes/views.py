@@ -252,6 +252,8 @@ def _detail_context(request, wish: Wish, **forms) -> dict:
             initial={"category": wish.category, "project": wish.project, "public_description": wish.public_description},
             prefix="edit",
         ),
+        # What the public pool shows if the text is left blank, and what the wall will show.
+        "default_public_text": services.public_text_for(wish),
         "claim_form": forms.get("claim") or ClaimForm(user=request.user, prefix="claim"),
         "fulfil_form": forms.get("fulfil") or FulfilForm(prefix="fulfil"),
         "confirm_form": forms.get("confirm") or ConfirmForm(prefix="confirm"),

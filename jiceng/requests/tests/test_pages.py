@@ -101,6 +101,40 @@ def test_ledger_export_is_masked_and_filtered(desk):
     assert "13812345678" not in str(rows)
 
 
+def test_ledger_export_writes_formula_like_text_as_text(desk):
+    """Issue 11: a resident's 「=HYPERLINK(…)」 is text in the sheet, not a live link."""
+    from jiceng.core.tests.test_xlsx import TRIGGERS
+
+    made = [
+        file_request(desk, description=text, place=text, name=text[:20] if text.strip() else "王小明")
+        for text in TRIGGERS
+    ]
+    made = [
+        services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, r), result="=1+2")
+        for r in made[:2]
+    ] + made[2:]
+    response = client_for(desk.county.admin_a).get(reverse("requests:export"))
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    rows = []
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            assert c.data_type != "f", (headers[c.column - 1], c.value)
+        rows.append(dict(zip(headers, row, strict=True)))
+    # The value is the text as stored (the service trims the ends, so 「\t=1+1」 is 「=1+1」).
+    stored = sorted((r.description, r.place) for r in Request.objects.filter(pk__in=[m.pk for m in made]))
+    assert sorted((c["诉求内容"].value, c["地点"].value) for c in rows) == stored
+    assert {d for d, _ in stored} == {t.strip() for t in TRIGGERS}
+    for cells in rows:
+        for header in ("诉求内容", "地点", "群众"):
+            assert cells[header].data_type == "s", header
+        assert cells["受理时间"].data_type == "d" and cells["上报次数"].data_type == "n"
+    assert "=*******************" in [c["群众"].value for c in rows]  # a masked name that starts with =
+    assert [c["办理结果"].value for c in rows if c["办理结果"].value] == ["=1+2", "=1+2"]
+    assert all(c["办理结果"].data_type == "s" for c in rows if c["办理结果"].value)
+
+
 @pytest.mark.parametrize("n", [5, 120])
 def test_ledger_has_a_fixed_number_of_queries(desk, n, django_assert_max_num_queries):
     bulk_requests(desk, n)
@@ -225,14 +259,16 @@ def test_publish_masks_the_resident(desk):
     form = client.get(reverse("requests:publish", args=[req.pk]))
     assert "王*" in form.content.decode() and "138****5678" in form.content.decode()
     photo = req.photos.get()
-    client.post(
-        reverse("requests:publish", args=[req.pk]),
-        {
-            "public_description": form.context["form"].initial["public_description"],
-            "public_result": "已修好，已告知王小明",  # staff forgot the name: masked again
-            "photos": [str(photo.pk)],
-        },
-    )
+    data = {
+        "public_description": form.context["form"].initial["public_description"],
+        "public_result": "已修好，已告知王小明",  # staff forgot the name: masked again
+        "photos": [str(photo.pk)],
+    }
+    # Publishing takes the preview's confirmation (issue 11): a post without it only previews.
+    preview = client.post(reverse("requests:publish", args=[req.pk]), data)
+    assert preview.status_code == 200 and not Request.objects.get(pk=req.pk).published
+    assert preview.context["preview"]["result"] == "已修好，已告知王**"
+    client.post(reverse("requests:publish", args=[req.pk]), {**data, "confirm": preview.context["preview"]["key"]})
     req.refresh_from_db()
     assert req.published and "王小明" not in req.public_result
     board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
@@ -243,6 +279,47 @@ def test_publish_masks_the_resident(desk):
         result="查处",
     )
     assert client.get(reverse("requests:publish", args=[report.pk])).status_code == 403
+
+
+def test_publish_previews_the_masked_text_before_staff_confirm(desk):
+    """Issue 11: staff see, masked, what the board will show, and only that is published."""
+    req = file_request(desk, description="我是王小明，身份证 110101-19900307-4514，电话 一三八 1234 5678")
+    req = services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, req), result="已办")
+    client = client_for(desk.village_clerk)
+    url = reverse("requests:publish", args=[req.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    shown = "我是王**，身份证 1101**********4514，电话 138****5678"
+    assert page.context["preview"]["description"] == shown and "data-publish-preview" in html and shown in html
+    assert "19900307" not in page.context["preview"]["description"]
+    # Staff add a phone number after the preview and press 「确认公开」 at once: nothing is
+    # published; the page shows the new text masked and asks again.
+    typed = "路灯已修好，有事打 138_0000_1234"
+    changed = client.post(
+        url, {"public_description": typed, "public_result": "已办", "confirm": page.context["preview"]["key"]}
+    )
+    assert changed.status_code == 200 and changed.context["changed"]
+    assert not Request.objects.get(pk=req.pk).published
+    assert changed.context["preview"]["description"] == "路灯已修好，有事打 138****1234"
+    assert "138****1234" in changed.content.decode() and "公开内容有改动" in changed.content.decode()
+    done = client.post(
+        url, {"public_description": typed, "public_result": "已办", "confirm": changed.context["preview"]["key"]}
+    )
+    assert done.status_code == 302
+    req.refresh_from_db()
+    assert req.published and req.public_description == "路灯已修好，有事打 138****1234"
+    board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
+    assert "138****1234" in board and "138_0000" not in board
+
+
+def test_the_board_masks_texts_published_before_a_rule_existed(desk):
+    """A text stored unmasked by an older rule is masked when the board and Open311 read it."""
+    req = file_request(desk, description="路灯坏了")
+    req = services.resolve_request(desk.village_clerk, services.accept_request(desk.village_clerk, req), result="已办")
+    req = services.publish_request(desk.village_clerk, req, public_description="路灯坏了", public_result="已办")
+    Request.objects.filter(pk=req.pk).update(public_description="联系 138/1234/5678，身份证 1101 0119 9003 0745 14")
+    board = client_for(desk.county.admin_b).get(reverse("resident:board_detail", args=[req.pk])).content.decode()
+    assert "138****5678" in board and "1101**********4514" in board and "1234/5678" not in board
 
 
 def test_qr_poster_and_png(desk):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jiceng.core import masking
 from jiceng.core.calendar import WorkingCalendar, library_days
 from jiceng.requests import rules
 from jiceng.requests.rules import DeadlineRuleData, Figures, State
@@ -292,11 +293,12 @@ def test_other_numbers_are_left_alone(text):
 
 SEPARATORS = st.sampled_from(["", "", " ", "-", "  ", " - ", "－", "\u3000", "."])
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-NO_DIGITS = st.characters(blacklist_characters="0123456789０１２３４５６７８９")
-# Characters that end a run of digits: not a digit, not a separator the masking reads
-# through (spaces, dashes, dots, brackets), not the X of an ID number.
-BREAKS = st.characters(
-    blacklist_categories=["Zs"], blacklist_characters="0123456789０１２３４５６７８９-－‐–—.．()（）Xx"
+NO_DIGITS = st.characters().filter(lambda c: masking.digit_value(c) is None)
+# Characters that end a run of digits: not a digit (Arabic, full-width or Chinese numeral), not
+# a separator the masking reads through (core/masking.py: spaces, dashes, underscores, slashes,
+# dots, brackets, …), not the X of an ID number.
+BREAKS = st.characters().filter(
+    lambda c: masking.digit_value(c) is None and not masking.is_separator(c) and c not in masking.CHECK_CHARACTERS
 )
 
 

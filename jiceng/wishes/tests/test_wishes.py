@@ -329,6 +329,26 @@ def test_publish_with_chosen_photos(county, client):
     assert client.get(reverse("wishes:public_photo", args=[face.pk])).status_code == 404
 
 
+def test_staff_see_the_masked_public_text_before_accepting_and_publishing(county):
+    """Issue 11: the accept step shows what the pool will show when the text is left blank, the
+    publish step what the wall will show, both masked."""
+    wish = post(county, description="书包，电话 一三八 1234 5678，身份证 110101-19900307-4514，我叫王小花")
+    staff = client_for(county.admin_a)
+    html = staff.get(reverse("wishes:detail", args=[wish.pk])).content.decode()
+    shown = "书包，电话 138****5678，身份证 1101**********4514，我叫王**"
+    assert "data-accept-preview" in html and shown in html
+    wish = services.accept_wish(county.admin_a, wish, project="basic")
+    assert wish.public_description == shown
+    wish = services.claim_wish(county.member_user, wish, member=county.member_a)
+    wish = services.fulfil_wish(county.admin_a, wish, note="已送到")
+    # Text saved unmasked by an older rule: the wall, and its preview, mask it when they read it.
+    Wish.objects.filter(pk=wish.pk).update(public_description="书包，电话 138/1234/5678")
+    html = staff.get(reverse("wishes:detail", args=[wish.pk])).content.decode()
+    preview = html[html.index("data-publish-preview") :]
+    preview = preview[: preview.index("</div></div>")]
+    assert "书包，电话 138****5678" in preview and "138/1234/5678" not in preview
+
+
 def test_requester_confirms_with_ticket_and_phone(county, client):
     wish = claimed(county)
     wish = services.fulfil_wish(county.admin_a, wish, note="已送到")
@@ -469,6 +489,34 @@ def test_ledger_search(county):
     for q in (wish.ticket.lower(), "5678", "王小花", "书包"):
         assert "共 1 条" in c.get(reverse("wishes:list"), {"q": q}).content.decode(), q
     assert "没有符合条件的心愿" in c.get(reverse("wishes:list"), {"q": "567"}).content.decode()
+
+
+def test_export_writes_formula_like_text_as_text(county):
+    """Issue 11: a resident's 「=HYPERLINK(…)」 in a wish is text in the sheet, not a live link."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from jiceng.core.tests.test_xlsx import TRIGGERS
+
+    for text in TRIGGERS:
+        wish = post(county, description=text, requester_name=text[:20] if text.strip() else "王小花")
+        services.accept_wish(county.admin_a, wish, project="basic")
+    wb = load_workbook(io.BytesIO(client_for(county.admin_a).get(reverse("wishes:export")).content))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    rows = []
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            assert c.data_type != "f", (headers[c.column - 1], c.value)
+        rows.append(dict(zip(headers, row, strict=True)))
+    stored = sorted(Wish.objects.values_list("description", flat=True))
+    assert sorted(c["心愿内容"].value for c in rows) == stored  # the text as stored (ends trimmed)
+    assert set(stored) == {t.strip() for t in TRIGGERS}
+    for cells in rows:
+        assert cells["心愿内容"].data_type == "s" and cells["群众"].data_type == "s"
+        assert cells["提交时间"].data_type == "d"
+    assert any(c["群众"].value.startswith("=*") for c in rows)  # a masked name 「=****」
 
 
 def test_export_masks_the_requester(county):
