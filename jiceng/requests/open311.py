@@ -163,6 +163,9 @@ def _list(request):
             return error(400, "service_request_id 一次最多 100 个")
         return _json([serialize(r, request) for r in qs.filter(ticket__in=ids).order_by("-received_at")])
     qs = qs.exclude(kind="report")  # 举报 are never listed (whistle-blowers' protection)
+    # The list is public: only requests staff have published. An unpublished one is found by its
+    # ticket (service_request_id), which only the resident holds.
+    qs = qs.filter(published=True)
     codes = [c.strip() for c in params.get("service_code", "").split(",") if c.strip()]
     if codes:
         qs = qs.filter(category__code__in=codes)

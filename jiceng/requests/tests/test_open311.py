@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from jiceng.requests import services
+from jiceng.requests import rules, services
 from jiceng.requests.conftest import at, file_request
 from jiceng.requests.models import Request, RequestSettings
 
@@ -69,8 +69,9 @@ def test_round_trip(desk):
     # Public data only: no phone, no name, no text or place until staff publish it.
     text = json.dumps(by_id, ensure_ascii=False)
     assert "13912345678" not in text and "周秘书" not in text and by_id["description"] == "" and by_id["lat"] is None
-    listed = Client().get(REQUESTS).json()
-    assert [r["service_request_id"] for r in listed] == [ticket]
+    # The public list shows published requests only: the ticket, village and times of this one stay
+    # with the resident until staff publish it.
+    assert Client().get(REQUESTS).json() == []
 
     req = services.accept_request(desk.village_clerk, req)
     req = services.resolve_request(desk.village_clerk, req, result="已修复")
@@ -79,6 +80,7 @@ def test_round_trip(desk):
     assert by_id["status"] == "closed" and by_id["expected_datetime"] is None
     assert by_id["description"] == "路灯不亮，联系人周** 139****5678"
     assert by_id["lat"] == 28.123456 and "东村三组" in by_id["address"]
+    assert [r["service_request_id"] for r in Client().get(REQUESTS).json()] == [ticket]
 
 
 def test_a_published_address_is_masked_like_the_texts(desk):
@@ -188,6 +190,11 @@ def test_api_key_when_the_county_configured_keys(desk):
 
 
 def test_list_filters(desk):
+    def published(req, user):
+        if req.state in rules.OPEN_STATES:
+            req = services.resolve_request(user, services.accept_request(user, req), result="好")
+        return services.publish_request(user, req, public_description="路灯坏了", public_result="已修复")
+
     with time_machine.travel(at(2026, 10, 5, 9), tick=False):
         old = file_request(desk, category=desk.dispute)
     with time_machine.travel(at(2026, 11, 20, 9), tick=False):
@@ -197,20 +204,26 @@ def test_list_filters(desk):
         closed = services.resolve_request(
             desk.village_clerk, services.accept_request(desk.village_clerk, file_request(desk)), result="好"
         )
+        hidden = file_request(desk)  # open, never published
+    with time_machine.travel(at(2026, 11, 22, 9), tick=False):
+        old, new, closed = (published(r, desk.village_clerk) for r in (old, new, closed))
+        b = published(b, desk.county.county_admin)
     with time_machine.travel(at(2026, 11, 25, 9), tick=False):
         client = Client()
 
         def ids(**params):
             return {r["service_request_id"] for r in client.get(REQUESTS, params).json()}
 
-        assert ids() == {old.ticket, new.ticket, b.ticket, closed.ticket}  # 举报 are never listed
+        # Published only; 举报 are never listed, and an open request is not published.
+        assert ids() == {old.ticket, new.ticket, b.ticket, closed.ticket}
         assert ids(service_code="dispute") == {old.ticket}
-        assert ids(status="closed") == {closed.ticket}
-        assert ids(status="open") == {old.ticket, new.ticket, b.ticket}
+        assert ids(status="closed") == {old.ticket, new.ticket, b.ticket, closed.ticket}
+        assert ids(status="open") == set()
         assert ids(jurisdiction_id="TB") == {b.ticket}
         assert ids(start_date="2026-11-01T00:00:00+08:00") == {new.ticket, b.ticket, closed.ticket}
         assert ids(start_date="2026-10-01T00:00:00+08:00", end_date="2026-10-31T00:00:00+08:00") == {old.ticket}
-        assert ids(service_request_id=f"{secret.ticket},{old.ticket}") == {secret.ticket, old.ticket}
+        # By ticket (what the resident holds), unpublished ones too, 举报 included.
+        assert ids(service_request_id=f"{secret.ticket},{hidden.ticket}") == {secret.ticket, hidden.ticket}
         for params, words in (
             ({"status": "pending"}, "status"),
             ({"start_date": "yesterday"}, "ISO 8601"),
