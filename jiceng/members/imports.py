@@ -32,7 +32,7 @@ OCCUPATION_BY_LABEL = {label: value for value, label in Member.Occupation.choice
 
 COLUMNS = [
     Column("姓名", "name", True, "", "张三"),
-    Column("公民身份号码", "id_number", True, "18位，校验位和出生日期会被核验；请设置为文本格式", "420102199001011234"),
+    Column("公民身份号码", "id_number", True, "18位，校验位和出生日期会被核验；请设置为文本格式", "420102199001011236"),
     Column("性别", "gender", True, "男/女，须与身份证号一致", "男"),
     Column("手机号码", "phone", False, "11位手机号", "13800000000"),
     Column("所在党组织编码", "org", True, "须在您的管理范围内", "A0101"),

@@ -251,3 +251,13 @@ def test_dates_people_write_are_read():
     from jiceng.imports.base import parse_date
 
     assert parse_date("2020/7/1") == parse_date("2020年7月1日") == parse_date("20200701") == date(2020, 7, 1)
+
+
+def test_the_member_template_example_is_a_valid_id_number():
+    """Issue 11 item 15: the example in 填写说明 must pass the check it describes (it had a wrong check digit)."""
+    from jiceng.core import idnumbers
+    from jiceng.members import imports as member_imports
+
+    examples = {c.header: c.example for c in member_imports.COLUMNS}
+    info = idnumbers.parse(examples["公民身份号码"])
+    assert info.gender == "male" and examples["性别"] == "男"
