@@ -3,6 +3,7 @@
 import django_filters
 from django.utils import timezone
 
+from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 from jiceng.orgs.models import Organization
 
@@ -20,7 +21,7 @@ class MemberFilter(django_filters.FilterSet):
     klass = django_filters.ChoiceFilter(label="类别", choices=list(queries.CLASSES.items()), method="filter_klass")
     org = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org")
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(
             ("name_pinyin", "name"),

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 
 from .models import Organization
@@ -13,7 +14,7 @@ class OrganizationFilter(django_filters.FilterSet):
     parent = django_filters.NumberFilter(label="上级组织ID")
     within = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_within")
     depth = django_filters.NumberFilter(label="层级")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(("path", "path"), ("name", "name"), ("code", "code"), ("term_end", "term_end")),
         field_labels={"path": "层级顺序", "name": "名称", "code": "编码", "term_end": "任期届满"},

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiceng.core import params
+from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 from jiceng.orgs.models import Organization
 
@@ -72,7 +73,7 @@ class RequestFilter(django_filters.FilterSet):
     department = IdFilter(label="承办部门", method="filter_department")
     handler = IdFilter(label="经办人", field_name="holder_user_id")
     figure = django_filters.ChoiceFilter(label="统计口径", choices=FIGURES, method="filter_figure")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(("received_at", "received_at"), ("done_due_at", "done_due_at"), ("state", "state")),
         field_labels={"received_at": "受理时间", "done_due_at": "办结时限", "state": "状态"},

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 from jiceng.members import queries as member_queries
 from jiceng.members.models import Member
@@ -21,7 +22,7 @@ class CourseFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类别", choices=Course.Kind.choices)
     year = django_filters.NumberFilter(label="年度")
     organizer = django_filters.NumberFilter(label="主办组织ID（含下级）", method="filter_organizer")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(
             ("year", "year"),

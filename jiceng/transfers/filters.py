@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 from jiceng.orgs.models import Organization
 
@@ -27,7 +28,7 @@ class TransferFilter(django_filters.FilterSet):
     )
     issued_from = django_filters.DateFilter(label="开具日期起", field_name="issued_on", lookup_expr="gte")
     issued_to = django_filters.DateFilter(label="开具日期止", field_name="issued_on", lookup_expr="lte")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(
             ("issued_on", "issued_on"),

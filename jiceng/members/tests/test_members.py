@@ -201,3 +201,16 @@ def test_list_pages_and_command_screen_have_fixed_query_counts(county, rows, dja
         response = c.get(reverse("dashboard:command"))
     assert response.status_code == 200
     assert response.context["member_total"] == rows + 4
+
+
+def test_sort_options_are_chinese(county):
+    """Issue 11 item 10: no "(descending)" in English among the sort options of any list."""
+    from django.urls import reverse
+
+    from jiceng.conftest import client_for
+
+    c = client_for(county.county_admin)
+    for name in ("members:list", "orgs:list", "requests:inbox", "transfers:list", "development:list"):
+        html = c.get(reverse(name)).content.decode()
+        assert "descending" not in html, name
+    assert "姓名（降序）" in c.get(reverse("members:list")).content.decode()
