@@ -250,7 +250,12 @@ def _can_review(user, org) -> bool:
 def record_detail(request, pk):
     record = _record(request, pk)
     member_view = _is_plain_member(request.user)
-    attendance = [] if member_view else list(record.attendance.select_related("member__organization"))
+    attendance = (
+        []
+        if member_view
+        # In the roster's order: by pinyin, as the member lists are.
+        else list(record.attendance.select_related("member__organization").order_by("member__name_pinyin", "member_id"))
+    )
     return render(
         request,
         "life/detail.html",
@@ -309,9 +314,13 @@ def record_delete(request, pk):
 @require_POST
 def record_attendance(request, pk):
     record = _record(request, pk)
+    # 「全部出席」: everyone present but those marked on leave in the form, in one click.
+    all_present = request.POST.get("all_present") == "1"
     marks = {}
     for a in record.attendance.all():
         status = request.POST.get(f"s-{a.member_id}")
+        if all_present:
+            status = Attendance.Status.LEAVE if status == Attendance.Status.LEAVE else Attendance.Status.PRESENT
         if status is None:
             continue
         marks[a.member_id] = (

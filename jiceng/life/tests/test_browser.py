@@ -85,3 +85,28 @@ def test_secretary_records_a_themed_party_day_from_a_phone(
     page.wait_for_selector("[data-panel=life-command]")
     shot(page, "command")
     page.close()
+
+
+def test_all_present_in_one_tap_on_a_phone(transactional_db, county, types, live_server, browser):
+    """Issue 11 item 11: the recorder marks the whole roster present with one tap."""
+    from jiceng.life import services
+
+    r = services.create_record(
+        county.secretary_a,
+        organization=county.branch_a,
+        activity_type=types["themed_day"],
+        held_on=timezone.localdate(),
+        topic="学习党章",
+        place="村部会议室",
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    login(page, live_server.url, "secretary-a")
+    page.goto(f"{live_server.url}/life/{r.pk}/#attendance")
+    assert page.locator("select[name^='s-'] >> nth=0").input_value() == "absent"
+    page.click("[data-all-present]")
+    page.wait_for_selector("text=已登记出勤")
+    values = page.eval_on_selector_all("select[name^='s-']", "els => els.map(e => e.value)")
+    assert values and set(values) == {"present"}
+    assert "出席率 100.0%" in page.inner_text("[data-figure=present]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()

@@ -726,3 +726,23 @@ def test_talk_form_asks_for_the_organization_above_its_size(county, client_as, m
     assert f"?org={county.town_a.pk}&year=2026" in html
     # Inside a branch of three members the form is there again.
     assert 'name="member"' in c.get(reverse("life:talks"), {"org": county.branch_a.pk}).content.decode()
+
+
+@time_machine.travel("2026-03-20 10:00 +0800")
+def test_all_present_in_one_click_and_the_roster_in_pinyin_order(county, types, client_as):
+    """Issue 11 item 11: a roster starts absent; 「全部出席」 marks everyone present but those marked on
+    leave, and the roster reads in pinyin order like the member lists."""
+    add_member(county.branch_a, "阿宝", birth=date(1990, 1, 2))
+    r = record(county, types)
+    c = client_as(county.secretary_a)
+    html = c.get(reverse("life:detail", args=[r.pk])).content.decode()
+    names = [n for n in ("阿宝", "李四", "王五", "张三") if n in html]
+    assert sorted(names, key=html.index) == ["阿宝", "李四", "王五", "张三"]  # a-bao, li-si, wang-wu, zhang-san
+    assert "data-all-present" in html
+    li = Member.objects.get(name="李四").pk
+    post = {f"s-{a.member_id}": "absent" for a in r.attendance.all()} | {f"s-{li}": "leave", "all_present": "1"}
+    c.post(reverse("life:attendance", args=[r.pk]), post)
+    statuses = dict(r.attendance.values_list("member__name", "status"))
+    assert statuses.pop("李四") == "leave" and set(statuses.values()) == {"present"}
+    r.refresh_from_db()
+    assert (r.present_count, r.leave_count, r.absent_count) == (r.expected_count - 1, 1, 0)
