@@ -151,7 +151,9 @@ def update_record(actor, record: Record, **fields) -> Record:
         record.save()
         record.refresh_from_db()
         if record.is_held and "held_on" in changes:
-            summary.recount_record(record, date.fromisoformat(moved_from) if isinstance(moved_from, str) else moved_from)
+            summary.recount_record(
+                record, date.fromisoformat(moved_from) if isinstance(moved_from, str) else moved_from
+            )
         audit.record(actor, "update", record, changes=changes)
     return record
 
@@ -188,7 +190,9 @@ def delete_record(actor, record: Record) -> None:
     for photo in record.photos.all():
         _delete_files(photo)
     roster = list(record.attendance.values_list("member_id", flat=True))
-    held_on = Record.objects.filter(pk=record.pk, state__in=Record.HELD_STATES).values_list("held_on", flat=True).first()
+    held_on = (
+        Record.objects.filter(pk=record.pk, state__in=Record.HELD_STATES).values_list("held_on", flat=True).first()
+    )
     record.delete()
     summary.recount(roster, [held_on])
 
