@@ -56,8 +56,12 @@ lint: setup
 
 # The whole suite: SQLite at today's date; PostgreSQL (required in CI) with the clock moved to
 # MOVED_NOW, so both databases and both dates are covered in two runs; without PostgreSQL the
-# moved-clock run is made on SQLite. Then every benchmark in its smoke mode.
-test: lint test-sqlite test-postgres bench-smoke
+# moved-clock run is made on SQLite. And every benchmark in its smoke mode.
+# The three runs share nothing (in-memory SQLite test databases, a PostgreSQL test database,
+# throwaway bench databases), so they run side by side; each one's output is printed whole when
+# it ends. `make test-sqlite` etc. still run one alone.
+test: lint
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-sqlite test-postgres bench-smoke
 
 test-sqlite: setup
 	@echo "== Test suite on SQLite =="
