@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
+
+from . import auditchain
 
 
 class TimestampedModel(models.Model):
@@ -29,7 +32,8 @@ class AuditEntry(models.Model):
         EXPORT = "export", "导出"
         LOGIN = "login", "登录"
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set before the hash is taken (not auto_now_add, which would set it after).
+    at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="操作人",
@@ -47,6 +51,9 @@ class AuditEntry(models.Model):
     org_path = models.CharField("所属组织路径", max_length=64, blank=True, db_index=True)
     changes = models.JSONField("变更内容", default=dict, blank=True)
     note = models.CharField("说明", max_length=255, blank=True)
+    # The hash chain (jiceng/core/auditchain.py): the previous entry's hash, and this entry's.
+    prev_hash = models.CharField("上一条哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -55,7 +62,12 @@ class AuditEntry(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValidationError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            auditchain.lock_chain()
+            last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+            self.prev_hash = last or auditchain.GENESIS
+            self.hash = auditchain.digest(self.prev_hash, self)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("审计日志只能追加，不能删除")
