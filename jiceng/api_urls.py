@@ -6,7 +6,6 @@ viewsets and, for plain API views, a module-level ``urlpatterns`` list.
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
@@ -39,7 +38,6 @@ for module in app_modules("api"):
     extra += getattr(module, "urlpatterns", [])
 
 urlpatterns = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     *extra,
     path("", include(router.urls)),

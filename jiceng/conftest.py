@@ -56,8 +56,25 @@ def parse_moved_now(text: str):
     raise pytest.UsageError(f"--now / {MOVED_CLOCK_ENV}: not a date or date and time: {text!r}")
 
 
+def _flush_past_the_audit_seal() -> None:
+    """Between transactional tests Django empties every table with TRUNCATE, which the audit log's
+    trigger refuses on PostgreSQL (as it must in production). The test database user is a
+    superuser, so the flush switches triggers off for its own transaction
+    (session_replication_role = replica, which only a superuser may set); nothing else changes."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    plain = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = plain(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
 def pytest_configure(config):
     global _moved_now
+    _flush_past_the_audit_seal()
     text = config.getoption("--now", default=None)
     if not text:
         return
@@ -170,6 +187,15 @@ def _browser_quiet_before_teardown(request):
         urllib.request.urlopen(f"{server.url}/static/vendor/htmx.min.js", timeout=30).read()
     except OSError:
         pass
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits, login slow-downs and cached figures live in Django's cache; each test starts
+    with none of another test's counts."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

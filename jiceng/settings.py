@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JICENG_VAR_DIR", BASE_DIR / "var"))
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "csp",
     "jiceng.core",
     "jiceng.accounts",
     "jiceng.orgs",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -131,7 +134,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "jiceng.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -139,11 +142,22 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:command"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): behind
+# the documented nginx on the same host, "127.0.0.1,::1". Empty: every request is judged by its
+# own address (jiceng/core/client.py; docs/deployment.md §5).
+JICENG_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("JICENG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
 AXES_FAILURE_LIMIT = int(os.environ.get("JICENG_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
-# Lock the (username, address) pair, so one office behind a shared address is not locked
-# out by a colleague's typos. Behind a reverse proxy set AXES_IPWARE_* (see docs/deployment.md).
+# Lock the (username, client address) pair, so one office behind a shared address is not locked
+# out by a colleague's typos, and nobody can lock an account from elsewhere by spraying passwords.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "jiceng.core.client.client_address"
+# Beyond that, per username from any address: after this many failures within the window, the
+# account may be tried once per delay — slowed, never locked (jiceng/accounts/throttle.py).
+JICENG_LOGIN_SLOW_AFTER = int(os.environ.get("JICENG_LOGIN_SLOW_AFTER", "10"))
+JICENG_LOGIN_SLOW_SECONDS = int(os.environ.get("JICENG_LOGIN_SLOW_SECONDS", "30"))
+JICENG_LOGIN_SLOW_WINDOW = 15 * 60
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_ENABLED = env_bool("JICENG_AXES_ENABLED", True)
 
@@ -165,7 +179,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "jiceng.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -189,6 +203,28 @@ SESSION_COOKIE_SECURE = env_bool("JICENG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# How long a sign-in lasts (hours, from signing in): a working day by default.
+SESSION_COOKIE_AGE = int(float(os.environ.get("JICENG_SESSION_HOURS", "12")) * 3600)
+# API tokens expire after this many days (jiceng/accounts/authentication.py).
+JICENG_API_TOKEN_DAYS = int(os.environ.get("JICENG_API_TOKEN_DAYS", "30"))
+
+# Content-Security-Policy (django-csp, ADR 0016): the pages load nothing from outside the
+# site, and run no inline script but the few blocks carrying this response's nonce. Styles
+# may be inline (style attributes in templates, htmx's indicator style, ECharts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [csp_constants.SELF, csp_constants.UNSAFE_INLINE],
+        "img-src": [csp_constants.SELF, "data:", "blob:"],
+        "font-src": [csp_constants.SELF, "data:"],
+        "connect-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.SELF],
+        "form-action": [csp_constants.SELF],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -222,6 +258,7 @@ CACHES = {
     )
 }
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "jiceng.core.client.client_address"
 # Off only for capacity measurements from one address (bench/bench_load.py); never in production.
 RATELIMIT_ENABLE = env_bool("JICENG_RATELIMIT_ENABLED", True)
 # django-ratelimit warns that a per-process cache does not share counts between processes;

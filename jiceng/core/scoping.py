@@ -94,3 +94,28 @@ def require_manager(user, organization=None) -> None:
 def require_county_admin(user) -> None:
     if not (has_full_scope(user) or getattr(user, "is_county_admin", False)):
         raise PermissionDenied("仅县委组织部管理员可以访问")
+
+
+# Who may reset whose password: a role may act on the roles below it, in its own subtree.
+ROLE_RANK = {"county_admin": 4, "township_admin": 3, "branch_secretary": 2, "member": 1, "department_handler": 1}
+
+
+def can_manage_account(actor, target) -> bool:
+    """May `actor` reset `target`'s password or revoke their API token?
+
+    The county admin manages every account but their own (use 修改密码 for that); a township
+    admin or branch secretary manages accounts in their subtree whose role ranks below theirs."""
+    if actor is None or target is None or actor.pk == target.pk:
+        return False
+    if has_full_scope(actor):
+        return True
+    if not getattr(actor, "can_manage", False) or not in_scope(actor, target):
+        return False
+    if target.is_superuser:
+        return False
+    return actor.role == "county_admin" or ROLE_RANK.get(target.role, 0) < ROLE_RANK.get(actor.role, 0)
+
+
+def require_account_manager(actor, target) -> None:
+    if not can_manage_account(actor, target):
+        raise PermissionDenied("该账号不在您的管理范围内，或角色不低于您")

@@ -1,5 +1,5 @@
 """Fixtures of the request tests: the test county with a department, its handler, and a
-village handler; the rate-limit cache cleared around every test."""
+village handler (the cache, rate limits included, is cleared before every test: jiceng/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from jiceng.accounts.models import User
@@ -17,17 +16,8 @@ from .models import Category, Department, DepartmentStaff
 
 
 @pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _media_and_fast_passwords(settings, tmp_path):
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Argon2 costs ~0.3 s per test user on a busy machine; these tests are about requests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

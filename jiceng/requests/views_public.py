@@ -1,8 +1,10 @@
 """Public pages, no account needed: the village's intake page (reached from its QR code), the
 resident's follow-up and rating pages (ticket + phone), and the public board (公开栏).
 
-Every POST here is rate-limited per address (django-ratelimit on Django's cache); a lookup
-is also limited per ticket, so a phone number cannot be guessed for a known ticket.
+Every POST here is rate-limited per client address (django-ratelimit on Django's cache; the
+address as jiceng/core/client.py reads it behind a trusted proxy). A lookup is also limited per
+(ticket, client) in a short window, so a phone number cannot be guessed for a known ticket, and
+someone guessing wrong numbers from elsewhere cannot lock the resident out of their own ticket.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from jiceng.core import params, uploads
+from jiceng.core.client import client_address
 from jiceng.core.pages import apply_validation_error, paginate
 from jiceng.orgs.models import Organization
 
@@ -25,8 +28,8 @@ from .forms import IntakeForm, RatingForm, TrackForm
 from .models import Category, Request, RequestPhoto, RequestSettings
 
 INTAKE_RATE = "20/h"  # per address: a village office behind one address files for several residents
-LOOKUP_RATE = "60/h"
-LOOKUP_TICKET_RATE = "10/h"  # per ticket: guessing a phone number for a known ticket
+LOOKUP_RATE = "60/h"  # per client, whatever the tickets: the overall cap on guessing
+LOOKUP_TICKET_RATE = "5/10m"  # per (ticket, client): guessing a phone number for a known ticket
 RATING_RATE = "20/h"
 SESSION_KEY = "resident_tickets"
 SESSION_MAX = 20
@@ -104,7 +107,7 @@ def intake(request, code):
 
 
 def _ticket_key(group, request):
-    return rules.normalize_ticket(request.POST.get("ticket", ""))[:20]
+    return f'{rules.normalize_ticket(request.POST.get("ticket", ""))[:20]}|{client_address(request)}'
 
 
 @ratelimit(key="ip", rate=LOOKUP_RATE, method="POST", block=False)

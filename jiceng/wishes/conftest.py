@@ -1,27 +1,13 @@
-"""Fixtures of the wish tests: rate-limit counters cleared around every test, photos."""
+"""Fixtures of the wish tests: photos (the cache, rate limits included, is cleared before every
+test: jiceng/conftest.py)."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The shared county fixture creates six users; with Argon2 that is ~0.5 s each. Tests
-    do not need a slow hash (the production setting is unchanged)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _clear_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

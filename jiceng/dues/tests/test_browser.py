@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from jiceng.conftest import PASSWORD
 from jiceng.dues import services
@@ -81,10 +82,11 @@ def test_member_and_calculator_at_phone_width(march, dues, live_server, browser)
     page.goto(live_server.url + "/dues/calculator/")
     page.select_option("#id_category", "employed")
     page.fill("#id_income", "3000.01")
-    page.wait_for_function("document.querySelector('[data-figure=monthly_amount]')?.innerText.includes('30.00')")
+    # expect() polls without evaluating strings in the page, which the page's CSP forbids.
+    expect(page.locator("[data-figure=monthly_amount]")).to_contain_text("30.00")
     assert "1%" in page.inner_text("[data-figure=rate]")
     page.fill("#id_income", "3000")
-    page.wait_for_function("document.querySelector('[data-figure=monthly_amount]')?.innerText.includes('15.00')")
+    expect(page.locator("[data-figure=monthly_amount]")).to_contain_text("15.00")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"calculator scrolls sideways at phone width ({width}px)"
     shot(page, "calculator-phone")

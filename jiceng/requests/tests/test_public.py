@@ -151,10 +151,36 @@ def test_intake_is_rate_limited(desk):
 def test_guessing_the_phone_for_a_ticket_is_rate_limited(desk):
     req = file_request(desk)
     client = Client()
-    for n in range(10):
+    for n in range(5):
         client.post(reverse("resident:track"), {"ticket": req.ticket, "phone": f"1370000000{n}"})
     response = client.post(reverse("resident:track"), {"ticket": req.ticket, "phone": req.phone})
-    assert response.status_code == 429  # even the right number waits now
+    assert response.status_code == 429  # even the right number waits now, from this client
+
+
+def test_a_guesser_elsewhere_cannot_lock_the_resident_out_of_their_ticket(desk, settings):
+    settings.JICENG_TRUSTED_PROXIES = ["127.0.0.1"]
+    req = file_request(desk)
+    url = reverse("resident:track")
+    for n in range(12):  # from many addresses, behind the documented nginx
+        Client().post(url, {"ticket": req.ticket, "phone": f"1370000{n:04d}"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    Client().post(url, {"ticket": req.ticket, "phone": "13700000000"}, HTTP_X_FORWARDED_FOR="203.0.113.1")
+    resident = Client().post(url, {"ticket": req.ticket, "phone": req.phone}, HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert resident.status_code == 302
+
+
+def test_behind_the_trusted_proxy_each_resident_has_their_own_intake_limit(desk, settings):
+    settings.JICENG_TRUSTED_PROXIES = ["127.0.0.1"]
+    url = reverse("resident:intake", args=["TA01"])
+    for _ in range(20):
+        Client().post(url, intake_data(desk), HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert Client().post(url, intake_data(desk), HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+    # Another resident, through the same nginx (REMOTE_ADDR 127.0.0.1 for both): not limited.
+    assert Client().post(url, intake_data(desk), HTTP_X_FORWARDED_FOR="198.51.100.8").status_code == 302
+    # A client that writes the header itself, not through the proxy, cannot escape its limit.
+    for n in range(20):
+        Client().post(url, intake_data(desk), REMOTE_ADDR="198.51.100.99", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}")
+    spoofed = Client().post(url, intake_data(desk), REMOTE_ADDR="198.51.100.99", HTTP_X_FORWARDED_FOR="10.9.9.200")
+    assert spoofed.status_code == 429
 
 
 def test_no_intake_page_for_the_county_or_an_unknown_code(desk):

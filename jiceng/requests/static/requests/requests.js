@@ -46,8 +46,15 @@
     return out;
   }
   var charts = [];
-  // The command-screen card arrives later (htmx); its inline script calls this.
-  window.jicengRequestsCharts = function (el) { charts = charts.concat(panel(el)); };
+  // The command-screen card's body arrives later (htmx): draw it when it lands. No inline
+  // script does this, so the Content-Security-Policy can forbid inline scripts.
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.detail && e.detail.elt;
+    if (!root || !root.querySelectorAll) { return; }
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-requests-panel]"));
+    if (root.matches && root.matches("[data-requests-panel]")) { found.push(root); }
+    found.forEach(function (p) { charts = charts.concat(panel(p)); });
+  });
   function start() {
     if (typeof echarts === "undefined") { return; }
     var ranking = document.getElementById("ranking-data");
