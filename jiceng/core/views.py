@@ -1,5 +1,7 @@
 """Audit log browsing (county admins)."""
 
+import itertools
+
 import django_filters
 from django import forms
 from django.contrib import messages
@@ -7,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import params, services, xlsx
+from . import auditview, params, services, xlsx
 from .models import AuditEntry, Configuration
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
@@ -47,17 +49,21 @@ def audit_list(request):
     f = _entries(request)
     context = {"filter": f, "export_url": request.path + "export/", "active_nav": "audit"}
     context.update(paginate(request, f.qs))
+    context["rows"] = auditview.readable(request.user, context["rows"])
     return render(request, "core/audit_list.html", context)
 
 
 @login_required
 def audit_export(request):
     f = _entries(request)
-    rows = (
-        (e.at, e.actor_name, e.get_action_display(), e.object_type, e.object_id, e.object_repr, str(e.changes), e.note)
-        for e in f.qs.iterator(chunk_size=2000)
-    )
-    wb = xlsx.build_workbook("审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows)
+    def rows():
+        entries = f.qs.iterator(chunk_size=2000)
+        while chunk := list(itertools.islice(entries, 2000)):
+            for r in auditview.readable(request.user, chunk):
+                e = r.entry
+                yield (e.at, e.actor_name, e.get_action_display(), r.kind, e.object_id, e.object_repr, r.text, e.note)
+
+    wb = xlsx.build_workbook("审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows())
     return xlsx.xlsx_response("审计日志", wb)
 
 
@@ -93,7 +99,7 @@ def configuration(request):
 def notifications(request):
     from .models import Notification
 
-    qs = Notification.objects.filter(recipient=request.user)
+    qs = Notification.objects.filter(recipient=request.user, digest__isnull=True)  # items show as their digest
     if request.GET.get("unread"):
         qs = qs.filter(read_at=None)
     context = {"active_nav": "notifications", "only_unread": bool(request.GET.get("unread"))}

@@ -59,3 +59,30 @@ def test_database_refuses_audit_updates_on_postgresql(county):
         pytest.skip("the trigger exists on PostgreSQL only; SQLite relies on the model guard")
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.all().update(note="篡改")
+
+
+def test_the_log_reads_as_labels_and_names(county):
+    """Issue 11 item 9: field labels, choice labels and object names instead of raw values."""
+    from jiceng.core import audit, auditview
+
+    services.update_organization(county.admin_b, county.branch_b, venue="新阵地")
+    audit.record(
+        county.admin_a,
+        AuditEntry.Action.UPDATE,
+        county.member_a,
+        changes={"status": ["full", "in_transit"], "organization": [county.branch_a.pk, county.branch_b.pk]},
+    )
+    html = client_for(county.county_admin).get(reverse("core:audit"), {"action": "update"}).content.decode()
+    assert "活动阵地" in html and "新阵地" in html
+    assert "状态</b>：<span class=\"text-secondary\">正式党员</span> → 转接途中" in html
+    assert "东村第一党支部</span> → 乙乡秘密村党支部" in html
+    assert "members.Member#" not in html and "in_transit" not in html
+    # A reader outside branch B's township sees its id, not its name.
+    entry = AuditEntry.objects.filter(object_type="members.Member", action="update").latest("id")
+    (row,) = auditview.readable(county.admin_a, [entry])
+    assert row.text == f"状态：正式党员 → 转接途中；所在党组织：东村第一党支部 → #{county.branch_b.pk}"
+    export = client_for(county.county_admin).get(reverse("core:audit_export"), {"action": "update"})
+    from jiceng.testing import export_rows_without_formulas
+
+    changes = [r["变更"].value for r in export_rows_without_formulas(export.content)]
+    assert "状态：正式党员 → 转接途中；所在党组织：东村第一党支部 → 乙乡秘密村党支部" in changes
