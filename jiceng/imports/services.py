@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -27,9 +30,31 @@ def get_importer(kind: str):
         raise ValidationError(f"未知的导入类型：{kind}") from exc
 
 
-def template(kind: str):
+# Columns whose example is an organization code: the template shows codes of the downloading
+# user's own tree (the county's codes look like C0101, not the A0101 a fixed example would say).
+ORG_CODE_EXAMPLES = {"org", "parent", "code"}
+
+
+def _examples(columns, actor) -> list:
+    root = getattr(actor, "organization", None)
+    if root is None:
+        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        return list(columns)
+    children = list(Organization.objects.filter(parent=root).order_by("path").values_list("code", flat=True))
+    free = (f"{root.code}{n:02d}" for n in range(1, 100) if f"{root.code}{n:02d}" not in children)
+    sample = {"parent": root.code, "code": next(free, f"{root.code}99"), "org": children[0] if children else root.code}
+    return [replace(c, example=sample[c.key]) if c.key in sample and c.example else c for c in columns]
+
+
+def template(kind: str, actor=None):
     importer = get_importer(kind)
-    return template_workbook(importer.title, importer.columns, importer.notes)
+    return template_workbook(importer.title, _examples(importer.columns, actor), importer.notes)
+
+
+def _preview_cell(value):
+    """Dates as the application writes them everywhere (2010-07-01), not as 2010年7月1日."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _scope_path(actor) -> str:
@@ -53,7 +78,9 @@ def run_import(kind: str, fileobj, *, actor=None, file_name: str = "", commit: b
     today = timezone.localdate()
     cleaned, errors = importer.validate(rows, actor, today)
     outcome.errors = errors
-    outcome.preview = [importer.preview_row(item) for item in cleaned[:PREVIEW_ROWS]]
+    outcome.preview = [
+        {k: _preview_cell(v) for k, v in importer.preview_row(item).items()} for item in cleaned[:PREVIEW_ROWS]
+    ]
     if not rows:
         outcome.errors = [*errors]
         outcome.errors.append(RowError(2, "", "文件中没有数据行"))

@@ -39,7 +39,7 @@ def template(request, kind):
     require_manager(request.user)
     if kind not in services.IMPORTERS:
         raise Http404
-    wb = services.template(kind)
+    wb = services.template(kind, request.user)
     return xlsx.xlsx_response(f"{services.IMPORTERS[kind].title}导入模板", wb)
 
 

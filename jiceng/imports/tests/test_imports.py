@@ -261,3 +261,21 @@ def test_the_member_template_example_is_a_valid_id_number():
     examples = {c.header: c.example for c in member_imports.COLUMNS}
     info = idnumbers.parse(examples["公民身份号码"])
     assert info.gender == "male" and examples["性别"] == "男"
+
+
+def test_template_examples_use_this_countys_codes_and_the_preview_writes_dates_as_the_app_does(county, tmp_path):
+    """Issue 11 item 15: the example codes are the downloading user's (T… here, not A0101), and the
+    preview writes 2010-07-01 like every other page (it wrote 2010年7月1日)."""
+    c = client_for(county.admin_a)
+    for kind, column, expected in (("members", "所在党组织编码", "TA01"), ("orgs", "上级组织编码", "TA")):
+        wb = load_workbook(io.BytesIO(c.get(reverse("imports:template", args=[kind])).content))
+        examples = {row[0].value: row[3].value for row in wb["填写说明"].iter_rows(min_row=2) if row[0].value}
+        assert examples[column] == expected
+    wb = load_workbook(io.BytesIO(c.get(reverse("imports:template", args=["orgs"])).content))
+    examples = {row[0].value: row[3].value for row in wb["填写说明"].iter_rows(min_row=2) if row[0].value}
+    assert examples["组织编码"] == "TA02"  # the first free code under 甲镇 (TA01 exists)
+    path = xlsx(tmp_path / "m.xlsx", MEMBER_HEADERS, good_rows())
+    with path.open("rb") as fh:
+        page = c.post(reverse("imports:preview"), {"kind": "members", "file": fh}).content.decode()
+    assert "2005-07-01" in page and "2026-05-01" in page
+    assert "2005年7月1日" not in page
