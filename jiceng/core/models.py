@@ -156,6 +156,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
     emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    # Notices to a level above about lower organizations roll up into one digest per kind and
+    # day (core/notifications.py): each item keeps its row for idempotence, under the digest.
+    digest = models.ForeignKey(
+        "self", verbose_name="汇总通知", null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+    )
+    item_count = models.PositiveIntegerField("汇总条数", default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,12 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core.jobs import periodic
-from jiceng.core.notifications import notify_organization
+from jiceng.core.notifications import Digest, notify_organization
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
 
 from . import queries
 from .models import DevelopmentFile, DevelopmentSettings
+
+
+def _overdue_digest() -> Digest:
+    """The township hears of its branches' overdue steps once a day, as one digest with the list."""
+    return Digest("development:overdue", "下级党组织发展党员事项逾期", f"{reverse('development:due')}?state=overdue")
 
 
 def reminders(today, soon_days: int) -> int:
@@ -43,7 +48,16 @@ def reminders(today, soon_days: int) -> int:
         township = townships.get(file.organization.path[: 2 * SEGMENT])
         if item.is_overdue and township is not None and township.pk != file.organization_id:
             body = f"{file.organization.name}：{item.message}"
-            sent += notify_organization(township, kind="development", title=title, key=key, body=body, url=url)
+            sent += notify_organization(
+                township,
+                kind="development",
+                title=title,
+                key=key,
+                body=body,
+                url=url,
+                about=file.organization,
+                digest=_overdue_digest(),
+            )
     return sent
 
 

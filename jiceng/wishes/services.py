@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from jiceng.core import audit, params, uploads
 from jiceng.core.calendar import working_deadline
-from jiceng.core.notifications import MANAGER_ROLES, notify
+from jiceng.core.notifications import MANAGER_ROLES, Digest, notify
 from jiceng.core.scoping import in_scope, require_manager
 from jiceng.members.models import Member
 from jiceng.orgs.models import Enterprise, Organization
@@ -91,7 +91,9 @@ def staff_for(organization: Organization):
     return [u for u in users if u.organization.path == deepest]
 
 
-def _notify_staff(wish: Wish, title: str, key: str, body: str = "") -> int:
+def _notify_staff(wish: Wish, title: str, key: str, body: str = "", digest: Digest | None = None) -> int:
+    """Notify the nearest staff of the wish's organization. Where no manager sits at the village
+    and the notice goes up (township, county), `digest` rolls such notices into one a day."""
     sent = 0
     for user in staff_for(wish.organization):
         _, created = notify(
@@ -102,9 +104,14 @@ def _notify_staff(wish: Wish, title: str, key: str, body: str = "") -> int:
             body=body or wish.description[:200],
             url=reverse("wishes:detail", args=[wish.pk]),
             org_path=wish.organization.path,
+            digest=digest,
         )
         sent += created
     return sent
+
+
+def _overdue_digest(topic: str, title: str, figure: str) -> Digest:
+    return Digest(f"wishes:{topic}", f"下级组织：{title}", f"{reverse('wishes:list')}?figure={figure}")
 
 
 def _event(
@@ -649,6 +656,7 @@ def notify_overdue(now: datetime, limit: int = 2000) -> dict[str, int]:
             "微心愿超期未审核",
             key=f"wishes:overdue:accept:{wish.pk}:{due:%Y%m%d}",
             body=f"群众 {timezone.localtime(wish.posted_at):%Y-%m-%d} 提交的心愿已超过审核时限，请审核入池或答复。",
+            digest=_overdue_digest("overdue:accept", "微心愿超期未审核", "pending"),
         )
     if config.claim_days:
         pooled = Wish.objects.filter(state=S.POOLED, accepted_at__lt=now - timedelta(days=config.claim_days))
@@ -658,6 +666,7 @@ def notify_overdue(now: datetime, limit: int = 2000) -> dict[str, int]:
                 "微心愿长时间无人认领",
                 key=f"wishes:overdue:claim:{wish.pk}:{timezone.localtime(wish.accepted_at):%Y%m%d}",
                 body=f"该心愿入池已超过 {config.claim_days} 天无人认领，请协调党员或组织认领。",
+                digest=_overdue_digest("overdue:claim", "微心愿长时间无人认领", "pooled"),
             )
     claimed = Wish.objects.filter(state=S.CLAIMED, fulfil_due_at__lt=now).select_related(
         "organization", "claimed_member"
@@ -665,7 +674,8 @@ def notify_overdue(now: datetime, limit: int = 2000) -> dict[str, int]:
     for wish in claimed.order_by("fulfil_due_at")[:limit]:
         key = f"wishes:overdue:fulfil:{wish.pk}:{timezone.localtime(wish.fulfil_due_at):%Y%m%d}"
         body = f"{wish.claimant_label} 认领的心愿已超过完成时限，请督促完成或放弃认领。"
-        sent["fulfil"] += _notify_staff(wish, "认领的微心愿超期未完成", key=key, body=body)
+        digest = _overdue_digest("overdue:fulfil", "认领的微心愿超期未完成", "overdue")
+        sent["fulfil"] += _notify_staff(wish, "认领的微心愿超期未完成", key=key, body=body, digest=digest)
         user = getattr(wish.claimed_member, "user", None) if wish.claimed_member_id else None
         if user is not None and user.is_active:
             _, created = notify(
