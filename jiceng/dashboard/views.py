@@ -41,7 +41,12 @@ def command(request):
     if root is None:
         return render(request, "dashboard/empty.html", {"active_nav": "dashboard"})
     data = queries.command_screen(user, root, timezone.localdate())
-    charts = {key: [{"name": f.label, "value": f.value, "url": f.url} for f in data[key]] for key in CHART_TITLES}
+    # Each figure links to the list of what it counts, except the next level's, which open that
+    # level's own screen (`listed` marks the first kind: tested to equal its list's length).
+    charts = {
+        key: [{"name": f.label, "value": f.value, "url": f.url, "listed": key != "members_by_child"} for f in data[key]]
+        for key in CHART_TITLES
+    }
     tables = [(title, charts[key]) for key, title in CHART_TITLES.items()]
     parent = root.parent if root.parent_id and root != scope_root(user) else None
     extra = panels.collect("command_panels", request, root, timezone.localdate())

@@ -475,6 +475,8 @@ def compliance(request):
     window = _window(request)
     today = timezone.localdate()
     rows, data = queries.compliance_table(root, window, today)
+    if request.GET.get("missing") == "1":
+        return _compliance_missing(request, root, window, data)
     rows = [r for r in rows if r.orgs_evaluated]
     own = data.results.get(root.pk)
     if not rows and root.type in queries.EVALUATED_TYPES:
@@ -492,6 +494,16 @@ def compliance(request):
             "active_nav": "life_compliance",
         },
     )
+
+
+def _compliance_missing(request, root, window, data):
+    """?missing=1: the organizations of the subtree (the root's own record included) with a
+    missing period in the window — the command screen's 「N 个有缺失」 opens this list."""
+    missing = sorted((r for r in data.results.values() if r.missing), key=lambda r: r.org.path)
+    context = {"root": root, "window": window, "periods": _period_choices(timezone.localdate())}
+    context.update(paginate(request, missing))
+    context["active_nav"] = "life_compliance"
+    return render(request, "life/compliance_missing.html", context)
 
 
 @login_required

@@ -402,6 +402,11 @@ def _dual_filtered(request):
     if community_id is not None:
         community = _communities(request.user).filter(pk=community_id).first()
         qs = qs.filter(registered_community=community) if community else qs.none()
+    # ?org=: the communities within one organization's subtree (the command screen's figure).
+    org_id = params.int_or_none(request.GET.get("org"))
+    if org_id is not None:
+        org = visible(request.user, Organization.objects.filter(pk=org_id)).first()
+        qs = qs.filter(path_q("registered_community__path", org.path)) if org else qs.none()
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(name__contains=q)

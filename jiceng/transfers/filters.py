@@ -5,7 +5,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiceng.core.filters import OrderingFilter
-from jiceng.core.scoping import path_q
 from jiceng.orgs.models import Organization
 
 from . import queries
@@ -22,7 +21,7 @@ class TransferFilter(django_filters.FilterSet):
     organization = django_filters.NumberFilter(label="组织ID（含下级，转出或转入）", method="filter_organization")
     direction = django_filters.ChoiceFilter(
         label="方向",
-        choices=[("out", "转出（本组织发出）"), ("in", "转入（本组织接收）")],
+        choices=[("out", "转出（发往本组织以外）"), ("in", "转入（来自本组织以外）")],
         method="filter_direction",
         empty_label="全部",
     )
@@ -66,8 +65,9 @@ class TransferFilter(django_filters.FilterSet):
         return qs.filter(queries.either_side_in(org.path)) if org else qs.none()
 
     def filter_direction(self, qs, name, value):
+        """Leaving or entering the organization's subtree (a transfer between two of its own
+        branches is neither), as the command screen counts 转出在途 and 转入待接收."""
         org = self._org()
         if org is None:
             return qs.filter(Q(from_org__isnull=True) if value == "in" else Q(to_org__isnull=True))
-        field = "from_org__path" if value == "out" else "to_org__path"
-        return qs.filter(path_q(field, org.path))
+        return qs.filter(queries.outgoing_from(org.path) if value == "out" else queries.incoming_to(org.path))
