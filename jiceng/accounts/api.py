@@ -22,12 +22,12 @@ class TokenView(ObtainAuthToken):
     @extend_schema(
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
-            400: inline_serializer("TokenError", {"non_field_errors": serializers.ListField()}),
             429: inline_serializer("TokenThrottled", {"detail": serializers.CharField()}),
         }
     )
     def post(self, request, *args, **kwargs):
-        username = str(request.data.get("username", ""))
+        data = request.data if hasattr(request.data, "get") else {}  # a JSON list or number: the serializer says 400
+        username = str(data.get("username", ""))
         wait = throttle.wait_seconds(username)
         if wait:
             return Response({"detail": throttle.message(wait)}, status=429, headers={"Retry-After": str(wait)})

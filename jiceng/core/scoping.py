@@ -13,7 +13,7 @@ Models listed in MEMBER_HIDDEN are never shown to plain members.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -71,7 +71,8 @@ def get_visible_or_404(user, queryset: QuerySet, **lookup):
     """Outsiders get 404: they do not even learn the object exists."""
     try:
         return visible(user, queryset).get(**lookup)
-    except queryset.model.DoesNotExist as exc:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError, OverflowError) as exc:
+        # Also an id that is not a number or is past the column's range (/cards/abc/): not found.
         raise Http404("未找到或无权查看") from exc
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -315,15 +315,34 @@ class DueItemSerializer(serializers.Serializer):
     organization_name = serializers.CharField(source="file.organization.name")
 
 
+DUE_LIST = inline_serializer(
+    "DueList",
+    {
+        "organization": serializers.IntegerField(allow_null=True),
+        "today": serializers.DateField(),
+        "count": serializers.IntegerField(),
+        "results": DueItemSerializer(many=True),
+    },
+)
+
+
 class DueListView(APIView):
     """What is due soon or overdue in an organization's subtree (?org=<id>, default: your scope)."""
 
     serializer_class = DueItemSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", int, description="组织ID（含下级）；默认本人的数据范围"),
+            OpenApiParameter("kind", str, description="事项类别"),
+            OpenApiParameter("state", str, enum=["overdue"], description="overdue：只看已逾期"),
+        ],
+        responses={200: DUE_LIST},
+    )
     def get(self, request):
         user = request.user
         if queries.is_member_role(user):
-            return Response({"count": 0, "results": []})
+            return Response({"organization": None, "today": timezone.localdate(), "count": 0, "results": []})
         org_id = params.int_or_none(request.query_params.get("org"))
         if org_id is not None:
             root = get_visible_or_404(user, Organization.objects.all(), pk=org_id)

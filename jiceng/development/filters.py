@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from jiceng.core.filters import OrderingFilter
+from jiceng.core.filters import OrderingFilter, YearFilter
 from jiceng.core.scoping import path_q
 from jiceng.members.queries import search
 from jiceng.orgs.models import Organization
@@ -26,7 +26,7 @@ class DevelopmentFileFilter(django_filters.FilterSet):
     due = django_filters.ChoiceFilter(label="逾期", choices=DUE_CHOICES, method="filter_due")
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
     admitted_by = django_filters.NumberFilter(label="作出接收的组织ID（含下级）", method="filter_admitted_by")
-    approved_year = django_filters.NumberFilter(label="接收年度", method="filter_approved_year")
+    approved_year = YearFilter(label="接收年度", method="filter_approved_year")
     ordering = OrderingFilter(
         label="排序",
         fields=(

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -258,10 +258,17 @@ class BaseFilter(LedgerFilter):
         fields = ["category"]
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class MonthField(serializers.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     organization = serializers.IntegerField(source="member.organization_id", read_only=True)
-    month = serializers.DateField(format="%Y-%m")
+    # A month, written 2026-11 (OpenAPI has no month format; documented as a pattern).
+    month = MonthField(read_only=True)
     method_display = serializers.CharField(source="get_method_display", read_only=True)
 
     class Meta:

@@ -33,7 +33,7 @@ class RepresentativeSerializer(serializers.ModelSerializer):
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True, default=None)
-    station_name = serializers.CharField(source="station.name", read_only=True, default=None)
+    station_name = serializers.CharField(source="station.name", read_only=True, default=None, allow_null=True)
     visit_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -122,8 +122,8 @@ class ProblemSerializer(serializers.ModelSerializer):
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
     resident_name = serializers.SerializerMethodField()
     phone = serializers.CharField(source="masked_phone", read_only=True)
-    request_ticket = serializers.CharField(source="request.ticket", read_only=True, default=None)
-    request_state = serializers.CharField(source="request.state", read_only=True, default=None)
+    request_ticket = serializers.CharField(source="request.ticket", read_only=True, default=None, allow_null=True)
+    request_state = serializers.CharField(source="request.state", read_only=True, default=None, allow_null=True)
     to_department = serializers.SerializerMethodField()
 
     class Meta:

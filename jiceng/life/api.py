@@ -49,7 +49,7 @@ class RecordSerializer(serializers.ModelSerializer):
 
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     activity_type_code = serializers.CharField(source="activity_type.code", read_only=True)
-    attendance_rate = serializers.FloatField(read_only=True)
+    attendance_rate = serializers.FloatField(read_only=True, allow_null=True)  # none before anyone was expected
 
     class Meta:
         model = Record

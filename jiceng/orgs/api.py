@@ -10,7 +10,7 @@ from .queries import contact_phone_for
 class OrganizationSerializer(serializers.ModelSerializer):
     type_display = serializers.CharField(source="get_type_display", read_only=True)
     domain_display = serializers.CharField(source="get_domain_display", read_only=True)
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Organization
@@ -34,7 +34,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "contact_phone",
             "venue",
         ]
-
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

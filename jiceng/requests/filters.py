@@ -88,6 +88,11 @@ class RequestFilter(django_filters.FilterSet):
         self.user = user if user is not None else getattr(self.request, "user", None)
         self.now = timezone.now()
 
+    def filter_queryset(self, queryset):
+        # An empty or unknown ?ordering= must not leave the list unordered (pages would overlap).
+        qs = super().filter_queryset(queryset)
+        return qs if qs.ordered else qs.order_by("-received_at", "-id")
+
     def filter_q(self, qs, name, value):
         value = value.strip()
         if not value:

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from jiceng.core.filters import OrderingFilter
+from jiceng.core.filters import OrderingFilter, YearFilter
 from jiceng.core.scoping import path_q
 from jiceng.members import queries as member_queries
 from jiceng.members.models import Member
@@ -20,7 +20,7 @@ def _subtree(qs, field: str, org_id):
 class CourseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     kind = django_filters.ChoiceFilter(label="类别", choices=Course.Kind.choices)
-    year = django_filters.NumberFilter(label="年度")
+    year = YearFilter(label="年度")
     organizer = django_filters.NumberFilter(label="主办组织ID（含下级）", method="filter_organizer")
     ordering = OrderingFilter(
         label="排序",
@@ -98,7 +98,7 @@ class StudyFilter(django_filters.FilterSet):
 
 
 class DemeritFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label="年度")
+    year = YearFilter(label="年度")
     organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
     state = django_filters.ChoiceFilter(
         label="状态", choices=[("active", "有效"), ("withdrawn", "已撤销")], method="filter_state"
