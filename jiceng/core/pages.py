@@ -10,8 +10,10 @@ PAGE_SIZE = 50
 
 
 def style_form(form: forms.Form) -> forms.Form:
-    """Give widgets Tabler's classes."""
-    for field in form.fields.values():
+    """Give widgets Tabler's classes; a required choice of one organization (or other record)
+    that has only one option comes chosen, not as 「---------」."""
+    for name, field in form.fields.items():
+        _preselect_only_choice(form, name, field)
         widget = field.widget
         if isinstance(widget, (forms.Select, forms.SelectMultiple)):
             widget.attrs.setdefault("class", "form-select")
@@ -24,6 +26,19 @@ def style_form(form: forms.Form) -> forms.Form:
             widget.input_type = "date"
             widget.format = "%Y-%m-%d"
     return form
+
+
+def _preselect_only_choice(form, name: str, field) -> None:
+    if not isinstance(field, forms.ModelChoiceField) or isinstance(field, forms.ModelMultipleChoiceField):
+        return
+    if not field.required or form.is_bound or field.queryset is None:
+        return
+    if form.initial.get(name) is not None or field.initial is not None:
+        return
+    only = list(field.queryset[:2])
+    if len(only) == 1:
+        form.initial[name] = only[0].pk
+        field.empty_label = None
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from jiceng.core.calendar import WorkingCalendar
 from jiceng.core.scoping import has_full_scope, path_q, scope_root
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import path_upper_bound
+from jiceng.orgs.rules import SEGMENT, path_upper_bound
 
 from . import rules
 from .models import DeadlineRule, Department, DepartmentStaff, Request, RequestEvent, RequestSettings, RoutingRule
@@ -48,6 +48,31 @@ def is_request_staff(user) -> bool:
 
 def township_depth() -> int:
     return RequestSettings.current().township_depth
+
+
+def handling_organizations(queryset, depth: int | None = None):
+    """The organizations that take and handle residents' requests: townships, villages,
+    communities and grids — not the county, agencies, or party groups (党小组)."""
+    depth = township_depth() if depth is None else depth
+    return (
+        queryset.filter(depth__gte=depth, domain__in=[Organization.Domain.RURAL, Organization.Domain.COMMUNITY])
+        .exclude(type=Organization.Type.GROUP)
+        .order_by("path")
+    )
+
+
+def by_township(organizations, depth: int | None = None) -> list[tuple[str, list]]:
+    """[(township name, its organizations)] in tree order, for a <select> with <optgroup>s."""
+    depth = township_depth() if depth is None else depth
+    width = (depth + 1) * SEGMENT
+    organizations = list(organizations)
+    names = dict(
+        Organization.objects.filter(path__in={o.path[:width] for o in organizations}).values_list("path", "name")
+    )
+    groups: dict[str, list] = {}
+    for org in organizations:
+        groups.setdefault(org.path[:width], []).append(org)
+    return [(names.get(path, ""), orgs) for path, orgs in groups.items()]
 
 
 def user_level(user, depth: int | None = None) -> str | None:

@@ -156,12 +156,10 @@ def ledger_export(request):
 
 def _entry_organizations(user):
     """Villages, communities, grids and townships where the user may enter requests."""
-    depth = queries.township_depth()
-    qs = visible(user, Organization.objects.filter(depth__gte=depth))
-    qs = qs.filter(domain__in=[Organization.Domain.RURAL, Organization.Domain.COMMUNITY])
+    qs = queries.handling_organizations(visible(user, Organization.objects.all()))
     if not (has_full_scope(user) or user.can_manage):
         return qs.none()
-    return qs.order_by("path")
+    return qs
 
 
 @login_required
@@ -215,7 +213,7 @@ def _assign_choices(item: Request):
             department_staff__department_id=item.holder_department_id, is_active=True
         )
     holder = item.holder_org
-    orgs = Organization.objects.filter(holder.subtree_filter()).exclude(pk=holder.pk).order_by("path")
+    orgs = queries.handling_organizations(Organization.objects.filter(holder.subtree_filter()).exclude(pk=holder.pk))
     users = User.objects.filter(
         is_active=True,
         role__in=["township_admin", "branch_secretary", "county_admin"],
@@ -243,9 +241,10 @@ def request_detail(request, pk):
         "active_nav": "requests",
     }
     if "assign" in actions:
-        context["assign_orgs"], context["assign_users"] = _assign_choices(item)
+        orgs, context["assign_users"] = _assign_choices(item)
+        context["assign_groups"] = queries.by_township(orgs)
     if "transfer" in actions:
-        context["transfer_orgs"] = _entry_organizations(request.user).exclude(pk=item.holder_org_id)
+        context["transfer_groups"] = queries.by_township(_entry_organizations(request.user).exclude(pk=item.holder_org_id))
         context["departments"] = queries.departments_for(item.organization).exclude(pk=item.holder_department_id)
     if "escalate" in actions:
         if item.level == "village":

@@ -91,3 +91,14 @@ def test_member_and_calculator_at_phone_width(march, dues, live_server, browser)
     assert width <= 390, f"calculator scrolls sideways at phone width ({width}px)"
     shot(page, "calculator-phone")
     page.close()
+
+
+def test_ledger_names_stay_on_one_line_on_a_phone(march, dues, live_server, browser):
+    """Issue 11 item 13: at phone width the month-by-month ledger wrapped names one character a line."""
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    login(page, live_server.url, "secretary-a")
+    page.goto(live_server.url + "/dues/")
+    lines = page.eval_on_selector_all("[data-name] a", "links => links.map(a => a.getClientRects().length)")
+    assert lines and set(lines) == {1}, lines
+    shot(page, "ledger-phone")
+    page.close()

@@ -110,3 +110,17 @@ def test_all_present_in_one_tap_on_a_phone(transactional_db, county, types, live
     assert "出席率 100.0%" in page.inner_text("[data-figure=present]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()
+
+
+def test_a_secretary_of_one_organization_finds_it_chosen(transactional_db, county, types, live_server, browser):
+    """Issue 11 item 13: the secretary of a branch with no groups had to pick it from 「---------」."""
+    from jiceng.accounts.models import User
+
+    User.objects.create_user("secretary-b", password=PASSWORD, organization=county.branch_b, role="branch_secretary")
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    login(page, live_server.url, "secretary-b")
+    page.goto(live_server.url + "/life/new/")
+    assert page.input_value("#id_organization") == str(county.branch_b.pk)
+    options = page.eval_on_selector_all("#id_organization option", "os => os.map(o => o.textContent.trim())")
+    assert options == [county.branch_b.name], options
+    page.close()

@@ -97,3 +97,46 @@ def test_ranking_and_command_card_draw_their_charts(transactional_db, desk, live
     page.wait_for_selector("#ranking-chart[data-ready='1'] canvas")
     shot(page, "ranking")
     page.close()
+
+
+def test_board_cards_line_up_and_dispatch_offers_handling_organizations_by_township(
+    transactional_db, desk, live_server, browser
+):
+    """Issue 11 item 13: every board card after the first was indented 20 px (Bootstrap's
+    .card-link + .card-link); 派单 listed every organization down to party groups, ungrouped."""
+    from jiceng.orgs.services import create_organization
+    from jiceng.requests import services
+    from jiceng.requests.conftest import file_request
+
+    for n in range(3):
+        req = file_request(desk, description=f"第{n}件诉求")
+        req = services.resolve_request(
+            desk.village_clerk, services.accept_request(desk.village_clerk, req), result="已办"
+        )
+        services.publish_request(
+            desk.village_clerk, req, public_description=req.description, public_result="已办", photo_ids=[]
+        )
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    phone.goto(live_server.url + "/board/")
+    lefts = phone.eval_on_selector_all("[data-board-item]", "cards => cards.map(c => c.getBoundingClientRect().left)")
+    assert len(lefts) == 3 and len(set(lefts)) == 1, lefts
+    shot(phone, "board-phone")
+    phone.close()
+
+    create_organization(
+        None, parent=desk.county.town_a, code="TA02", name="甲镇西村党支部", type="branch", domain="rural"
+    )
+    item = file_request(desk, org=desk.county.town_a, description="镇上的诉求")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", desk.county.admin_a.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/requests/{item.pk}/")
+    options = page.eval_on_selector_all(
+        "#act-assign select[name=org] optgroup",
+        "groups => groups.map(g => [g.label, Array.from(g.querySelectorAll('option')).map(o => o.textContent)])",
+    )
+    assert options == [["甲镇党委", ["甲镇东村党总支", "东村第一党支部", "甲镇西村党支部"]]], options
+    assert "东村一组党小组" not in page.inner_text("#act-assign")
+    page.close()
