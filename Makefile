@@ -23,12 +23,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR)/.copied: node_modules/.installed
+$(VENDOR)/.copied: node_modules/.installed package.json
 	mkdir -p $(VENDOR)
 	cp node_modules/@tabler/core/dist/css/tabler.min.css $(VENDOR)/
 	cp node_modules/@tabler/core/dist/js/tabler.min.js $(VENDOR)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	# Noto Sans SC (SIL OFL), regular and bold, split by the font's own unicode ranges: a browser
+	# that lacks a Chinese font downloads only the pieces a page uses (docs/deployment.md, "Fonts").
+	mkdir -p $(VENDOR)/fonts/files
+	cp node_modules/@fontsource/noto-sans-sc/LICENSE $(VENDOR)/fonts/LICENSE-noto-sans-sc.txt
+	cp node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-400-normal.woff2 node_modules/@fontsource/noto-sans-sc/files/noto-sans-sc-*-700-normal.woff2 $(VENDOR)/fonts/files/
+	cat node_modules/@fontsource/noto-sans-sc/400.css node_modules/@fontsource/noto-sans-sc/700.css \
+		| sed -e "s/'Noto Sans SC'/'Jiceng Sans SC'/" -e "s/, url([^)]*\.woff) format('woff')//" > $(VENDOR)/fonts/jiceng-sans-sc.css
 	touch $@
 
 setup: $(BIN)/.installed $(VENDOR)/.copied

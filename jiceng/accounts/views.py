@@ -83,11 +83,16 @@ def token_revoke(request):
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="账号或姓名", method="search")
     role = django_filters.ChoiceFilter(label="角色", choices=User.Role.choices)
-    is_active = django_filters.BooleanFilter(label="在用")
+    is_active = django_filters.ChoiceFilter(
+        label="状态", choices=[("1", "在用"), ("0", "已停用")], method="filter_active", empty_label="全部"
+    )
 
     class Meta:
         model = User
         fields = []
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(username__icontains=value) | Q(display_name__icontains=value))

@@ -8,6 +8,7 @@ from jiceng.core.filters import OrderingFilter, YearFilter
 from jiceng.core.scoping import path_q
 from jiceng.members.queries import search
 from jiceng.orgs.models import Organization
+from jiceng.orgs.picker import OrganizationPickerFilter
 
 from . import queries, rules
 from .models import DevelopmentFile
@@ -24,8 +25,8 @@ class DevelopmentFileFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=DevelopmentFile.Status.choices)
     last_step = django_filters.ChoiceFilter(label="当前步骤", choices=DevelopmentFile.STEP_CHOICES[1:])
     due = django_filters.ChoiceFilter(label="逾期", choices=DUE_CHOICES, method="filter_due")
-    organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
-    admitted_by = django_filters.NumberFilter(label="作出接收的组织ID（含下级）", method="filter_admitted_by")
+    organization = OrganizationPickerFilter(label="组织（含下级）", method="filter_organization")
+    admitted_by = OrganizationPickerFilter(label="作出接收的组织（含下级）", method="filter_admitted_by")
     approved_year = YearFilter(label="接收年度", method="filter_approved_year")
     ordering = OrderingFilter(
         label="排序",

@@ -77,7 +77,7 @@ def _ancestors(user, org: Organization) -> list[Organization]:
 def _filtered(request):
     _staff_only(request.user)
     qs = queries.visible_files(request.user, DevelopmentFile.objects.select_related("organization"))
-    f = DevelopmentFileFilter(request.GET, queryset=qs)
+    f = DevelopmentFileFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
 

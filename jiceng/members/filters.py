@@ -1,11 +1,13 @@
 """One filter set for the member list page, its Excel export and the API."""
 
 import django_filters
+from django import forms
 from django.utils import timezone
 
 from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 from jiceng.orgs.models import Organization
+from jiceng.orgs.picker import OrganizationPickerFilter
 
 from . import queries, rules
 from .models import Member
@@ -19,8 +21,9 @@ class MemberFilter(django_filters.FilterSet):
     education = django_filters.ChoiceFilter(label="学历", choices=Member.Education.choices)
     age_band = django_filters.ChoiceFilter(label="年龄段", choices=list(rules.AGE_BANDS.items()), method="filter_age")
     klass = django_filters.ChoiceFilter(label="类别", choices=list(queries.CLASSES.items()), method="filter_klass")
-    org = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org")
-    organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
+    # ?org=<code> (含下级) for links and the API; on the page the organization is picked by name.
+    org = django_filters.CharFilter(label="组织编码（含下级）", method="filter_org", widget=forms.HiddenInput)
+    organization = OrganizationPickerFilter(label="组织（含下级）", method="filter_organization")
     ordering = OrderingFilter(
         label="排序",
         fields=(

@@ -30,7 +30,7 @@ from .models import Member
 
 def _filtered(request):
     qs = visible(request.user, Member.objects.select_related("organization"))
-    f = MemberFilter(request.GET, queryset=qs)
+    f = MemberFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
 

@@ -5,14 +5,15 @@ from jiceng.core.filters import OrderingFilter
 from jiceng.core.scoping import path_q
 
 from .models import Organization
+from .picker import OrganizationPickerFilter
 
 
 class OrganizationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     type = django_filters.ChoiceFilter(label="类型", choices=Organization.Type.choices)
     domain = django_filters.ChoiceFilter(label="领域", choices=Organization.Domain.choices)
-    parent = django_filters.NumberFilter(label="上级组织ID")
-    within = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_within")
+    parent = OrganizationPickerFilter(label="上级组织")
+    within = OrganizationPickerFilter(label="组织（含下级）", method="filter_within")
     depth = django_filters.NumberFilter(label="层级")
     ordering = OrderingFilter(
         label="排序",

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import picker, views
 
 app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("picker/", picker.picker, name="picker"),
     path("list/", views.org_list, name="list"),
     path("list/export/", views.org_export, name="export"),
     path("new/", views.org_create, name="create"),

@@ -53,7 +53,7 @@ def children(request, pk):
 
 
 def _filtered(request):
-    f = OrganizationFilter(request.GET, queryset=_scoped_orgs(request).select_related("parent"))
+    f = OrganizationFilter(request.GET, queryset=_scoped_orgs(request).select_related("parent"), request=request)
     style_form(f.form)
     return f
 

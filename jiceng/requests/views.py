@@ -244,7 +244,9 @@ def request_detail(request, pk):
         orgs, context["assign_users"] = _assign_choices(item)
         context["assign_groups"] = queries.by_township(orgs)
     if "transfer" in actions:
-        context["transfer_groups"] = queries.by_township(_entry_organizations(request.user).exclude(pk=item.holder_org_id))
+        context["transfer_groups"] = queries.by_township(
+            _entry_organizations(request.user).exclude(pk=item.holder_org_id)
+        )
         context["departments"] = queries.departments_for(item.organization).exclude(pk=item.holder_department_id)
     if "escalate" in actions:
         if item.level == "village":

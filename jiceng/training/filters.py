@@ -8,6 +8,7 @@ from jiceng.core.scoping import path_q
 from jiceng.members import queries as member_queries
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.orgs.picker import OrganizationPickerFilter
 
 from .models import Course, OrganizationDemerit, Session, StudyRecord, Venue
 
@@ -21,7 +22,7 @@ class CourseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     kind = django_filters.ChoiceFilter(label="类别", choices=Course.Kind.choices)
     year = YearFilter(label="年度")
-    organizer = django_filters.NumberFilter(label="主办组织ID（含下级）", method="filter_organizer")
+    organizer = OrganizationPickerFilter(label="主办组织（含下级）", method="filter_organizer")
     ordering = OrderingFilter(
         label="排序",
         fields=(
@@ -59,7 +60,7 @@ class TraineeFilter(django_filters.FilterSet):
     """Members whose credit cards are listed."""
 
     q = django_filters.CharFilter(label="姓名/拼音", method="filter_q")
-    organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
+    organization = OrganizationPickerFilter(label="组织（含下级）", method="filter_organization")
     secretaries = django_filters.ChoiceFilter(
         label="职务", choices=[("1", "仅书记、副书记")], method="filter_secretaries"
     )
@@ -81,7 +82,7 @@ class TraineeFilter(django_filters.FilterSet):
 class StudyFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="姓名/内容", method="filter_q")
     source = django_filters.ChoiceFilter(label="方式", choices=StudyRecord.Source.choices)
-    organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
+    organization = OrganizationPickerFilter(label="组织（含下级）", method="filter_organization")
     since = django_filters.DateFilter(label="起始日期", field_name="on", lookup_expr="gte")
     until = django_filters.DateFilter(label="截止日期", field_name="on", lookup_expr="lte")
 
@@ -99,7 +100,7 @@ class StudyFilter(django_filters.FilterSet):
 
 class DemeritFilter(django_filters.FilterSet):
     year = YearFilter(label="年度")
-    organization = django_filters.NumberFilter(label="组织ID（含下级）", method="filter_organization")
+    organization = OrganizationPickerFilter(label="组织（含下级）", method="filter_organization")
     state = django_filters.ChoiceFilter(
         label="状态", choices=[("active", "有效"), ("withdrawn", "已撤销")], method="filter_state"
     )

@@ -116,7 +116,7 @@ def _exam(request, pk) -> Exam:
 def _courses(request):
     _staff_only(request)
     qs = queries.with_counts(queries.scoped(request.user, Course.objects.all()))
-    f = CourseFilter(request.GET, queryset=qs)
+    f = CourseFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
 
@@ -316,7 +316,7 @@ def enroll(request, pk):
         request.user,
         Member.objects.filter(course.organizer.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES),
     ).select_related("organization")
-    f = TraineeFilter(request.GET, queryset=candidates)
+    f = TraineeFilter(request.GET, queryset=candidates, request=request)
     f.form.fields["organization"].widget.attrs["hidden"] = True
     style_form(f.form)
     orgs = _orgs(request, within=course.organizer)
@@ -760,7 +760,7 @@ def _trainees(request):
     qs = queries.scoped(
         request.user, Member.objects.filter(status__in=Member.ACTIVE_STATUSES).select_related("organization")
     )
-    f = TraineeFilter(request.GET, queryset=qs)
+    f = TraineeFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
 
@@ -925,7 +925,7 @@ def card(request, member_pk):
 def _studies(request):
     _staff_only(request)
     qs = queries.scoped(request.user, StudyRecord.objects.select_related("member__organization"))
-    f = StudyFilter(request.GET, queryset=qs)
+    f = StudyFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
 
@@ -1050,7 +1050,7 @@ def org_summary_export(request, pk):
 def _demerits(request):
     _staff_only(request)
     qs = queries.scoped(request.user, OrganizationDemerit.objects.select_related("organization", "member"))
-    f = DemeritFilter(request.GET, queryset=qs)
+    f = DemeritFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
 

@@ -297,3 +297,12 @@ def test_session_length_is_the_setting(county, settings):
 def test_own_account_pages_for_every_role(county, client_as, name):
     for user in (county.county_admin, county.admin_a, county.secretary_a, county.member_user):
         assert client_as(user).get(reverse(name)).status_code == 200
+
+
+def test_account_list_filters_in_chinese(county, client_as):
+    county.secretary_a.is_active = False
+    county.secretary_a.save()
+    c = client_as(county.admin_a)
+    html = c.get(reverse("accounts:users"), {"is_active": "0"}).content.decode()
+    assert "secretary-a" in html and "member-a" not in html and "未知" not in html
+    assert "secretary-a" not in c.get(reverse("accounts:users"), {"is_active": "1", "q": "secretary"}).content.decode()

@@ -26,6 +26,8 @@
                    itemStyle: { color: "#c0392b" } }]
       };
     }
+    // Chart text in the page's fonts (jiceng.css), so a client without a Chinese font still reads it.
+    option.textStyle = { fontFamily: getComputedStyle(document.body).fontFamily };
     chart.setOption(option);
     chart.on("click", function (params) {
       var item = params.data && params.data.url ? params.data : items[params.dataIndex];

@@ -16,6 +16,7 @@ def samples(county, victim):
         "orgs:enterprise_create": {"pk": county.town_b.pk},
         "organization-list": {},
         "organization-detail": org,
+        "orgs:picker": {},
     }
 
 
@@ -26,6 +27,7 @@ QUERIES = {
     "orgs:warnings": "?org={town_b}",
     "orgs:warnings_export": "?org={town_b}",
     "organization-list": "?within={town_b}",
+    "orgs:picker": "?q=乙乡",
 }
 POSTS = {
     "orgs:create": {"code": "TB99", "name": "外来新组织", "type": "branch", "domain": "rural"},

@@ -4,6 +4,7 @@
   function bar(el, items, color) {
     var chart = echarts.init(el);
     chart.setOption({
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
       tooltip: { trigger: "axis" },
       grid: { left: 50, right: 10, top: 20, bottom: 70 },
       xAxis: { type: "category", data: items.map(function (i) { return i.name; }),
@@ -19,6 +20,7 @@
   function trend(el, data) {
     var chart = echarts.init(el);
     chart.setOption({
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
       tooltip: { trigger: "axis" },
       legend: { bottom: 0 },
       grid: { left: 40, right: 10, top: 20, bottom: 50 },

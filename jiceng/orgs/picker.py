@@ -1,0 +1,81 @@
+"""The organization picker: a filter field that holds an organization's id (so links and the API
+keep `?organization=<id>`) but is chosen by typing its name or code, among the organizations the
+user may see. `OrganizationPickerFilter` replaces the 「组织ID」 number boxes of every list filter.
+
+The search box asks `orgs:picker` (htmx) for at most 20 matches in the user's scope; picking
+one (core/static/jiceng.js, `data-org-pick`) fills the hidden id. The box shows the chosen
+organization's name only if it is in the user's scope (the FilterSet must get `request=`).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.shortcuts import render
+from django.urls import reverse
+
+from jiceng.core import params
+from jiceng.core.scoping import visible
+
+from .models import Organization
+
+MAX_MATCHES = 20
+
+
+class OrganizationPicker(forms.Widget):
+    template_name = "orgs/picker.html"
+
+    def __init__(self, attrs=None, placeholder: str = "输入组织名称或编码"):
+        super().__init__(attrs)
+        self.placeholder = placeholder
+        self.user = None  # set per request by OrganizationPickerFilter: names only within scope
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        pk = params.int_or_none(value) if value not in (None, "") else None
+        org = None
+        if pk and getattr(self.user, "is_authenticated", False):
+            org = visible(self.user, Organization.objects.filter(pk=pk)).only("name", "code").first()
+        context["widget"].update(
+            {
+                "org": org,
+                "url": reverse("orgs:picker"),
+                "placeholder": self.placeholder,
+                "search_id": f"{attrs.get('id') or name}-search",
+            }
+        )
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class OrganizationPickerFilter(django_filters.NumberFilter):
+    """An organization, by id in the URL, picked by name or code on the page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", OrganizationPicker())
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        request = getattr(getattr(self, "parent", None), "request", None)
+        field.widget.user = getattr(request, "user", None)
+        return field
+
+
+@login_required
+def picker(request):
+    q = request.GET.get("q", "").strip()
+    orgs = []
+    if q and not params.has_control_chars(q):
+        orgs = list(
+            visible(request.user, Organization.objects.all())
+            .filter(Q(name__contains=q) | Q(short_name__contains=q) | Q(code__istartswith=q))
+            .select_related("parent")
+            .order_by("path")[:MAX_MATCHES]
+        )
+    return render(request, "orgs/picker_options.html", {"orgs": orgs, "q": q})
