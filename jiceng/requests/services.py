@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core import audit, params, uploads
-from jiceng.core.notifications import managers_of, notify
+from jiceng.core.notifications import Digest, managers_of, notify
 from jiceng.core.scoping import require_county_admin, require_manager
 from jiceng.orgs.models import Organization
 
@@ -972,6 +972,13 @@ def notify_overdue(now: datetime, limit: int = 2000) -> int:
                     body=f"{rules.STAGE_LABELS[stage]}时限为 {timezone.localtime(due):%Y-%m-%d %H:%M}，已超期。",
                     url=reverse("requests:detail", args=[req.pk]),
                     org_path=req.organization.path,
+                    # A township or the county holding villages' requests gets one notice a day
+                    # per stage, linking to the overdue list, not one per request.
+                    digest=Digest(
+                        f"requests:overdue:{stage}",
+                        f"下级组织的诉求{rules.STAGE_LABELS[stage]}超期",
+                        f"{reverse('requests:inbox')}?box=overdue",
+                    ),
                 )
                 sent += created
     return sent

@@ -35,7 +35,12 @@ def test_overdue_notices_are_sent_once_per_stage_and_deadline(desk):
         req = services.escalate_request(desk.village_clerk, req, note="上报")
     with time_machine.travel(at(2026, 11, 10, 9), tick=False):
         assert services.notify_overdue(at(2026, 11, 10, 9)) == 1
-    assert overdue_notices(desk.county.admin_a).count() == 1
+    # The township holds a village's request: its notice is rolled into the day's digest
+    # (issue 11 item 14), which links to the overdue list.
+    item = overdue_notices(desk.county.admin_a).get(digest__isnull=False)
+    assert item.digest is not None and item.read_at is not None
+    assert "诉求签收超期（今日 1 条）" in item.digest.title and item.digest.url.endswith("?box=overdue")
+    assert item.digest.read_at is None
 
 
 def test_automatic_escalation_after_the_grace_period(desk):
