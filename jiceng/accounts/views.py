@@ -30,12 +30,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        wait = throttle.wait_seconds(request.POST.get("username", ""))
+        username = request.POST.get("username", "")
+        wait = throttle.wait_seconds(username)
         if wait:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, throttle.message(wait))
-            response = self.render_to_response(self.get_context_data(form=form))
+            # The password is not checked at all (no hash, no attempt counted) while slowed.
+            form = self.get_form_class()(request, initial={"username": username})
+            context = self.get_context_data(form=form, throttled=throttle.message(wait))
+            response = self.render_to_response(context)
             response.status_code = 429
             response["Retry-After"] = str(wait)
             return response

@@ -99,8 +99,12 @@ def test_spraying_from_many_addresses_slows_the_account_but_never_locks_it(count
         for n in range(6):
             assert _login("admin-a", "guess", f"203.0.113.{n}").status_code == 200
         assert _login("admin-a", "guess", "203.0.113.50").status_code == 200  # the one try of this slot
+        from jiceng.accounts import throttle
+
+        counted = throttle.failures("admin-a")
         slowed = _login("admin-a", PASSWORD, "198.51.100.10")
         assert slowed.status_code == 429 and "秒后再试" in slowed.content.decode()
+        assert throttle.failures("admin-a") == counted  # not even checked while slowed
         assert int(slowed["Retry-After"]) <= 30
         # Another account is not affected.
         assert _login("admin-b", PASSWORD, "198.51.100.10").status_code == 302
