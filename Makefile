@@ -59,6 +59,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check jiceng bench scripts
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
 
 # The whole suite: SQLite at today's date; PostgreSQL (required in CI) with the clock moved to

@@ -56,6 +56,7 @@ def audit_list(request):
 @login_required
 def audit_export(request):
     f = _entries(request)
+
     def rows():
         entries = f.qs.iterator(chunk_size=2000)
         while chunk := list(itertools.islice(entries, 2000)):
@@ -63,7 +64,9 @@ def audit_export(request):
                 e = r.entry
                 yield (e.at, e.actor_name, e.get_action_display(), r.kind, e.object_id, e.object_repr, r.text, e.note)
 
-    wb = xlsx.build_workbook("审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows())
+    wb = xlsx.build_workbook(
+        "审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows()
+    )
     return xlsx.xlsx_response("审计日志", wb)
 
 

@@ -200,4 +200,3 @@ def contact_phone_for(user, org: Organization) -> str:
 
     phone = org.contact_phone or ""
     return phone if is_staff(user) or not phone else mask_phone(phone)
-

@@ -107,7 +107,7 @@ def intake(request, code):
 
 
 def _ticket_key(group, request):
-    return f'{rules.normalize_ticket(request.POST.get("ticket", ""))[:20]}|{client_address(request)}'
+    return f"{rules.normalize_ticket(request.POST.get('ticket', ''))[:20]}|{client_address(request)}"
 
 
 @ratelimit(key="ip", rate=LOOKUP_RATE, method="POST", block=False)

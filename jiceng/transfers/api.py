@@ -4,7 +4,6 @@
 Writes go through `services` with the same checks as the pages; a refusal is 400 with each
 message and the rule it cites."""
 
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.urls import path

@@ -74,7 +74,7 @@ def test_the_log_reads_as_labels_and_names(county):
     )
     html = client_for(county.county_admin).get(reverse("core:audit"), {"action": "update"}).content.decode()
     assert "活动阵地" in html and "新阵地" in html
-    assert "状态</b>：<span class=\"text-secondary\">正式党员</span> → 转接途中" in html
+    assert '状态</b>：<span class="text-secondary">正式党员</span> → 转接途中' in html
     assert "东村第一党支部</span> → 乙乡秘密村党支部" in html
     assert "members.Member#" not in html and "in_transit" not in html
     # A reader outside branch B's township sees its id, not its name.

@@ -69,21 +69,31 @@ def test_notices_about_lower_organizations_roll_up_into_one_digest_a_day(county)
         for n in range(5):
             org = county.branch_a if n % 2 else county.branch_b
             notify(county.county_admin, kind="wishes", title=f"心愿{n}", key=f"w{n}", org_path=org.path, digest=digest)
-        notify(county.county_admin, kind="wishes", title="心愿0", key="w0", org_path=county.branch_b.path, digest=digest)
+        notify(
+            county.county_admin, kind="wishes", title="心愿0", key="w0", org_path=county.branch_b.path, digest=digest
+        )
         # About the county itself: an ordinary notice.
-        notify(county.county_admin, kind="wishes", title="本级事项", key="own", org_path=county.root.path, digest=digest)
+        notify(
+            county.county_admin, kind="wishes", title="本级事项", key="own", org_path=county.root.path, digest=digest
+        )
         assert unread_count(county.county_admin) == 2
         html = client_for(county.county_admin).get(reverse("core:notifications")).content.decode()
         assert "认领的微心愿超期未完成（今日 5 条）" in html and "/wishes/?figure=overdue" in html
         assert "心愿3" not in html
         assert len(mail.outbox) == 2  # the digest once, the own notice once
         client_for(county.county_admin).post(reverse("core:notifications_read"))
-        notify(county.county_admin, kind="wishes", title="心愿9", key="w9", org_path=county.branch_a.path, digest=digest)
+        notify(
+            county.county_admin, kind="wishes", title="心愿9", key="w9", org_path=county.branch_a.path, digest=digest
+        )
         assert unread_count(county.county_admin) == 1  # a new item reopens the day's digest
         assert Notification.objects.get(key="digest:wishes:overdue:fulfil:20261207").item_count == 6
     with time_machine.travel("2026-12-08 09:00 +0800", tick=False):
-        notify(county.county_admin, kind="wishes", title="心愿10", key="w10", org_path=county.branch_a.path, digest=digest)
+        notify(
+            county.county_admin, kind="wishes", title="心愿10", key="w10", org_path=county.branch_a.path, digest=digest
+        )
         assert Notification.objects.filter(recipient=county.county_admin, key__startswith="digest:").count() == 2
     # The secretary of the branch itself still gets each notice on its own.
-    notify(county.secretary_a, kind="wishes", title="本支部心愿", key="s1", org_path=county.branch_a.path, digest=digest)
+    notify(
+        county.secretary_a, kind="wishes", title="本支部心愿", key="s1", org_path=county.branch_a.path, digest=digest
+    )
     assert Notification.objects.get(recipient=county.secretary_a, key="s1").digest is None

@@ -189,9 +189,13 @@ def months_without_dues_for_everyone(members, today):
     last_month = dues_rules.add_months(dues_rules.month_start(today), -1)
     last_paid = DuesPayment.objects.filter(member=OuterRef("pk"), month__lte=last_month).order_by("-month")
     last_exempt = DuesBase.objects.filter(member=OuterRef("pk"), monthly_amount=0, year__lte=last_month.year)
-    rows = Member.objects.filter(pk__in=members.values("pk")).values_list("pk", "join_date").annotate(
-        last_paid=Subquery(last_paid.values("month")[:1], output_field=DateField()),
-        last_exempt=Subquery(last_exempt.order_by("-year").values("year")[:1], output_field=IntegerField()),
+    rows = (
+        Member.objects.filter(pk__in=members.values("pk"))
+        .values_list("pk", "join_date")
+        .annotate(
+            last_paid=Subquery(last_paid.values("month")[:1], output_field=DateField()),
+            last_exempt=Subquery(last_exempt.order_by("-year").values("year")[:1], output_field=IntegerField()),
+        )
     )
     out = {}
     for pk, join_date, paid, exempt_year in rows:

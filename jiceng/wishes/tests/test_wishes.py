@@ -495,7 +495,6 @@ def test_ledger_search(county):
 def test_export_writes_formula_like_text_as_text(county):
     """Issue 11: a resident's 「=HYPERLINK(…)」 in a wish is text in the sheet, not a live link."""
 
-
     from jiceng.core.tests.test_xlsx import TRIGGERS
 
     for text in TRIGGERS:
