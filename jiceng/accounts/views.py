@@ -9,14 +9,19 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from jiceng.core.pages import paginate, style_form
-from jiceng.core.scoping import can_manage_account, get_visible_or_404, require_account_manager, visible
+from jiceng.core.scoping import (
+    can_manage_account,
+    get_visible_or_404,
+    require_account_manager,
+    require_manager,
+    visible,
+)
 
 from . import services, throttle
 from .authentication import expired, token_lifetime
@@ -99,14 +104,9 @@ class UserFilter(django_filters.FilterSet):
         return queryset.filter(Q(username__icontains=value) | Q(display_name__icontains=value))
 
 
-def _require_account_admin(user) -> None:
-    if not (user.is_superuser or user.can_manage):
-        raise PermissionDenied("当前角色不能管理账号")
-
-
 @login_required
 def user_list(request):
-    _require_account_admin(request.user)
+    require_manager(request.user)  # the one check of core: managers only, members get 403
     users = visible(request.user, User.objects.select_related("organization")).order_by(
         "organization__path", "username"
     )
