@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -38,7 +39,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Substr
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.members.models import Member
@@ -201,61 +202,86 @@ def month_completion(
 def year_completion(
     members: QuerySet, year: int, through: date, start: date, *, unit_width: int | None = None
 ) -> dict[str, Completion]:
-    """Member-months of `year` from January to `through` (two queries whatever the size): the
-    active members with their unit, join month and the year's amount, and their payments of
-    those months summed per member through the (member, month) index; combined in Python.
+    """Member-months of `year` from January to `through`, keyed like `month_completion` (one
+    query whatever the size). The inner statement gives one row per active member: unit, the
+    year's monthly amount (`expected`), the months owed since January or the join month, and
+    the count, sum and credited sum of their payments of those months (correlated look-ups on
+    the (member, month) key); the outer statement adds them up per unit in the database.
     A member is credited at most the months they owed (a payment recorded before a join date
-    that was corrected later does not push a rate over 100%)."""
+    that was corrected later does not push a rate over 100%), and at most the amount due for
+    those months."""
     first = max(date(year, 1, 1), start)
     last = min(rules.month_start(through), date(year, 12, 1))
     if last < first:
         return {}
     next_month = rules.add_months(last, 1)
-    base = DuesBase.objects.filter(member=OuterRef("pk"), year=year).order_by().values("monthly_amount")[:1]
-    active = members.filter(status__in=Member.ACTIVE_STATUSES).filter(
-        Q(join_date__isnull=True) | Q(join_date__lt=next_month)
+    first_index = first.year * 12 + first.month
+    owed_from = Case(
+        When(
+            join_date__gt=first,
+            then=ExtractYear("join_date") * Value(12) + ExtractMonth("join_date"),
+        ),
+        default=Value(first_index),
+        output_field=IntegerField(),
     )
     unit = Substr("organization__path", 1, unit_width) if unit_width else Value("")
-    rows = active.annotate(unit=unit, expected=Subquery(base, output_field=MONEY)).values_list(
-        "pk", "unit", "join_date", "expected"
-    )
-    paid = {
-        r["member_id"]: r
-        for r in DuesPayment.objects.filter(member__in=active.values("pk"), month__gte=first, month__lte=last)
-        .order_by()
-        .values("member_id")
+    inner = (
+        members.filter(status__in=Member.ACTIVE_STATUSES)
+        .filter(Q(join_date__isnull=True) | Q(join_date__lt=next_month))
         .annotate(
-            n=Count("pk"),
-            amount_sum=Sum("amount"),
-            credited=Sum(
-                Case(When(amount__lt=F("due_amount"), then=F("amount")), default=F("due_amount"), output_field=MONEY)
+            year_base=FilteredRelation("dues_bases", condition=Q(dues_bases__year=year)),
+            paid=FilteredRelation(
+                "dues_payments", condition=Q(dues_payments__month__gte=first, dues_payments__month__lte=last)
             ),
         )
+        .order_by()
+        .values("pk")
+        .annotate(
+            unit=unit,
+            expected=F("year_base__monthly_amount"),
+            months=Value(last.year * 12 + last.month + 1) - owed_from,
+            n=Count("paid__pk"),
+            amt=Sum("paid__amount"),
+            cred=Sum(
+                Case(
+                    When(paid__amount__lt=F("paid__due_amount"), then=F("paid__amount")), default=F("paid__due_amount")
+                )
+            ),
+        )
+    )
+    sql, params = inner.query.sql_with_params()
+    owes = "(expected IS NULL OR expected <> 0)"
+    n, amt, cred = "COALESCE(n, 0)", "COALESCE(amt, 0)", "COALESCE(cred, 0)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT unit,
+                  SUM(CASE WHEN expected = 0 THEN 1 ELSE 0 END),
+                  SUM(CASE WHEN {owes} THEN months ELSE 0 END),
+                  SUM(CASE WHEN expected IS NULL THEN months ELSE 0 END),
+                  SUM(CASE WHEN expected <> 0 THEN expected * months ELSE 0 END),
+                  SUM(CASE WHEN {owes} THEN (CASE WHEN {n} < months THEN {n} ELSE months END) ELSE 0 END),
+                  SUM(CASE WHEN {owes} THEN {amt} ELSE 0 END),
+                  SUM(CASE WHEN expected IS NULL THEN {cred}
+                           WHEN expected <> 0 THEN
+                             (CASE WHEN {cred} < expected * months THEN {cred} ELSE expected * months END)
+                           ELSE 0 END)
+                FROM ({sql}) AS per_member GROUP BY unit""",
+            params,
+        )
+        rows = cursor.fetchall()
+    return {
+        key: Completion(
+            path=key,
+            exempt=exempt,
+            due=due,
+            no_base=no_base,
+            due_amount=_money(due_amount),
+            paid=paid,
+            paid_amount=_money(paid_amount),
+            credited_amount=_money(credited),
+        )
+        for key, exempt, due, no_base, due_amount, paid, paid_amount, credited in rows
     }
-    out: dict[str, Completion] = {}
-    for pk, key, join_date, expected in rows:
-        c = out.get(key)
-        if c is None:
-            c = out[key] = Completion(path=key)
-        if expected is not None and expected == 0:
-            c.exempt += 1  # exempt all year (免交): neither due nor counted when paid
-            continue
-        months = rules.months_between(max(first, rules.month_start(join_date)) if join_date else first, last)
-        c.due += months
-        if expected is None:
-            c.no_base += months
-        else:
-            c.due_amount += expected * months
-        p = paid.get(pk)
-        if p is not None:
-            n = min(p["n"], months)
-            c.paid += n
-            c.paid_amount += _money(p["amount_sum"])
-            credited = _money(p["credited"])
-            if expected is not None:
-                credited = min(credited, expected * months)
-            c.credited_amount += credited
-    return out
 
 
 def by_child(root: Organization, figures: dict[str, Completion]) -> tuple[list[Completion], Completion]:
