@@ -20,7 +20,7 @@ from jiceng.orgs.models import Organization
 @dataclass
 class DemoContext:
     seed: int
-    scale: str  # "county", "city" or "tiny"
+    scale: str  # "county" or "tiny" (above a county the first county is generated at "county" and copied)
     today: date
     root: Organization  # the county (or city) committee
     township: Organization  # demo-township's township

@@ -35,6 +35,8 @@ from jiceng.members.models import LeadHousehold, Member, StatusChange
 from jiceng.orgs import rules
 from jiceng.orgs.models import Enterprise, Organization
 
+from .replicate import Target, replicate
+
 DEFAULT_PASSWORD = "demo12345"
 BATCH_SIZE = 2000
 
@@ -137,14 +139,18 @@ TINY = CountySpec(
 
 @dataclass(frozen=True)
 class Scale:
-    counties: int  # 1: the root is the county; more: a city root with that many counties
+    counties: int  # 1: the root is the county; more: a city (or province) root with that many counties
     spec: CountySpec
+    cities: int = 0  # more than 0: a province root with that many cities, the counties shared among them
 
 
 SCALES = {
     "tiny": Scale(1, TINY),
     "county": Scale(1, COUNTY),
+    # Above a county the first county is generated with every app's data and copied in SQL
+    # under the other county roots (jiceng/demo/replicate.py): the same volume per county.
     "city": Scale(15, COUNTY),
+    "province": Scale(168, COUNTY, cities=14),
 }
 
 # --------------------------------------------------------------------------------------------
@@ -153,6 +159,11 @@ SCALES = {
 
 # fmt: off
 CITY_NAME = "云州市"
+PROVINCE_NAME = "云岭省"
+CITY_NAMES = (
+    "云州市", "岚山市", "白水市", "临江市", "安阳市", "永州市", "长河市", "桃江市", "凤城市", "龙川市",
+    "平湖市", "双峰市", "金城市", "清源市",
+)
 COUNTY_NAMES = (
     "云溪县", "青岚县", "白沙县", "临川县", "安平县", "永宁县", "长乐县", "桃源县", "凤鸣县", "龙泉县",
     "平江县", "双溪县", "金坪县", "清水县", "梅岭县", "松阳县", "石城县", "柳江县", "望城县", "宁远县",
@@ -521,11 +532,19 @@ class Generator:
     def run(self, password: str) -> dict:
         if Organization.objects.exists():
             raise DemoDataExists("数据库已有党组织数据，不能生成演示县")
+        self.copies: list[Target] = []
         with transaction.atomic():
             root = self._build()
             accounts = self._create_accounts(root, password)
+        county = self.first_county.root
+        # A province is measured on its organizations and members: the other apps' demo data
+        # (about 1.2 million rows per county) is generated up to city scale.
+        apps = [] if self.scale.cities else self._run_app_demos(county, password)
+        if self.copies:
+            self._say(f"正在复制 {county.name} 到其余 {len(self.copies)} 个县……")
+            replicate(county, self.copies, say=self._say)
         result = self._result(root, accounts, password)
-        result["apps"] = self._run_app_demos(root, password)
+        result["apps"] = apps
         return result
 
     def _run_app_demos(self, root: Organization, password: str) -> list[tuple[str, dict]]:
@@ -538,7 +557,7 @@ class Generator:
         plan = self.first_county
         ctx = DemoContext(
             seed=self.seed,
-            scale=self.scale_name,
+            scale=self.scale_name if self.scale.counties == 1 else "county",
             today=self.today,
             root=root,
             township=min(plan.townships, key=lambda t: t.path),
@@ -555,6 +574,7 @@ class Generator:
         return figures
 
     def _build(self) -> Organization:
+        """The root and the first county, generated; the other counties become `self.copies`."""
         if self.scale.counties == 1:
             root = self._new_org(
                 None,
@@ -567,31 +587,53 @@ class Generator:
             )
             self._build_county(COUNTY_NAMES[0], f"{COUNTY_AREA_PREFIX}21", root)
             return root
-        root = self._new_org(
-            None,
-            code="S",
-            path=rules.child_path("", 1),
-            name=f"{CITY_NAME}委",
-            short_name=CITY_NAME,
+        if self.scale.cities:
+            root = self._saved_committee(None, "P", PROVINCE_NAME, 1)
+            cities = [
+                self._saved_committee(root, f"P{j:02d}", CITY_NAMES[j - 1], j) for j in range(1, self.scale.cities + 1)
+            ]
+        else:
+            root = self._saved_committee(None, "S", CITY_NAME, 1)
+            cities = [root]
+        per_city = self.scale.counties // len(cities)
+        slots = [(city, i) for city in cities for i in range(1, per_city + 1)]
+        (first_parent, _), rest = slots[0], slots[1:]
+        county_root = self._new_org(
+            first_parent,
+            code=f"{first_parent.code}01",
+            path=rules.child_path(first_parent.path, 1),
+            name=f"{COUNTY_NAMES[0]}委",
+            short_name=COUNTY_NAMES[0],
             org_type=OrgType.COMMITTEE,
             domain=Domain.AGENCY,
         )
-        root.secretary_name = self._person_name(self.rng.random() < 0.8)
-        Organization.objects.bulk_create([root])
-        self.totals["organizations"] += 1
-        for index in range(self.scale.counties):
-            name = COUNTY_NAMES[index]
-            county_root = self._new_org(
-                root,
-                code=f"{root.code}{index + 1:02d}",
-                path=rules.child_path(root.path, index + 1),
-                name=f"{name}委",
-                short_name=name,
-                org_type=OrgType.COMMITTEE,
-                domain=Domain.AGENCY,
+        self._build_county(COUNTY_NAMES[0], f"{COUNTY_AREA_PREFIX}21", county_root)
+        self.copies = [
+            Target(
+                parent=parent,
+                path=rules.child_path(parent.path, i),
+                code=f"{parent.code}{i:02d}",
+                name=f"{COUNTY_NAMES[i - 1]}委",
+                short_name=COUNTY_NAMES[i - 1],
             )
-            self._build_county(name, f"{COUNTY_AREA_PREFIX}{21 + index:02d}", county_root)
+            for parent, i in rest
+        ]
         return root
+
+    def _saved_committee(self, parent: Organization | None, code: str, name: str, position: int) -> Organization:
+        org = self._new_org(
+            parent,
+            code=code,
+            path=rules.child_path(parent.path if parent else "", position),
+            name=f"{name}委",
+            short_name=name,
+            org_type=OrgType.COMMITTEE,
+            domain=Domain.AGENCY,
+        )
+        org.secretary_name = self._person_name(self.rng.random() < 0.8)
+        Organization.objects.bulk_create([org])
+        self.totals["organizations"] += 1
+        return org
 
     def _build_county(self, name: str, area: str, root: Organization) -> None:
         spec = self.scale.spec
@@ -1351,25 +1393,28 @@ class Generator:
         return user
 
     def _result(self, root: Organization, accounts: list[dict], password: str) -> dict:
+        copies = 1 + len(self.copies)  # every county the same as the first
+        figures = {
+            key: self.totals[key] * copies
+            for key in (
+                "members",
+                "member_records",
+                "townships",
+                "villages",
+                "communities",
+                "lead_households",
+                "enterprises",
+                "social_orgs",
+            )
+        }
+        figures["organizations"] = Organization.objects.count() if self.copies else self.totals["organizations"]
         return {
             "seed": self.seed,
             "scale": self.scale_name,
             "today": self.today.isoformat(),
             "root": root.name,
-            **{
-                key: self.totals[key]
-                for key in (
-                    "organizations",
-                    "members",
-                    "member_records",
-                    "townships",
-                    "villages",
-                    "communities",
-                    "lead_households",
-                    "enterprises",
-                    "social_orgs",
-                )
-            },
+            "counties": copies,
+            **figures,
             "accounts": accounts,
             "password": password,
         }

@@ -32,7 +32,6 @@ PLACES = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
 VOLUME = {
     "tiny": {"reps": 40, "visits_per_rep": 2.0, "pass_on": 12},
     "county": {"reps": 1229, "visits_per_rep": 2.0, "pass_on": 300},
-    "city": {"reps": 1229, "visits_per_rep": 0.6, "pass_on": 20},
 }
 
 PROBLEMS = {

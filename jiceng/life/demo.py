@@ -1,9 +1,8 @@
 """A year of organizational life for the demo county, with gaps (see jiceng/demo/context.py).
 
 Branches get a profile: most hold and record everything on time; some skip meetings, some
-record late, a few have poor attendance. Attendance rows are written for every meeting, except
-at city scale, where only the first county gets rows and the others keep the per-meeting counts
-(docs/decisions/0009-organizational-life.md gives the figures). Photos are a handful of small
+record late, a few have poor attendance. Attendance rows are written for every meeting (above a
+county the demo copies the first county whole, attendance included: jiceng/demo/replicate.py). Photos are a handful of small
 generated images shared by the themed party days.
 """
 
@@ -112,7 +111,7 @@ def generate(ctx) -> dict[str, int]:
             parent = by_path.get(path[:-4])
             if parent:
                 groups_of[parent].append(oid)
-    first_county = ctx.township.path[:-4] if ctx.scale == "city" else ctx.root.path
+    first_county = ctx.root.path
     photos = _photos(rng)
 
     records: list[Record] = []

@@ -33,7 +33,7 @@ from .models import (
 )
 
 DEFAULT_PASSWORD = "demo12345"
-PER_VILLAGE = {"tiny": 18, "county": 72, "city": 72}  # at city scale: the first county only
+PER_VILLAGE = {"tiny": 18, "county": 72}
 BATCH = 2000
 
 DEPARTMENTS = [

@@ -387,13 +387,16 @@ class _WarningGuard:
         from jiceng.orgs.queries import subtree_counts
 
         self.counts = {k: [c.members, c.full] for k, c in subtree_counts(root_path).items()}
+        self.root_width = len(root_path)  # ancestors of the root (a city above a county) are not counted
         rows = Organization.objects.values_list("id", "path")
         self.path_of = dict(rows)
         self.by_path = {path: org_id for org_id, path in rows}
 
     def _chain(self, org_id: int) -> list[int]:
         path = self.path_of[org_id]
-        return [self.by_path[path[:end]] for end in range(4, len(path) + 1, 4) if path[:end] in self.by_path]
+        return [
+            self.by_path[path[:end]] for end in range(self.root_width, len(path) + 1, 4) if path[:end] in self.by_path
+        ]
 
     @staticmethod
     def _crosses(before: list[int], after: list[int]) -> bool:

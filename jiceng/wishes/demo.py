@@ -21,7 +21,7 @@ from . import rules
 from .models import Wish, WishEvent, WishSettings
 
 S = rules.State
-PER_VILLAGE = {"tiny": 12, "county": 8, "city": 3}
+PER_VILLAGE = {"tiny": 12, "county": 8}
 WISHES = {
     "goods": ["冬天需要一床厚棉被", "家里缺一台电风扇", "想要一个电饭煲", "孩子需要一辆上学骑的自行车"],
     "study": ["孩子上学需要书包和文具", "想要一套课外读物", "希望有人辅导孩子功课", "需要一盏护眼台灯"],

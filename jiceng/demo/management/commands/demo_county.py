@@ -1,4 +1,4 @@
-"""`manage.py demo_county --seed N [--scale county|city] [--password P] [--if-empty]`."""
+"""`manage.py demo_county --seed N [--scale county|city|province] [--password P] [--if-empty]`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ class Command(BaseCommand):
             "--scale",
             choices=list(SCALES),
             default="county",
-            help="county：一个县（约900个组织、2.2万党员）；city：一个地级市（约15个县）；tiny：测试用小县",
+            help=(
+                "county：一个县（约900个组织、2.2万党员）；city：一个地级市（15个县，各业务数据齐全）；"
+                "province：一个省（14个市、168个县，约16万个组织、370万党员，仅组织和党员）；tiny：测试用小县"
+            ),
         )
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"演示账号密码（默认 {DEFAULT_PASSWORD}）")
         parser.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过而不报错")
@@ -65,6 +68,8 @@ class Command(BaseCommand):
             f"  党员中心户：{result['lead_households']:,} 户；非公企业 {result['enterprises']} 个，"
             f"社会组织 {result['social_orgs']} 个"
         )
+        if result.get("counties", 1) > 1 and result.get("apps"):
+            write(f"  以下业务数据为每个县的数量（第一个县生成后复制到其余 {result['counties'] - 1} 个县）：")
         for _, figures in result.get("apps", []):
             if figures:
                 write("  " + "，".join(f"{label} {value:,}" for label, value in figures.items()))
