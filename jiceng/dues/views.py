@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from jiceng.core import params, xlsx
@@ -197,7 +196,7 @@ def ledger_export(request):
     root = _root(request)
     data = _ledger_data(request, root, today)
     month = data["month"]
-    wb = Workbook(write_only=True)
+    wb = xlsx.Book()
     header = xlsx.header
 
     summary = wb.create_sheet("完成率")

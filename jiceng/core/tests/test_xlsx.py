@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from jiceng.core import xlsx
@@ -41,8 +42,9 @@ def assert_text_cells(ws, texts):
     return seen
 
 
-def test_cell_writes_text_as_text_and_keeps_numbers_and_dates():
-    wb = Workbook(write_only=True)
+@pytest.mark.parametrize("make", [lambda: Workbook(write_only=True), xlsx.Book], ids=["openpyxl", "xlsxwriter"])
+def test_cell_writes_text_as_text_and_keeps_numbers_and_dates(make):
+    wb = make()
     ws = wb.create_sheet("表")
     xlsx.header(ws, ["=标题", "数"])
     values = [
