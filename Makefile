@@ -60,6 +60,7 @@ run: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check jiceng bench scripts
+	PYTHONPATH=$(CURDIR) $(BIN)/lint-imports --no-logo  # the floor plan (.importlinter, docs/architecture.md)
 	$(BIN)/python manage.py makemigrations --check --dry-run -v1
 
 # The whole suite: SQLite at today's date; PostgreSQL (required in CI) with the clock moved to
