@@ -100,21 +100,22 @@ def organization_panels(request, organization) -> list[Panel]:
 
 def command_panels(request, root, today: date) -> list[Panel]:
     """Two panels, a fixed number of queries whatever the size of the subtree: one aggregate
-    over members (counted, in transit, this month's political birthdays, dual registrations),
+    over the subtree's members (counted, in transit, this month's political birthdays), a count
+    of the members registered in its communities (dual registration),
     the dual-registration year from its records (four, members.queries.dual_progress) and one
     over transfers."""
-    in_subtree = path_q("organization__path", root.path)
     registered = path_q("registered_community__path", root.path) & Q(status__in=Member.ACTIVE_STATUSES)
-    care = Member.objects.filter(in_subtree | path_q("registered_community__path", root.path)).aggregate(
-        counted=Count("id", filter=in_subtree & Q(status__in=Member.ACTIVE_STATUSES)),
-        in_transit=Count("id", filter=in_subtree & Q(status=Member.Status.IN_TRANSIT)),
+    # Two aggregates, each bounded by one path range (an OR across the two joins made PostgreSQL
+    # read every member of the database: 1.2 s for a township of a province).
+    care = Member.objects.filter(path_q("organization__path", root.path)).aggregate(
+        counted=Count("id", filter=Q(status__in=Member.ACTIVE_STATUSES)),
+        in_transit=Count("id", filter=Q(status=Member.Status.IN_TRANSIT)),
         birthdays=Count(
             "id",
-            filter=in_subtree
-            & Q(status__in=Member.ACTIVE_STATUSES, join_date__month=today.month, join_date__year__lt=today.year),
+            filter=Q(status__in=Member.ACTIVE_STATUSES, join_date__month=today.month, join_date__year__lt=today.year),
         ),
-        dual=Count("id", filter=registered),
     )
+    care["dual"] = Member.objects.filter(registered).count()
     progress = member_queries.dual_progress(
         Member.objects.filter(registered),
         today.year,
