@@ -627,7 +627,7 @@ class ChildBench:
 def scope_bounds(user, root) -> tuple[str, str]:
     """Path range of `root`'s subtree within the user's scope (what visible() + path_q select)."""
     from jiceng.core.scoping import has_full_scope, scope_root
-    from jiceng.orgs.rules import path_upper_bound
+    from jiceng.core.tree import path_upper_bound
 
     lo, hi = root.path, path_upper_bound(root.path)
     if not has_full_scope(user):
@@ -650,11 +650,11 @@ def tables() -> dict[str, str]:
 
 def hand_statements(user, root, today) -> list[tuple[str, dict]]:
     """One statement per figure group of the command screen, in the order of the breakdown."""
+    from jiceng.core.tree import path_upper_bound
     from jiceng.members import rules as member_rules
     from jiceng.members.models import Member
     from jiceng.orgs import rules as org_rules
     from jiceng.orgs.models import Organization
-    from jiceng.orgs.rules import path_upper_bound
 
     t = tables()
     lo, hi = scope_bounds(user, root)

@@ -547,7 +547,7 @@ class Bench:
         from django.db import connection
         from django.utils import timezone
 
-        from jiceng.orgs.rules import path_upper_bound
+        from jiceng.core.tree import path_upper_bound
         from jiceng.requests import queries
 
         now = timezone.now()

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from jiceng.orgs.rules import path_upper_bound
+from jiceng.core.tree import path_upper_bound
 
 
 def scope_root(user):

@@ -29,8 +29,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from jiceng.core.tree import path_upper_bound
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import path_upper_bound
 
 SKIP = {"core_auditentry", "django_session", "authtoken_token", "django_admin_log"}
 SKIP_PREFIXES = ("axes_",)

@@ -22,12 +22,13 @@ from datetime import date, timedelta
 
 from jiceng.core import idnumbers
 from jiceng.core.calendar import working_day_roller
+from jiceng.core.dates import add_years
 from jiceng.core.scoping import path_q
 from jiceng.core.text import pinyin_keys
+from jiceng.core.tree import SEGMENT
 from jiceng.demo.generator import COUNTY_AREA_PREFIX, FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
 from jiceng.members.models import Member, StatusChange
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import SEGMENT, add_years
 
 from . import rules, services
 from .models import DevelopmentFile, Step, StepPerson

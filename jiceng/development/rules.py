@@ -14,7 +14,7 @@ Sources, named in every message a user sees:
   minimum extension of six months) only the regulation is named.
 
 Date arithmetic (decision record 0006): periods are calendar months and years counted with
-`jiceng.orgs.rules.add_months` / `add_years` (31 January + 1 month = 28/29 February):
+`jiceng.core.dates.add_months` / `add_years` (31 January + 1 month = 28/29 February):
 - "within one month / 3 months / 6 months" of day D: the last allowed day is D + n months
   (the boundary day itself is allowed);
 - "at least one year" after D: the first allowed day is D + 1 year (allowed);
@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from jiceng.orgs.rules import add_months, add_years
+from jiceng.core.dates import add_months, add_years
 
 REGULATION = "《中国共产党发展党员工作细则》"
 CONSTITUTION = "《中国共产党章程》"

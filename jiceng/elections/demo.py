@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from django.db.models import Q
 
+from jiceng.core.dates import add_months
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import TERM_TYPES, add_months
+from jiceng.orgs.rules import TERM_TYPES
 
 from .models import Election, Postponement, Seat
 

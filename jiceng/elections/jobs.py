@@ -9,11 +9,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from jiceng.core.dates import add_months
 from jiceng.core.jobs import periodic
 from jiceng.core.models import Configuration
 from jiceng.core.notifications import notify_organization
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import TERM_TYPES, add_months
+from jiceng.orgs.rules import TERM_TYPES
 
 
 @periodic("elections.term_reminders", every=timedelta(hours=12), description="提醒任期即将届满或已届满的党组织按期换届")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from jiceng.orgs.rules import add_months, add_years, term_years
+from jiceng.core.dates import add_months, add_years
+from jiceng.orgs.rules import term_years
 
 VILLAGE_DOMAINS = {"rural", "community"}
 MAX_POSTPONEMENT_MONTHS = 12

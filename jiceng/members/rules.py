@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from jiceng.orgs.rules import add_years
+from jiceng.core.dates import add_years
 
 AGE_BANDS = {
     "le35": "35岁及以下",

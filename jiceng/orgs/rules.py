@@ -11,6 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+# The tree's and the calendar's arithmetic live in core (every layer needs them); named here too
+# because the organization rules are written with them.
+from jiceng.core.dates import add_months, add_years  # noqa: F401
+from jiceng.core.tree import SEGMENT, child_path, path_upper_bound  # noqa: F401
+
 REGULATION = "《中国共产党支部工作条例（试行）》"
 
 BRANCH_TYPES = {"branch", "joint_branch", "temporary_branch"}
@@ -58,22 +63,6 @@ class OrgFacts:
     term_end: date | None
     # An approved postponement of the election (延期换届): warnings count from this date.
     postponed_to: date | None = None
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
-def add_years(day: date, years: int) -> date:
-    return add_months(day, 12 * years)
 
 
 def term_years(org_type: str, village_level: bool, committee_years: int = 5, branch_years: int = 3) -> int:
@@ -158,25 +147,6 @@ def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> li
                 )
             )
     return warnings
-
-
-def path_upper_bound(path: str) -> str:
-    """Smallest digit string of the same length greater than every path starting with `path`.
-
-    Paths are fixed-width digit segments, so `path <= p < upper` selects the subtree with a
-    plain B-tree range scan on any database and collation.
-    """
-    return str(int(path) + 1).zfill(len(path))
-
-
-SEGMENT = 4
-
-
-def child_path(parent_path: str, index: int) -> str:
-    # 9999 is never used, so incrementing a path never carries into the parent's segments.
-    if not 1 <= index < 10**SEGMENT - 1:
-        raise ValueError("子组织序号超出范围")
-    return f"{parent_path}{index:0{SEGMENT}d}"
 
 
 def coverage_rate(covered: int, total: int) -> float | None:

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from jiceng.core.calendar import WorkingCalendar
 from jiceng.core.scoping import has_full_scope, path_q, scope_root
+from jiceng.core.tree import SEGMENT, path_upper_bound
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import SEGMENT, path_upper_bound
 
 from . import rules
 from .models import DeadlineRule, Department, DepartmentStaff, Request, RequestEvent, RequestSettings, RoutingRule

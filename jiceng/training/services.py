@@ -22,9 +22,9 @@ from django.utils import timezone
 from jiceng.core import audit
 from jiceng.core.notifications import managers_of, notify
 from jiceng.core.scoping import in_scope, path_q, require_county_admin, require_manager
+from jiceng.core.tree import path_upper_bound
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import path_upper_bound
 
 from . import queries, rules
 from .models import (
