@@ -4,7 +4,7 @@
 Run from the repository root:
 
     .venv/bin/python bench/bench_pages.py [--db sqlite|postgres] [--scale county|city|tiny]
-                                           [--repeat N] [--fresh] [--only SUBSTRING] [--smoke]
+                                           [--repeat N] [--fresh] [--only SUBSTRING] [--pages-only] [--smoke]
 
 The database is loaded once with `manage.py demo_county --seed 1 --scale <scale>` and kept for the
 next run (`--fresh` reloads it): PostgreSQL database `jiceng_pages_<scale>` on $JICENG_BENCH_PG
@@ -44,6 +44,8 @@ BUDGET_MS = {"tiny": 500, "county": 500, "city": 1500}
 DOWNLOAD_BUDGET_MS = {"tiny": 5000, "county": 5000, "city": 15000}
 DOWNLOAD_TYPES = ("application/vnd.openxmlformats", "application/msword", "application/zip")
 SKIP = {"accounts:logout"}
+# URL names of downloads, left out by --pages-only (a city's whole-list downloads take minutes).
+DOWNLOAD_NAMES = ("export", "template", "docx", "download")
 
 
 def database_url(db: str, scale: str) -> str:
@@ -175,6 +177,8 @@ def child(args) -> int:
         for name, url in urls:
             if args.only and args.only not in url and args.only not in name:
                 continue
+            if args.pages_only and any(word in name for word in DOWNLOAD_NAMES):
+                continue
             times, queries, status = [], None, None
             for i in range(args.repeat + (0 if args.smoke else 1)):
                 with CaptureQueriesContext(connection) as ctx:
@@ -263,6 +267,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--only", default="", help="only URLs or names containing this text")
+    parser.add_argument("--pages-only", action="store_true", help="leave out downloads (exports, templates, files)")
     parser.add_argument("--strict", action="store_true", help="exit non-zero when a page is over budget")
     parser.add_argument("--verbose", action="store_true", help="print every page as it is measured")
     parser.add_argument("--smoke", action="store_true", help="tiny demo, one run per page, fail on a 500")
@@ -279,7 +284,14 @@ def main(argv=None) -> int:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--db", args.db, "--scale", args.scale]
     cmd += ["--repeat", str(args.repeat)] + (["--only", args.only] if args.only else [])
     cmd += [
-        flag for flag, on in (("--strict", args.strict), ("--verbose", args.verbose), ("--smoke", args.smoke)) if on
+        flag
+        for flag, on in (
+            ("--strict", args.strict),
+            ("--verbose", args.verbose),
+            ("--smoke", args.smoke),
+            ("--pages-only", args.pages_only),
+        )
+        if on
     ]
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 

@@ -13,11 +13,16 @@ Models listed in MEMBER_HIDDEN are never shown to plain members.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
+from jiceng.core import params
 from jiceng.core.tree import path_upper_bound
+
+NO_ORGANIZATION = "尚未建立党组织，或您的账号未分配所属组织"
+STAFF_ONLY = "此页面供党组织工作人员使用；党员请在「我的档案」中查看本人的信息"
 
 
 def scope_root(user):
@@ -29,6 +34,46 @@ def scope_root(user):
 
 def has_full_scope(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def home_root(user):
+    """Where the user's pages start: their scope root; for a superuser without an organization,
+    the first root of the tree. None when neither exists."""
+    root = scope_root(user)
+    if root is None and has_full_scope(user):
+        Organization = get_user_model()._meta.get_field("organization").related_model
+        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    return root
+
+
+def page_root(request, *, choose: bool = True, posted: bool = False):
+    """The organization a page is about: `?org=<id>` (with `posted`, also a posted `org`) when
+    `choose` and it is in the user's scope, else `home_root`. Answers 404 for an organization
+    outside the scope and when the user has no organization at all; an `org` that is not a
+    number is ignored (docs/decisions/0020-access-kernel.md)."""
+    user = request.user
+    if choose:
+        raw = request.GET.get("org") or (request.POST.get("org") if posted else None)
+        pk = params.int_or_none(raw)
+        if pk is not None:
+            Organization = get_user_model()._meta.get_field("organization").related_model
+            return get_visible_or_404(user, Organization.objects.all(), pk=pk)
+    root = home_root(user)
+    if root is None:
+        raise Http404(NO_ORGANIZATION)
+    return root
+
+
+def is_member_role(user) -> bool:
+    """A plain member (not staff): sees their own records, and no staff page."""
+    return not getattr(user, "is_superuser", False) and getattr(user, "role", None) == "member"
+
+
+def require_staff(user, message: str = STAFF_ONLY) -> None:
+    """Staff pages (lists of other people's records, registers, reports) refuse a plain member
+    with 403 and a message saying where to go instead (the page exists; it is not theirs)."""
+    if is_member_role(user):
+        raise PermissionDenied(message)
 
 
 def path_q(prefix_field: str, path: str) -> Q:

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from jiceng.core import panels, params
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root
+from jiceng.core.scoping import get_visible_or_404, home_root, scope_root
 from jiceng.orgs.models import Organization
 
 from . import queries
@@ -35,9 +35,7 @@ def command(request):
     if org_id is not None:
         root = get_visible_or_404(user, Organization.objects.all(), pk=org_id)
     else:
-        root = scope_root(user)
-        if root is None and has_full_scope(user):
-            root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+        root = home_root(user)
     if root is None:
         return render(request, "dashboard/empty.html", {"active_nav": "dashboard"})
     data = queries.command_screen(user, root, timezone.localdate())

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from jiceng.core import params
 from jiceng.core.refusals import REFUSAL, refusal_response
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, home_root, is_member_role, visible
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
@@ -237,7 +237,7 @@ class DevelopmentFileViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=OpenFileInput, responses={201: DevelopmentFileDetailSerializer, 400: REFUSAL})
     def create(self, request, *args, **kwargs):
         """Open a file (step 1, 递交入党申请书) in a branch within your scope."""
-        if queries.is_member_role(request.user):
+        if is_member_role(request.user):
             raise PermissionDenied("党员不能建立发展党员档案")
         data = OpenFileInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -341,15 +341,13 @@ class DueListView(APIView):
     )
     def get(self, request):
         user = request.user
-        if queries.is_member_role(user):
+        if is_member_role(user):
             return Response({"organization": None, "today": timezone.localdate(), "count": 0, "results": []})
         org_id = params.int_or_none(request.query_params.get("org"))
         if org_id is not None:
             root = get_visible_or_404(user, Organization.objects.all(), pk=org_id)
         else:
-            root = scope_root(user)
-            if root is None and has_full_scope(user):
-                root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+            root = home_root(user)
         if root is None:
             raise NotFound("账号未关联党组织")
         today = timezone.localdate()

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from jiceng.core.panels import Panel
+from jiceng.core.scoping import is_member_role
 
-from . import queries, rules
+from . import rules
 from .models import DevelopmentFile
 
 
@@ -38,14 +39,14 @@ def member_panels(request, member):
         Panel(
             "入党材料（发展党员档案）",
             "development/panel_member.html",
-            {"file": file, "steps": list(steps), "can_open": not queries.is_member_role(request.user)},
+            {"file": file, "steps": list(steps), "can_open": not is_member_role(request.user)},
             order=30,
         )
     ]
 
 
 def _lazy(request, org, kind: str) -> list[Panel]:
-    if queries.is_member_role(request.user):
+    if is_member_role(request.user):
         return []
     url = reverse("development:panel", args=[org.pk]) + f"?kind={kind}"
     return [Panel("发展党员", "development/panel_lazy.html", {"org": org, "url": url}, order=30)]

@@ -14,17 +14,13 @@ from datetime import date, timedelta
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
 
-from jiceng.core.scoping import path_q, visible
+from jiceng.core.scoping import is_member_role, path_q, visible
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
 
 from . import rules
 from .models import DevelopmentFile, DevelopmentSettings, Move
-
-
-def is_member_role(user) -> bool:
-    return not getattr(user, "is_superuser", False) and getattr(user, "role", None) == "member"
 
 
 def visible_files(user, queryset=None):

@@ -21,7 +21,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import params, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_manager, scope_root, visible
+from jiceng.core.scoping import (
+    get_visible_or_404,
+    page_root,
+    path_q,
+    require_manager,
+    require_staff,
+    visible,
+)
 from jiceng.core.uploads import file_response
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -30,11 +37,6 @@ from . import queries, rules, services
 from .filters import DevelopmentFileFilter
 from .forms import DocumentForm, EditFileForm, OpenFileForm, RejectForm, RevokeForm, SettingsForm, StepForm
 from .models import DevelopmentFile, DevelopmentSettings, Document, Step
-
-
-def _staff_only(user) -> None:
-    if queries.is_member_role(user):
-        raise Http404("未找到或无权查看")
 
 
 def _can_manage(user, organization) -> bool:
@@ -46,23 +48,8 @@ def _can_manage(user, organization) -> bool:
 
 
 def _get_file(request, pk) -> DevelopmentFile:
-    _staff_only(request.user)
+    require_staff(request.user)
     return get_visible_or_404(request.user, DevelopmentFile.objects.select_related("organization", "member"), pk=pk)
-
-
-def _root(request) -> Organization:
-    """The organization a page is about: ?org=<id> within the user's scope, else the scope root."""
-    user = request.user
-    _staff_only(user)
-    org_id = params.int_or_none(request.GET.get("org"))
-    if org_id is not None:
-        return get_visible_or_404(user, Organization.objects.all(), pk=org_id)
-    root = scope_root(user)
-    if root is None and has_full_scope(user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("账号未关联党组织")
-    return root
 
 
 def _ancestors(user, org: Organization) -> list[Organization]:
@@ -75,7 +62,7 @@ def _ancestors(user, org: Organization) -> list[Organization]:
 
 
 def _filtered(request):
-    _staff_only(request.user)
+    require_staff(request.user)
     qs = queries.visible_files(request.user, DevelopmentFile.objects.select_related("organization"))
     f = DevelopmentFileFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
@@ -181,7 +168,7 @@ def _developing_orgs(user):
 @login_required
 @require_http_methods(["GET", "POST"])
 def file_create(request):
-    _staff_only(request.user)
+    require_staff(request.user)
     require_manager(request.user)
     initial = {}
     org_id = params.int_or_none(request.GET.get("organization"))
@@ -400,7 +387,8 @@ def document_download(request, pk, doc_pk):
 
 
 def _due_context(request):
-    root = _root(request)
+    require_staff(request.user)
+    root = page_root(request)
     today = timezone.localdate()
     soon = DevelopmentSettings.current().due_soon_days
     items = queries.due_items(request.user, root, today, soon)
@@ -481,7 +469,7 @@ def due_export(request):
 @login_required
 def panel_figures(request, org_pk):
     """The figures of the organization-page and command-screen cards (loaded by htmx)."""
-    _staff_only(request.user)
+    require_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=org_pk)
     figures = queries.panel_figures(org.path, timezone.localdate())
     from .panels import stage_links
@@ -504,7 +492,8 @@ def panel_figures(request, org_pk):
 
 @login_required
 def stats_page(request):
-    root = _root(request)
+    require_staff(request.user)
+    root = page_root(request)
     today = timezone.localdate()
     rows, total = queries.stage_table(root, today)
     return render(
@@ -529,7 +518,8 @@ def stats_page(request):
 
 
 def _idle_context(request):
-    root = _root(request)
+    require_staff(request.user)
+    root = page_root(request)
     today = timezone.localdate()
     years = DevelopmentSettings.current().idle_years
     year_param = params.int_or_none(request.GET.get("year"))

@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from jiceng.core import params
 from jiceng.core.navigation import is_staff
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_manager, scope_root
+from jiceng.core.scoping import get_visible_or_404, home_root, path_q, require_manager
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
@@ -173,9 +173,7 @@ class CompletionView(APIView):
                 raise ValidationError({"org": ["org 应为组织 ID"]})
             root = get_visible_or_404(user, Organization.objects.all(), pk=pk)
         else:
-            root = scope_root(user)
-            if root is None and has_full_scope(user):
-                root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+            root = home_root(user)
             if root is None:
                 raise Http404("未找到或无权查看")
         year = _year(request.query_params.get("year") or today.year)

@@ -20,10 +20,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl.styles import Font
 
-from jiceng.core import params, xlsx
+from jiceng.core import xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_manager, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, page_root, require_manager, visible
 from jiceng.imports.base import ImportFileError, template_workbook
 from jiceng.members.models import Member
 from jiceng.members.queries import search
@@ -53,19 +53,6 @@ SESSION_KEY = "pending_dues_imports"
 def _require_staff(user) -> None:
     if not is_staff(user):
         raise PermissionDenied("党员本人请在“我的党费”查看自己的记录")
-
-
-def _root(request) -> Organization:
-    """The organization whose subtree the page shows: ?org=<id> within scope, else the user's."""
-    pk = params.int_or_none(request.GET.get("org"))
-    if pk is not None:
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
-    root = scope_root(request.user)
-    if root is None and has_full_scope(request.user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("尚未建立党组织，或您的账号未分配所属组织")
-    return root
 
 
 def _period(request, today: date) -> tuple[int, int]:
@@ -150,7 +137,7 @@ def ledger(request):
     if request.user.role == "member" and not request.user.is_superuser:
         return redirect("dues:mine")
     today = timezone.localdate()
-    root = _root(request)
+    root = page_root(request)
     data = _ledger_data(request, root, today)
     page = paginate(request, data.pop("listed"))
     grid = queries.year_grid(list(page["rows"]), data["year"], today, data["start"])
@@ -193,7 +180,7 @@ def _completion_row(label: str, c: queries.Completion) -> list:
 def ledger_export(request):
     _require_staff(request.user)
     today = timezone.localdate()
-    root = _root(request)
+    root = page_root(request)
     data = _ledger_data(request, root, today)
     month = data["month"]
     wb = xlsx.Book()
@@ -438,7 +425,7 @@ def payment_delete(request, pk):
 def bases(request):
     _require_staff(request.user)
     today = timezone.localdate()
-    root = _root(request)
+    root = page_root(request)
     year = rules.year_or_default(request.GET.get("year"), today)
     members = queries.subtree_members(request.user, root).filter(status__in=Member.ACTIVE_STATUSES)
     this_year = DuesBase.objects.filter(year=year)
@@ -482,7 +469,7 @@ def bases(request):
 @login_required
 @require_POST
 def bases_carry(request):
-    root = _root(request)
+    root = page_root(request)
     require_manager(request.user, root)
     try:
         year = int(request.POST.get("year", ""))
@@ -509,7 +496,7 @@ def bases_carry(request):
 def import_index(request):
     require_manager(request.user)
     today = timezone.localdate()
-    root = _root(request)
+    root = page_root(request)
     batches = visible(request.user, DuesImportBatch.objects.select_related("created_by"))[:20]
     return render(
         request,
@@ -530,7 +517,7 @@ def import_index(request):
 @login_required
 def import_template(request):
     require_manager(request.user)
-    root = _root(request)
+    root = page_root(request)
     today = timezone.localdate()
     try:
         month = rules.parse_month(request.GET.get("month") or today)
@@ -653,7 +640,7 @@ def _max_bytes() -> int:
 def panel(request):
     """The completion card of the organization page and the command screen (loaded by htmx)."""
     _require_staff(request.user)
-    root = _root(request)
+    root = page_root(request)
     from .panels import completion_figures
 
     title = "党费收缴" if request.GET.get("where") == "command" else "党费"

@@ -11,6 +11,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.scoping import page_root
+
 from . import queries, views
 from .forms import period_errors, period_from
 from .models import Problem, Representative, Visit
@@ -176,7 +178,7 @@ class FiguresView(APIView):
     def get(self, request):
         _no_members(request)
         check_period(request)
-        root = views._root(request)
+        root = page_root(request)
         start, end, _ = period_from(request)
         data = queries.report(request.user, root, start, end)
         return Response(

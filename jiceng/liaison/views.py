@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Prefetch, Q, Sum
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiceng.core import params, uploads, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_manager, scope_root, visible
+from jiceng.core.scoping import (
+    get_visible_or_404,
+    page_root,
+    path_q,
+    require_manager,
+    require_staff,
+    scope_root,
+    visible,
+)
 from jiceng.orgs.models import Organization
 
 from . import queries, rules, services
@@ -35,23 +42,7 @@ from .forms import (
 )
 from .models import LiaisonStation, Problem, Representative, ServiceTeam, Visit, VisitPhoto
 
-
-def _staff_only(user) -> None:
-    if user.role == "member" and not user.is_superuser:
-        raise PermissionDenied("党员请在「我的档案」中查看本人参加的走访")
-
-
-def _root(request) -> Organization:
-    """The organization of a report or filter: ?org=<id> within scope, else the user's own."""
-    pk = params.int_or_none(request.GET.get("org"))
-    if pk is not None:
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
-    root = scope_root(request.user)
-    if root is None and has_full_scope(request.user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("账号未关联组织")
-    return root
+LIAISON_STAFF_ONLY = "党员请在「我的档案」中查看本人参加的走访"
 
 
 _int = params.int_or_none
@@ -77,8 +68,8 @@ def _render(request, template: str, context: dict):
 
 @login_required
 def report(request):
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
+    root = page_root(request)
     start, end, form = period_from(request)
     data = queries.report(request.user, root, start, end)
     return _render(
@@ -101,8 +92,8 @@ def report(request):
 
 @login_required
 def report_export(request):
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
+    root = page_root(request)
     start, end, _ = period_from(request)
     data = queries.report(request.user, root, start, end)
     keys = rules.Figures.keys()
@@ -156,7 +147,7 @@ def _representatives(request):
 
 @login_required
 def representative_list(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     qs = _representatives(request).order_by("organization__path", "team__name", "name", "pk")
     context = {
         "teams": visible(request.user, ServiceTeam.objects.all()),
@@ -176,7 +167,7 @@ def representative_list(request):
 
 @login_required
 def representative_export(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     qs = _representatives(request).order_by("organization__path", "team__name", "name", "pk")
     headers = [
         "姓名",
@@ -212,7 +203,7 @@ def representative_export(request):
 
 @login_required
 def representative_detail(request, pk):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     rep = get_visible_or_404(
         request.user, Representative.objects.select_related("organization", "team", "station", "member"), pk=pk
     )
@@ -279,7 +270,7 @@ def representative_edit(request, pk):
 
 @login_required
 def team_list(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     teams = (
         visible(request.user, ServiceTeam.objects.select_related("organization"))
         .annotate(
@@ -386,7 +377,7 @@ def _with_reps(qs):
 
 @login_required
 def visit_list(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     qs = _with_reps(_visits(request)).order_by("-date", "-pk")
     totals = _visit_filter(request).aggregate(visits=Count("pk"), households=Sum("households_reached"))
     context = {
@@ -401,7 +392,7 @@ def visit_list(request):
 
 @login_required
 def visit_export(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     qs = _with_reps(_visits(request)).order_by("-date", "-pk")
     headers = [
         "走访日期",
@@ -439,7 +430,7 @@ def visit_export(request):
 
 @login_required
 def visit_detail(request, pk):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     visit = get_visible_or_404(
         request.user, Visit.objects.select_related("organization", "station", "recorded_by"), pk=pk
     )
@@ -638,7 +629,7 @@ def _problems(request):
 
 @login_required
 def problem_list(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     from jiceng.requests.models import Category
 
     qs = _problems(request).order_by("-visit__date", "-pk")
@@ -653,7 +644,7 @@ def problem_list(request):
 
 @login_required
 def problem_export(request):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     qs = _problems(request).order_by("-visit__date", "-pk")
     headers = [
         "走访日期",
@@ -691,8 +682,8 @@ def problem_export(request):
 
 @login_required
 def household_list(request):
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
+    root = page_root(request)
     start, end, form = period_from(request)
     qs = (
         queries.households_in(request.user, root, start, end)
@@ -707,7 +698,7 @@ def household_list(request):
 
 @login_required
 def photo(request, pk):
-    _staff_only(request.user)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
     item = get_visible_or_404(request.user, VisitPhoto.objects.all(), pk=pk)
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
 
@@ -785,8 +776,8 @@ def panel(request):
 
     from .panels import figures_card
 
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, LIAISON_STAFF_ONLY)
+    root = page_root(request)
     today = timezone.localdate()
     return render(
         request,

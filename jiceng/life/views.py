@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import qr, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, require_county_admin, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, page_root, require_county_admin, visible
 from jiceng.core.uploads import file_response
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -48,20 +48,6 @@ def _pk(text: str) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise Http404("未找到")
     return int(text)
-
-
-def _root_for(request) -> Organization:
-    """The organization chosen with ?org= (visible), else the user's own."""
-    pk = request.GET.get("org") or request.POST.get("org")
-    if pk:
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=_pk(pk))
-    root = scope_root(request.user)
-    if root is None:
-        if request.user.is_superuser:
-            root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise Http404("您的账号没有所属组织")
-    return root
 
 
 def _window(request, default_kind: str = "quarter", *, strict: bool = False) -> rules.Period:
@@ -471,7 +457,7 @@ def _type_columns(data, rows):
 def compliance(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
-    root = _root_for(request)
+    root = page_root(request, posted=True)
     window = _window(request)
     today = timezone.localdate()
     rows, data = queries.compliance_table(root, window, today)
@@ -510,7 +496,7 @@ def _compliance_missing(request, root, window, data):
 def compliance_export(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
-    root = _root_for(request)
+    root = page_root(request, posted=True)
     try:
         window = _window(request, strict=True)
     except ValueError as exc:
@@ -578,7 +564,7 @@ def todo(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     orgs = list(_manageable_orgs(request.user)[:200])
-    org = _root_for(request) if request.GET.get("org") else next(iter(orgs), None)
+    org = page_root(request, posted=True) if request.GET.get("org") else next(iter(orgs), None)
     if org is not None and org.type not in queries.EVALUATED_TYPES:
         org = next((o for o in orgs if o.path.startswith(org.path)), None)
     today = timezone.localdate()
@@ -617,7 +603,7 @@ def todo(request):
 def _attendance_data(request, *, strict: bool = False):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看出勤统计")
-    root = _root_for(request)
+    root = page_root(request, posted=True)
     window = _window(request, "year", strict=strict)
     records = queries.held_records(
         visible(request.user, Record.objects.filter(root.subtree_filter("organization__"))), window
@@ -721,7 +707,7 @@ def appraisals(request):
     """民主评议党员 of one organization and year: one grade per member."""
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看评议结果")
-    root = _root_for(request)
+    root = page_root(request, posted=True)
     year, year_error = _year(request)
     if year_error and request.method == "POST":
         # Never save the grades under another year than the one asked for.
@@ -773,7 +759,7 @@ TALK_FORM_MAX_MEMBERS = 300
 def talks(request):
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看谈心谈话记录")
-    root = _root_for(request)
+    root = page_root(request, posted=True)
     year, year_error = _year(request)
     if year_error and request.method == "GET":
         messages.error(request, f"{year_error}，下面显示{year}年")
@@ -840,6 +826,6 @@ def panel_command(request):
 
     if _is_plain_member(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
-    root = _root_for(request)
+    root = page_root(request, posted=True)
     context = command_panel_context(root, timezone.localdate())
     return render(request, "life/panel_command.html", {"panel": context, "title": "组织生活落实情况（上季度）"})

@@ -11,14 +11,13 @@ from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from jiceng.core import params, xlsx
+from jiceng.core import xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import paginate
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
+from jiceng.core.scoping import page_root, path_q, visible
 from jiceng.orgs.models import Organization
 
 from . import watch as watch_rules
@@ -26,18 +25,6 @@ from .models import Member
 
 LEVEL_LABELS = {4: "4个月", 5: "5个月", 6: "6个月及以上"}
 BRANCHES_PER_PAGE = 25
-
-
-def _root(request) -> Organization:
-    pk = params.int_or_none(request.GET.get("org"))
-    if pk is not None:
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
-    root = scope_root(request.user)
-    if root is None and has_full_scope(request.user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("尚未建立党组织，或您的账号未分配所属组织")
-    return root
 
 
 def _unit(org: Organization) -> Organization:
@@ -48,7 +35,7 @@ def _unit(org: Organization) -> Organization:
 
 
 def watch_data(request, today):
-    root = _root(request)
+    root = page_root(request)
     try:
         level = int(request.GET.get("level") or watch_rules.LEVELS[0])
     except ValueError:

@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from jiceng.core import panels, params, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_manager, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, page_root, require_manager, scope_root, visible
 from jiceng.members.models import Member
 
 from . import queries, rules, services
@@ -21,15 +20,6 @@ def _scoped_orgs(request):
     return visible(request.user, Organization.objects.all())
 
 
-def _root_for(request) -> Organization:
-    root = scope_root(request.user)
-    if root is None and has_full_scope(request.user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("尚未建立党组织，或您的账号未分配所属组织")
-    return root
-
-
 def _children_with_counts(org: Organization) -> list[Organization]:
     counts = queries.active_members_by_child(org)
     children = list(org.children.all())
@@ -40,7 +30,7 @@ def _children_with_counts(org: Organization) -> list[Organization]:
 
 @login_required
 def tree(request):
-    root = _root_for(request)
+    root = page_root(request, choose=False)
     return render(
         request, "orgs/tree.html", {"root": root, "children": _children_with_counts(root), "active_nav": "orgs"}
     )
@@ -211,7 +201,7 @@ def enterprise_create(request, pk):
 
 
 def _warnings(request):
-    root = _root_for(request)
+    root = page_root(request, choose=False)
     org_id = params.int_or_none(request.GET.get("org"))
     if org_id is not None:
         root = get_visible_or_404(request.user, Organization.objects.all(), pk=org_id)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import params, qr, uploads, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, has_full_scope, home_root, path_q, scope_root, visible
 from jiceng.orgs.models import Organization
 
 from . import queries, rules, services
@@ -513,9 +513,7 @@ def ranking_root(user, org_pk) -> Organization:
     pk = params.int_or_none(org_pk)
     if pk is not None:
         return get_visible_or_404(user, Organization.objects.all(), pk=pk)
-    root = scope_root(user)
-    if root is None and has_full_scope(user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+    root = home_root(user)
     if root is None:
         raise Http404("没有可排名的组织")
     return root

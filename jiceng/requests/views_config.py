@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiceng.core import params
 from jiceng.core.pages import apply_validation_error
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_county_admin, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, home_root, require_county_admin, visible
 from jiceng.orgs.models import Organization
 
 from . import rules, services
@@ -22,10 +22,7 @@ from .models import Category, DeadlineRule, Department, DepartmentStaff, Request
 
 
 def _county_root(user) -> Organization:
-    root = scope_root(user)
-    if root is None and has_full_scope(user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    return root
+    return home_root(user)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core.panels import Panel
+from jiceng.core.scoping import is_member_role
 
 from . import queries
 
@@ -32,7 +33,7 @@ def _lazy(title: str, url: str, link: str, name: str) -> Panel:
 
 
 def organization_panels(request, organization):
-    if queries.is_member_role(request.user):
+    if is_member_role(request.user):
         return []
     year = timezone.localdate().year
     return [
@@ -46,7 +47,7 @@ def organization_panels(request, organization):
 
 
 def command_panels(request, root, today):
-    if queries.is_member_role(request.user):
+    if is_member_role(request.user):
         return []
     return [
         _lazy(

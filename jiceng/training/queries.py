@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from jiceng.core.scoping import has_full_scope, path_q, scope_root, visible
+from jiceng.core.scoping import has_full_scope, is_member_role, path_q, scope_root, visible
 from jiceng.orgs.rules import SEGMENT
 
 from . import rules
@@ -29,10 +29,6 @@ OWN_RECORDS = {
     "training.ExamResult": "enrollment__member_id",
     "training.StudyRecord": "member_id",
 }
-
-
-def is_member_role(user) -> bool:
-    return not user.is_superuser and getattr(user, "role", None) == "member"
 
 
 def scoped(user, queryset: QuerySet) -> QuerySet:

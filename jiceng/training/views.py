@@ -21,7 +21,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import params, qr, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, require_county_admin, require_manager, scope_root
+from jiceng.core.scoping import (
+    get_visible_or_404,
+    is_member_role,
+    page_root,
+    require_county_admin,
+    require_manager,
+    require_staff,
+)
 from jiceng.imports.base import ImportFileError
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -60,12 +67,6 @@ def _years(year: int) -> list[int]:
     return list(range(max(this, year), min(this, year) - 4, -1))
 
 
-def _staff_only(request) -> None:
-    """Courses, rosters and summaries are organizers' pages: members get their own card."""
-    if queries.is_member_role(request.user):
-        raise Http404("未找到或无权查看")
-
-
 def _can_manage(user, org) -> bool:
     try:
         require_manager(user, org)
@@ -79,15 +80,6 @@ def _orgs(request, within: Organization | None = None):
     if within is not None:
         qs = qs.filter(within.subtree_filter())
     return qs.exclude(type=Organization.Type.GROUP).order_by("path")
-
-
-def _root(request) -> Organization:
-    root = scope_root(request.user)
-    if root is None and has_full_scope(request.user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("您的账号未分配所属组织")
-    return root
 
 
 def _course(request, pk) -> Course:
@@ -114,7 +106,7 @@ def _exam(request, pk) -> Exam:
 
 
 def _courses(request):
-    _staff_only(request)
+    require_staff(request.user)
     qs = queries.with_counts(queries.scoped(request.user, Course.objects.all()))
     f = CourseFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
@@ -167,7 +159,7 @@ def _course_form(request, instance=None, initial=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_create(request):
-    _staff_only(request)
+    require_staff(request.user)
     require_manager(request.user)
     rule_set = queries.current_rules()
     initial = {
@@ -348,7 +340,7 @@ def enroll(request, pk):
 @login_required
 @require_POST
 def withdraw(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     enrollment = get_visible_or_404(
         request.user, Enrollment.objects.select_related("course__organizer", "member"), pk=pk
     )
@@ -756,7 +748,7 @@ def exam_import_confirm(request, pk):
 
 
 def _trainees(request):
-    _staff_only(request)
+    require_staff(request.user)
     qs = queries.scoped(
         request.user, Member.objects.filter(status__in=Member.ACTIVE_STATUSES).select_related("organization")
     )
@@ -805,7 +797,7 @@ def card_export(request):
     rule_set = queries.current_rules()
 
     # One read of the scope's records for the year, then every member's card from it.
-    facts = queries.facts_in_subtree(request.user, _root(request).path, year)
+    facts = queries.facts_in_subtree(request.user, page_root(request, choose=False).path, year)
     cards = queries.cards_from(facts, year, rule_set, with_lines=False)
     empty = rules.credit_card(year, (), (), (), rule_set)
     rows = (
@@ -867,11 +859,11 @@ def _card_row(m, c) -> tuple:
 def card(request, member_pk):
     member = get_visible_or_404(request.user, Member.objects.select_related("organization"), pk=member_pk)
     year = _year(request)
-    can_manage = not queries.is_member_role(request.user) and _can_manage(request.user, member.organization)
+    can_manage = not is_member_role(request.user) and _can_manage(request.user, member.organization)
     study_form = StudyForm(request.POST or None, initial={"on": timezone.localdate(), "source": "online"})
     if request.method == "POST":
         require_manager(request.user, member.organization)
-        if queries.is_member_role(request.user):
+        if is_member_role(request.user):
             raise PermissionDenied("当前角色只能查看，不能修改")
         if study_form.is_valid():
             try:
@@ -923,7 +915,7 @@ def card(request, member_pk):
 
 
 def _studies(request):
-    _staff_only(request)
+    require_staff(request.user)
     qs = queries.scoped(request.user, StudyRecord.objects.select_related("member__organization"))
     f = StudyFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
@@ -952,7 +944,7 @@ def study_export(request):
 @login_required
 @require_POST
 def study_delete(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     record = get_visible_or_404(request.user, StudyRecord.objects.select_related("member__organization"), pk=pk)
     services.delete_study_record(request.user, record)
     messages.success(request, "已删除学习记录")
@@ -964,18 +956,18 @@ def study_delete(request, pk):
 
 @login_required
 def summary_home(request):
-    _staff_only(request)
-    return redirect("training:org_summary", pk=_root(request).pk)
+    require_staff(request.user)
+    return redirect("training:org_summary", pk=page_root(request, choose=False).pk)
 
 
 @login_required
 def org_summary(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.select_related("parent"), pk=pk)
     year = _year(request)
     rule_set = queries.current_rules()
     summary = queries.org_summary(request.user, org, year, rule_set)
-    root = _root(request)
+    root = page_root(request, choose=False)
     parent = org.parent if org.parent_id and org.pk != root.pk else None
     return render(
         request,
@@ -996,7 +988,7 @@ def org_summary(request, pk):
 
 @login_required
 def org_summary_export(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     year = _year(request)
     rule_set = queries.current_rules()
@@ -1048,7 +1040,7 @@ def org_summary_export(request, pk):
 
 
 def _demerits(request):
-    _staff_only(request)
+    require_staff(request.user)
     qs = queries.scoped(request.user, OrganizationDemerit.objects.select_related("organization", "member"))
     f = DemeritFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
@@ -1089,7 +1081,7 @@ def demerit_export(request):
 
 @login_required
 def venue_list(request):
-    _staff_only(request)
+    require_staff(request.user)
     f = VenueFilter(request.GET, queryset=_venues(request).select_related("organization"))
     style_form(f.form)
     context = {
@@ -1104,7 +1096,7 @@ def venue_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def venue_create(request):
-    _staff_only(request)
+    require_staff(request.user)
     require_manager(request.user)
     form = VenueForm(
         request.POST or None, initial={"organization": request.user.organization_id}, organizations=_orgs(request)
@@ -1127,7 +1119,7 @@ def venue_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def venue_edit(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     venue = get_visible_or_404(request.user, Venue.objects.select_related("organization"), pk=pk)
     require_manager(request.user, venue.organization)
     form = VenueForm(request.POST or None, instance=Venue.objects.get(pk=venue.pk), organizations=_orgs(request))
@@ -1175,7 +1167,7 @@ def rules_page(request):
 
 @login_required
 def panel_org(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     year = timezone.localdate().year
     figures = queries.panel_figures(request.user, org, year)
@@ -1188,7 +1180,7 @@ def panel_org(request, pk):
 
 @login_required
 def panel_command(request, pk):
-    _staff_only(request)
+    require_staff(request.user)
     root = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     figures = queries.command_figures(request.user, root, timezone.localdate())
     return render(

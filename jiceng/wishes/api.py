@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.scoping import page_root, require_staff
 from jiceng.liaison.api import check_period
 from jiceng.liaison.forms import period_from
 
@@ -75,9 +76,9 @@ class WishViewSet(viewsets.ReadOnlyModelViewSet):
 
 class FiguresView(APIView):
     def get(self, request):
-        views._staff_only(request.user)
+        require_staff(request.user, views.WISHES_STAFF_ONLY)
         check_period(request)
-        root = views._root(request)
+        root = page_root(request)
         start, end, _ = period_from(request)
         data = queries.report(request.user, root, start, end)
         return Response(

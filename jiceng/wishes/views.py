@@ -26,7 +26,15 @@ from django_ratelimit.decorators import ratelimit
 from jiceng.core import params, qr, uploads, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, has_full_scope, path_q, require_county_admin, scope_root, visible
+from jiceng.core.scoping import (
+    get_visible_or_404,
+    page_root,
+    path_q,
+    require_county_admin,
+    require_staff,
+    scope_root,
+    visible,
+)
 from jiceng.liaison.forms import period_from, period_problem
 from jiceng.liaison.queries import scope_label
 from jiceng.orgs.models import Organization
@@ -56,9 +64,7 @@ FOLLOW_RATE_IP = "20/h"
 FOLLOW_SESSION_SECONDS = 3600
 
 
-def _staff_only(user) -> None:
-    if user.role == "member" and not user.is_superuser:
-        raise PermissionDenied("党员请使用「认领微心愿」和「我认领的心愿」")
+WISHES_STAFF_ONLY = "党员请使用「认领微心愿」和「我认领的心愿」"
 
 
 _int = params.int_or_none
@@ -70,18 +76,6 @@ def _render(request, template: str, context: dict):
     if problem:
         messages.error(request, problem)
     return render(request, template, context, status=400 if problem else 200)
-
-
-def _root(request) -> Organization:
-    pk = _int(request.GET.get("org"))
-    if pk is not None:
-        return get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
-    root = scope_root(request.user)
-    if root is None and has_full_scope(request.user):
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
-    if root is None:
-        raise Http404("账号未关联组织")
-    return root
 
 
 def _limited(request, template: str, context: dict):
@@ -127,7 +121,7 @@ def _filtered(request):
 
 @login_required
 def wish_list(request):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     qs = _filtered(request).order_by("-posted_at", "-pk")
     context = {
         "states": S.choices,
@@ -145,7 +139,7 @@ def wish_list(request):
 
 @login_required
 def wish_export(request):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     qs = _filtered(request).order_by("-posted_at", "-pk")
     headers = [
         "心愿编号",
@@ -193,8 +187,8 @@ def wish_export(request):
 
 @login_required
 def report(request):
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, WISHES_STAFF_ONLY)
+    root = page_root(request)
     start, end, form = period_from(request)
     data = queries.report(request.user, root, start, end)
     return _render(
@@ -214,8 +208,8 @@ def report(request):
 
 @login_required
 def report_export(request):
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, WISHES_STAFF_ONLY)
+    root = page_root(request)
     start, end, _ = period_from(request)
     data = queries.report(request.user, root, start, end)
     keys = queries.Figures.keys()
@@ -264,7 +258,7 @@ def _detail_context(request, wish: Wish, **forms) -> dict:
 
 @login_required
 def wish_detail(request, pk):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     wish = get_visible_or_404(
         request.user,
         Wish.objects.select_related("organization", "claimed_member", "claimed_org", "claimed_enterprise"),
@@ -276,7 +270,7 @@ def wish_detail(request, pk):
 @login_required
 @require_POST
 def wish_act(request, pk, action):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     wish = get_visible_or_404(request.user, Wish.objects.select_related("organization"), pk=pk)
     if action not in rules.TRANSITIONS:
         raise Http404("未知的操作")
@@ -339,7 +333,7 @@ def wish_act(request, pk, action):
 @login_required
 @require_http_methods(["GET", "POST"])
 def wish_create(request):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     if not is_manager(request.user):
         raise PermissionDenied("当前角色只能查看，不能修改")
     initial = {}
@@ -359,7 +353,7 @@ def wish_create(request):
 
 @login_required
 def photo(request, pk):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     item = get_visible_or_404(request.user, WishPhoto.objects.all(), pk=pk)
     return uploads.file_response(item.thumbnail if request.GET.get("thumb") else item.image)
 
@@ -376,7 +370,7 @@ def _post_url(request, org: Organization) -> str:
 
 @login_required
 def qr_poster(request, org_id):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=org_id)
     message = services.wish_organization_error(org)
     url = _post_url(request, org)
@@ -389,7 +383,7 @@ def qr_poster(request, org_id):
 
 @login_required
 def qr_png(request, org_id):
-    _staff_only(request.user)
+    require_staff(request.user, WISHES_STAFF_ONLY)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=org_id)
     if services.wish_organization_error(org):
         raise Http404("该组织不收集微心愿")
@@ -709,8 +703,8 @@ def panel(request):
     """The figures card of the organization page and the command screen (loaded by htmx)."""
     from .panels import figures_card
 
-    _staff_only(request.user)
-    root = _root(request)
+    require_staff(request.user, WISHES_STAFF_ONLY)
+    root = page_root(request)
     today = timezone.localdate()
     return render(
         request,

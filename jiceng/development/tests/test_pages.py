@@ -142,7 +142,9 @@ def test_plain_members_and_outsiders_see_no_files(dev, client_as):
         ("development:stats", {}),
         ("development:idle", {}),
     ]:
-        assert m.get(reverse(name, kwargs=kwargs)).status_code == 404, name
+        # Staff pages refuse a plain member with 403 and say where to go (ADR 0020).
+        response = m.get(reverse(name, kwargs=kwargs))
+        assert response.status_code == 403 and "我的档案" in response.content.decode(), name
     assert m.get(reverse("development-file-list")).json()["count"] == 0
     b = client_as(dev.admin_b)
     assert b.get(reverse("development:detail", args=[file.pk])).status_code == 404
@@ -441,7 +443,7 @@ def test_member_page_and_organization_page_panels(dev, client_as, django_assert_
     assert f"?organization={dev.branch_a.pk}&amp;stage=5&amp;status=open" in html
     assert 'data-dev-stage="5">1<' in html
     assert client_as(dev.admin_b).get(fragment).status_code == 404
-    assert client_as(dev.member_user).get(fragment).status_code == 404
+    assert client_as(dev.member_user).get(fragment).status_code == 403
     html = client_as(dev.member_user).get(reverse("members:detail", args=[dev.member_a.pk])).content.decode()
     assert "发展党员" not in html
 

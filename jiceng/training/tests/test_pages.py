@@ -137,7 +137,7 @@ def test_member_sees_only_their_own_card(county, training):
     li = Member.objects.get(name="李四")
     assert c.get(reverse("training:card", args=[li.pk])).status_code == 404
     for name in ("training:courses", "training:cards", "training:summary_home", "training:demerits", "training:study"):
-        assert c.get(reverse(name)).status_code == 404, name
+        assert c.get(reverse(name)).status_code == 403, name  # staff pages (ADR 0020)
     assert c.get(reverse("training:course_detail", args=[training.course.pk])).status_code == 404
     assert c.get(reverse("training:session_detail", args=[training.sessions[0].pk])).status_code == 404
     api = c.get(reverse("training-card-list"), {"year": 2026}).json()
@@ -356,7 +356,7 @@ def test_org_summary_panels_and_command_screen(county, training):
         assert 'data-figure="training_trainees">2<' in command and 'data-figure="training_demerits">1<' in command
         assert 'data-figure="training_rate">50.0%<' in command
     member = client_for(county.member_user)
-    assert member.get(org_url).status_code == 404 and member.get(command_url).status_code == 404
+    assert member.get(org_url).status_code == 403 and member.get(command_url).status_code == 403
     demerits = c.get(reverse("training:demerits"), {"state": "active"}).content.decode()
     assert "东村第一党支部" in demerits and "张三" in demerits
 
