@@ -1,3 +1,6 @@
+import pytest
+from django.db import connection
+
 import jiceng.settings as production
 
 
@@ -22,3 +25,13 @@ def test_member_scope_hides_other_members_records(db):
     assert list(visible(user, StatusChange.objects.all()).values_list("member__name", flat=True)) == ["甲"]
     secretary = User.objects.create_user("s", password="x-pass-123", organization=branch, role="branch_secretary")
     assert visible(secretary, StatusChange.objects.all()).count() == 2
+
+
+def test_postgresql_connections_run_without_jit(db):
+    """JIT compiled the city-wide aggregates for 1–2 s before running them (docs/performance.md);
+    Jiceng's connections switch it off unless JICENG_PG_JIT=1."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

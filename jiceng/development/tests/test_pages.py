@@ -327,6 +327,11 @@ def test_idle_ledger(dev, client_as):
         assert "连续1年" in response.content.decode()
         rows = sheet_rows(c.get(reverse("development:idle_export"), {"year": 2025}))
         assert rows[0][2] == "党支部" and [r[2] for r in rows[1:]] == ["东村第一党支部", "乙乡秘密村党支部"]
+        # The ledger of one branch: the branch is its own root, with no level between (was a 500).
+        own = c.get(reverse("development:idle"), {"year": 2025, "org": dev.branch_b.pk})
+        assert own.status_code == 200
+        assert [(r.organization.name, r.under) for r in own.context["rows"]] == [("乙乡秘密村党支部", None)]
+        assert "<td class=\"small hide-sm\">—</td>" in own.content.decode()
 
 
 def test_idle_ledger_counts_an_admission_at_the_branch_that_admitted_the_person(dev, client_as):
