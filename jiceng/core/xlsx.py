@@ -41,7 +41,7 @@ def _value(value):
 
 
 def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS)
+    return text.startswith(FORMULA_STARTS) or text[:1].isspace() and text.lstrip().startswith(FORMULA_STARTS)
 
 
 def cell(ws, value, *, font: Font | None = None):
@@ -74,30 +74,38 @@ class Sheet:
         self.next_row = 0
 
     def append(self, values, *, bold: bool = False) -> None:
+        # The hot loop of every export (hundreds of thousands of cells): plain types first.
         ws, f, r = self.ws, self.book.formats, self.next_row
+        write_string, write_number = ws.write_string, ws.write_number
+        plain = f["bold"] if bold else None
+        quoted = f["bold_quoted"] if bold else f["quoted"]
         for c, value in enumerate(values):
-            value = _value(value)
-            if value is None or value == "":  # no cell, as openpyxl writes an empty text
+            kind = type(value)
+            if kind is str:
+                if value:  # "" is no cell, as openpyxl writes an empty text
+                    write_string(r, c, value, quoted if looks_like_formula(value) else plain)
+                elif bold:
+                    ws.write_blank(r, c, None, plain)
+            elif kind is int or kind is float:
+                write_number(r, c, value, plain)
+            elif value is None:
                 if bold:
-                    ws.write_blank(r, c, None, f["bold"])
-                continue
-            if isinstance(value, str):
-                quoted = looks_like_formula(value)
-                ws.write_string(
-                    r, c, value, f[("bold_" if bold else "") + "quoted"] if quoted else f["bold"] if bold else None
-                )
+                    ws.write_blank(r, c, None, plain)
             elif isinstance(value, bool):
-                ws.write_boolean(r, c, value, f["bold"] if bold else None)
-            elif isinstance(value, (int, float, Decimal)):
-                ws.write_number(
-                    r, c, float(value) if isinstance(value, Decimal) else value, f["bold"] if bold else None
-                )
+                ws.write_boolean(r, c, value, plain)
+            elif isinstance(value, Decimal):
+                write_number(r, c, float(value), plain)
+            elif isinstance(value, (int, float)):
+                write_number(r, c, value, plain)
             elif isinstance(value, datetime):
-                ws.write_datetime(r, c, value, f["datetime"])
+                ws.write_datetime(r, c, _value(value), f["datetime"])
             elif isinstance(value, date):
                 ws.write_datetime(r, c, datetime(value.year, value.month, value.day), f["date"])
+            elif isinstance(value, str):  # SafeString and other str subclasses
+                if value:
+                    write_string(r, c, str(value), quoted if looks_like_formula(value) else plain)
             else:
-                ws.write_string(r, c, str(value))
+                write_string(r, c, str(value), plain)
         self.next_row += 1
 
 
