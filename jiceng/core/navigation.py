@@ -61,7 +61,9 @@ def menu(user) -> list[NavGroup]:
 
 def is_staff(user) -> bool:
     """Anyone but a plain member (members see their own record and their own pages)."""
-    return user.is_superuser or user.role != "member"
+    from jiceng.core.scoping import is_member_role
+
+    return not is_member_role(user)
 
 
 def is_manager(user) -> bool:

@@ -137,6 +137,15 @@ def require_manager(user, organization=None) -> None:
             raise PermissionDenied("该组织不在您的管理范围内")
 
 
+def can_manage(user, organization=None) -> bool:
+    """`require_manager` as a yes/no, for showing or hiding the buttons of a page."""
+    try:
+        require_manager(user, organization)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def require_county_admin(user) -> None:
     if not (has_full_scope(user) or getattr(user, "is_county_admin", False)):
         raise PermissionDenied("仅县委组织部管理员可以访问")

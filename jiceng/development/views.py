@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, When
 from django.http import Http404, HttpResponse
@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import params, xlsx
+from jiceng.core import params, scoping, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import (
     get_visible_or_404,
@@ -37,14 +37,6 @@ from . import queries, rules, services
 from .filters import DevelopmentFileFilter
 from .forms import DocumentForm, EditFileForm, OpenFileForm, RejectForm, RevokeForm, SettingsForm, StepForm
 from .models import DevelopmentFile, DevelopmentSettings, Document, Step
-
-
-def _can_manage(user, organization) -> bool:
-    try:
-        require_manager(user, organization)
-    except PermissionDenied:
-        return False
-    return True
 
 
 def _get_file(request, pk) -> DevelopmentFile:
@@ -239,7 +231,7 @@ def file_detail(request, pk):
         file.steps.select_related("recorded_by", "revoked_by", "group").prefetch_related("people", "documents")
     )
     state = services.file_state(file)
-    can_manage = _can_manage(request.user, file.organization) and file.status == DevelopmentFile.Status.OPEN
+    can_manage = scoping.can_manage(request.user, file.organization) and file.status == DevelopmentFile.Status.OPEN
     last = next((s for s in sorted(steps, key=lambda s: s.pk, reverse=True) if s.revoked_at is None), None)
     context = {
         "f": file,
@@ -249,7 +241,7 @@ def file_detail(request, pk):
         "documents": file.documents.select_related("step", "uploaded_by"),
         "moves": file.moves.select_related("from_org", "to_org"),
         "can_manage": can_manage,
-        "can_upload": _can_manage(request.user, file.organization),
+        "can_upload": scoping.can_manage(request.user, file.organization),
         "last_step": last,
         "can_revoke": can_manage and last is not None and last.number not in (1, 17, 24),
         "can_reject": can_manage and file.last_step < 17,

@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from jiceng.core import xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, page_root, require_manager, visible
+from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_manager, visible
 from jiceng.imports.base import ImportFileError, template_workbook
 from jiceng.members.models import Member
 from jiceng.members.queries import search
@@ -69,10 +69,6 @@ def _period(request, today: date) -> tuple[int, int]:
 def _breadcrumbs(user, org: Organization) -> list[Organization]:
     paths = [org.path[:i] for i in range(SEGMENT, len(org.path), SEGMENT)]
     return list(visible(user, Organization.objects.filter(path__in=paths)).order_by("path"))
-
-
-def _can_manage(user) -> bool:
-    return user.is_superuser or (getattr(user, "can_manage", False) and user.role != "member")
 
 
 def _member(request, pk) -> Member:
@@ -155,7 +151,7 @@ def ledger(request):
             "period_query": params.urlencode(),
             "months": [date(data["year"], m, 1) for m in range(1, 13)],
             "years": list(range(today.year, max(2008, today.year - 5) - 1, -1)),
-            "can_manage": _can_manage(request.user),
+            "can_manage": can_manage(request.user),
             "active_nav": "dues",
         },
     )
@@ -267,7 +263,7 @@ def member_dues(request, pk):
             "years": sorted({today.year, *(b.year for b in dues.bases)}, reverse=True),
             "payments": payments,
             "paid_total": sum((p.amount for p in payments), Decimal("0.00")),
-            "can_manage": _can_manage(request.user),
+            "can_manage": can_manage(request.user),
             "today": today,
             "active_nav": "dues" if is_staff(request.user) else "my_dues",
         },
@@ -460,7 +456,7 @@ def bases(request):
             "missing": request.GET.get("missing") == "1",
             "q": request.GET.get("q", ""),
             "crumbs": _breadcrumbs(request.user, root),
-            "can_manage": _can_manage(request.user),
+            "can_manage": can_manage(request.user),
             "active_nav": "dues_bases",
         },
     )

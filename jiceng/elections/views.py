@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, visible
+from jiceng.core.scoping import get_visible_or_404, require_staff, visible
 from jiceng.life.services import require_level_above
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import TERM_TYPES
@@ -21,10 +21,7 @@ from . import services
 from .forms import DecisionForm, ElectionForm, PostponementForm
 from .models import Election, Postponement
 
-
-def _staff(request):
-    if not request.user.is_superuser and request.user.role == "member":
-        raise PermissionDenied("党员不能查看换届信息")
+ELECTIONS_STAFF_ONLY = "党员不能查看换届信息"
 
 
 def _within(request, qs):
@@ -40,7 +37,7 @@ def _within(request, qs):
 
 @login_required
 def election_list(request):
-    _staff(request)
+    require_staff(request.user, ELECTIONS_STAFF_ONLY)
     elections, org = _within(request, visible(request.user, Election.objects.select_related("organization")))
     if request.GET.get("state") in Election.State.values:
         elections = elections.filter(state=request.GET["state"])
@@ -58,7 +55,7 @@ def election_list(request):
 
 @login_required
 def election_export(request):
-    _staff(request)
+    require_staff(request.user, ELECTIONS_STAFF_ONLY)
     elections, _ = _within(request, visible(request.user, Election.objects.select_related("organization")))
     headers = ["组织", "类型", "选举日期", "书记", "设委员会", "任期开始", "任期届满", "状态", "批复意见"]
     rows = (
@@ -122,7 +119,7 @@ def _can_decide(user, org) -> bool:
 
 @login_required
 def election_detail(request, pk):
-    _staff(request)
+    require_staff(request.user, ELECTIONS_STAFF_ONLY)
     election = get_visible_or_404(request.user, Election.objects.select_related("organization", "decided_by"), pk=pk)
     return render(
         request,
@@ -175,7 +172,7 @@ def postponement_create(request):
 
 @login_required
 def postponement_detail(request, pk):
-    _staff(request)
+    require_staff(request.user, ELECTIONS_STAFF_ONLY)
     p = get_visible_or_404(request.user, Postponement.objects.select_related("organization", "decided_by"), pk=pk)
     return render(
         request,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import qr, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import get_visible_or_404, page_root, require_county_admin, visible
+from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_county_admin, visible
 from jiceng.core.uploads import file_response
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -216,14 +216,6 @@ def _record(request, pk) -> Record:
     return record
 
 
-def _can_manage(user, org) -> bool:
-    try:
-        services.require_manager(user, org)
-    except PermissionDenied:
-        return False
-    return True
-
-
 def _can_review(user, org) -> bool:
     try:
         services.require_level_above(user, org)
@@ -251,7 +243,7 @@ def record_detail(request, pk):
             "attendance": attendance,
             "statuses": Attendance.Status.choices,
             "member_view": member_view,
-            "can_manage": not member_view and _can_manage(request.user, record.organization),
+            "can_manage": not member_view and can_manage(request.user, record.organization),
             "can_review": not member_view and _can_review(request.user, record.organization),
             "review_form": ReviewForm(initial={"review_comment": record.review_comment, "score": record.score}),
             "photo_form": PhotoForm(),
@@ -746,7 +738,7 @@ def appraisals(request):
             "rows": rows,
             "grades": Appraisal.Grade.choices,
             "totals": totals,
-            "can_manage": _can_manage(request.user, root),
+            "can_manage": can_manage(request.user, root),
             "active_nav": "life_yearly",
         },
     )

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiceng.core import panels, params, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, page_root, require_manager, scope_root, visible
+from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_manager, scope_root, visible
 from jiceng.members.models import Member
 
 from . import queries, rules, services
@@ -118,19 +118,11 @@ def org_detail(request, pk):
             "enterprises": visible(
                 request.user, Enterprise.objects.filter(township=org).select_related("party_organization")
             ),
-            "can_manage": _can_manage(request.user, org),
+            "can_manage": can_manage(request.user, org),
             "panels": panels.collect("organization_panels", request, org),
             "active_nav": "orgs",
         },
     )
-
-
-def _can_manage(user, org) -> bool:
-    try:
-        require_manager(user, org)
-    except Exception:
-        return False
-    return True
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import params, qr, xlsx
+from jiceng.core import params, qr, scoping, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import (
     get_visible_or_404,
@@ -65,14 +65,6 @@ def _year(request) -> int:
 def _years(year: int) -> list[int]:
     this = timezone.localdate().year
     return list(range(max(this, year), min(this, year) - 4, -1))
-
-
-def _can_manage(user, org) -> bool:
-    try:
-        require_manager(user, org)
-    except PermissionDenied:
-        return False
-    return True
 
 
 def _orgs(request, within: Organization | None = None):
@@ -249,7 +241,7 @@ def course_detail(request, pk):
             "attendance_rate": rules.rate(attended, recorded),
             "recorded": recorded,
             "attended": attended,
-            "can_manage": _can_manage(request.user, course.organizer),
+            "can_manage": scoping.can_manage(request.user, course.organizer),
             "full": course.class_size_limit is not None and len(matrix.rows) >= course.class_size_limit,
             "rules": rule_set,
             "now": timezone.now(),
@@ -432,7 +424,7 @@ def _sign_in_url(request, session: Session) -> str:
 @login_required
 def session_detail(request, pk):
     session = _session(request, pk)
-    can_manage = _can_manage(request.user, session.course.organizer)
+    can_manage = scoping.can_manage(request.user, session.course.organizer)
     enrollments = list(
         queries.scoped(request.user, Enrollment.objects.filter(course_id=session.course_id)).select_related(
             "member", "organization"
@@ -613,7 +605,7 @@ def _parse_score(raw: str) -> Decimal | None:
 @require_http_methods(["GET", "POST"])
 def exam_detail(request, pk):
     exam = _exam(request, pk)
-    can_manage = _can_manage(request.user, exam.course.organizer)
+    can_manage = scoping.can_manage(request.user, exam.course.organizer)
     enrollments = list(
         queries.scoped(request.user, Enrollment.objects.filter(course_id=exam.course_id)).select_related(
             "member", "organization"
@@ -859,7 +851,7 @@ def _card_row(m, c) -> tuple:
 def card(request, member_pk):
     member = get_visible_or_404(request.user, Member.objects.select_related("organization"), pk=member_pk)
     year = _year(request)
-    can_manage = not is_member_role(request.user) and _can_manage(request.user, member.organization)
+    can_manage = not is_member_role(request.user) and scoping.can_manage(request.user, member.organization)
     study_form = StudyForm(request.POST or None, initial={"on": timezone.localdate(), "source": "online"})
     if request.method == "POST":
         require_manager(request.user, member.organization)

@@ -11,7 +11,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from jiceng.core import params, xlsx
 from jiceng.core.calendar import working_day_roller
 from jiceng.core.pages import apply_validation_error, paginate, style_form
-from jiceng.core.scoping import get_visible_or_404, in_scope, require_county_admin, require_manager, visible
+from jiceng.core.scoping import (
+    can_manage,
+    get_visible_or_404,
+    in_scope,
+    is_member_role,
+    require_county_admin,
+    require_manager,
+    visible,
+)
 from jiceng.dues.queries import paid_until
 from jiceng.members.models import Member
 from jiceng.members.queries import search
@@ -21,16 +29,6 @@ from . import queries, rules, services
 from .filters import TransferFilter
 from .forms import CloseForm, ConfirmForm, ExtendForm, IncomingForm, IssueForm, SettingsForm
 from .models import Transfer, TransferSettings
-
-
-def _staff(user) -> bool:
-    from jiceng.core.navigation import is_staff
-
-    return is_staff(user)
-
-
-def _can_manage(user) -> bool:
-    return user.is_superuser or (getattr(user, "can_manage", False) and user.role != "member")
 
 
 def _get_transfer_or_404(user, pk, queryset=None):
@@ -56,7 +54,9 @@ def transfer_list(request):
     root = request.user.organization
     # A member sees their own transfers, not their organization's figures.
     figures = (
-        queries.transit_figures(root.path, today, request.user) if root is not None and _staff(request.user) else None
+        queries.transit_figures(root.path, today, request.user)
+        if root is not None and not is_member_role(request.user)
+        else None
     )
     context = {
         "filter": f,
@@ -64,7 +64,7 @@ def transfer_list(request):
         "today": today,
         "figures": figures,
         "root": root,
-        "can_manage": _can_manage(request.user),
+        "can_manage": can_manage(request.user),
         "active_nav": "transfers",
     }
     context.update(paginate(request, qs))
@@ -136,7 +136,7 @@ def transfer_export(request):
 def overdue(request):
     """Open and overdue transfers for the county and each township (or the level below the
     chosen organization)."""
-    if not _staff(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员只能查看本人的转接记录")
     root = request.user.organization
     org_id = params.int_or_none(request.GET.get("org"))
@@ -383,10 +383,8 @@ def transfer_settings(request):
 @login_required
 def org_panel(request, pk):
     """The organization page's transfer card (loaded by htmx)."""
-    from jiceng.core.navigation import is_staff
-
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
-    if not is_staff(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员只能查看本人档案")
     figures = queries.transit_figures(org.path, timezone.localdate(), request.user)
     # A fragment: rendered without the page's context processors (menu, notices).

@@ -331,7 +331,7 @@ def test_idle_ledger(dev, client_as):
         own = c.get(reverse("development:idle"), {"year": 2025, "org": dev.branch_b.pk})
         assert own.status_code == 200
         assert [(r.organization.name, r.under) for r in own.context["rows"]] == [("乙乡秘密村党支部", None)]
-        assert "<td class=\"small hide-sm\">—</td>" in own.content.decode()
+        assert '<td class="small hide-sm">—</td>' in own.content.decode()
 
 
 def test_idle_ledger_counts_an_admission_at_the_branch_that_admitted_the_person(dev, client_as):
