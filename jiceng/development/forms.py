@@ -10,6 +10,7 @@ from jiceng.core.pages import style_form
 from jiceng.core.uploads import DOCUMENT_LABEL
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.orgs.picker import pick_when_large
 
 from . import rules
 from .models import DevelopmentFile, DevelopmentSettings
@@ -93,6 +94,7 @@ class OpenFileForm(forms.Form):
             self.fields["organization"].queryset = organizations
         self.fields["on"].initial = timezone.localdate()
         style_form(self)
+        pick_when_large(self.fields["organization"], "输入党支部名称查找")
 
     def clean_phone(self):
         return _phone(self.cleaned_data.get("phone"))

@@ -1,6 +1,7 @@
 from django import forms
 
 from jiceng.core.pages import style_form
+from jiceng.orgs.picker import pick_when_large
 
 from .models import ActivityType, Appraisal, Record, Talk
 
@@ -51,6 +52,8 @@ class RecordForm(forms.ModelForm):
             del self.fields["organization"]
             del self.fields["activity_type"]
         style_form(self)
+        if "organization" in self.fields:
+            pick_when_large(self.fields["organization"])
 
 
 class PhotoForm(forms.Form):

@@ -1,6 +1,7 @@
 from django import forms
 
 from jiceng.core.pages import style_form
+from jiceng.orgs.picker import pick_when_large
 
 from .models import Member
 
@@ -54,6 +55,8 @@ class MemberForm(forms.ModelForm):
             self.fields["status"].choices = [c for c in Member.Status.choices if c[0] in Member.ACTIVE_STATUSES]
         style_form(self)
         iso_dates(self)
+        pick_when_large(self.fields["organization"])
+        pick_when_large(self.fields["registered_community"], "输入村、社区或网格的名称查找")
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()

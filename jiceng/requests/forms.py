@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 
 from jiceng.core.pages import style_form
+from jiceng.orgs.picker import pick_when_large
 
 from . import rules, services
 from .models import Category, DeadlineRule, Department, RequestSettings
@@ -253,6 +254,8 @@ class RoutingRuleForm(forms.Form):
         self.fields["target_department"].queryset = departments
         self.fields["target_department"].empty_label = "—"
         style_form(self)
+        pick_when_large(self.fields["organization"])
+        pick_when_large(self.fields["target_org"])
 
 
 class DepartmentForm(forms.ModelForm):

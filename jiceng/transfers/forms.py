@@ -4,6 +4,7 @@ from django.utils import timezone
 from jiceng.core.pages import style_form
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.orgs.picker import pick_when_large
 
 from .models import Transfer, TransferSettings
 
@@ -101,6 +102,7 @@ class IncomingForm(forms.Form):
         if organizations is not None:
             self.fields["to_org"].queryset = organizations
         styled(self)
+        pick_when_large(self.fields["to_org"])
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()

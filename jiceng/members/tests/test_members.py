@@ -214,3 +214,34 @@ def test_sort_options_are_chinese(county):
         html = c.get(reverse(name)).content.decode()
         assert "descending" not in html, name
     assert "姓名（降序）" in c.get(reverse("members:list")).content.decode()
+
+
+def test_a_large_scope_picks_the_organization_by_name(county, monkeypatch):
+    """Above PICK_ABOVE organizations (a city has 14,700) the form asks for a name instead of
+    listing every organization in a <select>; the field validates as before."""
+    from jiceng.orgs import picker
+
+    c = client_for(county.county_admin)
+    page = c.get(reverse("members:create")).content.decode()
+    assert '<select name="organization"' in page and "data-org-picker" not in page
+    monkeypatch.setattr(picker, "PICK_ABOVE", 3)
+    page = c.get(reverse("members:create")).content.decode()
+    assert '<select name="organization"' not in page
+    assert 'type="hidden" name="organization"' in page and "data-org-picker" in page
+    data = {
+        "name": "新党员",
+        "id_number": make_id(date(1986, 2, 3), "male"),
+        "status": "probationary",
+        "join_date": "2026-07-01",
+        "ethnicity": "汉族",
+    }
+    # A pick outside the user's choices is refused and the page shows the chosen name back.
+    outsider = client_for(county.admin_a)
+    refused = outsider.post(reverse("members:create"), {**data, "organization": county.branch_b.pk})
+    assert refused.status_code == 200 and not Member.objects.filter(name="新党员").exists()
+    assert "organization" in refused.context["form"].errors
+    kept = c.post(reverse("members:create"), {**data, "name": "", "organization": county.branch_a.pk})
+    assert f'value="{county.branch_a.pk}" data-org-value' in kept.content.decode()
+    assert county.branch_a.name in kept.content.decode()
+    assert c.post(reverse("members:create"), {**data, "organization": county.branch_a.pk}).status_code == 302
+    assert Member.objects.get(name="新党员").organization == county.branch_a
