@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from jiceng.dues import services
+from jiceng.dues import services, summary
 from jiceng.dues.models import DuesSettings
 from jiceng.members.models import Member
 
@@ -94,4 +94,5 @@ def bulk_members(org, n: int, *, paid_months=(), year: int = 2026, amount: str =
             for month in paid_months
         ]
     )
+    summary.rebuild()
     return members

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jiceng.members.models import Member
 
-from . import rules
+from . import rules, summary
 from .models import DuesBase, DuesConsent, DuesPayment, DuesSettings
 from .services import compute_base
 
@@ -181,6 +181,7 @@ def generate(ctx) -> dict[str, int]:
             created += _insert_payments(payments)
             payments.clear()
     created += _insert_payments(payments)
+    summary.rebuild()  # the payments went in by plain INSERTs
 
     from .queries import months_without_dues
 

@@ -23,7 +23,7 @@ from jiceng.core.scoping import require_manager, visible
 from jiceng.imports.base import Column, ImportOutcome, ParsedRow, RowError, parse_date, read_sheet, text
 from jiceng.members.models import Member
 
-from . import rules
+from . import rules, summary
 from .models import DuesBase, DuesConsent, DuesImportBatch, DuesPayment
 from .services import lock_members, payment_problems
 
@@ -257,6 +257,7 @@ def run_import(fileobj, *, actor=None, file_name: str = "", commit: bool = True)
                 ],
                 batch_size=1000,
             )
+            summary.recount({item["member"].pk for item in cleaned}, {item["month"].year for item in cleaned})
             audit.record(
                 actor,
                 "import",
@@ -290,7 +291,9 @@ def undo_last(actor) -> DuesImportBatch:
     batch = DuesImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != DuesImportBatch.Status.DONE:
         raise ValidationError("该批次已撤销")
+    touched = list(DuesPayment.objects.filter(batch=batch).values_list("member_id", "month"))
     removed, _ = DuesPayment.objects.filter(batch=batch).delete()
+    summary.recount({m for m, _ in touched}, {month.year for _, month in touched})
     batch.status = DuesImportBatch.Status.UNDONE
     batch.undone_at = timezone.now()
     batch.save(update_fields=["status", "undone_at"])

@@ -231,3 +231,27 @@ DuesBase.member_scope = "member_id"
 DuesConsent.member_scope = "member_id"
 DuesPayment.member_scope = "member_id"
 DuesImportBatch.scope_path = "org_path"
+
+
+class DuesYear(models.Model):
+    """One member's payments of one year as running totals from January, a column per month:
+    `paid_MM` months paid, `amount_MM` paid and `credited_MM` = Σ min(amount, amount due), each
+    for January to month MM. The year's completion reads one row per member instead of every
+    payment (a city: 342,000 rows instead of 3.7 million), and the months first..last are the
+    difference of two columns.
+
+    Kept by jiceng.dues.summary.recount in the same transaction as every payment written or
+    removed (services, the import and its undo); `manage.py dues_summary --check` compares it
+    with a recount of the payments and `--rebuild` rebuilds it. See ADR 0015."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues_years")
+    year = models.PositiveSmallIntegerField("年度")
+    for _m in range(1, 13):
+        locals()[f"paid_{_m:02d}"] = models.PositiveSmallIntegerField(default=0)
+        locals()[f"amount_{_m:02d}"] = models.DecimalField(default=0, **MONEY)
+        locals()[f"credited_{_m:02d}"] = models.DecimalField(default=0, **MONEY)
+    del _m
+
+    class Meta:
+        verbose_name = "党员年度党费汇总"
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="dues_year_once")]

@@ -26,6 +26,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     IntegerField,
@@ -205,8 +206,8 @@ def year_completion(
     """Member-months of `year` from January to `through`, keyed like `month_completion` (one
     query whatever the size). The inner statement gives one row per active member: unit, the
     year's monthly amount (`expected`), the months owed since January or the join month, and
-    the count, sum and credited sum of their payments of those months (correlated look-ups on
-    the (member, month) key); the outer statement adds them up per unit in the database.
+    the count, sum and credited sum of their payments of those months (from the member's
+    `DuesYear` row); the outer statement adds them up per unit in the database.
     A member is credited at most the months they owed (a payment recorded before a join date
     that was corrected later does not push a rate over 100%), and at most the amount due for
     those months."""
@@ -225,29 +226,32 @@ def year_completion(
         output_field=IntegerField(),
     )
     unit = Substr("organization__path", 1, unit_width) if unit_width else Value("")
+    # The year's payments of the months first..last, from the per-member yearly summary
+    # (`DuesYear`: running totals from January, kept with the payments, jiceng/dues/summary.py).
+
+    def months_of(column: str):
+        through_last = F(f"paid_year__{column}_{last.month:02d}")
+        if first.month == 1:
+            return through_last
+        return through_last - F(f"paid_year__{column}_{first.month - 1:02d}")
+
     inner = (
         members.filter(status__in=Member.ACTIVE_STATUSES)
         .filter(Q(join_date__isnull=True) | Q(join_date__lt=next_month))
         .annotate(
             year_base=FilteredRelation("dues_bases", condition=Q(dues_bases__year=year)),
-            paid=FilteredRelation(
-                "dues_payments", condition=Q(dues_payments__month__gte=first, dues_payments__month__lte=last)
-            ),
+            paid_year=FilteredRelation("dues_years", condition=Q(dues_years__year=year)),
         )
         .order_by()
-        .values("pk")
         .annotate(
             unit=unit,
             expected=F("year_base__monthly_amount"),
             months=Value(last.year * 12 + last.month + 1) - owed_from,
-            n=Count("paid__pk"),
-            amt=Sum("paid__amount"),
-            cred=Sum(
-                Case(
-                    When(paid__amount__lt=F("paid__due_amount"), then=F("paid__amount")), default=F("paid__due_amount")
-                )
-            ),
+            n=ExpressionWrapper(months_of("paid"), output_field=IntegerField()),
+            amt=ExpressionWrapper(months_of("amount"), output_field=MONEY),
+            cred=ExpressionWrapper(months_of("credited"), output_field=MONEY),
         )
+        .values("unit", "expected", "months", "n", "amt", "cred")
     )
     sql, params = inner.query.sql_with_params()
     owes = "(expected IS NULL OR expected <> 0)"

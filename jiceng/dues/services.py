@@ -15,7 +15,7 @@ from jiceng.core import audit
 from jiceng.core.scoping import path_q, require_county_admin, require_manager, visible
 from jiceng.members.models import Member
 
-from . import rules
+from . import rules, summary
 from .models import DuesBase, DuesConsent, DuesPayment, DuesSettings
 
 SETTINGS_FIELDS = ["farmer_amount", "ledger_start", "reminder_day"]
@@ -352,6 +352,7 @@ def record_payment(
             DuesPayment.objects.bulk_create(rows)
     except IntegrityError as exc:
         raise ValidationError("该党员所选月份的党费刚刚已由他人登记，请刷新后查看") from exc
+    summary.recount([member.pk], {m.year for m in months})
     audit.record(
         actor,
         "create",
@@ -379,6 +380,7 @@ def delete_payment(actor, payment: DuesPayment, *, reason: str) -> None:
     deleted, _ = DuesPayment.objects.filter(pk=payment.pk).delete()
     if not deleted:
         raise ValidationError("该记录已被撤销")
+    summary.recount([payment.member_id], [payment.month.year])
     audit.record(
         actor, "delete", payment, changes=snapshot, note=f"撤销党费登记：{reason.strip()}"[:255], org_path=path
     )

@@ -10,9 +10,9 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from jiceng.core.models import AuditEntry
-from jiceng.dues import imports, services
+from jiceng.dues import imports, services, summary
 from jiceng.dues.conftest import at
-from jiceng.dues.models import DuesImportBatch, DuesPayment
+from jiceng.dues.models import DuesImportBatch, DuesPayment, DuesYear
 
 pytestmark = pytest.mark.django_db
 
@@ -160,12 +160,14 @@ def test_undo_last_batch(dues, client_as):
     with at(2026, 3, 20):
         outcome = imports.run_import(workbook(rows, HEADER[:5]), actor=dues.county.secretary_a, file_name="a.xlsx")
     assert outcome.ok and DuesPayment.objects.count() == 1
+    assert summary.differences() == [] and DuesYear.objects.get(member=dues.zhang, year=2026).paid_03 == 1
     # The other township's admin has no batch to undo.
     client_as(dues.county.admin_b).post(reverse("dues:import_undo"))
     assert DuesPayment.objects.count() == 1
     response = client_as(dues.county.admin_a).post(reverse("dues:import_undo"), follow=True)
     assert "已撤销" in response.content.decode()
     assert not DuesPayment.objects.exists()
+    assert summary.differences() == [] and not DuesYear.objects.filter(member=dues.zhang).exists()
     assert DuesImportBatch.objects.get().status == "undone"
     assert AuditEntry.objects.filter(action="undo_import").exists()
 
