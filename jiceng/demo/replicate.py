@@ -38,7 +38,7 @@ SKIP_PREFIXES = ("axes_",)
 # How a unique text column is made unique in a copy: "path" (the new root's path), "code"
 # (the new root's organization code), "digest" (the first four characters replaced by "r" and the
 # copy's number in hex: the same width, never equal to a real digest), "suffix" (the tag appended),
-# "tail" ("0" and the tag appended: 15 characters, and never equal to a real ticket, whose
+# "tail" ("0" and the tag appended: three characters longer, never equal to a real ticket, whose
 # alphabet has no 0).
 UNIQUE = {
     ("orgs_organization", "path"): "path",
