@@ -36,13 +36,17 @@ def has_full_scope(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
 
 
+def _organizations():
+    """The organization model's queryset, reached through the user model (core does not import orgs)."""
+    return get_user_model()._meta.get_field("organization").related_model.objects.all()
+
+
 def home_root(user):
     """Where the user's pages start: their scope root; for a superuser without an organization,
     the first root of the tree. None when neither exists."""
     root = scope_root(user)
     if root is None and has_full_scope(user):
-        Organization = get_user_model()._meta.get_field("organization").related_model
-        root = Organization.objects.filter(parent__isnull=True).order_by("path").first()
+        root = _organizations().filter(parent__isnull=True).order_by("path").first()
     return root
 
 
@@ -56,8 +60,7 @@ def page_root(request, *, choose: bool = True, posted: bool = False):
         raw = request.GET.get("org") or (request.POST.get("org") if posted else None)
         pk = params.int_or_none(raw)
         if pk is not None:
-            Organization = get_user_model()._meta.get_field("organization").related_model
-            return get_visible_or_404(user, Organization.objects.all(), pk=pk)
+            return get_visible_or_404(user, _organizations(), pk=pk)
     root = home_root(user)
     if root is None:
         raise Http404(NO_ORGANIZATION)

@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from jiceng.core import panels, params
-from jiceng.core.scoping import get_visible_or_404, home_root, scope_root
+from jiceng.core.scoping import get_visible_or_404, home_root, is_member_role, scope_root
 from jiceng.orgs.models import Organization
 
 from . import queries
@@ -23,7 +23,7 @@ CHART_TITLES = {
 @login_required
 def command(request):
     user = request.user
-    if user.role == "member" and not user.is_superuser:
+    if is_member_role(user):
         # A member's screen is their own record.
         if user.member_id:
             return redirect("members:detail", pk=user.member_id)

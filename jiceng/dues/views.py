@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from jiceng.core import xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_manager, visible
+from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, page_root, require_manager, visible
 from jiceng.imports.base import ImportFileError, template_workbook
 from jiceng.members.models import Member
 from jiceng.members.queries import search
@@ -130,7 +130,7 @@ def _ledger_data(request, root: Organization, today: date) -> dict:
 
 @login_required
 def ledger(request):
-    if request.user.role == "member" and not request.user.is_superuser:
+    if is_member_role(request.user):
         return redirect("dues:mine")
     today = timezone.localdate()
     root = page_root(request)

@@ -1,6 +1,6 @@
 from rest_framework import serializers, viewsets
 
-from jiceng.core.scoping import visible
+from jiceng.core.scoping import is_member_role, visible
 
 from .models import Election, Seat
 
@@ -40,7 +40,7 @@ class ElectionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         user = self.request.user
         qs = visible(user, Election.objects.select_related("organization").prefetch_related("seats"))
-        if not user.is_superuser and user.role == "member":
+        if is_member_role(user):
             qs = qs.none()
         return qs.order_by("-held_on", "-id")
 

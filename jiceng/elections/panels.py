@@ -3,11 +3,12 @@
 from django.utils import timezone
 
 from jiceng.core.panels import Panel
+from jiceng.core.scoping import is_member_role
 from jiceng.orgs.rules import TERM_TYPES
 
 
 def organization_panels(request, organization):
-    if organization.type not in TERM_TYPES or (request.user.role == "member" and not request.user.is_superuser):
+    if organization.type not in TERM_TYPES or is_member_role(request.user):
         return []
     context = {
         "org": organization,

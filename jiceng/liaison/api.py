@@ -11,7 +11,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiceng.core.scoping import page_root
+from jiceng.core.scoping import is_member_role, page_root
 
 from . import queries, views
 from .forms import period_errors, period_from
@@ -19,7 +19,7 @@ from .models import Problem, Representative, Visit
 
 
 def _no_members(request):
-    if request.user.role == "member" and not request.user.is_superuser:
+    if is_member_role(request.user):
         raise PermissionDenied("党员账号不能使用该接口")
 
 

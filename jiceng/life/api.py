@@ -9,7 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from jiceng.core.scoping import get_visible_or_404, scope_root, visible
+from jiceng.core.scoping import get_visible_or_404, is_member_role, scope_root, visible
 from jiceng.orgs.models import Organization
 
 from . import queries, rules
@@ -85,7 +85,7 @@ class RecordViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         user = self.request.user
         qs = visible(user, Record.objects.select_related("organization", "activity_type"))
-        if not user.is_superuser and user.role == "member":
+        if is_member_role(user):
             qs = qs.filter(state=Record.State.PUBLISHED)
         g = self.request.query_params
         if g.get("period"):
@@ -102,7 +102,7 @@ class RecordViewSet(viewsets.ReadOnlyModelViewSet):
 @api_view(["GET"])
 def compliance_view(request):
     """Compliance of each organization below ?org= for ?period= (default: last quarter)."""
-    if not request.user.is_superuser and request.user.role == "member":
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     today = timezone.localdate()
     try:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core.panels import Panel
+from jiceng.core.scoping import is_member_role
 
 from . import queries, rules
 from .models import Appraisal, Attendance, Record
@@ -36,7 +37,7 @@ def member_panels(request, member):
 
 def organization_panels(request, organization):
     """Loaded by htmx from life:panel_org, so the organization page pays no queries for it."""
-    if request.user.role == "member" and not request.user.is_superuser:
+    if is_member_role(request.user):
         return []
     url = reverse("life:panel_org", args=[organization.pk])
     return [Panel("组织生活落实情况", "life/panel_lazy.html", {"url": url}, order=40)]

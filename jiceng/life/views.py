@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import qr, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import apply_validation_error, paginate
-from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_county_admin, visible
+from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, page_root, require_county_admin, visible
 from jiceng.core.uploads import file_response
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -28,10 +28,6 @@ from .forms import ActivityTypeForm, PhotoForm, RecordForm, ReviewForm, TalkForm
 from .models import ActivityType, Appraisal, Attendance, Record, RecordPhoto, Talk
 
 SIGN_SALT = "jiceng.life.sign-in"
-
-
-def _is_plain_member(user) -> bool:
-    return not user.is_superuser and user.role == "member"
 
 
 def _records(request):
@@ -90,7 +86,7 @@ def _filter_records(request, qs):
         qs = qs.filter(org.subtree_filter("organization__"))
     if g.get("type"):
         qs = qs.filter(Q(activity_type__code=g["type"]) | Q(activity_type__counts_for__code=g["type"]))
-    if g.get("member") and not _is_plain_member(request.user):
+    if g.get("member") and not is_member_role(request.user):
         # The activities a member was expected at (from the attendance report).
         member = get_visible_or_404(request.user, Member.objects.all(), pk=_pk(g["member"]))
         qs = qs.filter(attendance__member=member)
@@ -119,7 +115,7 @@ def record_list(request):
         "states": Record.State.choices,
         "periods": _period_choices(timezone.localdate()),
         "can_create": is_manager(request.user),
-        "member_view": _is_plain_member(request.user),
+        "member_view": is_member_role(request.user),
         "active_nav": "life",
     }
     context.update(paginate(request, qs))
@@ -129,7 +125,7 @@ def record_list(request):
 @login_required
 def record_export(request):
     qs = _filter_records(request, _records(request)).order_by("organization__path", "held_on", "id")
-    member_view = _is_plain_member(request.user)
+    member_view = is_member_role(request.user)
     headers = [
         "组织",
         "类型",
@@ -227,7 +223,7 @@ def _can_review(user, org) -> bool:
 @login_required
 def record_detail(request, pk):
     record = _record(request, pk)
-    member_view = _is_plain_member(request.user)
+    member_view = is_member_role(request.user)
     attendance = (
         []
         if member_view
@@ -447,7 +443,7 @@ def _type_columns(data, rows):
 
 @login_required
 def compliance(request):
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     root = page_root(request, posted=True)
     window = _window(request)
@@ -486,7 +482,7 @@ def _compliance_missing(request, root, window, data):
 
 @login_required
 def compliance_export(request):
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     root = page_root(request, posted=True)
     try:
@@ -518,7 +514,7 @@ def compliance_export(request):
 
 @login_required
 def compliance_org(request, pk):
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     org = get_visible_or_404(request.user, Organization.objects.select_related("parent"), pk=pk)
     window = _window(request)
@@ -553,7 +549,7 @@ CADENCES_SHOWN = {"month": ("weekly", "monthly"), "quarter": ("quarterly",), "ye
 @login_required
 def todo(request):
     """A branch's "to do this month": this month's, this quarter's and this year's items."""
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     orgs = list(_manageable_orgs(request.user)[:200])
     org = page_root(request, posted=True) if request.GET.get("org") else next(iter(orgs), None)
@@ -593,7 +589,7 @@ def todo(request):
 
 
 def _attendance_data(request, *, strict: bool = False):
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看出勤统计")
     root = page_root(request, posted=True)
     window = _window(request, "year", strict=strict)
@@ -697,7 +693,7 @@ def _year(request) -> tuple[int, str | None]:
 @login_required
 def appraisals(request):
     """民主评议党员 of one organization and year: one grade per member."""
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看评议结果")
     root = page_root(request, posted=True)
     year, year_error = _year(request)
@@ -749,7 +745,7 @@ TALK_FORM_MAX_MEMBERS = 300
 
 @login_required
 def talks(request):
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看谈心谈话记录")
     root = page_root(request, posted=True)
     year, year_error = _year(request)
@@ -805,7 +801,7 @@ def talks(request):
 def panel_org(request, pk):
     from .panels import org_panel_context
 
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     context = org_panel_context(org, timezone.localdate())
@@ -816,7 +812,7 @@ def panel_org(request, pk):
 def panel_command(request):
     from .panels import command_panel_context
 
-    if _is_plain_member(request.user):
+    if is_member_role(request.user):
         raise PermissionDenied("党员不能查看组织生活落实情况")
     root = page_root(request, posted=True)
     context = command_panel_context(root, timezone.localdate())

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiceng.core.scoping import page_root, require_staff
+from jiceng.core.scoping import is_member_role, page_root, require_staff
 from jiceng.liaison.api import check_period
 from jiceng.liaison.forms import period_from
 
@@ -68,7 +68,7 @@ class WishViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = WishSerializer
 
     def get_queryset(self):
-        if self.request.user.role == "member" and not self.request.user.is_superuser:
+        if is_member_role(self.request.user):
             raise PermissionDenied("党员账号不能使用该接口")
         check_period(self.request)
         return views._filtered(self.request).order_by("-posted_at", "-pk")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from jiceng.core import audit, params, uploads
 from jiceng.core.calendar import working_deadline
 from jiceng.core.notifications import MANAGER_ROLES, Digest, notify
-from jiceng.core.scoping import in_scope, require_manager
+from jiceng.core.scoping import in_scope, is_member_role, require_manager
 from jiceng.members.models import Member
 from jiceng.orgs.models import Enterprise, Organization
 
@@ -65,7 +65,7 @@ def role_label(actor) -> str:
     """How a step appears to the requester: a role, never a staff member's name."""
     if not _is_user(actor):
         return "系统"
-    if actor.role == "member" and not actor.is_superuser:
+    if is_member_role(actor):
         return "党员"
     org = actor.organization
     if actor.is_superuser or org is None or org.parent_id is None:
