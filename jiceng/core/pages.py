@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
 
 PAGE_SIZE = 50
 
@@ -56,3 +62,67 @@ def apply_validation_error(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errs)
     else:
         form.add_error(None, exc.messages)
+
+
+def refusal_text(exc: ValidationError) -> str:
+    """A service's refusal as one line for a flash message (several reasons joined by 「；」)."""
+    return "；".join(exc.messages)
+
+
+Message = str | Callable[[Any], str] | None
+Target = str | Callable[[Any], Any]
+
+
+def form_action(request, form: forms.Form, action: Callable[[dict], Any], *, success: Message, to: Target):
+    """The glue of a page whose form goes to a service.
+
+    On a valid POST, ``action(form.cleaned_data)`` runs; a ``ValidationError`` it raises is put
+    on the form (by field where it names one) and None is returned, so the view renders the form
+    again with the reason; otherwise ``success`` is flashed and the redirect to ``to`` returned.
+    On GET or an invalid form nothing runs and None is returned.
+
+    ``success`` and ``to`` are a value or a function of what the action returned; ``to`` is
+    anything ``django.shortcuts.redirect`` takes (a URL or a view name without arguments)::
+
+        if done := pages.form_action(
+            request, form, lambda data: services.create_course(request.user, **data),
+            success=lambda course: f"已新建培训班：{course.title}",
+            to=lambda course: reverse("training:course_detail", args=[course.pk]),
+        ):
+            return done
+        return render(request, "training/form.html", {"form": form})
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+        return None
+    return _succeeded(request, result, success, to)
+
+
+def button_action(
+    request, action: Callable[[], Any], *, success: Message, to: Target, back: str | None = None
+) -> HttpResponse:
+    """The glue of a POST button that runs a service.
+
+    ``action()`` runs; a ``ValidationError`` is flashed as one line (「；」 between reasons) and
+    the user goes ``back`` (default: ``to``, which must then not be a function); otherwise
+    ``success`` is flashed and the user goes ``to``. Values as for ``form_action``.
+    """
+    if back is None and callable(to):
+        raise TypeError("button_action: a computed `to` needs an explicit `back` for refusals")
+    try:
+        result = action()
+    except ValidationError as exc:
+        messages.error(request, refusal_text(exc))
+        return redirect(back if back is not None else to)
+    return _succeeded(request, result, success, to)
+
+
+def _succeeded(request, result, success: Message, to: Target) -> HttpResponse:
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    return redirect(to(result) if callable(to) else to)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,9 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl.styles import Font
 
-from jiceng.core import xlsx
+from jiceng.core import pages, xlsx
 from jiceng.core.navigation import is_staff
-from jiceng.core.pages import apply_validation_error, paginate
+from jiceng.core.pages import paginate
 from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, page_root, require_manager, visible
 from jiceng.imports.base import ImportFileError, template_workbook
 from jiceng.members.models import Member
@@ -81,10 +81,6 @@ def _next_or(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def _error_text(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,26 +275,29 @@ def pay(request, pk):
     form = PaymentForm(
         request.POST or None, initial={"first_month": f"{today:%Y-%m}", "paid_on": today, "method": "cash"}
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            rows = services.record_payment(
-                request.user,
-                member,
-                months=form.months(),
-                paid_on=data["paid_on"],
-                method=data["method"],
-                amount=data["amount"],
-                receipt=data["receipt"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            total = sum((r.amount for r in rows), Decimal("0.00"))
-            labels = "、".join(f"{r.month.year}年{r.month.month}月" for r in rows)
-            messages.success(request, f"已登记{member.name} {labels}党费，合计 {total} 元")
-            return redirect(_next_or(request, reverse("dues:member", args=[member.pk])))
+
+    def paid(rows) -> str:
+        total = sum((r.amount for r in rows), Decimal("0.00"))
+        labels = "、".join(f"{r.month.year}年{r.month.month}月" for r in rows)
+        return f"已登记{member.name} {labels}党费，合计 {total} 元"
+
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.record_payment(
+            request.user,
+            member,
+            months=form.months(),
+            paid_on=data["paid_on"],
+            method=data["method"],
+            amount=data["amount"],
+            receipt=data["receipt"],
+            note=data["note"],
+        ),
+        success=paid,
+        to=_next_or(request, reverse("dues:member", args=[member.pk])),
+    ):
+        return done
     return render(
         request,
         "dues/pay.html",
@@ -333,18 +332,16 @@ def base(request, pk):
             note=existing.note,
         )
     form = BaseForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.set_base(request.user, member, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(
-                request,
-                f"已核定{member.name}{saved.year}年度党费：每月 {saved.monthly_amount} 元（{saved.get_category_display()}）",
-            )
-            return redirect(_next_or(request, reverse("dues:member", args=[member.pk])))
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.set_base(request.user, member, **data),
+        success=lambda saved: (
+            f"已核定{member.name}{saved.year}年度党费：每月 {saved.monthly_amount} 元（{saved.get_category_display()}）"
+        ),
+        to=_next_or(request, reverse("dues:member", args=[member.pk])),
+    ):
+        return done
     return render(
         request,
         "dues/base_form.html",
@@ -371,14 +368,14 @@ def consent(request, pk):
         request.POST or None,
         initial={"first_month": f"{today:%Y-%m}", "last_month": f"{today.year}-12", "decided_on": today},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_consent(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已登记支部同意{member.name}按季度交纳党费")
-            return redirect("dues:member", pk=member.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.record_consent(request.user, member, **data),
+        success=f"已登记支部同意{member.name}按季度交纳党费",
+        to=reverse("dues:member", args=[member.pk]),
+    ):
+        return done
     return render(request, "dues/consent.html", {"m": member, "form": form, "quarter_end": q_end, "active_nav": "dues"})
 
 
@@ -386,13 +383,12 @@ def consent(request, pk):
 @require_POST
 def consent_revoke(request, pk):
     item = get_visible_or_404(request.user, DuesConsent.objects.select_related("member__organization"), pk=pk)
-    try:
-        services.revoke_consent(request.user, item)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, "已撤销按季度交纳的同意；此后预交须重新经支部同意")
-    return redirect("dues:member", pk=item.member_id)
+    return pages.button_action(
+        request,
+        lambda: services.revoke_consent(request.user, item),
+        success="已撤销按季度交纳的同意；此后预交须重新经支部同意",
+        to=reverse("dues:member", args=[item.member_id]),
+    )
 
 
 @login_required
@@ -401,14 +397,14 @@ def payment_delete(request, pk):
     payment = get_visible_or_404(request.user, DuesPayment.objects.select_related("member__organization"), pk=pk)
     require_manager(request.user, payment.member.organization)
     form = DeletePaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.delete_payment(request.user, payment, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已撤销{payment}的登记（审计日志保留原记录）")
-            return redirect("dues:member", pk=payment.member_id)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.delete_payment(request.user, payment, reason=data["reason"]),
+        success=f"已撤销{payment}的登记（审计日志保留原记录）",
+        to=reverse("dues:member", args=[payment.member_id]),
+    ):
+        return done
     return render(request, "dues/payment_delete.html", {"p": payment, "form": form, "active_nav": "dues"})
 
 
@@ -471,16 +467,19 @@ def bases_carry(request):
         year = int(request.POST.get("year", ""))
     except ValueError:
         raise Http404 from None
-    try:
-        result = services.carry_forward_bases(request.user, root, year)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
+
+    def carried(result) -> str:
         text = f"已按{year - 1}年度结转 {result.created} 人的{year}年度党费基数"
         if result.skipped:
             text += f"；{result.skipped} 人上年为少交或免交、或类别已变化，未结转，请逐人核定"
-        messages.success(request, text)
-    return redirect(f"{reverse('dues:bases')}?org={root.pk}&year={year}")
+        return text
+
+    return pages.button_action(
+        request,
+        lambda: services.carry_forward_bases(request.user, root, year),
+        success=carried,
+        to=f"{reverse('dues:bases')}?org={root.pk}&year={year}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -617,13 +616,9 @@ def import_confirm(request):
 @login_required
 @require_POST
 def import_undo(request):
-    try:
-        batch = imports.undo_last(request.user)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, f"已撤销{batch}")
-    return redirect("dues:import")
+    return pages.button_action(
+        request, lambda: imports.undo_last(request.user), success=lambda batch: f"已撤销{batch}", to="dues:import"
+    )
 
 
 def _max_bytes() -> int:
@@ -694,14 +689,14 @@ def settings_page(request):
     require_county_admin(request.user)
     current = DuesSettings.current()
     form = SettingsForm(request.POST or None, instance=current)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_settings(request.user, **{f: form.cleaned_data[f] for f in services.SETTINGS_FIELDS})
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存党费设置")
-            return redirect("dues:settings")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_settings(request.user, **{f: data[f] for f in services.SETTINGS_FIELDS}),
+        success="已保存党费设置",
+        to="dues:settings",
+    ):
+        return done
     return render(
         request,
         "dues/settings.html",
