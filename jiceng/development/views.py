@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, When
 from django.http import Http404, HttpResponse
@@ -19,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import params, scoping, xlsx
-from jiceng.core.pages import apply_validation_error, paginate, style_form
+from jiceng.core import pages, params, scoping, xlsx
+from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import (
     get_visible_or_404,
     page_root,
@@ -169,15 +168,14 @@ def file_create(request):
     form = OpenFileForm(
         request.POST or None, request.FILES or None, initial=initial, organizations=_developing_orgs(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            file = services.open_file(request.user, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已为{file.name}建立发展党员档案（第1步「递交入党申请书」）")
-            return redirect("development:detail", pk=file.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.open_file(request.user, **data),
+        success=lambda file: f"已为{file.name}建立发展党员档案（第1步「递交入党申请书」）",
+        to=lambda file: reverse("development:detail", args=[file.pk]),
+    ):
+        return done
     return render(request, "development/create.html", {"form": form, "active_nav": "development"})
 
 
@@ -187,14 +185,14 @@ def file_edit(request, pk):
     file = _get_file(request, pk)
     require_manager(request.user, file.organization)
     form = EditFileForm(request.POST or None, instance=DevelopmentFile.objects.get(pk=file.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_file(request.user, file, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("development:detail", pk=file.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_file(request.user, file, **data),
+        success="已保存",
+        to=reverse("development:detail", args=[file.pk]),
+    ):
+        return done
     return render(request, "development/edit.html", {"form": form, "f": file, "active_nav": "development"})
 
 
@@ -291,14 +289,14 @@ def step_record(request, pk, number):
     state = services.file_state(file)
     options = [s for s in rules.next_steps(state, today) if s.number == number]
     form = _step_form(request, file, number, request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            step = services.record_step(request.user, file, number, **form.service_kwargs())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已记录{step.label}（{step.on:%Y-%m-%d}）")
-            return redirect("development:detail", pk=file.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.record_step(request.user, file, number, **form.service_kwargs()),
+        success=lambda step: f"已记录{step.label}（{step.on:%Y-%m-%d}）",
+        to=reverse("development:detail", args=[file.pk]),
+    ):
+        return done
     blocked = []
     if not options:
         probe = rules.StepFact(number=number, on=today, outcome=rules.TO_FULL if number == 23 else "")
@@ -324,14 +322,13 @@ def file_reject(request, pk):
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写日期和不予发展的原因")
-    else:
-        try:
-            services.reject_file(request.user, file, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, "已作不予发展处理，档案保留备查")
-    return redirect("development:detail", pk=file.pk)
+        return redirect("development:detail", pk=file.pk)
+    return pages.button_action(
+        request,
+        lambda: services.reject_file(request.user, file, **form.cleaned_data),
+        success="已作不予发展处理，档案保留备查",
+        to=reverse("development:detail", args=[file.pk]),
+    )
 
 
 @login_required
@@ -341,14 +338,13 @@ def step_revoke(request, pk):
     form = RevokeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写撤销原因")
-    else:
-        try:
-            step = services.revoke_last_step(request.user, file, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, f"已撤销{step.label}，记录保留并标明原因")
-    return redirect("development:detail", pk=file.pk)
+        return redirect("development:detail", pk=file.pk)
+    return pages.button_action(
+        request,
+        lambda: services.revoke_last_step(request.user, file, **form.cleaned_data),
+        success=lambda step: f"已撤销{step.label}，记录保留并标明原因",
+        to=reverse("development:detail", args=[file.pk]),
+    )
 
 
 @login_required
@@ -358,14 +354,15 @@ def document_upload(request, pk):
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "请填写材料名称并选择文件")
-    else:
-        try:
-            services.add_document(request.user, file, form.cleaned_data["document"], title=form.cleaned_data["title"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, "材料已上传")
-    return redirect("development:detail", pk=file.pk)
+        return redirect("development:detail", pk=file.pk)
+    return pages.button_action(
+        request,
+        lambda: services.add_document(
+            request.user, file, form.cleaned_data["document"], title=form.cleaned_data["title"]
+        ),
+        success="材料已上传",
+        to=reverse("development:detail", args=[file.pk]),
+    )
 
 
 @login_required
@@ -572,12 +569,12 @@ def settings_page(request):
 
     require_county_admin(request.user)
     form = SettingsForm(request.POST or None, instance=DevelopmentSettings.current())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_settings(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "配置已保存")
-            return redirect("development:settings")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_settings(request.user, **data),
+        success="配置已保存",
+        to="development:settings",
+    ):
+        return done
     return render(request, "development/settings.html", {"form": form, "active_nav": "development_settings"})

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiceng.core import xlsx
+from jiceng.core import pages, xlsx
 from jiceng.core.navigation import is_manager
-from jiceng.core.pages import apply_validation_error, paginate
+from jiceng.core.pages import paginate
 from jiceng.core.scoping import get_visible_or_404, require_staff, visible
 from jiceng.life.services import require_level_above
 from jiceng.orgs.models import Organization
@@ -87,25 +88,24 @@ def election_create(request):
     if request.GET.get("org"):
         initial["organization"] = request.GET["org"]
     form = ElectionForm(request.POST or None, organizations=_orgs(request.user), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            election = services.submit_election(
-                request.user,
-                organization=d["organization"],
-                held_on=d["held_on"],
-                kind=d["kind"],
-                has_committee=d["has_committee"],
-                secretary_name=d["secretary_name"],
-                seats=d["seats"],
-                term_end=d["term_end"],
-                note=d["note"],
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已报上级批复；批复后更新本组织的委员会和任期")
-            return redirect("elections:detail", pk=election.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda d: services.submit_election(
+            request.user,
+            organization=d["organization"],
+            held_on=d["held_on"],
+            kind=d["kind"],
+            has_committee=d["has_committee"],
+            secretary_name=d["secretary_name"],
+            seats=d["seats"],
+            term_end=d["term_end"],
+            note=d["note"],
+        ),
+        success="已报上级批复；批复后更新本组织的委员会和任期",
+        to=lambda election: reverse("elections:detail", args=[election.pk]),
+    ):
+        return done
     return render(request, "elections/form.html", {"form": form, "title": "登记换届选举", "active_nav": "elections"})
 
 
@@ -142,15 +142,14 @@ def election_decide(request, pk):
     if not form.is_valid():
         messages.error(request, "请选择批准或不批准")
         return redirect("elections:detail", pk=pk)
-    try:
-        services.decide_election(
+    return pages.button_action(
+        request,
+        lambda: services.decide_election(
             request.user, election, approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"]
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "已批复")
-    return redirect("elections:detail", pk=pk)
+        ),
+        success="已批复",
+        to=reverse("elections:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required
@@ -159,14 +158,14 @@ def postponement_create(request):
         raise PermissionDenied("当前角色只能查看")
     initial = {"organization": request.GET.get("org")} if request.GET.get("org") else {}
     form = PostponementForm(request.POST or None, organizations=_orgs(request.user), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            p = services.request_postponement(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "延期换届申请已报上级批复")
-            return redirect("elections:postponement", pk=p.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.request_postponement(request.user, **data),
+        success="延期换届申请已报上级批复",
+        to=lambda p: reverse("elections:postponement", args=[p.pk]),
+    ):
+        return done
     return render(request, "elections/form.html", {"form": form, "title": "申请延期换届", "active_nav": "elections"})
 
 
@@ -193,12 +192,11 @@ def postponement_decide(request, pk):
     if not form.is_valid():
         messages.error(request, "请选择批准或不批准")
         return redirect("elections:postponement", pk=pk)
-    try:
-        services.decide_postponement(
+    return pages.button_action(
+        request,
+        lambda: services.decide_postponement(
             request.user, p, approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"]
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "已批复")
-    return redirect("elections:postponement", pk=pk)
+        ),
+        success="已批复",
+        to=reverse("elections:postponement", kwargs={"pk": pk}),
+    )

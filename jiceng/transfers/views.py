@@ -5,12 +5,13 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiceng.core import params, xlsx
+from jiceng.core import pages, params, xlsx
 from jiceng.core.calendar import working_day_roller
-from jiceng.core.pages import apply_validation_error, paginate, style_form
+from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import (
     can_manage,
     get_visible_or_404,
@@ -212,13 +213,12 @@ def _step(request, pk, step, form_class, action):
             ),
         )
         return redirect("transfers:detail", pk=pk)
-    try:
-        message = action(transfer, form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, message)
-    return redirect("transfers:detail", pk=pk)
+    return pages.button_action(
+        request,
+        lambda: action(transfer, form.cleaned_data),
+        success=lambda message: message,
+        to=reverse("transfers:detail", kwargs={"pk": pk}),
+    )
 
 
 @login_required
@@ -300,21 +300,28 @@ def transfer_issue(request):
         )
     config = TransferSettings.current()
     form = IssueForm(request.POST or None, validity_days=config.default_validity_days)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def issue(cleaned):
+        data = dict(cleaned)
         data.pop("to_org_code")
         try:
-            transfer = services.issue_transfer(request.user, member, **data)
+            return services.issue_transfer(request.user, member, **data)
         except ValidationError as exc:
+            # The form asks for the receiving organization by its code.
             if hasattr(exc, "error_dict") and "to_org" in exc.error_dict:
                 exc.error_dict["to_org_code"] = exc.error_dict.pop("to_org")
-            apply_validation_error(form, exc)
-        else:
-            messages.success(
-                request,
-                f"已开具介绍信{transfer.letter_number}：{member.name}的组织关系在转接途中，等待{transfer.to_label}接收",
-            )
-            return redirect("transfers:detail", pk=transfer.pk)
+            raise
+
+    if done := pages.form_action(
+        request,
+        form,
+        issue,
+        success=lambda transfer: (
+            f"已开具介绍信{transfer.letter_number}：{member.name}的组织关系在转接途中，等待{transfer.to_label}接收"
+        ),
+        to=lambda transfer: reverse("transfers:detail", args=[transfer.pk]),
+    ):
+        return done
     return render(
         request,
         "transfers/issue.html",
@@ -338,15 +345,14 @@ def transfer_incoming(request):
     if request.GET.get("organization"):
         initial["to_org"] = request.GET["organization"]
     form = IncomingForm(request.POST or None, initial=initial, organizations=orgs)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            transfer = services.record_incoming(request.user, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已登记县外转入介绍信：{transfer.member_name}，报到后请确认接收")
-            return redirect("transfers:detail", pk=transfer.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.record_incoming(request.user, **data),
+        success=lambda transfer: f"已登记县外转入介绍信：{transfer.member_name}，报到后请确认接收",
+        to=lambda transfer: reverse("transfers:detail", args=[transfer.pk]),
+    ):
+        return done
     return render(request, "transfers/incoming.html", {"form": form, "active_nav": "transfers"})
 
 

@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from jiceng.core import params, qr, uploads, xlsx
+from jiceng.core import pages, params, qr, uploads, xlsx
 from jiceng.core.navigation import is_manager
-from jiceng.core.pages import apply_validation_error, paginate
+from jiceng.core.pages import paginate
 from jiceng.core.scoping import (
     get_visible_or_404,
     page_root,
@@ -276,58 +276,61 @@ def wish_act(request, pk, action):
         raise Http404("未知的操作")
     version = request.POST.get("version")
     user = request.user
-    form = None
-    try:
-        if action == "accept":
-            form = AcceptForm(request.POST, prefix="accept")
-            if form.is_valid():
-                services.accept_wish(user, wish, version=version, **form.cleaned_data)
-        elif action == "edit":
-            form = EditForm(request.POST, prefix="edit")
-            if form.is_valid():
-                services.edit_wish(user, wish, **form.cleaned_data)
-        elif action == "claim":
-            form = ClaimForm(request.POST, user=user, prefix="claim")
-            if form.is_valid():
-                services.claim_wish(user, wish, version=version, **form.cleaned_data["claimant"])
-        elif action == "fulfil":
-            form = FulfilForm(request.POST, request.FILES, prefix="fulfil")
-            if form.is_valid():
-                services.fulfil_wish(user, wish, version=version, **form.cleaned_data)
-        elif action == "confirm":
-            form = ConfirmForm(request.POST, prefix="confirm")
-            if form.is_valid():
-                services.confirm_wish(user, wish, version=version, **form.cleaned_data)
-        elif action == "publish":
-            services.publish_wish(user, wish, photo_ids=request.POST.getlist("photo"), version=version)
-        elif action == "unpublish":
-            services.unpublish_wish(user, wish, version=version)
-        else:  # reject, release, dispute, withdraw: a reason
-            form = NoteForm(request.POST)
-            if form.is_valid():
-                step = {
-                    "reject": services.reject_wish,
-                    "release": services.release_wish,
-                    "dispute": services.dispute_wish,
-                    "withdraw": services.withdraw_wish,
-                }[action]
-                step(user, wish, note=form.cleaned_data["note"], version=version)
-            else:
-                messages.error(request, f"请填写{rules.TRANSITIONS[action].note_label}")
-                return redirect("wishes:detail", pk=wish.pk)
-    except ValidationError as exc:
-        if form is not None and not isinstance(form, NoteForm):
-            apply_validation_error(form, exc)
-        else:
-            messages.error(request, "；".join(exc.messages))
-            return redirect("wishes:detail", pk=wish.pk)
-    if form is not None and not isinstance(form, NoteForm) and form.errors:
+    done_text = f"已{rules.TRANSITIONS[action].label}"
+    detail = reverse("wishes:detail", args=[wish.pk])
+    if action == "publish":
+        return pages.button_action(
+            request,
+            lambda: services.publish_wish(user, wish, photo_ids=request.POST.getlist("photo"), version=version),
+            success=done_text,
+            to=detail,
+        )
+    if action == "unpublish":
+        return pages.button_action(
+            request, lambda: services.unpublish_wish(user, wish, version=version), success=done_text, to=detail
+        )
+    # A form shown in a dialogue on the detail page: its errors show there again (status 400).
+    with_form = {
+        "accept": (AcceptForm, {}, lambda data: services.accept_wish(user, wish, version=version, **data)),
+        "edit": (EditForm, {}, lambda data: services.edit_wish(user, wish, **data)),
+        "claim": (
+            ClaimForm,
+            {"user": user},
+            lambda data: services.claim_wish(user, wish, version=version, **data["claimant"]),
+        ),
+        "fulfil": (
+            FulfilForm,
+            {"files": request.FILES},
+            lambda data: services.fulfil_wish(user, wish, version=version, **data),
+        ),
+        "confirm": (ConfirmForm, {}, lambda data: services.confirm_wish(user, wish, version=version, **data)),
+    }
+    if action in with_form:
+        form_class, extra, run = with_form[action]
+        form = form_class(request.POST, prefix=action, **extra)
+        if done := pages.form_action(request, form, run, success=done_text, to=detail):
+            return done
         wish.refresh_from_db()
         context = _detail_context(request, wish, **{action: form})
         context["open_action"] = action
         return render(request, "wishes/detail.html", context, status=400)
-    messages.success(request, f"已{rules.TRANSITIONS[action].label}")
-    return redirect("wishes:detail", pk=wish.pk)
+    # reject, release, dispute, withdraw: a reason
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"请填写{rules.TRANSITIONS[action].note_label}")
+        return redirect("wishes:detail", pk=wish.pk)
+    step = {
+        "reject": services.reject_wish,
+        "release": services.release_wish,
+        "dispute": services.dispute_wish,
+        "withdraw": services.withdraw_wish,
+    }[action]
+    return pages.button_action(
+        request,
+        lambda: step(user, wish, note=form.cleaned_data["note"], version=version),
+        success=done_text,
+        to=detail,
+    )
 
 
 @login_required
@@ -340,14 +343,14 @@ def wish_create(request):
     if _int(request.GET.get("org")):
         initial["organization"] = _int(request.GET["org"])
     form = StaffWishForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            wish = services.post_wish(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已登记心愿，编号 {wish.ticket}（请告知群众，凭编号和电话查询、确认）")
-            return redirect("wishes:detail", pk=wish.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.post_wish(request.user, **data),
+        success=lambda wish: f"已登记心愿，编号 {wish.ticket}（请告知群众，凭编号和电话查询、确认）",
+        to=lambda wish: reverse("wishes:detail", args=[wish.pk]),
+    ):
+        return done
     return render(request, "wishes/form.html", {"form": form, "title": "代群众登记心愿", "active_nav": "wishes"})
 
 
@@ -426,19 +429,17 @@ def post(request, org_id):
     max_photos = WishSettings.current().max_photos
     form.fields["photos"].help_text = f"最多 {max_photos} 张，JPG、PNG 或 WebP"
     context = {"org": org, "form": form}
-    if request.method == "POST":
-        if getattr(request, "limited", False):
-            return _limited(request, "wishes/public_post.html", context)
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "agree"}
-            try:
-                wish = services.post_wish(None, organization=org, **data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                request.session["wish_posted"] = {"ticket": wish.ticket, "org": org.pk}
-                _remember(request, wish)
-                return redirect("wishes:post_done")
+    if request.method == "POST" and getattr(request, "limited", False):
+        return _limited(request, "wishes/public_post.html", context)
+
+    def posted(data):
+        wish = services.post_wish(None, organization=org, **{k: v for k, v in data.items() if k != "agree"})
+        request.session["wish_posted"] = {"ticket": wish.ticket, "org": org.pk}
+        _remember(request, wish)
+        return wish
+
+    if done := pages.form_action(request, form, posted, success=None, to="wishes:post_done"):
+        return done
     return render(request, "wishes/public_post.html", context)
 
 
@@ -530,7 +531,8 @@ def follow(request):
             messages.error(request, "请先输入心愿编号和电话查询")
             return redirect("wishes:follow")
         action = request.POST.get("action")
-        try:
+
+        def act() -> str:
             if action == "confirm":
                 cf = ConfirmForm(request.POST, prefix="confirm")
                 if not cf.is_valid():
@@ -538,19 +540,19 @@ def follow(request):
                 services.confirm_wish(
                     None, wish, version=request.POST.get("version"), by_requester=True, **cf.cleaned_data
                 )
-                messages.success(request, "感谢您的确认！")
-            elif action in ("dispute", "withdraw"):
+                return "感谢您的确认！"
+            if action in ("dispute", "withdraw"):
                 nf = NoteForm(request.POST)
                 if not nf.is_valid():
                     raise ValidationError(f"请填写{rules.TRANSITIONS[action].note_label}")
                 step = services.dispute_wish if action == "dispute" else services.withdraw_wish
                 step(None, wish, note=nf.cleaned_data["note"], version=request.POST.get("version"), by_requester=True)
-                messages.success(request, "已收到，工作人员会尽快联系您" if action == "dispute" else "心愿已撤回")
-            else:
-                raise ValidationError("未知的操作")
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        return redirect(reverse("wishes:follow") + f"?w={wish.pk}")
+                return "已收到，工作人员会尽快联系您" if action == "dispute" else "心愿已撤回"
+            raise ValidationError("未知的操作")
+
+        return pages.button_action(
+            request, act, success=lambda text: text, to=reverse("wishes:follow") + f"?w={wish.pk}"
+        )
     if wish is not None:
         context["events"] = wish.events.filter(public=True)
         context["can_confirm"] = wish.state == S.FULFILLED
@@ -630,16 +632,14 @@ def claim(request, pk):
     wish = Wish.objects.filter(pk=pk, state__in=[S.POOLED, S.CLAIMED]).select_related("organization").first()
     if wish is None:
         raise Http404("心愿不在心愿池中")
-    try:
-        services.claim_wish(request.user, wish, member=member, version=request.POST.get("version"))
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return redirect(
-            reverse("wishes:claim_pool")
-            + (f"?area={_int(request.POST['area'])}" if _int(request.POST.get("area")) is not None else "")
-        )
-    messages.success(request, "认领成功！请尽快联系群众，完成后在这里报告")
-    return redirect("wishes:mine")
+    return pages.button_action(
+        request,
+        lambda: services.claim_wish(request.user, wish, member=member, version=request.POST.get("version")),
+        success="认领成功！请尽快联系群众，完成后在这里报告",
+        to="wishes:mine",
+        back=reverse("wishes:claim_pool")
+        + (f"?area={_int(request.POST['area'])}" if _int(request.POST.get("area")) is not None else ""),
+    )
 
 
 @login_required
@@ -666,26 +666,23 @@ def mine_act(request, pk, action):
     wish = Wish.objects.filter(pk=pk, claimed_member=member).select_related("organization").first()
     if wish is None:
         raise Http404("这不是您认领的心愿")
-    try:
+    if action not in ("fulfil", "release"):
+        raise Http404("未知的操作")
+
+    def act() -> str:
         if action == "fulfil":
             form = FulfilForm(request.POST, request.FILES, prefix="fulfil")
             if not form.is_valid():
                 raise ValidationError([e for errs in form.errors.values() for e in errs])
             services.fulfil_wish(request.user, wish, version=request.POST.get("version"), **form.cleaned_data)
-            messages.success(request, "已报告完成，等待群众确认")
-        elif action == "release":
-            form = NoteForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("请填写放弃的原因")
-            services.release_wish(
-                request.user, wish, note=form.cleaned_data["note"], version=request.POST.get("version")
-            )
-            messages.success(request, "已放弃认领，心愿回到心愿池")
-        else:
-            raise Http404("未知的操作")
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect("wishes:mine")
+            return "已报告完成，等待群众确认"
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("请填写放弃的原因")
+        services.release_wish(request.user, wish, note=form.cleaned_data["note"], version=request.POST.get("version"))
+        return "已放弃认领，心愿回到心愿池"
+
+    return pages.button_action(request, act, success=lambda text: text, to="wishes:mine")
 
 
 @login_required
