@@ -1,7 +1,7 @@
 """Training cards on the member page, the organization page and the command screen.
 
 The organization and command-screen cards load their figures in a second request (htmx,
-`hx-trigger="load"`) from `views.panel_org` / `views.panel_command`: the shared pages keep
+`hx-trigger="load"`) from `views.summary.panel_org` / `panel_command`: the shared pages keep
 their own query budgets whatever the training data, and the cards have theirs (eight
 queries, fixed; tests pin both). The member card is small (four queries) and renders inline.
 """
