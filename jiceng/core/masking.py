@@ -312,7 +312,12 @@ def mask_numbers(text: str) -> str:
     return "".join(out)
 
 
-def _mask_name(name: str) -> str:
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳小明 → 欧***; an empty name stays empty (the page chooses what to show
+    instead: 「匿名」 on a request, 「群众」 on a wish)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
     return name[0] + "*" * max(1, len(name) - 1)
 
 
@@ -322,7 +327,7 @@ def mask_text(text: str, *, name: str = "", phone: str = "") -> str:
     out = mask_numbers(text)
     name = (name or "").strip()
     if len(name) >= 2:
-        out = out.replace(name, _mask_name(name))
+        out = out.replace(name, mask_name(name))
     if phone and len(phone) >= 7:
         out = out.replace(phone, mask_phone(phone))
     return out

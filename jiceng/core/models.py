@@ -1,11 +1,11 @@
 """Shared models: audit log, import batches, county configuration."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from . import auditchain
+from .cases import AppendOnlyModel, SettingsSingleton
 
 
 class TimestampedModel(models.Model):
@@ -19,7 +19,7 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Append-only audit log: who did what to which object, and what changed."""
 
     class Action(models.TextChoices):
@@ -59,9 +59,10 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = "审计日志"
 
+    append_only_label = "审计日志"
+
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValidationError("审计日志只能追加，不能修改")
+        self.refuse_change(kwargs)
         with transaction.atomic(using=kwargs.get("using")):
             auditchain.lock_chain()
             last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
@@ -69,11 +70,8 @@ class AuditEntry(models.Model):
             self.hash = auditchain.digest(self.prev_hash, self)
             super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValidationError("审计日志只能追加，不能删除")
 
-
-class Configuration(models.Model):
+class Configuration(SettingsSingleton, models.Model):
     """County practice settings [C] with their reported defaults; one row per installation."""
 
     term_warning_months = models.PositiveSmallIntegerField("换届提前提醒（月）", default=3)
@@ -83,11 +81,6 @@ class Configuration(models.Model):
 
     class Meta:
         verbose_name = "县级配置"
-
-    @classmethod
-    def current(cls) -> "Configuration":
-        obj = cls.objects.order_by("pk").first()
-        return obj or cls()
 
 
 AuditEntry.scope_path = "org_path"

@@ -13,7 +13,7 @@ CONFIG_FIELDS = ["term_warning_months", "committee_term_years", "branch_term_yea
 @transaction.atomic
 def update_configuration(actor, **values) -> Configuration:
     require_county_admin(actor)
-    config = Configuration.objects.select_for_update().order_by("pk").first() or Configuration()
+    config = Configuration.for_update()
     before = audit.snapshot(config, CONFIG_FIELDS)
     for name, value in values.items():
         if name not in CONFIG_FIELDS:

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from jiceng.core.pages import style_form
+from jiceng.core.phones import mobile_error
 from jiceng.core.uploads import DOCUMENT_LABEL
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -58,8 +59,8 @@ DATE_LABELS = {
 
 def _phone(value: str) -> str:
     value = (value or "").strip()
-    if value and not (len(value) == 11 and value.isascii() and value.isdigit() and value.startswith("1")):
-        raise forms.ValidationError("手机号码应为11位数字")
+    if message := mobile_error(value):
+        raise forms.ValidationError(message)
     return value
 
 

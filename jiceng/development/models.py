@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from jiceng.core.cases import SettingsSingleton
 from jiceng.core.models import TimestampedModel
 from jiceng.members.models import Member
 
@@ -282,7 +283,7 @@ class Document(models.Model):
         return self.title
 
 
-class DevelopmentSettings(models.Model):
+class DevelopmentSettings(SettingsSingleton, models.Model):
     """County practice [C] for this app, with the reported defaults; one row per installation."""
 
     idle_years = models.PositiveSmallIntegerField(
@@ -295,10 +296,6 @@ class DevelopmentSettings(models.Model):
 
     class Meta:
         verbose_name = "发展党员配置"
-
-    @classmethod
-    def current(cls) -> "DevelopmentSettings":
-        return cls.objects.order_by("pk").first() or cls()
 
 
 DevelopmentFile.scope_path = "organization__path"

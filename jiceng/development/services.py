@@ -647,7 +647,7 @@ SETTINGS_FIELDS = ["idle_years", "due_soon_days"]
 @transaction.atomic
 def update_settings(actor, **values) -> DevelopmentSettings:
     require_county_admin(actor)
-    config = DevelopmentSettings.objects.select_for_update().order_by("pk").first() or DevelopmentSettings()
+    config = DevelopmentSettings.for_update()
     before = audit.snapshot(config, SETTINGS_FIELDS)
     for name, value in values.items():
         if name not in SETTINGS_FIELDS:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from jiceng.core.cases import SettingsSingleton
 from jiceng.core.models import TimestampedModel
 
 from . import rules
@@ -20,7 +21,7 @@ from . import rules
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-class DuesSettings(models.Model):
+class DuesSettings(SettingsSingleton, models.Model):
     """County practice for dues [C]; one row per installation, edited by county admins."""
 
     farmer_amount = models.DecimalField(
@@ -47,10 +48,6 @@ class DuesSettings(models.Model):
 
     class Meta:
         verbose_name = "党费设置"
-
-    @classmethod
-    def current(cls) -> DuesSettings:
-        return cls.objects.order_by("pk").first() or cls()
 
 
 class DuesBase(TimestampedModel):

@@ -44,7 +44,7 @@ def _user(actor):
 @transaction.atomic
 def update_settings(actor, **fields) -> DuesSettings:
     require_county_admin(actor)
-    current = DuesSettings.objects.select_for_update().order_by("pk").first() or DuesSettings.objects.create()
+    current = DuesSettings.for_update()
     before = audit.snapshot(current, SETTINGS_FIELDS)
     for name, value in fields.items():
         if name not in SETTINGS_FIELDS:

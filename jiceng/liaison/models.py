@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from jiceng.core.cases import PhotoModel
 from jiceng.core.models import TimestampedModel
 
 from . import rules
@@ -190,22 +191,12 @@ class VisitHousehold(models.Model):
         return self.label
 
 
-class VisitPhoto(models.Model):
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField("照片", upload_to="liaison/%Y/%m/")
-    thumbnail = models.FileField("缩略图", upload_to="liaison/%Y/%m/")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+class VisitPhoto(PhotoModel):
+    photo_folder = "liaison"
 
-    class Meta:
-        ordering = ["pk"]
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+
+    class Meta(PhotoModel.Meta):
         verbose_name = "走访照片"
 
 

@@ -12,37 +12,11 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
+from jiceng.core.masking import mask_name, mask_phone  # noqa: F401  (re-exported)
+from jiceng.core.phones import normalize_phone, phone_error  # noqa: F401  (re-exported)
 
 HOUSEHOLD_LINE_MAX = 100
 DESCRIPTION_MAX = 2000
-
-
-def normalize_phone(raw: str) -> str:
-    return re.sub(r"[\s\-()（）]", "", raw or "").replace("+86", "", 1)
-
-
-def phone_error(raw: str, *, required: bool = False) -> str | None:
-    """Mainland mobile (1[3-9] + 9 digits) or a landline with its area code; by pattern only."""
-    phone = normalize_phone(raw)
-    if not phone:
-        return "请填写联系电话" if required else None
-    if MOBILE_RE.match(phone) or LANDLINE_RE.match(phone):
-        return None
-    return "电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 0731-12345678）"
-
-
-def mask_phone(phone: str) -> str:
-    phone = phone or ""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else ("*" * len(phone))
-
-
-def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, len(name) - 1)
 
 
 # ---- households -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ docs/decisions/0009-organizational-life.md."""
 from django.conf import settings
 from django.db import models
 
+from jiceng.core.cases import PhotoModel
 from jiceng.core.models import TimestampedModel
 
 
@@ -147,19 +148,14 @@ class Record(TimestampedModel):
         return round(self.present_count * 100 / self.expected_count, 1) if self.expected_count else None
 
 
-class RecordPhoto(models.Model):
+class RecordPhoto(PhotoModel):
+    photo_folder = "life/photos"
+
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField("照片", upload_to="life/photos/")
-    thumbnail = models.ImageField("缩略图", upload_to="life/photos/")
     caption = models.CharField("说明", max_length=100, blank=True)
     original_name = models.CharField("原文件名", max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(PhotoModel.Meta):
         verbose_name = "活动照片"
 
 

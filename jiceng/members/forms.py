@@ -1,6 +1,7 @@
 from django import forms
 
 from jiceng.core.pages import style_form
+from jiceng.core.phones import mobile_error
 from jiceng.orgs.picker import pick_when_large
 
 from .models import Member
@@ -60,8 +61,8 @@ class MemberForm(forms.ModelForm):
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone.startswith("1")):
-            raise forms.ValidationError("手机号码应为11位数字")
+        if message := mobile_error(phone):
+            raise forms.ValidationError(message)
         return phone
 
 

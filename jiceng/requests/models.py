@@ -18,9 +18,10 @@ the clock, and lateness that has happened is frozen in the `*_late` flags (ADR 0
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from jiceng.core.cases import AppendOnlyModel, PhotoModel, SettingsSingleton
 
 from . import rules
 
@@ -182,7 +183,7 @@ class DeadlineRule(models.Model):
         )
 
 
-class RequestSettings(models.Model):
+class RequestSettings(SettingsSingleton, models.Model):
     """County practice settings of the request system [C], one row per installation."""
 
     weight_response = models.PositiveSmallIntegerField("响应率权重（%）", default=30)
@@ -210,10 +211,6 @@ class RequestSettings(models.Model):
 
     class Meta:
         verbose_name = "诉求配置"
-
-    @classmethod
-    def current(cls) -> RequestSettings:
-        return cls.objects.order_by("pk").first() or cls()
 
     @property
     def weights(self) -> dict[str, int]:
@@ -379,7 +376,7 @@ class Request(models.Model):
 
     @property
     def masked_name(self) -> str:
-        return rules.mask_name(self.name)
+        return rules.public_name(self.name)
 
     # What the public board and Open311 show: the published texts, masked again when read, so
     # that texts published before a masking rule was added are covered by it too.
@@ -414,8 +411,10 @@ class Request(models.Model):
         )
 
 
-class RequestPhoto(models.Model):
+class RequestPhoto(PhotoModel):
     """A photo sent with a request (by the resident) or with its result (by a handler)."""
+
+    photo_folder = "requests"
 
     class Kind(models.TextChoices):
         RESIDENT = "resident", "群众上传"
@@ -423,26 +422,16 @@ class RequestPhoto(models.Model):
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField("来源", max_length=20, choices=Kind.choices, default=Kind.RESIDENT)
-    image = models.FileField("照片", upload_to="requests/%Y/%m/")
-    thumbnail = models.FileField("缩略图", upload_to="requests/%Y/%m/")
     public = models.BooleanField("在公开栏展示", default=False)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
-    class Meta:
-        ordering = ["pk"]
+    class Meta(PhotoModel.Meta):
         verbose_name = "诉求照片"
 
 
-class RequestEvent(models.Model):
+class RequestEvent(AppendOnlyModel):
     """One step of a request's timeline; append-only (like Saleor's OrderEvent)."""
+
+    append_only_label = "办理记录"
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)
@@ -477,14 +466,6 @@ class RequestEvent(models.Model):
             models.Index(fields=["target_department", "request"], name="reqevent_dept_idx"),
             models.Index(fields=["target_org", "request"], name="reqevent_org_idx"),
         ]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValidationError("办理记录只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("办理记录只能追加，不能删除")
 
 
 Request.scope_path = "organization__path"

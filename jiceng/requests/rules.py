@@ -18,7 +18,9 @@ from django.db import models
 from django.utils import timezone
 
 # Public text is masked by one function for every app (phone numbers in any common format).
-from jiceng.core.masking import mask_phone, mask_text  # noqa: F401  (re-exported)
+from jiceng.core.masking import mask_name, mask_phone, mask_text  # noqa: F401  (re-exported)
+from jiceng.core.phones import normalize_phone  # noqa: F401  (re-exported)
+from jiceng.core.phones import phone_error as _phone_error
 from jiceng.core.ranking import rank  # noqa: F401  (moved to core; requests.queries calls rules.rank)
 
 # ---- vocabularies ------------------------------------------------------------------------
@@ -419,30 +421,15 @@ def validate_weights(weights: dict[str, int]) -> str | None:
 
 # ---- residents' details -----------------------------------------------------------------
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
-
-
-def normalize_phone(raw: str) -> str:
-    return re.sub(r"[\s\-()（）]", "", raw or "").replace("+86", "", 1)
-
 
 def phone_error(raw: str) -> str | None:
-    """Mainland mobile (1[3-9] + 9 digits) or a landline with its area code (0 + 2–3 digits,
-    then 7–8 digits); checked by pattern only."""
-    phone = normalize_phone(raw)
-    if not phone:
-        return "请填写联系电话"
-    if MOBILE_RE.match(phone) or LANDLINE_RE.match(phone):
-        return None
-    return "电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 0731-12345678）"
+    """A request needs a contact phone: mobile or landline (jiceng.core.phones)."""
+    return _phone_error(raw, required=True)
 
 
-def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        return "匿名"
-    return name[0] + "*" * max(1, len(name) - 1)
+def public_name(name: str) -> str:
+    """The resident's name as the request shows it: 张三 → 张*; no name → 「匿名」."""
+    return mask_name(name) or "匿名"
 
 
 TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone

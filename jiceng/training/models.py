@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from jiceng.core.cases import SettingsSingleton
 from jiceng.core.models import TimestampedModel
 
 
@@ -24,7 +25,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class TrainingRules(models.Model):
+class TrainingRules(SettingsSingleton, models.Model):
     """County practice [C] with the defaults of the secretary academy reported in the spec."""
 
     class_size_max = models.PositiveSmallIntegerField(
@@ -85,10 +86,6 @@ class TrainingRules(models.Model):
 
     def __str__(self):
         return "教育培训规则"
-
-    @classmethod
-    def current(cls) -> TrainingRules:
-        return cls.objects.order_by("pk").first() or cls()
 
 
 class Venue(TimestampedModel):

@@ -95,7 +95,7 @@ RULE_FIELDS = [
 @transaction.atomic
 def update_rules(actor, **fields) -> TrainingRules:
     require_county_admin(actor)
-    row = TrainingRules.objects.select_for_update().order_by("pk").first() or TrainingRules()
+    row = TrainingRules.for_update()
     before = audit.snapshot(row, RULE_FIELDS)
     for name, value in fields.items():
         if name not in RULE_FIELDS:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from jiceng.core.pages import style_form
+from jiceng.core.phones import mobile_error
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.picker import pick_when_large
@@ -106,8 +107,8 @@ class IncomingForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "").strip()
-        if phone and not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone.startswith("1")):
-            raise forms.ValidationError("手机号码应为11位数字")
+        if message := mobile_error(phone):
+            raise forms.ValidationError(message)
         return phone
 
 

@@ -15,10 +15,11 @@ transit (Member.Status.IN_TRANSIT) and counted by neither side. Three kinds:
 from django.conf import settings
 from django.db import models
 
+from jiceng.core.cases import SettingsSingleton
 from jiceng.core.models import TimestampedModel
 
 
-class TransferSettings(models.Model):
+class TransferSettings(SettingsSingleton, models.Model):
     """County practice [C] for transfer letters, edited by a county admin (/transfers/settings/).
 
     Defaults: 中共中央组织部《关于印发〈中国共产党流动党员活动证〉和〈中国共产党党员组织关系
@@ -42,10 +43,6 @@ class TransferSettings(models.Model):
 
     class Meta:
         verbose_name = "组织关系转接设置"
-
-    @classmethod
-    def current(cls) -> "TransferSettings":
-        return cls.objects.order_by("pk").first() or cls()
 
 
 class Transfer(TimestampedModel):

@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from jiceng.core.cases import AppendOnlyModel, PhotoModel, SettingsSingleton
+
 from . import rules
 
 
-class WishSettings(models.Model):
+class WishSettings(SettingsSingleton, models.Model):
     """County practice settings of the wish pool [C], one row per installation."""
 
     accept_working_days = models.PositiveSmallIntegerField(
@@ -35,10 +37,6 @@ class WishSettings(models.Model):
 
     class Meta:
         verbose_name = "微心愿配置"
-
-    @classmethod
-    def current(cls) -> WishSettings:
-        return cls.objects.order_by("pk").first() or cls()
 
 
 class Wish(models.Model):
@@ -218,34 +216,26 @@ class Wish(models.Model):
         return ""
 
 
-class WishPhoto(models.Model):
+class WishPhoto(PhotoModel):
+    photo_folder = "wishes"
+
     class Kind(models.TextChoices):
         REQUESTER = "requester", "群众上传"
         FULFILMENT = "fulfilment", "完成照片"
 
     wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField("来源", max_length=20, choices=Kind.choices, default=Kind.REQUESTER)
-    image = models.FileField("照片", upload_to="wishes/%Y/%m/")
-    thumbnail = models.FileField("缩略图", upload_to="wishes/%Y/%m/")
     # Chosen by staff for the public wish wall; only with the wish published.
     public = models.BooleanField("公开展示", default=False)
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
-    class Meta:
-        ordering = ["pk"]
+    class Meta(PhotoModel.Meta):
         verbose_name = "心愿照片"
 
 
-class WishEvent(models.Model):
+class WishEvent(AppendOnlyModel):
     """One step of a wish's timeline; append-only (like Saleor's OrderEvent)."""
+
+    append_only_label = "心愿办理记录"
 
     wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField("时间", db_index=True)

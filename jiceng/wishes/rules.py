@@ -17,8 +17,12 @@ from datetime import date, datetime, time, timedelta
 from django.db import models
 from django.utils import timezone
 
-from jiceng.core.masking import mask_text  # noqa: F401  (re-exported: one masking function for every app)
-from jiceng.liaison.rules import mask_name, mask_phone, normalize_phone, phone_error  # noqa: F401  (re-exported)
+from jiceng.core.masking import (  # noqa: F401  (re-exported)
+    mask_name,
+    mask_phone,
+    mask_text,  # noqa: F401  (re-exported: one masking function for every app)
+)
+from jiceng.core.phones import normalize_phone, phone_error  # noqa: F401  (re-exported)
 
 DESCRIPTION_MAX = 500
 PUBLIC_TEXT_MAX = 300

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core import audit, params, uploads
 from jiceng.core.calendar import working_deadline
+from jiceng.core.cases import save_with_ticket
 from jiceng.core.notifications import MANAGER_ROLES, Digest, notify
 from jiceng.core.scoping import in_scope, is_member_role, require_manager
 from jiceng.members.models import Member
@@ -218,28 +219,13 @@ def post_wish(
         accept_due_at=working_deadline(now, config.accept_working_days).at,
         created_by=actor if staff else None,
     )
-    _save_with_ticket(wish, now)
+    save_with_ticket(wish, now, rules.new_ticket)
     _photos(wish, photos, WishPhoto.Kind.REQUESTER, actor, config.max_photos)
     label = rules.Channel(channel).label
     _event(wish, actor, "post", "", S.POSTED, note=f"通过「{label}」提交", at=now, role=None if staff else "群众")
     audit.record(actor if staff else None, "create", wish, org_path=organization.path, note=f"微心愿 {wish.ticket}")
     _notify_staff(wish, "新的微心愿待审核", key=f"wishes:{wish.pk}:posted")
     return wish
-
-
-def _save_with_ticket(wish: Wish, at: datetime) -> None:
-    day = timezone.localtime(at).date()
-    for _ in range(8):
-        wish.ticket = rules.new_ticket(day)
-        try:
-            with transaction.atomic():
-                wish.save()
-            return
-        except IntegrityError:
-            if Wish.objects.filter(ticket=wish.ticket).exists():
-                continue
-            raise
-    raise RuntimeError("could not draw a free ticket number")
 
 
 def find_for_requester(ticket: str, phone: str) -> Wish | None:
@@ -702,7 +688,7 @@ def update_settings(actor, **values) -> WishSettings:
     from jiceng.core.scoping import require_county_admin
 
     require_county_admin(actor)
-    config = WishSettings.objects.select_for_update().order_by("pk").first() or WishSettings()
+    config = WishSettings.for_update()
     before = audit.snapshot(config, SETTINGS_FIELDS)
     for name, value in values.items():
         if name not in SETTINGS_FIELDS:

@@ -246,7 +246,8 @@ def test_masking():
     assert rules.mask_phone("13900009999") == "139****9999"
     assert rules.mask_name("赵秘密") == "赵**"
     assert rules.mask_name("王五") == "王*"
-    assert rules.mask_name("") == "匿名"
+    assert rules.mask_name("") == ""
+    assert rules.public_name("") == "匿名" and rules.public_name("王五") == "王*"
     text = "联系人赵秘密，电话 13900009999 或 0731-12345678，身份证 420101198005171234"
     masked = rules.mask_text(text, name="赵秘密", phone="13900009999")
     assert "赵秘密" not in masked and "13900009999" not in masked and "12345678" not in masked
