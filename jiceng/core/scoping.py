@@ -149,6 +149,27 @@ def can_manage(user, organization=None) -> bool:
     return True
 
 
+def require_level_above(user, organization, message: str = "此项由上级党组织审批，本组织不能审批自己的事项") -> None:
+    """Reviewing and approving are the job of the level above: besides managing the
+    organization, the user's own organization must be a proper ancestor of it (a branch cannot
+    review itself). ``message`` names what is reviewed."""
+    if user is None or has_full_scope(user):
+        return
+    require_manager(user, organization)
+    root = scope_root(user)
+    if root is None or root.path == organization.path:
+        raise PermissionDenied(message)
+
+
+def can_review(user, organization) -> bool:
+    """`require_level_above` as a yes/no, for showing or hiding review buttons."""
+    try:
+        require_level_above(user, organization)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def require_county_admin(user) -> None:
     if not (has_full_scope(user) or getattr(user, "is_county_admin", False)):
         raise PermissionDenied("仅县委组织部管理员可以访问")

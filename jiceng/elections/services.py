@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from jiceng.core import audit
 from jiceng.core.models import Configuration
-from jiceng.core.scoping import require_manager
-from jiceng.life.services import require_level_above
+from jiceng.core.scoping import require_level_above, require_manager
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import TERM_TYPES
@@ -20,6 +19,9 @@ from jiceng.orgs.services import update_organization
 
 from . import rules
 from .models import Election, Postponement, Seat
+
+# Approving an election's start or a postponement is the level above's (core.scoping.require_level_above).
+DECIDED_ABOVE = "换届选举事项由上级党组织审批，本组织不能审批自己的事项"
 
 
 def village_level(org: Organization) -> bool:
@@ -119,7 +121,7 @@ def submit_election(
 def decide_election(actor, election: Election, *, approve: bool, note: str = "") -> Election:
     """The level above approves (the organization's committee, secretary and term follow, and an
     approved postponement is cleared) or rejects the election."""
-    require_level_above(actor, election.organization)
+    require_level_above(actor, election.organization, DECIDED_ABOVE)
     org = Organization.objects.get(pk=election.organization_id)
     updated = Election.objects.filter(pk=election.pk, state=Election.State.SUBMITTED).update(
         state=Election.State.APPROVED if approve else Election.State.REJECTED,
@@ -171,7 +173,7 @@ def request_postponement(actor, *, organization: Organization, new_due: date, re
 @transaction.atomic
 def decide_postponement(actor, postponement: Postponement, *, approve: bool, note: str = "") -> Postponement:
     """Approval by the level above moves the term warnings to the new date (orgs.rules)."""
-    require_level_above(actor, postponement.organization)
+    require_level_above(actor, postponement.organization, DECIDED_ABOVE)
     updated = Postponement.objects.filter(pk=postponement.pk, state=Postponement.State.SUBMITTED).update(
         state=Postponement.State.APPROVED if approve else Postponement.State.REJECTED,
         decided_by=actor if getattr(actor, "is_authenticated", False) else None,

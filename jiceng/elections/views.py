@@ -13,8 +13,7 @@ from django.views.decorators.http import require_POST
 from jiceng.core import pages, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import paginate
-from jiceng.core.scoping import get_visible_or_404, require_staff, visible
-from jiceng.life.services import require_level_above
+from jiceng.core.scoping import can_review, get_visible_or_404, require_staff, visible
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import TERM_TYPES
 
@@ -110,11 +109,7 @@ def election_create(request):
 
 
 def _can_decide(user, org) -> bool:
-    try:
-        require_level_above(user, org)
-    except PermissionDenied:
-        return False
-    return True
+    return can_review(user, org)
 
 
 @login_required

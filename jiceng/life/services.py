@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from jiceng.core import audit
-from jiceng.core.scoping import has_full_scope, require_county_admin, require_manager, scope_root
+from jiceng.core import audit, scoping
+from jiceng.core.scoping import require_county_admin, require_manager
 from jiceng.core.uploads import clean_photo
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -351,15 +351,12 @@ def delete_photo(actor, photo: RecordPhoto) -> None:
 # ---- review and publication --------------------------------------------------------------
 
 
+REVIEW_BY_LEVEL_ABOVE = "审阅点评由上级党组织进行，本组织不能审阅自己的纪实"
+
+
 def require_level_above(user, org: Organization) -> None:
-    """Reviewing is the job of the level above: the reviewer's organization must be a proper
-    ancestor of the record's organization (a branch cannot review itself)."""
-    if user is None or has_full_scope(user):
-        return
-    require_manager(user, org)
-    root = scope_root(user)
-    if root is None or root.path == org.path:
-        raise PermissionDenied("审阅点评由上级党组织进行，本组织不能审阅自己的纪实")
+    """Reviewing a record is the job of the level above (core.scoping.require_level_above)."""
+    scoping.require_level_above(user, org, REVIEW_BY_LEVEL_ABOVE)
 
 
 def _photos_required(record: Record) -> None:
