@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import params, qr, uploads, xlsx
+from jiceng.core import pages, params, qr, uploads, xlsx
 from jiceng.core.pages import apply_validation_error, paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, has_full_scope, home_root, path_q, scope_root, visible
 from jiceng.orgs.models import Organization
@@ -174,20 +174,25 @@ def request_create(request):
     if root is not None and organizations.filter(pk=root.pk).exists():
         initial["organization"] = root.pk
     form = StaffEntryForm(request.POST or None, request.FILES or None, organizations=organizations, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def enter(data) -> Request:
+        data = dict(data)
         accept_now, result = data.pop("accept_now"), data.pop("result").strip()
-        try:
-            item = services.create_request(request.user, **data)
-            if accept_now or result:
-                item = services.accept_request(request.user, item, contacted=True)
-            if result:
-                item = services.resolve_request(request.user, item, result=result)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已受理，受理编号 {item.ticket}（请告知群众，凭编号和电话查询进度）")
-            return redirect("requests:detail", pk=item.pk)
+        item = services.create_request(request.user, **data)
+        if accept_now or result:
+            item = services.accept_request(request.user, item, contacted=True)
+        if result:
+            item = services.resolve_request(request.user, item, result=result)
+        return item
+
+    if done := pages.form_action(
+        request,
+        form,
+        enter,
+        success=lambda item: f"已受理，受理编号 {item.ticket}（请告知群众，凭编号和电话查询进度）",
+        to=lambda item: reverse("requests:detail", args=[item.pk]),
+    ):
+        return done
     return render(request, "requests/create.html", {"form": form, "active_nav": "requests_create"})
 
 
@@ -286,75 +291,70 @@ def request_act(request, pk):
     version = post.get("version") or None
     note = post.get("note", "")
     user = request.user
-    try:
-        if action == "accept":
-            services.accept_request(user, item, version=version, contacted=bool(post.get("contacted")), note=note)
-        elif action == "start":
-            services.start_request(user, item, version=version)
-        elif action == "contact":
-            services.contact_resident(user, item, note=note, version=version)
-        elif action == "assign":
-            orgs, users = (
-                _assign_choices(item) if services.may(user, item, "assign") else (Organization.objects.none(),) * 2
-            )
-            services.assign_request(
-                user,
-                item,
-                org=_obj(Organization, post.get("org"), orgs),
-                user=_obj(User, post.get("user"), users),
-                note=note,
-                version=version,
-            )
-        elif action == "transfer":
-            services.transfer_request(
-                user,
-                item,
-                org=_obj(Organization, post.get("org"), _entry_organizations(user)),
-                department=_obj(Department, post.get("department"), queries.departments_for(item.organization)),
-                note=note,
-                tier=post.get("tier") or None,
-                version=version,
-            )
-        elif action == "escalate":
-            services.escalate_request(
-                user,
-                item,
-                note=note,
-                department=_obj(Department, post.get("department"), queries.departments_for(item.organization)),
-                tier=post.get("tier") or None,
-                version=version,
-            )
-        elif action == "return":
-            services.return_request(user, item, note=note, version=version)
-        elif action in ("resolve", "answer"):
-            photos = request.FILES.getlist("photos")
-            fn = services.resolve_request if action == "resolve" else services.answer_request
-            fn(user, item, result=note, version=version, photos=photos)
-        elif action == "callback":
-            services.record_callback(
-                user,
-                item,
-                rating=post.get("rating", ""),
-                solved=post.get("solved") == "1",
-                note=note,
-                reopen=bool(post.get("reopen")),
-                version=version,
-            )
-        elif action == "close":
-            services.close_request(user, item, note=note, version=version)
-        elif action == "dismiss":
-            services.dismiss_request(user, item, note=note, version=version)
-        elif action == "unpublish":
-            services.unpublish_request(user, item)
-        else:
-            messages.error(request, "未知的操作")
-            return redirect("requests:detail", pk=item.pk)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        label = rules.TRANSITIONS[action].label if action in rules.TRANSITIONS else action
-        messages.success(request, f"已{label}")
-    return redirect("requests:detail", pk=item.pk)
+
+    def assign():
+        orgs, users = (
+            _assign_choices(item) if services.may(user, item, "assign") else (Organization.objects.none(),) * 2
+        )
+        return services.assign_request(
+            user,
+            item,
+            org=_obj(Organization, post.get("org"), orgs),
+            user=_obj(User, post.get("user"), users),
+            note=note,
+            version=version,
+        )
+
+    def finish(fn):
+        return lambda: fn(user, item, result=note, version=version, photos=request.FILES.getlist("photos"))
+
+    steps = {
+        "accept": lambda: services.accept_request(
+            user, item, version=version, contacted=bool(post.get("contacted")), note=note
+        ),
+        "start": lambda: services.start_request(user, item, version=version),
+        "contact": lambda: services.contact_resident(user, item, note=note, version=version),
+        "assign": assign,
+        "transfer": lambda: services.transfer_request(
+            user,
+            item,
+            org=_obj(Organization, post.get("org"), _entry_organizations(user)),
+            department=_obj(Department, post.get("department"), queries.departments_for(item.organization)),
+            note=note,
+            tier=post.get("tier") or None,
+            version=version,
+        ),
+        "escalate": lambda: services.escalate_request(
+            user,
+            item,
+            note=note,
+            department=_obj(Department, post.get("department"), queries.departments_for(item.organization)),
+            tier=post.get("tier") or None,
+            version=version,
+        ),
+        "return": lambda: services.return_request(user, item, note=note, version=version),
+        "resolve": finish(services.resolve_request),
+        "answer": finish(services.answer_request),
+        "callback": lambda: services.record_callback(
+            user,
+            item,
+            rating=post.get("rating", ""),
+            solved=post.get("solved") == "1",
+            note=note,
+            reopen=bool(post.get("reopen")),
+            version=version,
+        ),
+        "close": lambda: services.close_request(user, item, note=note, version=version),
+        "dismiss": lambda: services.dismiss_request(user, item, note=note, version=version),
+        "unpublish": lambda: services.unpublish_request(user, item),
+    }
+    if action not in steps:
+        messages.error(request, "未知的操作")
+        return redirect("requests:detail", pk=item.pk)
+    label = rules.TRANSITIONS[action].label if action in rules.TRANSITIONS else action
+    return pages.button_action(
+        request, steps[action], success=f"已{label}", to=reverse("requests:detail", args=[item.pk])
+    )
 
 
 @login_required
@@ -390,20 +390,20 @@ def request_publish(request, pk):
     if request.method == "POST" and preview and confirmed:
         if confirmed != preview["key"]:
             changed = True  # the text was edited after the preview: show the new preview first
-        else:
-            try:
-                services.publish_request(
-                    request.user,
-                    item,
-                    public_description=form.cleaned_data["public_description"],
-                    public_result=form.cleaned_data["public_result"],
-                    photo_ids=form.cleaned_data["photos"],
-                )
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, "已在公开栏公开（姓名、电话已隐去）")
-                return redirect("requests:detail", pk=item.pk)
+        elif done := pages.form_action(
+            request,
+            form,
+            lambda data: services.publish_request(
+                request.user,
+                item,
+                public_description=data["public_description"],
+                public_result=data["public_result"],
+                photo_ids=data["photos"],
+            ),
+            success="已在公开栏公开（姓名、电话已隐去）",
+            to=reverse("requests:detail", args=[item.pk]),
+        ):
+            return done
     return render(
         request,
         "requests/publish.html",
@@ -572,7 +572,7 @@ def period_or_message(request, today: date) -> tuple[Period, str]:
     try:
         return parse_period(request.GET, today), ""
     except ValidationError as exc:
-        return parse_period({}, today), "；".join(exc.messages)
+        return parse_period({}, today), pages.refusal_text(exc)
 
 
 def ranking_data(user, root: Organization, period: Period, by: str) -> dict:

@@ -4,15 +4,13 @@ their handler accounts. Every change goes through a service and the audit log.""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import params
-from jiceng.core.pages import apply_validation_error
+from jiceng.core import pages, params
 from jiceng.core.scoping import get_visible_or_404, home_root, require_county_admin, visible
 from jiceng.orgs.models import Organization
 
@@ -30,14 +28,14 @@ def _county_root(user) -> Organization:
 def settings_page(request):
     require_county_admin(request.user)
     form = SettingsForm(request.POST or None, instance=RequestSettings.current())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_settings(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "诉求配置已保存")
-            return redirect("requests:config")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_settings(request.user, **data),
+        success="诉求配置已保存",
+        to="requests:config",
+    ):
+        return done
     return render(request, "requests/config/settings.html", {"form": form, "active_nav": "requests_config"})
 
 
@@ -46,14 +44,14 @@ def settings_page(request):
 def categories(request):
     require_county_admin(request.user)
     form = CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_category(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已新增类别")
-            return redirect("requests:categories")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_category(request.user, **data),
+        success="已新增类别",
+        to="requests:categories",
+    ):
+        return done
     context = {"form": form, "rows": Category.objects.all(), "active_nav": "requests_config"}
     return render(request, "requests/config/categories.html", context)
 
@@ -64,14 +62,14 @@ def category_edit(request, pk):
     require_county_admin(request.user)
     category = get_object_or_404(Category, pk=pk)
     form = CategoryForm(request.POST or None, instance=Category.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_category(request.user, category, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("requests:categories")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_category(request.user, category, **data),
+        success="已保存",
+        to="requests:categories",
+    ):
+        return done
     context = {"form": form, "category": category, "active_nav": "requests_config"}
     return render(request, "requests/config/category_edit.html", context)
 
@@ -92,14 +90,14 @@ def _deadline_rows():
 def deadlines(request):
     require_county_admin(request.user)
     form = DeadlineRuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_deadline_rule(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已新增时限规则")
-            return redirect("requests:deadlines")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_deadline_rule(request.user, **data),
+        success="已新增时限规则",
+        to="requests:deadlines",
+    ):
+        return done
     context = {"form": form, "rows": _deadline_rows(), "active_nav": "requests_config"}
     return render(request, "requests/config/deadlines.html", context)
 
@@ -110,18 +108,21 @@ def deadline_edit(request, pk):
     require_county_admin(request.user)
     rule = get_object_or_404(DeadlineRule, pk=pk)
     if request.method == "POST" and request.POST.get("delete"):
-        services.delete_deadline_rule(request.user, rule)
-        messages.success(request, "已删除该规则")
-        return redirect("requests:deadlines")
+        return pages.button_action(
+            request,
+            lambda: services.delete_deadline_rule(request.user, rule),
+            success="已删除该规则",
+            to="requests:deadlines",
+        )
     form = DeadlineRuleForm(request.POST or None, instance=DeadlineRule.objects.get(pk=pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_deadline_rule(request.user, rule, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存（只影响此后受理、转办、上报或重办的诉求）")
-            return redirect("requests:deadlines")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_deadline_rule(request.user, rule, **data),
+        success="已保存（只影响此后受理、转办、上报或重办的诉求）",
+        to="requests:deadlines",
+    ):
+        return done
     context = {"form": form, "rule": rule, "active_nav": "requests_config"}
     return render(request, "requests/config/deadline_edit.html", context)
 
@@ -141,17 +142,20 @@ def routing(request):
         if pk is None:
             raise Http404("没有这条分派规则")
         rule = get_visible_or_404(request.user, RoutingRule.objects.all(), pk=pk)
-        services.delete_routing_rule(request.user, rule)
-        messages.success(request, "已删除该分派规则")
-        return redirect("requests:routing")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_routing_rule(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "分派规则已保存")
-            return redirect("requests:routing")
+        return pages.button_action(
+            request,
+            lambda: services.delete_routing_rule(request.user, rule),
+            success="已删除该分派规则",
+            to="requests:routing",
+        )
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_routing_rule(request.user, **data),
+        success="分派规则已保存",
+        to="requests:routing",
+    ):
+        return done
     rows = visible(
         request.user,
         RoutingRule.objects.select_related("organization", "category", "target_org", "target_department"),
@@ -166,14 +170,14 @@ def departments(request):
     require_county_admin(request.user)
     root = _county_root(request.user)
     form = DepartmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_department(request.user, county=root, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已新增部门")
-            return redirect("requests:departments")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_department(request.user, county=root, **data),
+        success="已新增部门",
+        to="requests:departments",
+    ):
+        return done
     rows = visible(request.user, Department.objects.select_related("county")).prefetch_related("staff__user")
     context = {"form": form, "rows": rows, "root": root, "active_nav": "requests_config"}
     return render(request, "requests/config/departments.html", context)
@@ -188,22 +192,24 @@ def department_edit(request, pk):
         request.POST if request.POST.get("form") == "department" else None, instance=Department.objects.get(pk=pk)
     )
     account = HandlerAccountForm(request.POST if request.POST.get("form") == "account" else None)
-    if request.method == "POST" and request.POST.get("form") == "department" and form.is_valid():
-        try:
-            services.save_department(request.user, department, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("requests:department_edit", pk=department.pk)
-    if request.method == "POST" and request.POST.get("form") == "account" and account.is_valid():
-        try:
-            user = services.add_department_handler(request.user, department, **account.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(account, exc)
-        else:
-            messages.success(request, f"已为{department.name}新增经办人账号 {user.username}")
-            return redirect("requests:department_edit", pk=department.pk)
+    here = reverse("requests:department_edit", args=[department.pk])
+    # Only the form the POST names is bound; the other is not valid and does nothing.
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_department(request.user, department, **data),
+        success="已保存",
+        to=here,
+    ):
+        return done
+    if done := pages.form_action(
+        request,
+        account,
+        lambda data: services.add_department_handler(request.user, department, **data),
+        success=lambda user: f"已为{department.name}新增经办人账号 {user.username}",
+        to=here,
+    ):
+        return done
     staff = DepartmentStaff.objects.filter(department=department).select_related("user")
     context = {
         "department": department,

@@ -10,17 +10,15 @@ someone guessing wrong numbers from elsewhere cannot lock the resident out of th
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from jiceng.core import params, uploads
+from jiceng.core import pages, params, uploads
 from jiceng.core.client import client_address
-from jiceng.core.pages import apply_validation_error, paginate
+from jiceng.core.pages import paginate
 from jiceng.orgs.models import Organization
 
 from . import rules, services
@@ -89,18 +87,24 @@ def intake(request, code):
             form.add_error(None, f"上传的内容太大：最多 {config.max_photos} 张照片，每张不超过 {limit} MB")
             return render(request, "requests/public/intake.html", {**context, "form": form}, status=400)
         form = IntakeForm(request.POST, request.FILES, max_photos=config.max_photos)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            if data.pop("website"):
-                form.add_error(None, "提交失败，请刷新页面后重试")
-                return render(request, "requests/public/intake.html", {**context, "form": form}, status=400)
-            try:
-                item = services.create_request(None, organization=org, channel="qr", **data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                grant(request, item.ticket)
-                return redirect(reverse("resident:progress", args=[item.ticket]) + "?new=1")
+        if form.is_valid() and form.cleaned_data["website"]:
+            form.add_error(None, "提交失败，请刷新页面后重试")
+            return render(request, "requests/public/intake.html", {**context, "form": form}, status=400)
+
+        def file(data) -> Request:
+            data = {name: value for name, value in data.items() if name != "website"}
+            item = services.create_request(None, organization=org, channel="qr", **data)
+            grant(request, item.ticket)
+            return item
+
+        if done := pages.form_action(
+            request,
+            form,
+            file,
+            success=None,
+            to=lambda item: reverse("resident:progress", args=[item.ticket]) + "?new=1",
+        ):
+            return done
         return render(request, "requests/public/intake.html", {**context, "form": form}, status=400)
     context["form"] = IntakeForm(max_photos=config.max_photos)
     return render(request, "requests/public/intake.html", context)
@@ -171,22 +175,23 @@ def rate(request, ticket):
     form = RatingForm(request.POST)
     if item.reopen_count >= RequestSettings.current().reopen_limit:
         del form.fields["reopen"]
-    if form.is_valid():
-        try:
-            item = services.rate_request(
-                item,
-                rating=form.cleaned_data["rating"],
-                solved=form.cleaned_data["solved"],
-                note=form.cleaned_data["note"],
-                reopen=form.cleaned_data.get("reopen", False),
-                version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            text = "已收到您的评价，我们会重新办理" if item.state == rules.State.REOPENED else "感谢您的评价"
-            messages.success(request, text)
-            return redirect("resident:progress", ticket=item.ticket)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.rate_request(
+            item,
+            rating=data["rating"],
+            solved=data["solved"],
+            note=data["note"],
+            reopen=data.get("reopen", False),
+            version=data.get("version"),
+        ),
+        success=lambda rated: (
+            "已收到您的评价，我们会重新办理" if rated.state == rules.State.REOPENED else "感谢您的评价"
+        ),
+        to=lambda rated: reverse("resident:progress", args=[rated.ticket]),
+    ):
+        return done
     return render(request, "requests/public/progress.html", _progress_context(item, form, request), status=400)
 
 

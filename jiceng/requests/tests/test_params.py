@@ -5,6 +5,7 @@ byte — the pages answer with a Chinese message, the API and Open311 with 400, 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,6 @@ from hypothesis import strategies as st
 
 from jiceng.conftest import client_for
 from jiceng.core import params
-from jiceng.requests import services
 from jiceng.requests.conftest import file_request
 from jiceng.requests.models import Request
 
@@ -150,7 +150,7 @@ def test_open311_dates_out_of_range(desk, name, value):
 
 
 def test_the_service_refuses_control_characters_from_any_caller(desk):
-    with pytest.raises(services.ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught:
         file_request(desk, description="路灯\x00坏了")
     assert caught.value.message_dict == {"description": ["诉求内容含有无法保存的控制字符"]}
     assert not Request.objects.exists()
