@@ -489,7 +489,7 @@ def _simulate(rng, req, town, code, whistle, calendar, rule_rows, now, events, t
 
 
 def _reassign(req, at, calendar, rule_rows, *, town=None, department=None):
-    """What services._reassignment does, for the demo's in-memory requests."""
+    """What services.engine._reassignment does, for the demo's in-memory requests."""
     for stage, done_at in (("response", req.responded_at), ("done", req.resolved_at)):
         due = getattr(req, f"{stage}_due_at")
         if done_at is None and due and at > due:

@@ -4,7 +4,7 @@ A `Request` keeps two things apart:
 
 - the **workflow state** (`state`: received → accepted → in progress → resolved/answered →
   closed, plus assigned, returned, transferred, escalated, reopened, dismissed), changed only
-  by `services.py` through the transition table in `rules.TRANSITIONS`, each change claimed
+  by `services/` (the engine) through the transition table in `rules.TRANSITIONS`, each change claimed
   with a conditional UPDATE on `version`;
 - the **assignment** (who holds it: `holder_org` or `holder_department`, and the handler
   `holder_user`; who sent it: `sent_by_*`; whether the holder has signed for it:

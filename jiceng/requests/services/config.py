@@ -34,7 +34,7 @@ def _root_path(actor) -> str:
 def update_settings(actor, **values) -> RequestSettings:
     if actor is not None:
         require_county_admin(actor)
-    config = RequestSettings.objects.select_for_update().order_by("pk").first() or RequestSettings()
+    config = RequestSettings.for_update()
     before = audit.snapshot(config, SETTINGS_FIELDS)
     for name, value in values.items():
         if name not in SETTINGS_FIELDS:

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from jiceng.core import audit, uploads
+from jiceng.core.cases import save_with_ticket
 from jiceng.core.scoping import require_manager
 from jiceng.orgs.models import Organization
 
@@ -172,7 +172,7 @@ def create_request(
         deadline_estimated=estimated,
         created_by=actor if staff else recorded_by,
     )
-    _save_with_ticket(req, received_at)
+    save_with_ticket(req, received_at, rules.new_ticket)
     if photos:
         _save_photos(req, photos, RequestPhoto.Kind.RESIDENT, actor, config.max_photos)
     channel_label = dict(rules.CHANNELS)[channel]
@@ -191,18 +191,3 @@ def create_request(
     audit.record(actor if staff else None, "create", req, org_path=organization.path, note=f"受理诉求 {req.ticket}")
     _notify_holder(req, "新诉求待签收")
     return req
-
-
-def _save_with_ticket(req: Request, received_at: datetime) -> None:
-    day = timezone.localtime(received_at).date()
-    for _ in range(8):
-        req.ticket = rules.new_ticket(day)
-        try:
-            with transaction.atomic():
-                req.save()
-            return
-        except IntegrityError:
-            if Request.objects.filter(ticket=req.ticket).exists():
-                continue
-            raise
-    raise RuntimeError("could not draw a free ticket number")
