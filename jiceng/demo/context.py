@@ -1,8 +1,9 @@
 """What the demo generator hands to each app's ``demo.py``.
 
-After the organizations, members and accounts exist, the generator calls
-``generate(ctx) -> dict[str, int]`` of every app that has a ``demo`` module, in the order of
-INSTALLED_APPS, each in its own transaction. The returned figures (label → count) are
+After the organizations, members and accounts exist (built by ``jiceng/orgs/demo.py`` and
+``jiceng/members/demo.py``, which the generator calls itself), the generator calls
+``generate(ctx) -> dict[str, int]`` of every other app that has a ``demo`` module, in the order
+of INSTALLED_APPS, each in its own transaction. The returned figures (label → count) are
 printed in the summary. An app draws its random choices from ``ctx.rng("<app>")`` so that
 adding an app never changes another app's demo data.
 """

@@ -26,7 +26,7 @@ from jiceng.core.dates import add_years
 from jiceng.core.scoping import path_q
 from jiceng.core.text import pinyin_keys
 from jiceng.core.tree import SEGMENT
-from jiceng.demo.generator import COUNTY_AREA_PREFIX, FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
+from jiceng.members.demo import COUNTY_AREA_PREFIX, FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
 from jiceng.members.models import Member, StatusChange
 from jiceng.orgs.models import Organization
 

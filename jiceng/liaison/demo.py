@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from jiceng.demo.generator import FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
+from jiceng.members.demo import FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.requests.models import Category

@@ -8,7 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from jiceng.demo.generator import DEFAULT_PASSWORD, SCALES, DemoDataExists, generate
+from jiceng.demo.generator import DEFAULT_PASSWORD, DemoDataExists, generate
+from jiceng.demo.scales import SCALES
 from jiceng.orgs.models import Organization
 
 SKIP_MESSAGE = "数据库已有数据，跳过演示县生成"
