@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from . import auditview, params, services, xlsx
+from . import auditview, pages, params, services, xlsx
 from .models import AuditEntry, Configuration
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
@@ -144,12 +144,10 @@ class CalendarYearForm(forms.Form):
 def calendar(request):
     from datetime import date as date_cls
 
-    from django.core.exceptions import ValidationError
     from django.utils import timezone
 
     from .calendar import library_years
     from .models import CalendarDay, CalendarYear
-    from .pages import apply_validation_error
 
     require_county_admin(request.user)
     today = timezone.localdate()
@@ -158,33 +156,41 @@ def calendar(request):
     year_form = style_form(CalendarYearForm(prefix="year"))
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            if action == "load":
-                n = services.load_calendar_year_from_library(request.user, year)
-                messages.success(request, f"已从 chinesecalendar 库载入 {year} 年的 {n} 个节假日和调休日")
-                return redirect(f"{request.path}?year={year}")
-            if action == "delete":
-                services.delete_calendar_day(request.user, date_cls.fromisoformat(request.POST["day"]))
-                messages.success(request, "已删除")
-                return redirect(f"{request.path}?year={year}")
-            if action == "day":
-                day_form = style_form(CalendarDayForm(request.POST, prefix="day"))
-                if day_form.is_valid():
-                    services.set_calendar_day(request.user, **day_form.cleaned_data)
-                    messages.success(request, "已保存")
-                    return redirect(f"{request.path}?year={day_form.cleaned_data['day'].year}")
-            if action == "confirm":
-                year_form = style_form(CalendarYearForm(request.POST, prefix="year"))
-                if year_form.is_valid():
-                    services.mark_calendar_year_loaded(request.user, year, year_form.cleaned_data["note"])
-                    messages.success(request, f"{year} 年节假日安排已确认录入")
-                    return redirect(f"{request.path}?year={year}")
-        except ValidationError as exc:
-            target = year_form if action == "confirm" else day_form
-            if action in ("load", "delete"):
-                messages.error(request, "；".join(exc.messages))
-                return redirect(f"{request.path}?year={year}")
-            apply_validation_error(target, exc)
+        here = f"{request.path}?year={year}"
+        if action == "load":
+            return pages.button_action(
+                request,
+                lambda: services.load_calendar_year_from_library(request.user, year),
+                success=lambda n: f"已从 chinesecalendar 库载入 {year} 年的 {n} 个节假日和调休日",
+                to=here,
+            )
+        if action == "delete":
+            return pages.button_action(
+                request,
+                lambda: services.delete_calendar_day(request.user, date_cls.fromisoformat(request.POST["day"])),
+                success="已删除",
+                to=here,
+            )
+        if action == "day":
+            day_form = style_form(CalendarDayForm(request.POST, prefix="day"))
+            if done := pages.form_action(
+                request,
+                day_form,
+                lambda data: services.set_calendar_day(request.user, **data),
+                success="已保存",
+                to=lambda _: f"{request.path}?year={day_form.cleaned_data['day'].year}",
+            ):
+                return done
+        if action == "confirm":
+            year_form = style_form(CalendarYearForm(request.POST, prefix="year"))
+            if done := pages.form_action(
+                request,
+                year_form,
+                lambda data: services.mark_calendar_year_loaded(request.user, year, data["note"]),
+                success=f"{year} 年节假日安排已确认录入",
+                to=here,
+            ):
+                return done
     years = {y.year: y for y in CalendarYear.objects.all()}
     shown = sorted(set(years) | {today.year, today.year + 1, year})
     context = {

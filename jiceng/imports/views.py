@@ -2,13 +2,12 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jiceng.core import xlsx
+from jiceng.core import pages, xlsx
 from jiceng.core.scoping import require_manager, visible
 
 from . import services
@@ -112,10 +111,6 @@ def confirm(request):
 @login_required
 @require_POST
 def undo(request):
-    try:
-        batch = services.undo_last(request.user)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, f"已撤销 {batch}")
-    return redirect("imports:index")
+    return pages.button_action(
+        request, lambda: services.undo_last(request.user), success=lambda batch: f"已撤销 {batch}", to="imports:index"
+    )

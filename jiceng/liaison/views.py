@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Prefetch, Q, Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import params, uploads, xlsx
+from jiceng.core import pages, params, uploads, xlsx
 from jiceng.core.navigation import is_manager
-from jiceng.core.pages import apply_validation_error, paginate
+from jiceng.core.pages import paginate
 from jiceng.core.scoping import (
     get_visible_or_404,
     page_root,
@@ -229,15 +228,13 @@ def representative_detail(request, pk):
 def _register_form(request, form_class, instance, save, success_url, title, template="liaison/form.html"):
     require_manager(request.user, getattr(instance, "organization", None) if instance and instance.pk else None)
     form = form_class(request.POST or None, instance=instance, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        values = form.values() if hasattr(form, "values") else dict(form.cleaned_data)
-        try:
-            obj = save(request.user, instance if instance.pk else None, **values)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect(success_url(obj))
+
+    def run(data):
+        values = form.values() if hasattr(form, "values") else dict(data)
+        return save(request.user, instance if instance.pk else None, **values)
+
+    if done := pages.form_action(request, form, run, success="已保存", to=success_url):
+        return done
     return render(request, template, {"form": form, "title": title, "active_nav": "liaison"})
 
 
@@ -470,20 +467,28 @@ def visit_create(request):
     initial = {"organization": org, "date": timezone.localdate(), "kind": Visit.Kind.HOUSEHOLD}
     form = VisitForm(request.POST or None, request.FILES or None, user=request.user, organization=org, initial=initial)
     formset = ProblemFormSet(request.POST or None, prefix="problems")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = dict(form.cleaned_data)
-        problems = [f.cleaned_data for f in formset.forms if f.cleaned_data]
-        try:
-            visit = services.record_visit(request.user, problems=problems, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            passed = visit.problems.filter(outcome=rules.PASSED).count()
-            text = f"已登记走访，收集问题 {visit.problems.count()} 个"
-            if passed:
-                text += f"，其中 {passed} 个已转为群众诉求"
-            messages.success(request, text)
-            return redirect("liaison:visit", pk=visit.pk)
+
+    def recorded(visit) -> str:
+        passed = visit.problems.filter(outcome=rules.PASSED).count()
+        text = f"已登记走访，收集问题 {visit.problems.count()} 个"
+        if passed:
+            text += f"，其中 {passed} 个已转为群众诉求"
+        return text
+
+    # The problems come from the formset: the visit is saved only when it too is valid (an
+    # unbound formset, on GET, is not).
+    if formset.is_valid() and (
+        done := pages.form_action(
+            request,
+            form,
+            lambda data: services.record_visit(
+                request.user, problems=[f.cleaned_data for f in formset.forms if f.cleaned_data], **data
+            ),
+            success=recorded,
+            to=lambda visit: reverse("liaison:visit", args=[visit.pk]),
+        )
+    ):
+        return done
     return render(
         request,
         "liaison/visit_form.html",
@@ -513,14 +518,14 @@ def visit_edit(request, pk):
     form.fields["representatives"].queryset = (
         form.fields["representatives"].queryset | visible(request.user, visit.representatives.all())
     ).distinct()
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_visit(request.user, visit, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("liaison:visit", pk=visit.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_visit(request.user, visit, **data),
+        success="已保存",
+        to=reverse("liaison:visit", args=[visit.pk]),
+    ):
+        return done
     return render(
         request,
         "liaison/visit_form.html",
@@ -534,13 +539,13 @@ def visit_delete(request, pk):
     visit = get_visible_or_404(request.user, Visit.objects.select_related("organization"), pk=pk)
     require_manager(request.user, visit.organization)
     if request.method == "POST":
-        try:
-            services.delete_visit(request.user, visit)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-            return redirect("liaison:visit", pk=visit.pk)
-        messages.success(request, "已删除该走访记录")
-        return redirect("liaison:visits")
+        return pages.button_action(
+            request,
+            lambda: services.delete_visit(request.user, visit),
+            success="已删除该走访记录",
+            to="liaison:visits",
+            back=reverse("liaison:visit", args=[visit.pk]),
+        )
     return render(
         request,
         "liaison/visit_delete.html",
@@ -553,20 +558,18 @@ def visit_delete(request, pk):
 def problem_add(request, pk):
     visit = get_visible_or_404(request.user, Visit.objects.select_related("organization"), pk=pk)
     form = ProblemForm(request.POST, prefix="new")
-    if form.is_valid() and form.cleaned_data:
-        try:
-            problem = services.add_problem(request.user, visit, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            if problem.outcome == rules.PASSED:
-                messages.success(request, f"已添加问题，并转为群众诉求 {problem.request.ticket}")
-            else:
-                messages.success(request, "已添加问题")
-    else:
+    if not (form.is_valid() and form.cleaned_data):
         errors = [e for errs in form.errors.values() for e in errs] or ["请填写问题内容"]
         messages.error(request, "；".join(errors))
-    return redirect("liaison:visit", pk=visit.pk)
+        return redirect("liaison:visit", pk=visit.pk)
+    return pages.button_action(
+        request,
+        lambda: services.add_problem(request.user, visit, **form.cleaned_data),
+        success=lambda problem: (
+            f"已添加问题，并转为群众诉求 {problem.request.ticket}" if problem.outcome == rules.PASSED else "已添加问题"
+        ),
+        to=reverse("liaison:visit", args=[visit.pk]),
+    )
 
 
 @login_required
@@ -576,27 +579,25 @@ def problem_solve(request, pk):
     form = SolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请写明怎样解决的")
-    else:
-        try:
-            services.solve_problem(request.user, problem, solution=form.cleaned_data["solution"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, "已记为当场解决")
-    return redirect("liaison:visit", pk=problem.visit_id)
+        return redirect("liaison:visit", pk=problem.visit_id)
+    return pages.button_action(
+        request,
+        lambda: services.solve_problem(request.user, problem, solution=form.cleaned_data["solution"]),
+        success="已记为当场解决",
+        to=reverse("liaison:visit", args=[problem.visit_id]),
+    )
 
 
 @login_required
 @require_POST
 def problem_pass_on(request, pk):
     problem = get_visible_or_404(request.user, Problem.objects.select_related("visit"), pk=pk)
-    try:
-        problem = services.pass_on_problem(request.user, problem)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, f"已转为群众诉求 {problem.request.ticket}，由诉求系统分派办理")
-    return redirect("liaison:visit", pk=problem.visit_id)
+    return pages.button_action(
+        request,
+        lambda: services.pass_on_problem(request.user, problem),
+        success=lambda passed: f"已转为群众诉求 {passed.request.ticket}，由诉求系统分派办理",
+        to=reverse("liaison:visit", args=[problem.visit_id]),
+    )
 
 
 # ---- problems and households ledgers ------------------------------------------------------------

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiceng.core import qr, xlsx
+from jiceng.core import pages, qr, xlsx
 from jiceng.core.navigation import is_manager
-from jiceng.core.pages import apply_validation_error, paginate
+from jiceng.core.pages import paginate
 from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, page_root, require_county_admin, visible
 from jiceng.core.uploads import file_response
 from jiceng.members.models import Member
@@ -181,23 +181,26 @@ def record_create(request):
     if request.GET.get("type"):
         initial["activity_type"] = ActivityType.objects.filter(code=request.GET["type"]).first()
     form = RecordForm(request.POST or None, organizations=orgs, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def create(data) -> Record:
+        data = dict(data)
         org, t = data.pop("organization"), data.pop("activity_type")
-        try:
-            record = services.create_record(
-                request.user, organization=org, activity_type=t, plan_only=plan_only, **data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            for upload in request.FILES.getlist("photos"):
-                try:
-                    services.add_photo(request.user, record, upload)
-                except ValidationError as exc:
-                    messages.error(request, "；".join(exc.messages))
-            messages.success(request, "已报备计划" if plan_only else "已保存纪实，请登记出勤")
-            return redirect("life:detail", pk=record.pk)
+        record = services.create_record(request.user, organization=org, activity_type=t, plan_only=plan_only, **data)
+        for upload in request.FILES.getlist("photos"):
+            try:
+                services.add_photo(request.user, record, upload)
+            except ValidationError as exc:
+                messages.error(request, "；".join(exc.messages))
+        return record
+
+    if done := pages.form_action(
+        request,
+        form,
+        create,
+        success="已报备计划" if plan_only else "已保存纪实，请登记出勤",
+        to=lambda record: reverse("life:detail", args=[record.pk]),
+    ):
+        return done
     return render(
         request,
         "life/form.html",
@@ -253,19 +256,19 @@ def record_edit(request, pk):
     record = _record(request, pk)
     services.require_manager(request.user, record.organization)
     form = RecordForm(request.POST or None, instance=record, editing=True)
-    if request.method == "POST" and form.is_valid():
-        data = {f: form.cleaned_data[f] for f in services.RECORD_FIELDS if f in form.cleaned_data}
-        try:
-            if record.state == Record.State.PLANNED and request.POST.get("hold") == "1":
-                services.record_held(request.user, record, **data)
-                messages.success(request, "已记为开展，请登记出勤")
-            else:
-                services.update_record(request.user, record, **data)
-                messages.success(request, "已保存")
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            return redirect("life:detail", pk=record.pk)
+
+    def save(cleaned) -> str:
+        data = {f: cleaned[f] for f in services.RECORD_FIELDS if f in cleaned}
+        if record.state == Record.State.PLANNED and request.POST.get("hold") == "1":
+            services.record_held(request.user, record, **data)
+            return "已记为开展，请登记出勤"
+        services.update_record(request.user, record, **data)
+        return "已保存"
+
+    if done := pages.form_action(
+        request, form, save, success=lambda text: text, to=reverse("life:detail", args=[record.pk])
+    ):
+        return done
     return render(request, "life/form.html", {"form": form, "r": record, "active_nav": "life"})
 
 
@@ -274,13 +277,13 @@ def record_delete(request, pk):
     record = _record(request, pk)
     services.require_manager(request.user, record.organization)
     if request.method == "POST":
-        try:
-            services.delete_record(request.user, record)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-            return redirect("life:detail", pk=record.pk)
-        messages.success(request, "已删除")
-        return redirect("life:list")
+        return pages.button_action(
+            request,
+            lambda: services.delete_record(request.user, record),
+            success="已删除",
+            to="life:list",
+            back=reverse("life:detail", args=[record.pk]),
+        )
     return render(request, "life/confirm_delete.html", {"r": record, "active_nav": "life"})
 
 
@@ -302,13 +305,12 @@ def record_attendance(request, pk):
             request.POST.get(f"late-{a.member_id}") == "1",
             request.POST.get(f"early-{a.member_id}") == "1",
         )
-    try:
-        n = services.set_attendance(request.user, record, marks)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, f"已登记出勤（{n} 人有变化）")
-    return redirect(reverse("life:detail", args=[record.pk]) + "#attendance")
+    return pages.button_action(
+        request,
+        lambda: services.set_attendance(request.user, record, marks),
+        success=lambda n: f"已登记出勤（{n} 人有变化）",
+        to=reverse("life:detail", args=[record.pk]) + "#attendance",
+    )
 
 
 @login_required
@@ -348,11 +350,12 @@ def photo_thumb(request, pk):
 @require_POST
 def photo_delete(request, pk):
     p = _photo(request, pk)
-    try:
-        services.delete_photo(request.user, p)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    return redirect(reverse("life:detail", args=[p.record_id]) + "#photos")
+    return pages.button_action(
+        request,
+        lambda: services.delete_photo(request.user, p),
+        success=None,
+        to=reverse("life:detail", args=[p.record_id]) + "#photos",
+    )
 
 
 def sign_token(record: Record) -> str:
@@ -409,28 +412,26 @@ def record_review(request, pk):
     if not form.is_valid():
         messages.error(request, "请填写点评意见；评分应在0到100之间")
         return redirect("life:detail", pk=record.pk)
-    try:
-        services.review(
+    return pages.button_action(
+        request,
+        lambda: services.review(
             request.user, record, comment=form.cleaned_data["review_comment"], score=form.cleaned_data["score"]
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "已审阅点评")
-    return redirect("life:detail", pk=record.pk)
+        ),
+        success="已审阅点评",
+        to=reverse("life:detail", args=[record.pk]),
+    )
 
 
 @login_required
 @require_POST
 def record_publish(request, pk):
     record = _record(request, pk)
-    try:
-        services.publish(request.user, record)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "已公示：本组织党员可以看到活动主题、时间、地点、照片和出席人数")
-    return redirect("life:detail", pk=record.pk)
+    return pages.button_action(
+        request,
+        lambda: services.publish(request.user, record),
+        success="已公示：本组织党员可以看到活动主题、时间、地点、照片和出席人数",
+        to=reverse("life:detail", args=[record.pk]),
+    )
 
 
 # ---- compliance --------------------------------------------------------------------------
@@ -662,14 +663,14 @@ def type_edit(request, pk=None):
     require_county_admin(request.user)
     instance = ActivityType.objects.get(pk=pk) if pk else None
     form = ActivityTypeForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_activity_type(request.user, form.save(commit=False))
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存，落实情况按新规则计算")
-            return redirect("life:types")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_activity_type(request.user, form.save(commit=False)),
+        success="已保存，落实情况按新规则计算",
+        to="life:types",
+    ):
+        return done
     return render(request, "life/type_form.html", {"form": form, "instance": instance, "active_nav": "life_types"})
 
 
@@ -761,16 +762,14 @@ def talks(request):
         members=members,
         initial={"organization": root.pk, "held_on": timezone.localdate()},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.log_talk(request.user, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            if isinstance(exc, PermissionDenied):
-                raise
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已登记谈心谈话")
-            return redirect(reverse("life:talks") + f"?org={root.pk}&year={year}")
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.log_talk(request.user, **data),
+        success="已登记谈心谈话",
+        to=reverse("life:talks") + f"?org={root.pk}&year={year}",
+    ):
+        return done
     qs = visible(
         request.user, Talk.objects.filter(root.subtree_filter("organization__"), held_on__year=year)
     ).select_related("organization", "member")

@@ -5,11 +5,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import panels, params, xlsx
-from jiceng.core.pages import apply_validation_error, paginate, style_form
+from jiceng.core import pages, panels, params, xlsx
+from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, path_q, require_manager, visible
 from jiceng.orgs.models import Organization
 
@@ -140,16 +141,14 @@ def member_create(request):
     if request.GET.get("organization"):
         initial["organization"] = request.GET["organization"]
     form = MemberForm(request.POST or None, initial=initial, **_form_kwargs(request))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        id_number = data.pop("id_number")
-        try:
-            member = services.create_member(request.user, id_number=id_number, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已新增党员：{member.name}")
-            return redirect("members:detail", pk=member.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.create_member(request.user, **data),
+        success=lambda member: f"已新增党员：{member.name}",
+        to=lambda member: reverse("members:detail", args=[member.pk]),
+    ):
+        return done
     return render(request, "members/form.html", {"form": form, "active_nav": "members"})
 
 
@@ -159,18 +158,16 @@ def member_edit(request, pk):
     member = get_visible_or_404(request.user, Member.objects.all(), pk=pk)
     require_manager(request.user, member.organization)
     form = MemberForm(request.POST or None, instance=Member.objects.get(pk=member.pk), **_form_kwargs(request))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data):
+        data = dict(data)
         id_number = data.pop("id_number") or None
         if not id_number:
             data.pop("gender", None)
-        try:
-            services.update_member(request.user, member, id_number=id_number, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("members:detail", pk=member.pk)
+        return services.update_member(request.user, member, id_number=id_number, **data)
+
+    if done := pages.form_action(request, form, save, success="已保存", to=reverse("members:detail", args=[member.pk])):
+        return done
     return render(request, "members/form.html", {"form": form, "m": member, "active_nav": "members"})
 
 
@@ -181,14 +178,13 @@ def member_status(request, pk):
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写新状态和日期")
-    else:
-        try:
-            services.change_status(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, "状态已变更，并记入历史")
-    return redirect("members:detail", pk=member.pk)
+        return redirect("members:detail", pk=member.pk)
+    return pages.button_action(
+        request,
+        lambda: services.change_status(request.user, member, **form.cleaned_data),
+        success="状态已变更，并记入历史",
+        to=reverse("members:detail", args=[member.pk]),
+    )
 
 
 @login_required
@@ -561,14 +557,14 @@ def dual_register(request):
     if request.GET.get("community"):
         initial["community"] = request.GET["community"]
     form = DualRegisterForm(request.POST or None, initial=initial, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.register_with_community(request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"{member.name}已到{member.registered_community.name}报到")
-            return redirect("members:dual_member", pk=member.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.register_with_community(request.user, **data),
+        success=lambda member: f"{member.name}已到{member.registered_community.name}报到",
+        to=lambda member: reverse("members:dual_member", args=[member.pk]),
+    ):
+        return done
     return render(
         request,
         "members/dual_register.html",
@@ -640,14 +636,13 @@ def dual_record(request, pk):
     form = DualRecordForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写日期和服务项目内容")
-    else:
-        try:
-            services.record_dual_activity(request.user, member, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, "已登记服务项目")
-    return redirect("members:dual_member", pk=member.pk)
+        return redirect("members:dual_member", pk=member.pk)
+    return pages.button_action(
+        request,
+        lambda: services.record_dual_activity(request.user, member, **form.cleaned_data),
+        success="已登记服务项目",
+        to=reverse("members:dual_member", args=[member.pk]),
+    )
 
 
 @login_required
@@ -662,14 +657,13 @@ def dual_party_day(request, pk):
     form = DualPartyDayForm(request.POST, records=visible(request.user, _party_day_choices(member)))
     if not form.is_valid():
         messages.error(request, "请选择本社区已纪实的一次主题党日")
-    else:
-        try:
-            life_services.add_to_roster(request.user, form.cleaned_data["record"], member, present=True)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, f"已登记{member.name}参加主题党日")
-    return redirect("members:dual_member", pk=member.pk)
+        return redirect("members:dual_member", pk=member.pk)
+    return pages.button_action(
+        request,
+        lambda: life_services.add_to_roster(request.user, form.cleaned_data["record"], member, present=True),
+        success=f"已登记{member.name}参加主题党日",
+        to=reverse("members:dual_member", args=[member.pk]),
+    )
 
 
 @login_required
@@ -695,10 +689,10 @@ def dual_end(request, pk):
     if not form.is_valid():
         messages.error(request, "请填写注销原因")
         return redirect("members:dual_member", pk=member.pk)
-    try:
-        services.end_registration(request.user, member, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-        return redirect("members:dual_member", pk=member.pk)
-    messages.success(request, f"已注销{member.name}在{member.registered_community.name}的报到")
-    return redirect("members:dual")
+    return pages.button_action(
+        request,
+        lambda: services.end_registration(request.user, member, reason=form.cleaned_data["reason"]),
+        success=f"已注销{member.name}在{member.registered_community.name}的报到",
+        to="members:dual",
+        back=reverse("members:dual_member", args=[member.pk]),
+    )

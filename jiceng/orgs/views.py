@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from jiceng.core import panels, params, xlsx
-from jiceng.core.pages import apply_validation_error, paginate, style_form
+from jiceng.core import pages, panels, params, xlsx
+from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_manager, scope_root, visible
 from jiceng.members.models import Member
 
@@ -131,14 +131,14 @@ def org_create(request):
     parent = get_visible_or_404(request.user, Organization.objects.all(), pk=request.GET.get("parent") or 0)
     require_manager(request.user, parent)
     form = OrganizationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.create_organization(request.user, parent=parent, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, f"已新增党组织：{org.name}")
-            return redirect("orgs:detail", pk=org.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.create_organization(request.user, parent=parent, **data),
+        success=lambda org: f"已新增党组织：{org.name}",
+        to=lambda org: reverse("orgs:detail", args=[org.pk]),
+    ):
+        return done
     return render(request, "orgs/form.html", {"form": form, "parent": parent, "active_nav": "orgs"})
 
 
@@ -148,14 +148,14 @@ def org_edit(request, pk):
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     require_manager(request.user, org)
     form = OrganizationForm(request.POST or None, instance=Organization.objects.get(pk=org.pk))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_organization(request.user, org, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("orgs:detail", pk=org.pk)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_organization(request.user, org, **data),
+        success="已保存",
+        to=reverse("orgs:detail", args=[org.pk]),
+    ):
+        return done
     return render(request, "orgs/form.html", {"form": form, "org": org, "parent": org.parent, "active_nav": "orgs"})
 
 
@@ -165,14 +165,14 @@ def org_delete(request, pk):
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     require_manager(request.user, org)
     if request.method == "POST":
-        try:
-            parent = org.parent
-            services.delete_organization(request.user, org)
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-            return redirect("orgs:detail", pk=org.pk)
-        messages.success(request, f"已删除：{org.name}")
-        return redirect("orgs:detail", pk=parent.pk) if parent else redirect("orgs:tree")
+        parent = org.parent
+        return pages.button_action(
+            request,
+            lambda: services.delete_organization(request.user, org),
+            success=f"已删除：{org.name}",
+            to=reverse("orgs:detail", args=[parent.pk]) if parent else "orgs:tree",
+            back=reverse("orgs:detail", args=[org.pk]),
+        )
     return render(request, "orgs/confirm_delete.html", {"org": org, "active_nav": "orgs"})
 
 
