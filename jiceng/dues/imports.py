@@ -1,4 +1,4 @@
-"""Importing a month's dues payments from Excel, all-or-nothing (on jiceng/imports/base.py).
+"""Importing a month's dues payments from Excel, all-or-nothing (on jiceng/core/importing.py).
 
 The template for a branch and a month lists its members who have not paid yet, with their
 dues; the secretary fills in the amount and date of those who paid. A row with neither amount
@@ -19,8 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiceng.core import audit
+from jiceng.core.importing import Column, ImportOutcome, ImportPage, ParsedRow, RowError, parse_date, read_sheet, text
 from jiceng.core.scoping import require_manager, visible
-from jiceng.imports.base import Column, ImportOutcome, ParsedRow, RowError, parse_date, read_sheet, text
 from jiceng.members.models import Member
 
 from . import rules, summary
@@ -121,7 +121,7 @@ def validate(rows: list[ParsedRow], actor, today: date) -> tuple[list[dict], lis
                 paid_on = parse_date(v.get("paid_on"))
             except ValueError as exc:
                 err("交纳日期", str(exc))
-            except OverflowError:  # a year too large for a date (imports.base lets it through)
+            except OverflowError:  # a year too large for a date (core.importing lets it through)
                 err("交纳日期", "日期格式应为 2020-07-01")
         method_text = text(v.get("method"))
         method = METHOD_BY_LABEL.get(method_text or "现金")
@@ -299,6 +299,9 @@ def undo_last(actor) -> DuesImportBatch:
     batch.save(update_fields=["status", "undone_at"])
     audit.record(actor, "undo_import", batch, changes={"rows": removed}, org_path=batch.org_path)
     return batch
+
+
+IMPORTERS = [ImportPage("dues_payments", "党费交纳", "dues:import", "按月导入党费交纳记录，可撤销最后一批")]
 
 
 def template_rows(members, month: date, dues: dict[int, Decimal | None]):

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl.styles import Font
 
 from jiceng.core import pages, xlsx
+from jiceng.core.importing import ImportFileError, template_workbook
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import paginate
 from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, page_root, require_manager, visible
-from jiceng.imports.base import ImportFileError, template_workbook
 from jiceng.members.models import Member
 from jiceng.members.queries import search
 from jiceng.orgs.models import Organization

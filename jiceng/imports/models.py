@@ -3,15 +3,14 @@ from django.db import models
 
 
 class ImportBatch(models.Model):
-    class Kind(models.TextChoices):
-        ORGS = "orgs", "党组织"
-        MEMBERS = "members", "党员"
+    """One confirmed upload of the shared import pages; `kind` is an importer's kind in the
+    registry (jiceng.core.importing: each app's imports.IMPORTERS)."""
 
     class Status(models.TextChoices):
         DONE = "done", "已导入"
         UNDONE = "undone", "已撤销"
 
-    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    kind = models.CharField("类型", max_length=20)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DONE)
     file_name = models.CharField("文件名", max_length=255, blank=True)
     row_count = models.PositiveIntegerField("行数", default=0)
@@ -28,7 +27,13 @@ class ImportBatch(models.Model):
         verbose_name = "导入批次"
 
     def __str__(self):
-        return f"{self.get_kind_display()}导入 #{self.pk}（{self.row_count} 行）"
+        return f"{self.kind_label}导入 #{self.pk}（{self.row_count} 行）"
+
+    @property
+    def kind_label(self) -> str:
+        from .services import kind_label
+
+        return kind_label(self.kind)
 
 
 ImportBatch.scope_path = "org_path"

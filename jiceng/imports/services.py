@@ -11,21 +11,33 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from jiceng.core import audit
+from jiceng.core.importing import ImportOutcome, ImportPage, RowError, read_sheet, registered, template_workbook
 from jiceng.core.scoping import require_manager, visible
-from jiceng.members.imports import MemberImporter
-from jiceng.orgs.imports import OrganizationImporter
 from jiceng.orgs.models import Organization
 
-from .base import ImportOutcome, RowError, read_sheet, template_workbook
 from .models import ImportBatch
 
-IMPORTERS = {"orgs": OrganizationImporter(), "members": MemberImporter()}
 PREVIEW_ROWS = 20
+
+
+def importers() -> dict:
+    """The importers run by these pages, by kind (jiceng.core.importing's registry)."""
+    return {entry.kind: entry for entry in registered() if not isinstance(entry, ImportPage)}
+
+
+def other_pages() -> list[ImportPage]:
+    """Imports with their own pages, listed as links."""
+    return [entry for entry in registered() if isinstance(entry, ImportPage)]
+
+
+def kind_label(kind: str) -> str:
+    importer = importers().get(kind)
+    return importer.title if importer else kind
 
 
 def get_importer(kind: str):
     try:
-        return IMPORTERS[kind]
+        return importers()[kind]
     except KeyError as exc:
         raise ValidationError(f"未知的导入类型：{kind}") from exc
 
@@ -130,25 +142,7 @@ def undo_last(actor=None) -> ImportBatch:
     if objects.filter(revision__gt=0).exists():
         raise ValidationError(f"{batch}：导入后已有记录被修改，不能撤销")
     try:
-        if batch.kind == "members":
-            from jiceng.members.models import StatusChange
-
-            if StatusChange.objects.filter(member__import_batch=batch).count() != batch.row_count:
-                raise ValidationError(f"{batch}：导入后已有党员状态变更，不能撤销")
-            StatusChange.objects.filter(member__import_batch=batch).delete()
-            objects.delete()
-        else:
-            from jiceng.members.models import Member
-            from jiceng.orgs.models import Enterprise
-
-            if (
-                Member.objects.filter(registered_community__import_batch=batch).exists()
-                or Enterprise.objects.filter(party_organization__import_batch=batch).exists()
-            ):
-                raise ValidationError(f"{batch}：导入的组织已被党员报到或两新组织引用，不能撤销")
-            # Deepest first, so that children go before their parents.
-            for org in objects.order_by("-depth", "-path"):
-                org.delete()
+        importer.undo(batch, objects)
     except ProtectedError as exc:
         raise ValidationError(f"{batch}：导入的记录已被其他记录引用（如新增的党员或下级组织），不能撤销") from exc
     batch.status = ImportBatch.Status.UNDONE

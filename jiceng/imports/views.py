@@ -8,10 +8,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiceng.core import pages, xlsx
+from jiceng.core.importing import ImportFileError
 from jiceng.core.scoping import require_manager, visible
 
 from . import services
-from .base import ImportFileError
 from .models import ImportBatch
 
 SESSION_KEY = "pending_imports"
@@ -27,7 +27,8 @@ def index(request):
         {
             "batches": batches,
             "last": services.last_batch(request.user),
-            "kinds": ImportBatch.Kind.choices,
+            "kinds": [(kind, importer.title) for kind, importer in services.importers().items()],
+            "other_pages": services.other_pages(),
             "active_nav": "imports",
         },
     )
@@ -36,10 +37,10 @@ def index(request):
 @login_required
 def template(request, kind):
     require_manager(request.user)
-    if kind not in services.IMPORTERS:
+    if kind not in services.importers():
         raise Http404
     wb = services.template(kind, request.user)
-    return xlsx.xlsx_response(f"{services.IMPORTERS[kind].title}导入模板", wb)
+    return xlsx.xlsx_response(f"{services.kind_label(kind)}导入模板", wb)
 
 
 @login_required
@@ -48,7 +49,7 @@ def preview(request):
     require_manager(request.user)
     kind = request.POST.get("kind", "")
     upload = request.FILES.get("file")
-    if kind not in services.IMPORTERS or upload is None:
+    if kind not in services.importers() or upload is None:
         messages.error(request, "请选择导入类型并上传 .xlsx 文件")
         return redirect("imports:index")
     if upload.size > services.max_bytes() or not upload.name.lower().endswith(".xlsx"):
@@ -74,7 +75,7 @@ def preview(request):
             "outcome": outcome,
             "token": token,
             "file_name": upload.name,
-            "kind_label": services.IMPORTERS[kind].title,
+            "kind_label": services.kind_label(kind),
             "active_nav": "imports",
         },
     )

@@ -1,7 +1,7 @@
 """Excel import of the representatives' register (党代表名册), all or nothing.
 
 Uses the project's import framework for reading the sheet, the row errors and the template
-(`jiceng/imports/base.py`); the register is written here in one transaction with one audit
+(`jiceng/core/importing.py`); the register is written here in one transaction with one audit
 entry, because a county enters its 1,200 representatives once per congress term.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from jiceng.core import audit
+from jiceng.core.importing import Column, ImportPage, RowError, read_sheet, template_workbook, text
 from jiceng.core.scoping import require_manager, visible
-from jiceng.imports.base import Column, RowError, read_sheet, template_workbook, text
 from jiceng.members.models import Member
 
 from . import rules
@@ -37,6 +37,7 @@ NOTES = [
     "已在册的同名、同服务队党代表会被视为重复，不会再次导入。",
 ]
 PREVIEW_ROWS = 20
+IMPORTERS = [ImportPage("representatives", "党代表名册", "liaison:representatives_import", "县委组织部导入党代表名册")]
 
 
 @dataclass

@@ -725,7 +725,7 @@ def representative_import(request):
 
     from django.core.files.storage import default_storage
 
-    from jiceng.imports.base import ImportFileError
+    from jiceng.core.importing import ImportFileError
 
     from . import imports
 

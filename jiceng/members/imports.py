@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
+
 from jiceng.core import idnumbers
+from jiceng.core.importing import Column, ParsedRow, RowError, parse_date, text
 from jiceng.core.scoping import visible
 from jiceng.core.text import pinyin_keys
-from jiceng.imports.base import Column, ParsedRow, RowError, parse_date, text
 from jiceng.orgs.models import Organization
 
 from . import rules
@@ -213,3 +215,13 @@ class MemberImporter:
 
     def batch_objects(self, batch):
         return Member.objects.filter(import_batch=batch)
+
+    def undo(self, batch, objects) -> None:
+        changes = StatusChange.objects.filter(member__import_batch=batch)
+        if changes.count() != batch.row_count:
+            raise ValidationError(f"{batch}：导入后已有党员状态变更，不能撤销")
+        changes.delete()
+        objects.delete()
+
+
+IMPORTERS = [MemberImporter()]

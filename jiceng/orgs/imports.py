@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
+
+from jiceng.core.importing import Column, ParsedRow, RowError, parse_date, text
 from jiceng.core.scoping import visible
-from jiceng.imports.base import Column, ParsedRow, RowError, parse_date, text
 
 from . import services
-from .models import Organization
+from .models import Enterprise, Organization
 
 TYPE_BY_LABEL = {label: value for value, label in Organization.Type.choices}
 DOMAIN_BY_LABEL = {label: value for value, label in Organization.Domain.choices}
@@ -159,3 +161,17 @@ class OrganizationImporter:
 
     def batch_objects(self, batch):
         return Organization.objects.filter(import_batch=batch)
+
+    def undo(self, batch, objects) -> None:
+        # Members register with a community by `registered_community` (related name below).
+        if (
+            objects.filter(registered_members__isnull=False).exists()
+            or Enterprise.objects.filter(party_organization__import_batch=batch).exists()
+        ):
+            raise ValidationError(f"{batch}：导入的组织已被党员报到或两新组织引用，不能撤销")
+        # Deepest first, so that children go before their parents.
+        for org in objects.order_by("-depth", "-path"):
+            org.delete()
+
+
+IMPORTERS = [OrganizationImporter()]

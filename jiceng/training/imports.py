@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from jiceng.core import audit, params, xlsx
-from jiceng.imports.base import Column, RowError, read_sheet, template_workbook, text
+from jiceng.core.importing import Column, ImportPage, RowError, read_sheet, template_workbook, text
 
 from . import rules, services
 from .models import Exam
+
+IMPORTERS = [ImportPage("exam_scores", "考试成绩", "training:courses", "在培训班的考试页面按名单导入成绩")]
 
 COLUMNS = [
     Column("学员编号", "enrollment", required=True, help="模板已填好，请勿修改", example="1024"),

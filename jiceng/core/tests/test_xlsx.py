@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from jiceng.core import xlsx
-from jiceng.imports.base import Column, template_workbook
+from jiceng.core.importing import Column, template_workbook
 
 # Text a resident might type that a spreadsheet would otherwise read as a formula.
 TRIGGERS = [

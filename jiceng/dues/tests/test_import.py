@@ -127,7 +127,7 @@ def test_every_kind_of_row_error(dues):
 
 
 def test_missing_column_is_a_file_error(dues):
-    from jiceng.imports.base import ImportFileError
+    from jiceng.core.importing import ImportFileError
 
     with pytest.raises(ImportFileError, match="交纳日期"):
         imports.run_import(workbook([], HEADER[:4]), actor=dues.county.secretary_a)

@@ -241,14 +241,14 @@ def test_orgs_under_a_group_defined_in_the_same_file_are_refused(county, tmp_pat
     "value", ["99999-01-01", "100000000000000000000-1-1", "1800-01-01", "2101-1-1", "²020-01-01", "2020-13-01"]
 )
 def test_a_date_outside_the_calendar_is_a_row_error_not_a_crash(value):
-    from jiceng.imports.base import parse_date
+    from jiceng.core.importing import parse_date
 
     with pytest.raises(ValueError):
         parse_date(value)
 
 
 def test_dates_people_write_are_read():
-    from jiceng.imports.base import parse_date
+    from jiceng.core.importing import parse_date
 
     assert parse_date("2020/7/1") == parse_date("2020年7月1日") == parse_date("20200701") == date(2020, 7, 1)
 
@@ -279,3 +279,21 @@ def test_template_examples_use_this_countys_codes_and_the_preview_writes_dates_a
         page = c.post(reverse("imports:preview"), {"kind": "members", "file": fh}).content.decode()
     assert "2005-07-01" in page and "2026-05-01" in page
     assert "2005年7月1日" not in page
+
+
+def test_every_import_of_the_platform_is_in_the_registry_and_on_the_page(county):
+    from jiceng.core.importing import ImportPage, registered
+    from jiceng.imports import services
+
+    assert list(services.importers()) == ["orgs", "members"]  # INSTALLED_APPS order
+    for importer in services.importers().values():
+        for method in ("validate", "preview_row", "save", "batch_objects", "undo"):
+            assert callable(getattr(importer, method)), (importer.kind, method)
+    pages = {p.kind: p for p in registered() if isinstance(p, ImportPage)}
+    assert {"dues_payments", "exam_scores", "representatives"} <= set(pages)
+    html = client_for(county.admin_a).get(reverse("imports:index")).content.decode()
+    assert "其他导入" in html
+    for page in pages.values():
+        assert f'href="{reverse(page.url_name)}"' in html and page.title in html
+    assert reverse("imports:template", args=["orgs"]) in html and "党员导入模板" in html
+    assert client_for(county.admin_a).get(reverse("imports:template", args=["dues_payments"])).status_code == 404

@@ -1,5 +1,5 @@
 """The Excel import of an exam's scores: the template, then upload and preview, then confirm.
-The only training page module that uses the shared import machinery (`jiceng.imports.base`)."""
+The only training page module that uses the shared import machinery (`jiceng.core.importing`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiceng.core import xlsx
+from jiceng.core.importing import ImportFileError
 from jiceng.core.scoping import require_manager
-from jiceng.imports.base import ImportFileError
 
 from .. import imports
 from ._common import NAV, exam_or_404

@@ -3,15 +3,15 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from jiceng.core.importing import ImportFileError
 from jiceng.imports import services
-from jiceng.imports.base import ImportFileError
 
 
 class Command(BaseCommand):
     help = "导入党组织或党员 Excel（全部正确才导入），生成模板，或撤销最后一批导入。"
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", nargs="?", choices=sorted(services.IMPORTERS), help="orgs 或 members")
+        parser.add_argument("kind", nargs="?", choices=sorted(services.importers()), help="orgs 或 members")
         parser.add_argument("file", nargs="?", help="要导入的 .xlsx 文件")
         parser.add_argument("--template", metavar="FILE", help="把空白模板写到 FILE")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不导入")

@@ -1,7 +1,19 @@
-"""The import framework: columns, reading a sheet, row errors, templates.
+"""The import framework: columns, reading a sheet, row errors, templates, and the registry.
 
 Imports are all-or-nothing: importers validate every row first and write nothing
 unless every row is valid; each error names the sheet row number and the column header.
+
+The registry: an app offers imports in its ``imports.py`` module, as ``IMPORTERS``, a list of
+
+- importer objects run by the shared Excel import pages (``jiceng.imports``: upload, preview,
+  confirm, undo the last batch). Each has ``kind``, ``title``, ``columns``, ``notes`` and the
+  methods ``validate(rows, actor, today) -> (cleaned, errors)``, ``preview_row(item)``,
+  ``save(cleaned, actor, batch)``, ``batch_objects(batch)`` and ``undo(batch, objects)`` (which
+  raises ValidationError when the batch may no longer be undone);
+- ``ImportPage`` entries for an import with its own pages (dues payments, test scores,
+  representatives), so that the shared import page lists every import of the platform.
+
+``registered()`` collects both, in the order of INSTALLED_APPS.
 """
 
 from __future__ import annotations
@@ -138,3 +150,20 @@ def template_workbook(title: str, columns: list[Column], notes: list[str]) -> Wo
     for line in notes:
         xlsx.append(help_ws, [line])
     return wb
+
+
+@dataclass(frozen=True)
+class ImportPage:
+    """An import with its own pages: shown on the shared import page as a link."""
+
+    kind: str
+    title: str
+    url_name: str
+    note: str = ""
+
+
+def registered() -> list:
+    """Every app's ``imports.IMPORTERS`` (importer objects and ImportPage entries)."""
+    from jiceng.core.registry import app_modules
+
+    return [entry for module in app_modules("imports") for entry in getattr(module, "IMPORTERS", ())]
