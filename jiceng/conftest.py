@@ -17,6 +17,7 @@ from jiceng.members.models import Member
 from jiceng.members.services import create_member
 from jiceng.orgs.models import Enterprise, Organization
 from jiceng.orgs.services import create_organization
+from jiceng.testing import FAST_PASSWORD_HASHERS
 
 PASSWORD = "test-pass-123"
 
@@ -202,7 +203,7 @@ def _fresh_cache():
 def _fast_password_hashing(settings):
     """Argon2 (the production hasher) takes about a second per user; tests need no such cost.
     jiceng/core/tests/test_settings.py checks that production still hashes with Argon2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @dataclass

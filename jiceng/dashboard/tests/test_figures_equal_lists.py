@@ -15,6 +15,9 @@ from django.test import Client
 from jiceng.accounts.models import User
 from jiceng.demo.generator import generate
 from jiceng.orgs.models import Organization
+from jiceng.testing import kept_for_the_module
+
+pytestmark = pytest.mark.django_db
 
 PERSONAS = ["demo-county", "demo-township", "demo-branch", "demo-member", "demo-department"]
 
@@ -88,9 +91,11 @@ def start_pages(user: User) -> list[str]:
     return pages
 
 
-@pytest.fixture
-def demo(db):
-    return generate(1, scale="tiny", password="demo-test-2468")
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """One tiny county for the five personas (jiceng.testing.kept_for_the_module)."""
+    with kept_for_the_module(django_db_blocker):
+        yield generate(1, scale="tiny", password="demo-test-2468")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -1,4 +1,5 @@
-"""The demo county generator, run at the "tiny" scale (two townships, a few hundred members)."""
+"""The demo county generator, run at the "tiny" scale (two townships, a few hundred members):
+one county generated for the whole module."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -18,69 +18,19 @@ from jiceng.members.models import LeadHousehold, Member, StatusChange
 from jiceng.orgs import rules
 from jiceng.orgs.models import Enterprise, Organization
 from jiceng.orgs.queries import warning_totals, warnings_in
+from jiceng.testing import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "demo-test-2468"
 
 
-def snapshot() -> dict:
-    return {
-        "orgs": list(
-            Organization.objects.order_by("path").values_list(
-                "code", "name", "type", "domain", "path", "depth", "term_end", "secretary_name", "has_committee"
-            )
-        ),
-        "members": list(
-            Member.objects.order_by("organization__path", "id_number_masked", "name").values_list(
-                "name",
-                "id_number_masked",
-                "id_number_digest",
-                "birth_date",
-                "gender",
-                "phone",
-                "join_date",
-                "status",
-                "post",
-                "organization__code",
-            )
-        ),
-        "enterprises": list(
-            Enterprise.objects.order_by("name").values_list(
-                "name", "credit_code", "township__code", "party_organization__code", "instructor_name"
-            )
-        ),
-        "leads": sorted(LeadHousehold.objects.values_list("member__id_number_digest", "households", "area")),
-        "users": list(
-            get_user_model()
-            .objects.order_by("username")
-            .values_list("username", "role", "organization__code", "display_name", "member__id_number_digest")
-        ),
-    }
-
-
-def generate_and_snapshot(seed: int) -> tuple[dict, dict]:
-    """Run in a savepoint that is rolled back, so each run starts from an empty database."""
-    with transaction.atomic():
-        result = generate(seed, scale="tiny", password=PASSWORD)
-        data = snapshot()
-        transaction.set_rollback(True)
-    return result, data
-
-
-@pytest.fixture
-def tiny() -> dict:
-    return generate(7, scale="tiny", password=PASSWORD)
-
-
-def test_same_seed_gives_same_county():
-    first_result, first = generate_and_snapshot(11)
-    assert not Organization.objects.exists()
-    second_result, second = generate_and_snapshot(11)
-    assert first_result == second_result
-    assert first == second
-    _, other = generate_and_snapshot(12)
-    assert other["members"] != first["members"]
+@pytest.fixture(scope="module")
+def tiny(django_db_setup, django_db_blocker) -> dict:
+    """One tiny county for the module (jiceng.testing.kept_for_the_module); the tests that need
+    an empty database are in test_demo_seed.py."""
+    with kept_for_the_module(django_db_blocker):
+        yield generate(7, scale="tiny", password=PASSWORD)
 
 
 def test_counts_and_tree(tiny):
@@ -224,11 +174,3 @@ def test_command_refuses_or_skips_when_not_empty(tiny):
     with pytest.raises(CommandError):
         call_command("demo_county", "--seed", "3", stdout=StringIO())
     assert Organization.objects.count() == tiny["organizations"]
-
-
-def test_command_on_empty_database_prints_summary():
-    out = StringIO()
-    call_command("demo_county", "--seed", "5", "--scale", "tiny", stdout=out)
-    text = out.getvalue()
-    assert "demo-county" in text and "demo-member" in text and "demo12345" in text
-    assert get_user_model().objects.get(username="demo-branch").check_password("demo12345")

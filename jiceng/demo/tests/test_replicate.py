@@ -19,6 +19,7 @@ from jiceng.life import rules as life_rules
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.requests.models import Request
+from jiceng.testing import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +35,17 @@ def _counts() -> dict[str, int]:
         return out
 
 
-@pytest.fixture
-def two_copies():
-    with at(2026, 11, 25):
-        generate(3, scale="tiny", password="demo-test-2468")
-    source = Organization.objects.get(parent__isnull=True)
-    before = _counts()
-    targets = [Target(None, path, f"X{n}", f"复制{n}县委", f"复制{n}县") for n, path in ((2, "0002"), (3, "0003"))]
-    replicate(source, targets)
-    return source, before
+@pytest.fixture(scope="module")
+def two_copies(django_db_setup, django_db_blocker):
+    """A tiny county and two copies, built once for the module's tests."""
+    with kept_for_the_module(django_db_blocker):
+        with at(2026, 11, 25):
+            generate(3, scale="tiny", password="demo-test-2468")
+        source = Organization.objects.get(parent__isnull=True)
+        before = _counts()
+        targets = [Target(None, path, f"X{n}", f"复制{n}县委", f"复制{n}县") for n, path in ((2, "0002"), (3, "0003"))]
+        replicate(source, targets)
+        yield source, before
 
 
 def test_every_owned_row_is_copied_once_per_target(two_copies):

@@ -17,6 +17,7 @@ from jiceng.dues import queries, rules, summary
 from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesBase, DuesPayment
 from jiceng.members.models import Member
+from jiceng.testing import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -59,26 +60,28 @@ def figures(c: queries.Completion) -> tuple:
     return (c.exempt, c.due, c.no_base, c.due_amount, c.paid, c.paid_amount, c.credited_amount)
 
 
-@pytest.fixture
-def awkward_demo():
-    with at(2026, 11, 25):
-        generate(4, scale="tiny", password="demo-test-2468")
-    assert summary.differences() == []  # the demo leaves the summary equal to its payments
-    members = list(Member.objects.filter(status__in=Member.ACTIVE_STATUSES).order_by("pk"))
-    # Exempt for 2026, and no base at all for 2026.
-    DuesBase.objects.filter(member__in=members[0:6], year=2026).update(monthly_amount=Decimal("0.00"))
-    DuesBase.objects.filter(member__in=members[6:12], year=2026).delete()
-    # Partial payments (under the amount due) and voluntary extras.
-    partial = DuesPayment.objects.filter(member__in=members[12:30], month__year=2026)
-    partial.update(amount=F("due_amount") - Decimal("0.10"))  # stays a sum in fen
-    DuesPayment.objects.filter(member__in=members[30:40], month__year=2026).update(amount=F("due_amount") + 7)
-    # Joined later than first recorded: payments before the join month are not months owed.
-    Member.objects.filter(pk__in=[m.pk for m in members[40:50]]).update(join_date=date(2026, 7, 14))
-    # The amount due on a payment above the year's base: credited at most the base × months.
-    DuesPayment.objects.filter(member__in=members[50:60], month__year=2026).update(due_amount=F("due_amount") * 3)
-    # The updates above bypass the services, like a bulk loader: rebuild the yearly summary.
-    summary.rebuild()
-    return members
+@pytest.fixture(scope="module")
+def awkward_demo(django_db_setup, django_db_blocker):
+    """Built once for the module's tests (each runs in a savepoint and leaves it as built)."""
+    with kept_for_the_module(django_db_blocker):
+        with at(2026, 11, 25):
+            generate(4, scale="tiny", password="demo-test-2468")
+        assert summary.differences() == []  # the demo leaves the summary equal to its payments
+        members = list(Member.objects.filter(status__in=Member.ACTIVE_STATUSES).order_by("pk"))
+        # Exempt for 2026, and no base at all for 2026.
+        DuesBase.objects.filter(member__in=members[0:6], year=2026).update(monthly_amount=Decimal("0.00"))
+        DuesBase.objects.filter(member__in=members[6:12], year=2026).delete()
+        # Partial payments (under the amount due) and voluntary extras.
+        partial = DuesPayment.objects.filter(member__in=members[12:30], month__year=2026)
+        partial.update(amount=F("due_amount") - Decimal("0.10"))  # stays a sum in fen
+        DuesPayment.objects.filter(member__in=members[30:40], month__year=2026).update(amount=F("due_amount") + 7)
+        # Joined later than first recorded: payments before the join month are not months owed.
+        Member.objects.filter(pk__in=[m.pk for m in members[40:50]]).update(join_date=date(2026, 7, 14))
+        # The amount due on a payment above the year's base: credited at most the base × months.
+        DuesPayment.objects.filter(member__in=members[50:60], month__year=2026).update(due_amount=F("due_amount") * 3)
+        # The updates above bypass the services, like a bulk loader: rebuild the yearly summary.
+        summary.rebuild()
+        yield members
 
 
 @pytest.mark.parametrize(
