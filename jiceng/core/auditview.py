@@ -9,12 +9,13 @@ object (their data scope); elsewhere they stay 「#id」.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
-from .scoping import visible
+from .scoping import scope_fields, visible
 
 EMPTY = "（空）"
 
@@ -44,7 +45,14 @@ def _model(label: str):
     try:
         return apps.get_model(label)
     except (LookupError, ValueError):
-        return None
+        return _moved().get(label)
+
+
+@cache
+def _moved() -> dict[str, type[Model]]:
+    """Models that moved to another app (e.g. members → dual): entries written before the move
+    name them by the label they had, which the model lists in ``former_labels``."""
+    return {old: model for model in apps.get_models() for old in getattr(model, "former_labels", ())}
 
 
 def _field(model, name: str):
@@ -84,7 +92,7 @@ def readable(user, entries) -> list[ReadableEntry]:
         found = related._default_manager.filter(pk__in=numeric)
         # Records of the organization tree are named within the reader's scope; shared reference
         # data (categories, departments, activity types: no scope_path) is named for everyone.
-        if getattr(related, "scope_path", None) is not None:
+        if scope_fields(related):
             found = visible(user, found)
         for obj in found:
             names[(related, str(obj.pk))] = str(obj)

@@ -4,6 +4,8 @@ A user's scope is the subtree of their organization: every page, list, export, s
 file download and API endpoint passes its queryset through `visible()`. Models declare how
 they reach an organization path with a `scope_path` class attribute
 (e.g. ``"organization__path"``); a model without one is not visible to anyone but superusers.
+A record with two sides declares `scope_paths` instead (a transfer: ``("from_org__path",
+"to_org__path")``): it is visible in either side's subtree.
 
 A user with the `member` role sees only their own records: a model that belongs to one
 member declares how it reaches that member's id with `member_scope` (e.g. ``"member_id"``,
@@ -83,16 +85,29 @@ def path_q(prefix_field: str, path: str) -> Q:
     return Q(**{f"{prefix_field}__gte": path, f"{prefix_field}__lt": path_upper_bound(path)})
 
 
+def scope_fields(model) -> tuple[str, ...]:
+    """The organization paths a model's rows are reached by: its `scope_paths` (each side of a
+    two-sided record) or its one `scope_path`; none for shared reference data."""
+    several = getattr(model, "scope_paths", None)
+    if several:
+        return tuple(several)
+    one = getattr(model, "scope_path", None)
+    return (one,) if one else ()
+
+
 def visible(user, queryset: QuerySet) -> QuerySet:
     """Restrict `queryset` to what `user` may see."""
     model = queryset.model
     if has_full_scope(user):
         return queryset
     root = scope_root(user)
-    scope_field = getattr(model, "scope_path", None)
-    if root is None or scope_field is None:
+    fields = scope_fields(model)
+    if root is None or not fields:
         return queryset.none()
-    queryset = queryset.filter(path_q(scope_field, root.path))
+    in_subtree = Q()
+    for field in fields:
+        in_subtree |= path_q(field, root.path)
+    queryset = queryset.filter(in_subtree)
     if user.role == "member":
         queryset = _members_own(user, model, queryset)
     return queryset

@@ -214,12 +214,10 @@ class TransferEvent(models.Model):
         return f"{self.get_action_display()} {self.on:%Y-%m-%d}"
 
 
-# Two-sided scope: both the sending and the receiving subtree see a transfer. `visible()` takes
-# one path, so it gives the sending side only (a safe subset); pages, API and exports use
-# jiceng.transfers.queries.visible_transfers(), which ORs both paths.
-Transfer.scope_path = "from_org__path"
+# Two-sided scope (jiceng.core.scoping.visible): both the sending and the receiving subtree see
+# a transfer and its steps.
 Transfer.scope_paths = ("from_org__path", "to_org__path")
-TransferEvent.scope_path = "transfer__from_org__path"
+TransferEvent.scope_paths = ("transfer__from_org__path", "transfer__to_org__path")
 # A plain member sees only their own transfers (jiceng.core.scoping).
 Transfer.member_scope = "member_id"
 TransferEvent.member_scope = "transfer__member_id"

@@ -8,7 +8,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
-from jiceng.core.scoping import has_full_scope, path_q, scope_root
+from jiceng.core.scoping import has_full_scope, path_q, scope_root, visible
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT, add_years
@@ -17,17 +17,9 @@ from .models import Transfer
 
 
 def visible_transfers(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Transfers the user may see: those whose sending OR receiving organization lies in the
-    user's subtree (both sides need the transfer), nobody else's. A member sees their own."""
-    qs = Transfer.objects.all() if queryset is None else queryset
-    if has_full_scope(user):
-        return qs
-    root = scope_root(user)
-    if root is None:
-        return qs.none()
-    if user.role == "member":
-        return qs.filter(member_id=user.member_id) if user.member_id else qs.none()
-    return qs.filter(path_q("from_org__path", root.path) | path_q("to_org__path", root.path))
+    """Transfers the user may see: `visible()` with the transfer's two sides (scope_paths):
+    the sending or the receiving subtree; a plain member, their own."""
+    return visible(user, Transfer.objects.all() if queryset is None else queryset)
 
 
 def with_dues(queryset: QuerySet) -> QuerySet:
