@@ -431,14 +431,15 @@ class Bench:
         from django.utils import timezone
 
         from jiceng.orgs.models import Organization
-        from jiceng.requests import queries, views
+        from jiceng.requests import queries
         from jiceng.requests.models import Department, Request
+        from jiceng.requests.views import figures
 
         load = self.prepare()
         user = get_user_model().objects.select_related("organization").get(username="demo-county")
         root = user.organization
         today = timezone.localdate()
-        self.month = views.previous_month(today)
+        self.month = figures.previous_month(today)
         self.start, self.end = queries.month_bounds(self.month)
         with connection.cursor() as cur:
             cur.execute("SHOW server_version")

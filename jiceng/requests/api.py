@@ -9,9 +9,10 @@ from rest_framework.decorators import api_view
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.response import Response
 
-from . import queries, views
+from . import queries
 from .filters import RequestFilter
 from .models import Request
+from .views import figures
 
 
 class RequestSerializer(serializers.ModelSerializer):
@@ -97,14 +98,14 @@ def ranking(request):
 
     if not queries.is_request_staff(request.user):
         raise DRFPermissionDenied("无权查看")
-    root = views.ranking_root(request.user, request.query_params.get("org"))
+    root = figures.ranking_root(request.user, request.query_params.get("org"))
     try:
-        period = views.parse_period(request.query_params, timezone.localdate())
+        period = figures.parse_period(request.query_params, timezone.localdate())
     except ValidationError as exc:
         raise serializers.ValidationError(exc.message_dict) from exc
     by = request.query_params.get("by") if request.query_params.get("by") in ("department", "handler") else "org"
     try:
-        data = views.ranking_data(request.user, root, period, by)
+        data = figures.ranking_data(request.user, root, period, by)
     except PermissionDenied as exc:
         raise DRFPermissionDenied(str(exc)) from exc
     rows = []

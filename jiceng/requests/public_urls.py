@@ -3,7 +3,8 @@ their follow-up pages, the public board and Open311 GeoReport v2."""
 
 from django.urls import path
 
-from . import open311, views_public
+from . import open311
+from .views import public as views_public
 
 app_name = "resident"
 urlpatterns = [

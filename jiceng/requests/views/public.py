@@ -21,9 +21,9 @@ from jiceng.core.client import client_address
 from jiceng.core.pages import paginate
 from jiceng.orgs.models import Organization
 
-from . import rules, services
-from .forms import IntakeForm, RatingForm, TrackForm
-from .models import Category, Request, RequestPhoto, RequestSettings
+from .. import rules, services
+from ..forms import IntakeForm, RatingForm, TrackForm
+from ..models import Category, Request, RequestPhoto, RequestSettings
 
 INTAKE_RATE = "20/h"  # per address: a village office behind one address files for several residents
 LOOKUP_RATE = "60/h"  # per client, whatever the tickets: the overall cap on guessing

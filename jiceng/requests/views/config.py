@@ -14,9 +14,9 @@ from jiceng.core import pages, params
 from jiceng.core.scoping import get_visible_or_404, home_root, require_county_admin, visible
 from jiceng.orgs.models import Organization
 
-from . import rules, services
-from .forms import CategoryForm, DeadlineRuleForm, DepartmentForm, HandlerAccountForm, RoutingRuleForm, SettingsForm
-from .models import Category, DeadlineRule, Department, DepartmentStaff, RequestSettings, RoutingRule
+from .. import rules, services
+from ..forms import CategoryForm, DeadlineRuleForm, DepartmentForm, HandlerAccountForm, RoutingRuleForm, SettingsForm
+from ..models import Category, DeadlineRule, Department, DepartmentStaff, RequestSettings, RoutingRule
 
 
 def _county_root(user) -> Organization:
