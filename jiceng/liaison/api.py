@@ -13,9 +13,10 @@ from rest_framework.views import APIView
 
 from jiceng.core.scoping import is_member_role, page_root
 
-from . import queries, views
+from . import queries
 from .forms import period_errors, period_from
 from .models import Problem, Representative, Visit
+from .views import problems, representatives, visits
 
 
 def _no_members(request):
@@ -68,7 +69,7 @@ class RepresentativeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         _no_members(self.request)
         check_period(self.request)
-        return views._representatives(self.request).order_by("organization__path", "name", "pk")
+        return representatives.listed(self.request).order_by("organization__path", "name", "pk")
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -113,7 +114,7 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         _no_members(self.request)
         check_period(self.request)
-        return views._with_reps(views._visits(self.request)).order_by("-date", "-pk")
+        return visits.with_reps(visits.listed(self.request)).order_by("-date", "-pk")
 
 
 class ProblemSerializer(serializers.ModelSerializer):
@@ -168,7 +169,7 @@ class ProblemViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         _no_members(self.request)
         check_period(self.request)
-        return views._problems(self.request).order_by("-visit__date", "-pk")
+        return problems.listed(self.request).order_by("-visit__date", "-pk")
 
 
 class FiguresView(APIView):
