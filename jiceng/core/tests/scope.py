@@ -1,8 +1,9 @@
 """Rows of the outsider walk (jiceng/core/tests/test_scope_walk.py) for the core pages.
 
-Every app with URLs has a ``tests/scope.py`` like this one. The walk logs in as the admin of
-the sibling township (town A) and, separately, as nobody, and visits every URL with the
-arguments below, which point at the victim township's (town B) objects. Names:
+Every app with URLs has a ``tests/scope.py`` like this one. The walk logs in as three
+personas of the sibling township (town A: its admin, a plain member, a county department's
+handler) and, separately, as nobody, and visits every URL with the arguments below, which
+point at the victim township's (town B) objects. Names:
 
 - ``samples(county, victim)``: URL name → URL kwargs. ``victim`` holds what every module's
   ``setup()`` returned (ids of victim objects), merged.
@@ -11,6 +12,9 @@ arguments below, which point at the victim township's (town B) objects. Names:
 - ``ANONYMOUS_OPEN``: names an anonymous visitor may open (login, public pages).
 - ``PUBLIC``: names whose pages are public by design (they may show town B's organization
   names); for these only private markers (PRIVATE_MARKERS) must not appear.
+- ``COUNTY_WIDE_FOR_MEMBERS``: names whose POST a plain member may make anywhere in the county
+  by design (claiming a wish from the county's public pool); the member persona does not post
+  to them.
 - ``setup(county) -> dict`` (optional): create victim records in town B. Put "秘密" in their
   text and use phone 13900009999 for private details, so a leak is seen.
 - ``invariants(county) -> object`` (optional): a snapshot of victim data that the walk must

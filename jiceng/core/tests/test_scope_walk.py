@@ -1,5 +1,7 @@
-"""Walk every registered URL and API route as an outsider (admin of a sibling township)
-and as an anonymous visitor: neither may get or change any of the other township's data.
+"""Walk every registered URL and API route as an outsider and as an anonymous visitor: none may
+get or change any of the other township's data. Outsiders are three personas of township 甲:
+its admin, one of its plain members, and a county department's handler whose own party
+organization is in 甲 (a department sees only what is routed to it).
 
 The rows come from each app's ``tests/scope.py`` (see jiceng/core/tests/scope.py for the
 format); a URL that no module lists fails `test_every_url_is_in_the_walk`.
@@ -99,22 +101,40 @@ def test_every_url_is_in_the_walk(county):
     assert missing == [], f"add these URL names to your app's tests/scope.py so the walk covers them: {missing}"
 
 
+def outsider(county, persona: str):
+    if persona == "admin":
+        return county.admin_a
+    if persona == "member":
+        return county.member_user
+    from jiceng.accounts.models import User
+    from jiceng.requests.models import Department, DepartmentStaff
+
+    handler = User.objects.create_user(
+        username="walk-department", password="walk-pass-2468", role="department_handler", organization=county.town_a
+    )
+    water = Department.objects.create(code="SL-WALK", name="县水利局", county=county.root)
+    DepartmentStaff.objects.create(user=handler, department=water)
+    return handler
+
+
+@pytest.mark.parametrize("persona", ["admin", "member", "department"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_outsider_gets_no_data_anywhere(county, method):
+def test_outsider_gets_no_data_anywhere(county, method, persona):
     victim = victim_setup(county)
+    client = client_for(outsider(county, persona))
     before = invariants(county)
     public = merged("PUBLIC", set())
-    client = client_for(county.admin_a)
+    county_wide = merged("COUNTY_WIDE_FOR_MEMBERS", set()) if persona == "member" else set()
     urls, _ = build_urls(county, victim)
     assert len(urls) >= 40
     for name, url, post in urls:
-        if name == "accounts:logout":
+        if name == "accounts:logout" or (method == "post" and name in county_wide):
             continue
         response = client.post(url, post) if method == "post" else client.get(url)
         assert response.status_code in (200, 201, 302, 400, 403, 404, 405), (name, url, response.status_code)
         if response.status_code in (200, 201, 400):
             markers = PRIVATE_MARKERS if name in public else VICTIM_MARKERS
-            assert not leaks(response, markers), f"{name} {url} leaked the sibling township's data"
+            assert not leaks(response, markers), f"{name} {url} leaked the sibling township's data to {persona}"
     assert invariants(county) == before
 
 

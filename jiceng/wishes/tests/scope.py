@@ -122,6 +122,10 @@ ANONYMOUS_OPEN = {
 }
 PUBLIC = ANONYMOUS_OPEN
 
+# The county's wish pool is open to every member of the county: claiming township 乙's pooled
+# wish (and then seeing it in 「我认领的心愿」) is what the pool is for.
+COUNTY_WIDE_FOR_MEMBERS = {"wishes:claim"}
+
 
 def invariants(county):
     from jiceng.wishes.models import Wish, WishSettings
