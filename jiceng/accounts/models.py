@@ -8,6 +8,8 @@ class User(AbstractUser):
     The organization's subtree is the user's data scope (see jiceng.core.scoping).
     """
 
+    scope_path = "organization__path"
+
     class Role(models.TextChoices):
         COUNTY_ADMIN = "county_admin", "县委组织部管理员"
         TOWNSHIP_ADMIN = "township_admin", "乡镇（街道）党委管理员"
@@ -43,6 +45,3 @@ class User(AbstractUser):
     @property
     def is_county_admin(self) -> bool:
         return self.role == self.Role.COUNTY_ADMIN
-
-
-User.scope_path = "organization__path"

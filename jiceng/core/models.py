@@ -22,6 +22,8 @@ class TimestampedModel(models.Model):
 class AuditEntry(AppendOnlyModel):
     """Append-only audit log: who did what to which object, and what changed."""
 
+    scope_path = "org_path"
+
     class Action(models.TextChoices):
         CREATE = "create", "新增"
         UPDATE = "update", "修改"
@@ -81,9 +83,6 @@ class Configuration(SettingsSingleton, models.Model):
 
     class Meta:
         verbose_name = "县级配置"
-
-
-AuditEntry.scope_path = "org_path"
 
 
 class CalendarYear(models.Model):

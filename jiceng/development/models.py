@@ -21,6 +21,11 @@ from . import rules
 class DevelopmentFile(TimestampedModel):
     """发展党员档案: one person, from the application to full membership (or closure)."""
 
+    scope_path = "organization__path"
+    # A plain member reaches only their own file through visible() (the pages hide files from
+    # members altogether; see queries.visible_files).
+    member_scope = "member_id"
+
     class Status(models.TextChoices):
         OPEN = rules.OPEN, "进行中"
         COMPLETED = rules.COMPLETED, "已转正归档"
@@ -128,6 +133,9 @@ class DevelopmentFile(TimestampedModel):
 class Step(models.Model):
     """One step of a file (append-only; revoked with a reason rather than deleted)."""
 
+    scope_path = "file__organization__path"
+    member_scope = "file__member_id"
+
     file = models.ForeignKey(DevelopmentFile, on_delete=models.PROTECT, related_name="steps")
     number = models.PositiveSmallIntegerField("步骤", choices=[(n, name) for n, name in rules.STEPS.items()])
     on = models.DateField("日期")
@@ -209,6 +217,9 @@ class Step(models.Model):
 class StepPerson(models.Model):
     """Someone on a step: a contact (培养联系人), sponsor (入党介绍人) or talker (谈话人)."""
 
+    scope_path = "step__file__organization__path"
+    member_scope = "step__file__member_id"
+
     class Role(models.TextChoices):
         CONTACT = rules.CONTACT, "培养联系人"
         SPONSOR = rules.SPONSOR, "入党介绍人"
@@ -231,6 +242,9 @@ class StepPerson(models.Model):
 class Move(models.Model):
     """The file followed its member to another organization (组织关系县内转接): the steps stay with
     the file; this row keeps where it was before."""
+
+    scope_path = "file__organization__path"
+    member_scope = "file__member_id"
 
     file = models.ForeignKey(DevelopmentFile, on_delete=models.CASCADE, related_name="moves")
     from_org = models.ForeignKey(
@@ -264,6 +278,9 @@ def _document_path(instance, filename):
 class Document(models.Model):
     """An uploaded document of a file (入党申请书, 谈话记录, 政审材料, 志愿书 …)."""
 
+    scope_path = "file__organization__path"
+    member_scope = "file__member_id"
+
     file = models.ForeignKey(DevelopmentFile, on_delete=models.PROTECT, related_name="documents")
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
     title = models.CharField("材料名称", max_length=100)
@@ -296,17 +313,3 @@ class DevelopmentSettings(SettingsSingleton, models.Model):
 
     class Meta:
         verbose_name = "发展党员配置"
-
-
-DevelopmentFile.scope_path = "organization__path"
-Step.scope_path = "file__organization__path"
-StepPerson.scope_path = "step__file__organization__path"
-Document.scope_path = "file__organization__path"
-Move.scope_path = "file__organization__path"
-# A plain member reaches only their own file through visible() (the pages hide files from
-# members altogether; see queries.visible_files).
-DevelopmentFile.member_scope = "member_id"
-Step.member_scope = "file__member_id"
-StepPerson.member_scope = "step__file__member_id"
-Document.member_scope = "file__member_id"
-Move.member_scope = "file__member_id"

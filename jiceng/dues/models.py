@@ -54,6 +54,10 @@ class DuesBase(TimestampedModel):
     """A member's dues base for one year (每年核定一次): category, income and the monthly amount,
     computed by rules.monthly_dues when it is saved and stored, with who set it and when."""
 
+    scope_path = "member__organization__path"
+    # A plain member sees only their own dues (jiceng.core.scoping).
+    member_scope = "member_id"
+
     class Category(models.TextChoices):
         EMPLOYED = rules.EMPLOYED, rules.CATEGORY_LABELS[rules.EMPLOYED]
         RETIRED = rules.RETIRED, rules.CATEGORY_LABELS[rules.RETIRED]
@@ -116,6 +120,9 @@ class DuesConsent(TimestampedModel):
     """The branch's consent that a member pays once a quarter (第十二条), for a span of months.
     Paying months ahead of the month of payment (预交) needs one; back payment (补交) does not."""
 
+    scope_path = "member__organization__path"
+    member_scope = "member_id"
+
     member = models.ForeignKey(
         "members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="dues_consents"
     )
@@ -142,6 +149,8 @@ class DuesConsent(TimestampedModel):
 
 class DuesImportBatch(models.Model):
     """One Excel import of payments (all-or-nothing); the last one can be undone."""
+
+    scope_path = "org_path"
 
     class Status(models.TextChoices):
         DONE = "done", "已导入"
@@ -171,6 +180,9 @@ class DuesPayment(models.Model):
     """One member's dues for one month (the ledger row). A quarter paid at once is three rows
     sharing `paid_on`; the unique constraint makes a double payment of a month impossible,
     even when two people record it at the same moment."""
+
+    scope_path = "member__organization__path"
+    member_scope = "member_id"
 
     class Method(models.TextChoices):
         CASH = "cash", "现金"
@@ -218,16 +230,6 @@ class DuesPayment(models.Model):
     @property
     def is_backpay(self) -> bool:
         return self.month < rules.month_start(self.paid_on)
-
-
-DuesBase.scope_path = "member__organization__path"
-DuesConsent.scope_path = "member__organization__path"
-DuesPayment.scope_path = "member__organization__path"
-# A plain member sees only their own dues (jiceng.core.scoping).
-DuesBase.member_scope = "member_id"
-DuesConsent.member_scope = "member_id"
-DuesPayment.member_scope = "member_id"
-DuesImportBatch.scope_path = "org_path"
 
 
 class DuesYear(models.Model):

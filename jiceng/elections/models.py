@@ -14,6 +14,8 @@ class Election(TimestampedModel):
     secretary and term dates are then updated, and the election becomes part of the
     organization's committee history (which the compliance rules read)."""
 
+    scope_path = "organization__path"
+
     class Kind(models.TextChoices):
         RENEWAL = "renewal", "换届选举"
         BY_ELECTION = "by_election", "补选"
@@ -59,6 +61,8 @@ class Election(TimestampedModel):
 class Seat(models.Model):
     """A committee member elected (书记、副书记、委员)."""
 
+    scope_path = "election__organization__path"
+
     class Post(models.TextChoices):
         SECRETARY = "secretary", "书记"
         DEPUTY = "deputy", "副书记"
@@ -77,6 +81,8 @@ class Seat(models.Model):
 
 class Postponement(TimestampedModel):
     """延期换届: asked by the organization, approved (or not) by the level above."""
+
+    scope_path = "organization__path"
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", "待上级批复"
@@ -105,8 +111,3 @@ class Postponement(TimestampedModel):
 
     def __str__(self):
         return f"{self.organization.name} 延期换届至 {self.new_due:%Y-%m-%d}"
-
-
-Election.scope_path = "organization__path"
-Seat.scope_path = "election__organization__path"
-Postponement.scope_path = "organization__path"

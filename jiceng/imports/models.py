@@ -6,6 +6,8 @@ class ImportBatch(models.Model):
     """One confirmed upload of the shared import pages; `kind` is an importer's kind in the
     registry (jiceng.core.importing: each app's imports.IMPORTERS)."""
 
+    scope_path = "org_path"
+
     class Status(models.TextChoices):
         DONE = "done", "已导入"
         UNDONE = "undone", "已撤销"
@@ -34,6 +36,3 @@ class ImportBatch(models.Model):
         from .services import kind_label
 
         return kind_label(self.kind)
-
-
-ImportBatch.scope_path = "org_path"

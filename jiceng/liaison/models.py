@@ -24,6 +24,8 @@ from . import rules
 class ServiceTeam(TimestampedModel):
     """党代表服务队: the representatives of one township (or street)."""
 
+    scope_path = "organization__path"
+
     name = models.CharField("服务队名称", max_length=100)
     organization = models.ForeignKey(
         "orgs.Organization", verbose_name="所在乡镇（街道）", on_delete=models.PROTECT, related_name="liaison_teams"
@@ -42,6 +44,8 @@ class ServiceTeam(TimestampedModel):
 
 class LiaisonStation(TimestampedModel):
     """党代表工作室 (usually at the township's service centre) or 联络站 (in a village or community)."""
+
+    scope_path = "organization__path"
 
     class Kind(models.TextChoices):
         STUDIO = "studio", "党代表工作室"
@@ -67,6 +71,8 @@ class LiaisonStation(TimestampedModel):
 
 class Representative(TimestampedModel):
     """A party congress representative (党代表) on the liaison register."""
+
+    scope_path = "organization__path"
 
     class Level(models.TextChoices):
         PROVINCE = "province", "省党代表"
@@ -128,6 +134,8 @@ class Representative(TimestampedModel):
 class Visit(TimestampedModel):
     """One visit (走访) by one or more representatives."""
 
+    scope_path = "organization__path"
+
     class Kind(models.TextChoices):
         HOUSEHOLD = "household", "入户走访"
         RECEPTION = "reception", "工作室接待"
@@ -176,6 +184,8 @@ class VisitHousehold(models.Model):
     """One line of a visit's optional household list. `key` identifies the household within
     the village for the distinct count (rules.household_key)."""
 
+    scope_path = "visit__organization__path"
+
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="households")
     label = models.CharField(
         "住户", max_length=rules.HOUSEHOLD_LINE_MAX, help_text="户主姓名及地址，如：王大山 3组12号"
@@ -192,6 +202,8 @@ class VisitHousehold(models.Model):
 
 
 class VisitPhoto(PhotoModel):
+    scope_path = "visit__organization__path"
+
     photo_folder = "liaison"
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
@@ -202,6 +214,8 @@ class VisitPhoto(PhotoModel):
 
 class Problem(TimestampedModel):
     """A problem collected at a visit: solved on the spot, passed on as a request, or pending."""
+
+    scope_path = "visit__organization__path"
 
     visit = models.ForeignKey(Visit, verbose_name="走访", on_delete=models.PROTECT, related_name="problems")
     description = models.TextField("问题内容")
@@ -250,12 +264,3 @@ class Problem(TimestampedModel):
     @property
     def masked_phone(self) -> str:
         return rules.mask_phone(self.phone)
-
-
-ServiceTeam.scope_path = "organization__path"
-LiaisonStation.scope_path = "organization__path"
-Representative.scope_path = "organization__path"
-Visit.scope_path = "organization__path"
-VisitHousehold.scope_path = "visit__organization__path"
-VisitPhoto.scope_path = "visit__organization__path"
-Problem.scope_path = "visit__organization__path"

@@ -78,6 +78,9 @@ class Record(TimestampedModel):
     """An activity of an organization (活动纪实): planned, then held and recorded, reviewed by the
     level above, and published."""
 
+    # ActivityType is county configuration: every signed-in user may read it (see views).
+    scope_path = "organization__path"
+
     class State(models.TextChoices):
         PLANNED = "planned", "计划报备"
         RECORDED = "recorded", "已纪实"
@@ -149,6 +152,8 @@ class Record(TimestampedModel):
 
 
 class RecordPhoto(PhotoModel):
+    scope_path = "record__organization__path"
+
     photo_folder = "life/photos"
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="photos")
@@ -161,6 +166,8 @@ class RecordPhoto(PhotoModel):
 
 class Attendance(models.Model):
     """One expected member at one activity (the roster is fixed when the activity is recorded)."""
+
+    scope_path = "record__organization__path"
 
     class Status(models.TextChoices):
         PRESENT = "present", "出席"
@@ -189,6 +196,8 @@ class Attendance(models.Model):
 class Appraisal(TimestampedModel):
     """民主评议党员: one grade per member per year."""
 
+    scope_path = "organization__path"
+
     class Grade(models.TextChoices):
         EXCELLENT = "excellent", "优秀"
         QUALIFIED = "qualified", "合格"
@@ -211,6 +220,8 @@ class Appraisal(TimestampedModel):
 class Talk(TimestampedModel):
     """谈心谈话: logged per talk; each member should have at least one a year."""
 
+    scope_path = "organization__path"
+
     class Kind(models.TextChoices):
         COMMITTEE = "committee", "班子成员之间"
         COMMITTEE_MEMBER = "committee_member", "班子成员与党员"
@@ -231,14 +242,6 @@ class Talk(TimestampedModel):
     class Meta:
         ordering = ["-held_on", "-id"]
         verbose_name = "谈心谈话"
-
-
-# ActivityType is county configuration: every signed-in user may read it (see views).
-Record.scope_path = "organization__path"
-RecordPhoto.scope_path = "record__organization__path"
-Attendance.scope_path = "record__organization__path"
-Appraisal.scope_path = "organization__path"
-Talk.scope_path = "organization__path"
 
 
 class MemberMonth(models.Model):

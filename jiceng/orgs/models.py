@@ -8,6 +8,8 @@ from . import rules
 class Organization(TimestampedModel):
     """Any node of the party organization tree (党组织)."""
 
+    scope_path = "path"
+
     class Type(models.TextChoices):
         COMMITTEE = "committee", "党委"
         GENERAL_BRANCH = "general_branch", "党总支"
@@ -83,6 +85,8 @@ class Enterprise(TimestampedModel):
     """A registered non-public enterprise or social organization (两新组织), with or without
     a party organization; the basis of the coverage rates."""
 
+    scope_path = "township__path"
+
     class Kind(models.TextChoices):
         PRIVATE_ENTERPRISE = "private_enterprise", "非公企业"
         SOCIAL_ORG = "social_org", "社会组织"
@@ -114,7 +118,3 @@ class Enterprise(TimestampedModel):
     @property
     def has_party_work(self) -> bool:
         return self.party_organization_id is not None or bool(self.instructor_name)
-
-
-Organization.scope_path = "path"
-Enterprise.scope_path = "township__path"

@@ -49,6 +49,8 @@ class Category(models.Model):
 class Department(models.Model):
     """A county department (县直部门) that townships "whistle" to (吹哨报到)."""
 
+    scope_path = "county__path"
+
     code = models.CharField("编码", max_length=20, unique=True)
     name = models.CharField("名称", max_length=100)
     # The county (or city) committee whose requests the department handles; the department's
@@ -73,6 +75,8 @@ class DepartmentStaff(models.Model):
     this app instead of a column on accounts.User, so the core user model does not depend on
     a domain app)."""
 
+    scope_path = "department__county__path"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="department_staff"
     )
@@ -95,6 +99,8 @@ class RoutingRule(models.Model):
     category beats a rule for any category. Without an intake rule the request stays with the
     organization where it was filed, or the nearest organization above it that has a handler.
     """
+
+    scope_path = "organization__path"
 
     class Mode(models.TextChoices):
         INTAKE = "intake", "受理即交办"
@@ -231,6 +237,8 @@ class RequestSettings(SettingsSingleton, models.Model):
 
 class Request(models.Model):
     """A resident's request (群众诉求)."""
+
+    scope_path = "organization__path"
 
     State = rules.State
 
@@ -414,6 +422,8 @@ class Request(models.Model):
 class RequestPhoto(PhotoModel):
     """A photo sent with a request (by the resident) or with its result (by a handler)."""
 
+    scope_path = "request__organization__path"
+
     photo_folder = "requests"
 
     class Kind(models.TextChoices):
@@ -430,6 +440,8 @@ class RequestPhoto(PhotoModel):
 
 class RequestEvent(AppendOnlyModel):
     """One step of a request's timeline; append-only (like Saleor's OrderEvent)."""
+
+    scope_path = "request__organization__path"
 
     append_only_label = "办理记录"
 
@@ -466,11 +478,3 @@ class RequestEvent(AppendOnlyModel):
             models.Index(fields=["target_department", "request"], name="reqevent_dept_idx"),
             models.Index(fields=["target_org", "request"], name="reqevent_org_idx"),
         ]
-
-
-Request.scope_path = "organization__path"
-RequestPhoto.scope_path = "request__organization__path"
-RequestEvent.scope_path = "request__organization__path"
-RoutingRule.scope_path = "organization__path"
-Department.scope_path = "county__path"
-DepartmentStaff.scope_path = "department__county__path"

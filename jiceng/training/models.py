@@ -91,6 +91,8 @@ class TrainingRules(SettingsSingleton, models.Model):
 class Venue(TimestampedModel):
     """Where sessions are held: training bases, family party schools (农村家庭党校), service centres."""
 
+    scope_path = "organization__path"
+
     class Kind(models.TextChoices):
         TRAINING_BASE = "training_base", "培训基地"
         FAMILY_SCHOOL = "family_school", "农村家庭党校"
@@ -115,6 +117,8 @@ class Venue(TimestampedModel):
 
 class Course(TimestampedModel):
     """A course (培训班): a class of the secretary academy, a township's winter training…"""
+
+    scope_path = "organizer__path"
 
     class Kind(models.TextChoices):
         ACADEMY = "academy", "书记学院"
@@ -154,6 +158,8 @@ class Course(TimestampedModel):
 
 class Session(TimestampedModel):
     """One teaching session (一次课) of a course."""
+
+    scope_path = "course__organizer__path"
 
     course = models.ForeignKey(Course, verbose_name="培训班", on_delete=models.PROTECT, related_name="sessions")
     on = models.DateField("日期", db_index=True)
@@ -195,6 +201,16 @@ class Enrollment(TimestampedModel):
     """A trainee on a course's roster, with the organization they belonged to when enrolled
     (the organization that answers for their attendance)."""
 
+    # Roster rows (enrollment, attendance, results) belong to the organization on the enrollment,
+    # which is always inside the organizer's subtree: the course and session pages of the
+    # organizer and of the trainee's township at enrollment show them, also after the trainee
+    # moves. The credit card is the member's own and follows the member: it reads these rows
+    # through `queries.card_records()`, by the member's organization now (ADR 0011).
+    scope_path = "organization__path"
+    # A plain member sees only their own trainee records through visible() too (defence in depth;
+    # training.queries.scoped() also hides courses and rosters from members).
+    member_scope = "member_id"
+
     course = models.ForeignKey(Course, verbose_name="培训班", on_delete=models.PROTECT, related_name="enrollments")
     member = models.ForeignKey(
         "members.Member", verbose_name="学员", on_delete=models.PROTECT, related_name="training_enrollments"
@@ -217,6 +233,9 @@ class Enrollment(TimestampedModel):
 
 class Attendance(models.Model):
     """Attendance of one trainee at one session."""
+
+    scope_path = "enrollment__organization__path"
+    member_scope = "enrollment__member_id"
 
     class Status(models.TextChoices):
         PRESENT = "present", "出席"
@@ -276,6 +295,8 @@ BADGE = {
 class Exam(TimestampedModel):
     """A test (考试/测试) of a course."""
 
+    scope_path = "course__organizer__path"
+
     course = models.ForeignKey(Course, verbose_name="培训班", on_delete=models.PROTECT, related_name="exams")
     title = models.CharField("名称", max_length=100)
     held_on = models.DateField("考试日期")
@@ -295,6 +316,9 @@ class Exam(TimestampedModel):
 
 
 class ExamResult(TimestampedModel):
+    scope_path = "enrollment__organization__path"
+    member_scope = "enrollment__member_id"
+
     exam = models.ForeignKey(Exam, verbose_name="考试", on_delete=models.CASCADE, related_name="results")
     enrollment = models.ForeignKey(
         Enrollment, verbose_name="学员", on_delete=models.PROTECT, related_name="exam_results"
@@ -315,6 +339,11 @@ class ExamResult(TimestampedModel):
 
 class StudyRecord(TimestampedModel):
     """Hours of online learning (网上学习) or self-study that count on the credit card."""
+
+    # Study hours are on nobody's roster, only on the card: they follow the member.
+    # (`organization` keeps where the member was when they were recorded.)
+    scope_path = "member__organization__path"
+    member_scope = "member_id"
 
     class Source(models.TextChoices):
         ONLINE = "online", "网上学习"
@@ -351,6 +380,8 @@ class OrganizationDemerit(models.Model):
     bring the count back within the limit the mark is withdrawn, not deleted.
     """
 
+    scope_path = "organization__path"
+
     class Source(models.TextChoices):
         TRAINING_ABSENCE = "training_absence", "培训无故缺课超限"
 
@@ -381,27 +412,3 @@ class OrganizationDemerit(models.Model):
     @property
     def active(self) -> bool:
         return self.withdrawn_at is None
-
-
-Venue.scope_path = "organization__path"
-Course.scope_path = "organizer__path"
-Session.scope_path = "course__organizer__path"
-Exam.scope_path = "course__organizer__path"
-# Roster rows (enrollment, attendance, results) belong to the organization on the enrollment,
-# which is always inside the organizer's subtree: the course and session pages of the
-# organizer and of the trainee's township at enrollment show them, also after the trainee
-# moves. The credit card is the member's own and follows the member: it reads these rows
-# through `queries.card_records()`, by the member's organization now (ADR 0011).
-Enrollment.scope_path = "organization__path"
-Attendance.scope_path = "enrollment__organization__path"
-ExamResult.scope_path = "enrollment__organization__path"
-# Study hours are on nobody's roster, only on the card: they follow the member.
-# (`organization` keeps where the member was when they were recorded.)
-StudyRecord.scope_path = "member__organization__path"
-OrganizationDemerit.scope_path = "organization__path"
-# A plain member sees only their own trainee records through visible() too (defence in depth;
-# training.queries.scoped() also hides courses and rosters from members).
-Enrollment.member_scope = "member_id"
-Attendance.member_scope = "enrollment__member_id"
-ExamResult.member_scope = "enrollment__member_id"
-StudyRecord.member_scope = "member_id"

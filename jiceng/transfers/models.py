@@ -46,6 +46,12 @@ class TransferSettings(SettingsSingleton, models.Model):
 
 
 class Transfer(TimestampedModel):
+    # Two-sided scope (jiceng.core.scoping.visible): both the sending and the receiving subtree see
+    # a transfer and its steps.
+    scope_paths = ("from_org__path", "to_org__path")
+    # A plain member sees only their own transfers (jiceng.core.scoping).
+    member_scope = "member_id"
+
     class Kind(models.TextChoices):
         WITHIN = "within", "县内转接"
         OUT = "out", "转出县外"
@@ -188,6 +194,9 @@ class Transfer(TimestampedModel):
 class TransferEvent(models.Model):
     """Append-only timeline of a transfer: every step, who took it and when."""
 
+    scope_paths = ("transfer__from_org__path", "transfer__to_org__path")
+    member_scope = "transfer__member_id"
+
     class Action(models.TextChoices):
         ISSUE = "issue", "开具介绍信"
         RECORD = "record", "登记县外转入介绍信"
@@ -212,12 +221,3 @@ class TransferEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.on:%Y-%m-%d}"
-
-
-# Two-sided scope (jiceng.core.scoping.visible): both the sending and the receiving subtree see
-# a transfer and its steps.
-Transfer.scope_paths = ("from_org__path", "to_org__path")
-TransferEvent.scope_paths = ("transfer__from_org__path", "transfer__to_org__path")
-# A plain member sees only their own transfers (jiceng.core.scoping).
-Transfer.member_scope = "member_id"
-TransferEvent.member_scope = "transfer__member_id"

@@ -42,6 +42,8 @@ class WishSettings(SettingsSingleton, models.Model):
 class Wish(models.Model):
     """A resident's small wish (微心愿)."""
 
+    scope_path = "organization__path"
+
     State = rules.State
 
     ticket = models.CharField("心愿编号", max_length=20, unique=True)
@@ -217,6 +219,8 @@ class Wish(models.Model):
 
 
 class WishPhoto(PhotoModel):
+    scope_path = "wish__organization__path"
+
     photo_folder = "wishes"
 
     class Kind(models.TextChoices):
@@ -234,6 +238,8 @@ class WishPhoto(PhotoModel):
 
 class WishEvent(AppendOnlyModel):
     """One step of a wish's timeline; append-only (like Saleor's OrderEvent)."""
+
+    scope_path = "wish__organization__path"
 
     append_only_label = "心愿办理记录"
 
@@ -266,8 +272,3 @@ class WishEvent(AppendOnlyModel):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("心愿办理记录只能追加，不能删除")
-
-
-Wish.scope_path = "organization__path"
-WishPhoto.scope_path = "wish__organization__path"
-WishEvent.scope_path = "wish__organization__path"
