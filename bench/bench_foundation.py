@@ -637,14 +637,14 @@ def scope_bounds(user, root) -> tuple[str, str]:
 
 
 def tables() -> dict[str, str]:
-    from jiceng.core.models import Configuration
+    from jiceng.core.models import CountySettings
     from jiceng.members.models import Member
     from jiceng.orgs.models import Organization
 
     return {
         "O": Organization._meta.db_table,
         "M": Member._meta.db_table,
-        "C": Configuration._meta.db_table,
+        "C": CountySettings._meta.db_table,
     }
 
 

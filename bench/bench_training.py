@@ -79,7 +79,7 @@ def measure(repeat: int, smoke: bool = False) -> None:
     member_id = Enrollment.objects.filter(course=course).values_list("member_id", flat=True).first()
     if course is None or member_id is None:
         raise RuntimeError("the demo has no training course with an enrolled member")
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     clients = {}
 
     def page(user, url):

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "jiceng.requests",
     "jiceng.liaison",
     "jiceng.wishes",
+    # 在职党员到社区报到: counts party days and wishes from life and wishes (dual_sources), so after them.
+    "jiceng.dual",
     "jiceng.dashboard",
     "jiceng.demo",
 ]

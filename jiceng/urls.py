@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("jiceng.dashboard.urls")),
     path("", include("jiceng.accounts.urls")),
     path("orgs/", include("jiceng.orgs.urls")),
+    path("members/dual/", include("jiceng.dual.urls")),  # 在职党员到社区报到 (its paths from the members app)
     path("members/", include("jiceng.members.urls")),
     path("imports/", include("jiceng.imports.urls")),
     path("development/", include("jiceng.development.urls")),

@@ -1,4 +1,4 @@
-"""Shared models: audit log, import batches, county configuration."""
+"""Shared models: audit log, import batches, county settings."""
 
 from django.conf import settings
 from django.db import models, transaction
@@ -73,8 +73,11 @@ class AuditEntry(AppendOnlyModel):
             super().save(*args, **kwargs)
 
 
-class Configuration(SettingsSingleton, models.Model):
+class CountySettings(SettingsSingleton, models.Model):
     """County practice settings [C] with their reported defaults; one row per installation."""
+
+    # Audit entries written before the rename name the model by its old label (core.auditview).
+    former_labels = ("core.Configuration",)
 
     term_warning_months = models.PositiveSmallIntegerField("换届提前提醒（月）", default=3)
     committee_term_years = models.PositiveSmallIntegerField("党委及村（社区）党组织任期（年）", default=5)

@@ -1,28 +1,28 @@
-"""Writes to shared configuration."""
+"""Writes to shared settings: the county settings and the working-day calendar."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import audit
-from .models import Configuration
+from .models import CountySettings
 from .scoping import require_county_admin
 
-CONFIG_FIELDS = ["term_warning_months", "committee_term_years", "branch_term_years"]
+SETTINGS_FIELDS = ["term_warning_months", "committee_term_years", "branch_term_years"]
 
 
 @transaction.atomic
-def update_configuration(actor, **values) -> Configuration:
+def update_settings(actor, **values) -> CountySettings:
     require_county_admin(actor)
-    config = Configuration.for_update()
-    before = audit.snapshot(config, CONFIG_FIELDS)
+    config = CountySettings.for_update()
+    before = audit.snapshot(config, SETTINGS_FIELDS)
     for name, value in values.items():
-        if name not in CONFIG_FIELDS:
+        if name not in SETTINGS_FIELDS:
             raise ValueError(name)
         setattr(config, name, value)
     config.save()
     root_path = actor.organization.path if getattr(actor, "organization", None) else ""
     audit.record(
-        actor, "update", config, changes=audit.diff(before, audit.snapshot(config, CONFIG_FIELDS)), org_path=root_path
+        actor, "update", config, changes=audit.diff(before, audit.snapshot(config, SETTINGS_FIELDS)), org_path=root_path
     )
     return config
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from . import auditview, pages, params, services, xlsx
-from .models import AuditEntry, Configuration
+from .models import AuditEntry, CountySettings
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
 
@@ -70,10 +70,10 @@ def audit_export(request):
     return xlsx.xlsx_response("审计日志", wb)
 
 
-class ConfigurationForm(forms.ModelForm):
+class SettingsForm(forms.ModelForm):
     class Meta:
-        model = Configuration
-        fields = services.CONFIG_FIELDS
+        model = CountySettings
+        fields = services.SETTINGS_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,15 +84,15 @@ class ConfigurationForm(forms.ModelForm):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def configuration(request):
+def settings_page(request):
     """County practice settings [C] with the reported defaults."""
     require_county_admin(request.user)
-    form = ConfigurationForm(request.POST or None, instance=Configuration.current())
+    form = SettingsForm(request.POST or None, instance=CountySettings.current())
     if request.method == "POST" and form.is_valid():
-        services.update_configuration(request.user, **form.cleaned_data)
+        services.update_settings(request.user, **form.cleaned_data)
         messages.success(request, "配置已保存")
-        return redirect("core:configuration")
-    return render(request, "core/configuration.html", {"form": form, "active_nav": "configuration"})
+        return redirect("core:settings")
+    return render(request, "core/settings.html", {"form": form, "active_nav": "county_settings"})
 
 
 # ---- notifications (every user sees only their own) -------------------------------------

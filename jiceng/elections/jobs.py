@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jiceng.core.dates import add_months
 from jiceng.core.jobs import periodic
-from jiceng.core.models import Configuration
+from jiceng.core.models import CountySettings
 from jiceng.core.notifications import notify_organization
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import TERM_TYPES
@@ -20,7 +20,7 @@ from jiceng.orgs.rules import TERM_TYPES
 @periodic("elections.term_reminders", every=timedelta(hours=12), description="提醒任期即将届满或已届满的党组织按期换届")
 def send_term_reminders(now: datetime) -> str:
     today = timezone.localdate(now)
-    horizon = add_months(today, Configuration.current().term_warning_months)
+    horizon = add_months(today, CountySettings.current().term_warning_months)
     due = Organization.objects.filter(type__in=TERM_TYPES).filter(
         Q(term_postponed_to__isnull=True, term_end__lte=horizon) | Q(term_postponed_to__lte=horizon)
     )

@@ -3,7 +3,7 @@
 Statute: 《中国共产党支部工作条例（试行）》 and 《中国共产党基层组织选举工作条例》: committees are
 elected for a term and renewed when it ends (按期换届); a postponement needs the approval of
 the level above and is recorded with its reason. Term lengths are county configuration
-(Configuration.committee_term_years, default 5 for grassroots committees and village/community
+(CountySettings.committee_term_years, default 5 for grassroots committees and village/community
 organizations; branch_term_years, default 3 for general branches and branches)."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from jiceng.core import audit
-from jiceng.core.models import Configuration
+from jiceng.core.models import CountySettings
 from jiceng.core.scoping import require_level_above, require_manager
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -34,7 +34,7 @@ def village_level(org: Organization) -> bool:
 
 
 def default_term_end(org: Organization, start: date) -> date:
-    config = Configuration.current()
+    config = CountySettings.current()
     return rules.term_for(org.type, village_level(org), start, config.committee_term_years, config.branch_term_years)
 
 

@@ -123,3 +123,16 @@ class TalkForm(forms.ModelForm):
             self.fields["member"].queryset = members
         self.fields["member"].required = False
         style_form(self)
+
+
+class DualPartyDayForm(forms.Form):
+    """A registered in-office member recorded present at one of the community's themed party
+    days (在职党员到社区报到; shown on the member's dual-registration page, dual_sources.py)."""
+
+    record = forms.ModelChoiceField(label="本社区主题党日", queryset=None, empty_label="请选择")
+
+    def __init__(self, *args, records=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record"].queryset = records
+        self.fields["record"].label_from_instance = lambda r: f"{r.held_on:%Y-%m-%d} {r.organization.name}：{r.topic}"
+        style_form(self)

@@ -140,53 +140,10 @@ class LeadHousehold(TimestampedModel):
         return f"党员中心户 {self.member.name}"
 
 
-class DualRegistrationRecord(models.Model):
-    """One thing an in-office member did for the residential community they registered with
-    (在职党员到社区报到, "dual registration" [C]): each such member should attend one party day,
-    take one service project and claim one wish a year. Recorded by the community's managers.
-    """
-
-    class Kind(models.TextChoices):
-        PARTY_DAY = "party_day", "参加社区主题党日"
-        SERVICE_PROJECT = "service_project", "认领服务项目"
-        WISH = "wish", "认领微心愿"
-
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="dual_records")
-    # The community that recorded it, which is also who may see it (scope).
-    community = models.ForeignKey(
-        "orgs.Organization", verbose_name="报到社区", on_delete=models.PROTECT, related_name="dual_records"
-    )
-    kind = models.CharField("事项", max_length=20, choices=Kind.choices)
-    on = models.DateField("日期")
-    year = models.PositiveSmallIntegerField("年度", editable=False)
-    title = models.CharField("内容", max_length=200)
-    note = models.CharField("备注", max_length=200, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-on", "-id"]
-        verbose_name = "双报到活动记录"
-        indexes = [models.Index(fields=["member", "year"], name="dual_member_year_idx")]
-
-    def __str__(self):
-        return f"{self.get_kind_display()}：{self.title}"
-
-    def save(self, *args, **kwargs):
-        self.year = self.on.year
-        super().save(*args, **kwargs)
-
-
 Member.scope_path = "organization__path"
 StatusChange.scope_path = "member__organization__path"
 LeadHousehold.scope_path = "member__organization__path"
-# The community's side: its managers see what was done for it. The member's own organization
-# sees a member's records through the member page (members.queries.dual_records_of).
-DualRegistrationRecord.scope_path = "community__path"
 # A plain member sees only their own (jiceng.core.scoping).
 Member.member_scope = "pk"
 StatusChange.member_scope = "member_id"
 LeadHousehold.member_scope = "member_id"
-DualRegistrationRecord.member_scope = "member_id"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from jiceng.core.idnumbers import digest, normalize
-from jiceng.core.scoping import path_q
 
 from . import rules
 
@@ -78,144 +77,23 @@ def birthdays_in_month(qs: QuerySet, year: int, month: int) -> QuerySet:
     return qs.filter(status__in=Member.ACTIVE_STATUSES, join_date__month=month, join_date__year__lt=year)
 
 
-# ---- dual registration ------------------------------------------------------------------
+# ---- registration with a residential community ------------------------------------------
 
 
-def registered_members(user) -> QuerySet:
-    """Members in office registered with a community in the user's scope.
+def registrable_communities(user) -> QuerySet:
+    """Organizations a member can register with (villages, communities and the branches and
+    grids below them) in the user's scope: the member form's choices and the dual-registration
+    desk's (jiceng.dual)."""
+    from jiceng.core.scoping import visible
+    from jiceng.orgs.models import Organization
 
-    A community sees these members although they belong to other organizations, because the
-    registration is with it; pages show them only the fields the registration needs (name,
-    gender, work organization, masked phone, registration date and the year's records).
-    """
-    from jiceng.core.scoping import has_full_scope, path_q, scope_root
-
-    from .models import Member
-
-    qs = Member.objects.filter(registered_community__isnull=False, status__in=Member.ACTIVE_STATUSES)
-    if has_full_scope(user):
-        return qs
-    root = scope_root(user)
-    if root is None or user.role == "member":
-        return qs.none()
-    return qs.filter(path_q("registered_community__path", root.path))
-
-
-THEMED_DAY = "themed_day"  # jiceng.life's 主题党日 activity type
-
-
-def _themed_day_q(prefix: str = ""):
-    """A themed party day, or a county's own type that counts as one."""
-    return Q(**{f"{prefix}activity_type__code": THEMED_DAY}) | Q(
-        **{f"{prefix}activity_type__counts_for__code": THEMED_DAY}
-    )
-
-
-def dual_progress(members, year: int, records: QuerySet | None = None) -> dict[int, dict[str, int]]:
-    """{member_id: {kind: count}} for the year, from records (five queries, whatever the number
-    of members; members may be a Member queryset or a list of ids):
-
-    - ``party_day``: themed party days (主题党日, jiceng.life) held in the year, on or after the
-      registration date, by the member's registered community or an organization below it,
-      where the member is recorded present;
-    - ``wish``: wishes the member claimed in the year and did not give back
-      (jiceng.wishes.queries.wishes_claimed_by_members);
-    - ``service_project``: the community's entries (DualRegistrationRecord); `records` limits
-      those counted (a community counts what it recorded).
-
-    Every member is in the result, with zeros where nothing was done.
-    """
-    from .models import Member
-
-    ids = members.values("pk") if isinstance(members, QuerySet) else list(members)
-    registration = {
-        pk: (path, since)
-        for pk, path, since in Member.objects.filter(pk__in=ids).values_list(
-            "pk", "registered_community__path", "registered_on"
-        )
-    }
-    return dual_progress_of(registration, year, records)
-
-
-def dual_progress_of(registration: dict, year: int, records: QuerySet | None = None) -> dict[int, dict[str, int]]:
-    """`dual_progress` for members already read: {member_id: (registered community path,
-    registration date)}. Four queries (one more per 5,000 party days in the year)."""
-    from jiceng.life.models import Attendance, Record
-    from jiceng.wishes.queries import wishes_claimed_by_members
-
-    from .models import DualRegistrationRecord
-
-    out = {pk: dict.fromkeys(rules.DUAL_KINDS, 0) for pk in registration}
-    if not out:
-        return out
-    member_ids = list(out)
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    # Records first: the year's themed party days held in the registered communities' subtrees
-    # (the Record (held_on) index bounds the scan to the year), then their present marks. Driving
-    # from the members' attendance instead makes a planner walk every year of records.
-    communities = {path for path, _ in registration.values() if path}
-    if communities:
-        in_communities = Q()
-        for path in communities:
-            in_communities |= path_q("organization__path", path)
-        party_days = {
-            pk: (org_path, held_on)
-            for pk, org_path, held_on in Record.objects.filter(
-                in_communities, state__in=Record.HELD_STATES, held_on__gte=first, held_on__lte=last
-            )
-            .filter(_themed_day_q())
-            .values_list("pk", "organization__path", "held_on")
-            .order_by()
-        }
-        wanted = set(member_ids)
-        record_ids = list(party_days)
-        marks = (
-            row
-            for start in range(0, len(record_ids), 5000)  # SQLite's bound on query parameters
-            for row in Attendance.objects.filter(
-                record_id__in=record_ids[start : start + 5000], status=Attendance.Status.PRESENT
-            )
-            .values_list("record_id", "member_id")
-            .order_by()
-        )
-        for record_id, member_id in marks:
-            if member_id not in wanted:
-                continue
-            org_path, held_on = party_days[record_id]
-            path, since = registration[member_id]
-            if path and org_path.startswith(path) and (since is None or held_on >= since):
-                out[member_id]["party_day"] += 1
-    for member_id, n in wishes_claimed_by_members(member_ids, year).items():
-        out[member_id]["wish"] = n
-    records = DualRegistrationRecord.objects.all() if records is None else records
-    for row in (
-        records.filter(member_id__in=member_ids, year=year, kind=DualRegistrationRecord.Kind.SERVICE_PROJECT)
-        .values("member_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        out[row["member_id"]]["service_project"] = row["n"]
-    return out
-
-
-def community_party_days(member, since: date, until: date) -> QuerySet:
-    """Held themed party days of the member's registered community (and the organizations
-    below it) between the dates, on or after the registration: the ones the community can
-    record the member at (jiceng.life.services.add_to_roster)."""
-    from jiceng.life.models import Record
-
-    community = member.registered_community
-    if community is None:
-        return Record.objects.none()
-    since = max(since, member.registered_on) if member.registered_on else since
     return (
-        Record.objects.filter(
-            community.subtree_filter("organization__"),
-            state__in=Record.HELD_STATES,
-            held_on__gte=since,
-            held_on__lte=until,
+        visible(
+            user,
+            Organization.objects.filter(
+                domain__in=rules.VILLAGE_DOMAINS, parent__domain__in=rules.VILLAGE_DOMAINS
+            ).exclude(type=Organization.Type.GROUP),
         )
-        .filter(_themed_day_q())
-        .select_related("organization", "activity_type")
-        .order_by("-held_on", "-id")
+        .select_related("parent")
+        .order_by("path")
     )

@@ -97,13 +97,10 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
     return first, date.fromordinal(nxt.toordinal() - 1)
 
 
-# ---- dual registration (在职党员到社区报到) [C] ----------------------------------------------
-# Each in-office member registered with a residential community should, every year, attend
-# one party day, take one service project and claim one wish. The party days and the wishes
-# are counted from the records of jiceng.life and jiceng.wishes; service projects are entered
-# by the community (ADR 0008a).
+# ---- registration with a residential community (在职党员到社区报到) [C] ----------------------
+# Who may be registered where: the member's own `registered_community` obeys these rules
+# whether it is set on the member form or at the community's desk (jiceng.dual, ADR 0008a).
 
-DUAL_KINDS = ("party_day", "service_project", "wish")
 # In office (在职): members who work — in an agency, an institution or an enterprise — as
 # opposed to farmers, retired members, students and members without work.
 IN_OFFICE_OCCUPATIONS = ("civil_servant", "professional", "manager", "worker")
@@ -133,8 +130,3 @@ def residential_place_error(org_type: str, org_domain: str, parent_domain: str |
     if org_type == "group":
         return "党小组不接受报到，请选择社区（村）党组织或其网格党支部"
     return None
-
-
-def dual_complete(done: dict[str, int]) -> bool:
-    """True when each of the three yearly items was done at least once."""
-    return all(done.get(kind, 0) >= 1 for kind in DUAL_KINDS)

@@ -15,7 +15,7 @@ from jiceng.core.scoping import in_scope, require_manager
 from jiceng.core.text import pinyin_keys
 
 from . import rules
-from .models import DualRegistrationRecord, LeadHousehold, Member, StatusChange
+from .models import LeadHousehold, Member, StatusChange
 
 EDITABLE_FIELDS = [
     "name",
@@ -357,17 +357,21 @@ def send_birthday_greeting(actor, member: Member, *, today: date | None = None):
     return notice, created
 
 
-# ---- dual registration (在职党员到社区报到) ----------------------------------------------------
+# ---- registration with a residential community (在职党员到社区报到) ----------------------------
+# The registration is the member's own record (`registered_community`, `registered_on`): the
+# member form sets it under the same rules as the community's desk, which lives in jiceng.dual
+# and writes through `set_registration`.
 
 
-def _require_community(community) -> None:
+def check_community(community) -> None:
+    """A member registers with a village or community organization (or a branch or grid below one)."""
     parent_domain = community.parent.domain if community.parent_id else None
     error = rules.residential_place_error(community.type, community.domain, parent_domain)
     if error:
         raise ValidationError({"community": error})
 
 
-def _registration_error(member: Member, community, current) -> str | None:
+def registration_error(member: Member, community, current) -> str | None:
     """Who may be registered with a community: a full or probationary member in office, not
     already registered (`current`: the community of an active registration, which is ended
     first, so that nobody counts for two communities in the same year)."""
@@ -397,137 +401,26 @@ def _check_registration_on_record(member: Member, before_community_id: int | Non
         return
     community = Organization.objects.select_related("parent").get(pk=member.registered_community_id)
     try:
-        _require_community(community)
+        check_community(community)
     except ValidationError as exc:
         raise ValidationError({"registered_community": exc.messages}) from exc
     current = Organization.objects.get(pk=before_community_id) if before_community_id else None
-    error = _registration_error(member, community, current)
+    error = registration_error(member, community, current)
     if error:
         raise ValidationError({"registered_community": error})
 
 
-@transaction.atomic
-def register_with_community(actor, *, community, name: str, id_number: str, on: date) -> Member:
-    """The community records that an in-office member reported to it (到社区报到).
-
-    The community cannot see members of other organizations, so it names the member by name
-    and full ID number, exactly as on the ID card the member shows at the desk.
-    """
-    require_manager(actor, community)
-    _require_community(community)
-    try:
-        number = idnumbers.parse(id_number).number
-    except idnumbers.IdNumberError as exc:
-        raise ValidationError({"id_number": str(exc)}) from exc
-    member = (
-        Member.objects.select_for_update(of=("self",))
-        .select_related("registered_community")
-        .filter(id_number_digest=idnumbers.digest(number))
-        .first()
-    )
-    if member is None or member.name != name.strip():
-        raise ValidationError("未找到姓名与公民身份号码都相符的本县党员，请核对；县外党员须先办理组织关系转入")
-    error = _registration_error(member, community, member.registered_community)
-    if error:
-        raise ValidationError(error)
-    if on > timezone.localdate():
-        raise ValidationError({"on": "报到日期不能晚于今天"})
-    changes = {
-        "registered_community": [member.registered_community_id, community.pk],
-        "registered_on": [member.registered_on, on],
-    }
+def set_registration(actor, member: Member, community, on: date | None, *, note: str) -> Member:
+    """Write the member's registration (`community` None ends it) with its audit entry, for
+    jiceng.dual. The caller has locked the member row, checked the permission and the rules,
+    and runs inside its transaction (as for apply_transfer_status)."""
+    changes = {"registered_community": [member.registered_community_id, community.pk if community else None]}
+    if community is not None:
+        changes["registered_on"] = [member.registered_on, on]
     member.registered_community = community
-    member.registered_on = on
+    member.registered_on = on if community is not None else None
     member.revision = F("revision") + 1
     member.save()
     member.refresh_from_db()
-    audit.record(actor, "update", member, changes=changes, note=f"到{community.name}报到")
+    audit.record(actor, "update", member, changes=changes, note=note[:255])
     return member
-
-
-def _manages_registration(actor, member: Member) -> None:
-    """The community's managers, or the managers of the member's own organization."""
-    try:
-        require_manager(actor, member.registered_community)
-    except PermissionDenied:
-        require_manager(actor, member.organization)
-
-
-@transaction.atomic
-def end_registration(actor, member: Member, *, reason: str) -> Member:
-    """Close a registration (moved house, retired…); the records already kept stay."""
-    member = Member.objects.select_for_update(of=("self",)).select_related("registered_community").get(pk=member.pk)
-    if member.registered_community is None:
-        raise ValidationError("该党员没有到社区报到")
-    _manages_registration(actor, member)
-    if not reason.strip():
-        raise ValidationError({"reason": "请填写注销报到的原因"})
-    changes = {"registered_community": [member.registered_community_id, None]}
-    member.registered_community = None
-    member.registered_on = None
-    member.revision = F("revision") + 1
-    member.save()
-    audit.record(actor, "update", member, changes=changes, note=f"注销社区报到：{reason}"[:255])
-    return member
-
-
-@transaction.atomic
-def record_dual_activity(
-    actor,
-    member: Member,
-    *,
-    on: date,
-    title: str,
-    note: str = "",
-    kind: str = DualRegistrationRecord.Kind.SERVICE_PROJECT,
-) -> DualRegistrationRecord:
-    """Record a service project the member took for their community. Party days and wishes
-    are not entered here: they are counted from the themed party days' attendance (jiceng.life)
-    and the wishes the member claimed (jiceng.wishes)."""
-    member = Member.objects.select_related("registered_community").get(pk=member.pk)
-    community = member.registered_community
-    if community is None:
-        raise ValidationError("该党员没有到社区报到，不能登记双报到活动")
-    require_manager(actor, community)
-    if member.status not in Member.ACTIVE_STATUSES:
-        raise ValidationError("只为在册党员（正式、预备）登记双报到活动")
-    if kind != DualRegistrationRecord.Kind.SERVICE_PROJECT:
-        raise ValidationError(
-            {"kind": "主题党日按社区主题党日的出勤记录统计、微心愿按认领记录统计，无需手工登记；这里只登记服务项目"}
-        )
-    if on > timezone.localdate():
-        raise ValidationError({"on": "日期不能晚于今天"})
-    if member.registered_on and on < member.registered_on:
-        raise ValidationError({"on": f"日期早于报到日期（{member.registered_on:%Y-%m-%d}），报到前的活动不计入"})
-    if not title.strip():
-        raise ValidationError({"title": "请填写内容"})
-    record = DualRegistrationRecord.objects.create(
-        member=member,
-        community=community,
-        kind=kind,
-        on=on,
-        title=title.strip(),
-        note=note.strip(),
-        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    audit.record(
-        actor,
-        "create",
-        record,
-        changes={"member": member.pk, "kind": kind, "on": on, "title": record.title},
-        org_path=community.path,
-    )
-    return record
-
-
-@transaction.atomic
-def delete_dual_activity(actor, record: DualRegistrationRecord) -> None:
-    require_manager(actor, record.community)
-    audit.record(
-        actor,
-        "delete",
-        record,
-        changes={"member": record.member_id, "kind": record.kind, "on": record.on, "title": record.title},
-        org_path=record.community.path,
-    )
-    record.delete()

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Q
 
-from jiceng.core.models import Configuration
+from jiceng.core.models import CountySettings
 from jiceng.core.scoping import path_q
 from jiceng.members.models import Member
 
@@ -62,9 +62,9 @@ class OrgWarnings:
     warnings: list[rules.StructureWarning] = field(default_factory=list)
 
 
-def warnings_in(orgs, root_path: str, today: date, config: Configuration | None = None) -> list[OrgWarnings]:
+def warnings_in(orgs, root_path: str, today: date, config: CountySettings | None = None) -> list[OrgWarnings]:
     """Structure and term warnings for `orgs` (a queryset inside `root_path`'s subtree)."""
-    config = config or Configuration.current()
+    config = config or CountySettings.current()
     counts = subtree_counts(root_path)
     fields, deferring = getattr(getattr(orgs, "query", None), "deferred_loading", ((), True))
     if not deferring and fields:
@@ -90,11 +90,11 @@ def warnings_in(orgs, root_path: str, today: date, config: Configuration | None 
     return out
 
 
-def warning_totals_in(orgs, root_path: str, today: date, config: Configuration | None = None) -> dict[str, int]:
+def warning_totals_in(orgs, root_path: str, today: date, config: CountySettings | None = None) -> dict[str, int]:
     """How many organizations of `orgs` (inside `root_path`'s subtree) have each warning: the same
     rules as `warnings_in`, read as plain columns (no model instance per organization, which is most
     of the cost of a city's 14,000 organizations on the command screen)."""
-    config = config or Configuration.current()
+    config = config or CountySettings.current()
     counts = subtree_counts(root_path)
     totals = defaultdict(int)
     empty = SubtreeCounts()
@@ -110,7 +110,7 @@ def warning_totals_in(orgs, root_path: str, today: date, config: Configuration |
 
 def warnings_for(org: Organization, today: date) -> OrgWarnings:
     counts = subtree_counts(org.path).get(org.id, SubtreeCounts())
-    config = Configuration.current()
+    config = CountySettings.current()
     found = rules.structure_warnings(
         rules.OrgFacts(org.type, org.has_committee, counts.full, counts.members, org.term_end, org.term_postponed_to),
         today,

@@ -122,8 +122,8 @@ def in_user_subtree(user, org: Organization | None) -> bool:
     return root is not None and root.path <= org.path < path_upper_bound(root.path)
 
 
-def can_act(user, req: Request) -> bool:
-    """May `user` act for the current holder (sign for it, hand it on, resolve it)?
+def can_handle(user, req: Request) -> bool:
+    """May `user` handle the request for its current holder (sign for it, hand it on, resolve it)?
 
     The holder's own handlers, and managers of the levels above the holding organization
     (a township may act for its villages). A department's requests: its handlers, and the
@@ -144,10 +144,11 @@ def can_act(user, req: Request) -> bool:
 
 
 def can_manage_request(user, req: Request) -> bool:
-    """Staff who see the request and may record callbacks, close or publish it."""
+    """May `user` manage the request (record the call-back, close or publish it)? Request staff
+    who handle it (`can_handle`), and managers of the organization it was filed in or above."""
     if not is_request_staff(user):
         return False
-    if can_act(user, req):
+    if can_handle(user, req):
         return True
     return user.can_manage and in_user_subtree(user, req.organization)
 

@@ -46,7 +46,7 @@ class CourseViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = CourseFilter
 
     def get_queryset(self):
-        qs = queries.scoped(self.request.user, Course.objects.all())
+        qs = queries.visible_training(self.request.user, Course.objects.all())
         return queries.with_counts(qs).order_by("-year", "organizer__path", "title", "id")
 
 
@@ -76,7 +76,7 @@ class SessionViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         qs = Session.objects.select_related("course", "venue").order_by("on", "start_time", "id")
-        return queries.scoped(self.request.user, qs)
+        return queries.visible_training(self.request.user, qs)
 
 
 def _totals(card: rules.CreditCard) -> dict:
@@ -136,13 +136,13 @@ class CreditCardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         qs = Member.objects.filter(status__in=Member.ACTIVE_STATUSES).select_related("organization")
-        return queries.scoped(self.request.user, qs).order_by("organization__path", "name_pinyin", "id")
+        return queries.visible_training(self.request.user, qs).order_by("organization__path", "name_pinyin", "id")
 
     @extend_schema(parameters=[YEAR], responses=OpenApiTypes.OBJECT)
     def list(self, request, *args, **kwargs):
         year = _year(request)
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        rule_set = queries.current_rules()
+        rule_set = queries.current_settings()
         cards = queries.cards_for_members(request.user, [m.pk for m in page], year, rule_set)
         empty = rules.credit_card(year, (), (), (), rule_set)
         data = [

@@ -28,7 +28,7 @@ from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 
 from . import rules, services
-from .models import Attendance, Course, Enrollment, Exam, ExamResult, Session, StudyRecord, TrainingRules, Venue
+from .models import Attendance, Course, Enrollment, Exam, ExamResult, Session, StudyRecord, TrainingSettings, Venue
 
 ACADEMY_TOPICS = [
     "学习贯彻党的二十大精神",
@@ -64,7 +64,7 @@ def _townships(root: Organization) -> list[Organization]:
 def generate(ctx) -> dict[str, int]:
     rng = ctx.rng("training")
     today = ctx.today
-    rule_set = rules.RuleSet.of(TrainingRules.current())
+    rule_set = rules.RuleSet.of(TrainingSettings.current())
     townships = _townships(ctx.root)
     counties = sorted({t.parent_id for t in townships})
     county_orgs = {o.pk: o for o in Organization.objects.filter(pk__in=counties)}

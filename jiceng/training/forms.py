@@ -3,13 +3,13 @@ from django import forms
 from jiceng.core.pages import style_form
 
 from . import services
-from .models import Course, Exam, Session, StudyRecord, TrainingRules, Venue
+from .models import Course, Exam, Session, StudyRecord, TrainingSettings, Venue
 
 
-class RulesForm(forms.ModelForm):
+class SettingsForm(forms.ModelForm):
     class Meta:
-        model = TrainingRules
-        fields = services.RULE_FIELDS
+        model = TrainingSettings
+        fields = services.SETTINGS_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

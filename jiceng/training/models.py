@@ -2,7 +2,7 @@
 demerits that unexcused absences bring on a trainee's organization.
 
 Domain spec §3 "Training" [C]. The county's rules (class size, how lateness converts to
-missed lessons, the absence limit, credits) are one `TrainingRules` row a county admin edits;
+missed lessons, the absence limit, credits) are one `TrainingSettings` row a county admin edits;
 credit cards (学分卡) are computed when read, from the records below (see rules.credit_card).
 """
 
@@ -25,8 +25,11 @@ def new_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class TrainingRules(SettingsSingleton, models.Model):
+class TrainingSettings(SettingsSingleton, models.Model):
     """County practice [C] with the defaults of the secretary academy reported in the spec."""
+
+    # Audit entries written before the rename name the model by its old label (core.auditview).
+    former_labels = ("training.TrainingRules",)
 
     class_size_max = models.PositiveSmallIntegerField(
         "书记学院每班人数上限",
@@ -205,10 +208,10 @@ class Enrollment(TimestampedModel):
     # which is always inside the organizer's subtree: the course and session pages of the
     # organizer and of the trainee's township at enrollment show them, also after the trainee
     # moves. The credit card is the member's own and follows the member: it reads these rows
-    # through `queries.card_records()`, by the member's organization now (ADR 0011).
+    # through `queries.visible_card_records()`, by the member's organization now (ADR 0011).
     scope_path = "organization__path"
     # A plain member sees only their own trainee records through visible() too (defence in depth;
-    # training.queries.scoped() also hides courses and rosters from members).
+    # training.queries.visible_training() also hides courses and rosters from members).
     member_scope = "member_id"
 
     course = models.ForeignKey(Course, verbose_name="培训班", on_delete=models.PROTECT, related_name="enrollments")

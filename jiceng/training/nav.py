@@ -13,5 +13,5 @@ def items(user):
         NavItem("training", "training:venues", "培训场所", "training_venues", order=60),
     ]
     if is_county(user):
-        entries.append(NavItem("training", "training:rules", "培训规则", "training_rules", order=70))
+        entries.append(NavItem("training", "training:settings", "培训规则", "training_settings", order=70))
     return entries

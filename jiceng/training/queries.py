@@ -1,6 +1,6 @@
 """Reads shared by the training pages, exports, API, panels and jobs.
 
-Every function takes querysets that already went through `scoped()`, or a scope path, so
+Every function takes querysets that already went through `visible_training()`, or a scope path, so
 that a figure never counts a record its viewer may not see. The card and summary readers
 make a fixed number of queries whatever the number of people (they group in Python).
 """
@@ -19,7 +19,7 @@ from jiceng.core.scoping import has_full_scope, is_member_role, path_q, scope_ro
 from jiceng.orgs.rules import SEGMENT
 
 from . import rules
-from .models import Attendance, Course, Enrollment, ExamResult, OrganizationDemerit, StudyRecord, TrainingRules
+from .models import Attendance, Course, Enrollment, ExamResult, OrganizationDemerit, StudyRecord, TrainingSettings
 
 # Records that belong to one trainee: a user with the member role sees only their own.
 OWN_RECORDS = {
@@ -31,9 +31,11 @@ OWN_RECORDS = {
 }
 
 
-def scoped(user, queryset: QuerySet) -> QuerySet:
-    """`visible()`, and for a plain member only their own trainee records (no courses,
-    rosters or demerits: those are the organizers' pages)."""
+def visible_training(user, queryset: QuerySet) -> QuerySet:
+    """What `user` may see of a training queryset (courses, sessions, rosters, demerits, venues,
+    and the members and organizations the training pages offer): `visible()`, and for a plain
+    member only their own trainee records (no courses, rosters or demerits: those are the
+    organizers' pages)."""
     queryset = visible(user, queryset)
     if is_member_role(user):
         own = OWN_RECORDS.get(queryset.model._meta.label)
@@ -44,7 +46,8 @@ def scoped(user, queryset: QuerySet) -> QuerySet:
 
 
 # Records on a credit card, by whom they belong to: the member, whose organization *now*
-# decides who sees the card (ADR 0011). Roster pages keep `scoped()` (the enrollment's organization).
+# decides who sees the card (ADR 0011). Roster pages keep `visible_training()` (the enrollment's
+# organization).
 CARD_FIELDS = {
     "training.Attendance": ("enrollment__member__organization", "enrollment__member_id"),
     "training.ExamResult": ("enrollment__member__organization", "enrollment__member_id"),
@@ -52,7 +55,7 @@ CARD_FIELDS = {
 }
 
 
-def card_records(user, queryset: QuerySet) -> QuerySet:
+def visible_card_records(user, queryset: QuerySet) -> QuerySet:
     """The records of credit cards that `user` may see: those of members whose current
     organization lies in the user's subtree (a member who moved takes the card along, and the
     old organization keeps only its session rows); a plain member sees their own."""
@@ -77,8 +80,9 @@ def year_range(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def current_rules() -> rules.RuleSet:
-    return rules.RuleSet.of(TrainingRules.current())
+def current_settings() -> rules.RuleSet:
+    """The county's `TrainingSettings`, as the `RuleSet` that rules.py reads."""
+    return rules.RuleSet.of(TrainingSettings.current())
 
 
 # ---- courses ------------------------------------------------------------------------------
@@ -185,7 +189,7 @@ class Facts:
 
 def load_facts(attendances: QuerySet, studies: QuerySet, results: QuerySet, year: int) -> Facts:
     """Three queries: the year's attendance, study and test records (already filtered by
-    `card_records`). Each person is placed in their organization now."""
+    `visible_card_records`). Each person is placed in their organization now."""
     first, last = year_range(year)
     facts = Facts()
 
@@ -282,11 +286,11 @@ def cards_from(
 
 def member_card(user, member, year: int, rule_set: rules.RuleSet | None = None) -> rules.CreditCard:
     """One person's credit card from the records `user` may see."""
-    rule_set = rule_set or current_rules()
+    rule_set = rule_set or current_settings()
     facts = load_facts(
-        card_records(user, Attendance.objects.filter(enrollment__member=member)),
-        card_records(user, StudyRecord.objects.filter(member=member)),
-        card_records(user, ExamResult.objects.filter(enrollment__member=member)),
+        visible_card_records(user, Attendance.objects.filter(enrollment__member=member)),
+        visible_card_records(user, StudyRecord.objects.filter(member=member)),
+        visible_card_records(user, ExamResult.objects.filter(enrollment__member=member)),
         year,
     )
     return rules.credit_card(
@@ -300,9 +304,9 @@ def member_card(user, member, year: int, rule_set: rules.RuleSet | None = None) 
 
 def cards_for_members(user, member_ids: list[int], year: int, rule_set: rules.RuleSet) -> dict[int, rules.CreditCard]:
     facts = load_facts(
-        card_records(user, Attendance.objects.filter(enrollment__member_id__in=member_ids)),
-        card_records(user, StudyRecord.objects.filter(member_id__in=member_ids)),
-        card_records(user, ExamResult.objects.filter(enrollment__member_id__in=member_ids)),
+        visible_card_records(user, Attendance.objects.filter(enrollment__member_id__in=member_ids)),
+        visible_card_records(user, StudyRecord.objects.filter(member_id__in=member_ids)),
+        visible_card_records(user, ExamResult.objects.filter(enrollment__member_id__in=member_ids)),
         year,
     )
     return cards_from(facts, year, rule_set)
@@ -311,9 +315,9 @@ def cards_for_members(user, member_ids: list[int], year: int, rule_set: rules.Ru
 def facts_in_subtree(user, path: str, year: int) -> Facts:
     """The cards of the members who belong to `path`'s subtree now."""
     return load_facts(
-        card_records(user, Attendance.objects.filter(in_card_subtree("training.Attendance", path))),
-        card_records(user, StudyRecord.objects.filter(in_card_subtree("training.StudyRecord", path))),
-        card_records(user, ExamResult.objects.filter(in_card_subtree("training.ExamResult", path))),
+        visible_card_records(user, Attendance.objects.filter(in_card_subtree("training.Attendance", path))),
+        visible_card_records(user, StudyRecord.objects.filter(in_card_subtree("training.StudyRecord", path))),
+        visible_card_records(user, ExamResult.objects.filter(in_card_subtree("training.ExamResult", path))),
         year,
     )
 
@@ -378,7 +382,7 @@ def org_summary(user, org, year: int, rule_set: rules.RuleSet | None = None) -> 
     """Training figures of `org`'s subtree for a year; a fixed number of queries."""
     from jiceng.orgs.models import Organization
 
-    rule_set = rule_set or current_rules()
+    rule_set = rule_set or current_settings()
     facts = facts_in_subtree(user, org.path, year)
     cards = cards_from(facts, year, rule_set, with_lines=False)
     children = list(visible(user, Organization.objects.filter(parent=org)).order_by("path"))
@@ -395,7 +399,7 @@ def org_summary(user, org, year: int, rule_set: rules.RuleSet | None = None) -> 
             child.add(card)
     people.sort(key=lambda p: (-p.card.notice_count, -p.card.missed_lessons, p.org_path, p.name))
     demerits = list(
-        scoped(user, OrganizationDemerit.objects.filter(path_q("organization__path", org.path), year=year))
+        visible_training(user, OrganizationDemerit.objects.filter(path_q("organization__path", org.path), year=year))
         .select_related("organization", "member")
         .order_by("organization__path", "created_at")
     )
@@ -454,15 +458,15 @@ def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
     leaves and unexcused absences come back row by row, to apply the per-person rules
     (lateness conversion, the absence limit). `target_met` is not computed here."""
     first, last = year_range(year)
-    att = card_records(user, Attendance.objects.filter(in_card_subtree("training.Attendance", path))).filter(
+    att = visible_card_records(user, Attendance.objects.filter(in_card_subtree("training.Attendance", path))).filter(
         session__on__gte=first, session__on__lte=last
     )
-    studies = card_records(user, StudyRecord.objects.filter(in_card_subtree("training.StudyRecord", path))).filter(
-        on__gte=first, on__lte=last
-    )
-    results = card_records(user, ExamResult.objects.filter(in_card_subtree("training.ExamResult", path))).filter(
-        exam__held_on__gte=first, exam__held_on__lte=last
-    )
+    studies = visible_card_records(
+        user, StudyRecord.objects.filter(in_card_subtree("training.StudyRecord", path))
+    ).filter(on__gte=first, on__lte=last)
+    results = visible_card_records(
+        user, ExamResult.objects.filter(in_card_subtree("training.ExamResult", path))
+    ).filter(exam__held_on__gte=first, exam__held_on__lte=last)
     t = Totals()
     attendance_credits = Decimal("0")
     for status, hours, rate, n in (
@@ -524,12 +528,12 @@ def scope_totals(user, path: str, year: int, rule_set: rules.RuleSet) -> Totals:
 
 def command_figures(user, root, today: date, rule_set: rules.RuleSet | None = None) -> dict:
     """Training figures for the command screen: a fixed number of queries (eight with the rules)."""
-    rule_set = rule_set or current_rules()
+    rule_set = rule_set or current_settings()
     year = today.year
     totals = scope_totals(user, root.path, year, rule_set)
-    courses = scoped(user, Course.objects.filter(path_q("organizer__path", root.path), year=year)).count()
+    courses = visible_training(user, Course.objects.filter(path_q("organizer__path", root.path), year=year)).count()
     demerits = (
-        scoped(user, OrganizationDemerit.objects.filter(path_q("organization__path", root.path), year=year))
+        visible_training(user, OrganizationDemerit.objects.filter(path_q("organization__path", root.path), year=year))
         .filter(withdrawn_at=None)
         .count()
     )
@@ -539,15 +543,15 @@ def command_figures(user, root, today: date, rule_set: rules.RuleSet | None = No
 def panel_figures(user, org, year: int, rule_set: rules.RuleSet | None = None) -> dict:
     """The organization page's card: the subtree's year in figures and the demerits
     recorded against the organization itself. Eight queries with the rules."""
-    rule_set = rule_set or current_rules()
+    rule_set = rule_set or current_settings()
     totals = scope_totals(user, org.path, year, rule_set)
     demerits = list(
-        scoped(user, OrganizationDemerit.objects.filter(organization=org, year=year))
+        visible_training(user, OrganizationDemerit.objects.filter(organization=org, year=year))
         .select_related("member")
         .order_by("created_at")
     )
     subtree_demerits = (
-        scoped(user, OrganizationDemerit.objects.filter(path_q("organization__path", org.path), year=year))
+        visible_training(user, OrganizationDemerit.objects.filter(path_q("organization__path", org.path), year=year))
         .filter(withdrawn_at=None)
         .count()
     )

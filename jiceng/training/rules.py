@@ -4,7 +4,7 @@ Source: domain spec §3 "Training" [C], one county's secretary academy (书记�
 classes of at most 40; two late arrivals or early leaves count as one missed lesson; more
 than two unexcused absences in a year → the person's organization is notified and it counts
 against that organization's star rating. The numbers are county practice, so they come in
-as a `RuleSet` built from the `TrainingRules` row (defaults 40, 2, 2).
+as a `RuleSet` built from the `TrainingSettings` row (defaults 40, 2, 2).
 
 Reading (decision record 0011): "missed lesson" (缺课) and "unexcused absence" (无故缺课)
 are kept apart, as the spec words them. Lateness converts to missed lessons (and the

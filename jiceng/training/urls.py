@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cards, courses, exam_import, exams, rule_settings, sessions, summary, venues
+from .views import cards, courses, exam_import, exams, sessions, summary, training_settings, venues
 
 app_name = "training"
 urlpatterns = [
@@ -42,7 +42,7 @@ urlpatterns = [
     path("venues/", venues.venue_list, name="venues"),
     path("venues/new/", venues.venue_create, name="venue_create"),
     path("venues/<int:pk>/edit/", venues.venue_edit, name="venue_edit"),
-    path("rules/", rule_settings.rules_page, name="rules"),
+    path("rules/", training_settings.settings_page, name="settings"),
     path("panels/org/<int:pk>/", summary.panel_org, name="panel_org"),
     path("panels/command/<int:pk>/", summary.panel_command, name="panel_command"),
 ]

@@ -1,6 +1,7 @@
 """Demo data: transfers in flight (within and out of the county, some overdue), transfers
-completed in the past year (within, out, in), a few returned or cancelled, and the records of
-in-office members registered with communities. Political birthdays come from the join dates.
+completed in the past year (within, out, in), a few returned or cancelled, and the registration
+dates of in-office members registered with communities (their service projects:
+jiceng/dual/demo.py). Political birthdays come from the join dates.
 
 Members are never created or lost here: a member in flight moves from 在册 to 转接途中 (so
 "counted + in transit" stays the generator's member count), a completed transfer out is
@@ -16,7 +17,7 @@ from jiceng.core import idnumbers
 from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import path_q
 from jiceng.development.models import DevelopmentFile, Move
-from jiceng.members.models import DualRegistrationRecord, LeadHousehold, Member, StatusChange
+from jiceng.members.models import LeadHousehold, Member, StatusChange
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES, add_years
 
@@ -37,7 +38,6 @@ PLACES = [
 ]
 OUT_AREAS = ("430104", "420111", "440305", "440106", "330106", "320106", "500103", "110108")
 REASONS = ["work", "work", "work", "home", "study", "retired", "military", "other"]
-PROJECTS = ["认领“周末助老”服务项目", "认领“四点半课堂”辅导项目", "认领垃圾分类劝导岗", "认领楼栋安全巡查项目"]
 
 
 def generate(ctx) -> dict[str, int]:
@@ -324,7 +324,7 @@ def generate(ctx) -> dict[str, int]:
             on=t.completed_on, reason=f"县外转入：来自{t.from_name}（介绍信{t.letter_number}）"
         )
 
-    dual = _dual_registration(rng, today)
+    _registration_dates(rng, today)
     state_counts = {s: sum(1 for t in transfers if t.state == s) for s in Transfer.State.values}
     overdue = sum(1 for t in transfers if t.state == Transfer.State.IN_TRANSIT and t.due_on < today)
     say(
@@ -335,7 +335,6 @@ def generate(ctx) -> dict[str, int]:
         "其中超期": overdue,
         "近一年完成转接": state_counts["completed"],
         "退回或撤销": state_counts["returned"] + state_counts["cancelled"],
-        **dual,
     }
 
 
@@ -475,37 +474,18 @@ def _name(rng, gender: str) -> str:
     return rng.choice(surnames) + rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.6 else "")
 
 
-def _dual_registration(rng, today: date) -> dict[str, int]:
-    """Registration dates for the members the generator registered with a community, and
-    the service projects the communities entered for last year and this year. (Party days and
-    wishes are counted from records: the life and wishes demos add attendances at the
-    communities' themed party days and claimed wishes.)"""
+def _registration_dates(rng, today: date) -> None:
+    """Registration dates for the members the generator registered with a community (在职党员到
+    社区报到): the member's own record, set here, before the life and wishes demos add the
+    attendances at the communities' themed party days and the claimed wishes that count for
+    them. The service projects the communities entered are jiceng/dual/demo.py's."""
     members = list(
         Member.objects.filter(registered_community__isnull=False, status__in=Member.ACTIVE_STATUSES).order_by("pk")
     )
-    records = []
     for m in members:
         m.registered_on = max(
             today - timedelta(days=rng.randint(200, 1500)), (m.join_date or today) + timedelta(days=1)
         )
         if m.registered_on >= today:
             m.registered_on = today
-        for year, chance in ((today.year - 1, 0.8), (today.year, 0.55)):
-            start = max(date(year, 1, 1), m.registered_on)
-            end = min(date(year, 12, 31), today)
-            if start > end or rng.random() >= chance:
-                continue
-            on = start + timedelta(days=rng.randint(0, (end - start).days))
-            records.append(
-                DualRegistrationRecord(
-                    member=m,
-                    community_id=m.registered_community_id,
-                    kind=DualRegistrationRecord.Kind.SERVICE_PROJECT,
-                    on=on,
-                    year=on.year,
-                    title=rng.choice(PROJECTS),
-                )
-            )
     Member.objects.bulk_update(members, ["registered_on"], batch_size=1000)
-    DualRegistrationRecord.objects.bulk_create(records, batch_size=2000)
-    return {"到社区报到的在职党员": len(members), "双报到服务项目记录": len(records)}

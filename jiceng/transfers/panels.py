@@ -11,9 +11,8 @@ from django.utils import timezone
 from jiceng.core.navigation import is_staff
 from jiceng.core.panels import Panel
 from jiceng.core.scoping import path_q, require_manager
-from jiceng.members import queries as member_queries
 from jiceng.members import rules as member_rules
-from jiceng.members.models import DualRegistrationRecord, Member
+from jiceng.members.models import Member
 
 from . import queries
 from .models import Transfer
@@ -67,25 +66,6 @@ def member_panels(request, member: Member) -> list[Panel]:
                 width="col-md-3",
             )
         )
-    records = list(DualRegistrationRecord.objects.filter(member=member).select_related("community")[:20])
-    if member.registered_community_id or records:
-        # Party days and wishes from their records (jiceng.life, jiceng.wishes), service projects entered.
-        done = member_queries.dual_progress([member.pk], today.year)[member.pk]
-        panels.append(
-            Panel(
-                "到社区报到（双报到）",
-                "transfers/panels/member_dual.html",
-                {
-                    "member": member,
-                    "records": records,
-                    "year": today.year,
-                    "done": [(DualRegistrationRecord.Kind(k).label, done.get(k, 0)) for k in member_rules.DUAL_KINDS],
-                    "complete": member_rules.dual_complete(done),
-                },
-                order=32,
-                width="col-md-3" if not records else "col-md-6",
-            )
-        )
     return panels
 
 
@@ -100,13 +80,8 @@ def organization_panels(request, organization) -> list[Panel]:
 
 def command_panels(request, root, today: date) -> list[Panel]:
     """Two panels, a fixed number of queries whatever the size of the subtree: one aggregate
-    over the subtree's members (counted, in transit, this month's political birthdays), a count
-    of the members registered in its communities (dual registration),
-    the dual-registration year from its records (four, members.queries.dual_progress) and one
-    over transfers."""
-    registered = path_q("registered_community__path", root.path) & Q(status__in=Member.ACTIVE_STATUSES)
-    # Two aggregates, each bounded by one path range (an OR across the two joins made PostgreSQL
-    # read every member of the database: 1.2 s for a township of a province).
+    over the subtree's members (counted, in transit, this month's political birthdays) and one
+    over transfers. (The dual-registration figures are jiceng.dual's panel.)"""
     care = Member.objects.filter(path_q("organization__path", root.path)).aggregate(
         counted=Count("id", filter=Q(status__in=Member.ACTIVE_STATUSES)),
         in_transit=Count("id", filter=Q(status=Member.Status.IN_TRANSIT)),
@@ -115,13 +90,6 @@ def command_panels(request, root, today: date) -> list[Panel]:
             filter=Q(status__in=Member.ACTIVE_STATUSES, join_date__month=today.month, join_date__year__lt=today.year),
         ),
     )
-    care["dual"] = Member.objects.filter(registered).count()
-    progress = member_queries.dual_progress(
-        Member.objects.filter(registered),
-        today.year,
-        DualRegistrationRecord.objects.filter(path_q("community__path", root.path)),
-    )
-    care["dual_complete"] = sum(member_rules.dual_complete(p) for p in progress.values())
     figures = queries.TransitFigures(
         counted=care["counted"],
         in_transit=care["in_transit"],

@@ -290,7 +290,9 @@ def _acting_org(transfer: Transfer, step: str):
     return transfer.to_org if step in receiving_steps else transfer.from_org
 
 
-def can_act(user, transfer: Transfer, step: str) -> bool:
+def can_take_step(user, transfer: Transfer, step: str) -> bool:
+    """Whether `user` may take `step` on `transfer`: a manager of the side that takes it (whether
+    the transfer is still open is checked by the page and by the step itself)."""
     from django.core.exceptions import PermissionDenied
 
     try:

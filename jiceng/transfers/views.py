@@ -176,7 +176,9 @@ def transfer_detail(request, pk):
     transfer = _get_transfer_or_404(request.user, pk, Transfer.objects.select_related("from_org", "to_org", "member"))
     today = timezone.localdate()
     roll = working_day_roller()
-    steps = {step: services.can_act(request.user, transfer, step) for step in ("confirm", "return", "cancel", "extend")}
+    steps = {
+        step: services.can_take_step(request.user, transfer, step) for step in ("confirm", "return", "cancel", "extend")
+    }
     if not transfer.is_open:
         steps = dict.fromkeys(steps, False)
     return render(
@@ -202,7 +204,7 @@ def transfer_detail(request, pk):
 
 def _step(request, pk, step, form_class, action):
     transfer = _get_transfer_or_404(request.user, pk)
-    if not services.can_act(request.user, transfer, step):
+    if not services.can_take_step(request.user, transfer, step):
         raise PermissionDenied("这一步由转接的另一方办理")
     form = form_class(request.POST)
     if not form.is_valid():

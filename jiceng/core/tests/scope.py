@@ -23,14 +23,14 @@ point at the victim township's (town B) objects. Names:
 
 from __future__ import annotations
 
-from jiceng.core.models import Configuration
+from jiceng.core.models import CountySettings
 
 
 def samples(county, victim):
     return {
         "core:audit": {},
         "core:audit_export": {},
-        "core:configuration": {},
+        "core:settings": {},
         "core:notifications": {},
         "core:notifications_read": {},
         "core:calendar": {},
@@ -44,7 +44,7 @@ def samples(county, victim):
 
 QUERIES = {"core:calendar": "?year=2027"}
 POSTS = {
-    "core:configuration": {"term_warning_months": "9", "committee_term_years": "5", "branch_term_years": "3"},
+    "core:settings": {"term_warning_months": "9", "committee_term_years": "5", "branch_term_years": "3"},
     "core:notifications_read": {"id": "{victim_notice}"},
     "core:calendar": {"action": "day", "day-day": "2027-01-04", "day-is_workday": "0", "day-name": "外来"},
     "core:jobs": {"name": "core.nothing"},
@@ -64,7 +64,7 @@ def invariants(county):
     from jiceng.core.models import CalendarDay, Notification
 
     return (
-        Configuration.current().term_warning_months,
+        CountySettings.current().term_warning_months,
         CalendarDay.objects.filter(day__year=2027).count(),
         list(Notification.objects.filter(recipient=county.admin_b).values_list("read_at", flat=True)),
     )

@@ -32,24 +32,24 @@ def test_county_admin_browses_and_filters(county):
     assert client_for(county.admin_a).get(reverse("core:audit")).status_code == 403
 
 
-def test_configuration_page_changes_the_lead_time(county):
+def test_settings_page_changes_the_lead_time(county):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from jiceng.core.models import Configuration
+    from jiceng.core.models import CountySettings
     from jiceng.orgs.services import update_organization
 
     update_organization(county.admin_b, county.branch_b, term_end=timezone.localdate() + timedelta(days=150))
     c = client_for(county.county_admin)
     assert "任期即将届满" not in c.get(reverse("orgs:detail", args=[county.branch_b.pk])).content.decode()
     c.post(
-        reverse("core:configuration"),
+        reverse("core:settings"),
         {"term_warning_months": "6", "committee_term_years": "5", "branch_term_years": "3"},
     )
-    assert Configuration.current().term_warning_months == 6
+    assert CountySettings.current().term_warning_months == 6
     assert "任期即将届满" in c.get(reverse("orgs:detail", args=[county.branch_b.pk])).content.decode()
-    assert client_for(county.admin_a).get(reverse("core:configuration")).status_code == 403
+    assert client_for(county.admin_a).get(reverse("core:settings")).status_code == 403
 
 
 def test_database_refuses_audit_updates_on_postgresql(county):
@@ -86,3 +86,20 @@ def test_the_log_reads_as_labels_and_names(county):
 
     changes = [r["变更"].value for r in export_rows_without_formulas(export.content)]
     assert "状态：正式党员 → 转接途中；所在党组织：东村第一党支部 → 乙乡秘密村党支部" in changes
+
+
+def test_entries_from_before_the_settings_renames_read_the_same(county):
+    """Configuration became CountySettings and TrainingRules became TrainingSettings (issue 12
+    item 7): entries written under the old labels keep their kind and field labels."""
+    from jiceng.core import audit, auditview
+
+    changes = {"term_warning_months": [3, 6]}
+    old = audit.record(None, "update", object_type="core.Configuration", object_id="1", changes=changes)
+    new = audit.record(None, "update", object_type="core.CountySettings", object_id="1", changes=changes)
+    training = audit.record(
+        None, "update", object_type="training.TrainingRules", object_id="1", changes={"absence_limit": [2, 3]}
+    )
+    rows = auditview.readable(county.county_admin, [old, new, training])
+    assert rows[0].kind == rows[1].kind == "县级配置"
+    assert rows[0].text == rows[1].text == "换届提前提醒（月）：3 → 6"
+    assert (rows[2].kind, rows[2].text) == ("教育培训规则", "一年内无故缺课超过几次通报：2 → 3")

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from jiceng.core import cases, masking, phones
-from jiceng.core.models import Configuration
+from jiceng.core.models import CountySettings
 from jiceng.requests.models import RequestPhoto, RequestSettings
 from jiceng.wishes.models import Wish, WishEvent, WishPhoto
 
@@ -24,7 +24,7 @@ def test_every_case_app_uses_the_kit():
         assert model._meta.ordering == ["pk"]
         assert {"image", "thumbnail", "uploaded_at", "uploaded_by"} <= {f.name for f in model._meta.fields}
     assert issubclass(WishEvent, cases.AppendOnlyModel)
-    for settings_model in (Configuration, RequestSettings):
+    for settings_model in (CountySettings, RequestSettings):
         assert issubclass(settings_model, cases.SettingsSingleton)
 
 

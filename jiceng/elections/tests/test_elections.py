@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from jiceng.conftest import client_for
 from jiceng.core.jobs import run_job
-from jiceng.core.models import Configuration, Notification
+from jiceng.core.models import CountySettings, Notification
 from jiceng.elections import services
 from jiceng.elections.models import Election, Postponement
 from jiceng.orgs import queries as org_queries
@@ -54,8 +54,8 @@ def test_approved_election_renews_committee_secretary_and_term(county):
 
 
 @time_machine.travel("2026-05-10 10:00 +0800")
-def test_village_term_follows_the_configuration(county):
-    Configuration.objects.create(committee_term_years=4, branch_term_years=3)
+def test_village_term_follows_the_county_settings(county):
+    CountySettings.objects.create(committee_term_years=4, branch_term_years=3)
     e = services.submit_election(
         county.admin_a,
         organization=county.village_a,

@@ -16,10 +16,10 @@ from django.db.models.functions import TruncMonth
 from django.test.utils import CaptureQueriesContext
 
 from jiceng.demo.generator import generate
+from jiceng.dual import queries as dual_queries
 from jiceng.life import queries, rules, services, summary
 from jiceng.life.conftest import at, held
 from jiceng.life.models import Attendance, MemberMonth, Record
-from jiceng.members import queries as member_queries
 from jiceng.members.models import Member
 
 
@@ -170,7 +170,7 @@ def test_demo_summary_and_pages_equal_the_records(demo):
         for pk, path, since in registered.values_list("pk", "registered_community__path", "registered_on")
     }
     assert registration, "the demo registers in-office members with communities"
-    progress = member_queries.dual_progress(registered, demo.year)
+    progress = dual_queries.dual_progress(registered, demo.year)
     before = party_days_from_attendance(registration, demo.year)
     assert {pk: p["party_day"] for pk, p in progress.items()} == before
     assert sum(before.values()) > 0
@@ -206,7 +206,7 @@ def test_plans_use_an_index_not_a_scan_of_attendance(demo):
     )
     with CaptureQueriesContext(connection) as ctx:
         queries.months_without_life(members, demo)
-        member_queries.dual_progress(Member.objects.filter(registered_community__isnull=False), demo.year)
+        dual_queries.dual_progress(Member.objects.filter(registered_community__isnull=False), demo.year)
     statements = [q["sql"] for q in ctx.captured_queries]
     touched = [s for s in statements if "life_attendance" in s or "life_membermonth" in s]
     assert touched

@@ -18,7 +18,7 @@ The modules, by sub-domain:
     publishing    the public board (公开栏)
     sweeps        the scheduled deadline jobs (jobs.py)
     config        the county admin's configuration
-    permissions   who may take a step; what the pages offer (`may`)
+    permissions   who may take a step; what the pages offer (`can_take_step`)
     events        the request's trail and the notices to its holder
     common        the clock, text limits and cleaning, holder names and levels
 """
@@ -51,7 +51,7 @@ from .handling import (
     transfer_request,
 )
 from .intake import create_request, intake_organization_error
-from .permissions import STAFF_ACTIONS, may
+from .permissions import STAFF_ACTIONS, can_take_step
 from .publishing import public_texts, publish_request, unpublish_request
 from .resolution import answer_request, close_request, rate_request, record_callback, resolve_request
 from .sweeps import auto_close, auto_escalate, notify_overdue
@@ -73,6 +73,7 @@ __all__ = [
     "assign_request",
     "auto_close",
     "auto_escalate",
+    "can_take_step",
     "close_request",
     "contact_resident",
     "create_request",
@@ -82,7 +83,6 @@ __all__ = [
     "escalate_request",
     "escalation_target",
     "intake_organization_error",
-    "may",
     "notify_overdue",
     "public_texts",
     "publish_request",

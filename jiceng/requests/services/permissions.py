@@ -12,7 +12,7 @@ def _authorize(actor, req: Request, action: str) -> None:
     who = rules.TRANSITIONS[action].who
     if actor is None:  # the system (sweeps) and other apps after their own checks
         return
-    if who == rules.HOLDER and not queries.can_act(actor, req):
+    if who == rules.HOLDER and not queries.can_handle(actor, req):
         raise PermissionDenied("只有承办单位（或其上级）可以办理该诉求")
     if who == rules.MANAGER and not queries.can_manage_request(actor, req):
         raise PermissionDenied("无权办理该诉求")
@@ -38,8 +38,9 @@ STAFF_ACTIONS = [
 ]
 
 
-def may(actor, req: Request, action: str) -> bool:
-    """Whether the page should offer `action` to `actor` (the services check again)."""
+def can_take_step(actor, req: Request, action: str) -> bool:
+    """Whether `actor` may take the step `action` on `req` now, so the page offers it (the
+    services check again)."""
     if actor is None or rules.check_transition(action, req.state):
         return False
     try:

@@ -119,7 +119,7 @@ def test_escalation_chain_with_visibility_at_each_level(desk):
     assert visible_to(desk.handler, req) and not visible_to(desk.water_handler, req)
     assert not visible_to(c.admin_b, req)
     # The village still sees it (territory), but can no longer act for the department.
-    assert visible_to(desk.village_clerk, req) and not queries.can_act(desk.village_clerk, req)
+    assert visible_to(desk.village_clerk, req) and not queries.can_handle(desk.village_clerk, req)
     with pytest.raises(PermissionDenied):
         services.accept_request(desk.village_clerk, req)
 
@@ -152,7 +152,7 @@ def test_department_returns_with_a_reason_and_keeps_seeing_it(desk):
     req = services.return_request(desk.handler, req, note="不属于住建职责，应由水利局办理")
     assert (req.state, req.holder_org, req.holder_department, req.level) == ("returned", c.town_a, None, "township")
     assert visible_to(desk.handler, req)  # each level it reached keeps seeing it
-    assert not queries.can_act(desk.handler, req)
+    assert not queries.can_handle(desk.handler, req)
     # The township reassigns it.
     req = services.transfer_request(c.admin_a, req, department=desk.water, note="转水利局")
     assert req.state == "transferred" and req.holder_department == desk.water

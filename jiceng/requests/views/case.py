@@ -45,7 +45,7 @@ def _assign_choices(item: Request):
 def request_detail(request, pk):
     item = get_request(request.user, pk)
     now = timezone.now()
-    actions = [a for a in services.STAFF_ACTIONS if services.may(request.user, item, a)]
+    actions = [a for a in services.STAFF_ACTIONS if services.can_take_step(request.user, item, a)]
     context = {
         "item": item,
         "events": item.events.select_related("actor", "target_org", "target_department"),
@@ -107,7 +107,9 @@ def request_act(request, pk):
 
     def assign():
         orgs, users = (
-            _assign_choices(item) if services.may(user, item, "assign") else (Organization.objects.none(),) * 2
+            _assign_choices(item)
+            if services.can_take_step(user, item, "assign")
+            else (Organization.objects.none(),) * 2
         )
         return services.assign_request(
             user,
@@ -174,7 +176,7 @@ def request_act(request, pk):
 @require_http_methods(["GET", "POST"])
 def request_publish(request, pk):
     item = get_request(request.user, pk)
-    if not services.may(request.user, item, "publish"):
+    if not services.can_take_step(request.user, item, "publish"):
         raise PermissionDenied("这件诉求现在不能公开（须已办结，且不是举报类）")
     photos = list(item.photos.all())
     choices = [(str(p.pk), f"{p.get_kind_display()} #{p.pk}") for p in photos]

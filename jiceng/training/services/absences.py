@@ -70,7 +70,7 @@ def check_absences(year: int, member_ids: list[int] | None = None, now: datetime
     without a second notice, if the count goes over again.
     """
     now = now or timezone.now()
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     outcome = CheckOutcome()
     tallies = queries.absence_tallies(year, member_ids)
     over = {mid: t for mid, t in tallies.items() if rules.notice_due(t.unexcused, t.lateness, rule_set)}

@@ -31,7 +31,7 @@ def create_course(actor, **fields) -> Course:
     require_manager(actor, fields["organizer"])
     course = Course(**fields)
     course.full_clean()
-    _check_course(course, queries.current_rules())
+    _check_course(course, queries.current_settings())
     course.save()
     audit.record(actor, "create", course, changes=audit.snapshot(course, COURSE_FIELDS))
     return course
@@ -52,7 +52,7 @@ def update_course(actor, course: Course, **fields) -> Course:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(course, name, value)
     course.full_clean()
-    _check_course(course, queries.current_rules())
+    _check_course(course, queries.current_settings())
     _bump(course, fields, actor, audit.diff(before, audit.snapshot(course, COURSE_FIELDS)))
     return course
 

@@ -113,7 +113,7 @@ def samples(county, victim):
         "training:venues": {},
         "training:venue_create": {},
         "training:venue_edit": {"pk": victim["t_venue"]},
-        "training:rules": {},
+        "training:settings": {},
         "training:panel_org": {"pk": county.branch_b.pk},
         "training:panel_command": {"pk": county.town_b.pk},
         "training-course-list": {},
@@ -170,7 +170,7 @@ POSTS = {
     "training:card": {"on": "2026-02-01", "hours": "3", "title": "外来", "source": "online"},
     "training:venue_create": {"name": "外来场所", "kind": "other", "organization": "{branch_b}"},
     "training:venue_edit": {"name": "外来场所", "kind": "other", "organization": "{branch_b}"},
-    "training:rules": {
+    "training:settings": {
         "class_size_max": "99",
         "lateness_per_missed_lesson": "9",
         "absence_limit": "9",
@@ -194,7 +194,7 @@ def invariants(county):
         OrganizationDemerit,
         Session,
         StudyRecord,
-        TrainingRules,
+        TrainingSettings,
         Venue,
     )
 
@@ -211,5 +211,5 @@ def invariants(county):
         list(OrganizationDemerit.objects.filter(organization__path__startswith=b).values()),
         Course.objects.count(),
         Venue.objects.count(),
-        list(TrainingRules.objects.values()),
+        list(TrainingSettings.objects.values()),
     )

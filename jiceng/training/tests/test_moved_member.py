@@ -85,7 +85,7 @@ def test_the_new_branch_and_its_ancestors_see_the_card_with_the_records_from_bef
     assert [p.name for p in summary.people] == [NAME] and summary.totals.unexcused == 1
     assert summary.people[0].org_name == county.branch_b.name
     assert [(c.pk, t.trainees) for c, t in summary.children] == [(county.branch_b.pk, 1)]
-    totals = queries.scope_totals(county.admin_b, county.town_b.path, 2026, queries.current_rules())
+    totals = queries.scope_totals(county.admin_b, county.town_b.path, 2026, queries.current_settings())
     assert (totals.trainees, totals.recorded, totals.unexcused) == (1, 2, 1)
     # The new branch sees the card, not town A's course pages.
     assert b.get(reverse("training:session_detail", args=[training.sessions[0].pk])).status_code == 404
@@ -116,7 +116,7 @@ def test_the_old_branch_keeps_its_session_rows_but_not_the_card(county, training
     summary = a.get(reverse("training:org_summary", args=[county.town_a.pk]), {"year": 2026}).context["summary"]
     assert NAME not in [p.name for p in summary.people]
     assert summary.totals.trainees == 0 and summary.totals.unexcused == 0
-    totals = queries.scope_totals(county.admin_a, county.town_a.path, 2026, queries.current_rules())
+    totals = queries.scope_totals(county.admin_a, county.town_a.path, 2026, queries.current_settings())
     assert (totals.trainees, totals.recorded, totals.unexcused) == (0, 0, 0)
     panel = a.get(reverse("training:panel_org", args=[county.branch_a.pk])).content.decode()
     assert NAME not in panel

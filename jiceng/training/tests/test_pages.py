@@ -371,7 +371,7 @@ def test_insider_of_town_b_sees_its_own_course(county):
     assert c.get(reverse("training-course-list")).json()["count"] == 1
 
 
-def test_rules_page_for_county_admin(county):
+def test_settings_page_for_county_admin(county):
     c = client_for(county.county_admin)
     data = {
         "class_size_max": "35",
@@ -382,13 +382,13 @@ def test_rules_page_for_county_admin(county):
         "credits_per_passed_exam": "2",
         "annual_hours_target": "32",
     }
-    assert c.post(reverse("training:rules"), data).status_code == 302
-    from jiceng.training.models import TrainingRules
+    assert c.post(reverse("training:settings"), data).status_code == 302
+    from jiceng.training.models import TrainingSettings
 
-    rules_row = TrainingRules.current()
-    assert (rules_row.class_size_max, rules_row.lateness_per_missed_lesson) == (35, 3)
-    assert client_for(county.admin_a).get(reverse("training:rules")).status_code == 403
-    bad = c.post(reverse("training:rules"), {**data, "lateness_per_missed_lesson": "0"})
+    saved = TrainingSettings.current()
+    assert (saved.class_size_max, saved.lateness_per_missed_lesson) == (35, 3)
+    assert client_for(county.admin_a).get(reverse("training:settings")).status_code == 403
+    bad = c.post(reverse("training:settings"), {**data, "lateness_per_missed_lesson": "0"})
     assert bad.status_code == 200 and "lateness_per_missed_lesson" in bad.context["form"].errors
 
 

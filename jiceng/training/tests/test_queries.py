@@ -154,7 +154,7 @@ def test_grouped_totals_equal_the_sum_of_the_cards(county, big):
             for j, s in enumerate(extra)
         ]
     )
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     expected = queries.Totals()
     for card in queries.cards_from(
         queries.facts_in_subtree(county.admin_a, county.town_a.path, 2026), 2026, rule_set

@@ -14,7 +14,7 @@ from jiceng.core.models import AuditEntry, Notification
 from jiceng.members.models import Member
 from jiceng.training import services
 from jiceng.training.conftest import at, make_sessions
-from jiceng.training.models import Attendance, Course, Enrollment, OrganizationDemerit, TrainingRules
+from jiceng.training.models import Attendance, Course, Enrollment, OrganizationDemerit, TrainingSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -190,8 +190,8 @@ def _notices():
 def test_the_academy_rule_by_default_two_lateness_are_one_absence_toward_the_notice(county, training):
     """Spec §3: two late arrivals / early leaves count as one missed lesson, and more than two
     a year notify the person's organization. The county's default counts them (ADR 0011)."""
-    assert TrainingRules.current().lateness_counts_toward_notice is True
-    assert not TrainingRules.objects.exists()  # the default, not a saved choice
+    assert TrainingSettings.current().lateness_counts_toward_notice is True
+    assert not TrainingSettings.objects.exists()  # the default, not a saved choice
     fifth = make_sessions(county.admin_a, training.course, [date(2026, 9, 10)])[0]
     _absent(county, training, training.sessions[:2])
     # 2 absences: the limit itself is allowed.
@@ -213,7 +213,7 @@ def test_the_academy_rule_by_default_two_lateness_are_one_absence_toward_the_not
 
 
 def test_the_county_can_count_unexcused_absences_only(county, training):
-    services.update_rules(county.county_admin, lateness_counts_toward_notice=False)
+    services.update_settings(county.county_admin, lateness_counts_toward_notice=False)
     _absent(county, training, training.sessions[:2])
     mark(county.admin_a, training.sessions[2], training.zhang, "late")
     mark(county.admin_a, training.sessions[3], training.zhang, "early_leave")
@@ -221,7 +221,7 @@ def test_the_county_can_count_unexcused_absences_only(county, training):
     # Saving the rule checks this year at once (the records are 2026's, so the rule is saved in
     # 2026): 2 unexcused + (2 lateness → 1) = 3.
     with time_machine.travel(at(2026, 11, 2, 9), tick=False):
-        services.update_rules(county.county_admin, lateness_counts_toward_notice=True)
+        services.update_settings(county.county_admin, lateness_counts_toward_notice=True)
     assert OrganizationDemerit.objects.get().count == 3
     assert _notices().count() == 1
 
@@ -258,13 +258,13 @@ def test_moving_a_session_to_another_year_moves_its_absence(county, training):
     assert not OrganizationDemerit.objects.get(year=2026).active
 
 
-def test_rules_are_for_the_county_admin(county):
+def test_settings_are_for_the_county_admin(county):
     with pytest.raises(PermissionDenied):
-        services.update_rules(county.admin_a, absence_limit=5)
-    services.update_rules(county.county_admin, absence_limit=5)
-    assert TrainingRules.current().absence_limit == 5
+        services.update_settings(county.admin_a, absence_limit=5)
+    services.update_settings(county.county_admin, absence_limit=5)
+    assert TrainingSettings.current().absence_limit == 5
     with pytest.raises(ValidationError):
-        services.update_rules(county.county_admin, lateness_per_missed_lesson=0)
+        services.update_settings(county.county_admin, lateness_per_missed_lesson=0)
 
 
 # ---- QR sign-in ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
 """Training pages, one module per sub-domain; `training/urls.py` names each view by its module.
 
-Querysets come through `queries.scoped()` (data scope, and members see only their own records);
+Querysets come through `queries.visible_training()` (data scope, and members see only their own records);
 every change goes through `services`."""

@@ -29,25 +29,25 @@ def years_around(year: int) -> list[int]:
 
 
 def orgs_for(request, within: Organization | None = None):
-    qs = queries.scoped(request.user, Organization.objects.all())
+    qs = queries.visible_training(request.user, Organization.objects.all())
     if within is not None:
         qs = qs.filter(within.subtree_filter())
     return qs.exclude(type=Organization.Type.GROUP).order_by("path")
 
 
 def venues_for(request):
-    return queries.scoped(request.user, Venue.objects.all()).order_by("organization__path", "name")
+    return queries.visible_training(request.user, Venue.objects.all()).order_by("organization__path", "name")
 
 
 def course_or_404(request, pk) -> Course:
     return get_visible_or_404(
-        request.user, queries.scoped(request.user, Course.objects.select_related("organizer")), pk=pk
+        request.user, queries.visible_training(request.user, Course.objects.select_related("organizer")), pk=pk
     )
 
 
 def exam_or_404(request, pk) -> Exam:
     return get_visible_or_404(
-        request.user, queries.scoped(request.user, Exam.objects.select_related("course__organizer")), pk=pk
+        request.user, queries.visible_training(request.user, Exam.objects.select_related("course__organizer")), pk=pk
     )
 
 

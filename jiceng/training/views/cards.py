@@ -26,7 +26,7 @@ from ._common import year_asked, years_around
 
 def _trainees(request):
     require_staff(request.user)
-    qs = queries.scoped(
+    qs = queries.visible_training(
         request.user, Member.objects.filter(status__in=Member.ACTIVE_STATUSES).select_related("organization")
     )
     f = TraineeFilter(request.GET, queryset=qs, request=request)
@@ -53,7 +53,7 @@ def card_list(request):
     f = _trainees(request)
     year = year_asked(request)
     context = paginate(request, f.qs.order_by("organization__path", "name_pinyin", "id"))
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     members = list(context["rows"])
     cards = queries.cards_for_members(request.user, [m.pk for m in members], year, rule_set)
     empty = rules.credit_card(year, (), (), (), rule_set)
@@ -75,7 +75,7 @@ def card_list(request):
 def card_export(request):
     f = _trainees(request)
     year = year_asked(request)
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
 
     # One read of the scope's records for the year, then every member's card from it.
     facts = queries.facts_in_subtree(request.user, page_root(request, choose=False).path, year)
@@ -154,17 +154,19 @@ def card(request, member_pk):
         to=lambda record: _card_url(member.pk, record.on.year),
     ):
         return done
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     card_data = queries.member_card(request.user, member, year, rule_set)
     visible_courses = set(
-        queries.scoped(
+        queries.visible_training(
             request.user,
             Course.objects.filter(pk__in={ln.ref.get("course") for ln in card_data.lines if ln.ref.get("course")}),
         ).values_list("pk", flat=True)
     )
     today = timezone.localdate()
     upcoming = list(
-        queries.scoped(request.user, Enrollment.objects.filter(member=member)).values_list("course_id", flat=True)
+        queries.visible_training(request.user, Enrollment.objects.filter(member=member)).values_list(
+            "course_id", flat=True
+        )
     )
     upcoming_sessions = list(
         Session.objects.filter(course_id__in=upcoming, on__gte=today).select_related("course", "venue")[:10]
@@ -182,9 +184,9 @@ def card(request, member_pk):
             "upcoming": upcoming_sessions,
             "can_manage": can_manage,
             "study_form": study_form,
-            "demerits": queries.scoped(request.user, OrganizationDemerit.objects.filter(member=member)).select_related(
-                "organization"
-            ),
+            "demerits": queries.visible_training(
+                request.user, OrganizationDemerit.objects.filter(member=member)
+            ).select_related("organization"),
             "active_nav": "training_cards",
         },
     )
@@ -195,7 +197,7 @@ def card(request, member_pk):
 
 def _studies(request):
     require_staff(request.user)
-    qs = queries.scoped(request.user, StudyRecord.objects.select_related("member__organization"))
+    qs = queries.visible_training(request.user, StudyRecord.objects.select_related("member__organization"))
     f = StudyFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f

@@ -24,7 +24,7 @@ from ._common import NAV, course_or_404, form_page, orgs_for
 
 def _courses(request):
     require_staff(request.user)
-    qs = queries.with_counts(queries.scoped(request.user, Course.objects.all()))
+    qs = queries.with_counts(queries.visible_training(request.user, Course.objects.all()))
     f = CourseFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f
@@ -77,7 +77,7 @@ def _course_form(request, instance=None, initial=None):
 def course_create(request):
     require_staff(request.user)
     require_manager(request.user)
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     initial = {
         "year": timezone.localdate().year,
         "organizer": request.user.organization_id,
@@ -150,8 +150,8 @@ def course_delete(request, pk):
 @login_required
 def course_detail(request, pk):
     course = course_or_404(request, pk)
-    rule_set = queries.current_rules()
-    enrollments = queries.scoped(request.user, Enrollment.objects.filter(course=course))
+    rule_set = queries.current_settings()
+    enrollments = queries.visible_training(request.user, Enrollment.objects.filter(course=course))
     matrix = queries.course_matrix(course, enrollments, rule_set)
     recorded = sum(1 for r in matrix.rows for c in r.cells if c is not None)
     attended = sum(r.attended for r in matrix.rows)
@@ -177,9 +177,9 @@ def course_detail(request, pk):
 @login_required
 def course_export_matrix(request, pk):
     course = course_or_404(request, pk)
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     matrix = queries.course_matrix(
-        course, queries.scoped(request.user, Enrollment.objects.filter(course=course)), rule_set
+        course, queries.visible_training(request.user, Enrollment.objects.filter(course=course)), rule_set
     )
     headers = ["学员编号", "姓名", "所在党组织"]
     headers += [f"{s.on:%m-%d} {s.topic}" for s in matrix.sessions]
@@ -209,7 +209,9 @@ def enroll(request, pk):
     require_manager(request.user, course.organizer)
     if request.method == "POST":
         ids = [pk for pk in map(params.int_or_none, request.POST.getlist("member")) if pk is not None]
-        members = list(queries.scoped(request.user, Member.objects.filter(pk__in=ids)).select_related("organization"))
+        members = list(
+            queries.visible_training(request.user, Member.objects.filter(pk__in=ids)).select_related("organization")
+        )
 
         def enroll_picked():
             if len(members) != len(set(ids)):
@@ -223,7 +225,7 @@ def enroll(request, pk):
             to=_detail_url(course.pk),
             back=f"{reverse('training:enroll', args=[course.pk])}?{request.POST.get('query', '')}",
         )
-    candidates = queries.scoped(
+    candidates = queries.visible_training(
         request.user,
         Member.objects.filter(course.organizer.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES),
     ).select_related("organization")

@@ -94,7 +94,7 @@ def exam_detail(request, pk):
     exam = exam_or_404(request, pk)
     can_manage = scoping.can_manage(request.user, exam.course.organizer)
     enrollments = list(
-        queries.scoped(request.user, Enrollment.objects.filter(course_id=exam.course_id)).select_related(
+        queries.visible_training(request.user, Enrollment.objects.filter(course_id=exam.course_id)).select_related(
             "member", "organization"
         )
     )

@@ -31,7 +31,7 @@ BUTTONS = [("present", "出席"), ("late", "迟到"), ("early_leave", "早退"),
 def _session(request, pk) -> Session:
     return get_visible_or_404(
         request.user,
-        queries.scoped(request.user, Session.objects.select_related("course__organizer", "venue")),
+        queries.visible_training(request.user, Session.objects.select_related("course__organizer", "venue")),
         pk=pk,
     )
 
@@ -111,7 +111,7 @@ def session_detail(request, pk):
     session = _session(request, pk)
     can_manage = scoping.can_manage(request.user, session.course.organizer)
     enrollments = list(
-        queries.scoped(request.user, Enrollment.objects.filter(course_id=session.course_id)).select_related(
+        queries.visible_training(request.user, Enrollment.objects.filter(course_id=session.course_id)).select_related(
             "member", "organization"
         )
     )

@@ -31,7 +31,7 @@ def org_summary(request, pk):
     require_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.select_related("parent"), pk=pk)
     year = year_asked(request)
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     summary = queries.org_summary(request.user, org, year, rule_set)
     root = page_root(request, choose=False)
     parent = org.parent if org.parent_id and org.pk != root.pk else None
@@ -57,7 +57,7 @@ def org_summary_export(request, pk):
     require_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=pk)
     year = year_asked(request)
-    rule_set = queries.current_rules()
+    rule_set = queries.current_settings()
     summary = queries.org_summary(request.user, org, year, rule_set)
     headers = [
         "姓名",
@@ -107,7 +107,7 @@ def org_summary_export(request, pk):
 
 def _demerits(request):
     require_staff(request.user)
-    qs = queries.scoped(request.user, OrganizationDemerit.objects.select_related("organization", "member"))
+    qs = queries.visible_training(request.user, OrganizationDemerit.objects.select_related("organization", "member"))
     f = DemeritFilter(request.GET, queryset=qs, request=request)
     style_form(f.form)
     return f

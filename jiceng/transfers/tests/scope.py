@@ -1,9 +1,10 @@
-"""Rows of the outsider walk for transfers, political birthdays and dual registration.
+"""Rows of the outsider walk for transfers and political birthdays (dual registration's are
+jiceng/dual/tests/scope.py).
 
-The victim records are all inside town B (乙乡): a transfer within town B, one out of the
-county and one coming in from outside; town B's community with town B's member registered
-there and one record. The walk plays town A's admin, who must see none of them.
-(A transfer between town A and town B would rightly be visible to both sides.)
+The victim records are all inside town B (乙乡): a transfer within town B (to town B's
+community), one out of the county and one coming in from outside. The walk plays town A's
+admin, who must see none of them. (A transfer between town A and town B would rightly be
+visible to both sides.)
 """
 
 from __future__ import annotations
@@ -40,13 +41,6 @@ def samples(county, victim):
         "members:birthday_export": {},
         "members:birthday_greet_all": {},
         "members:birthday_greet": member_b,
-        "members:dual": {},
-        "members:dual_export": {},
-        "members:dual_register": {},
-        "members:dual_member": member_b,
-        "members:dual_record": member_b,
-        "members:dual_end": member_b,
-        "members:dual_record_delete": {"pk": victim["victim_dual_record"]},
     }
 
 
@@ -61,9 +55,6 @@ QUERIES = {
     "api-birthdays": "?organization={town_b}&month=2026-07",
     "members:birthdays": "?organization={town_b}&month=2026-07",
     "members:birthday_export": "?organization={town_b}&month=2026-07",
-    "members:dual": "?community={victim_community}",
-    "members:dual_export": "?community={victim_community}",
-    "members:dual_register": "?community={victim_community}",
 }
 POSTS = {
     "transfers:issue": {"kind": "within", "to_org_code": "TA0101", "issued_on": "2026-01-05", "reason": "work"},
@@ -86,17 +77,6 @@ POSTS = {
     "transfers:extend": {"valid_until": "2026-03-01", "reason": "外来延期"},
     "transfers:settings": {"default_validity_days": "9", "max_validity_months": "1", "receipt_months": "1"},
     "members:birthday_greet_all": {"organization": "{town_b}", "month": "2026-07"},
-    # The form echoes the name typed in when it refuses; a name without the victim marker keeps
-    # the echo from reading as a leak (members' test_only_the_communitys_managers_register
-    # posts the right name and ID number as town B's outsider).
-    "members:dual_register": {
-        "community": "{victim_community}",
-        "name": "钱某",
-        "id_number": "{victim_id_number}",
-        "on": "2026-01-05",
-    },
-    "members:dual_record": {"on": "2026-01-05", "title": "外来登记"},
-    "members:dual_end": {"reason": "外来注销"},
     # The write API: issue a letter for town B's member, act on town B's transfer.
     "transfer-list": {
         "member": "{victim_member}",
@@ -116,8 +96,6 @@ PUBLIC = {"transfers:org_options"}
 def setup(county):
     from jiceng.conftest import add_member
     from jiceng.core import idnumbers
-    from jiceng.members import services as member_services
-    from jiceng.members.models import Member
     from jiceng.orgs.services import create_organization
     from jiceng.transfers import services
 
@@ -153,29 +131,16 @@ def setup(county):
         issued_on=date(2026, 1, 5),
         valid_until=date(2026, 2, 5),
     )
-    # Registration is for members in office (jiceng.members ADR 0008a).
-    Member.objects.filter(pk=county.member_b.pk).update(occupation="civil_servant")
-    member_services.register_with_community(
-        None,
-        community=community,
-        name=county.member_b.name,
-        id_number=idnumbers.decrypt(county.member_b.id_number_encrypted),
-        on=date(2026, 1, 2),
-    )
-    record = member_services.record_dual_activity(None, county.member_b, on=date(2026, 1, 3), title="认领秘密服务项目")
     return {
         "victim_transfer": within.pk,
         "victim_incoming": incoming.pk,
         "victim_member": moving.pk,
-        "victim_community": community.pk,
-        "victim_dual_record": record.pk,
-        "victim_id_number": idnumbers.decrypt(moving.id_number_encrypted),
     }
 
 
 def invariants(county):
     from jiceng.core.models import Notification
-    from jiceng.members.models import DualRegistrationRecord, Member
+    from jiceng.members.models import Member
     from jiceng.transfers.models import Transfer, TransferEvent, TransferSettings
 
     return (
@@ -186,7 +151,6 @@ def invariants(county):
                 "id", "status", "organization_id", "registered_community_id"
             )
         ),
-        sorted(DualRegistrationRecord.objects.values_list("id", "member_id", "kind")),
         TransferSettings.objects.values_list("default_validity_days", flat=True).first(),
         Notification.objects.filter(kind="political_birthday").count(),
     )

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from jiceng.conftest import PASSWORD
-from jiceng.members import services as member_services
+from jiceng.dual import services as dual_services
 from jiceng.members.models import Member
 from jiceng.transfers.models import Transfer
 
@@ -90,14 +90,14 @@ def test_member_care_pages(transactional_db, county, extra, live_server, browser
     Member.objects.filter(pk=county.member_a.pk).update(join_date=date(2010, today.month, 1), occupation="worker")
     from jiceng.core import idnumbers
 
-    member_services.register_with_community(
+    dual_services.register_with_community(
         extra.community_admin,
         community=extra.community_a,
         name="张三",
         id_number=idnumbers.decrypt(county.member_a.id_number_encrypted),
         on=date(today.year, 1, 2),
     )
-    member_services.record_dual_activity(
+    dual_services.record_dual_activity(
         extra.community_admin, county.member_a, on=date(today.year, 1, 3), title="认领“周末助老”服务项目"
     )
     secretary = login(browser, live_server.url, "secretary-a")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from jiceng.conftest import client_for
 from jiceng.demo.generator import generate
-from jiceng.members.models import DualRegistrationRecord, Member
+from jiceng.members.models import Member
 from jiceng.transfers import queries
 from jiceng.transfers.models import Transfer
 
@@ -43,11 +43,6 @@ def test_demo_has_transfers_in_flight_overdue_and_done():
         assert file.member.status == "in_transit" or in_branch
     numbers = list(Transfer.objects.exclude(kind="in").values_list("letter_number", flat=True))
     assert len(numbers) == len(set(numbers))
-    # Dual registration: dates and records fit the registration.
-    records = DualRegistrationRecord.objects.select_related("member")
-    assert records.exists()
-    for r in records:
-        assert r.year == r.on.year and r.on >= r.member.registered_on and r.on <= today
     # The demo accounts see their part.
     township = client_for(result_user("demo-township"))
     assert township.get(reverse("transfer-list")).json()["count"] >= 1

@@ -1,5 +1,5 @@
-"""The command screen's transfer and care panels stay bounded by the subtree (issue 10): for a
-township, PostgreSQL reads the township's members through an index, not every member of the
+"""The command screen's transfer and care panels (and dual registration's, jiceng.dual) stay
+bounded by the subtree (issue 10): for a township, PostgreSQL reads the township's members through an index, not every member of the
 county (an OR across two path ranges once made it read the whole members table)."""
 
 import json
@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from jiceng.demo.generator import generate
+from jiceng.dual.panels import command_panels as dual_command_panels
 from jiceng.orgs.models import Organization
 from jiceng.transfers.panels import command_panels
 
@@ -52,6 +53,7 @@ def test_a_township_s_panels_read_its_members_through_an_index():
     request.user = get_user_model().objects.get(username="demo-county")
     with CaptureQueriesContext(connection) as ctx:
         command_panels(request, township, date(2026, 11, 18))
+        dual_command_panels(request, township, date(2026, 11, 18))
     # The member counts (care and dual registration).
     statements = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT COUNT("members_member"')]
     assert statements

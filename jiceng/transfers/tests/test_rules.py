@@ -143,11 +143,6 @@ def test_month_bounds():
     assert member_rules.month_bounds(2026, 12) == (date(2026, 12, 1), date(2026, 12, 31))
 
 
-def test_dual_completion_needs_all_three():
-    assert not member_rules.dual_complete({"party_day": 2, "service_project": 1})
-    assert member_rules.dual_complete({"party_day": 1, "service_project": 1, "wish": 3})
-
-
 @given(days, st.integers(min_value=0, max_value=12), st.integers(0, 12), st.integers(0, 12))
 def test_the_receipt_period_is_read_back_from_the_due_date(valid_until, months, first_shift, last_shift):
     """Whatever the holidays moved (each end by up to 12 days), the stored due date gives back the

@@ -21,12 +21,14 @@ from openpyxl import load_workbook
 from jiceng.accounts.models import User
 from jiceng.conftest import PASSWORD, add_member, client_for
 from jiceng.core import idnumbers
+from jiceng.dual import queries, services
+from jiceng.dual.models import DualRegistrationRecord
 from jiceng.life import services as life_services
 from jiceng.life.defaults import seed
 from jiceng.life.models import ActivityType
 from jiceng.life.models import Attendance as LifeAttendance
-from jiceng.members import queries, services
-from jiceng.members.models import DualRegistrationRecord, Member
+from jiceng.members import services as member_services
+from jiceng.members.models import Member
 from jiceng.orgs.services import create_organization
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +116,7 @@ def test_only_the_communitys_managers_register(county, dual):
     # The page offers only the communities the user manages, and says so for another one.
     c = client_for(county.admin_b)
     response = c.post(
-        reverse("members:dual_register"),
+        reverse("dual:register"),
         {
             "community": dual.community.pk,
             "name": "钱在职",
@@ -187,7 +189,7 @@ def test_the_register_page_shows_the_reason(county, dual):
     html = (
         client_for(dual.community_admin)
         .post(
-            reverse("members:dual_register"),
+            reverse("dual:register"),
             {
                 "community": dual.community.pk,
                 "name": "钱在职",
@@ -203,17 +205,17 @@ def test_the_register_page_shows_the_reason(county, dual):
 def test_the_member_form_follows_the_same_rules(county, dual):
     li = Member.objects.get(name="李四")  # a village member without an occupation on record
     with pytest.raises(ValidationError) as caught:
-        services.update_member(county.county_admin, li, registered_community=dual.community)
+        member_services.update_member(county.county_admin, li, registered_community=dual.community)
     assert "只有在职党员" in caught.value.message_dict["registered_community"][0]
     with pytest.raises(ValidationError) as caught:
-        services.update_member(county.county_admin, dual.worker, registered_community=county.town_a)
+        member_services.update_member(county.county_admin, dual.worker, registered_community=county.town_a)
     assert "乡镇党委" in caught.value.message_dict["registered_community"][0]
-    services.update_member(county.county_admin, dual.worker, registered_community=dual.community)
+    member_services.update_member(county.county_admin, dual.worker, registered_community=dual.community)
     with pytest.raises(ValidationError) as caught:
-        services.update_member(county.county_admin, dual.worker, registered_community=county.village_a)
+        member_services.update_member(county.county_admin, dual.worker, registered_community=county.village_a)
     assert "请先由原社区或其所在党组织注销原报到" in caught.value.message_dict["registered_community"][0]
     # Unrelated edits of a registered member are not held up.
-    services.update_member(county.county_admin, dual.worker, phone="13700002222")
+    member_services.update_member(county.county_admin, dual.worker, phone="13700002222")
 
 
 # ---- the year's items, from records -----------------------------------------------------------
@@ -228,15 +230,15 @@ def test_party_days_come_from_the_communitys_themed_party_day_attendance(county,
     april = held(dual.grid, date(2026, 4, 15))
     assert progress(dual.worker)["party_day"] == 0
     c = client_for(dual.community_admin)
-    page = c.get(reverse("members:dual_member", args=[dual.worker.pk]))
+    page = c.get(reverse("dual:member", args=[dual.worker.pk]))
     assert list(page.context["party_day_form"].fields["record"].queryset) == [april]
-    c.post(reverse("members:dual_party_day", args=[dual.worker.pk]), {"record": april.pk})
+    c.post(reverse("dual:party_day", args=[dual.worker.pk]), {"record": april.pk})
     row = LifeAttendance.objects.get(record=april, member=dual.worker)
     assert row.status == "present"
     april.refresh_from_db()
     assert (april.expected_count, april.present_count) == (2, 1)  # 孙居民 on the roster, absent until marked
     assert progress(dual.worker)["party_day"] == 1
-    page = c.get(reverse("members:dual_member", args=[dual.worker.pk]))
+    page = c.get(reverse("dual:member", args=[dual.worker.pk]))
     assert list(page.context["party_days"]) == [april] and "04月主题党日" in page.content.decode()
     assert list(page.context["party_day_form"].fields["record"].queryset) == []  # already recorded
 
@@ -263,12 +265,10 @@ def test_only_the_community_records_party_days_of_its_own(county, dual):
     register(dual.community_admin, dual.community, dual.worker)
     april = held(dual.grid, date(2026, 4, 15))
     outsider = client_for(county.admin_b)
-    assert (
-        outsider.post(reverse("members:dual_party_day", args=[dual.worker.pk]), {"record": april.pk}).status_code == 404
-    )
+    assert outsider.post(reverse("dual:party_day", args=[dual.worker.pk]), {"record": april.pk}).status_code == 404
     town_a_record = held(county.branch_a, date(2026, 4, 15))
     response = client_for(dual.community_admin).post(
-        reverse("members:dual_party_day", args=[dual.worker.pk]), {"record": town_a_record.pk}, follow=True
+        reverse("dual:party_day", args=[dual.worker.pk]), {"record": town_a_record.pk}, follow=True
     )
     assert "请选择本社区已纪实的一次主题党日" in response.content.decode()
     assert not LifeAttendance.objects.filter(member=dual.worker).exists()
@@ -295,7 +295,7 @@ def test_wishes_come_from_the_members_claims(county, dual):
 def test_service_projects_are_entered_and_party_days_or_wishes_are_not(county, dual):
     register(dual.community_admin, dual.community, dual.worker)
     c = client_for(dual.community_admin)
-    c.post(reverse("members:dual_record", args=[dual.worker.pk]), {"on": "2026-04-20", "title": "认领“周末助老”"})
+    c.post(reverse("dual:record", args=[dual.worker.pk]), {"on": "2026-04-20", "title": "认领“周末助老”"})
     record = DualRegistrationRecord.objects.get()
     assert (record.kind, record.community) == ("service_project", dual.community)
     assert progress(dual.worker)["service_project"] == 1
@@ -309,12 +309,12 @@ def test_service_projects_are_entered_and_party_days_or_wishes_are_not(county, d
         member=dual.worker, community=dual.community, kind="wish", on=date(2026, 5, 1), title="旧手工心愿"
     )
     assert progress(dual.worker) == {"party_day": 0, "service_project": 1, "wish": 0}
-    html = c.get(reverse("members:dual_member", args=[dual.worker.pk])).content.decode()
+    html = c.get(reverse("dual:member", args=[dual.worker.pk])).content.decode()
     assert "旧手工心愿" in html and "手工登记，不再计入" in html
 
 
 def test_the_list_export_and_panels_count_from_records(county, dual):
-    from jiceng.transfers.panels import command_panels, member_panels
+    from jiceng.dual.panels import command_panels, member_panels
     from jiceng.wishes import services as wish_services
 
     register(dual.community_admin, dual.community, dual.worker)
@@ -329,21 +329,19 @@ def test_the_list_export_and_panels_count_from_records(county, dual):
     services.record_dual_activity(dual.community_admin, other, on=date(2026, 4, 20), title="楼栋巡查")
 
     c = client_for(dual.community_admin)
-    response = c.get(reverse("members:dual"))
+    response = c.get(reverse("dual:list"))
     summary = response.context["summary"]
     assert (summary["registered"], summary["complete"], summary["rate"]) == (2, 1, 50.0)
     assert [n for _, n in summary["per_kind"]] == [1, 2, 1]
     rows = {r["m"].name: r["done"] for r in response.context["rows"]}
     assert rows["钱在职"] == {"party_day": 1, "service_project": 1, "wish": 1}
     assert rows["郑在职"] == {"party_day": 0, "service_project": 1, "wish": 0}
-    assert [r["m"].name for r in c.get(reverse("members:dual"), {"completion": "complete"}).context["rows"]] == [
-        "钱在职"
-    ]
-    assert [r["m"].name for r in c.get(reverse("members:dual"), {"completion": "incomplete"}).context["rows"]] == [
+    assert [r["m"].name for r in c.get(reverse("dual:list"), {"completion": "complete"}).context["rows"]] == ["钱在职"]
+    assert [r["m"].name for r in c.get(reverse("dual:list"), {"completion": "incomplete"}).context["rows"]] == [
         "郑在职"
     ]
-    assert c.get(reverse("members:dual"), {"year": "2025"}).context["summary"]["complete"] == 0
-    exported = load_workbook(io.BytesIO(c.get(reverse("members:dual_export")).content)).worksheets[0]
+    assert c.get(reverse("dual:list"), {"year": "2025"}).context["summary"]["complete"] == 0
+    exported = load_workbook(io.BytesIO(c.get(reverse("dual:export")).content)).worksheets[0]
     assert ("钱在职", 1, 1, 1, "是") in [(r[0], r[6], r[7], r[8], r[9]) for r in exported.iter_rows(values_only=True)]
     # The member's own organization sees the same count on the member page.
     request = RequestFactory().get("/")
@@ -358,8 +356,8 @@ def test_the_list_export_and_panels_count_from_records(county, dual):
     assert "三项完成" in html
     # The command screen of the community's township.
     request.user = county.admin_a
-    care = next(p for p in command_panels(request, county.town_a, TODAY.date()) if p.context.get("care"))
-    assert (care.context["care"]["dual"], care.context["care"]["dual_complete"]) == (2, 1)
+    (panel,) = command_panels(request, county.town_a, TODAY.date())
+    assert (panel.context["figures"]["registered"], panel.context["figures"]["complete"]) == (2, 1)
 
 
 @pytest.mark.parametrize("rows", [10, 200])
@@ -384,11 +382,11 @@ def test_dual_list_query_count(county, dual, rows, django_assert_max_num_queries
     c = client_for(dual.community_admin)
     # Thirteen: the party days are read records first (the year's themed days, then their marks).
     with django_assert_max_num_queries(13):
-        response = c.get(reverse("members:dual"), {"year": "2026"})
+        response = c.get(reverse("dual:list"), {"year": "2026"})
     assert response.context["summary"]["registered"] == rows
     assert response.context["summary"]["per_kind"][0][1] == rows  # everyone attended the party day
     with django_assert_max_num_queries(13):
-        assert c.get(reverse("members:dual"), {"year": "2026", "completion": "incomplete"}).status_code == 200
+        assert c.get(reverse("dual:list"), {"year": "2026", "completion": "incomplete"}).status_code == 200
 
 
 # ---- what each side sees ----------------------------------------------------------------------
@@ -398,29 +396,29 @@ def test_a_community_sees_only_what_the_registration_needs(county, dual):
     number = idnumbers.decrypt(dual.worker.id_number_encrypted)
     c = client_for(dual.community_admin)
     html = c.post(
-        reverse("members:dual_register"),
+        reverse("dual:register"),
         {"community": dual.community.pk, "name": "钱某", "id_number": number, "on": "2026-03-01"},
     ).content.decode()
     assert "未找到姓名与公民身份号码都相符" in html
     response = c.post(
-        reverse("members:dual_register"),
+        reverse("dual:register"),
         {"community": dual.community.pk, "name": "钱在职", "id_number": number, "on": "2026-03-01"},
     )
     assert response.status_code == 302
     dual.worker.refresh_from_db()
     assert (dual.worker.registered_community, dual.worker.registered_on) == (dual.community, date(2026, 3, 1))
-    html = c.get(reverse("members:dual")).content.decode()
+    html = c.get(reverse("dual:list")).content.decode()
     assert "钱在职" in html and "县财政局机关第一党支部" in html
-    page = c.get(reverse("members:dual_member", args=[dual.worker.pk])).content.decode()
+    page = c.get(reverse("dual:member", args=[dual.worker.pk])).content.decode()
     assert "137****1111" in page and "13700001111" not in page
     assert dual.worker.id_number_masked not in page
     assert c.get(reverse("members:detail", args=[dual.worker.pk])).status_code == 404
     # Nobody outside both sides sees the registration.
     outsider = client_for(county.admin_b)
-    assert "钱在职" not in outsider.get(reverse("members:dual")).content.decode()
-    assert outsider.get(reverse("members:dual_member", args=[dual.worker.pk])).status_code == 404
-    assert outsider.post(reverse("members:dual_record", args=[dual.worker.pk]), {}).status_code == 404
-    assert client_for(county.member_user).get(reverse("members:dual")).status_code == 403
+    assert "钱在职" not in outsider.get(reverse("dual:list")).content.decode()
+    assert outsider.get(reverse("dual:member", args=[dual.worker.pk])).status_code == 404
+    assert outsider.post(reverse("dual:record", args=[dual.worker.pk]), {}).status_code == 404
+    assert client_for(county.member_user).get(reverse("dual:list")).status_code == 403
     # The member's own organization sees the registration on the member page and may end it.
     html = client_for(dual.agency_secretary).get(reverse("members:detail", args=[dual.worker.pk])).content.decode()
     assert "甲镇幸福社区党总支" in html
@@ -432,9 +430,64 @@ def test_a_community_sees_only_what_the_registration_needs(county, dual):
 def test_entries_are_deleted_by_the_community_only_and_kept_when_the_registration_ends(county, dual):
     register(dual.community_admin, dual.community, dual.worker)
     record = services.record_dual_activity(dual.community_admin, dual.worker, on=date(2026, 5, 1), title="助老")
-    assert client_for(county.admin_b).post(reverse("members:dual_record_delete", args=[record.pk])).status_code == 404
+    assert client_for(county.admin_b).post(reverse("dual:record_delete", args=[record.pk])).status_code == 404
     services.end_registration(dual.community_admin, dual.worker, reason="搬家")
     assert DualRegistrationRecord.objects.filter(pk=record.pk).exists()
     register(dual.community_admin, dual.community, dual.worker, on=date(2026, 6, 1))
-    client_for(dual.community_admin).post(reverse("members:dual_record_delete", args=[record.pk]))
+    client_for(dual.community_admin).post(reverse("dual:record_delete", args=[record.pk]))
     assert not DualRegistrationRecord.objects.exists()
+
+
+# ---- the app's seams: audit labels, the registry, the walk, the command panel ----------------------
+
+
+def test_audit_entries_name_the_record_before_and_after_the_move(county, dual):
+    from jiceng.core import audit
+    from jiceng.core.auditview import readable
+    from jiceng.core.models import AuditEntry
+
+    register(dual.community_admin, dual.community, dual.worker)
+    record = services.record_dual_activity(dual.community_admin, dual.worker, on=date(2026, 4, 20), title="助老")
+    entry = AuditEntry.objects.get(object_type="dual.DualRegistrationRecord", object_id=str(record.pk))
+    # Entries written while the model was in the members app keep their label and read the same.
+    old = audit.record(
+        None, "create", object_type="members.DualRegistrationRecord", object_id="1", changes={"kind": "wish"}
+    )
+    (new_entry, old_entry) = readable(county.county_admin, [entry, old])
+    assert new_entry.kind == old_entry.kind == "双报到活动记录"
+    assert str(old_entry.changes[0]) == "事项：认领微心愿"
+
+
+def test_the_counts_come_from_the_apps_that_keep_the_records():
+    from jiceng.life import dual_sources as life_source
+    from jiceng.wishes import dual_sources as wishes_source
+
+    assert queries.sources() == {"party_day": life_source, "wish": wishes_source}
+
+
+def test_insider_walk_rows_show_the_victims(county):
+    """The scope walk is meaningful: town B's own admin does see the registration."""
+    from jiceng.dual.tests import scope
+
+    victim = scope.setup(county)
+    c = client_for(county.admin_b)
+    assert "赵秘密" in c.get(reverse("dual:list")).content.decode()
+    assert "认领秘密服务项目" in c.get(reverse("dual:member", args=[county.member_b.pk])).content.decode()
+    assert c.get(reverse("dual:list"), {"community": victim["dual_community"]}).context["summary"]["registered"] == 1
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_command_panel_query_count(county, dual, rows, django_assert_max_num_queries):
+    from jiceng.dual.panels import command_panels
+    from jiceng.members.tests.test_members import bulk_members
+
+    bulk_members(dual.agency_branch, rows)
+    Member.objects.filter(name__startswith="批量").update(
+        registered_community=dual.community, registered_on=date(2026, 1, 1), occupation="civil_servant"
+    )
+    request = RequestFactory().get("/")
+    request.user = county.county_admin
+    # A count and the year (the members, life's party days and marks, wishes, service projects).
+    with django_assert_max_num_queries(6):
+        (panel,) = command_panels(request, county.root, TODAY.date())
+    assert panel.context["figures"] == {"registered": rows, "complete": 0}

@@ -1,4 +1,4 @@
-"""The county's training rules (class limits, the absence notice, credits), set by the county admin."""
+"""The county's training settings (class limits, the absence notice, credits), set by the county admin."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from django.utils import timezone
 from jiceng.core import audit
 from jiceng.core.scoping import require_county_admin
 
-from ..models import TrainingRules
+from ..models import TrainingSettings
 from .absences import check_absences
 
-RULE_FIELDS = [
+SETTINGS_FIELDS = [
     "class_size_max",
     "lateness_per_missed_lesson",
     "absence_limit",
@@ -24,17 +24,17 @@ RULE_FIELDS = [
 
 
 @transaction.atomic
-def update_rules(actor, **fields) -> TrainingRules:
+def update_settings(actor, **fields) -> TrainingSettings:
     require_county_admin(actor)
-    row = TrainingRules.for_update()
-    before = audit.snapshot(row, RULE_FIELDS)
+    row = TrainingSettings.for_update()
+    before = audit.snapshot(row, SETTINGS_FIELDS)
     for name, value in fields.items():
-        if name not in RULE_FIELDS:
+        if name not in SETTINGS_FIELDS:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(row, name, value)
     row.full_clean()
     row.save()
-    changes = audit.diff(before, audit.snapshot(row, RULE_FIELDS))
+    changes = audit.diff(before, audit.snapshot(row, SETTINGS_FIELDS))
     if changes:
         audit.record(actor, "update", row, changes=changes, org_path="")
     if {"lateness_per_missed_lesson", "absence_limit", "lateness_counts_toward_notice"} & set(changes):

@@ -1,4 +1,4 @@
-"""The county's training rules (培训规则): class size, lateness, credits, annual hours."""
+"""The county's training settings (培训规则): class size, lateness, credits, annual hours."""
 
 from __future__ import annotations
 
@@ -10,21 +10,21 @@ from jiceng.core import pages
 from jiceng.core.scoping import require_county_admin
 
 from .. import services
-from ..forms import RulesForm
-from ..models import TrainingRules
+from ..forms import SettingsForm
+from ..models import TrainingSettings
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rules_page(request):
+def settings_page(request):
     require_county_admin(request.user)
-    form = RulesForm(request.POST or None, instance=TrainingRules.objects.order_by("pk").first() or TrainingRules())
+    form = SettingsForm(request.POST or None, instance=TrainingSettings.current())
     if done := pages.form_action(
         request,
         form,
-        lambda data: services.update_rules(request.user, **data),
+        lambda data: services.update_settings(request.user, **data),
         success="已保存培训规则，并已按新规则核对本年度的通报与扣分。",
-        to="training:rules",
+        to="training:settings",
     ):
         return done
-    return render(request, "training/rules.html", {"form": form, "active_nav": "training_rules"})
+    return render(request, "training/settings.html", {"form": form, "active_nav": "training_settings"})
