@@ -12,6 +12,14 @@ class DualRegistrationRecord(models.Model):
     the members app and keeps its table (`members_dualregistrationrecord`, docs/dual.md).
     """
 
+    # The community's side: its managers see what was done for it. The member's own organization
+    # sees a member's records through the member page (jiceng.dual.panels).
+    scope_path = "community__path"
+    # A plain member sees only their own (jiceng.core.scoping).
+    member_scope = "member_id"
+    # Audit entries written before the move name it by its old label (core.auditview).
+    former_labels = ("members.DualRegistrationRecord",)
+
     class Kind(models.TextChoices):
         PARTY_DAY = "party_day", "参加社区主题党日"
         SERVICE_PROJECT = "service_project", "认领服务项目"
@@ -44,12 +52,3 @@ class DualRegistrationRecord(models.Model):
     def save(self, *args, **kwargs):
         self.year = self.on.year
         super().save(*args, **kwargs)
-
-
-# The community's side: its managers see what was done for it. The member's own organization
-# sees a member's records through the member page (jiceng.dual.panels).
-DualRegistrationRecord.scope_path = "community__path"
-# A plain member sees only their own (jiceng.core.scoping).
-DualRegistrationRecord.member_scope = "member_id"
-# Audit entries written before the model moved here name it by its old label (core.auditview).
-DualRegistrationRecord.former_labels = ("members.DualRegistrationRecord",)

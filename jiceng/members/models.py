@@ -7,6 +7,10 @@ from jiceng.core.models import TimestampedModel
 class Member(TimestampedModel):
     """A party member on record (党员)."""
 
+    scope_path = "organization__path"
+    # A plain member sees only their own (jiceng.core.scoping).
+    member_scope = "pk"
+
     class Status(models.TextChoices):
         PROBATIONARY = "probationary", "预备党员"
         FULL = "full", "正式党员"
@@ -111,6 +115,9 @@ class Member(TimestampedModel):
 class StatusChange(models.Model):
     """History of every status change of a member (kept in step with Member.status)."""
 
+    scope_path = "member__organization__path"
+    member_scope = "member_id"
+
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField("原状态", max_length=20, choices=Member.Status.choices, blank=True)
     to_status = models.CharField("新状态", max_length=20, choices=Member.Status.choices)
@@ -129,6 +136,9 @@ class StatusChange(models.Model):
 class LeadHousehold(TimestampedModel):
     """党员中心户: a member who looks after several neighbouring households."""
 
+    scope_path = "member__organization__path"
+    member_scope = "member_id"
+
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="lead_household")
     households = models.PositiveSmallIntegerField("联系户数", default=5)
     area = models.CharField("联系范围", max_length=200, blank=True)
@@ -138,12 +148,3 @@ class LeadHousehold(TimestampedModel):
 
     def __str__(self):
         return f"党员中心户 {self.member.name}"
-
-
-Member.scope_path = "organization__path"
-StatusChange.scope_path = "member__organization__path"
-LeadHousehold.scope_path = "member__organization__path"
-# A plain member sees only their own (jiceng.core.scoping).
-Member.member_scope = "pk"
-StatusChange.member_scope = "member_id"
-LeadHousehold.member_scope = "member_id"

@@ -3,19 +3,14 @@ one visible member by primary key, and where to go after a form."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from jiceng.core.navigation import is_staff
 from jiceng.core.scoping import get_visible_or_404, visible
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
 
-
-def require_staff(user) -> None:
-    if not is_staff(user):
-        raise PermissionDenied("党员本人请在“我的党费”查看自己的记录")
+DUES_STAFF_ONLY = "党员本人请在“我的党费”查看自己的记录"
 
 
 def breadcrumbs(user, org: Organization) -> list[Organization]:

@@ -12,14 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import pages
 from jiceng.core.pages import paginate
-from jiceng.core.scoping import can_manage, page_root, require_manager
+from jiceng.core.scoping import can_manage, page_root, require_manager, require_staff
 from jiceng.members.models import Member
 from jiceng.members.queries import search
 
 from .. import queries, rules, services
 from ..forms import BaseForm
 from ..models import DuesBase
-from ._common import breadcrumbs, member_or_404, next_or, require_staff
+from ._common import DUES_STAFF_ONLY, breadcrumbs, member_or_404, next_or
 
 
 @login_required
@@ -70,7 +70,7 @@ def base(request, pk):
 
 @login_required
 def bases(request):
-    require_staff(request.user)
+    require_staff(request.user, DUES_STAFF_ONLY)
     today = timezone.localdate()
     root = page_root(request)
     year = rules.year_or_default(request.GET.get("year"), today)

@@ -11,14 +11,14 @@ from django.utils import timezone
 
 from jiceng.core import xlsx
 from jiceng.core.pages import paginate
-from jiceng.core.scoping import can_manage, is_member_role, page_root
+from jiceng.core.scoping import can_manage, is_member_role, page_root, require_staff
 from jiceng.members.queries import search
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import SEGMENT
 
 from .. import queries, rules
 from ..models import DuesSettings
-from ._common import breadcrumbs, require_staff
+from ._common import DUES_STAFF_ONLY, breadcrumbs
 
 
 def _period(request, today: date) -> tuple[int, int]:
@@ -114,7 +114,7 @@ def _completion_row(label: str, c: queries.Completion) -> list:
 
 @login_required
 def ledger_export(request):
-    require_staff(request.user)
+    require_staff(request.user, DUES_STAFF_ONLY)
     today = timezone.localdate()
     root = page_root(request)
     data = _ledger_data(request, root, today)
@@ -173,7 +173,7 @@ def ledger_export(request):
 @login_required
 def panel(request):
     """The completion card of the organization page and the command screen (loaded by htmx)."""
-    require_staff(request.user)
+    require_staff(request.user, DUES_STAFF_ONLY)
     root = page_root(request)
     from ..panels import completion_figures
 

@@ -15,7 +15,7 @@ from ..models import Request
 LIST_RELATED = ("category", "organization", "holder_org", "holder_department", "holder_user")
 
 
-def require_staff(user) -> None:
+def require_request_staff(user) -> None:
     if not queries.is_request_staff(user):
         raise PermissionDenied("只有村（社区）、乡镇、县级管理员和部门经办人可以办理群众诉求")
 
@@ -29,7 +29,7 @@ def entry_organizations(user):
 
 
 def get_request(user, pk) -> Request:
-    require_staff(user)
+    require_request_staff(user)
     item = (
         queries.visible_requests(
             user, Request.objects.select_related(*LIST_RELATED, "sent_by_org", "sent_by_department")

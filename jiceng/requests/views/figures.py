@@ -20,7 +20,7 @@ from jiceng.orgs.models import Organization
 
 from .. import queries, rules
 from ..models import Request, RequestSettings
-from ._common import require_staff
+from ._common import require_request_staff
 
 # ---- the command-screen card (loaded by htmx) -----------------------------------------------------
 
@@ -39,7 +39,7 @@ def command_panel(request, org):
 def org_panel(request, org):
     from .. import panels
 
-    require_staff(request.user)
+    require_request_staff(request.user)
     organization = get_visible_or_404(request.user, Organization.objects.all(), pk=org)
     return render(request, "requests/panel_org_body.html", panels.org_card(organization))
 
@@ -157,7 +157,7 @@ def _filter_param(by: str, row) -> str:
 
 @login_required
 def ranking(request):
-    require_staff(request.user)
+    require_request_staff(request.user)
     if queries.department_of(request.user) is not None and not request.user.can_manage:
         raise PermissionDenied("部门经办人请在诉求台账查看本部门的诉求")
     today = timezone.localdate()
@@ -196,7 +196,7 @@ def _pct(value) -> str:
 
 @login_required
 def ranking_export(request):
-    require_staff(request.user)
+    require_request_staff(request.user)
     today = timezone.localdate()
     root = ranking_root(request.user, request.GET.get("org"))
     period, problem = period_or_message(request, today)

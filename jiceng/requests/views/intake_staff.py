@@ -17,13 +17,13 @@ from jiceng.orgs.models import Organization
 from .. import services
 from ..forms import StaffEntryForm
 from ..models import Request
-from ._common import entry_organizations, require_staff
+from ._common import entry_organizations, require_request_staff
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_create(request):
-    require_staff(request.user)
+    require_request_staff(request.user)
     organizations = entry_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied("您的账号不能登记诉求（仅村、社区、乡镇和县级管理员）")
@@ -64,7 +64,7 @@ def _intake_url(request, org: Organization) -> str:
 
 
 def _intake_org(request, org_pk) -> Organization:
-    require_staff(request.user)
+    require_request_staff(request.user)
     org = get_visible_or_404(request.user, Organization.objects.all(), pk=org_pk)
     message = services.intake_organization_error(org)
     if message:

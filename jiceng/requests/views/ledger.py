@@ -13,11 +13,11 @@ from jiceng.core.pages import paginate, style_form
 from .. import queries
 from ..filters import RequestFilter
 from ..models import Request
-from ._common import LIST_RELATED, entry_organizations, require_staff
+from ._common import LIST_RELATED, entry_organizations, require_request_staff
 
 
 def _ledger(request) -> RequestFilter:
-    require_staff(request.user)
+    require_request_staff(request.user)
     qs = queries.visible_requests(request.user, Request.objects.select_related(*LIST_RELATED))
     f = RequestFilter(request.GET, queryset=qs, user=request.user)
     style_form(f.form)
