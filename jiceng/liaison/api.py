@@ -11,10 +11,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.periods import check_period, period_from
 from jiceng.core.scoping import is_member_role, page_root
 
 from . import queries
-from .forms import period_errors, period_from
 from .models import Problem, Representative, Visit
 from .views import problems, representatives, visits
 
@@ -22,13 +22,6 @@ from .views import problems, representatives, visits
 def _no_members(request):
     if is_member_role(request.user):
         raise PermissionDenied("党员账号不能使用该接口")
-
-
-def check_period(request) -> None:
-    """?start= / ?end= that cannot be used (unreadable, or outside 2000–2100) answer 400."""
-    errors = period_errors(request)
-    if errors:
-        raise serializers.ValidationError(errors)
 
 
 class RepresentativeSerializer(serializers.ModelSerializer):

@@ -16,16 +16,17 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from jiceng.members.demo import FEMALE_CHARS, MALE_CHARS, SURNAME_CUMULATIVE, SURNAME_VALUES
+from jiceng.members.demo import resident_name, resident_phone
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.orgs.queries import PLACE_DOMAINS, township_like
 from jiceng.requests.models import Category
 from jiceng.requests.services import create_request
 
 from . import rules
 from .models import LiaisonStation, Problem, Representative, ServiceTeam, Visit, VisitHousehold
 
-PLACES = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
+PLACES = PLACE_DOMAINS
 # Representatives per county, visits per representative a year, and how many problems are
 # passed on through the request system (the rest of "passed" would need it too, so the demo
 # keeps the others solved on the spot or pending).
@@ -50,25 +51,6 @@ SOLUTIONS = [
     "组织党员志愿者当天修好",
 ]
 GROUPS = "一二三四五六七八九十"
-
-
-def _name(rng) -> str:
-    chars = MALE_CHARS if rng.random() < 0.7 else FEMALE_CHARS
-    given = rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.75 else "")
-    return rng.choices(SURNAME_VALUES, cum_weights=SURNAME_CUMULATIVE)[0] + given
-
-
-def _phone(rng) -> str:
-    return rng.choice(["138", "139", "150", "151", "158", "186", "187", "133"]) + f"{rng.randrange(10**8):08d}"
-
-
-def township_like(root: Organization):
-    """Townships and streets under `root`: rural/community organizations whose parent is not one."""
-    return (
-        Organization.objects.filter(root.subtree_filter(), domain__in=PLACES, parent__isnull=False)
-        .exclude(parent__domain__in=PLACES)
-        .order_by("path")
-    )
 
 
 def _split(total: int, weights: list[int]) -> list[int]:
@@ -129,7 +111,7 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
     county_root = towns[0].parent
     teams = ServiceTeam.objects.bulk_create(
         [
-            ServiceTeam(name=f"{t.short_name or t.name}党代表服务队", organization=t, leader_name=_name(rng))
+            ServiceTeam(name=f"{t.short_name or t.name}党代表服务队", organization=t, leader_name=resident_name(rng))
             for t in towns
         ]
     )
@@ -185,7 +167,7 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
             if i < len(picks):
                 member_pk, name, phone = picks[i]
             else:
-                member_pk, name, phone = None, _name(rng), _phone(rng)
+                member_pk, name, phone = None, resident_name(rng), resident_phone(rng)
             station = (
                 studio_of.get(town.pk) if rng.random() < 0.5 or not village_stations else rng.choice(village_stations)
             )
@@ -194,7 +176,7 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
                     name=name,
                     level=Representative.Level.COUNTY if rng.random() < 0.8 else Representative.Level.TOWNSHIP,
                     congress=f"{county_root.short_name or county_root.name}第十五次党代表大会",
-                    phone=phone or _phone(rng),
+                    phone=phone or resident_phone(rng),
                     member_id=member_pk,
                     organization=town,
                     team=team,
@@ -215,10 +197,10 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
         for _ in range(share // 60 + (1 if share else 0)):
             reps.append(
                 Representative(
-                    name=_name(rng),
+                    name=resident_name(rng),
                     level=Representative.Level.COUNTY,
                     congress=f"{county_root.short_name or county_root.name}第十五次党代表大会",
-                    phone=_phone(rng),
+                    phone=resident_phone(rng),
                     organization=town,
                     team=team,
                     is_active=False,
@@ -256,7 +238,7 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
         labels = []
         if kind == "household" and rng.random() < 0.3:
             labels = [
-                f"{_name(rng)} {rng.choice(GROUPS)}组{rng.randint(1, 40)}号"
+                f"{resident_name(rng)} {rng.choice(GROUPS)}组{rng.randint(1, 40)}号"
                 for _ in range(min(households, rng.randint(1, 4)))
             ]
         who = rng.sample(town_reps, min(len(town_reps), rng.choices([1, 2, 3], weights=[50, 35, 15])[0]))
@@ -365,7 +347,7 @@ def _problem(rng, categories: dict, day: date, today: date) -> dict:
         outcome = rules.PASSED
     else:
         outcome = rules.SOLVED
-    resident = _name(rng) if rng.random() < 0.7 else ""
+    resident = resident_name(rng) if rng.random() < 0.7 else ""
     fields = {
         "description": description,
         "category": category,
@@ -373,7 +355,7 @@ def _problem(rng, categories: dict, day: date, today: date) -> dict:
         if code == "welfare" and "咨询" in description
         else ("suggestion" if code == "other" else "help"),
         "resident_name": resident,
-        "phone": _phone(rng) if resident and rng.random() < 0.8 else "",
+        "phone": resident_phone(rng) if resident and rng.random() < 0.8 else "",
         "outcome": outcome if outcome != rules.PASSED else rules.PENDING,
         "solution": rng.choice(SOLUTIONS) if outcome == rules.SOLVED else "",
         "outcome_at": timezone.make_aware(datetime.combine(day, time(17, 0))) if outcome == rules.SOLVED else None,

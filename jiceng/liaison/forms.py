@@ -1,104 +1,21 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 
-from jiceng.core import params
 from jiceng.core.pages import style_form
+from jiceng.core.periods import PeriodForm, period_errors, period_from, period_problem  # noqa: F401  (re-exported until wishes.views imports core)
 from jiceng.core.scoping import path_q, visible
+from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.orgs.queries import place_choices
 from jiceng.requests import rules as request_rules
 from jiceng.requests.models import Category
 
 from . import rules, services
 from .models import LiaisonStation, Representative, ServiceTeam, Visit
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several photos in one input; each is checked by the service (jiceng.core.uploads)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultiplePhotoField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
-
-
-def place_choices(user):
-    """Organizations where representatives visit and where wishes are collected."""
-    return (
-        visible(user, Organization.objects.all())
-        .filter(domain__in=services.VISIT_DOMAINS, parent__isnull=False)
-        .order_by("path")
-    )
-
-
-class PeriodForm(forms.Form):
-    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    # Years 2000–2100 only: the day after 9999-12-31 overflows, year 1 cannot be put in UTC.
-    start = forms.DateField(
-        label="开始日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"), validators=[params.validate_year]
-    )
-    end = forms.DateField(
-        label="结束日期", required=False, widget=forms.DateInput(format="%Y-%m-%d"), validators=[params.validate_year]
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        style_form(self)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("开始日期不能晚于结束日期")
-        return data
-
-
-def period_from(request) -> tuple[date, date, PeriodForm]:
-    """The period of a report: from the GET parameters, by default 1 January to today."""
-    today = timezone.localdate()
-    form = PeriodForm(request.GET or None)
-    start, end = date(today.year, 1, 1), today
-    if request.GET and form.is_valid():
-        start = form.cleaned_data.get("start") or start
-        end = form.cleaned_data.get("end") or end
-        if start > end:
-            start, end = end, start
-    if not request.GET:
-        form = PeriodForm(initial={"start": start, "end": end})
-    return start, end, form
-
-
-def period_errors(request) -> dict[str, list[str]]:
-    """The errors of the ?start= and ?end= a request gave (unreadable, or outside the years
-    2000–2100); empty when it gave none or they are fine. The API answers 400 with them."""
-    if not (request.GET.get("start") or request.GET.get("end")):
-        return {}
-    form = PeriodForm(request.GET)
-    form.is_valid()
-    return {name: list(form.errors[name]) for name in ("start", "end") if name in form.errors}
-
-
-def period_problem(request) -> str:
-    """The same in a sentence for a page (which then shows the default period)."""
-    errors = period_errors(request)
-    if not errors:
-        return ""
-    parts = [f"{PeriodForm.base_fields[name].label}：{m}" for name, messages in errors.items() for m in messages]
-    return "；".join(parts) + "（已按默认期间显示）"
 
 
 class TeamForm(forms.ModelForm):

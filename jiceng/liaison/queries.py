@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.orgs.models import Organization
+from jiceng.orgs.queries import scope_label  # noqa: F401  (re-exported until wishes.views imports orgs)
 
 from . import rules
 from .models import Problem, Representative, Visit, VisitHousehold
@@ -34,15 +35,6 @@ def problem_aggregates(prefix: str = "") -> dict:
         "pending": Count("pk", filter=Q(outcome=rules.PENDING)),
         "to_department": Count("pk", filter=Q(outcome=rules.PASSED) & TO_DEPARTMENT_Q),
     }
-
-
-def scope_label(root: Organization) -> str:
-    """「全县」 for a county root, 「全市」 for a city root, else the organization's short name."""
-    name = root.short_name or root.name
-    if root.parent_id is None:
-        stem = name[:-1] if name.endswith("委") else name
-        return "全" + (stem[-1] if stem else "县")
-    return name
 
 
 # ---- querysets -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils import timezone
 from jiceng.core import audit, uploads
 from jiceng.core.scoping import in_scope, require_manager
 from jiceng.orgs.models import Organization
+from jiceng.orgs.queries import PLACE_DOMAINS
 from jiceng.requests import rules as request_rules
 from jiceng.requests.models import Category
 from jiceng.requests.services import create_request
@@ -26,7 +27,7 @@ from . import rules
 from .models import LiaisonStation, Problem, Representative, ServiceTeam, Visit, VisitHousehold, VisitPhoto
 
 MAX_PHOTOS = 9
-VISIT_DOMAINS = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
+VISIT_DOMAINS = PLACE_DOMAINS  # villages and communities (jiceng.orgs.queries)
 
 
 def _is_user(actor) -> bool:

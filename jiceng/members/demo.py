@@ -503,3 +503,17 @@ class MemberPlanner:
 
     def _pick(self, options: Weighted) -> str:
         return self.rng.choices([v for v, _ in options], weights=[w for _, w in options])[0]
+
+
+# ---- residents (requests, wishes and visits of the other demos) ------------------------------
+
+
+def resident_name(rng) -> str:
+    """A resident's name: the surname table and given-name characters of the members."""
+    chars = MALE_CHARS if rng.random() < 0.7 else FEMALE_CHARS
+    given = rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.75 else "")
+    return rng.choices(SURNAME_VALUES, cum_weights=SURNAME_CUMULATIVE)[0] + given
+
+
+def resident_phone(rng) -> str:
+    return rng.choice(["138", "139", "150", "151", "158", "186", "187", "133"]) + f"{rng.randrange(10**8):08d}"

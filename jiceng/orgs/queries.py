@@ -200,3 +200,38 @@ def contact_phone_for(user, org: Organization) -> str:
 
     phone = org.contact_phone or ""
     return phone if is_staff(user) or not phone else mask_phone(phone)
+
+
+def scope_label(root: Organization) -> str:
+    """「全县」 for a county root, 「全市」 for a city root, else the organization's short name."""
+    name = root.short_name or root.name
+    if root.parent_id is None:
+        stem = name[:-1] if name.endswith("委") else name
+        return "全" + (stem[-1] if stem else "县")
+    return name
+
+
+# Where residents live and are visited: villages and urban communities (and the grids and
+# branches below them), not townships, offices or enterprises.
+PLACE_DOMAINS = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
+
+
+def place_choices(user):
+    """Organizations where representatives visit and where wishes are collected."""
+    from jiceng.core.scoping import visible
+
+    return (
+        visible(user, Organization.objects.all())
+        .filter(domain__in=PLACE_DOMAINS, parent__isnull=False)
+        .order_by("path")
+    )
+
+
+def township_like(root: Organization):
+    """Townships and streets under `root`: village/community organizations whose parent is not
+    one (where residents' visits and wishes are grouped)."""
+    return (
+        Organization.objects.filter(root.subtree_filter(), domain__in=PLACE_DOMAINS, parent__isnull=False)
+        .exclude(parent__domain__in=PLACE_DOMAINS)
+        .order_by("path")
+    )

@@ -13,12 +13,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.periods import check_period, period_from
 from jiceng.core.scoping import is_member_role, page_root, require_staff
-from jiceng.liaison.api import check_period
-from jiceng.liaison.forms import period_from
 
-from . import queries, views
+from . import queries
 from .models import Wish
+from .views import ledger, public
+from .views._common import WISHES_STAFF_ONLY
 
 
 class WishSerializer(serializers.ModelSerializer):
@@ -71,12 +72,12 @@ class WishViewSet(viewsets.ReadOnlyModelViewSet):
         if is_member_role(self.request.user):
             raise PermissionDenied("党员账号不能使用该接口")
         check_period(self.request)
-        return views._filtered(self.request).order_by("-posted_at", "-pk")
+        return ledger.filtered(self.request).order_by("-posted_at", "-pk")
 
 
 class FiguresView(APIView):
     def get(self, request):
-        require_staff(request.user, views.WISHES_STAFF_ONLY)
+        require_staff(request.user, WISHES_STAFF_ONLY)
         check_period(request)
         root = page_root(request)
         start, end, _ = period_from(request)
@@ -141,7 +142,7 @@ class PublicPoolView(ListAPIView):
     serializer_class = PublicWishSerializer
 
     def get_queryset(self):
-        return queries.public_pool(views._area(self.request))
+        return queries.public_pool(public.requested_area(self.request))
 
 
 def register(router) -> None:

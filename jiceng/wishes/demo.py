@@ -13,9 +13,11 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from jiceng.core.calendar import WorkingCalendar
-from jiceng.liaison.demo import PLACES, _name, _phone, township_like
+from jiceng.members.demo import resident_name, resident_phone
 from jiceng.members.models import Member
 from jiceng.orgs.models import Enterprise, Organization
+from jiceng.orgs.queries import PLACE_DOMAINS as PLACES
+from jiceng.orgs.queries import township_like
 
 from . import rules
 from .models import Wish, WishEvent, WishSettings
@@ -90,7 +92,7 @@ def generate(ctx) -> dict[str, int]:
             key = rng.random() < 0.12
             category = rng.choice(list(WISHES))
             text = rng.choice(KEY_WISHES) if key else rng.choice(WISHES[category])
-            name = _name(rng) if rng.random() < 0.8 else ""
+            name = resident_name(rng) if rng.random() < 0.8 else ""
             ticket = _ticket(rng, posted)
             while ticket in used_tickets:
                 ticket = _ticket(rng, posted)
@@ -99,7 +101,7 @@ def generate(ctx) -> dict[str, int]:
                 ticket=ticket,
                 organization=village,
                 requester_name=name,
-                phone=_phone(rng),
+                phone=resident_phone(rng),
                 address=f"{rng.choice('一二三四五六七八')}组{rng.randint(1, 40)}号",
                 category="other" if key and category == "goods" else category,
                 description=text,

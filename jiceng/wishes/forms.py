@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 
 from jiceng.core.pages import style_form
 from jiceng.core.scoping import visible
-from jiceng.liaison.forms import MultiplePhotoField, place_choices
+from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member
 from jiceng.orgs.models import Enterprise, Organization
+from jiceng.orgs.queries import place_choices
 
 from . import rules
 from .models import WishSettings

@@ -156,7 +156,7 @@ def report(user, root: Organization, start: date | None, end: date | None, now=N
 
 
 def sentence(root: Organization, f: Figures) -> str:
-    from jiceng.liaison.queries import scope_label
+    from jiceng.orgs.queries import scope_label
 
     text = f"{scope_label(root)}收集群众微心愿 {f.collected:,} 个，已认领 {f.claimed:,} 个"
     if f.claimed:

@@ -8,9 +8,8 @@ from django.contrib import messages
 from django.shortcuts import render
 
 from jiceng.core import pages, params
+from jiceng.core.periods import period_problem
 from jiceng.core.scoping import require_manager
-
-from ..forms import period_problem
 
 LIAISON_STAFF_ONLY = "党员请在「我的档案」中查看本人参加的走访"
 

@@ -6,10 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Min
 
 from jiceng.core.pages import paginate
+from jiceng.core.periods import period_from
 from jiceng.core.scoping import page_root, require_staff
 
 from .. import queries
-from ..forms import period_from
 from ._common import LIAISON_STAFF_ONLY, period_page
 
 

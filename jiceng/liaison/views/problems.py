@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 
 from jiceng.core import params, xlsx
 from jiceng.core.pages import paginate
+from jiceng.core.periods import period_from
 from jiceng.core.scoping import get_visible_or_404, path_q, require_staff, visible
 from jiceng.orgs.models import Organization
 
 from .. import queries, rules
-from ..forms import period_from
 from ..models import Problem
 from ._common import LIAISON_STAFF_ONLY, period_page, search_term
 

@@ -8,10 +8,10 @@ from django.shortcuts import render
 
 from jiceng.core import xlsx
 from jiceng.core.navigation import is_manager
+from jiceng.core.periods import period_from
 from jiceng.core.scoping import page_root, require_staff, scope_root
 
 from .. import queries, rules
-from ..forms import period_from
 from ._common import LIAISON_STAFF_ONLY, period_page
 
 

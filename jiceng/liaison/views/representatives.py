@@ -12,11 +12,12 @@ from django.views.decorators.http import require_http_methods
 from jiceng.core import params, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import paginate
+from jiceng.core.periods import period_from
 from jiceng.core.scoping import get_visible_or_404, path_q, require_staff, visible
 from jiceng.orgs.models import Organization
 
 from .. import queries, services
-from ..forms import RepresentativeForm, period_from
+from ..forms import RepresentativeForm
 from ..models import Representative, ServiceTeam
 from ._common import LIAISON_STAFF_ONLY, period_page, register_form, search_term
 

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiceng.core import pages, params, uploads, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import paginate
+from jiceng.core.periods import period_from
 from jiceng.core.scoping import get_visible_or_404, path_q, require_manager, require_staff, visible
 from jiceng.orgs.models import Organization
 
 from .. import rules, services
-from ..forms import ProblemForm, ProblemFormSet, SolveForm, VisitForm, period_from
+from ..forms import ProblemForm, ProblemFormSet, SolveForm, VisitForm
 from ..models import Problem, Representative, Visit, VisitPhoto
 from ._common import LIAISON_STAFF_ONLY, period_page, search_term
 
