@@ -345,7 +345,7 @@ def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[dat
 
     A member who moved in by transfer is therefore never an admission of the receiving branch.
     """
-    from jiceng.transfers.models import Transfer
+    from jiceng.transfers import queries as transfers
 
     start, end = window
     in_window = Q(day__gte=start, day__lte=end)
@@ -358,7 +358,7 @@ def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[dat
         .order_by()
     )
     with_file = DevelopmentFile.objects.filter(approved_on__isnull=False, member__isnull=False).values("member_id")
-    moved = Transfer.objects.filter(member__isnull=False).values("member_id")
+    moved = transfers.members_who_moved()
     without_file = Member.objects.exclude(pk__in=with_file)
     # Members who never moved count where they are (an indexed filter on the subtree) ...
     stayed = (
@@ -370,15 +370,11 @@ def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[dat
         .order_by()
     )
     # ... and the few who moved, where they were before their first transfer.
-    first_transfer = Transfer.objects.filter(member=OuterRef("pk")).order_by("issued_on", "id")
     came = (
         without_file.filter(pk__in=moved)
-        .annotate(
-            first_kind=Subquery(first_transfer.values("kind")[:1]),
-            admitted=Subquery(first_transfer.values("from_org__path")[:1]),
-            day=F("join_date"),
-        )
-        .exclude(first_kind=Transfer.Kind.IN)
+        .annotate(**transfers.before_first_transfer(OuterRef("pk")))
+        .annotate(admitted=F("first_transfer_from"), day=F("join_date"))
+        .exclude(first_transfer_kind=transfers.CAME_FROM_OUTSIDE)
         .filter(path_q("admitted", root_path))
         .values("admitted")
         .annotate(last=Max("day"), n=Count("id", filter=in_window))

@@ -112,14 +112,11 @@ def applicable_spans(t: ActivityType, org: OrgFacts, events: list[CommitteeEvent
 
 
 def committee_events(root_path: str) -> dict[int, list[CommitteeEvent]]:
-    from jiceng.elections.models import Election
+    from jiceng.elections import queries as elections
 
     out: dict[int, list[CommitteeEvent]] = defaultdict(list)
-    rows = Election.objects.filter(path_q("organization__path", root_path), state=Election.State.APPROVED).values_list(
-        "organization_id", "term_start", "has_committee", "kind", "had_committee_before"
-    )
-    for org_id, start, has, kind, before in rows:
-        out[org_id].append(CommitteeEvent(start, has, kind == "by_election", before))
+    for org_id, start, has, by_election, before in elections.approved_terms(root_path):
+        out[org_id].append(CommitteeEvent(start, has, by_election, before))
     return out
 
 
@@ -163,18 +160,12 @@ def roster_for(org: Organization, activity_type: ActivityType, day: date):
     if activity_type.roster == "direct":
         return active.filter(organization=org)
     if activity_type.roster == "committee":
-        from jiceng.elections.models import Election, Seat
+        from jiceng.elections import queries as elections
 
-        approved = Election.objects.filter(organization=org, state=Election.State.APPROVED, term_start__lte=day)
-        renewal = approved.filter(kind=Election.Kind.RENEWAL).order_by("-term_start", "-id").first()
-        by_elections = approved.filter(kind=Election.Kind.BY_ELECTION)
+        seated, filled = elections.committee_seats(org, day)
         committee = Q(organization=org) & ~Q(post="")
-        if renewal is not None:
-            by_elections = by_elections.filter(term_start__gte=renewal.term_start)
-            seated = Seat.objects.filter(election=renewal, member__isnull=False).values("member_id")
-            if active.filter(pk__in=seated).exists():
-                committee = Q(pk__in=seated)
-        filled = Seat.objects.filter(election__in=by_elections, member__isnull=False).values("member_id")
+        if seated is not None and active.filter(pk__in=seated).exists():
+            committee = Q(pk__in=seated)
         return active.filter(committee | Q(pk__in=filled))
     return active.filter(path_q("organization__path", org.path))
 

@@ -149,3 +149,27 @@ def overdue_by_child(user, root: Organization, today: date) -> tuple[list[Overdu
                 setattr(row, f"{side}_overdue", r["overdue"])
     totals = base.filter(either_side_in(root.path)).aggregate(open=Count("id"), overdue=Count("id", filter=late))
     return list(rows.values()), totals["open"], totals["overdue"]
+
+
+# ---- for other apps (development counts admissions where a member was before moving) ---------
+
+
+def members_who_moved() -> QuerySet:
+    """The ids of members with at least one transfer on record (a subquery)."""
+    return Transfer.objects.filter(member__isnull=False).values("member_id")
+
+
+def before_first_transfer(member_ref) -> dict:
+    """Annotations for a Member queryset (``member_ref``: ``OuterRef("pk")``): the kind of the
+    member's first transfer (``first_transfer_kind``, 「in」 when it brought them into the county)
+    and the path of the organization that sent it (``first_transfer_from``)."""
+    from django.db.models import Subquery
+
+    first = Transfer.objects.filter(member=member_ref).order_by("issued_on", "id")
+    return {
+        "first_transfer_kind": Subquery(first.values("kind")[:1]),
+        "first_transfer_from": Subquery(first.values("from_org__path")[:1]),
+    }
+
+
+CAME_FROM_OUTSIDE = Transfer.Kind.IN
