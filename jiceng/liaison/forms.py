@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from jiceng.core.pages import style_form
-from jiceng.core.periods import PeriodForm, period_errors, period_from, period_problem  # noqa: F401  (re-exported until wishes.views imports core)
 from jiceng.core.scoping import path_q, visible
 from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member

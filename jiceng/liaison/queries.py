@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.orgs.models import Organization
-from jiceng.orgs.queries import scope_label  # noqa: F401  (re-exported until wishes.views imports orgs)
+from jiceng.orgs.queries import scope_label
 
 from . import rules
 from .models import Problem, Representative, Visit, VisitHousehold
