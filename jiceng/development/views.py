@@ -193,7 +193,7 @@ def file_edit(request, pk):
         to=reverse("development:detail", args=[file.pk]),
     ):
         return done
-    return render(request, "development/edit.html", {"form": form, "f": file, "active_nav": "development"})
+    return render(request, "development/edit.html", {"form": form, "file": file, "active_nav": "development"})
 
 
 # ---- the file page -----------------------------------------------------------------------
@@ -232,7 +232,7 @@ def file_detail(request, pk):
     can_manage = scoping.can_manage(request.user, file.organization) and file.status == DevelopmentFile.Status.OPEN
     last = next((s for s in sorted(steps, key=lambda s: s.pk, reverse=True) if s.revoked_at is None), None)
     context = {
-        "f": file,
+        "file": file,
         "timeline": _timeline(file, steps),
         "next_steps": rules.next_steps(state, today),
         "dues": queries.items_of(file, today, DevelopmentSettings.current().due_soon_days),
@@ -302,7 +302,7 @@ def step_record(request, pk, number):
         probe = rules.StepFact(number=number, on=today, outcome=rules.TO_FULL if number == 23 else "")
         blocked = [r.message for r in rules.check_step(state, probe, today) if r.field in (None, "on")]
     context = {
-        "f": file,
+        "file": file,
         "form": form,
         "number": number,
         "step_name": rules.STEPS[number],

@@ -24,7 +24,7 @@ def figures_card(request, root, today: date) -> dict:
     start, end = _year(today)
     f = queries.figures(request.user, root, start, end)
     return {
-        "f": f,
+        "figures": f,
         "links": queries.figure_links(root, start, end),
         "sentence": rules.summary_sentence(queries.scope_label(root), f),
         "report_url": reverse("liaison:report") + f"?org={root.pk}",

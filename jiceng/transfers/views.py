@@ -185,7 +185,7 @@ def transfer_detail(request, pk):
         request,
         "transfers/detail.html",
         {
-            "t": transfer,
+            "transfer": transfer,
             "today": today,
             "events": transfer.events.select_related("actor"),
             "sides": queries.sides(request.user, transfer),
@@ -298,7 +298,7 @@ def transfer_issue(request):
                 q,
             ).order_by("name_pinyin", "id")[:20]
         return render(
-            request, "transfers/pick_member.html", {"q": q, "candidates": candidates, "active_nav": "transfers"}
+            request, "transfers/pick_member.html", {"query": q, "candidates": candidates, "active_nav": "transfers"}
         )
     config = TransferSettings.current()
     form = IssueForm(request.POST or None, validity_days=config.default_validity_days)
@@ -329,7 +329,7 @@ def transfer_issue(request):
         "transfers/issue.html",
         {
             "form": form,
-            "m": member,
+            "member": member,
             "config": config,
             "dues_paid_until": paid_until(member, on=timezone.localdate()),
             "active_nav": "transfers",
