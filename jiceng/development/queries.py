@@ -449,3 +449,8 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
         if f:
             row.open_files, row.candidates = f["n"], f["candidates"]
     return [row for path, row in by_path.items() if path not in busy]
+
+
+def members_with_open_files() -> set[int]:
+    """Ids of the members whose development file is open (a probationary member's file)."""
+    return set(DevelopmentFile.objects.filter(status="open", member__isnull=False).values_list("member_id", flat=True))

@@ -556,6 +556,22 @@ def follow_member(actor, member: Member, *, to_org: Organization, on: date, lett
     return moved
 
 
+def files_follow_in_bulk(moves: list[tuple[int, int, date, str]]) -> None:
+    """For bulk loaders (the demo's transfers): the open files of members who moved follow them,
+    with the Move row `follow_member` writes, without per-file audit. ``moves``: (member id,
+    receiving organization id, completion date, letter number)."""
+    rows = []
+    for member_id, to_org_id, on, letter_number in moves:
+        for file in DevelopmentFile.objects.filter(member_id=member_id, status="open"):
+            rows.append(
+                Move(
+                    file=file, from_org_id=file.organization_id, to_org_id=to_org_id, on=on, letter_number=letter_number
+                )
+            )
+            DevelopmentFile.objects.filter(pk=file.pk).update(organization_id=to_org_id)
+    Move.objects.bulk_create(rows)
+
+
 def leave_county(actor, member: Member, *, on: date, letter_number: str, to_name: str) -> list:
     """The member's organizational relationship left the county (jiceng.transfers, on the
     receipt): an open file — a probationary member's — goes with the member to the receiving

@@ -20,7 +20,7 @@ from jiceng.members.demo import resident_name, resident_phone
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.queries import PLACE_DOMAINS, township_like
-from jiceng.requests.models import Category
+from jiceng.requests import queries as requests
 from jiceng.requests.services import create_request
 
 from . import rules
@@ -73,7 +73,7 @@ def generate(ctx) -> dict[str, int]:
     counties = defaultdict(list)
     for t in townships:
         counties[t.parent_id].append(t)
-    categories = {c.code: c for c in Category.objects.filter(is_active=True)}
+    categories = {c.code: c for c in requests.active_categories()}
     recorder = ctx.users.get("demo-county")
     demo_member = getattr(ctx.users.get("demo-member"), "member", None)
     totals = defaultdict(int)

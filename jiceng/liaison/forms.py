@@ -10,8 +10,7 @@ from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.queries import place_choices
-from jiceng.requests import rules as request_rules
-from jiceng.requests.models import Category
+from jiceng.requests import queries as requests
 
 from . import rules, services
 from .models import LiaisonStation, Representative, ServiceTeam, Visit
@@ -153,8 +152,8 @@ class ProblemForm(forms.Form):
     description = forms.CharField(
         label="问题内容", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=rules.DESCRIPTION_MAX
     )
-    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), required=False)
-    kind = forms.ChoiceField(label="诉求类型", choices=request_rules.KINDS, initial="help")
+    category = forms.ModelChoiceField(label="类别", queryset=requests.active_categories(), required=False)
+    kind = forms.ChoiceField(label="诉求类型", choices=requests.request_kinds(), initial="help")
     outcome = forms.ChoiceField(label="处理结果", choices=rules.OUTCOMES, initial=rules.SOLVED)
     solution = forms.CharField(label="怎样解决的", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     resident_name = forms.CharField(label="群众姓名", required=False, max_length=50)

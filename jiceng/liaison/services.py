@@ -19,8 +19,7 @@ from jiceng.core import audit, uploads
 from jiceng.core.scoping import in_scope, require_manager
 from jiceng.orgs.models import Organization
 from jiceng.orgs.queries import PLACE_DOMAINS
-from jiceng.requests import rules as request_rules
-from jiceng.requests.models import Category
+from jiceng.requests import queries as requests
 from jiceng.requests.services import create_request
 
 from . import rules
@@ -169,11 +168,11 @@ def clean_problem(data: dict) -> dict:
     out = {}
     out["description"] = _text(data.get("description"), "问题内容", rules.DESCRIPTION_MAX, "description", required=True)
     category = data.get("category")
-    if not isinstance(category, Category) or not category.is_active:
+    if not requests.is_active_category(category):
         raise ValidationError({"category": "请选择类别"})
     out["category"] = category
     kind = data.get("kind") or "help"
-    if kind not in dict(request_rules.KINDS):
+    if kind not in dict(requests.request_kinds()):
         raise ValidationError({"kind": "请选择诉求类型"})
     out["kind"] = kind
     outcome = data.get("outcome") or rules.PENDING

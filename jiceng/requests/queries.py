@@ -22,7 +22,16 @@ from jiceng.core.tree import SEGMENT, path_upper_bound
 from jiceng.orgs.models import Organization
 
 from . import rules
-from .models import DeadlineRule, Department, DepartmentStaff, Request, RequestEvent, RequestSettings, RoutingRule
+from .models import (
+    Category,
+    DeadlineRule,
+    Department,
+    DepartmentStaff,
+    Request,
+    RequestEvent,
+    RequestSettings,
+    RoutingRule,
+)
 
 # ---- who is who ----------------------------------------------------------------------------
 
@@ -491,3 +500,20 @@ def ranking_handlers(user, root: Organization, start: datetime, end: datetime, n
         where = (u.organization.short_name or u.organization.name) if u.organization else "县直部门"
         units.append((u.pk, f"{u} · {where}", u))
     return rows_from(figures, units, weights)
+
+
+# ---- for apps that pass residents' problems on as requests (liaison) ---------------------------
+
+
+def active_categories() -> QuerySet:
+    """The request categories a problem can be filed under now."""
+    return Category.objects.filter(is_active=True)
+
+
+def is_active_category(value) -> bool:
+    return isinstance(value, Category) and value.is_active
+
+
+def request_kinds() -> list[tuple[str, str]]:
+    """(value, label) of the kinds of request (help, complaint, suggestion, …)."""
+    return list(rules.KINDS)

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from jiceng.core import idnumbers
 from jiceng.core.calendar import working_day_roller
 from jiceng.core.scoping import path_q
-from jiceng.development.models import DevelopmentFile, Move
+from jiceng.development import queries as development
+from jiceng.development import services as development_services
 from jiceng.members.models import LeadHousehold, Member, StatusChange
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES, add_years
@@ -56,9 +57,7 @@ def generate(ctx) -> dict[str, int]:
     guard = _WarningGuard(ctx.root.path)
     # A probationary member's open development file follows them (as confirm_transfer does), so
     # such members only move to organizations that admit members.
-    with_open_file = set(
-        DevelopmentFile.objects.filter(status="open", member__isnull=False).values_list("member_id", flat=True)
-    )
+    with_open_file = development.members_with_open_files()
     admitting = set(Organization.objects.filter(type__in=["branch", "joint_branch"]).values_list("id", flat=True))
     followed: list[tuple[Member, Transfer]] = []
     blocked = set(LeadHousehold.objects.values_list("member_id", flat=True))
@@ -317,7 +316,9 @@ def generate(ctx) -> dict[str, int]:
     )
     StatusChange.objects.bulk_create(history, batch_size=2000)
     Member.objects.bulk_update(moved, ["organization", "status"], batch_size=1000)
-    _files_follow(followed)
+    development_services.files_follow_in_bulk(
+        [(member.pk, t.to_org_id, t.completed_on, t.letter_number) for member, t in followed]
+    )
     StatusChange.objects.filter(member_id__in=left_ids, from_status="").update(to_status=Member.Status.FULL)
     for m, t in came_in:
         StatusChange.objects.filter(member=m, from_status="").update(
@@ -350,24 +351,6 @@ class _Candidates:
             by_id = Member.objects.select_related("organization").in_bulk(chunk)
             self.batch = [by_id[pk] for pk in chunk if pk in by_id]
         return self.batch.pop() if self.batch else None
-
-
-def _files_follow(followed: list[tuple[Member, Transfer]]) -> None:
-    """Open development files move with their members, with the Move row the service writes."""
-    moves = []
-    for member, t in followed:
-        for file in DevelopmentFile.objects.filter(member=member, status="open"):
-            moves.append(
-                Move(
-                    file=file,
-                    from_org_id=file.organization_id,
-                    to_org_id=t.to_org_id,
-                    on=t.completed_on,
-                    letter_number=t.letter_number,
-                )
-            )
-            DevelopmentFile.objects.filter(pk=file.pk).update(organization_id=t.to_org_id)
-    Move.objects.bulk_create(moves)
 
 
 def _any_target(rng, targets, member: Member) -> int:

@@ -10,6 +10,7 @@ from jiceng.core.pages import paginate
 from jiceng.core.periods import period_from
 from jiceng.core.scoping import get_visible_or_404, path_q, require_staff, visible
 from jiceng.orgs.models import Organization
+from jiceng.requests import queries as requests
 
 from .. import queries, rules
 from ..models import Problem
@@ -46,12 +47,10 @@ def listed(request):
 @login_required
 def problem_list(request):
     require_staff(request.user, LIAISON_STAFF_ONLY)
-    from jiceng.requests.models import Category
-
     qs = listed(request).order_by("-visit__date", "-pk")
     context = {
         "outcomes": rules.OUTCOMES,
-        "categories": Category.objects.filter(is_active=True),
+        "categories": requests.active_categories(),
         "active_nav": "liaison",
     }
     context.update(paginate(request, qs))
