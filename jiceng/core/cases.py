@@ -108,6 +108,28 @@ class PhotoModel(models.Model):
         abstract = True
         ordering = ["pk"]
 
+    @classmethod
+    def save_uploads(cls, uploads, *, max_photos: int, already: int = 0, uploaded_by=None, **fields) -> int:
+        """Check, shrink and save photos uploaded with a case, all or none: at most `max_photos`
+        together with the `already` saved ones; a refusal names the form's 「photos」 field.
+        `fields` are the owner and the rest (``request=req, kind="resident"``). Returns how many."""
+        from jiceng.core.uploads import clean_photo
+
+        uploads = [u for u in uploads if u]
+        if not uploads:
+            return 0
+        if already + len(uploads) > max_photos:
+            raise ValidationError({"photos": f"最多上传 {max_photos} 张照片"})
+        cleaned = []
+        for upload in uploads:
+            try:
+                cleaned.append(clean_photo(upload))
+            except ValidationError as exc:
+                raise ValidationError({"photos": exc.messages}) from exc
+        for image, thumbnail in cleaned:
+            cls.objects.create(image=image, thumbnail=thumbnail, uploaded_by=uploaded_by, **fields)
+        return len(cleaned)
+
 
 # ---- ticket numbers ---------------------------------------------------------------------------
 

@@ -189,3 +189,13 @@ def xlsx_response(filename: str, wb) -> HttpResponse:
     stamp = f"{timezone.localdate():%Y%m%d}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
     return response
+
+
+def figures_workbook(report: dict, keys, labels: dict, root, notes: list[str]):
+    """A report's table by unit: one row per unit (``report["rows"]``: ``.label`` and
+    ``.figures``), then the total of the whole subtree (``report["total"]``), one column per key
+    of the figures, headed by its label. The notes (period, sentence, definitions) go below."""
+    headers = ["单位"] + [labels[k] for k in keys]
+    rows = [[row.label] + [getattr(row.figures, k) for k in keys] for row in report["rows"]]
+    rows.append([f"合计（{root.short_name or root.name}）"] + [getattr(report["total"], k) for k in keys])
+    return build_workbook("报表", headers, rows, notes=notes)

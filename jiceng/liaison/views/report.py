@@ -46,9 +46,6 @@ def report_export(request):
     start, end, _ = period_from(request)
     data = queries.report(request.user, root, start, end)
     keys = rules.Figures.keys()
-    headers = ["单位"] + [rules.FIGURE_LABELS[k] for k in keys]
-    rows = [[row.label] + [getattr(row.figures, k) for k in keys] for row in data["rows"]]
-    rows.append([f"合计（{root.short_name or root.name}）"] + [getattr(data["total"], k) for k in keys])
     notes = [
         f"{root.name} {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 党代表联系服务群众情况",
         data["sentence"],
@@ -59,7 +56,7 @@ def report_export(request):
         "收集问题、当场解决、转交办理、待处理：期间走访收集的问题及其目前的处理结果。",
         "其中转至县直部门：转交的诉求目前由县直部门承办，或已在县直部门办结。",
     ]
-    return xlsx.xlsx_response("党代表联系群众报表", xlsx.build_workbook("报表", headers, rows, notes=notes))
+    return xlsx.xlsx_response("党代表联系群众报表", xlsx.figures_workbook(data, keys, rules.FIGURE_LABELS, root, notes))
 
 
 @login_required

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from jiceng.core import audit, uploads
+from jiceng.core import audit
 from jiceng.core.cases import save_with_ticket
 from jiceng.core.scoping import require_manager
 from jiceng.orgs.models import Organization
@@ -42,20 +42,15 @@ def intake_organization_error(organization: Organization, depth: int | None = No
 
 def _save_photos(req: Request, photos: Iterable, kind: str, actor, max_photos: int) -> int:
     photos = [p for p in photos if p]
-    existing = req.photos.filter(kind=kind).count() if req.pk else 0
-    if existing + len(photos) > max_photos:
-        raise ValidationError({"photos": f"最多上传 {max_photos} 张照片"})
-    cleaned = []
-    for upload in photos:
-        try:
-            cleaned.append(uploads.clean_photo(upload))
-        except ValidationError as exc:
-            raise ValidationError({"photos": exc.messages}) from exc
-    for image, thumb in cleaned:
-        RequestPhoto.objects.create(
-            request=req, kind=kind, image=image, thumbnail=thumb, uploaded_by=actor if _is_user(actor) else None
-        )
-    return len(cleaned)
+    already = req.photos.filter(kind=kind).count() if req.pk and photos else 0
+    return RequestPhoto.save_uploads(
+        photos,
+        max_photos=max_photos,
+        already=already,
+        uploaded_by=actor if _is_user(actor) else None,
+        request=req,
+        kind=kind,
+    )
 
 
 def _first_contact(actor, organization: Organization) -> tuple[Organization | None, Department | None]:

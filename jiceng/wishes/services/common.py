@@ -42,22 +42,15 @@ def _text(value: str, label: str, limit: int, field: str | None = None, *, requi
 
 def _photos(wish: Wish, photos: Iterable, kind: str, actor, max_photos: int) -> int:
     photos = [p for p in photos if p]
-    if not photos:
-        return 0
-    existing = wish.photos.filter(kind=kind).count() if wish.pk else 0
-    if existing + len(photos) > max_photos:
-        raise ValidationError({"photos": f"最多上传 {max_photos} 张照片"})
-    cleaned = []
-    for upload in photos:
-        try:
-            cleaned.append(uploads.clean_photo(upload))
-        except ValidationError as exc:
-            raise ValidationError({"photos": exc.messages}) from exc
-    for image, thumb in cleaned:
-        WishPhoto.objects.create(
-            wish=wish, kind=kind, image=image, thumbnail=thumb, uploaded_by=actor if _is_user(actor) else None
-        )
-    return len(cleaned)
+    already = wish.photos.filter(kind=kind).count() if wish.pk and photos else 0
+    return WishPhoto.save_uploads(
+        photos,
+        max_photos=max_photos,
+        already=already,
+        uploaded_by=actor if _is_user(actor) else None,
+        wish=wish,
+        kind=kind,
+    )
 
 
 def _check_photos(photos: Iterable) -> None:

@@ -161,9 +161,6 @@ def report_export(request):
     start, end, _ = period_from(request)
     data = queries.report(request.user, root, start, end)
     keys = queries.Figures.keys()
-    headers = ["单位"] + [queries.FIGURE_LABELS[k] for k in keys]
-    rows = [[row.label] + [getattr(row.figures, k) for k in keys] for row in data["rows"]]
-    rows.append([f"合计（{root.short_name or root.name}）"] + [getattr(data["total"], k) for k in keys])
     notes = [
         f"{root.name} {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 微心愿情况（按群众提交心愿的日期统计）",
         data["sentence"],
@@ -171,7 +168,7 @@ def report_export(request):
         "已认领：目前已认领、已实现或已确认的；放弃认领后回到心愿池的不计。已实现含群众已确认。",
         "党员、党组织、社会组织认领：已认领心愿按认领方类型分列。超期：目前超过审核时限或完成时限的。",
     ]
-    return xlsx.xlsx_response("微心愿报表", xlsx.build_workbook("报表", headers, rows, notes=notes))
+    return xlsx.xlsx_response("微心愿报表", xlsx.figures_workbook(data, keys, queries.FIGURE_LABELS, root, notes))
 
 
 @login_required
