@@ -19,7 +19,7 @@ def figures_card(request, root, today: date) -> dict:
     start, end = date(today.year, 1, 1), today
     f = queries.figures(request.user, root, start, end)
     return {
-        "f": f,
+        "figures": f,
         "links": queries.figure_links(root, start, end),
         "sentence": queries.sentence(root, f),
         "report_url": reverse("wishes:report") + f"?org={root.pk}",
