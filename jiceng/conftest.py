@@ -4,22 +4,23 @@
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from django.test import Client
 
-from jiceng.accounts.models import User
-from jiceng.core import idnumbers
-from jiceng.members.models import Member
-from jiceng.members.services import create_member
-from jiceng.orgs.models import Enterprise, Organization
+from jiceng.orgs.models import Enterprise
 from jiceng.orgs.services import create_organization
-from jiceng.testing import FAST_PASSWORD_HASHERS
-
-PASSWORD = "test-pass-123"
+from jiceng.testing import (
+    FAST_PASSWORD_HASHERS,
+    MOVED_CLOCK_ENV,
+    County,
+    add_member,
+    chromium_path,
+    client_for,
+    flush_past_the_audit_seal,
+    make_user,
+    parse_moved_now,
+)
 
 # --- The clock -----------------------------------------------------------------------------------
 # Tests must not depend on the day they run. A test that means a date pins it with
@@ -29,7 +30,7 @@ PASSWORD = "test-pass-123"
 # space as a path before it loads this file). Every test, with the fixtures its set-up builds,
 # starts at that instant (Asia/Shanghai) and the clock ticks from there; a test's own travel nests
 # inside. `make test` runs the PostgreSQL suite so; `make test-moved-clock MOVED_NOW=…` runs SQLite.
-MOVED_CLOCK_ENV = "JICENG_TEST_NOW"
+# (MOVED_CLOCK_ENV and parse_moved_now are in jiceng/testing.py.)
 _moved_now = None
 
 
@@ -42,40 +43,9 @@ def pytest_addoption(parser):
     )
 
 
-def parse_moved_now(text: str):
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            naive = datetime.strptime(text.strip(), fmt)
-        except ValueError:
-            continue
-        if fmt == "%Y-%m-%d":
-            naive = naive.replace(hour=9)  # a working morning, not midnight
-        return naive.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
-    raise pytest.UsageError(f"--now / {MOVED_CLOCK_ENV}: not a date or date and time: {text!r}")
-
-
-def _flush_past_the_audit_seal() -> None:
-    """Between transactional tests Django empties every table with TRUNCATE, which the audit log's
-    trigger refuses on PostgreSQL (as it must in production). The test database user is a
-    superuser, so the flush switches triggers off for its own transaction
-    (session_replication_role = replica, which only a superuser may set); nothing else changes."""
-    from django.db.backends.postgresql.operations import DatabaseOperations
-
-    plain = DatabaseOperations.sql_flush
-
-    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        statements = plain(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
-        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
-
-    DatabaseOperations.sql_flush = sql_flush
-
-
 def pytest_configure(config):
     global _moved_now
-    _flush_past_the_audit_seal()
+    flush_past_the_audit_seal()
     text = config.getoption("--now", default=None)
     if not text:
         return
@@ -206,46 +176,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
-@dataclass
-class County:
-    root: Organization
-    town_a: Organization
-    village_a: Organization
-    branch_a: Organization
-    group_a: Organization
-    town_b: Organization
-    branch_b: Organization
-    county_admin: User
-    admin_a: User
-    admin_b: User
-    secretary_a: User
-    member_user: User
-    member_a: Member
-    member_b: Member
-    enterprise_b: Enterprise
-
-
-_seq = iter(range(10_000, 99_999))
-
-
-def make_id(birth: date = date(1980, 5, 17), gender: str = "male") -> str:
-    n = next(_seq)
-    area = f"42{n % 10000:04d}"
-    return idnumbers.make(area, birth, n % 100, gender)
-
-
-def add_member(org, name="张三", status="full", birth=date(1980, 5, 17), gender="male", **extra) -> Member:
-    fields = {"join_date": date(2010, 7, 1), "full_date": date(2011, 7, 1) if status == "full" else None}
-    fields.update(extra)
-    return create_member(
-        None, id_number=make_id(birth, gender), name=name, gender=gender, organization=org, status=status, **fields
-    )
-
-
-def _user(username, org, role, **extra) -> User:
-    return User.objects.create_user(username=username, password=PASSWORD, organization=org, role=role, **extra)
-
-
 @pytest.fixture
 def county(db) -> County:
     root = create_organization(None, parent=None, code="T", name="测试县委", type="committee", domain="agency")
@@ -285,7 +215,7 @@ def county(db) -> County:
     add_member(group_a, "王五", status="probationary", join_date=date(2026, 1, 10), full_date=None)
     member_b = add_member(branch_b, "赵秘密", phone="13900009999")
     enterprise_b = Enterprise.objects.create(name="乙乡秘密企业", kind="private_enterprise", township=town_b)
-    member_user = _user("member-a", branch_a, "member", member=member_a)
+    member_user = make_user("member-a", branch_a, "member", member=member_a)
     return County(
         root=root,
         town_a=town_a,
@@ -294,10 +224,10 @@ def county(db) -> County:
         group_a=group_a,
         town_b=town_b,
         branch_b=branch_b,
-        county_admin=_user("county", root, "county_admin"),
-        admin_a=_user("admin-a", town_a, "township_admin"),
-        admin_b=_user("admin-b", town_b, "township_admin"),
-        secretary_a=_user("secretary-a", branch_a, "branch_secretary"),
+        county_admin=make_user("county", root, "county_admin"),
+        admin_a=make_user("admin-a", town_a, "township_admin"),
+        admin_b=make_user("admin-b", town_b, "township_admin"),
+        secretary_a=make_user("secretary-a", branch_a, "branch_secretary"),
         member_user=member_user,
         member_a=member_a,
         member_b=member_b,
@@ -305,19 +235,9 @@ def county(db) -> County:
     )
 
 
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
 @pytest.fixture
 def client_as():
     return client_for
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium") or None
 
 
 @pytest.fixture(scope="session")

@@ -112,7 +112,7 @@ def dual_list(request):
     qs, progress, community_of = _progress(request, qs, year, completion)
     context = paginate(request, qs)
     context["rows"] = [
-        {"m": m, "done": progress.get(m.pk, {}), "complete": rules.dual_complete(progress.get(m.pk, {}))}
+        {"member": m, "done": progress.get(m.pk, {}), "complete": rules.dual_complete(progress.get(m.pk, {}))}
         for m in context["rows"]
     ]
     context.update(
@@ -123,7 +123,7 @@ def dual_list(request):
             "communities": visible(
                 request.user, Organization.objects.filter(registered_members__isnull=False).distinct()
             ).order_by("path"),
-            "q": q,
+            "query": q,
             "completion": completion,
             "summary": _summary(community_of, progress, community),
             "kinds": rules.DUAL_KINDS,
@@ -226,7 +226,7 @@ def dual_member(request, pk):
         request,
         "dual/member.html",
         {
-            "m": member,
+            "member": member,
             "records": records,
             "party_days": party_days.attended(member, year) if party_days else [],
             "year": year,

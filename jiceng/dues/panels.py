@@ -23,7 +23,7 @@ from . import queries, rules
 
 def member_panels(request, member) -> list[Panel]:
     dues = queries.member_dues(member, timezone.localdate())
-    return [Panel("党费", "dues/panels/member.html", {"m": member, "dues": dues}, order=30, width="col-12")]
+    return [Panel("党费", "dues/panels/member.html", {"member": member, "dues": dues}, order=30, width="col-12")]
 
 
 def completion_figures(user, root, today: date) -> dict:
@@ -33,7 +33,7 @@ def completion_figures(user, root, today: date) -> dict:
     month = rules.month_start(today)
     this_month = queries.month_completion(members, month, start).get("", queries.Completion())
     this_year = queries.year_completion(members, today.year, month, start).get("", queries.Completion())
-    return {"root": root, "month": month, "m": this_month, "y": this_year}
+    return {"root": root, "month": month, "month_completion": this_month, "year_completion": this_year}
 
 
 def _lazy(title: str, root, where: str) -> Panel:

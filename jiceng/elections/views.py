@@ -120,7 +120,7 @@ def election_detail(request, pk):
         request,
         "elections/detail.html",
         {
-            "e": election,
+            "election": election,
             "seats": election.seats.select_related("member"),
             "can_decide": election.state == Election.State.SUBMITTED
             and _can_decide(request.user, election.organization),
@@ -172,7 +172,7 @@ def postponement_detail(request, pk):
         request,
         "elections/postponement.html",
         {
-            "p": p,
+            "postponement": p,
             "can_decide": p.state == Postponement.State.SUBMITTED and _can_decide(request.user, p.organization),
             "active_nav": "elections",
         },

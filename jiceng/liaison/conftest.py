@@ -1,16 +1,13 @@
 """Fixtures of the liaison tests: a service team and a station in township 甲, three
-representatives there (one of them member 张三) and one in township 乙."""
+representatives there (one of them member 张三) and one in township 乙 (builders in
+jiceng/liaison/testing.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from jiceng.requests.models import Category
-
-from .models import LiaisonStation, Representative, ServiceTeam
 from .services import save_representative, save_station, save_team
+from .testing import Register, request_category
 
 
 @pytest.fixture(autouse=True)
@@ -18,26 +15,6 @@ def _fast_passwords(settings):
     """The shared county fixture creates six users; with Argon2 that is ~0.5 s each. Tests
     do not need a slow hash (the production setting is unchanged)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@dataclass
-class Register:
-    team_a: ServiceTeam
-    team_b: ServiceTeam
-    station_a: LiaisonStation
-    r1: Representative  # 张三 (member_a), county representative in team 甲
-    r2: Representative
-    r3: Representative
-    gone: Representative  # no longer on the register
-    b1: Representative  # township 乙
-    road: Category
-    other: Category
-
-
-def _category(code: str, name: str) -> Category:
-    # Seeded by a migration of the request system; a test with transactional_db empties the
-    # tables afterwards (PostgreSQL), so later transactional tests seed it again.
-    return Category.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
 @pytest.fixture
@@ -63,6 +40,6 @@ def register(county) -> Register:
         r3=r3,
         gone=gone,
         b1=b1,
-        road=_category("road", "道路交通"),
-        other=_category("other", "其他"),
+        road=request_category("road", "道路交通"),
+        other=request_category("other", "其他"),
     )

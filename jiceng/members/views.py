@@ -103,7 +103,7 @@ def member_detail(request, pk):
         request,
         "members/detail.html",
         {
-            "m": member,
+            "member": member,
             "age": rules.age_on(member.birth_date, today),
             "history": member.status_changes.select_related("recorded_by"),
             "can_manage": can_manage,
@@ -157,7 +157,7 @@ def member_edit(request, pk):
 
     if done := pages.form_action(request, form, save, success="已保存", to=reverse("members:detail", args=[member.pk])):
         return done
-    return render(request, "members/form.html", {"form": form, "m": member, "active_nav": "members"})
+    return render(request, "members/form.html", {"form": form, "member": member, "active_nav": "members"})
 
 
 @login_required
@@ -183,7 +183,7 @@ def reveal_id(request, pk):
     member = get_visible_or_404(request.user, Member.objects.all(), pk=pk)
     number = services.reveal_id_number(request.user, member)
     template = "members/_full_id.html" if request.headers.get("HX-Request") else "members/full_id.html"
-    return render(request, template, {"number": number, "m": member, "active_nav": "members"})
+    return render(request, template, {"number": number, "member": member, "active_nav": "members"})
 
 
 @login_required
@@ -232,7 +232,7 @@ def _birthday_rows(members, year: int):
     sent_at = {keys[k]: v for k, v in sent.items()}
     return [
         {
-            "m": m,
+            "member": m,
             "day": rules.political_birthday(m.join_date, year),
             "years": year - m.join_date.year,
             "party_age": rules.party_age(m.full_date, rules.political_birthday(m.join_date, year)),
@@ -285,9 +285,9 @@ def birthday_export(request):
     headers = ["姓名", "所在党组织", "入党日期", "政治生日", "入党周年", "党龄（年）", "系统账号", "祝福"]
     data = (
         (
-            r["m"].name,
-            r["m"].organization.name,
-            r["m"].join_date,
+            r["member"].name,
+            r["member"].organization.name,
+            r["member"].join_date,
             r["day"],
             r["years"],
             r["party_age"] if r["party_age"] is not None else "预备党员",

@@ -63,10 +63,10 @@ def watch_data(request, today):
         m = by_id[r.member_id]
         unit = _unit(m.organization)
         group = groups.setdefault(unit.pk, {"unit": unit, "rows": []})
-        group["rows"].append({"m": m, "months": [r.months.get(s.key, 0) for s in sources], "level": r.level})
+        group["rows"].append({"member": m, "months": [r.months.get(s.key, 0) for s in sources], "level": r.level})
     ordered = sorted(groups.values(), key=lambda g: g["unit"].path)
     for g in ordered:
-        g["rows"].sort(key=lambda x: (-x["level"], x["m"].name_pinyin, x["m"].pk))
+        g["rows"].sort(key=lambda x: (-x["level"], x["member"].name_pinyin, x["member"].pk))
     paths = [root.path[:i] for i in range(4, len(root.path), 4)]
     return {
         "root": root,
@@ -99,10 +99,10 @@ def watch(request):
         rows = (
             [
                 g["unit"].name,
-                r["m"].name,
-                r["m"].id_number_masked,
-                r["m"].get_status_display(),
-                r["m"].join_date,
+                r["member"].name,
+                r["member"].id_number_masked,
+                r["member"].get_status_display(),
+                r["member"].join_date,
                 *r["months"],
                 LEVEL_LABELS[r["level"]],
             ]

@@ -97,4 +97,4 @@ def picker(request):
             .select_related("parent")
             .order_by("path")[:MAX_MATCHES]
         )
-    return render(request, "orgs/picker_options.html", {"orgs": orgs, "q": q})
+    return render(request, "orgs/picker_options.html", {"orgs": orgs, "query": q})

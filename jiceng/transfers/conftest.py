@@ -1,25 +1,15 @@
 """Fixtures for the transfer tests: a receiving secretary in town B and a third township
-(丙镇) whose admin stands on neither side of a transfer between town A and town B."""
+(丙镇) whose admin stands on neither side of a transfer between town A and town B (builders in
+jiceng/transfers/testing.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
-from jiceng.accounts.models import User
-from jiceng.conftest import PASSWORD
-from jiceng.orgs.models import Organization
 from jiceng.orgs.services import create_organization
+from jiceng.testing import make_user
 
-
-@dataclass
-class Extra:
-    secretary_b: User
-    town_c: Organization
-    admin_c: User
-    community_a: Organization
-    community_admin: User
+from .testing import Extra
 
 
 @pytest.fixture
@@ -37,17 +27,11 @@ def extra(county) -> Extra:
         domain="community",
     )
     return Extra(
-        secretary_b=User.objects.create_user(
-            username="secretary-b", password=PASSWORD, organization=county.branch_b, role="branch_secretary"
-        ),
+        secretary_b=make_user("secretary-b", county.branch_b, "branch_secretary"),
         town_c=town_c,
-        admin_c=User.objects.create_user(
-            username="admin-c", password=PASSWORD, organization=town_c, role="township_admin"
-        ),
+        admin_c=make_user("admin-c", town_c, "township_admin"),
         community_a=community_a,
-        community_admin=User.objects.create_user(
-            username="community-a", password=PASSWORD, organization=community_a, role="branch_secretary"
-        ),
+        community_admin=make_user("community-a", community_a, "branch_secretary"),
     )
 
 

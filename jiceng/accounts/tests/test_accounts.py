@@ -17,9 +17,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from jiceng.accounts.models import User
-from jiceng.conftest import PASSWORD
 from jiceng.core.client import client_address
 from jiceng.core.models import AuditEntry
+from jiceng.testing import PASSWORD
 
 PROXY = {"JICENG_TRUSTED_PROXIES": ["127.0.0.1", "::1"]}
 
@@ -73,6 +73,11 @@ def _login(username, password, address, **extra):
     )
 
 
+def _refused(response) -> bool:
+    """The login page again, saying the password is wrong (not locked, not slowed down)."""
+    return response.status_code == 200 and "账号或密码不正确" in response.content.decode()
+
+
 def test_wrong_passwords_lock_only_the_address_they_come_from(county, settings):
     settings.JICENG_TRUSTED_PROXIES = PROXY["JICENG_TRUSTED_PROXIES"]
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -97,8 +102,8 @@ def test_spraying_from_many_addresses_slows_the_account_but_never_locks_it(count
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         for n in range(6):
-            assert _login("admin-a", "guess", f"203.0.113.{n}").status_code == 200
-        assert _login("admin-a", "guess", "203.0.113.50").status_code == 200  # the one try of this slot
+            assert _refused(_login("admin-a", "guess", f"203.0.113.{n}"))
+        assert _refused(_login("admin-a", "guess", "203.0.113.50"))  # the one try of this slot
         from jiceng.accounts import throttle
 
         counted = throttle.failures("admin-a")
@@ -111,7 +116,7 @@ def test_spraying_from_many_addresses_slows_the_account_but_never_locks_it(count
         clock.shift(31)
         assert _login("admin-a", PASSWORD, "198.51.100.10").status_code == 302  # the owner gets in
         # A success clears the count: the next wrong password is an ordinary failure again.
-        assert _login("admin-a", "typo", "198.51.100.10").status_code == 200
+        assert _refused(_login("admin-a", "typo", "198.51.100.10"))
 
 
 # ---- API tokens --------------------------------------------------------------------------------------
@@ -133,7 +138,8 @@ def test_token_endpoint_answers_429_in_chinese_when_locked(county, settings):
     assert codes == [400] * (settings.AXES_FAILURE_LIMIT - 1) + [429]  # the try that locks says so
     locked = _token("admin-a", PASSWORD, "203.0.113.66")
     assert locked.status_code == 429 and "锁定" in locked.json()["detail"]
-    assert _token("admin-a", PASSWORD, "198.51.100.10").status_code == 200
+    elsewhere = _token("admin-a", PASSWORD, "198.51.100.10")
+    assert elsewhere.status_code == 200 and elsewhere.json()["token"]
 
 
 def test_token_endpoint_answers_429_when_the_account_is_slowed(county, settings):
@@ -151,14 +157,17 @@ def test_tokens_expire_and_a_new_one_is_issued(county, settings):
         key = _token("admin-a").json()["token"]
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION="Token " + key)
-        assert api.get(reverse("organization-list")).status_code == 200
+        town_a = ["TA", "TA01", "TA0101", "TA010101"]  # admin-a's township and what lies below it
+        listed = api.get(reverse("organization-list"))
+        assert listed.status_code == 200 and [o["code"] for o in listed.json()["results"]] == town_a
         clock.shift(datetime.timedelta(days=30, seconds=1))
         refused = api.get(reverse("organization-list"))
         assert refused.status_code == 401 and "过期" in refused.json()["detail"]
         fresh = _token("admin-a").json()["token"]
         assert fresh != key
         api.credentials(HTTP_AUTHORIZATION="Token " + fresh)
-        assert api.get(reverse("organization-list")).status_code == 200
+        listed = api.get(reverse("organization-list"))
+        assert listed.status_code == 200 and [o["code"] for o in listed.json()["results"]] == town_a
 
 
 def test_the_holder_revokes_their_token(county):
@@ -194,7 +203,9 @@ def test_change_own_password_with_the_validators(county, client_as):
     assert "旧密码不正确" in wrong_old.content.decode()
     done = c.post(url, {"old_password": PASSWORD, "new_password1": "Qiu-he-2027", "new_password2": "Qiu-he-2027"})
     assert done.status_code == 302
-    assert c.get(reverse("accounts:account")).status_code == 200  # still signed in here
+    account = c.get(reverse("accounts:account"))  # still signed in here
+    assert account.status_code == 200 and account.context["user"] == county.secretary_a
+    assert "没有 API 令牌" in account.content.decode()  # the old token went with the old password
     county.secretary_a.refresh_from_db()
     assert county.secretary_a.check_password("Qiu-he-2027")
     assert not Token.objects.filter(user=county.secretary_a).exists()
@@ -300,7 +311,14 @@ def test_session_length_is_the_setting(county, settings):
 @pytest.mark.parametrize("name", ["accounts:account", "accounts:password_change"])
 def test_own_account_pages_for_every_role(county, client_as, name):
     for user in (county.county_admin, county.admin_a, county.secretary_a, county.member_user):
-        assert client_as(user).get(reverse(name)).status_code == 200
+        response = client_as(user).get(reverse(name))
+        assert response.status_code == 200 and response.context["user"] == user
+        html = response.content.decode()
+        if name == "accounts:account":
+            assert f'<dd class="col-8">{user.username}</dd>' in html
+            assert f'<dd class="col-8">{user.get_role_display()}</dd>' in html
+        else:
+            assert 'name="old_password"' in html and 'name="new_password2"' in html
 
 
 def test_account_list_filters_in_chinese(county, client_as):

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from jiceng.conftest import PASSWORD
+from jiceng.testing import PASSWORD
 
 
 def token_client(username):

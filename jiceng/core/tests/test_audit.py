@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from jiceng.conftest import client_for
 from jiceng.core.models import AuditEntry
 from jiceng.orgs import services
+from jiceng.testing import client_for, export_rows_without_formulas
 
 
 def test_audit_is_append_only(county):
@@ -28,7 +28,11 @@ def test_county_admin_browses_and_filters(county):
     assert "乙乡秘密村党支部" in html and "admin-b" in html
     html = c.get(reverse("core:audit"), {"action": "update", "actor_name": "admin-a"}).content.decode()
     assert "乙乡秘密村党支部" not in html
-    assert c.get(reverse("core:audit_export"), {"action": "update"}).status_code == 200
+    export = c.get(reverse("core:audit_export"), {"action": "update"})
+    assert export.status_code == 200
+    rows = export_rows_without_formulas(export.content)
+    assert {r["操作"].value for r in rows} == {"修改"}
+    assert ("admin-b", "乙乡秘密村党支部") in {(r["操作人"].value, r["对象"].value) for r in rows}
     assert client_for(county.admin_a).get(reverse("core:audit")).status_code == 403
 
 
@@ -82,8 +86,6 @@ def test_the_log_reads_as_labels_and_names(county):
     (row,) = auditview.readable(county.admin_a, [entry])
     assert row.text == f"状态：正式党员 → 转接途中；所在党组织：东村第一党支部 → #{county.branch_b.pk}"
     export = client_for(county.county_admin).get(reverse("core:audit_export"), {"action": "update"})
-    from jiceng.testing import export_rows_without_formulas
-
     changes = [r["变更"].value for r in export_rows_without_formulas(export.content)]
     assert "状态：正式党员 → 转接途中；所在党组织：东村第一党支部 → 乙乡秘密村党支部" in changes
 

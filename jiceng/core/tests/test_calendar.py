@@ -10,10 +10,10 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jiceng.conftest import client_for
 from jiceng.core import calendar
 from jiceng.core.calendar import WorkingCalendar
 from jiceng.core.models import CalendarDay, CalendarYear
+from jiceng.testing import client_for
 
 
 def at(*args) -> datetime:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from jiceng.conftest import PASSWORD, client_for
 from jiceng.core import errors
+from jiceng.testing import PASSWORD, client_for
 
 
 def test_missing_page_for_staff_is_chinese_in_the_staff_layout(county):

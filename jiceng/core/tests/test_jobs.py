@@ -56,7 +56,7 @@ def test_run_scheduler_once(county, capsys):
 def test_jobs_page_runs_a_job_for_county_admin_only(county):
     from django.urls import reverse
 
-    from jiceng.conftest import client_for
+    from jiceng.testing import client_for
 
     assert client_for(county.admin_a).post(reverse("core:jobs"), {"name": "core.test_ping"}).status_code == 403
     r = client_for(county.county_admin).post(reverse("core:jobs"), {"name": "core.test_ping"})

@@ -5,9 +5,9 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from jiceng.conftest import client_for
 from jiceng.core.models import Notification
 from jiceng.core.notifications import notify, notify_organization, unread_count
+from jiceng.testing import client_for
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ id overflows the database's 64-bit integer.
 
 import pytest
 
-from jiceng.conftest import client_for
+from jiceng.testing import client_for
 
 BAD_IDS = ["²", "٣", "abc", "99999999999999999999", "-1", ""]
 

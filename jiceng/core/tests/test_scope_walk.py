@@ -14,8 +14,8 @@ import io
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from jiceng.conftest import client_for
 from jiceng.core.registry import app_modules
+from jiceng.testing import client_for
 
 # Text that only the victim township's records contain.
 VICTIM_MARKERS = ["秘密", "乙乡", "13900009999"]

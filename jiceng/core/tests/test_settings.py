@@ -12,10 +12,10 @@ def test_member_scope_hides_other_members_records(db):
     from datetime import date
 
     from jiceng.accounts.models import User
-    from jiceng.conftest import add_member
     from jiceng.core.scoping import visible
     from jiceng.members.models import StatusChange
     from jiceng.orgs.services import create_organization
+    from jiceng.testing import add_member
 
     root = create_organization(None, parent=None, code="X", name="县委", type="committee", domain="agency")
     branch = create_organization(None, parent=root, code="X1", name="支部", type="branch", domain="rural")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from jiceng.conftest import PASSWORD
+from jiceng.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JICENG_SCREENSHOTS")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from jiceng.conftest import PASSWORD
+from jiceng.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from jiceng.accounts.models import User
-from jiceng.conftest import client_for
+from jiceng.testing import client_for
 
 
 def test_department_handler_lands_on_the_requests_inbox(county):

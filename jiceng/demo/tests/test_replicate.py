@@ -13,7 +13,7 @@ from jiceng.demo import replicate as replicate_module
 from jiceng.demo.generator import generate
 from jiceng.demo.replicate import ReplicationError, Target, owned_tables, replicate
 from jiceng.dues import queries as dues_queries
-from jiceng.dues.conftest import at
+from jiceng.dues.testing import at
 from jiceng.life import queries as life_queries
 from jiceng.life import rules as life_rules
 from jiceng.members.models import Member
@@ -123,7 +123,9 @@ def test_a_copy_s_accounts_see_their_copy_only(two_copies, client):
     original = get_user_model().objects.get(username="demo-township")
     assert user.organization.name == original.organization.name
     client.force_login(user)
-    assert client.get(f"/orgs/{user.organization.pk}/").status_code == 200
+    own = client.get(f"/orgs/{user.organization.pk}/")
+    assert own.status_code == 200 and own.context["org"] == user.organization  # the copy, not the original
+    assert user.organization.name in own.content.decode()
     assert client.get(f"/orgs/{original.organization.pk}/").status_code == 404
     response = client.get("/members/")
     assert response.status_code == 200

@@ -10,8 +10,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def setup(county):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from jiceng.conftest import make_id
     from jiceng.development import rules, services
+    from jiceng.testing import make_id
 
     file = services.open_file(
         None,

@@ -5,9 +5,9 @@ from datetime import date
 
 from django.urls import reverse
 
-from jiceng.conftest import make_id
-from jiceng.development.conftest import DATES, open_applicant, walk
 from jiceng.development.models import DevelopmentFile
+from jiceng.development.testing import DATES, open_applicant, walk
+from jiceng.testing import make_id
 
 
 def post(client, url, data):

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from jiceng.conftest import PASSWORD, make_id
 from jiceng.development.models import DevelopmentFile
+from jiceng.testing import PASSWORD, make_id
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JICENG_SCREENSHOTS")

@@ -9,7 +9,7 @@ import time_machine
 from jiceng.core import services as core_services
 from jiceng.core.models import CalendarDay, CalendarYear
 from jiceng.development import queries, services
-from jiceng.development.conftest import DATES, open_applicant, walk
+from jiceng.development.testing import DATES, open_applicant, walk
 
 
 def voted(dev, name: str, vote: date, talk: date):

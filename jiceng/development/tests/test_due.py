@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from jiceng.core.models import Notification
 from jiceng.development import queries
-from jiceng.development.conftest import open_applicant, walk
 from jiceng.development.jobs import reminders
+from jiceng.development.testing import open_applicant, walk
 
 
 def due(county, user=None, kind=None):
@@ -124,7 +124,7 @@ def test_probations_ending_this_month_count_those_ended_earlier_this_month_until
 
 
 def test_probation_at_the_end_of_a_month_is_listed_from_the_first_of_the_month(dev):
-    from jiceng.development.conftest import DATES
+    from jiceng.development.testing import DATES
 
     dates = dict(DATES)
     dates.update({15: date(2024, 7, 31), 16: date(2024, 8, 1), 17: date(2024, 8, 2), 18: date(2024, 8, 3)})

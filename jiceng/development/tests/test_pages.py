@@ -9,12 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiceng.conftest import add_member, make_id
 from jiceng.core.models import AuditEntry
 from jiceng.development import queries, rules, services
-from jiceng.development.conftest import DATES, open_applicant, walk
 from jiceng.development.models import DevelopmentFile, DevelopmentSettings
+from jiceng.development.testing import DATES, open_applicant, walk
 from jiceng.orgs.services import create_organization
+from jiceng.testing import add_member, make_id
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -26,7 +26,9 @@ def sheet_rows(response):
 
 def test_create_page_opens_a_file_and_explains_errors(dev, client_as):
     c = client_as(dev.secretary_a)
-    assert c.get(reverse("development:create")).status_code == 200
+    page = c.get(reverse("development:create"))
+    assert page.status_code == 200 and "新建发展党员档案" in page.content.decode()
+    assert list(page.context["form"].fields["organization"].queryset) == [dev.branch_a]  # where she may open files
     data = {
         "name": "周小红",
         "id_number": make_id(date(2008, 12, 1), "female"),
@@ -191,20 +193,28 @@ def test_list_and_due_pages_have_fixed_query_counts(dev, client_as, django_asser
     c = client_as(dev.county_admin)
     with time_machine.travel(date(2024, 9, 2), tick=False):
         with django_assert_max_num_queries(9):
-            assert c.get(reverse("development:list")).status_code == 200
+            listing = c.get(reverse("development:list"))
+        assert listing.status_code == 200 and listing.context["page_obj"].paginator.count == files
         with django_assert_max_num_queries(10):
             response = c.get(reverse("development:due"))
         assert len(response.context["items"]) >= files // 4
         with django_assert_max_num_queries(8):
-            assert c.get(reverse("development:stats")).status_code == 200
+            stats = c.get(reverse("development:stats"))
+        assert stats.status_code == 200 and stats.context["total"].open_total == files
         with django_assert_max_num_queries(13):  # the ledger's seven queries and the page's own
-            assert c.get(reverse("development:idle")).status_code == 200
+            idle = c.get(reverse("development:idle"))
+        assert idle.status_code == 200
+        assert {r.organization: r.open_files for r in idle.context["rows"]} == {dev.branch_a: files, dev.branch_b: 0}
         with django_assert_max_num_queries(8):
-            assert c.get(reverse("development-file-list")).status_code == 200
+            api_list = c.get(reverse("development-file-list"))
+        assert api_list.status_code == 200 and api_list.json()["count"] == files
         with django_assert_max_num_queries(8):
-            assert c.get(reverse("development-due")).status_code == 200
+            api_due = c.get(reverse("development-due"))
+        assert api_due.status_code == 200 and api_due.json()["count"] == len(response.context["items"])
         with django_assert_max_num_queries(30):
-            assert c.get(reverse("dashboard:command")).status_code == 200
+            screen = c.get(reverse("dashboard:command"))
+        assert screen.status_code == 200 and screen.context["root"] == dev.root
+        assert screen.context["member_total"] == 4
 
 
 def test_stats_page_counts_by_stage_and_links_to_the_files(dev, client_as):

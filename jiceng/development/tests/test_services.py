@@ -10,15 +10,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 
-from jiceng.conftest import make_id
 from jiceng.core import idnumbers
 from jiceng.core.models import AuditEntry
 from jiceng.development import rules, services
-from jiceng.development.conftest import DATES, open_applicant, step_kwargs, walk
 from jiceng.development.models import DevelopmentFile, Document, Step
 from jiceng.development.services import PersonInput
+from jiceng.development.testing import DATES, open_applicant, step_kwargs, walk
 from jiceng.members import services as member_services
 from jiceng.members.models import Member, StatusChange
+from jiceng.testing import make_id
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jiceng.development import rules, services
-from jiceng.development.conftest import DATES, open_applicant, walk
+from jiceng.development.testing import DATES, open_applicant, walk
 
 
 def post(client, file, body):

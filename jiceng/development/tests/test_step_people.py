@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.conftest import add_member
 from jiceng.development import rules, services
-from jiceng.development.conftest import DATES, open_applicant, walk
 from jiceng.development.models import Step
 from jiceng.development.services import PersonInput
+from jiceng.development.testing import DATES, open_applicant, walk
 from jiceng.members import services as member_services
 from jiceng.members.models import Member
+from jiceng.testing import add_member
 from jiceng.transfers import services as transfer_services
 
 STEP_9 = DATES[9]  # 2024-03-20

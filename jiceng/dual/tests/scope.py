@@ -48,11 +48,11 @@ POSTS = {
 
 
 def setup(county):
-    from jiceng.conftest import add_member
     from jiceng.core import idnumbers
     from jiceng.dual import services
     from jiceng.members.models import Member
     from jiceng.orgs.services import create_organization
+    from jiceng.testing import add_member
 
     community = create_organization(
         None,

@@ -19,7 +19,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from jiceng.accounts.models import User
-from jiceng.conftest import PASSWORD, add_member, client_for
 from jiceng.core import idnumbers
 from jiceng.dual import queries, services
 from jiceng.dual.models import DualRegistrationRecord
@@ -30,6 +29,7 @@ from jiceng.life.models import Attendance as LifeAttendance
 from jiceng.members import services as member_services
 from jiceng.members.models import Member
 from jiceng.orgs.services import create_organization
+from jiceng.testing import PASSWORD, add_member, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -333,11 +333,13 @@ def test_the_list_export_and_panels_count_from_records(county, dual):
     summary = response.context["summary"]
     assert (summary["registered"], summary["complete"], summary["rate"]) == (2, 1, 50.0)
     assert [n for _, n in summary["per_kind"]] == [1, 2, 1]
-    rows = {r["m"].name: r["done"] for r in response.context["rows"]}
+    rows = {r["member"].name: r["done"] for r in response.context["rows"]}
     assert rows["钱在职"] == {"party_day": 1, "service_project": 1, "wish": 1}
     assert rows["郑在职"] == {"party_day": 0, "service_project": 1, "wish": 0}
-    assert [r["m"].name for r in c.get(reverse("dual:list"), {"completion": "complete"}).context["rows"]] == ["钱在职"]
-    assert [r["m"].name for r in c.get(reverse("dual:list"), {"completion": "incomplete"}).context["rows"]] == [
+    assert [r["member"].name for r in c.get(reverse("dual:list"), {"completion": "complete"}).context["rows"]] == [
+        "钱在职"
+    ]
+    assert [r["member"].name for r in c.get(reverse("dual:list"), {"completion": "incomplete"}).context["rows"]] == [
         "郑在职"
     ]
     assert c.get(reverse("dual:list"), {"year": "2025"}).context["summary"]["complete"] == 0
@@ -386,7 +388,10 @@ def test_dual_list_query_count(county, dual, rows, django_assert_max_num_queries
     assert response.context["summary"]["registered"] == rows
     assert response.context["summary"]["per_kind"][0][1] == rows  # everyone attended the party day
     with django_assert_max_num_queries(13):
-        assert c.get(reverse("dual:list"), {"year": "2026", "completion": "incomplete"}).status_code == 200
+        incomplete = c.get(reverse("dual:list"), {"year": "2026", "completion": "incomplete"})
+    assert incomplete.status_code == 200  # no wish claimed: every one of them still lacks one kind
+    assert (incomplete.context["summary"]["registered"], incomplete.context["summary"]["complete"]) == (rows, 0)
+    assert incomplete.context["rows"] and not any(r["complete"] for r in incomplete.context["rows"])
 
 
 # ---- what each side sees ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from jiceng.dues import rules, services
-from jiceng.dues.conftest import at
+from jiceng.dues.testing import at
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from jiceng.conftest import PASSWORD
 from jiceng.dues import services
-from jiceng.dues.conftest import SH
+from jiceng.dues.testing import SH
+from jiceng.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JICENG_SCREENSHOTS")

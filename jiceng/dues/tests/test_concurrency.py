@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from jiceng.dues import imports, services
-from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesPayment
+from jiceng.dues.testing import at
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -2,6 +2,7 @@
 the Excel import, the payment form and the ledger API's year and month filters answer with a
 400 or a form error in Chinese that names the bound."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -9,10 +10,11 @@ import pytest
 from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
-from jiceng.dues import imports, rules
-from jiceng.dues.conftest import at
+from jiceng.dues import imports, rules, services
 from jiceng.dues.models import DuesImportBatch, DuesPayment
+from jiceng.dues.testing import at
 from jiceng.dues.tests.test_api import api, calc
 from jiceng.dues.tests.test_import import HEADER, workbook
 
@@ -116,8 +118,12 @@ def test_ledger_api_filters_answer_400_out_of_range(dues, name, params, field):
 
 def test_ledger_api_year_filter_still_works(dues):
     with at(2026, 3, 20):
+        services.record_payment(None, dues.li, months=[date(2026, 3, 1)], paid_on=date(2026, 3, 2))
         response = api(dues.county.admin_a).get(reverse("dues-payment-list"), {"year": "2026"})
+        before = api(dues.county.admin_a).get(reverse("dues-payment-list"), {"year": "2025"})
     assert response.status_code == 200
+    assert [(p["member_name"], p["month"]) for p in response.json()["results"]] == [("李四", "2026-03")]
+    assert before.status_code == 200 and before.json()["count"] == 0
 
 
 def test_detail_with_a_huge_id_is_not_found(dues):
@@ -153,6 +159,8 @@ def test_import_template_with_an_out_of_range_month_uses_this_month(dues, client
     with at(2026, 3, 20):
         response = client_as(dues.county.secretary_a).get(reverse("dues:import_template"), {"month": month})
     assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert sorted((r[1], r[2]) for r in rows) == [("张三", "2026-03"), ("李四", "2026-03"), ("王五", "2026-03")]
 
 
 @pytest.mark.parametrize(
@@ -250,7 +258,9 @@ def test_calculator_page_never_fails(county, client_as, income):
     response = client_as(county.member_user).get(
         reverse("dues:calculator"), {"category": "employed", "income": income.replace("\x00", "")}
     )
-    assert response.status_code == 200
+    assert response.status_code == 200 and "党费计算器" in response.content.decode()
+    # Either an amount or the reason there is none, never a blank result.
+    assert (response.context["result"] is None) != (response.context["error"] == "")
 
 
 def test_payment_service_refuses_an_amount_out_of_range(dues):

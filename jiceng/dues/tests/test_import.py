@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 
 from jiceng.core.models import AuditEntry
 from jiceng.dues import imports, services, summary
-from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesImportBatch, DuesPayment, DuesYear
+from jiceng.dues.testing import at
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.db.models import F
 from jiceng.core.jobs import run_job
 from jiceng.core.models import Notification
 from jiceng.dues import rules, services
-from jiceng.dues.conftest import SH, at
 from jiceng.dues.models import DuesBase, DuesConsent, DuesPayment
 from jiceng.dues.queries import months_without_dues
+from jiceng.dues.testing import SH, at
 from jiceng.members.models import Member
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiceng.conftest import client_for
 from jiceng.dues import queries, services
-from jiceng.dues.conftest import at, bulk_members
 from jiceng.dues.models import DuesBase
+from jiceng.dues.testing import at, bulk_members
 from jiceng.members.models import Member
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -158,13 +158,23 @@ def test_ledger_and_api_have_fixed_query_counts(dues, rows, django_assert_max_nu
             response = c.get(reverse("dues:ledger"), {"year": 2026, "month": 2})
         assert response.context["total"].due == rows + 4
         assert response.context["total"].paid == rows
+        # March: everyone is due and nobody has paid yet.
         with django_assert_max_num_queries(17):
-            assert c.get(reverse("dues:ledger"), {"state": "unpaid", "q": "批量"}).status_code == 200
+            unpaid = c.get(reverse("dues:ledger"), {"state": "unpaid", "q": "批量"})
+        assert unpaid.status_code == 200 and unpaid.context["page_obj"].paginator.count == rows
         with django_assert_max_num_queries(9):
-            assert c.get(reverse("dues-completion")).status_code == 200
+            completion = c.get(reverse("dues-completion"))
+        assert completion.status_code == 200
+        assert (completion.json()["total"]["due"], completion.json()["total"]["paid"]) == (rows + 4, 0)
         with django_assert_max_num_queries(10):
-            assert c.get(reverse("dues:panel"), {"org": dues.county.root.pk, "where": "command"}).status_code == 200
+            card = c.get(reverse("dues:panel"), {"org": dues.county.root.pk, "where": "command"})
+        assert card.status_code == 200 and "党费收缴" in card.content.decode()
+        month_completion = card.context["panel"]["month_completion"]
+        assert (month_completion.due, month_completion.paid) == (rows + 4, 0)
         with django_assert_max_num_queries(6):
-            assert c.get(reverse("dues-payment-list")).status_code == 200
+            payments = c.get(reverse("dues-payment-list"))
+        assert payments.status_code == 200 and payments.json()["count"] == 2 * rows
         with django_assert_max_num_queries(14):
-            assert c.get(reverse("dues:bases")).status_code == 200
+            bases = c.get(reverse("dues:bases"))
+        assert bases.status_code == 200
+        assert (bases.context["counts"]["active"], bases.context["counts"]["set"]) == (rows + 4, rows + 4)

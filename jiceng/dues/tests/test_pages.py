@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from jiceng.core.models import AuditEntry
 from jiceng.core.navigation import menu
-from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesBase, DuesConsent, DuesPayment, DuesSettings
+from jiceng.dues.testing import at
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from jiceng.core.models import AuditEntry
 from jiceng.dues import services
-from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesBase, DuesPayment
+from jiceng.dues.testing import at
 
 pytestmark = pytest.mark.django_db
 

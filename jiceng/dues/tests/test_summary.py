@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from jiceng.dues import services, summary
-from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesPayment, DuesYear
+from jiceng.dues.testing import at
 
 pytestmark = pytest.mark.django_db
 

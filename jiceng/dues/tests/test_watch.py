@@ -8,14 +8,14 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiceng.conftest import client_for
 from jiceng.dues import services
-from jiceng.dues.conftest import SH, at, bulk_members
 from jiceng.dues.models import DuesBase, DuesSettings
 from jiceng.dues.queries import months_without_dues
+from jiceng.dues.testing import SH, at, bulk_members
 from jiceng.members import watch
 from jiceng.members.models import Member
 from jiceng.members.services import change_status
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_watch_page(paid_early, client_as, monkeypatch):
     assert "未交党费（连续月数）" in html and "未参加组织生活（连续月数）" in html  # one column per source
     (group,) = response.context["groups"]
     assert group["unit"] == county.branch_a  # 王五 of the party group is listed with the branch
-    assert [(r["m"].name, r["months"], r["level"]) for r in group["rows"]] == [
+    assert [(r["member"].name, r["months"], r["level"]) for r in group["rows"]] == [
         ("李四", [6, 0], 6),
         ("张三", [4, 6], 6),
         ("王五", [5, 0], 5),
@@ -144,7 +144,7 @@ def test_watch_page(paid_early, client_as, monkeypatch):
     with at(2026, 7, 1):
         six = client_as(county.county_admin).get(reverse("members:watch"), {"level": 6})
         export = client_as(county.admin_a).get(reverse("members:watch"), {"export": "xlsx"})
-    assert [r["m"].name for g in six.context["groups"] for r in g["rows"]] == ["李四", "张三", "赵秘密"]
+    assert [r["member"].name for g in six.context["groups"] for r in g["rows"]] == ["李四", "张三", "赵秘密"]
     assert six.context["counts"] == [(4, "4个月", 0), (5, "5个月", 1), (6, "6个月及以上", 3)]  # all levels counted
     wb = load_workbook(io.BytesIO(export.content))
     rows = list(wb.worksheets[0].iter_rows(values_only=True))

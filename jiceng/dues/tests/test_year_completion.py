@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from jiceng.demo.generator import generate
 from jiceng.dues import queries, rules, summary
-from jiceng.dues.conftest import at
 from jiceng.dues.models import DuesBase, DuesPayment
+from jiceng.dues.testing import at
 from jiceng.members.models import Member
 from jiceng.testing import kept_for_the_module
 

@@ -57,7 +57,7 @@ def base(request, pk):
         request,
         "dues/base_form.html",
         {
-            "m": member,
+            "member": member,
             "form": form,
             "existing": existing,
             "previous": previous if previous is not existing else None,
@@ -105,7 +105,7 @@ def bases(request):
             "year": year,
             "counts": counts,
             "missing": request.GET.get("missing") == "1",
-            "q": request.GET.get("q", ""),
+            "query": request.GET.get("q", ""),
             "crumbs": breadcrumbs(request.user, root),
             "can_manage": can_manage(request.user),
             "active_nav": "dues_bases",

@@ -36,7 +36,9 @@ def consent(request, pk):
         to=reverse("dues:member", args=[member.pk]),
     ):
         return done
-    return render(request, "dues/consent.html", {"m": member, "form": form, "quarter_end": q_end, "active_nav": "dues"})
+    return render(
+        request, "dues/consent.html", {"member": member, "form": form, "quarter_end": q_end, "active_nav": "dues"}
+    )
 
 
 @login_required

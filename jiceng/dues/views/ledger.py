@@ -64,7 +64,7 @@ def _ledger_data(request, root: Organization, today: date) -> dict:
         "state_label": queries.STATES.get(state, ""),
         "states": queries.STATES,
         "listed": listed.order_by("organization__path", "name_pinyin", "id"),
-        "q": request.GET.get("q", ""),
+        "query": request.GET.get("q", ""),
     }
 
 

@@ -44,7 +44,7 @@ def member_dues(request, pk):
         request,
         "dues/member.html",
         {
-            "m": member,
+            "member": member,
             "dues": dues,
             "year": year,
             "years": sorted({today.year, *(b.year for b in dues.bases)}, reverse=True),
@@ -93,7 +93,7 @@ def pay(request, pk):
         request,
         "dues/pay.html",
         {
-            "m": member,
+            "member": member,
             "form": form,
             "dues": queries.member_dues(member, today),
             "next": request.GET.get("next") or request.POST.get("next", ""),
@@ -116,4 +116,4 @@ def payment_delete(request, pk):
         to=reverse("dues:member", args=[payment.member_id]),
     ):
         return done
-    return render(request, "dues/payment_delete.html", {"p": payment, "form": form, "active_nav": "dues"})
+    return render(request, "dues/payment_delete.html", {"payment": payment, "form": form, "active_nav": "dues"})

@@ -7,7 +7,6 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from jiceng.conftest import client_for
 from jiceng.core.jobs import run_job
 from jiceng.core.models import CountySettings, Notification
 from jiceng.elections import services
@@ -15,6 +14,7 @@ from jiceng.elections.models import Election, Postponement
 from jiceng.orgs import queries as org_queries
 from jiceng.orgs import rules as org_rules
 from jiceng.orgs.services import update_organization
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -223,11 +223,11 @@ def test_pages(county):
 
 
 def test_a_one_seat_by_election_keeps_the_committee_and_its_meetings(county):
-    from jiceng.conftest import add_member
     from jiceng.life import queries, rules
     from jiceng.life.defaults import seed
     from jiceng.life.models import ActivityType
     from jiceng.life.services import create_record
+    from jiceng.testing import add_member
 
     seed(ActivityType)  # a transactional test elsewhere may have flushed the seeded rules
     committee_meeting = ActivityType.objects.get(code="committee_meeting")

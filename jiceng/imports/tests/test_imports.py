@@ -9,12 +9,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jiceng.conftest import client_for, make_id
 from jiceng.core.models import AuditEntry
 from jiceng.imports.models import ImportBatch
 from jiceng.members import services as member_services
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.testing import client_for, make_id
 
 MEMBER_HEADERS = ["姓名", "公民身份号码", "性别", "手机号码", "所在党组织编码", "人员类别", "入党日期", "转正日期"]
 
@@ -196,7 +196,10 @@ def test_undo_orgs_refused_once_used(county, tmp_path):
 
 def test_ui_preview_then_confirm_then_undo(county, tmp_path):
     c = client_for(county.admin_a)
-    assert c.get(reverse("imports:template", args=["members"])).status_code == 200
+    blank = c.get(reverse("imports:template", args=["members"]))
+    assert blank.status_code == 200
+    header = next(load_workbook(io.BytesIO(blank.content)).worksheets[0].iter_rows(max_row=1, values_only=True))
+    assert [h.rstrip("*") for h in header[: len(MEMBER_HEADERS)]] == MEMBER_HEADERS
     path = xlsx(tmp_path / "m.xlsx", MEMBER_HEADERS, good_rows())
     before = Member.objects.count()
     with path.open("rb") as fh:

@@ -11,10 +11,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.conftest import client_for
 from jiceng.liaison import queries, rules
 from jiceng.liaison.services import record_visit, solve_problem
 from jiceng.requests.models import Department, Request
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime(2026, 6, 30, 10, 0))

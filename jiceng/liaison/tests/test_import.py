@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jiceng.conftest import client_for
 from jiceng.core.models import AuditEntry
 from jiceng.liaison.models import Representative
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 HEADER = ["姓名*", "代表层级*", "服务队*", "届次", "工作单位及职务", "联系电话", "对应党员", "工作室（联络站）", "备注"]

@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from jiceng.conftest import client_for
 from jiceng.core.models import AuditEntry
 from jiceng.liaison import rules, services
 from jiceng.liaison.models import Problem, Visit
 from jiceng.requests.models import Request, RequestEvent
 from jiceng.requests.queries import visible_requests
+from jiceng.testing import client_for
 
 NOW = timezone.make_aware(datetime(2026, 6, 30, 10, 0))
 
@@ -94,7 +94,7 @@ def test_sentence_when_everyone_visited():
 
 
 def test_record_visit_with_list_photos_and_audit(county, register, settings, tmp_path):
-    from jiceng.wishes.conftest import jpeg
+    from jiceng.testing import jpeg
 
     settings.MEDIA_ROOT = str(tmp_path)
     v = visit(county, register, households_reached=None, household_list="王大山 3组12号\n李小河", photos=[jpeg()])
@@ -105,7 +105,9 @@ def test_record_visit_with_list_photos_and_audit(county, register, settings, tmp
     html = client_for(county.admin_a).get(reverse("liaison:visit", args=[v.pk])).content.decode()
     photo_url = reverse("liaison:photo", args=[v.photos.get().pk])
     assert photo_url in html
-    assert client_for(county.admin_a).get(photo_url).status_code == 200
+    photo = client_for(county.admin_a).get(photo_url)
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert b"".join(photo.streaming_content).startswith(b"\xff\xd8")  # the JPEG itself
     assert client_for(county.admin_b).get(photo_url).status_code == 404
 
 
@@ -425,9 +427,19 @@ def _many_visits(county, register, n):
 def test_lists_have_a_fixed_number_of_queries(county, register, django_assert_max_num_queries, n):
     _many_visits(county, register, n)
     c = client_for(county.admin_a)
+    pages = {}
     for name in ("liaison:visits", "liaison:problems", "liaison:representatives", "liaison:report", "liaison:teams"):
         with django_assert_max_num_queries(16):
-            assert c.get(reverse(name)).status_code == 200
+            pages[name] = c.get(reverse(name))
+        assert pages[name].status_code == 200, name
+    assert pages["liaison:visits"].context["page_obj"].paginator.count == n
+    assert pages["liaison:problems"].context["page_obj"].paginator.count == n
+    assert sorted(r.name for r in pages["liaison:representatives"].context["rows"]) == sorted(
+        ["张三", "钱代表", "孙代表", "周离任"]  # township 甲's register, the one who left included
+    )
+    total = pages["liaison:report"].context["total"]
+    assert (total.visits, total.problems, total.solved) == (n, n, n)
+    assert [t.name for t in pages["liaison:teams"].context["teams"]] == ["甲镇党代表服务队"]
 
 
 @pytest.mark.parametrize("n", [2, 20])

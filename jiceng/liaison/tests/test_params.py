@@ -10,8 +10,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiceng.conftest import client_for
 from jiceng.liaison.services import record_visit
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,22 +32,31 @@ def visit(county, register):
 
 
 @pytest.mark.parametrize(
-    "url,query",
+    "url,query,shows",
     [
-        ("liaison:report", {"org": "²"}),
-        ("liaison:report", {"org": "99999999999999999999999"}),
-        ("liaison:problems", {"category": "²"}),
-        ("liaison:problems", {"category": "99999999999999999999999"}),
-        ("liaison:problems", {"org": "٣"}),
-        ("liaison:representatives", {"visited_in": "²"}),
-        ("liaison:representatives", {"team": "²", "org": "²"}),
-        ("liaison:visits", {"representative": "²"}),
-        ("liaison:households", {"org": "²"}),
-        ("liaison:visit_create", {"org": "²"}),
+        ("liaison:report", {"org": "²"}, "the county"),
+        ("liaison:report", {"org": "99999999999999999999999"}, "the county"),
+        ("liaison:problems", {"category": "²"}, 1),
+        ("liaison:problems", {"category": "99999999999999999999999"}, 1),
+        ("liaison:problems", {"org": "٣"}, 1),
+        ("liaison:representatives", {"visited_in": "²"}, 5),
+        ("liaison:representatives", {"team": "²", "org": "²"}, 5),
+        ("liaison:visits", {"representative": "²"}, 1),
+        ("liaison:households", {"org": "²"}, "the county"),
+        ("liaison:visit_create", {"org": "²"}, "an empty form"),
     ],
 )
-def test_ids_that_are_not_ascii_digits_are_ignored(county, visit, url, query):
-    assert client_for(county.county_admin).get(reverse(url), query).status_code == 200
+def test_ids_that_are_not_ascii_digits_are_ignored(county, visit, url, query, shows):
+    """The page is what it is without the parameter: the county admin's whole scope, all of the
+    rows (one visit with one problem; five representatives), a form without an organization."""
+    page = client_for(county.county_admin).get(reverse(url), query)
+    assert page.status_code == 200
+    if shows == "the county":
+        assert page.context["root"] == county.root
+    elif shows == "an empty form":
+        assert page.context["org"] is None and "登记党代表走访" in page.content.decode()
+    else:
+        assert page.context["page_obj"].paginator.count == shows
 
 
 @pytest.mark.parametrize(
@@ -76,6 +85,16 @@ def test_api_answers_400_for_a_period_out_of_range(county, visit, url):
     assert YEAR in response.json()["start"][0]
     fine = client_for(county.county_admin).get(reverse(url), {"start": "2026-01-01", "visited_in": county.town_a.pk})
     assert fine.status_code == 200
+    found = fine.json()
+    if url == "liaison-figures":
+        assert found["start"] == "2026-01-01" and (found["figures"]["visits"], found["figures"]["problems"]) == (1, 1)
+    else:  # the visit of 1 March, its problem, its representative
+        key, value = {
+            "liaison-visit-list": ("note", "走访三组"),
+            "liaison-problem-list": ("description", "路灯坏了"),
+            "liaison-representative-list": ("name", "张三"),
+        }[url]
+        assert [r[key] for r in found["results"]] == [value]
 
 
 @pytest.mark.parametrize("url", ["liaison:visits", "liaison:problems", "liaison:representatives"])

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 def setup(county):
     from jiceng.life import services
-    from jiceng.life.conftest import photo_upload
     from jiceng.life.defaults import seed
     from jiceng.life.models import ActivityType, Attendance
-    from jiceng.life.views import sign_token
+    from jiceng.life.views.sign_in import sign_token
+    from jiceng.testing import photo_upload
 
     seed(ActivityType)  # in case a transactional test flushed the migration's rows
     themed = ActivityType.objects.get(code="themed_day")

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from jiceng.conftest import PASSWORD
 from jiceng.life.models import Record
+from jiceng.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JICENG_SCREENSHOTS")

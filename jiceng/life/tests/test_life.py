@@ -8,15 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from jiceng.conftest import add_member, client_for
 from jiceng.core.jobs import run_job
 from jiceng.core.models import Notification
 from jiceng.life import queries, rules, services
-from jiceng.life.conftest import at, held, photo_upload
 from jiceng.life.models import ActivityType, Appraisal, Attendance, Record, Talk
 from jiceng.members.models import Member
 from jiceng.members.watch import watch
 from jiceng.orgs.services import create_organization, update_organization
+from jiceng.testing import add_member, at, client_for, held, photo_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +278,7 @@ def test_qr_sign_in_late_and_not_on_roster(county, types):
 
 
 def test_qr_pages(county, types):
-    from jiceng.life.views import sign_token
+    from jiceng.life.views.sign_in import sign_token
 
     r = _meeting(county, types)
     c = client_for(county.secretary_a)
@@ -462,7 +461,9 @@ def test_compliance_table_uses_a_fixed_number_of_queries(county, types, n, djang
     c = client_for(county.county_admin)
     with django_assert_max_num_queries(12):
         response = c.get(reverse("life:compliance") + f"?org={county.town_a.pk}&period=2026-Q1")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.context["root"] == county.town_a
+    html = response.content.decode()
+    assert "组织生活落实情况 · 甲镇党委 · 2026年第1季度" in html and "甲镇东村党总支" in html
     with django_assert_max_num_queries(12):
         c.get(reverse("life:compliance_export") + f"?org={county.root.pk}&period=2026-Q1")
     with django_assert_max_num_queries(10):
@@ -480,9 +481,10 @@ def test_compliance_pages_drill_down_to_records(county, types):
         page = c.get(reverse("life:compliance_org", args=[county.branch_a.pk]) + "?period=2026-Q1").content.decode()
         assert reverse("life:detail", args=[r.pk]) in page and 'data-status="missing"' in page
         assert 'data-status="late"' in page  # recorded in April
-        # A branch's page redirects to its own drill-down.
+        # A branch's page shows its own branch.
         response = client_for(county.secretary_a).get(reverse("life:compliance") + "?period=2026-Q1")
-        assert response.status_code == 200
+        assert response.status_code == 200 and response.context["root"] == county.branch_a
+        assert "组织生活落实情况 · 东村第一党支部 · 2026年第1季度" in response.content.decode()
         todo = client_for(county.secretary_a).get(reverse("life:todo")).content.decode()
         assert 'data-todo="themed_day"' in todo and "2026年4月" in todo
         api = c.get(reverse("life-compliance") + f"?org={county.town_a.pk}&period=2026-Q1").json()
@@ -561,18 +563,24 @@ def test_pages_render_for_the_secretary(county, types):
     with time_machine.travel("2026-03-20 10:00 +0800"):
         r = record(county, types)
         c = client_for(county.secretary_a)
-        for url in (
-            reverse("life:list"),
-            reverse("life:list") + "?period=2026-Q1&type=themed_day&state=recorded&late=1&q=学习",
-            reverse("life:create"),
-            reverse("life:create") + "?plan=1",
-            reverse("life:detail", args=[r.pk]),
-            reverse("life:edit", args=[r.pk]),
-            reverse("life:delete", args=[r.pk]),
-            reverse("life:types"),
-            reverse("life:todo"),
+        for url, shows in (
+            (reverse("life:list"), f'<a href="{reverse("life:detail", args=[r.pk])}">学习党章</a>'),
+            # recorded on time, so the filter on late records leaves nothing
+            (
+                reverse("life:list") + "?period=2026-Q1&type=themed_day&state=recorded&late=1&q=学习",
+                "没有符合条件的纪实",
+            ),
+            (reverse("life:create"), "记录组织生活"),
+            (reverse("life:create") + "?plan=1", "报备活动计划"),
+            (reverse("life:detail", args=[r.pk]), "主题党日：学习党章"),
+            (reverse("life:edit", args=[r.pk]), "编辑：学习党章"),
+            (reverse("life:delete", args=[r.pk]), "确定删除「主题党日：学习党章」吗"),
+            (reverse("life:types"), "主题党日"),
+            (reverse("life:todo"), "组织生活待办 · 东村第一党支部"),
         ):
-            assert c.get(url).status_code == 200, url
+            response = c.get(url)
+            assert response.status_code == 200, url
+            assert shows in response.content.decode(), url
         response = c.post(
             reverse("life:create"),
             {
@@ -715,7 +723,7 @@ def test_ids_in_parameters_are_ascii_digits(county, types, value):
 def test_talk_form_asks_for_the_organization_above_its_size(county, client_as, monkeypatch):
     """A county's 20,000 members are no list to pick from: above the limit the page links the
     organizations below instead of rendering a select of every member (issue 10: 4.9 s)."""
-    from jiceng.life import views
+    from jiceng.life.views import talks as views
 
     c = client_as(county.county_admin)
     html = c.get(reverse("life:talks")).content.decode()

@@ -7,7 +7,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from jiceng.conftest import client_for
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from jiceng.demo.generator import generate
 from jiceng.dual import queries as dual_queries
 from jiceng.life import queries, rules, services, summary
-from jiceng.life.conftest import at, held
 from jiceng.life.models import Attendance, MemberMonth, Record
 from jiceng.members.models import Member
+from jiceng.testing import at, held
 
 
 def rows_of(member) -> dict[str, tuple[int, int]]:

@@ -5,14 +5,16 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiceng.conftest import add_member, client_for, make_id
 from jiceng.core import idnumbers
 from jiceng.core.models import AuditEntry
+from jiceng.core.text import pinyin_keys
 from jiceng.members import rules, services
 from jiceng.members.models import Member
 from jiceng.members.queries import search
+from jiceng.testing import add_member, client_for, make_id
 
 
 def names(qs):
@@ -166,9 +168,13 @@ def bulk_members(org, n):
         )
         number = number[:14] + f"{i // 100 % 10}" + number[15:17]
         number = number + idnumbers.check_digit(number)
+        name = f"批量{i}"
+        name_pinyin, name_initials = pinyin_keys(name)  # as create_member sets them: searchable by "pl"
         members.append(
             Member(
-                name=f"批量{i}",
+                name=name,
+                name_pinyin=name_pinyin,
+                name_initials=name_initials,
                 gender=idnumbers.parse(number).gender,
                 birth_date=idnumbers.parse(number).birth_date,
                 id_number_encrypted="x",
@@ -189,11 +195,18 @@ def test_list_pages_and_command_screen_have_fixed_query_counts(county, rows, dja
     bulk_members(county.branch_a, rows)
     c = client_for(county.county_admin)
     with django_assert_max_num_queries(8):
-        assert c.get(reverse("members:list")).status_code == 200
+        listing = c.get(reverse("members:list"))
+    assert listing.status_code == 200 and listing.context["page_obj"].paginator.count == rows + 4
     with django_assert_max_num_queries(8):
-        assert c.get(reverse("members:list"), {"q": "pl", "age_band": "36_60"}).status_code == 200
+        found = c.get(reverse("members:list"), {"q": "pl", "age_band": "36_60"})
+    assert found.status_code == 200
+    today = timezone.localdate()
+    aged = [m for m in Member.objects.filter(name__startswith="批量") if rules.age_band(m.birth_date, today) == "36_60"]
+    assert found.context["page_obj"].paginator.count == len(aged) > 0
+    assert all(m.name.startswith("批量") for m in found.context["page_obj"])
     with django_assert_max_num_queries(6):
-        assert c.get(reverse("member-list")).status_code == 200
+        api = c.get(reverse("member-list"))
+    assert api.status_code == 200 and api.json()["count"] == rows + 4
     # 16 for the screen itself + 2 for the transfers app's panels (members, transfers) + up to 4
     # for the dual-registration year counted from records (registered members, themed party
     # days, wishes, service entries; one when nobody is registered).
@@ -207,7 +220,7 @@ def test_sort_options_are_chinese(county):
     """Issue 11 item 10: no "(descending)" in English among the sort options of any list."""
     from django.urls import reverse
 
-    from jiceng.conftest import client_for
+    from jiceng.testing import client_for
 
     c = client_for(county.county_admin)
     for name in ("members:list", "orgs:list", "requests:inbox", "transfers:list", "development:list"):

@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiceng.conftest import add_member, client_for
 from jiceng.core.models import AuditEntry
 from jiceng.core.scoping import visible
 from jiceng.orgs import queries, services
 from jiceng.orgs.models import Enterprise, Organization
+from jiceng.testing import add_member, client_for
 
 
 def sheet_rows(response):
@@ -162,11 +162,17 @@ def test_org_list_and_tree_query_counts_do_not_grow(county, rows, django_assert_
     )
     c = client_for(county.county_admin)
     with django_assert_max_num_queries(8):
-        assert c.get(reverse("orgs:list")).status_code == 200
+        listing = c.get(reverse("orgs:list"))
+    assert listing.status_code == 200 and listing.context["page_obj"].paginator.count == rows + 7
     with django_assert_max_num_queries(8):
-        assert c.get(reverse("orgs:children", args=[county.village_a.pk])).status_code == 200
+        children = c.get(reverse("orgs:children", args=[county.village_a.pk]))
+    assert children.status_code == 200
+    assert [o.name for o in children.context["children"]] == ["东村第一党支部"] + [f"批量支部{i}" for i in range(rows)]
+    assert f"批量支部{rows - 1}</a>" in children.content.decode()
     with django_assert_max_num_queries(14):
-        assert c.get(reverse("orgs:detail", args=[county.village_a.pk])).status_code == 200
+        detail = c.get(reverse("orgs:detail", args=[county.village_a.pk]))
+    assert detail.status_code == 200 and detail.context["org"] == county.village_a
+    assert "甲镇东村党总支" in detail.content.decode() and len(detail.context["children"]) == rows + 1
 
 
 def test_delete_refused_while_other_records_refer_to_the_organization(county):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from jiceng.conftest import PASSWORD, client_for
+from jiceng.testing import PASSWORD, client_for
 
 
 def test_picker_finds_by_name_or_code_within_scope(county):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from jiceng.conftest import PASSWORD
 from jiceng.requests.models import Request
+from jiceng.testing import PASSWORD
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JICENG_SCREENSHOTS")
@@ -83,7 +83,7 @@ def test_resident_files_on_a_phone_and_a_handler_resolves_it(transactional_db, d
 
 
 def test_ranking_and_command_card_draw_their_charts(transactional_db, desk, live_server, browser):
-    from jiceng.requests.conftest import file_request
+    from jiceng.requests.testing import file_request
 
     file_request(desk)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -106,7 +106,7 @@ def test_board_cards_line_up_and_dispatch_offers_handling_organizations_by_towns
     .card-link + .card-link); 派单 listed every organization down to party groups, ungrouped."""
     from jiceng.orgs.services import create_organization
     from jiceng.requests import services
-    from jiceng.requests.conftest import file_request
+    from jiceng.requests.testing import file_request
 
     for n in range(3):
         req = file_request(desk, description=f"第{n}件诉求")

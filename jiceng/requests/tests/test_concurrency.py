@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from jiceng.requests import services
-from jiceng.requests.conftest import file_request
 from jiceng.requests.models import Request
+from jiceng.requests.testing import file_request
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrent transactions need PostgreSQL (SQLite serializes writers)"

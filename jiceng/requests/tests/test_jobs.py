@@ -9,8 +9,9 @@ from django.utils import timezone
 from jiceng.core import jobs
 from jiceng.core.models import Notification
 from jiceng.requests import services
-from jiceng.requests.conftest import at, file_request
 from jiceng.requests.models import Request, RequestSettings, RoutingRule
+from jiceng.requests.testing import file_request
+from jiceng.testing import at
 
 
 def overdue_notices(user):

@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from jiceng.conftest import client_for
 from jiceng.requests import queries, rules, services
-from jiceng.requests.conftest import at, file_request
 from jiceng.requests.models import RequestSettings
+from jiceng.requests.testing import file_request
+from jiceng.testing import at, client_for
 
 NOW = at(2026, 11, 25, 12)
 

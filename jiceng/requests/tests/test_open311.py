@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from jiceng.requests import rules, services
-from jiceng.requests.conftest import at, file_request
 from jiceng.requests.models import Request, RequestSettings
+from jiceng.requests.testing import file_request
+from jiceng.testing import at
 
 SERVICES = reverse("resident:open311_services")
 REQUESTS = reverse("resident:open311_requests")

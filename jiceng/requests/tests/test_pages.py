@@ -13,12 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiceng.conftest import client_for
 from jiceng.requests import rules, services
-from jiceng.requests.conftest import at, file_request
 from jiceng.requests.models import Category, DeadlineRule, Request, RequestSettings, RoutingRule
+from jiceng.requests.testing import file_request
 from jiceng.requests.tests.scope import jpeg_upload
-from jiceng.testing import export_rows_without_formulas
+from jiceng.testing import at, client_for, export_rows_without_formulas
 
 
 def bulk_requests(desk, n: int, org=None, prefix="T", **extra) -> None:
@@ -137,9 +136,12 @@ def test_ledger_has_a_fixed_number_of_queries(desk, n, django_assert_max_num_que
         response = client.get(reverse("requests:inbox"))
     assert response.status_code == 200 and response.context["page_obj"].paginator.count == n
     with django_assert_max_num_queries(11):  # + the chosen category
-        assert client.get(reverse("requests:inbox"), {"box": "overdue", "category": desk.road.pk}).status_code == 200
+        overdue = client.get(reverse("requests:inbox"), {"box": "overdue", "category": desk.road.pk})
+    # Every third request is past its response deadline (bulk_requests).
+    assert overdue.status_code == 200 and overdue.context["page_obj"].paginator.count == len(range(0, n, 3))
     with django_assert_max_num_queries(7):
-        assert client.get(reverse("request-list")).status_code == 200
+        api = client.get(reverse("request-list"))
+    assert api.status_code == 200 and api.json()["count"] == n
 
 
 # ---- staff entry and a request's page -------------------------------------------------------------
@@ -148,7 +150,8 @@ def test_ledger_has_a_fixed_number_of_queries(desk, n, django_assert_max_num_que
 def test_staff_entry_on_the_spot(desk):
     client = client_for(desk.village_clerk)
     page = client.get(reverse("requests:create"))
-    assert page.status_code == 200
+    assert page.status_code == 200 and "登记群众诉求（说事厅来访、来电）" in page.content.decode()
+    assert desk.county.village_a in page.context["form"].fields["organization"].queryset  # the clerk's village
     data = {
         "organization": desk.county.village_a.pk,
         "channel": "walk_in",
@@ -348,7 +351,9 @@ def test_ranking_page_export_and_scope(desk):
     assert rows["乙乡"]["figures"].received == 1
     sheet = rows_of(client.get(reverse("requests:ranking_export"), {"month": "2026-10"}))
     assert sheet[0][:3] == ["名次", "单位", "综合得分"] and sheet[1][1] == "甲镇"
-    assert client.get(reverse("requests:ranking"), {"month": "2026-10", "by": "department"}).status_code == 200
+    departments = client.get(reverse("requests:ranking"), {"month": "2026-10", "by": "department"})
+    assert departments.status_code == 200
+    assert [r["label"] for r in departments.context["rows"]] == ["县住房和城乡建设局", "县水利局"]
     township = client_for(c.admin_a)
     assert township.get(reverse("requests:ranking"), {"by": "department"}).status_code == 403
     assert township.get(reverse("requests:ranking"), {"org": c.town_b.pk}).status_code == 404
@@ -365,9 +370,12 @@ def test_ranking_and_command_card_have_fixed_query_counts(desk, n, django_assert
         bulk_requests(desk, n, org=desk.county.branch_b, prefix="B", state="resolved", resolved_at=timezone.now())
         client = client_for(desk.county.county_admin)
         with django_assert_max_num_queries(14):
-            assert client.get(reverse("requests:ranking")).status_code == 200
+            ranking = client.get(reverse("requests:ranking"), {"month": "2026-06"})  # not last month's, empty
         with django_assert_max_num_queries(10):  # session, user, organization, settings, card: 4 + notices
             card = client.get(reverse("requests:panel", args=[desk.county.root.pk]))
+    assert ranking.status_code == 200
+    received = {r["label"]: r["figures"].received for r in ranking.context["rows"]}
+    assert received == {"甲镇": n, "乙乡": n}  # by township
     assert card.context["figures"][0][1] == 2 * n
 
 
@@ -513,19 +521,22 @@ def test_every_page_renders_in_every_state(desk):
     """Templates must not fail on any combination of holder, sender, result and rating."""
     c = desk.county
     admin = client_for(c.county_admin)
-    for name, args in [
-        ("requests:config", []),
-        ("requests:categories", []),
-        ("requests:category_edit", [desk.road.pk]),
-        ("requests:deadlines", []),
-        ("requests:deadline_edit", [DeadlineRule.objects.first().pk]),
-        ("requests:routing", []),
-        ("requests:departments", []),
-        ("requests:department_edit", [desk.housing.pk]),
-        ("requests:ranking", []),
-        ("requests:create", []),
+    rule = DeadlineRule.objects.first()
+    for name, args, shows in [
+        ("requests:config", [], "诉求配置"),
+        ("requests:categories", [], "道路交通"),
+        ("requests:category_edit", [desk.road.pk], "修改诉求类别：道路交通"),
+        ("requests:deadlines", [], reverse("requests:deadline_edit", args=[rule.pk])),
+        ("requests:deadline_edit", [rule.pk], f"修改时限规则：{rule}"),
+        ("requests:routing", [], "诉求配置 · 分派规则"),
+        ("requests:departments", [], "县水利局"),
+        ("requests:department_edit", [desk.housing.pk], "县直部门：县住房和城乡建设局"),
+        ("requests:ranking", [], "诉求办理排名 · 测试县委"),
+        ("requests:create", [], "登记群众诉求（说事厅来访、来电）"),
     ]:
-        assert admin.get(reverse(name, args=args)).status_code == 200, name
+        response = admin.get(reverse(name, args=args))
+        assert response.status_code == 200, name
+        assert shows in response.content.decode(), name
     received = file_request(desk)
     to_department = services.create_request(
         c.admin_a, organization=c.village_a, category=desk.road, kind="consult", description="问", channel="phone"
@@ -538,16 +549,24 @@ def test_every_page_renders_in_every_state(desk):
     rated = services.rate_request(_resolved_by_clerk(desk), rating="basic", solved=False, note="还行")
     reopened = services.rate_request(_resolved_by_clerk(desk), rating="unsatisfied", solved=False, reopen=True)
     dismissed = services.dismiss_request(c.admin_a, file_request(desk), note="重复")
-    published = services.publish_request(c.admin_a, rated, public_description="公开", public_result="结果")
+    published = services.publish_request(
+        c.admin_a, rated, public_description="东村路灯不亮", public_result="已更换灯泡"
+    )
     for req in (received, returned, answered, rated, reopened, dismissed, published):
+        req.refresh_from_db()
         for user in (c.county_admin, c.admin_a, desk.village_clerk):
             response = client_for(user).get(reverse("requests:detail", args=[req.pk]))
             assert response.status_code == 200, (req.state, user)
-    assert client_for(desk.handler).get(reverse("requests:detail", args=[answered.pk])).status_code == 200
-    assert admin.get(reverse("requests:publish", args=[published.pk])).status_code == 200
+            assert response.context["item"] == req, (req.state, user)
+            assert f'data-state="{req.state}"' in response.content.decode(), (req.state, user)
+    handled = client_for(desk.handler).get(reverse("requests:detail", args=[answered.pk]))
+    assert handled.status_code == 200 and answered.ticket in handled.content.decode()
+    publish = admin.get(reverse("requests:publish", args=[published.pk]))
+    assert publish.status_code == 200 and f"在公开栏公开：{published.ticket}" in publish.content.decode()
     assert admin.get(reverse("requests:inbox")).context["page_obj"].paginator.count == 6
     board = client_for(c.admin_b).get(reverse("resident:board_detail", args=[published.pk]))
     assert board.status_code == 200
+    assert "东村路灯不亮" in board.content.decode() and "已更换灯泡" in board.content.decode()
 
 
 def file_request_escalated(desk):

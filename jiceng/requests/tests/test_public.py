@@ -12,8 +12,8 @@ from django.urls import reverse
 from PIL import Image
 
 from jiceng.requests import services
-from jiceng.requests.conftest import file_request
 from jiceng.requests.models import Request, RequestSettings
+from jiceng.requests.testing import file_request
 from jiceng.requests.tests.scope import jpeg_upload
 
 

@@ -12,8 +12,9 @@ from django.db import connection, transaction
 
 from jiceng.core.models import AuditEntry, Notification
 from jiceng.requests import queries, rules, services
-from jiceng.requests.conftest import at, file_request
 from jiceng.requests.models import DeadlineRule, Request, RequestEvent, RoutingRule
+from jiceng.requests.testing import file_request
+from jiceng.testing import at
 
 
 def visible_to(user, req) -> bool:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jiceng.conftest import PASSWORD
 from jiceng.core.models import Notification
+from jiceng.testing import PASSWORD, at
 from jiceng.training import services
-from jiceng.training.conftest import at
 from jiceng.training.models import Attendance, OrganizationDemerit
 
 pytestmark = pytest.mark.browser

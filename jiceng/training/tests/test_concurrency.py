@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from jiceng.conftest import add_member
+from jiceng.testing import add_member
 from jiceng.training import services
 from jiceng.training.models import Attendance, Enrollment, OrganizationDemerit
 
@@ -75,7 +75,7 @@ def test_two_checks_at_once_record_one_demerit(county, training):
 
 
 def test_qr_sign_in_and_the_roster_at_once_leave_one_record(county, training):
-    from jiceng.training.conftest import at
+    from jiceng.testing import at
 
     s = training.sessions[3]
     now = at(2026, 7, 10, 9, 30)

@@ -9,8 +9,8 @@ import pytest
 
 from jiceng.core import jobs
 from jiceng.core.models import Notification
+from jiceng.testing import at
 from jiceng.training import services
-from jiceng.training.conftest import at
 from jiceng.training.models import Attendance, OrganizationDemerit
 
 pytestmark = pytest.mark.django_db

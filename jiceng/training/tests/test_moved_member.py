@@ -18,9 +18,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from jiceng.accounts.models import User
-from jiceng.conftest import PASSWORD, add_member, client_for
+from jiceng.testing import PASSWORD, add_member, at, client_for
 from jiceng.training import queries, services
-from jiceng.training.conftest import at
 from jiceng.transfers import services as transfer_services
 
 pytestmark = pytest.mark.django_db

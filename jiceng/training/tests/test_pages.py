@@ -10,11 +10,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jiceng.conftest import add_member, client_for
 from jiceng.core.models import Notification
 from jiceng.members.models import Member
+from jiceng.testing import add_member, at, client_for
 from jiceng.training import services
-from jiceng.training.conftest import at
 from jiceng.training.models import Attendance, ExamResult, OrganizationDemerit, StudyRecord
 
 pytestmark = pytest.mark.django_db

@@ -3,20 +3,27 @@ fixed number of queries whatever the number of trainees."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import io
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
+from openpyxl import load_workbook
 
-from jiceng.conftest import client_for
 from jiceng.core import idnumbers
 from jiceng.members.models import Member
+from jiceng.testing import SHANGHAI, client_for
 from jiceng.training import queries, services
-from jiceng.training.conftest import make_sessions
 from jiceng.training.models import Attendance, Enrollment, Exam, ExamResult, StudyRecord
+from jiceng.training.testing import make_sessions
 
 pytestmark = pytest.mark.django_db
+
+
+def sheet_rows(response) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
 
 
 def bulk_trainees(county, course, sessions, n: int, start: int = 0) -> list[Enrollment]:
@@ -82,16 +89,24 @@ def test_course_pages_have_fixed_query_counts(county, big, rows, django_assert_m
         response = c.get(reverse("training:course_detail", args=[course.pk]))
     assert len(response.context["matrix"].rows) == rows
     with django_assert_max_num_queries(12):
-        assert c.get(reverse("training:course_export_matrix", args=[course.pk])).status_code == 200
+        matrix = c.get(reverse("training:course_export_matrix", args=[course.pk]))
+    assert matrix.status_code == 200
+    trainees = [row[1] for row in sheet_rows(matrix)[1:]]
+    assert len(trainees) == rows and all(name.startswith("学员") for name in trainees)
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training:courses")).status_code == 200
+        courses = c.get(reverse("training:courses"))
+    assert courses.status_code == 200 and [x.title for x in courses.context["rows"]] == ["大班冬训"]
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training:session_detail", args=[sessions[0].pk])).status_code == 200
+        session = c.get(reverse("training:session_detail", args=[sessions[0].pk]))
+    assert session.status_code == 200
+    assert (len(session.context["rows"]), session.context["unrecorded"]) == (rows, 0)  # every mark is shown
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training:attendance", args=[sessions[0].pk])).status_code == 200
+        roster = c.get(reverse("training:attendance", args=[sessions[0].pk]))
+    assert roster.status_code == 200 and len(roster.context["rows"]) == rows
     exam = course.exams.get()
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training:exam_detail", args=[exam.pk])).status_code == 200
+        scores = c.get(reverse("training:exam_detail", args=[exam.pk]))
+    assert scores.status_code == 200 and len(scores.context["rows"]) == rows
 
 
 @pytest.mark.parametrize("rows", [5, 150])
@@ -99,17 +114,23 @@ def test_cards_and_summaries_have_fixed_query_counts(county, big, rows, django_a
     course, sessions = big
     bulk_trainees(county, course, sessions, rows)
     c = client_for(county.admin_a)
+    members = rows + 3  # and 张三, 李四, 王五 of township 甲
     with django_assert_max_num_queries(12):
-        assert c.get(reverse("training:cards"), {"year": 2026}).status_code == 200
+        cards = c.get(reverse("training:cards"), {"year": 2026})
+    assert cards.status_code == 200 and cards.context["page_obj"].paginator.count == members
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training:card_export"), {"year": 2026}).status_code == 200
+        export = c.get(reverse("training:card_export"), {"year": 2026})
+    assert export.status_code == 200 and len(sheet_rows(export)) == 1 + members
     with django_assert_max_num_queries(14):
         response = c.get(reverse("training:org_summary", args=[county.town_a.pk]), {"year": 2026})
     assert response.context["summary"].totals.trainees == rows
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training-card-list"), {"year": 2026}).status_code == 200
+        api_cards = c.get(reverse("training-card-list"), {"year": 2026})
+    assert api_cards.status_code == 200 and api_cards.json()["count"] == members
     with django_assert_max_num_queries(10):
-        assert c.get(reverse("training-course-list")).status_code == 200
+        api_courses = c.get(reverse("training-course-list"))
+    assert api_courses.status_code == 200
+    assert [(x["title"], x["trainee_count"]) for x in api_courses.json()["results"]] == [("大班冬训", rows)]
 
 
 @pytest.mark.parametrize("rows", [5, 150])
@@ -123,10 +144,15 @@ def test_panels_use_a_fixed_number_of_queries(county, big, rows, django_assert_n
     with django_assert_num_queries(8):
         queries.panel_figures(county.admin_a, county.branch_a, 2026)
     c = client_for(county.admin_a)
-    with django_assert_num_queries(13):  # session, user, organization, the eight, the header (notices, calendar)
-        assert c.get(reverse("training:panel_command", args=[county.town_a.pk])).status_code == 200
-    with django_assert_num_queries(13):
-        assert c.get(reverse("training:panel_org", args=[county.town_a.pk])).status_code == 200
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=SHANGHAI), tick=False):  # the course's year
+        with django_assert_num_queries(13):  # session, user, organization, the eight, the header (notices, calendar)
+            command = c.get(reverse("training:panel_command", args=[county.town_a.pk]))
+        with django_assert_num_queries(13):
+            org = c.get(reverse("training:panel_org", args=[county.town_a.pk]))
+    assert command.status_code == 200 and command.context["panel"]["root"] == county.town_a
+    assert (command.context["panel"]["totals"].trainees, command.context["panel"]["courses"]) == (rows, 1)
+    assert org.status_code == 200 and org.context["panel"]["org"] == county.town_a
+    assert org.context["panel"]["totals"].trainees == rows
 
 
 def test_grouped_totals_equal_the_sum_of_the_cards(county, big):

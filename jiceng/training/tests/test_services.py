@@ -9,12 +9,12 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from jiceng.conftest import add_member
 from jiceng.core.models import AuditEntry, Notification
 from jiceng.members.models import Member
+from jiceng.testing import add_member, at
 from jiceng.training import services
-from jiceng.training.conftest import at, make_sessions
 from jiceng.training.models import Attendance, Course, Enrollment, OrganizationDemerit, TrainingSettings
+from jiceng.training.testing import make_sessions
 
 pytestmark = pytest.mark.django_db
 

@@ -94,9 +94,9 @@ PUBLIC = {"transfers:org_options"}
 
 
 def setup(county):
-    from jiceng.conftest import add_member
     from jiceng.core import idnumbers
     from jiceng.orgs.services import create_organization
+    from jiceng.testing import add_member
     from jiceng.transfers import services
 
     community = create_organization(

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from jiceng.conftest import add_member, client_for
+from jiceng.testing import add_member, client_for
 from jiceng.transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,9 @@ def test_refusals_name_the_rule(county, extra, clock):
         "《中华人民共和国民法典》第二百零三条",
         "《中国共产党党员组织关系介绍信》（组通字〔2006〕45号）",
     ]
-    assert post(extra.secretary_b, "transfer-confirm", {"on": "2026-03-30"}, pk).status_code == 200
+    confirmed = post(extra.secretary_b, "transfer-confirm", {"on": "2026-03-30"}, pk)
+    assert confirmed.status_code == 200
+    assert (confirmed.json()["state"], confirmed.json()["completed_on"]) == ("completed", "2026-03-30")
 
 
 def test_return_and_cancel(county, extra):

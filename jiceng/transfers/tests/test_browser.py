@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from jiceng.conftest import PASSWORD
 from jiceng.dual import services as dual_services
 from jiceng.members.models import Member
+from jiceng.testing import PASSWORD
 from jiceng.transfers.models import Transfer
 
 pytestmark = pytest.mark.browser

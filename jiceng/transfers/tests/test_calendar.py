@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 import time_machine
 
-from jiceng.conftest import add_member
 from jiceng.core import services as core_services
 from jiceng.core.models import CalendarDay, CalendarYear
 from jiceng.members.models import Member
+from jiceng.testing import add_member
 from jiceng.transfers import services
 from jiceng.transfers.models import Transfer
 

@@ -5,9 +5,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.conftest import client_for
 from jiceng.demo.generator import generate
 from jiceng.members.models import Member
+from jiceng.testing import client_for
 from jiceng.transfers import queries
 from jiceng.transfers.models import Transfer
 

@@ -14,18 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jiceng.conftest import add_member, client_for
 from jiceng.core.jobs import run_job
 from jiceng.core.models import Notification
 from jiceng.members import services
 from jiceng.members.models import Member
+from jiceng.testing import add_member, client_for
 
 pytestmark = pytest.mark.django_db
 
 
 def listed(client, **params) -> list[str]:
     response = client.get(reverse("members:birthdays"), params)
-    return [r["m"].name for r in response.context["rows"]]
+    return [r["member"].name for r in response.context["rows"]]
 
 
 # ---- political birthdays --------------------------------------------------------------
@@ -54,13 +54,13 @@ def test_month_ends_and_leap_day(county):
         assert "一月末" not in listed(c)
         assert "一月末" in listed(c, month="2027-01")
         rows = c.get(reverse("members:birthdays"), {"month": "2026-02"}).context["rows"]
-        assert [(r["m"].name, r["day"]) for r in rows] == [("闰日", date(2026, 2, 28))]
+        assert [(r["member"].name, r["day"]) for r in rows] == [("闰日", date(2026, 2, 28))]
     with time_machine.travel(date(2027, 1, 1), tick=False):
         c = client_for(county.admin_a)
         assert listed(c) == ["一月末", "王五"]  # 王五's first anniversary (joined 2026-01-10)
     with time_machine.travel(date(2028, 2, 1), tick=False):
         rows = client_for(county.admin_a).get(reverse("members:birthdays")).context["rows"]
-        assert [(r["m"].name, r["day"], r["years"]) for r in rows] == [("闰日", date(2028, 2, 29), 12)]
+        assert [(r["member"].name, r["day"], r["years"]) for r in rows] == [("闰日", date(2028, 2, 29), 12)]
 
 
 @time_machine.travel(date(2026, 7, 15), tick=False)

@@ -4,7 +4,7 @@ clock moved, return and cancel, scope on both sides, pages, export, API and quer
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import time_machine
@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiceng.conftest import add_member, client_for, make_id
 from jiceng.core import idnumbers
 from jiceng.core.models import AuditEntry, Notification
 from jiceng.dashboard.queries import command_screen
 from jiceng.members import services as member_services
 from jiceng.members.models import Member, StatusChange
 from jiceng.orgs.queries import subtree_counts
+from jiceng.testing import SHANGHAI, add_member, client_for, make_id
 from jiceng.transfers import queries, services
 from jiceng.transfers.models import Transfer, TransferEvent, TransferSettings
 
@@ -152,9 +152,13 @@ def test_within_county_full_cycle_through_the_pages(county, extra):
     assert AuditEntry.objects.filter(object_type="transfers.Transfer", object_id=str(t.pk)).count() == 2
     assert Notification.objects.filter(recipient=county.secretary_a, kind="transfer").exists()
     # Now the receiver has the member; the sender keeps the transfer record but not the member.
-    assert receiver.get(reverse("members:detail", args=[member.pk])).status_code == 200
+    received = receiver.get(reverse("members:detail", args=[member.pk]))
+    assert received.status_code == 200 and received.context["member"] == member
+    assert "周预备" in received.content.decode() and "乙乡秘密村党支部" in received.content.decode()
     assert sender.get(reverse("members:detail", args=[member.pk])).status_code == 404
-    assert sender.get(reverse("transfers:detail", args=[t.pk])).status_code == 200
+    record = sender.get(reverse("transfers:detail", args=[t.pk]))
+    assert record.status_code == 200 and record.context["transfer"] == t
+    assert "周预备" in record.content.decode() and t.get_state_display() in record.content.decode()
 
 
 def test_a_member_in_transit_is_locked(county, extra):
@@ -477,10 +481,16 @@ def test_both_sides_see_a_transfer_and_nobody_else(county, extra):
         (county.member_user, True),  # the member's own transfer
     ):
         c = client_for(user)
-        assert (c.get(reverse("transfers:detail", args=[t.pk])).status_code == 200) is sees, user
+        page = c.get(reverse("transfers:detail", args=[t.pk]))
+        assert (page.status_code == 200) is sees, user
+        if sees:
+            assert page.context["transfer"] == t and "张三" in page.content.decode(), user
         api = c.get(reverse("transfer-list")).json()
         assert (api["count"] == 1) is sees, user
-        assert (c.get(reverse("transfer-detail", args=[t.pk])).status_code == 200) is sees
+        detail = c.get(reverse("transfer-detail", args=[t.pk]))
+        assert (detail.status_code == 200) is sees
+        if sees:
+            assert (detail.json()["id"], detail.json()["member_name"]) == (t.pk, "张三"), user
     outsider = client_for(extra.admin_c)
     assert "张三" not in outsider.get(reverse("transfers:list")).content.decode()
     assert outsider.post(reverse("transfers:cancel", args=[t.pk]), {"reason": "x"}).status_code == 404
@@ -591,18 +601,25 @@ def bulk_transfers(county, n):
 @pytest.mark.parametrize("rows", [10, 300])
 def test_query_counts_do_not_grow_with_rows(county, extra, rows, django_assert_max_num_queries):
     bulk_transfers(county, rows)
-    c = client_for(county.county_admin)
-    with django_assert_max_num_queries(9):
-        assert c.get(reverse("transfers:list")).status_code == 200
-    with django_assert_max_num_queries(9):
-        assert c.get(reverse("transfers:list"), {"overdue": "1", "ordering": "-valid_until"}).status_code == 200
-    with django_assert_max_num_queries(10):
-        assert c.get(reverse("transfers:overdue")).status_code == 200
-    with django_assert_max_num_queries(6):
-        response = c.get(reverse("transfer-list"))
+    # In March every letter (due in February) is overdue.
+    with time_machine.travel(datetime(2026, 3, 10, 10, tzinfo=SHANGHAI), tick=False):
+        c = client_for(county.county_admin)
+        with django_assert_max_num_queries(9):
+            listing = c.get(reverse("transfers:list"))
+        with django_assert_max_num_queries(9):
+            late = c.get(reverse("transfers:list"), {"overdue": "1", "ordering": "-valid_until"})
+        with django_assert_max_num_queries(10):
+            ledger = c.get(reverse("transfers:overdue"))
+        with django_assert_max_num_queries(6):
+            response = c.get(reverse("transfer-list"))
+        with django_assert_max_num_queries(6):
+            panel = c.get(reverse("transfers:org_panel", args=[county.town_a.pk]))
+    assert listing.status_code == 200 and listing.context["page_obj"].paginator.count == rows
+    assert late.status_code == 200 and late.context["page_obj"].paginator.count == rows
+    assert ledger.status_code == 200 and ledger.context["total_overdue"] == rows
+    assert len(ledger.context["overdue_rows"]) == min(rows, 200)
     assert response.json()["count"] == rows
-    with django_assert_max_num_queries(6):
-        assert c.get(reverse("transfers:org_panel", args=[county.town_a.pk])).status_code == 200
+    assert panel.status_code == 200 and f'data-figure="outgoing">{rows}<' in panel.content.decode()
     # The command-screen panels: a fixed number of queries whatever the size (two; the
     # dual-registration card is jiceng.dual's, tested there).
     from django.test import RequestFactory
@@ -656,8 +673,9 @@ def test_a_member_sees_only_their_own_transfers(county, extra):
     html = c.get(reverse("transfers:list")).content.decode()
     assert "张三" in html and "同支部的人" not in html and "data-transit-figures" not in html
     assert c.get(reverse("transfers:overdue")).status_code == 403
-    assert c.get(reverse("transfers:detail", args=[t.pk])).status_code == 200
-    assert "data-step" not in c.get(reverse("transfers:detail", args=[t.pk])).content.decode()
+    own = c.get(reverse("transfers:detail", args=[t.pk]))
+    assert own.status_code == 200 and own.context["transfer"] == t and "张三" in own.content.decode()
+    assert "data-step" not in own.content.decode()
 
 
 # ---- holidays (民法典第二百零三条) -------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from jiceng.conftest import PASSWORD
+from jiceng.testing import PASSWORD
 from jiceng.wishes.models import Wish
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from jiceng.accounts.models import User
-from jiceng.conftest import add_member
+from jiceng.testing import add_member
 from jiceng.wishes import services
 from jiceng.wishes.models import Wish, WishEvent, WishSettings
 

@@ -4,13 +4,17 @@ too)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
-from jiceng.conftest import client_for
+from jiceng.testing import client_for
 from jiceng.wishes import services
 from jiceng.wishes.models import Wish
 
@@ -43,28 +47,46 @@ def test_far_dates_show_the_default_period_with_a_message(county, wish, url, que
     assert YEAR in html and "已按默认期间显示" in html
     export_url = {"wishes:report": "wishes:report_export", "wishes:list": "wishes:export"}[url]
     export = client_for(county.county_admin).get(reverse(export_url), query)
-    assert export.status_code == 200  # the sheet's notes name the period it used
+    assert export.status_code == 200
+    sheets = {ws.title: list(ws.iter_rows(values_only=True)) for ws in load_workbook(io.BytesIO(export.content))}
+    if url == "wishes:report":  # the sheet's notes name the period it used: this year to today
+        today = timezone.localdate()
+        assert sheets["说明"][0][0].startswith(f"测试县委 {today.year}-01-01 至 {today:%Y-%m-%d}")
+    else:  # the default period holds the wish posted today
+        assert [row[7] for row in sheets["微心愿台账"][1:] if row[0]] == ["想要一个书包"]
 
 
 @pytest.mark.parametrize("url", ["wishes-figures", "wish-list"])
 def test_api_answers_400_for_a_period_out_of_range(county, wish, url):
     response = client_for(county.county_admin).get(reverse(url), {"start": "9999-12-31"})
     assert response.status_code == 400 and YEAR in response.json()["start"][0]
-    assert client_for(county.county_admin).get(reverse(url), {"start": "2026-01-01"}).status_code == 200
+    fine = client_for(county.county_admin).get(reverse(url), {"start": "2026-01-01"})
+    assert fine.status_code == 200
+    if url == "wishes-figures":
+        assert fine.json()["start"] == "2026-01-01" and fine.json()["figures"]["collected"] == 1
+    else:
+        assert [w["description"] for w in fine.json()["results"]] == ["想要一个书包"]
 
 
 @pytest.mark.parametrize(
-    "url,query",
+    "url,query,shows",
     [
-        ("wishes:list", {"org": "²"}),
-        ("wishes:list", {"org": "99999999999999999999999"}),
-        ("wishes:report", {"org": "²"}),
-        ("wishes:create", {"org": "²"}),
-        ("wishes:list", {"q": "书包\x00"}),
+        ("wishes:list", {"org": "²"}, "the wish"),
+        ("wishes:list", {"org": "99999999999999999999999"}, "the wish"),
+        ("wishes:report", {"org": "²"}, "微心愿报表 · 测试县委"),
+        ("wishes:create", {"org": "²"}, "代群众登记心愿"),
+        ("wishes:list", {"q": "书包\x00"}, "nothing"),
     ],
 )
-def test_staff_pages_ignore_ids_they_cannot_read(county, wish, url, query):
-    assert client_for(county.county_admin).get(reverse(url), query).status_code == 200
+def test_staff_pages_ignore_ids_they_cannot_read(county, wish, url, query, shows):
+    page = client_for(county.county_admin).get(reverse(url), query)
+    assert page.status_code == 200
+    if shows == "the wish":  # the whole county's ledger, as without the parameter
+        assert page.context["page_obj"].paginator.count == 1 and wish.ticket in page.content.decode()
+    elif shows == "nothing":
+        assert page.context["page_obj"].paginator.count == 0
+    else:
+        assert shows in page.content.decode()
 
 
 def test_a_search_with_a_nul_byte_finds_nothing(county, wish):
@@ -74,9 +96,14 @@ def test_a_search_with_a_nul_byte_finds_nothing(county, wish):
 
 @pytest.mark.parametrize("area", ["²", "٣", "99999999999999999999999", "\x00", "-1"])
 def test_public_pool_takes_any_area(county, wish, area):
-    assert Client().get(reverse("wishes:pool"), {"area": area}).status_code == 200
-    assert Client().get(reverse("wishes-pool"), {"area": area}).status_code == 200
-    assert Client().get(reverse("wishes:follow"), {"w": area}).status_code == 200
+    pool = Client().get(reverse("wishes:pool"), {"area": area})
+    assert pool.status_code == 200 and pool.context["page_obj"].paginator.count == 1  # the area is ignored
+    assert "想要一个书包" in pool.content.decode()
+    api = Client().get(reverse("wishes-pool"), {"area": area})
+    assert api.status_code == 200 and [w["text"] for w in api.json()["results"]] == ["想要一个书包"]
+    follow = Client().get(reverse("wishes:follow"), {"w": area})
+    assert follow.status_code == 200 and follow.context["wish"] is None  # the lookup form, no wish
+    assert "查询我的心愿" in follow.content.decode()
 
 
 @pytest.mark.parametrize("version", ["abc", "1.5", "²", "99999999999999999999999"])
@@ -98,7 +125,8 @@ def test_posting_form_with_a_nul_byte_is_refused(county, name):
     assert response.status_code == 200 and "空字符" in response.content.decode()
     assert not Wish.objects.exists()
     lookup = Client().post(reverse("wishes:follow"), {"step": "lookup", "ticket": "W\x00", "phone": "13812345678"})
-    assert lookup.status_code == 200
+    assert lookup.status_code == 200 and lookup.context["wish"] is None
+    assert lookup.context["form"].errors["ticket"] and "空字符" in lookup.content.decode()
 
 
 # ---- anything at all in the query string -----------------------------------------------------------

@@ -13,13 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.conftest import add_member, client_for
 from jiceng.core.jobs import run_job
 from jiceng.core.models import AuditEntry, Notification
 from jiceng.requests import rules as request_rules
-from jiceng.testing import export_rows_without_formulas
+from jiceng.testing import add_member, client_for, export_rows_without_formulas, jpeg
 from jiceng.wishes import queries, rules, services
-from jiceng.wishes.conftest import jpeg
 from jiceng.wishes.models import Wish, WishEvent, WishSettings
 
 pytestmark = pytest.mark.django_db
@@ -326,7 +324,9 @@ def test_publish_with_chosen_photos(county, client):
     assert reverse("wishes:public_photo", args=[bag.pk]) in html
     assert reverse("wishes:public_photo", args=[face.pk]) not in html
     assert "党员 张*" in html and "王小花" not in html
-    assert client.get(reverse("wishes:public_photo", args=[bag.pk])).status_code == 200
+    photo = client.get(reverse("wishes:public_photo", args=[bag.pk]))
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert b"".join(photo.streaming_content).startswith(b"\xff\xd8")  # the JPEG itself
     assert client.get(reverse("wishes:public_photo", args=[face.pk])).status_code == 404
 
 
@@ -643,14 +643,20 @@ def test_pages_have_a_fixed_number_of_queries(county, django_assert_max_num_quer
         if i % 2:
             services.claim_wish(county.admin_a, wish, organization=county.branch_a)
     staff = client_for(county.admin_a)
-    for name in ("wishes:list", "wishes:report"):
-        with django_assert_max_num_queries(12):
-            assert staff.get(reverse(name)).status_code == 200
+    with django_assert_max_num_queries(12):
+        ledger = staff.get(reverse("wishes:list"))
+    assert ledger.status_code == 200 and ledger.context["page_obj"].paginator.count == n
+    with django_assert_max_num_queries(12):
+        report = staff.get(reverse("wishes:report"))
+    assert report.status_code == 200 and report.context["total"].collected == n
+    waiting = n - n // 2  # every second wish was claimed by branch A
     with django_assert_max_num_queries(6):
-        assert client.get(reverse("wishes:pool")).status_code == 200
+        pool = client.get(reverse("wishes:pool"))
+    assert pool.status_code == 200 and pool.context["page_obj"].paginator.count == waiting
     member = client_for(county.member_user)
     with django_assert_max_num_queries(14):
-        assert member.get(reverse("wishes:claim_pool")).status_code == 200
+        claimable = member.get(reverse("wishes:claim_pool"))
+    assert claimable.status_code == 200 and claimable.context["page_obj"].paginator.count == waiting
 
 
 @pytest.mark.parametrize("n", [1, 12])
