@@ -11,6 +11,6 @@ def items(user):
         out.append(NavItem("mass", "requests:create", "登记诉求", "requests_create", order=11))
         out.append(NavItem("mass", "requests:ranking", "诉求办理排名", "requests_ranking", order=12))
     if is_county(user):
-        out.append(NavItem("mass", "requests:config", "诉求配置", "requests_config", order=13))
+        out.append(NavItem("mass", "requests:settings", "诉求配置", "requests_config", order=13))
     out.append(NavItem("mass", "resident:board", "诉求公开栏", "requests_board", order=14))
     return out

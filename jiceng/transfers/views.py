@@ -378,7 +378,7 @@ def org_options(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def transfer_settings(request):
+def settings_page(request):
     require_county_admin(request.user)
     form = SettingsForm(request.POST or None, instance=TransferSettings.current())
     if request.method == "POST" and form.is_valid():

@@ -403,7 +403,7 @@ def test_county_admin_configures_the_system(desk):
     c = desk.county
     client = client_for(c.county_admin)
     bad = client.post(
-        reverse("requests:config"),
+        reverse("requests:settings"),
         {
             "weight_response": 40,
             "weight_resolution": 35,
@@ -417,7 +417,7 @@ def test_county_admin_configures_the_system(desk):
     )
     assert "三项权重之和应为 100%" in bad.content.decode()
     client.post(
-        reverse("requests:config"),
+        reverse("requests:settings"),
         {
             "weight_response": 50,
             "weight_resolution": 25,
@@ -475,14 +475,14 @@ def test_county_admin_configures_the_system(desk):
     handler = c.county_admin.__class__.objects.get(username="zj2")
     assert handler.role == "department_handler" and handler.department_staff.department == desk.housing
     for user in (c.admin_a, c.member_user, desk.handler):
-        assert client_for(user).get(reverse("requests:config")).status_code == 403
+        assert client_for(user).get(reverse("requests:settings")).status_code == 403
 
 
 def test_menu_by_role(desk):
     from jiceng.requests.nav import items
 
     assert [i.url_name for i in items(desk.county.member_user)] == []
-    assert "requests:config" in [i.url_name for i in items(desk.county.county_admin)]
+    assert "requests:settings" in [i.url_name for i in items(desk.county.county_admin)]
     handler_items = [i.url_name for i in items(desk.handler)]
     assert handler_items == ["requests:inbox", "resident:board"]
 
@@ -523,7 +523,7 @@ def test_every_page_renders_in_every_state(desk):
     admin = client_for(c.county_admin)
     rule = DeadlineRule.objects.first()
     for name, args, shows in [
-        ("requests:config", [], "诉求配置"),
+        ("requests:settings", [], "诉求配置"),
         ("requests:categories", [], "道路交通"),
         ("requests:category_edit", [desk.road.pk], "修改诉求类别：道路交通"),
         ("requests:deadlines", [], reverse("requests:deadline_edit", args=[rule.pk])),

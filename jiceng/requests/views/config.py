@@ -33,7 +33,7 @@ def settings_page(request):
         form,
         lambda data: services.update_settings(request.user, **data),
         success="诉求配置已保存",
-        to="requests:config",
+        to="requests:settings",
     ):
         return done
     return render(request, "requests/config/settings.html", {"form": form, "active_nav": "requests_config"})

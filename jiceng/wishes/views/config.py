@@ -16,7 +16,7 @@ from ..models import WishSettings
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def wish_settings(request):
+def settings_page(request):
     require_county_admin(request.user)
     form = SettingsForm(request.POST or None, instance=WishSettings.current())
     if request.method == "POST" and form.is_valid():
