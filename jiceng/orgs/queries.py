@@ -9,11 +9,18 @@ from datetime import date
 from django.db.models import Count, Q
 
 from jiceng.core.models import CountySettings
+from jiceng.core.registry import app_modules
 from jiceng.core.scoping import path_q
-from jiceng.members.models import Member
 
 from . import rules
 from .models import Enterprise, Organization
+
+
+def member_figures():
+    """The members app's counts for organizations (jiceng/members/org_figures.py), found through
+    the registry: orgs sits below members on the floor plan and does not import it."""
+    (module,) = app_modules("org_figures")
+    return module
 
 
 @dataclass
@@ -30,14 +37,7 @@ def subtree_counts(root_path: str) -> dict[int, SubtreeCounts]:
     organization; the roll-up to ancestors happens in Python along the paths.
     """
     orgs = list(Organization.objects.filter(path_q("path", root_path)).values_list("id", "path"))
-    direct = (
-        Member.objects.filter(path_q("organization__path", root_path), status__in=Member.ACTIVE_STATUSES)
-        .values("organization_id")
-        .annotate(
-            full=Count("id", filter=Q(status=Member.Status.FULL)),
-            probationary=Count("id", filter=Q(status=Member.Status.PROBATIONARY)),
-        )
-    )
+    direct = member_figures().direct_counts(root_path)
     by_path = {path: org_id for org_id, path in orgs}
     path_of = dict(orgs)
     result: dict[int, SubtreeCounts] = {org_id: SubtreeCounts() for org_id, _ in orgs}
@@ -179,17 +179,9 @@ def coverage_by_township(enterprises) -> list[Coverage]:
 
 def active_members_by_child(parent: Organization) -> dict[str, int]:
     """Active members in the subtree of each child of `parent`, keyed by the child's path (one query)."""
-    from django.db.models.functions import Substr
-
     width = len(parent.path) + rules.SEGMENT
-    rows = (
-        Member.objects.filter(path_q("organization__path", parent.path), status__in=Member.ACTIVE_STATUSES)
-        .annotate(prefix=Substr("organization__path", 1, width))
-        .values("prefix")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {r["prefix"]: r["n"] for r in rows if len(r["prefix"]) == width}
+    counts = member_figures().active_by_prefix(parent.path, width)
+    return {prefix: n for prefix, n in counts.items() if len(prefix) == width}
 
 
 def contact_phone_for(user, org: Organization) -> str:

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods
 from jiceng.core import pages, panels, params, xlsx
 from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, require_manager, scope_root, visible
-from jiceng.members.models import Member
 
 from . import queries, rules, services
 from .filters import OrganizationFilter
@@ -100,7 +99,7 @@ def org_detail(request, pk):
     org = get_visible_or_404(request.user, Organization.objects.select_related("parent"), pk=pk)
     today = timezone.localdate()
     status = queries.warnings_for(org, today)
-    direct_members = visible(request.user, Member.objects.filter(organization=org)).order_by("name_pinyin")[:100]
+    direct_members = queries.member_figures().direct_members(request.user, org)
     root = scope_root(request.user)
     ancestors = Organization.objects.filter(path__in=[org.path[:i] for i in range(4, len(org.path), 4)])
     if root is not None:
