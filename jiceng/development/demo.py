@@ -32,6 +32,7 @@ from jiceng.orgs.models import Organization
 
 from . import rules, services
 from .models import DevelopmentFile, Step, StepPerson
+from .services.common import store_state
 
 BATCH = 2000
 REJECT_REASONS = ("本人撤回入党申请", "政治审查不合格", "考察期间表现不符合党员条件", "工作调动离开本单位")
@@ -336,7 +337,7 @@ class Writer:
                 on, reason = plan.reject
                 state = replace(state, status=rules.REJECTED, closed_on=max(on, state.last_on))
                 file.close_reason = reason
-            services._store(file, state)
+            store_state(file, state)
             files.append(file)
             steps_by_file.append(rows)
         if removed:
