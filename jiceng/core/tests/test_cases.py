@@ -122,3 +122,35 @@ def test_one_name_mask_for_every_app():
     assert masking.mask_name("") == masking.mask_name("  ") == ""
     assert liaison_rules.mask_name is wish_rules.mask_name is request_rules.mask_name is masking.mask_name
     assert request_rules.public_name("") == "匿名" and wish_rules.public_name("") == "群众"
+
+
+@pytest.mark.django_db
+def test_append_only_trigger_refuses_updates_on_postgresql():
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only; other databases rely on the model's guard")
+
+    class Editor:  # what RunPython hands over: the connection and a way to execute SQL
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE kit_probe (id integer PRIMARY KEY, note text)")
+        cursor.execute("INSERT INTO kit_probe VALUES (1, 'a')")
+    forward, backward = cases.append_only_trigger("kit_probe", "探针记录只能追加")
+    forward(None, Editor())
+    with pytest.raises(DatabaseError, match="探针记录只能追加"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE kit_probe SET note = 'b' WHERE id = 1")
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO kit_probe VALUES (2, 'c')")  # adding stays allowed
+    backward(None, Editor())
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE kit_probe SET note = 'b' WHERE id = 1")
+        cursor.execute("SELECT note FROM kit_probe ORDER BY id")
+        assert [row[0] for row in cursor.fetchall()] == ["b", "c"]
