@@ -18,6 +18,7 @@ The registry: an app offers imports in its ``imports.py`` module, as ``IMPORTERS
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO
@@ -167,3 +168,48 @@ def registered() -> list:
     from jiceng.core.registry import app_modules
 
     return [entry for module in app_modules("imports") for entry in getattr(module, "IMPORTERS", ())]
+
+
+# ---- a previewed upload kept until it is confirmed -----------------------------------------------
+
+
+def keep_pending(request, session_key: str, upload, folder: str, **meta) -> str:
+    """Keep an upload that passed its preview until the user confirms it: stored under
+    ``<folder>/<token>.xlsx`` with the token in the session (with the file's name and ``meta``).
+    The confirm step reads it again, since the data may have changed in between."""
+    import uuid
+
+    from django.core.files.storage import default_storage
+
+    token = uuid.uuid4().hex
+    upload.seek(0)
+    stored = default_storage.save(f"{folder}/{token}.xlsx", upload)
+    pending = request.session.get(session_key, {})
+    pending[token] = {"path": stored, "name": upload.name, **meta}
+    request.session[session_key] = pending
+    return token
+
+
+def take_pending(request, session_key: str, token: str) -> dict | None:
+    """The upload kept under `token`, taken out of the session (a token is used once); None when
+    the preview has expired or the file is gone."""
+    from django.core.files.storage import default_storage
+
+    pending = request.session.get(session_key, {})
+    item = pending.pop(token or "", None)
+    request.session[session_key] = pending
+    if item is None or not default_storage.exists(item["path"]):
+        return None
+    return item
+
+
+@contextmanager
+def opened_pending(item: dict):
+    """The kept file, opened for reading; deleted afterwards whatever happens."""
+    from django.core.files.storage import default_storage
+
+    try:
+        with default_storage.open(item["path"], "rb") as fh:
+            yield fh
+    finally:
+        default_storage.delete(item["path"])

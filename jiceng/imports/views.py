@@ -1,14 +1,11 @@
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiceng.core import pages, xlsx
-from jiceng.core.importing import ImportFileError
+from jiceng.core.importing import ImportFileError, keep_pending, opened_pending, take_pending
 from jiceng.core.scoping import require_manager, visible
 
 from . import services
@@ -60,14 +57,7 @@ def preview(request):
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("imports:index")
-    token = ""
-    if outcome.ok:
-        token = uuid.uuid4().hex
-        upload.seek(0)
-        stored = default_storage.save(f"imports/pending/{token}.xlsx", upload)
-        pending = request.session.get(SESSION_KEY, {})
-        pending[token] = {"kind": kind, "path": stored, "name": upload.name}
-        request.session[SESSION_KEY] = pending
+    token = keep_pending(request, SESSION_KEY, upload, "imports/pending", kind=kind) if outcome.ok else ""
     return render(
         request,
         "imports/preview.html",
@@ -85,20 +75,16 @@ def preview(request):
 @require_POST
 def confirm(request):
     require_manager(request.user)
-    pending = request.session.get(SESSION_KEY, {})
-    item = pending.pop(request.POST.get("token", ""), None)
-    request.session[SESSION_KEY] = pending
+    item = take_pending(request, SESSION_KEY, request.POST.get("token", ""))
     if item is None:
         messages.error(request, "导入预览已失效，请重新上传")
         return redirect("imports:index")
     try:
-        with default_storage.open(item["path"], "rb") as fh:
+        with opened_pending(item) as fh:
             outcome = services.run_import(item["kind"], fh, actor=request.user, file_name=item["name"])
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("imports:index")
-    finally:
-        default_storage.delete(item["path"])
     if outcome.ok:
         messages.success(request, f"已导入 {outcome.rows} 行（批次 #{outcome.batch_id}）")
     else:

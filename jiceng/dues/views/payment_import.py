@@ -3,18 +3,15 @@ members), upload and preview, confirm, and undoing the last batch."""
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from openpyxl.styles import Font
 
 from jiceng.core import pages, xlsx
-from jiceng.core.importing import ImportFileError, template_workbook
+from jiceng.core.importing import ImportFileError, keep_pending, opened_pending, take_pending, template_workbook
 from jiceng.core.scoping import page_root, require_manager, visible
 
 from .. import imports, queries, rules
@@ -105,14 +102,7 @@ def import_preview(request):
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("dues:import")
-    token = ""
-    if outcome.ok:
-        token = uuid.uuid4().hex
-        upload.seek(0)
-        stored = default_storage.save(f"imports/pending/dues-{token}.xlsx", upload)
-        pending = request.session.get(SESSION_KEY, {})
-        pending[token] = {"path": stored, "name": upload.name}
-        request.session[SESSION_KEY] = pending
+    token = keep_pending(request, SESSION_KEY, upload, "imports/pending/dues") if outcome.ok else ""
     return render(
         request,
         "dues/import_preview.html",
@@ -124,20 +114,16 @@ def import_preview(request):
 @require_POST
 def import_confirm(request):
     require_manager(request.user)
-    pending = request.session.get(SESSION_KEY, {})
-    item = pending.pop(request.POST.get("token", ""), None)
-    request.session[SESSION_KEY] = pending
+    item = take_pending(request, SESSION_KEY, request.POST.get("token", ""))
     if item is None:
         messages.error(request, "导入预览已失效，请重新上传")
         return redirect("dues:import")
     try:
-        with default_storage.open(item["path"], "rb") as fh:
+        with opened_pending(item) as fh:
             outcome = imports.run_import(fh, actor=request.user, file_name=item["name"])
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect("dues:import")
-    finally:
-        default_storage.delete(item["path"])
     if outcome.ok:
         messages.success(
             request, f"已导入 {outcome.count} 条党费记录，合计 {outcome.total} 元（批次 #{outcome.batch_id}）"

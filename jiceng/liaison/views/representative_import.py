@@ -26,28 +26,19 @@ def representative_template(request):
 @require_http_methods(["GET", "POST"])
 def representative_import(request):
     """Upload → check every row and preview → confirm (the stored file is checked again)."""
-    import uuid
-
-    from django.core.files.storage import default_storage
-
-    from jiceng.core.importing import ImportFileError
+    from jiceng.core.importing import ImportFileError, keep_pending, opened_pending, take_pending
 
     from .. import imports
 
     require_manager(request.user)
     context = {"active_nav": "liaison", "columns": imports.COLUMNS}
     if request.method == "POST" and request.POST.get("token"):
-        pending = request.session.get(IMPORT_SESSION_KEY, {})
-        path = pending.pop(request.POST["token"], None)
-        request.session[IMPORT_SESSION_KEY] = pending
-        if path is None or not default_storage.exists(path):
+        item = take_pending(request, IMPORT_SESSION_KEY, request.POST["token"])
+        if item is None:
             messages.error(request, "导入已过期，请重新上传文件")
             return redirect("liaison:representatives_import")
-        try:
-            with default_storage.open(path, "rb") as stored:
-                outcome = imports.run(stored, request.user, commit=True)
-        finally:
-            default_storage.delete(path)
+        with opened_pending(item) as stored:
+            outcome = imports.run(stored, request.user, commit=True)
         if outcome.ok:
             messages.success(request, f"已导入党代表 {outcome.created} 名")
             return redirect("liaison:representatives")
@@ -65,11 +56,5 @@ def representative_import(request):
             return redirect("liaison:representatives_import")
         context["outcome"] = outcome
         if outcome.ok and outcome.rows:
-            token = uuid.uuid4().hex
-            upload.seek(0)
-            stored = default_storage.save(f"liaison/pending/{token}.xlsx", upload)
-            pending = request.session.get(IMPORT_SESSION_KEY, {})
-            pending[token] = stored
-            request.session[IMPORT_SESSION_KEY] = pending
-            context["token"] = token
+            context["token"] = keep_pending(request, IMPORT_SESSION_KEY, upload, "liaison/pending")
     return render(request, "liaison/import.html", context)
