@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.members import rules as member_rules
+from jiceng.members import tally
 from jiceng.members.models import Member
 from jiceng.orgs import queries as org_queries
 from jiceng.orgs import rules as org_rules
@@ -32,13 +33,20 @@ def _choice_figures(rows, field: str, choices, url: str) -> list[Figure]:
 
 
 def command_screen(user, root: Organization, today: date) -> dict:
-    """Everything on the first command screen for `root`'s subtree, within the user's scope.
+    """Everything on the first command screen for `root`'s subtree (`root` is one the user may
+    see: the view finds it through the user's scope, so the whole subtree is in scope).
 
-    A fixed number of queries whatever the size of the subtree.
+    A fixed number of queries whatever the size of the subtree. The member figures are sums of
+    the per-organization member tallies (jiceng.members.tally, ADR 0019); only the age bands,
+    which move with the calendar, are counted from the members.
     """
     orgs = visible(user, Organization.objects.all()).filter(path_q("path", root.path))
-    members = visible(user, Member.objects.all()).filter(path_q("organization__path", root.path))
-    active = members.filter(status__in=Member.ACTIVE_STATUSES)
+    active = visible(user, Member.objects.all()).filter(
+        path_q("organization__path", root.path), status__in=Member.ACTIVE_STATUSES
+    )
+    tallied = tally.figures(root.path)
+    by_status = [{"status": value, "n": n} for value, n in tallied["status"].items()]
+    by_education = [{"education": value, "n": n} for value, n in tallied["education"].items()]
     org_url = f"{reverse('orgs:list')}?within={root.pk}&"
     member_url = f"{reverse('members:list')}?organization={root.pk}&"
     warnings_url = f"{reverse('orgs:warnings')}?org={root.pk}&"
@@ -46,8 +54,6 @@ def command_screen(user, root: Organization, today: date) -> dict:
 
     by_type = orgs.values("type").annotate(n=Count("id")).order_by()
     by_domain = orgs.values("domain").annotate(n=Count("id")).order_by()
-    by_status = members.values("status").annotate(n=Count("id")).order_by()
-    by_education = active.values("education").annotate(n=Count("id")).order_by()
     bands = {b: member_rules.birth_range_for_band(b, today) for b in member_rules.AGE_BANDS}
 
     def band_q(band):
@@ -59,13 +65,13 @@ def command_screen(user, root: Organization, today: date) -> dict:
             q &= Q(birth_date__lte=upto)
         return q
 
-    totals = active.aggregate(
-        total=Count("id"),
-        male=Count("id", filter=Q(gender="male")),
-        female=Count("id", filter=Q(gender="female")),
-        mobile=Count("id", filter=Q(is_mobile=True)),
-        no_post=Count("id", filter=Q(post="")),
-        **{f"band_{b}": Count("id", filter=band_q(b)) for b in member_rules.AGE_BANDS},
+    totals = active.aggregate(**{f"band_{b}": Count("id", filter=band_q(b)) for b in member_rules.AGE_BANDS})
+    totals.update(
+        total=tally.active_total(tallied),
+        male=tallied["gender"].get(Member.Gender.MALE, 0),
+        female=tallied["gender"].get(Member.Gender.FEMALE, 0),
+        mobile=tallied["mobile"].get("", 0),
+        no_post=tallied["no_post"].get("", 0),
     )
     children = list(orgs.filter(parent=root).order_by("path"))
     child_counts = org_queries.active_members_by_child(root)

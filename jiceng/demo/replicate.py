@@ -6,7 +6,7 @@ being listed here: a table is *owned* by the county when it has a foreign key to
 (organizations are owned); the rest (calendar, categories, activity types, settings, content
 types, permissions) is shared by all counties and stays as it is. A few owned tables are left
 out on purpose (`SKIP`: the audit log, whose hash chain would not hold for copied rows; sessions,
-tokens and login attempts).
+tokens and login attempts; the member tallies, which triggers keep as the members are copied).
 
 Each copy k (1, 2, …) of a row gets the id `id + k × span` where `span` is one more than the
 table's largest id, and every foreign key to a copied row is moved the same way, so the copies
@@ -32,7 +32,9 @@ from django.db import connection, models, transaction
 from jiceng.core.tree import path_upper_bound
 from jiceng.orgs.models import Organization
 
-SKIP = {"core_auditentry", "django_session", "authtoken_token", "django_admin_log"}
+# members_membertally is not copied: the database's triggers count the copied members as they
+# are inserted (jiceng.members.tally).
+SKIP = {"core_auditentry", "django_session", "authtoken_token", "django_admin_log", "members_membertally"}
 SKIP_PREFIXES = ("axes_",)
 
 # How a unique text column is made unique in a copy: "path" (the new root's path), "code"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core.panels import Panel
@@ -42,9 +43,24 @@ def member_panels(request, member: Member) -> list[Panel]:
 
 
 def command_panels(request, root, today: date) -> list[Panel]:
+    """Loaded by htmx after the command screen (dual:panel_command): the year's party days of a
+    city's registered members take about a second to read, and the landing page does not wait
+    for them. Right after the member-care card (transfers, 31)."""
+    url = reverse("dual:panel_command") + f"?org={root.pk}"
+    return [
+        Panel(
+            "在职党员到社区报到",
+            "dual/panels/command_lazy.html",
+            {"url": url, "report_url": reverse("dual:list") + f"?year={today.year}&org={root.pk}"},
+            order=32,
+        )
+    ]
+
+
+def command_panel_context(root, today: date) -> dict:
     """The members registered in the subtree's communities and how many did all three items
     this year: a fixed number of queries whatever the size of the subtree (a count, and four
-    for the year, queries.dual_progress). Right after the member-care card (transfers, 31)."""
+    for the year, queries.dual_progress)."""
     # Bounded by the communities' path range alone: an OR with the members' own organization
     # path (the care card's aggregate) made PostgreSQL read every member of the database (1.2 s
     # for a township of a province).
@@ -58,11 +74,4 @@ def command_panels(request, root, today: date) -> list[Panel]:
         "registered": Member.objects.filter(registered).count(),
         "complete": sum(rules.dual_complete(p) for p in progress.values()),
     }
-    return [
-        Panel(
-            "在职党员到社区报到",
-            "dual/panels/command.html",
-            {"root": root, "today": today, "figures": figures},
-            order=32,
-        )
-    ]
+    return {"root": root, "today": today, "figures": figures}

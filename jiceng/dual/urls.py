@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/record/", views.dual_record, name="record"),
     path("<int:pk>/party-day/", views.dual_party_day, name="party_day"),
     path("<int:pk>/end/", views.dual_end, name="end"),
+    path("panels/command/", views.panel_command, name="panel_command"),
     path("records/<int:pk>/delete/", views.dual_record_delete, name="record_delete"),
 ]

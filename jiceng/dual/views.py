@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiceng.core import pages, params, xlsx
 from jiceng.core.navigation import is_staff
 from jiceng.core.pages import paginate
-from jiceng.core.scoping import get_visible_or_404, path_q, require_manager, visible
+from jiceng.core.scoping import get_visible_or_404, page_root, path_q, require_manager, visible
 from jiceng.members.models import Member
 from jiceng.members.queries import registrable_communities
 from jiceng.orgs.models import Organization
@@ -309,4 +309,18 @@ def dual_end(request, pk):
         success=f"已注销{member.name}在{member.registered_community.name}的报到",
         to="dual:list",
         back=reverse("dual:member", args=[member.pk]),
+    )
+
+
+@login_required
+def panel_command(request):
+    """The command screen's dual-registration card, loaded after the page (panels.command_panels)."""
+    from .panels import command_panel_context
+
+    _require_staff(request.user)
+    root = page_root(request)
+    return render(
+        request,
+        "dual/panels/command.html",
+        {"panel": command_panel_context(root, timezone.localdate()), "title": "在职党员到社区报到"},
     )

@@ -506,7 +506,8 @@ def months_without_dues(members: QuerySet, today: date) -> dict[int, int]:
         .values("year")[:1]
     )
     rows = (
-        Member.objects.filter(pk__in=members.values("pk"))
+        # `members` filtered directly (not `pk IN (members)`): one pass over the members table.
+        members.order_by()
         .exclude(Exists(DuesPayment.objects.filter(member=OuterRef("pk"), month=last_month)))
         .exclude(Exists(DuesBase.objects.filter(member=OuterRef("pk"), year=last_month.year, monthly_amount=0)))
         .values_list("pk", "join_date")

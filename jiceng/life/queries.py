@@ -456,7 +456,9 @@ def months_without_life(members, today: date) -> dict[int, int]:
 
     Read from the monthly summary (MemberMonth, equal to the records): a run starts with last
     month, so only members who missed last month are looked at (the partial index on missed
-    months), then their twelve months. Two queries; neither grows with the years of records."""
+    months), then their missed months of the last twelve (a month they took part in and a month
+    with no row both end the run, so only the missed rows are read). Two queries; neither grows
+    with the years of records."""
     last = rules.month_of(today).start - timedelta(days=1)
     months = rules.months_between(rules.add_months_start(last, -11), last)
     last_month = months[-1].start
@@ -464,10 +466,10 @@ def months_without_life(members, today: date) -> dict[int, int]:
         "member_id"
     )
     seen: dict[int, dict[str, bool]] = defaultdict(dict)
-    for member_id, month, took_part in MemberMonth.objects.filter(
-        member_id__in=missed_last_month, month__gte=months[0].start, month__lte=last_month
-    ).values_list("member_id", "month", "took_part"):
-        seen[member_id][f"{month:%Y-%m}"] = took_part > 0
+    for member_id, month in MemberMonth.objects.filter(
+        member_id__in=missed_last_month, month__gte=months[0].start, month__lte=last_month, took_part=0
+    ).values_list("member_id", "month"):
+        seen[member_id][f"{month:%Y-%m}"] = False
     out = {}
     for member_id, by_month in seen.items():
         run = rules.consecutive_missed(by_month, months)

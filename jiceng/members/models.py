@@ -97,6 +97,8 @@ class Member(TimestampedModel):
         indexes = [
             models.Index(fields=["organization", "status"], name="member_org_status_idx"),
             models.Index(fields=["status"], name="member_status_idx"),
+            # This month's political birthdays of members who joined this year (jiceng.members.tally).
+            models.Index(fields=["join_date"], name="member_join_date_idx"),
         ]
 
     def __str__(self):
@@ -148,3 +150,20 @@ class LeadHousehold(TimestampedModel):
 
     def __str__(self):
         return f"党员中心户 {self.member.name}"
+
+
+class MemberTally(models.Model):
+    """How many of an organization's own members fall in one group: ``dimension`` is status
+    (every member) or gender, education, mobile, no_post, join_month (active members only);
+    ``value`` the group. Kept by database triggers in the same transaction as every write to
+    members (jiceng.members.tally, ADR 0019); never written by the application except by
+    ``tally.rebuild``. Rows may hold 0 after members leave."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    dimension = models.CharField(max_length=20)
+    value = models.CharField(max_length=20, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "党员分组计数"
+        constraints = [models.UniqueConstraint(fields=["organization", "dimension", "value"], name="member_tally_once")]

@@ -7,38 +7,29 @@ screens find panels. Each function is one grouped query.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from jiceng.core.scoping import visible
 
-from jiceng.core.scoping import path_q, visible
-
+from . import tally
 from .models import Member
 
 
-def direct_counts(root_path: str) -> QuerySet:
+def direct_counts(root_path: str) -> list[dict]:
     """Active members attached to each organization under `root_path`: rows of
-    ``organization_id``, ``full`` and ``probationary``."""
-    return (
-        Member.objects.filter(path_q("organization__path", root_path), status__in=Member.ACTIVE_STATUSES)
-        .values("organization_id")
-        .annotate(
-            full=Count("id", filter=Q(status=Member.Status.FULL)),
-            probationary=Count("id", filter=Q(status=Member.Status.PROBATIONARY)),
-        )
-    )
+    ``organization_id``, ``full`` and ``probationary`` (from the member tallies, ADR 0019)."""
+    return [
+        {
+            "organization_id": org_id,
+            "full": statuses.get(Member.Status.FULL, 0),
+            "probationary": statuses.get(Member.Status.PROBATIONARY, 0),
+        }
+        for org_id, statuses in tally.by_organization(root_path).items()
+    ]
 
 
 def active_by_prefix(root_path: str, width: int) -> dict[str, int]:
     """Active members under `root_path`, counted by the first `width` characters of their
     organization's path (the subtree of each child when `width` is one level deeper)."""
-    rows = (
-        Member.objects.filter(path_q("organization__path", root_path), status__in=Member.ACTIVE_STATUSES)
-        .annotate(prefix=Substr("organization__path", 1, width))
-        .values("prefix")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {r["prefix"]: r["n"] for r in rows}
+    return tally.active_by_prefix(root_path, width)
 
 
 def direct_members(user, organization, limit: int = 100) -> list:

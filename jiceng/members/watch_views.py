@@ -35,6 +35,9 @@ def _unit(org: Organization) -> Organization:
 
 
 def watch_data(request, today):
+    """The watch of the page's organization: counts per level and the branches with their rows,
+    each row holding only the member's id until `fill` loads the members of the branches shown
+    (a city's watch has thousands of rows; a page shows 25 branches)."""
     root = page_root(request)
     try:
         level = int(request.GET.get("level") or watch_rules.LEVELS[0])
@@ -52,25 +55,39 @@ def watch_data(request, today):
     for r in everyone:
         counts[r.level] += 1
     rows = [r for r in everyone if r.level >= level]
-    by_id = {
-        m.pk: m
-        for m in Member.objects.filter(pk__in=[r.member_id for r in rows]).select_related(
-            "organization", "organization__parent"
-        )
-    }
+    # Plain columns to group and order the rows by branch: no model instance per row.
     groups: dict[int, dict] = {}
+    facts = Member.objects.filter(pk__in=[r.member_id for r in rows]).values_list(
+        "pk",
+        "name_pinyin",
+        "organization_id",
+        "organization__path",
+        "organization__type",
+        "organization__parent_id",
+        "organization__parent__path",
+    )
+    by_member = {}
+    for pk, pinyin, org_id, path, org_type, parent_id, parent_path in facts:
+        in_group = org_type == Organization.Type.GROUP and parent_id
+        by_member[pk] = (parent_id if in_group else org_id, parent_path if in_group else path, pinyin)
     for r in rows:
-        m = by_id[r.member_id]
-        unit = _unit(m.organization)
-        group = groups.setdefault(unit.pk, {"unit": unit, "rows": []})
-        group["rows"].append({"member": m, "months": [r.months.get(s.key, 0) for s in sources], "level": r.level})
-    ordered = sorted(groups.values(), key=lambda g: g["unit"].path)
+        unit_id, unit_path, pinyin = by_member[r.member_id]
+        group = groups.setdefault(unit_id, {"unit_id": unit_id, "path": unit_path, "rows": []})
+        group["rows"].append(
+            {
+                "member_id": r.member_id,
+                "pinyin": pinyin,
+                "months": [r.months.get(s.key, 0) for s in sources],
+                "level": r.level,
+            }
+        )
+    ordered = sorted(groups.values(), key=lambda g: g["path"])
     for g in ordered:
-        g["rows"].sort(key=lambda x: (-x["level"], x["member"].name_pinyin, x["member"].pk))
-    paths = [root.path[:i] for i in range(4, len(root.path), 4)]
+        g["rows"].sort(key=lambda x: (-x["level"], x["pinyin"], x["member_id"]))
+    crumbs = [root.path[:i] for i in range(4, len(root.path), 4)]
     return {
         "root": root,
-        "crumbs": list(visible(request.user, Organization.objects.filter(path__in=paths)).order_by("path")),
+        "crumbs": list(visible(request.user, Organization.objects.filter(path__in=crumbs)).order_by("path")),
         "children": list(root.children.order_by("path")),
         "level": level,
         "sources": sources,
@@ -78,6 +95,17 @@ def watch_data(request, today):
         "counts": [(lv, LEVEL_LABELS[lv], counts[lv]) for lv in watch_rules.LEVELS],
         "total": len(rows),
     }
+
+
+def fill(groups: list[dict]) -> list[dict]:
+    """Give `groups` their units and their rows their members (one query)."""
+    ids = [r["member_id"] for g in groups for r in g["rows"]]
+    by_id = Member.objects.select_related("organization", "organization__parent").in_bulk(ids)
+    for g in groups:
+        for r in g["rows"]:
+            r["member"] = by_id[r["member_id"]]
+        g["unit"] = _unit(g["rows"][0]["member"].organization)
+    return groups
 
 
 @login_required
@@ -106,7 +134,7 @@ def watch(request):
                 *r["months"],
                 LEVEL_LABELS[r["level"]],
             ]
-            for g in data["groups"]
+            for g in fill(data["groups"])
             for r in g["rows"]
         )
         notes = [
@@ -120,6 +148,7 @@ def watch(request):
         )
     # The page shows the branches a page at a time (a county has hundreds of rows); the export has all.
     pages = paginate(request, data["groups"], per_page=BRANCHES_PER_PAGE)
+    fill(pages["rows"])
     return render(
         request,
         "members/watch.html",

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from jiceng.core.navigation import is_staff
 from jiceng.core.panels import Panel
-from jiceng.core.scoping import path_q, require_manager
+from jiceng.core.scoping import require_manager
 from jiceng.members import rules as member_rules
 from jiceng.members.models import Member
 
@@ -82,14 +81,7 @@ def command_panels(request, root, today: date) -> list[Panel]:
     """Two panels, a fixed number of queries whatever the size of the subtree: one aggregate
     over the subtree's members (counted, in transit, this month's political birthdays) and one
     over transfers. (The dual-registration figures are jiceng.dual's panel.)"""
-    care = Member.objects.filter(path_q("organization__path", root.path)).aggregate(
-        counted=Count("id", filter=Q(status__in=Member.ACTIVE_STATUSES)),
-        in_transit=Count("id", filter=Q(status=Member.Status.IN_TRANSIT)),
-        birthdays=Count(
-            "id",
-            filter=Q(status__in=Member.ACTIVE_STATUSES, join_date__month=today.month, join_date__year__lt=today.year),
-        ),
-    )
+    care = queries.care_figures(root.path, today)
     figures = queries.TransitFigures(
         counted=care["counted"],
         in_transit=care["in_transit"],

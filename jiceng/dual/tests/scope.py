@@ -23,6 +23,7 @@ def samples(county, victim):
         "dual:party_day": member_b,
         "dual:end": member_b,
         "dual:record_delete": {"pk": victim["dual_record"]},
+        "dual:panel_command": {},
     }
 
 
@@ -30,6 +31,7 @@ QUERIES = {
     "dual:list": "?community={dual_community}",
     "dual:export": "?community={dual_community}",
     "dual:register": "?community={dual_community}",
+    "dual:panel_command": "?org={town_b}",
 }
 POSTS = {
     # The form echoes the name typed in when it refuses; a name without the victim marker keeps

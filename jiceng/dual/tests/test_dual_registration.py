@@ -356,10 +356,13 @@ def test_the_list_export_and_panels_count_from_records(county, dual):
     }
     html = client_for(dual.agency_secretary).get(reverse("members:detail", args=[dual.worker.pk])).content.decode()
     assert "三项完成" in html
-    # The command screen of the community's township.
+    # The command screen of the community's township: its card loads after the page.
     request.user = county.admin_a
     (panel,) = command_panels(request, county.town_a, TODAY.date())
-    assert (panel.context["figures"]["registered"], panel.context["figures"]["complete"]) == (2, 1)
+    assert panel.context["url"] == reverse("dual:panel_command") + f"?org={county.town_a.pk}"
+    card = client_for(county.admin_a).get(panel.context["url"])
+    assert (card.context["panel"]["figures"]["registered"], card.context["panel"]["figures"]["complete"]) == (2, 1)
+    assert 'data-figure="dual_complete">1<' in card.content.decode()
 
 
 @pytest.mark.parametrize("rows", [10, 200])
@@ -483,7 +486,7 @@ def test_insider_walk_rows_show_the_victims(county):
 
 @pytest.mark.parametrize("rows", [10, 200])
 def test_command_panel_query_count(county, dual, rows, django_assert_max_num_queries):
-    from jiceng.dual.panels import command_panels
+    from jiceng.dual.panels import command_panel_context, command_panels
     from jiceng.members.tests.test_members import bulk_members
 
     bulk_members(dual.agency_branch, rows)
@@ -492,7 +495,9 @@ def test_command_panel_query_count(county, dual, rows, django_assert_max_num_que
     )
     request = RequestFactory().get("/")
     request.user = county.county_admin
-    # A count and the year (the members, life's party days and marks, wishes, service projects).
+    with django_assert_max_num_queries(0):  # the command screen itself waits for nothing
+        command_panels(request, county.root, TODAY.date())
+    # The card: a count and the year (the members, life's party days and marks, wishes, service projects).
     with django_assert_max_num_queries(6):
-        (panel,) = command_panels(request, county.root, TODAY.date())
-    assert panel.context["figures"] == {"registered": rows, "complete": 0}
+        context = command_panel_context(county.root, TODAY.date())
+    assert context["figures"] == {"registered": rows, "complete": 0}
