@@ -387,25 +387,32 @@ def median_in_database() -> bool:
 
 
 def figures_by(qs: QuerySet, key, now: datetime, *, durations: bool = True) -> dict:
-    """{group key: rules.Figures}: one grouped query on PostgreSQL (the median by
-    percentile_cont); on SQLite, which has no percentile function, a second query reads the
-    resolution times and Python takes the median."""
-    aggregates = figure_aggregates(now)
-    in_db = durations and median_in_database()
-    if in_db:
-        aggregates["median_hours"] = Median(
-            HoursToResolution(F("resolved_at"), F("received_at")), filter=Q(resolved_at__isnull=False)
-        )
+    """{group key: rules.Figures}: the counts by one grouped query of conditional counts, then
+    the median hours to resolution by a second one over the resolved requests alone —
+    percentile_cont on PostgreSQL; on SQLite, which has no percentile function, the second
+    query reads the resolution times and Python takes the median.
+
+    Two queries, not one: an ordered-set aggregate such as percentile_cont cannot be hashed or
+    split among parallel workers, so in the same statement it made PostgreSQL sort every
+    request of the period with all the columns of the counts and aggregate them in one
+    process. Apart, the counts are hashed in parallel and only (unit, two timestamps) of the
+    resolved requests are sorted; the median is taken over the same rows (the FILTER of the
+    single statement is now the WHERE), so every figure is the same (docs/performance.md,
+    "Ranking over a year")."""
     out: dict = defaultdict(rules.Figures)
-    for row in qs.annotate(unit=key).values("unit").annotate(**aggregates).order_by():
+    for row in qs.annotate(unit=key).values("unit").annotate(**figure_aggregates(now)).order_by():
         unit = row.pop("unit")
-        median = row.pop("median_hours", None)
         out[unit] = rules.Figures(**row)
-        out[unit].median_hours = median
-    if durations and not in_db:
-        rows = qs.filter(resolved_at__isnull=False).annotate(unit=key).values_list("unit", "received_at", "resolved_at")
-        for unit, received, resolved in rows.order_by():
-            out[unit].durations.append((resolved - received).total_seconds() / 3600)
+    if not durations:
+        return out
+    resolved = qs.filter(resolved_at__isnull=False).annotate(unit=key).values("unit").order_by()
+    if median_in_database():
+        hours = HoursToResolution(F("resolved_at"), F("received_at"))
+        for unit, median in resolved.annotate(median=Median(hours)).values_list("unit", "median"):
+            out[unit].median_hours = median
+    else:
+        for unit, received, resolved_at in resolved.values_list("unit", "received_at", "resolved_at"):
+            out[unit].durations.append((resolved_at - received).total_seconds() / 3600)
     return out
 
 
@@ -470,6 +477,21 @@ def ranking_children(
     intake = (Organization.Domain.RURAL, Organization.Domain.COMMUNITY)
     units = [(c.path, c.short_name or c.name, c) for c in children if c.domain in intake or c.path in figures]
     return rows_from(figures, units, weights)
+
+
+def children_total(
+    root: Organization, rows: list[dict], start: datetime, end: datetime, now: datetime
+) -> rules.Figures:
+    """The figures of `root`'s whole territory from the rows of `ranking_children`, without
+    counting the period again: a request of the territory was filed either at the root itself
+    or in the subtree of exactly one child (the child's row counts it), and the counts add up.
+    Equal to `figures_total` over the territory (tests check it); without the durations."""
+    own = Request.objects.filter(organization=root)
+    total = figures_total(metric_base(own, start, end), now, durations=False)
+    for row in rows:
+        for name in FIGURE_COUNTS:
+            setattr(total, name, getattr(total, name) + getattr(row["figures"], name))
+    return total
 
 
 def ranking_departments(root: Organization, start: datetime, end: datetime, now: datetime, weights) -> list[dict]:

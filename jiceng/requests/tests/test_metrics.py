@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from jiceng.core.scoping import path_q
 from jiceng.requests import queries, rules, services
 from jiceng.requests.models import RequestSettings
 from jiceng.requests.testing import file_request
@@ -215,3 +216,39 @@ def test_any_period_not_only_months(october, desk):
         assert (
             client.get(reverse("requests:ranking"), {"from": "2026-10-13", "to": "2026-10-12"}).context["period"].month
         )
+
+
+def test_the_page_total_is_the_sum_of_the_children(october, desk):
+    """The ranking page takes its territory's total from the children's rows (one scan of the
+    period, not two): equal to counting the territory, a request filed at the root included."""
+    c = desk.county
+    with travel(2026, 10, 28, 9):
+        file_request(desk, org=c.town_a)  # at the township itself: in none of its villages' rows
+    with time_machine.travel(NOW, tick=False):
+        start, end = queries.month_bounds(at(2026, 10, 1).date())
+        for root in (c.root, c.town_a):
+            rows = queries.ranking_children(root, start, end, NOW, rules.DEFAULT_WEIGHTS)
+            territory = queries.Request.objects.filter(path_q("organization__path", root.path))
+            counted = queries.figures_total(queries.metric_base(territory, start, end), NOW, durations=False)
+            assert queries.children_total(root, rows, start, end, NOW) == counted, root.name
+        page = client_for(c.county_admin).get(reverse("requests:ranking"), {"month": "2026-10"})
+    assert page.context["total"].received == 7  # A1–A4, A6, B1 and the township's own
+
+
+def test_the_counts_are_one_query_and_the_medians_another(october, desk):
+    """An ordered-set aggregate (percentile_cont) cannot be hashed or run by parallel workers:
+    in the counts' statement it made PostgreSQL sort every request of the period with all
+    their columns in one process (docs/performance.md, "Ranking over a year")."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    start, end = queries.month_bounds(at(2026, 10, 1).date())
+    qs = queries.metric_base(queries.Request.objects.all(), start, end)
+    with CaptureQueriesContext(connection) as ctx:
+        figures = queries.figures_by(qs, queries.child_key(desk.county.root), NOW)
+    grouped = [q["sql"] for q in ctx.captured_queries if "GROUP BY" in q["sql"]]
+    assert len(grouped) == 1 + queries.median_in_database()
+    assert "WITHIN GROUP" not in grouped[0] and "COUNT(" in grouped[0]
+    town_a = figures[desk.county.town_a.path]
+    assert rules.median_hours(town_a.durations, town_a.median_hours) == Decimal("120.5")
+    assert figures[desk.county.town_b.path].resolved == 1

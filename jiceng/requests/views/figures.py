@@ -142,8 +142,11 @@ def ranking_data(user, root: Organization, period: Period, by: str) -> dict:
         rows = queries.ranking_handlers(user, root, start, end, now, weights)
     else:
         rows = queries.ranking_children(root, start, end, now, weights)
-    base = Request.objects.filter(path_q("organization__path", root.path))
-    total = queries.figures_total(queries.metric_base(base, start, end), now, durations=False)
+    if by == "org":  # the children's rows already hold every count of the territory
+        total = queries.children_total(root, rows, start, end, now)
+    else:
+        base = Request.objects.filter(path_q("organization__path", root.path))
+        total = queries.figures_total(queries.metric_base(base, start, end), now, durations=False)
     return {"rows": rows, "weights": weights, "start": start, "end": end, "total": total, "rates": rules.rates(total)}
 
 
