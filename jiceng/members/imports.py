@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from django.core.exceptions import ValidationError
 
 from jiceng.core import idnumbers
-from jiceng.core.importing import Column, ParsedRow, RowError, parse_date, text
+from jiceng.core.importing import Column, ParsedRow, RowError, delete_rows, insert_rows, parse_date, text
 from jiceng.core.scoping import visible
 from jiceng.core.text import pinyin_keys
 from jiceng.orgs.models import Organization
@@ -67,12 +68,17 @@ class MemberImporter:
         scope = visible(actor, Organization.objects.all()) if actor is not None else Organization.objects.all()
         org_codes = {text(r.values.get("org")) for r in rows}
         orgs = {o.code: o for o in scope.filter(code__in=org_codes)}
+        # Each ID number is parsed once: its digest is looked up below, in chunks, before the rows
+        # are checked one by one.
+        id_numbers: dict[int, idnumbers.IdNumberInfo | idnumbers.IdNumberError] = {}
         digests = {}
         for r in rows:
             try:
-                digests[r.row] = idnumbers.digest(idnumbers.parse(text(r.values.get("id_number")), today).number)
-            except idnumbers.IdNumberError:
-                pass
+                id_numbers[r.row] = info = idnumbers.parse(text(r.values.get("id_number")), today)
+            except idnumbers.IdNumberError as exc:
+                id_numbers[r.row] = exc
+            else:
+                digests[r.row] = idnumbers.digest(info.number)
         existing = set()
         values = list(digests.values())
         for i in range(0, len(values), 500):
@@ -94,11 +100,10 @@ class MemberImporter:
                 err("姓名", "不能为空")
             elif len(name) > 50:
                 err("姓名", "不能超过50个字")
-            info = None
-            try:
-                info = idnumbers.parse(text(v.get("id_number")), today)
-            except idnumbers.IdNumberError as exc:
-                err("公民身份号码", str(exc))
+            info = id_numbers[r.row]
+            if isinstance(info, idnumbers.IdNumberError):
+                err("公民身份号码", str(info))
+                info = None
             digest = digests.get(r.row)
             if info and digest in existing:
                 err("公民身份号码", "该公民身份号码已登记（重复）")
@@ -187,31 +192,37 @@ class MemberImporter:
         }
 
     def save(self, cleaned: list[dict], actor, batch) -> int:
-        members = []
+        # Rows, not model instances, written in one round (core.importing.insert_rows); the
+        # members' keys are then read back by their ID-number digest for their status changes.
+        pinyin = functools.cache(pinyin_keys)  # names repeat
+        rows = []
         for item in cleaned:
-            m = Member(import_batch=batch, **item["fields"])
-            m.id_number_encrypted = idnumbers.encrypt(item["id_number"])
-            m.id_number_digest = item["digest"]
-            m.id_number_masked = idnumbers.mask(item["id_number"])
-            m.name_pinyin, m.name_initials = pinyin_keys(m.name)
-            members.append(m)
-        Member.objects.bulk_create(members, batch_size=1000)
-        # bulk_create sets primary keys on PostgreSQL and SQLite >= 3.35.
-        StatusChange.objects.bulk_create(
+            fields = dict(item["fields"])
+            fields["organization_id"] = fields.pop("organization").pk
+            fields["name_pinyin"], fields["name_initials"] = pinyin(fields["name"])
+            fields["id_number_encrypted"] = idnumbers.encrypt(item["id_number"])
+            fields["id_number_digest"] = item["digest"]
+            fields["id_number_masked"] = idnumbers.mask(item["id_number"])
+            fields["import_batch_id"] = batch.pk
+            rows.append(fields)
+        insert_rows(Member, rows)
+        ids = dict(Member.objects.filter(import_batch=batch).values_list("id_number_digest", "id"))
+        recorded_by = actor.pk if getattr(actor, "is_authenticated", False) else None
+        insert_rows(
+            StatusChange,
             [
-                StatusChange(
-                    member=m,
-                    from_status="",
-                    to_status=m.status,
-                    on=m.join_date,
-                    reason="Excel导入建档",
-                    recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
-                )
-                for m in members
+                {
+                    "member_id": ids[item["digest"]],
+                    "from_status": "",
+                    "to_status": item["fields"]["status"],
+                    "on": item["fields"].get("join_date"),
+                    "reason": "Excel导入建档",
+                    "recorded_by_id": recorded_by,
+                }
+                for item in cleaned
             ],
-            batch_size=1000,
         )
-        return len(members)
+        return len(rows)
 
     def batch_objects(self, batch):
         return Member.objects.filter(import_batch=batch)
@@ -220,8 +231,9 @@ class MemberImporter:
         changes = StatusChange.objects.filter(member__import_batch=batch)
         if changes.count() != batch.row_count:
             raise ValidationError(f"{batch}：导入后已有党员状态变更，不能撤销")
-        changes.delete()
-        objects.delete()
+        # The members and, as their foreign keys say, what refers to them (their status
+        # changes first), each table in one statement filtered by the batch.
+        delete_rows(objects)
 
 
 IMPORTERS = [MemberImporter()]
