@@ -269,3 +269,23 @@ class MemberMonth(models.Model):
                 fields=["month", "member"], condition=models.Q(took_part=0), name="life_member_month_missed_idx"
             )
         ]
+
+
+class MemberYear(models.Model):
+    """The months of one calendar year in which a member has a `MemberMonth` row (was on the
+    roster of a held activity), as bits: bit 0 is January, bit 11 December. A row exists only
+    where some bit is set.
+
+    It is derived from MemberMonth by jiceng.life.summary.recount in the same transaction, so a
+    window of whole months within a year (a month, a quarter, the year) asks one row per member:
+    the city's attendance page counts the members of a year in one row each instead of a row per
+    member and month (issue 10). `manage.py life_summary --check | --rebuild` covers it."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    months = models.PositiveIntegerField("有应到活动的月份")  # bit (month - 1)
+
+    class Meta:
+        verbose_name = "党员年度组织生活月份汇总"
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="life_member_year_once")]
+        indexes = [models.Index(fields=["year", "member"], name="life_member_year_idx")]

@@ -25,7 +25,7 @@ year) — see docs/decisions/0009-organizational-life.md:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -200,7 +200,7 @@ class Held:
     n: int = 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class PeriodResult:
     period: Period
     required: int
@@ -234,12 +234,13 @@ def worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=lambda s: _SEVERITY[s], default=NOT_OWED)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TypeResult:
-    """One activity type for one organization and window."""
+    """One activity type for one organization and window (frozen: organizations with the same
+    counts share one, see jiceng.life.queries.compliance)."""
 
     type_id: int
-    periods: list[PeriodResult]
+    periods: tuple[PeriodResult, ...]
 
     @property
     def required(self) -> int:
@@ -278,8 +279,44 @@ def evaluate_type(
         periods = cadence_periods(cadence, window)
     return TypeResult(
         type_id,
-        [evaluate_period(p, min_count=min_count, owed=is_owed(p, spans), held=held, today=today) for p in periods],
+        tuple(evaluate_period(p, min_count=min_count, owed=is_owed(p, spans), held=held, today=today) for p in periods),
     )
+
+
+def evaluate_counts(
+    type_id: int,
+    periods: list[Period],
+    *,
+    min_count: int,
+    owed: Sequence[bool],
+    held: Sequence[int],
+    on_time: Sequence[int],
+    today: date,
+) -> TypeResult:
+    """`evaluate_type` with what it derives per period given: whether the period is owed, and the
+    activities held in it and those held on time (the compliance table of a city judges 40,000
+    organizations and types, and counts each one's records per period once)."""
+    return TypeResult(
+        type_id,
+        tuple(
+            _period_result(p, min_count, o, h, t, today)
+            for p, o, h, t in zip(periods, owed, held, on_time, strict=True)
+        ),
+    )
+
+
+def _period_result(period: Period, min_count: int, owed: bool, n_held: int, on_time: int, today: date) -> PeriodResult:
+    if not owed:
+        return PeriodResult(period, 0, n_held, on_time, NOT_OWED)
+    if on_time >= min_count:
+        status = MET
+    elif n_held >= min_count:
+        status = LATE
+    elif period.end >= today:
+        status = PENDING
+    else:
+        status = MISSING
+    return PeriodResult(period, min_count, n_held, on_time, status)
 
 
 def score(results: Iterable[TypeResult]) -> float | None:

@@ -1,9 +1,11 @@
-"""The per-member monthly summary of organizational life (`MemberMonth`), kept equal to the records.
+"""The per-member monthly summary of organizational life (`MemberMonth`), kept equal to the records,
+and its yearly digest (`MemberYear`: the months of a year that have a MemberMonth row, as bits).
 
 Every service that changes attendance or a held record calls `recount` for the members and
-months it touched, inside its own transaction; `rebuild` recounts everything (the demo loader,
-the migration and `manage.py life_summary --rebuild`), and `differences` compares the table with
-a fresh recount (`manage.py life_summary --check`, and the tests).
+months it touched, inside its own transaction; `recount` also rewrites those members' MemberYear
+rows of the years touched, from their MemberMonth rows. `rebuild` recounts everything (the demo
+loader, the migrations and `manage.py life_summary --rebuild`), and `differences` compares both
+tables with a fresh recount (`manage.py life_summary --check`, and the tests).
 
 Concurrency: a recount reads the committed attendance of its members and replaces their rows.
 On PostgreSQL it first locks those members' rows (in id order), so two transactions that touch
@@ -13,6 +15,7 @@ SQLite allows one writer at a time, and every recount follows a write of its own
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
@@ -21,7 +24,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from . import rules
-from .models import Attendance, MemberMonth, Record
+from .models import Attendance, MemberMonth, MemberYear, Record
 
 BATCH = 5000
 
@@ -44,6 +47,34 @@ def counted(attendance) -> dict[tuple[int, date], tuple[int, int]]:
         .order_by()
     )
     return {(member_id, _as_date(month)): (expected, took) for member_id, month, expected, took in rows}
+
+
+def year_masks(keys: Iterable[tuple[int, date]]) -> dict[tuple[int, int], int]:
+    """{(member_id, year): months as bits (bit 0 = January)} from (member_id, month) keys."""
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    for member_id, month in keys:
+        out[(member_id, month.year)] |= 1 << (month.month - 1)
+    return dict(out)
+
+
+def window_mask(start: date, end: date) -> int | None:
+    """The MemberYear bits of the whole months from `start` to `end` within one year (a month, a
+    quarter, a year); None for any other window (it cannot be read from MemberYear)."""
+    if start.day != 1 or start.year != end.year or rules.month_of(end).end != end or end < start:
+        return None
+    return sum(1 << (m - 1) for m in range(start.month, end.month + 1))
+
+
+def _recount_years(member_ids: list[int], years: list[int]) -> None:
+    """Rewrite the MemberYear rows of these members for these years from their MemberMonth rows."""
+    keys = MemberMonth.objects.filter(
+        member_id__in=member_ids, month__gte=date(years[0], 1, 1), month__lte=date(years[-1], 12, 31)
+    ).values_list("member_id", "month")
+    masks = {key: bits for key, bits in year_masks(keys).items() if key[1] in years}
+    MemberYear.objects.filter(member_id__in=member_ids, year__in=years).delete()
+    MemberYear.objects.bulk_create(
+        [MemberYear(member_id=m, year=y, months=bits) for (m, y), bits in masks.items()], batch_size=BATCH
+    )
 
 
 def recount(member_ids: Iterable[int], months: Iterable[date]) -> None:
@@ -71,6 +102,7 @@ def recount(member_ids: Iterable[int], months: Iterable[date]) -> None:
         [MemberMonth(member_id=m, month=month, expected=e, took_part=t) for (m, month), (e, t) in fresh.items()],
         batch_size=BATCH,
     )
+    _recount_years(member_ids, sorted({first.year for first in firsts}))
 
 
 def recount_record(record: Record, *also_months: date) -> None:
@@ -81,14 +113,19 @@ def recount_record(record: Record, *also_months: date) -> None:
 
 
 def rebuild() -> int:
-    """Recount the whole table from the records; returns the number of rows."""
+    """Recount both tables from the records; returns the number of rows written."""
     MemberMonth.objects.all().delete()
-    rows = [
-        MemberMonth(member_id=m, month=month, expected=e, took_part=t)
-        for (m, month), (e, t) in counted(Attendance.objects.all()).items()
-    ]
+    MemberYear.objects.all().delete()
+    fresh = counted(Attendance.objects.all())
+    rows = [MemberMonth(member_id=m, month=month, expected=e, took_part=t) for (m, month), (e, t) in fresh.items()]
     MemberMonth.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
+    years = [MemberYear(member_id=m, year=y, months=bits) for (m, y), bits in year_masks(fresh).items()]
+    MemberYear.objects.bulk_create(years, batch_size=BATCH)
+    return len(rows) + len(years)
+
+
+def _months_text(bits: int | None) -> str:
+    return "无" if not bits else "、".join(f"{m}月" for m in range(1, 13) if bits & (1 << (m - 1)))
 
 
 def differences(limit: int = 20) -> list[str]:
@@ -102,6 +139,16 @@ def differences(limit: int = 20) -> list[str]:
     for key in sorted(set(stored) | set(fresh)):
         if stored.get(key) != fresh.get(key):
             out.append(f"党员 {key[0]} {key[1]:%Y-%m}：汇总 {stored.get(key)}，重新统计 {fresh.get(key)}")
+            if len(out) >= limit:
+                return out
+    stored_years = {(m, y): bits for m, y, bits in MemberYear.objects.values_list("member_id", "year", "months")}
+    fresh_years = year_masks(fresh)
+    for key in sorted(set(stored_years) | set(fresh_years)):
+        if stored_years.get(key) != fresh_years.get(key):
+            out.append(
+                f"党员 {key[0]} {key[1]}年有应到活动的月份：汇总 {_months_text(stored_years.get(key))}，"
+                f"重新统计 {_months_text(fresh_years.get(key))}"
+            )
             if len(out) >= limit:
                 break
     return out
