@@ -11,8 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber, Substr
 
 from jiceng.core.scoping import is_member_role, path_q, visible
 from jiceng.members.models import Member
@@ -261,7 +261,8 @@ class StageRow:
 def admitted_path():
     """The path of the organization that admitted a file's person (voted at step 15 and approved at
     step 17): the one the file was in before it first followed its member on a transfer (`Move`),
-    else its own. An expression for `annotate`; the idle ledger and the stage table both use it."""
+    else its own. An expression for `annotate` (a lookup per file: fine for a year's files); the stage
+    table and the list's filter use it, the idle ledger reads the same place from `first_moves`."""
     first_move = Move.objects.filter(file=OuterRef("pk")).order_by("on", "id").values("from_org__path")[:1]
     return Coalesce(Subquery(first_move), F("organization__path"))
 
@@ -330,9 +331,20 @@ def idle_window(end_year: int, years: int) -> tuple[int, int]:
     return end_year - years + 1, end_year
 
 
+def first_moves():
+    """The ids of each moved file's first `Move` (the earliest by ``on``, then ``id``), a subquery: one
+    ranking of the moves (``ROW_NUMBER``) instead of a lookup per file. Its ``from_org`` is where the
+    file was admitted (`admitted_path`)."""
+    ranked = Move.objects.annotate(
+        rank=Window(RowNumber(), partition_by=F("file_id"), order_by=(F("on").asc(), F("id").asc()))
+    )
+    return ranked.filter(rank=1).values("id")
+
+
 def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[date | None, int]]:
     """Admissions (发展党员) by the organization that made them: {path: (last 入党日期, how many in
-    `window`)} for the organizations of the subtree at `root_path`. Three queries.
+    `window`)} for the organizations of the subtree at `root_path` that have an admission with a
+    date on record. Four queries.
 
     The date is the 入党日期 throughout — the day of the branch meeting (step 15), which is what a
     member record holds, also for members entered or imported from before the platform. The place:
@@ -345,48 +357,81 @@ def admissions(root_path: str, window: tuple[date, date]) -> dict[str, tuple[dat
 
     A member who moved in by transfer is therefore never an admission of the receiving branch.
     """
+    return _tally(root_path, window)[0]
+
+
+def _tally(root_path: str, window: tuple[date, date]) -> tuple[dict[str, tuple[date | None, int]], dict[str, int]]:
+    """`admissions`, and the full members (正式党员) by organization path, read together: four queries,
+    none of them a lookup per row.
+
+    Each of the two sources is split by whether its record ever moved, so that the place is a plain
+    column: files never moved and members never transferred are grouped by where they are (one scan
+    of the subtree's members gives the full members too); the few moved files and transferred members
+    are read from their first move or transfer, ranked once (`first_moves`,
+    `transfers.sent_before_first_transfer`). The partition and the ranking give the same place as
+    `admitted_path` and the member's earliest transfer, so the same figures.
+    """
     from jiceng.transfers import queries as transfers
 
     start, end = window
-    in_window = Q(day__gte=start, day__lte=end)
-    files = (
-        DevelopmentFile.objects.filter(approved_on__isnull=False)
-        .annotate(admitted=admitted_path(), day=F("vote_on"))
-        .filter(path_q("admitted", root_path))
-        .values("admitted")
-        .annotate(last=Max("day"), n=Count("id", filter=in_window))
-        .order_by()
-    )
     with_file = DevelopmentFile.objects.filter(approved_on__isnull=False, member__isnull=False).values("member_id")
     moved = transfers.members_who_moved()
-    without_file = Member.objects.exclude(pk__in=with_file)
-    # Members who never moved count where they are (an indexed filter on the subtree) ...
-    stayed = (
-        without_file.filter(path_q("organization__path", root_path))
-        .exclude(pk__in=moved)
-        .annotate(admitted=F("organization__path"), day=F("join_date"))
-        .values("admitted")
-        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+    # Files never moved count where they are ...
+    approved = DevelopmentFile.objects.filter(approved_on__isnull=False)
+    files_stayed = (
+        approved.filter(path_q("organization__path", root_path))
+        .filter(~Exists(Move.objects.filter(file=OuterRef("pk"))))
+        .values(admitted=F("organization__path"))
+        .annotate(last=Max("vote_on"), n=Count("id", filter=Q(vote_on__gte=start, vote_on__lte=end)))
         .order_by()
     )
-    # ... and the few who moved, where they were before their first transfer.
-    came = (
-        without_file.filter(pk__in=moved)
-        .annotate(**transfers.before_first_transfer(OuterRef("pk")))
-        .annotate(admitted=F("first_transfer_from"), day=F("join_date"))
-        .exclude(first_transfer_kind=transfers.CAME_FROM_OUTSIDE)
-        .filter(path_q("admitted", root_path))
-        .values("admitted")
-        .annotate(last=Max("day"), n=Count("id", filter=in_window))
+    # ... the few moved, where they were before their first move.
+    files_moved = (
+        Move.objects.filter(pk__in=first_moves(), file__approved_on__isnull=False)
+        .filter(path_q("from_org__path", root_path))
+        .values(admitted=F("from_org__path"))
+        .annotate(
+            last=Max("file__vote_on"), n=Count("file_id", filter=Q(file__vote_on__gte=start, file__vote_on__lte=end))
+        )
         .order_by()
     )
+    # Members without such a file who never moved count where they are; the same scan counts the
+    # full members. (Each aggregate that names `stayed` repeats its two lookups: keep them to two.)
+    stayed = ~Q(pk__in=with_file) & ~Q(pk__in=moved)
+    members = (
+        Member.objects.filter(path_q("organization__path", root_path))
+        .values("organization__path")
+        .annotate(
+            full=Count("id", filter=Q(status=Member.Status.FULL)),
+            last=Max("join_date", filter=stayed),
+            n=Count("id", filter=stayed & Q(join_date__gte=start, join_date__lte=end)),
+        )
+        .order_by()
+    )
+    # Members without such a file who moved, where they were before their first transfer.
+    members_moved = (
+        transfers.sent_before_first_transfer(root_path)
+        .filter(~Exists(approved.filter(member=OuterRef("member_id"))))
+        .values(admitted=F("first_transfer_from"))
+        .annotate(
+            last=Max("member__join_date"),
+            n=Count("member_id", filter=Q(member__join_date__gte=start, member__join_date__lte=end)),
+        )
+        .order_by()
+    )
+    full: dict[str, int] = {}
+    rows = [*files_stayed, *files_moved, *members_moved]
+    for r in members:
+        if r["full"]:
+            full[r["organization__path"]] = r["full"]
+        rows.append({"admitted": r["organization__path"], "last": r["last"], "n": r["n"]})
     out: dict[str, tuple[date | None, int]] = {}
-    for r in [*files, *stayed, *came]:
+    for r in rows:
+        if r["last"] is None:
+            continue  # nobody with a date (`n` counts dates in the window, so it is 0 too)
         last, n = out.get(r["admitted"], (None, 0))
-        if r["last"] and (last is None or r["last"] > last):
-            last = r["last"]
-        out[r["admitted"]] = (last, n + r["n"])
-    return out
+        out[r["admitted"]] = (r["last"] if last is None or r["last"] > last else last, n + r["n"])
+    return out, full
 
 
 def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBranch]:
@@ -396,7 +441,8 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
     An admission counts for the branch that made it (its party groups included), dated by the
     入党日期 (the vote), see `admissions`: a member who moved in by transfer does not count for the
     receiving branch. Branches founded inside the window are left out. Seven queries whatever the
-    size of the subtree.
+    size of the subtree: the branches are read as (path, id), and only the listed ones (with the
+    children of the root that hold them) as organizations, by path (`in_bulk`: in batches on SQLite).
     """
     first, last = idle_window(end_year, years)
     window_start = date(first, 1, 1)
@@ -404,51 +450,60 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
         Organization.objects.filter(path_q("path", root.path), type__in=[Organization.Type.BRANCH, "joint_branch"])
         .filter(Q(founded_on__isnull=True) | Q(founded_on__lte=window_start))
         .order_by("path")
+        .values_list("path", "pk")
     )
     if not branches:
         return []
-    children = {o.path: o for o in Organization.objects.filter(parent=root).only("id", "name", "short_name", "path")}
-    full = (
-        Member.objects.filter(path_q("organization__path", root.path), status=Member.Status.FULL)
-        .values("organization__path")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     files = (
         DevelopmentFile.objects.filter(path_q("organization__path", root.path), status=DevelopmentFile.Status.OPEN)
         .values("organization_id")
         .annotate(n=Count("id"), candidates=Count("id", filter=Q(stage__gte=3)))
     )
     files_by_org = {r["organization_id"]: r for r in files}
-    width = len(root.path) + SEGMENT
-    by_path = {b.path: IdleBranch(b, children.get(b.path[:width])) for b in branches}
+    pk_of = dict(branches)
+    full_members: dict[str, int] = dict.fromkeys(pk_of, 0)
+    last_join: dict[str, date | None] = dict.fromkeys(pk_of)
 
     def branch_of(path: str) -> str | None:
         # The nearest branch at or above `path` (members of a party group belong to its branch).
         for end in range(len(path), len(root.path) - 1, -SEGMENT):
-            if path[:end] in by_path:
+            if path[:end] in pk_of:
                 return path[:end]
         return None
 
+    admitted, full = _tally(root.path, (window_start, date(last, 12, 31)))
     busy = set()
-    for path, (last_day, n) in admissions(root.path, (window_start, date(last, 12, 31))).items():
+    for path, (last_day, n) in admitted.items():
         key = branch_of(path)
         if key is None:
             continue
         if n:
             busy.add(key)
-        row = by_path[key]
-        if last_day and (row.last_join_date is None or last_day > row.last_join_date):
-            row.last_join_date = last_day
-    for r in full:
-        key = branch_of(r["organization__path"])
+        if last_day and (last_join[key] is None or last_day > last_join[key]):
+            last_join[key] = last_day
+    for path, n in full.items():
+        key = branch_of(path)
         if key is not None:
-            by_path[key].full_members += r["n"]
-    for row in by_path.values():
-        f = files_by_org.get(row.organization.pk)
-        if f:
-            row.open_files, row.candidates = f["n"], f["candidates"]
-    return [row for path, row in by_path.items() if path not in busy]
+            full_members[key] += n
+    idle = [path for path, _ in branches if path not in busy]
+    # The listed branches and the children of the root that hold them, in one read by path.
+    width = len(root.path) + SEGMENT
+    under = {path: path[:width] for path in idle if len(path) >= width}
+    organizations = Organization.objects.in_bulk({*idle, *under.values()}, field_name="path")
+    rows = []
+    for path in idle:
+        f = files_by_org.get(pk_of[path], {})
+        rows.append(
+            IdleBranch(
+                organizations[path],
+                organizations.get(under.get(path)),
+                full_members=full_members[path],
+                last_join_date=last_join[path],
+                open_files=f.get("n", 0),
+                candidates=f.get("candidates", 0),
+            )
+        )
+    return rows
 
 
 def members_with_open_files() -> set[int]:

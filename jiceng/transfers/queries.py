@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, Substr
 
 from jiceng.core.scoping import has_full_scope, path_q, scope_root, visible
 from jiceng.members import tally
@@ -170,17 +170,27 @@ def members_who_moved() -> QuerySet:
     return Transfer.objects.filter(member__isnull=False).values("member_id")
 
 
-def before_first_transfer(member_ref) -> dict:
-    """Annotations for a Member queryset (``member_ref``: ``OuterRef("pk")``): the kind of the
-    member's first transfer (``first_transfer_kind``, 「in」 when it brought them into the county)
-    and the path of the organization that sent it (``first_transfer_from``)."""
-    from django.db.models import Subquery
+def first_transfers() -> QuerySet:
+    """Each member's first transfer on record (the earliest by ``issued_on``, then ``id``): one
+    Transfer per member who has one. A single ranking of the transfers (``ROW_NUMBER`` over the
+    member's letters) instead of a lookup per member."""
+    ranked = Transfer.objects.filter(member__isnull=False).annotate(
+        rank=Window(RowNumber(), partition_by=F("member_id"), order_by=(F("issued_on").asc(), F("id").asc()))
+    )
+    return Transfer.objects.filter(pk__in=ranked.filter(rank=1).values("id"))
 
-    first = Transfer.objects.filter(member=member_ref).order_by("issued_on", "id")
-    return {
-        "first_transfer_kind": Subquery(first.values("kind")[:1]),
-        "first_transfer_from": Subquery(first.values("from_org__path")[:1]),
-    }
+
+def sent_before_first_transfer(root_path: str) -> QuerySet:
+    """Members whose first transfer (`first_transfers`) was sent by an organization of the subtree at
+    ``root_path`` — so not one that brought them in from outside the county (「in」): a Transfer
+    queryset, one row per member, with ``member_id`` and ``first_transfer_from`` (the sending
+    organization's path). Aggregate over it with ``member__…`` for the member's fields."""
+    return (
+        first_transfers()
+        .exclude(kind=CAME_FROM_OUTSIDE)
+        .filter(path_q("from_org__path", root_path))
+        .annotate(first_transfer_from=F("from_org__path"))
+    )
 
 
 CAME_FROM_OUTSIDE = Transfer.Kind.IN
