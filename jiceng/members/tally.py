@@ -4,7 +4,7 @@ mobile, without a post, and the month they joined. ADR 0019.
 
 The county-wide and city-wide figures (the command screen, the structure warnings, the members
 per child, the transfers and care cards) are sums of these rows over a subtree, one path range:
-a city's 14,671 organizations have about 150,000 small rows against 349,000 members, a province's
+a city's 14,671 organizations have 222,870 small rows against 349,080 members, a province's
 3.8 million members become sums over its organizations' rows.
 
 **Kept by the database, in the writing transaction.** Triggers on ``members_member`` apply every

@@ -160,3 +160,10 @@ def test_political_birthdays_of_the_month_leave_out_this_years_joiners(county):
         status__in=Member.ACTIVE_STATUSES, join_date__month=today.month, join_date__year__lt=today.year
     ).count()
     assert care["birthdays"] == expected == 2
+
+
+def test_the_triggers_count_the_statutes_active_statuses():
+    """The trigger SQL names the active statuses itself: it must name exactly Member.ACTIVE_STATUSES."""
+    import re
+
+    assert set(re.findall(r"'(\w+)'", tally.ACTIVE_SQL)) == set(Member.ACTIVE_STATUSES)
