@@ -217,17 +217,7 @@ def evaluate_period(period: Period, *, min_count: int, owed: bool, held: Iterabl
     inside = [h for h in held if h.day in period]
     n_held = sum(h.n for h in inside)
     on_time = sum(h.n for h in inside if not h.late)
-    if not owed:
-        return PeriodResult(period, 0, n_held, on_time, NOT_OWED)
-    if on_time >= min_count:
-        status = MET
-    elif n_held >= min_count:
-        status = LATE
-    elif period.end >= today:
-        status = PENDING
-    else:
-        status = MISSING
-    return PeriodResult(period, min_count, n_held, on_time, status)
+    return _period_result(period, min_count, owed, n_held, on_time, today)
 
 
 def worst(statuses: Iterable[str]) -> str:
