@@ -131,6 +131,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if os.environ.get("JICENG_PG_JIT", "0") != "1":
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c jit=off").strip()
+    # A county-wide figure groups a city's 330,000 members per township; with PostgreSQL's
+    # default work_mem (4 MB) each such sort spills to disk and takes a third longer
+    # (docs/performance.md, "Dues ledger and the watch at city scale"). JICENG_PG_WORK_MEM sets
+    # it for Jiceng's connections ("" leaves the server's setting).
+    work_mem = os.environ.get("JICENG_PG_WORK_MEM", "32MB")
+    if work_mem:
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["options"] = (options.get("options", "") + f" -c work_mem={work_mem}").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -95,6 +95,11 @@ class DuesBase(TimestampedModel):
     class Meta:
         ordering = ["-year", "member_id"]
         verbose_name = "党费基数"
+        indexes = [
+            # The exempt (免交) bases, a few hundred of a city's 670,000: the six-month watch
+            # looks them up for every member who missed last month's dues.
+            models.Index(fields=["member", "year"], name="dues_base_exempt_idx", condition=models.Q(monthly_amount=0)),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["member", "year"], name="dues_base_once_per_year"),
             models.CheckConstraint(condition=models.Q(monthly_amount__gte=0), name="dues_base_amount_not_negative"),

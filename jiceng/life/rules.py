@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 REGULATION = "《中国共产党支部工作条例（试行）》"
 
@@ -52,7 +53,7 @@ class Period:
     end: date  # inclusive
     kind: str = "month"
 
-    @property
+    @cached_property  # read for every member of a county when the watch counts runs of months
     def code(self) -> str:
         if self.kind == "year":
             return f"{self.start.year}"

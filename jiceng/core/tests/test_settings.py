@@ -35,3 +35,18 @@ def test_postgresql_connections_run_without_jit(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_postgresql_connections_sort_a_city_in_memory(db):
+    """With the server's default work_mem (4 MB) a city's per-township dues figures spilled their
+    sorts to disk (docs/performance.md); Jiceng's connections ask for 32 MB unless told otherwise."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    import os
+
+    wanted = os.environ.get("JICENG_PG_WORK_MEM", "32MB")
+    if not wanted:
+        pytest.skip("JICENG_PG_WORK_MEM is empty: the server's setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == wanted

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -258,3 +259,24 @@ def test_the_demo_month_completion_equals_the_lookup_per_member():
             assert (c.due, c.paid, c.exempt) == (row["members"] - row["exempt"], row["paid"], row["exempt"])
             assert c.paid_amount == queries._money(row["paid_sum"])
             assert c.credited_amount == queries._money(row["credited"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans: PostgreSQL only")
+def test_the_watch_reads_payments_and_exemptions_through_their_indexes(paid_early):
+    """A city's watch asks, for every member, whether last month is paid and whether the year is
+    exempt (免交): with sequential scans discouraged, the plan must find an index for each — the
+    payments by month, the exempt bases by their partial index (a few hundred of a city's 670,000)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    with CaptureQueriesContext(connection) as ctx:
+        months_without_dues(Member.objects.filter(status__in=Member.ACTIVE_STATUSES), date(2026, 6, 10))
+    sql = next(q["sql"] for q in ctx.captured_queries if "dues_duespayment" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on dues_duespayment" not in text, text
+    assert "Seq Scan on dues_duesbase" not in text, text
+    assert "dues_base_exempt_idx" in text, text
