@@ -2,6 +2,7 @@ from django import forms
 
 from jiceng.core.pages import style_form
 from jiceng.members.forms import iso_dates
+from jiceng.orgs.picker import pick_organizations_when_large
 
 
 class DualRegisterForm(forms.Form):
@@ -15,6 +16,7 @@ class DualRegisterForm(forms.Form):
         self.fields["community"].queryset = communities
         style_form(self)
         iso_dates(self)
+        pick_organizations_when_large(self, community="输入村、社区或网格的名称查找")
 
 
 class DualRecordForm(forms.Form):

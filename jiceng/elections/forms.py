@@ -1,6 +1,7 @@
 from django import forms
 
 from jiceng.core.pages import style_form
+from jiceng.orgs.picker import pick_organizations_when_large
 
 from .models import Election, Seat
 
@@ -33,6 +34,7 @@ class ElectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         style_form(self)
+        pick_organizations_when_large(self, organization="输入党组织名称或编码查找")
 
     def clean_seats(self):
         out = []
@@ -56,6 +58,7 @@ class PostponementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         style_form(self)
+        pick_organizations_when_large(self, organization="输入党组织名称或编码查找")
 
 
 class DecisionForm(forms.Form):

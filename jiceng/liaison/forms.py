@@ -9,6 +9,7 @@ from jiceng.core.scoping import path_q, visible
 from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
+from jiceng.orgs.picker import pick_organizations_when_large
 from jiceng.orgs.queries import place_choices
 from jiceng.requests import queries as requests
 
@@ -25,6 +26,7 @@ class TeamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = visible(user, Organization.objects.all()).filter(parent__isnull=False)
         style_form(self)
+        pick_organizations_when_large(self, organization="输入乡镇（街道）名称查找")
 
 
 class StationForm(forms.ModelForm):
@@ -36,6 +38,7 @@ class StationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = visible(user, Organization.objects.all()).filter(parent__isnull=False)
         style_form(self)
+        pick_organizations_when_large(self)
 
 
 class RepresentativeForm(forms.ModelForm):
@@ -74,6 +77,7 @@ class RepresentativeForm(forms.ModelForm):
             member = self.instance.member
             self.fields["member_query"].initial = f"{member.name} {member.phone[-4:]}".strip()
         style_form(self)
+        pick_organizations_when_large(self, organization="输入乡镇或单位名称查找")
 
     def clean_member_query(self):
         text = (self.cleaned_data.get("member_query") or "").strip()
@@ -146,6 +150,7 @@ class VisitForm(forms.Form):
         self.fields["representatives"].label_from_instance = lambda r: f"{r.name}（{r.get_level_display()}）"
         style_form(self)
         self.fields["representatives"].widget.attrs["class"] = "form-check-input"
+        pick_organizations_when_large(self, organization="输入村、社区名称查找")
 
 
 class ProblemForm(forms.Form):

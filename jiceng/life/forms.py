@@ -1,7 +1,7 @@
 from django import forms
 
 from jiceng.core.pages import style_form
-from jiceng.orgs.picker import pick_when_large
+from jiceng.orgs.picker import pick_organizations_when_large, pick_when_large
 
 from .models import ActivityType, Appraisal, Record, Talk
 
@@ -123,6 +123,7 @@ class TalkForm(forms.ModelForm):
             self.fields["member"].queryset = members
         self.fields["member"].required = False
         style_form(self)
+        pick_organizations_when_large(self)
 
 
 class DualPartyDayForm(forms.Form):

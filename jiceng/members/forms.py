@@ -2,7 +2,7 @@ from django import forms
 
 from jiceng.core.pages import style_form
 from jiceng.core.phones import mobile_error
-from jiceng.orgs.picker import pick_when_large
+from jiceng.orgs.picker import pick_organizations_when_large, pick_when_large
 
 from .models import Member
 
@@ -103,3 +103,4 @@ class BirthdayFilterForm(forms.Form):
         self.fields["organization"].queryset = organizations
         style_form(self)
         self.fields["month"].widget.input_type, self.fields["month"].widget.format = "month", "%Y-%m"
+        pick_organizations_when_large(self, organization="输入党组织名称查找，不填为全部")

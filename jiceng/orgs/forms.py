@@ -4,6 +4,7 @@ from jiceng.core.pages import style_form
 
 from . import services
 from .models import Enterprise, Organization
+from .picker import pick_organizations_when_large
 
 
 class OrganizationForm(forms.ModelForm):
@@ -27,3 +28,4 @@ class EnterpriseForm(forms.ModelForm):
         if party_organizations is not None:
             self.fields["party_organization"].queryset = party_organizations
         style_form(self)
+        pick_organizations_when_large(self, party_organization="输入党组织名称或编码查找")

@@ -1,7 +1,8 @@
 """The organization picker: a filter field that holds an organization's id (so links and the API
 keep `?organization=<id>`) but is chosen by typing its name or code, among the organizations the
 user may see. `OrganizationPickerFilter` replaces the 「组织ID」 number boxes of every list filter,
-and `pick_when_large` the <select> of a form's organization field when it would list hundreds.
+and `pick_when_large` the <select> of a form's organization field when it would list hundreds
+(`pick_organizations_when_large`: every organization field of a form).
 
 The search box asks `orgs:picker` (htmx) for at most 20 matches in the user's scope; picking
 one (core/static/jiceng.js, `data-org-pick`) fills the hidden id. The box shows the chosen
@@ -39,7 +40,8 @@ class OrganizationPicker(forms.Widget):
         pk = params.int_or_none(value) if value not in (None, "") else None
         org = None
         if pk and self.queryset is not None:
-            org = self.queryset.filter(pk=pk).only("name", "code").first()
+            # select_related(None): a field's choices may follow `parent`, which only() defers.
+            org = self.queryset.select_related(None).filter(pk=pk).only("name", "code").first()
         elif pk and getattr(self.user, "is_authenticated", False):
             org = visible(self.user, Organization.objects.filter(pk=pk)).only("name", "code").first()
         context["widget"].update(
@@ -69,6 +71,22 @@ def pick_when_large(field: forms.ModelChoiceField, placeholder: str = "输入组
     widget = OrganizationPicker(placeholder=placeholder, queryset=field.queryset)
     widget.is_required = field.required
     field.widget = widget
+
+
+def pick_organizations_when_large(form: forms.BaseForm, **placeholders: str) -> None:
+    """`pick_when_large` for every organization field of `form`, with the placeholder given
+    by field name (`organization="输入村、社区名称查找"`) or the general one. Call it at the end
+    of the form's __init__, once the fields' querysets (the user's scope) are set.
+    A ModelMultipleChoiceField keeps its widget: the picker holds one id."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField) or isinstance(field, forms.ModelMultipleChoiceField):
+            continue
+        if field.queryset is None or field.queryset.model is not Organization:
+            continue
+        if name in placeholders:
+            pick_when_large(field, placeholders[name])
+        else:
+            pick_when_large(field)
 
 
 class OrganizationPickerFilter(django_filters.NumberFilter):

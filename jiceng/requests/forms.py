@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 
 from jiceng.core.pages import style_form
-from jiceng.orgs.picker import pick_when_large
+from jiceng.orgs.picker import pick_organizations_when_large, pick_when_large
 
 from . import rules, services
 from .models import Category, DeadlineRule, Department, RequestSettings
@@ -121,6 +121,7 @@ class StaffEntryForm(forms.Form):
         self.fields["organization"].queryset = organizations
         self.fields["category"].queryset = _active_categories()
         style_form(self)
+        pick_organizations_when_large(self, organization="输入村、社区或乡镇名称查找")
 
     def clean_phone(self):
         phone = self.cleaned_data.get("phone", "")

@@ -1,6 +1,7 @@
 from django import forms
 
 from jiceng.core.pages import style_form
+from jiceng.orgs.picker import pick_organizations_when_large
 
 from . import services
 from .models import Course, Exam, Session, StudyRecord, TrainingSettings, Venue
@@ -26,6 +27,7 @@ class VenueForm(forms.ModelForm):
         if organizations is not None:
             self.fields["organization"].queryset = organizations
         style_form(self)
+        pick_organizations_when_large(self, organization="输入党组织名称或编码查找")
 
 
 class CourseForm(forms.ModelForm):
@@ -39,6 +41,7 @@ class CourseForm(forms.ModelForm):
         if organizations is not None:
             self.fields["organizer"].queryset = organizations
         style_form(self)
+        pick_organizations_when_large(self, organizer="输入主办党组织名称或编码查找")
 
 
 class SessionForm(forms.ModelForm):

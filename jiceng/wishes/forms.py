@@ -8,6 +8,7 @@ from jiceng.core.scoping import visible
 from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member
 from jiceng.orgs.models import Enterprise, Organization
+from jiceng.orgs.picker import pick_organizations_when_large
 from jiceng.orgs.queries import place_choices
 
 from . import rules
@@ -70,6 +71,7 @@ class StaffWishForm(Styled, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = place_choices(user)
+        pick_organizations_when_large(self, organization="输入村、社区名称查找")
 
 
 class AcceptForm(Styled, forms.Form):
@@ -125,6 +127,7 @@ class ClaimForm(Styled, forms.Form):
         self.fields["organization"].queryset = visible(user, Organization.objects.all())
         self.fields["enterprise"].queryset = visible(user, Enterprise.objects.all()).order_by("kind", "name")
         self.fields["claimant_type"].widget.attrs["class"] = "form-check-input"
+        pick_organizations_when_large(self, organization="输入认领党组织名称或编码查找")
 
     def clean(self):
         data = super().clean()
