@@ -110,6 +110,27 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """No autovacuum on the PostgreSQL test database. Tests build a demo inside a transaction
+    and roll it back; an autovacuum ANALYZE that runs meanwhile sees none of those rows and sets
+    the tables' row counts to 0 (in place, for everyone), and the test's next statements are
+    planned for empty tables: nested loops over 20,000 attendance rows per member, minutes per
+    query (it stalled a CI run). Tests that need statistics run ANALYZE themselves, and the demo
+    generator ends with one."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT format('ALTER TABLE %I.%I SET (autovacuum_enabled = off)', schemaname, tablename) "
+                "FROM pg_tables WHERE schemaname = current_schema()"
+            )
+            for (statement,) in cursor.fetchall():
+                cursor.execute(statement)
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _single_threaded_live_server_on_sqlite():
     """On SQLite the test database lives in memory and the live server's threads all share

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import OutputWrapper
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jiceng.members.demo import COUNTY_AREA_PREFIX, MemberPlan, MemberPlanner, People, UnitStaff
@@ -81,6 +81,11 @@ class Generator:
         if self.copies:
             self._say(f"正在复制 {county.name} 到其余 {len(self.copies)} 个县……")
             replicate(county, self.copies, say=self._say)
+        # Statistics for the planner: a database filled a moment ago has none (autovacuum comes
+        # later), and the first pages would be planned as if the tables were empty (a nested
+        # loop per member over the attendance took minutes on the tiny demo).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         result = self._result(root, accounts, password)
         result["apps"] = apps
         return result
