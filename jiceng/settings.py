@@ -131,10 +131,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if os.environ.get("JICENG_PG_JIT", "0") != "1":
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["options"] = (options.get("options", "") + " -c jit=off").strip()
-    # A county-wide figure groups a city's 330,000 members per township; with PostgreSQL's
-    # default work_mem (4 MB) each such sort spills to disk and takes a third longer
-    # (docs/performance.md, "Dues ledger and the watch at city scale"). JICENG_PG_WORK_MEM sets
-    # it for Jiceng's connections ("" leaves the server's setting).
+    # A county-wide figure groups a city's 340,000 members per township; with PostgreSQL's
+    # default work_mem (4 MB) such a sort spills to disk and the statement takes half as long
+    # again (docs/performance.md, "The city walk with nothing over budget"). JICENG_PG_WORK_MEM
+    # sets it for Jiceng's connections ("" leaves the server's setting).
     work_mem = os.environ.get("JICENG_PG_WORK_MEM", "32MB")
     if work_mem:
         options = DATABASES["default"].setdefault("OPTIONS", {})
