@@ -99,6 +99,14 @@ class Member(TimestampedModel):
             models.Index(fields=["status"], name="member_status_idx"),
             # This month's political birthdays of members who joined this year (jiceng.members.tally).
             models.Index(fields=["join_date"], name="member_join_date_idx"),
+            # The command screen's age bands (the one member figure that moves with the calendar,
+            # so not in the tallies): read from this index alone, a province's 3.8 million active
+            # members are a tenth of the table's pages (docs/performance.md, ADR 0019).
+            models.Index(
+                fields=["organization", "birth_date"],
+                name="member_active_birth_idx",
+                condition=models.Q(status__in=["probationary", "full"]),
+            ),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@ transaction, equal to a recount after every kind of write, and what the command 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -167,3 +168,22 @@ def test_the_triggers_count_the_statutes_active_statuses():
     import re
 
     assert set(re.findall(r"'(\w+)'", tally.ACTIVE_SQL)) == set(Member.ACTIVE_STATUSES)
+
+
+def test_the_age_band_index_covers_exactly_the_active_members():
+    """The partial index the age bands are read from names the active statuses itself."""
+    (index,) = [i for i in Member._meta.indexes if i.name == "member_active_birth_idx"]
+    assert set(dict(index.condition.children)["status__in"]) == set(Member.ACTIVE_STATUSES)
+
+
+def test_the_age_band_statement_needs_only_the_index_columns(county):
+    """The age bands can be read from `member_active_birth_idx` alone (an index-only scan; at
+    province scale the table is ten times the index, 726 → 327 ms): the statement names no
+    column of the members table but the index's and the status of its condition."""
+    from jiceng.dashboard.queries import command_screen
+
+    with CaptureQueriesContext(connection) as captured:
+        command_screen(county.county_admin, county.root, date(2026, 12, 7))
+    (sql,) = [q["sql"] for q in captured.captured_queries if 'FROM "members_member"' in q["sql"]]
+    columns = set(re.findall(r'"members_member"\."(\w+)"', sql))
+    assert columns == {"organization_id", "birth_date", "status"}, columns
