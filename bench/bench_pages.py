@@ -124,7 +124,7 @@ FILTERED = [
     "/life/compliance/?period={last_quarter}",
     "/members/?q=张",
     "/members/?organization={township}",
-    "/requests/?state=overdue",
+    "/requests/?box=overdue",  # the inbox view 超期未办 (state= takes a request state)
     "/requests/ranking/?month={last_month}",
     "/dues/?month={last_month}",
     "/members/watch/?org={township}",
