@@ -208,3 +208,27 @@ def test_contact_phone_is_masked_for_plain_members(county):
     assert export.status_code == 200
     cells = [c for row in load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True) for c in row]
     assert "13712345678" not in cells and "137****5678" in cells
+
+
+def test_subtree_counts_equal_a_recount_for_every_organization_and_root(county):
+    """The roll-up (each organization's totals added to its parent once, deepest first) gives
+    each organization the active and full members of its whole subtree, from any root."""
+    from jiceng.members.models import Member
+    from jiceng.members.services import change_status
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.queries import subtree_counts
+    from jiceng.testing import add_member
+
+    add_member(county.group_a, "组里预备", status="probationary", join_date=date(2026, 3, 1), full_date=None)
+    add_member(county.village_a, "总支直属")
+    gone = add_member(county.town_b, "乡直属")
+    change_status(None, gone, to_status=Member.Status.DECEASED, on=date(2026, 2, 1), reason="病故")
+    for root in Organization.objects.all():
+        counts = subtree_counts(root.path)
+        inside = Organization.objects.filter(path__startswith=root.path)
+        assert set(counts) == set(inside.values_list("id", flat=True))
+        for org in inside:
+            members = Member.objects.filter(organization__path__startswith=org.path)
+            assert counts[org.id].full == members.filter(status="full").count(), org.name
+            assert counts[org.id].probationary == members.filter(status="probationary").count(), org.name
+            assert counts[org.id].members == members.filter(status__in=Member.ACTIVE_STATUSES).count(), org.name
