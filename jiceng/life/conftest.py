@@ -3,7 +3,10 @@ jiceng/testing.py)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+import time_machine
 
 from jiceng.life.defaults import seed
 from jiceng.life.models import ActivityType
@@ -19,3 +22,13 @@ def types(db) -> dict[str, ActivityType]:
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def demo(db) -> date:
+    """The tiny demo county, generated on 18 November 2026; returns that day."""
+    from jiceng.demo.generator import generate
+
+    with time_machine.travel("2026-11-18 10:00 +0800"):
+        generate(1, scale="tiny", password="demo-test-2468")
+    return date(2026, 11, 18)

@@ -14,30 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jiceng.accounts.models import User
-from jiceng.demo.generator import generate
 from jiceng.life import queries, rules, services, summary
 from jiceng.life.models import MemberMonth, MemberYear, Record
+from jiceng.life.testing import demo_roots
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.testing import client_for, held
 
 WINDOWS = ("2026", "2026-Q3", "2026-Q4", "2026-11", "2026-02", "2025", "2025-12")
-
-
-@pytest.fixture
-def demo(db):
-    with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(1, scale="tiny", password="demo-test-2468")
-    return date(2026, 11, 18)
-
-
-def roots() -> list[Organization]:
-    """The root of the tree, a township, a village's general branch and a branch with groups."""
-    top = Organization.objects.get(parent__isnull=True)
-    township = Organization.objects.filter(parent=top).order_by("path").first()
-    general = Organization.objects.filter(type="general_branch").order_by("path").first()
-    branch = Organization.objects.filter(type="branch", children__type="group").order_by("path").first()
-    return [top, township, general, branch]
 
 
 def records_of(root, window):
@@ -60,12 +44,12 @@ def assert_rows_equal(root, window):
 def test_rows_and_count_equal_every_member_at_once(demo):
     assert summary.differences() == []
     counted = 0
-    for root in roots():
+    for root in demo_roots():
         for code in WINDOWS:
             counted += len(assert_rows_equal(root, rules.parse_period(code)))
     assert counted > 1000  # the demo has attendance to compare
     # Any slice, also across organization names and past the end.
-    top = roots()[0]
+    top = demo_roots()[0]
     window = rules.parse_period("2026")
     records = records_of(top, window)
     before = queries.member_attendance(records)
@@ -77,7 +61,7 @@ def test_rows_and_count_equal_every_member_at_once(demo):
 def test_a_member_who_moved_counts_where_the_records_are(demo):
     """Attendance belongs to the records' organization: a member moved to another township is
     still listed under the first township's records, and under the whole tree once."""
-    top, township = roots()[:2]
+    top, township = demo_roots()[:2]
     window = rules.parse_period("2026")
     moved = (
         Member.objects.filter(
@@ -101,7 +85,7 @@ def test_the_page_reads_only_its_members(demo):
     """The page of the whole tree counts its members from MemberYear and reads the attendance of
     the page's members only; the figures on the page are those of the old computation."""
     user = User.objects.get(username="demo-county")
-    top = roots()[0]
+    top = demo_roots()[0]
     c = client_for(user)
     window = rules.parse_period("2026")
     before = queries.member_attendance(records_of(top, window))
@@ -120,13 +104,13 @@ def test_the_page_reads_only_its_members(demo):
     html = c.get(reverse("life:attendance_report") + "?period=2026").content.decode()
     assert f'data-list-count="{len(before)}"' in html and before[0]["member__name"] in html
     # A township's page: members from its records' attendance, the same rows.
-    township = roots()[1]
+    township = demo_roots()[1]
     response = c.get(reverse("life:attendance_report") + f"?org={township.pk}&period=2026")
     assert list(response.context["rows"]) == queries.member_attendance(records_of(township, window))[:50]
 
 
 def test_a_window_that_is_not_whole_months_reads_the_attendance(demo):
-    top = roots()[0]
+    top = demo_roots()[0]
     window = rules.Period(date(2026, 3, 2), date(2026, 5, 31), "quarter")
     assert summary.window_mask(window.start, window.end) is None
     assert summary.window_mask(date(2026, 7, 1), date(2026, 9, 30)) == 0b111 << 6
@@ -172,7 +156,7 @@ def test_member_year_follows_the_services(county, types):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans: PostgreSQL only")
 def test_the_members_of_a_year_are_read_by_an_index(demo):
-    top = roots()[0]
+    top = demo_roots()[0]
     window = rules.parse_period("2026-Q3")
     rows = queries.member_attendance_rows(top, records_of(top, window), window)
     with CaptureQueriesContext(connection) as ctx:

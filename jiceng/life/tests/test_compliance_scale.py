@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-import pytest
-import time_machine
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from hypothesis import given
@@ -17,7 +15,6 @@ from hypothesis import strategies as st
 
 from jiceng.core.ranking import rank
 from jiceng.core.scoping import path_q
-from jiceng.demo.generator import generate
 from jiceng.life import queries, rules
 from jiceng.life.models import ActivityType, Record
 from jiceng.life.queries import (
@@ -34,10 +31,11 @@ from jiceng.life.queries import (
     committee_events,
     type_matches,
 )
-from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import SEGMENT
 
 # ---- the evaluation as it was before issue 10 -------------------------------------------------
+from jiceng.life.testing import demo_roots
+from jiceng.orgs.models import Organization
+from jiceng.orgs.rules import SEGMENT
 
 
 def held_buckets_before(root_path: str, window: rules.Period, types: list[ActivityType], org_ids=None):
@@ -165,31 +163,16 @@ def compliance_table_before(
 WINDOWS = ("2026", "2026-Q1", "2026-Q3", "2026-Q4", "2026-11", "2026-10", "2026-02", "2025", "2025-Q4")
 
 
-@pytest.fixture
-def demo(db):
-    with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(1, scale="tiny", password="demo-test-2468")
-    return date(2026, 11, 18)
-
-
-def roots() -> list[Organization]:
-    top = Organization.objects.get(parent__isnull=True)
-    township = Organization.objects.filter(parent=top).order_by("path").first()
-    general = Organization.objects.filter(type="general_branch").order_by("path").first()
-    branch = Organization.objects.filter(type="branch", children__type="group").order_by("path").first()
-    return [top, township, general, branch]
-
-
 def assert_same(today: date) -> int:
     judged = 0
-    for root in roots():
+    for root in demo_roots():
         for code in WINDOWS:
             window = rules.parse_period(code)
             assert queries.compliance(root.path, window, today) == compliance_before(root.path, window, today)
             rows, data = queries.compliance_table(root, window, today)
             assert (rows, data) == compliance_table_before(root, window, today), (root.name, code)
             judged += sum(len(r.types) for r in data.results.values())
-    org = roots()[3]
+    org = demo_roots()[3]
     for code in WINDOWS:
         window = rules.parse_period(code)
         assert queries.compliance(org.path, window, today, org_ids=[org.pk]) == compliance_before(
@@ -199,7 +182,7 @@ def assert_same(today: date) -> int:
 
 
 def test_compliance_equals_the_evaluation_it_replaced(demo):
-    assert queries.committee_events(roots()[0].path), "the demo has a committee history"
+    assert queries.committee_events(demo_roots()[0].path), "the demo has a committee history"
     assert assert_same(demo) > 1000
     assert assert_same(date(2027, 2, 1)) > 1000  # every period of 2026 over
     assert assert_same(date(2026, 7, 1)) > 1000  # the third quarter still to come

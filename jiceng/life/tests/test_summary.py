@@ -15,7 +15,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.test.utils import CaptureQueriesContext
 
-from jiceng.demo.generator import generate
 from jiceng.dual import queries as dual_queries
 from jiceng.life import queries, rules, services, summary
 from jiceng.life.models import Attendance, MemberMonth, Record
@@ -148,13 +147,6 @@ def party_days_from_attendance(registration: dict, year: int) -> dict[int, int]:
         if path and org_path.startswith(path) and (since is None or held_on >= since):
             out[member_id] += 1
     return out
-
-
-@pytest.fixture
-def demo(db):
-    with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(1, scale="tiny", password="demo-test-2468")
-    return date(2026, 11, 18)
 
 
 def test_demo_summary_and_pages_equal_the_records(demo):
