@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "jiceng.wishes",
     # 在职党员到社区报到: counts party days and wishes from life and wishes (dual_sources), so after them.
     "jiceng.dual",
+    "jiceng.ratings",
     "jiceng.dashboard",
     "jiceng.demo",
 ]

@@ -22,6 +22,7 @@ GROUPS = [
     ("life", "组织生活"),
     ("training", "教育培训"),
     ("mass", "群众工作"),
+    ("ratings", "考核评价"),
     ("system", "系统管理"),
 ]
 

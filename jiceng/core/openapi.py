@@ -15,6 +15,9 @@ schemathesis checks the application against this schema in the test suite
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
 ERROR = {
     "type": "object",
     "description": "出错说明",
@@ -78,3 +81,12 @@ def document_errors(result, generator, request, public):
             schema = {"anyOf": [own, _ref("FieldErrors")]} if own else _ref("FieldErrors")
             responses["400"] = _json(schema, responses.get("400", {}).get("description") or "请求参数不正确")
     return result
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
+class MonthField(serializers.DateField):
+    """A month in an API answer, written 2026-11 (OpenAPI has no month format; documented as a
+    pattern)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)

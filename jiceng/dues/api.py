@@ -20,7 +20,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 
 from jiceng.core import params
 from jiceng.core.navigation import is_staff
+from jiceng.core.openapi import MonthField
 from jiceng.core.scoping import get_visible_or_404, home_root, path_q, require_manager
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -254,12 +255,6 @@ class BaseFilter(LedgerFilter):
     class Meta:
         model = DuesBase
         fields = ["category"]
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-11"})
-class MonthField(serializers.DateField):
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m", **kwargs)
 
 
 class PaymentSerializer(serializers.ModelSerializer):

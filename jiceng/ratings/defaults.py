@@ -1,0 +1,35 @@
+"""The default member points scheme loaded on install (domain spec §4, "Member points" [C], one
+village's scheme): at most 10 points a month, a year out of 120, below 60 unqualified, three
+unqualified years running → the branch advises the member to leave (劝退). A county changes it
+as data at /ratings/scheme/ (a new version from a month)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from jiceng.core.point_sources import DEDICATION, DISCIPLINE, EFFICIENCY, SERVICE, STUDY
+
+VALID_FROM = date(2020, 1, 1)
+SCHEME = {
+    "name": "党员积分管理办法",
+    "monthly_cap": Decimal(10),
+    "unqualified_below": Decimal(60),
+    "leave_after_years": 3,
+    "note": "每月积分最高10分，全年满分120分；全年低于60分为不合格；连续三年不合格的，支部劝其退党。",
+}
+
+# (code, name, source or "" for a claimed item, category, points, cap a month, cap a year)
+ITEMS = [
+    ("life", "参加组织生活", "life.present", STUDY, Decimal(2), Decimal(6), None),
+    ("training", "参加教育培训", "training.attended", STUDY, Decimal(2), Decimal(4), None),
+    ("dues", "按时足额交纳党费", "dues.on_time", DISCIPLINE, Decimal(2), Decimal(2), None),
+    ("requests", "办结群众诉求", "requests.resolved", SERVICE, Decimal(1), Decimal(3), None),
+    ("wishes", "认领并实现微心愿", "wishes.fulfilled", SERVICE, Decimal(2), Decimal(4), None),
+    ("liaison", "党代表走访群众", "liaison.visit", SERVICE, Decimal(1), Decimal(3), None),
+    ("development", "履行入党介绍人、培养联系人职责", "development.duty", DEDICATION, Decimal(2), Decimal(2), None),
+    ("post", "履行岗位职责（设岗定责）", "", DEDICATION, Decimal(2), Decimal(2), None),
+    ("pledge", "兑现承诺事项（承诺践诺）", "", EFFICIENCY, Decimal(2), Decimal(2), Decimal(12)),
+    ("good_deed", "志愿服务、急难险重任务等好人好事", "", SERVICE, Decimal(2), Decimal(4), None),
+    ("absent", "无故缺席组织生活", "life.absent", DISCIPLINE, Decimal(-2), None, None),
+]

@@ -1,0 +1,12 @@
+from jiceng.core.navigation import NavItem, is_staff
+
+
+def items(user):
+    out = []
+    if is_staff(user):
+        out.append(NavItem("ratings", "ratings:ranking", "党员积分", "ratings-points", order=0))
+    if user.member_id:
+        out.append(NavItem("ratings", "ratings:mine", "我的积分", "ratings-mine", order=5))
+    out.append(NavItem("ratings", "ratings:claims", "积分申报", "ratings-claims", order=10))
+    out.append(NavItem("ratings", "ratings:scheme", "积分办法", "ratings-scheme", order=50))
+    return out

@@ -1,0 +1,108 @@
+"""Pure rules of member points (no database): months, caps, the year's verdict.
+
+The scheme is county practice [C] (domain spec §4): "at most 10 points a month; a year-end
+total out of 120; below 60 in a year = unqualified; unqualified three years running → the
+branch advises the member to leave". The numbers come from the scheme version in force.
+
+How a month is counted (`count_month`): the month's events in date order (then by source and
+record, so the order never depends on the database); each award counts its item's points,
+cut to what the item's monthly and yearly caps and the scheme's monthly cap leave; deductions
+count in full and are not cut. The cut is written on the line ("本月已达上限"), so a member
+sees why an event counted less than its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def months_of(year: int) -> list[date]:
+    return [date(year, m, 1) for m in range(1, 13)]
+
+
+@dataclass(frozen=True)
+class Item:
+    """What counting needs of an item (`PointItem`)."""
+
+    id: int
+    code: str
+    points: Decimal
+    cap_month: Decimal | None = None
+    cap_year: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    item: Item
+    source: str
+    record_id: int
+    on: date
+    text: str
+    quantity: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Line:
+    event: Event
+    raw_points: Decimal
+    points: Decimal
+    note: str = ""
+
+
+def count_month(events: Iterable[Event], monthly_cap: Decimal, year_before: dict[str, Decimal]) -> list[Line]:
+    """The lines of one member's month. ``year_before``: points counted per item code in the
+    same year's earlier months (for the items' yearly caps)."""
+    lines = []
+    month_awards = ZERO
+    per_item: dict[str, Decimal] = {}
+    for event in sorted(events, key=lambda e: (e.on, e.source, e.record_id)):
+        item = event.item
+        raw = item.points * event.quantity
+        if raw < 0:
+            lines.append(Line(event, raw, raw))
+            continue
+        room, note = raw, ""
+        if item.cap_month is not None and per_item.get(item.code, ZERO) + room > item.cap_month:
+            room, note = max(ZERO, item.cap_month - per_item.get(item.code, ZERO)), "本项本月已达上限"
+        used_year = year_before.get(item.code, ZERO) + per_item.get(item.code, ZERO)
+        if item.cap_year is not None and used_year + room > item.cap_year:
+            room, note = max(ZERO, item.cap_year - used_year), "本项全年已达上限"
+        if month_awards + room > monthly_cap:
+            room, note = max(ZERO, monthly_cap - month_awards), "本月积分已达上限"
+        per_item[item.code] = per_item.get(item.code, ZERO) + room
+        month_awards += room
+        lines.append(Line(event, raw, room, note))
+    return lines
+
+
+def prorated_line(unqualified_below: Decimal, year: int, join_date: date | None) -> Decimal:
+    """The qualifying line of a member who joined during the year: the line times the months on
+    record over 12 (a member who joined in October is held to a quarter of it)."""
+    if join_date is None or join_date.year != year:
+        return unqualified_below
+    months = 12 - join_date.month + 1
+    return (unqualified_below * months / 12).quantize(Decimal("0.1"))
+
+
+def unqualified_run(totals: dict[int, Decimal], lines: dict[int, Decimal], year: int) -> int:
+    """How many years running, ending with ``year``, the member was below the line (0 if not in
+    ``year``). Years without a total (not on record) break the run."""
+    run = 0
+    while year in totals and totals[year] < lines[year]:
+        run += 1
+        year -= 1
+    return run

@@ -1,0 +1,357 @@
+"""Every write of ratings: points schemes, the points ledger and claims.
+
+Points are recomputed from their sources (`jiceng.core.point_sources`) month by month:
+`recompute_month` asks every source for the month's events of the members, counts them by the
+scheme in force (`rules.count_month`) and compares the result, line by line (a line is keyed
+by its source and record), with the net of what the ledger already holds. What no longer holds
+is reversed, what is new is appended, what is equal is left alone: recomputing twice appends
+nothing the second time. The month's totals (`PointsMonth`) change in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from jiceng.core import audit
+from jiceng.core.importing import insert_rows
+from jiceng.core.point_sources import registered
+from jiceng.core.scoping import require_county_admin, require_manager
+from jiceng.members.models import Member
+
+from . import defaults, rules
+from .models import CLAIM, PointItem, PointsClaim, PointsEntry, PointsMonth, PointsScheme
+
+BATCH = 2000  # members computed per query round
+
+
+# ---- schemes ----------------------------------------------------------------------------------
+
+
+def scheme_for(month: date) -> PointsScheme:
+    """The version in force in the month (the default scheme is loaded by migration)."""
+    scheme = PointsScheme.objects.filter(valid_from__lte=month).order_by("-valid_from").first()
+    if scheme is None:
+        scheme = install_defaults()
+        if scheme.valid_from > month:
+            raise ValidationError(f"{month:%Y年%-m月}没有适用的积分办法")
+    return scheme
+
+
+@transaction.atomic
+def install_defaults() -> PointsScheme:
+    """The spec's default scheme (ratings/defaults.py), unless a scheme exists."""
+    existing = PointsScheme.objects.order_by("valid_from").first()
+    if existing is not None:
+        return existing
+    scheme = PointsScheme.objects.create(valid_from=defaults.VALID_FROM, **defaults.SCHEME)
+    PointItem.objects.bulk_create(
+        PointItem(
+            scheme=scheme,
+            code=code,
+            name=name,
+            source=source,
+            category=category,
+            points=points,
+            cap_month=cap_month,
+            cap_year=cap_year,
+            order=n,
+        )
+        for n, (code, name, source, category, points, cap_month, cap_year) in enumerate(defaults.ITEMS)
+    )
+    return scheme
+
+
+@transaction.atomic
+def new_scheme_version(actor, *, valid_from: date, items: list[dict], **fields) -> PointsScheme:
+    """A new version of the scheme from ``valid_from`` (a month's first day, this month or later:
+    months already counted keep the version they used). ``items``: dicts of PointItem fields.
+    A version not yet in force may be replaced by another from the same month."""
+    require_county_admin(actor)
+    today = timezone.localdate()
+    if valid_from.day != 1:
+        raise ValidationError({"valid_from": "积分办法按月起用，请选择某月1日"})
+    if valid_from < rules.month_start(today):
+        raise ValidationError({"valid_from": "不能追溯修改已计分月份的积分办法，起用月份最早为本月"})
+    errors = item_errors(items)
+    if errors:
+        raise ValidationError({"items": errors})
+    same = PointsScheme.objects.select_for_update().filter(valid_from=valid_from).first()
+    if same is not None:
+        if PointsEntry.objects.filter(item__scheme=same).exists():
+            raise ValidationError({"valid_from": "该月起用的版本已用于计分，请选择以后的月份"})
+        same.items.all().delete()
+        same.delete()
+    scheme = PointsScheme.objects.create(valid_from=valid_from, created_by=actor, **fields)
+    PointItem.objects.bulk_create(PointItem(scheme=scheme, order=n, **item) for n, item in enumerate(items))
+    audit.record(
+        actor,
+        "create",
+        scheme,
+        changes={"items": [None, [f"{i['name']} {i['points']}" for i in items]]},
+        note=f"积分办法新版本，{valid_from:%Y年%-m月}起用",
+    )
+    return scheme
+
+
+def item_errors(items: list[dict]) -> list[str]:
+    """What is wrong with a version's items: codes repeated, unknown sources, caps on deductions."""
+    errors = []
+    sources = registered()
+    seen = set()
+    for n, item in enumerate(items, start=1):
+        if item["code"] in seen:
+            errors.append(f"第 {n} 项：代码「{item['code']}」重复")
+        seen.add(item["code"])
+        if item.get("source") and item["source"] not in sources:
+            errors.append(f"第 {n} 项：没有名为「{item['source']}」的计分来源")
+        if item["points"] == 0:
+            errors.append(f"第 {n} 项「{item['name']}」：分值不能为 0")
+        if item["points"] < 0 and (item.get("cap_month") is not None or item.get("cap_year") is not None):
+            errors.append(f"第 {n} 项「{item['name']}」：扣分项目不设上限")
+    if not items:
+        errors.append("至少要有一个积分项目")
+    return errors
+
+
+# ---- the ledger -------------------------------------------------------------------------------
+
+
+def _rule_item(item: PointItem) -> rules.Item:
+    return rules.Item(item.pk, item.code, item.points, item.cap_month, item.cap_year)
+
+
+def recompute_month(month: date, members: QuerySet | None = None, *, actor=None) -> dict:
+    """Bring the ledger of ``month`` up to date for ``members`` (a Member queryset; default: every
+    member on record), in batches of members, each in its own transaction. Returns counts."""
+    month = rules.month_start(month)
+    members = Member.objects.all() if members is None else members
+    ids = list(members.order_by("pk").values_list("pk", flat=True))
+    totals = {"members": len(ids), "added": 0, "reversed": 0}
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        # The batch as a range of keys within the members asked for: a short subquery for every
+        # statement instead of a list of 2,000 ids in each.
+        in_batch = members.filter(pk__gte=batch[0], pk__lte=batch[-1]).order_by().values("pk")
+        done = _recompute_batch(month, batch, actor, in_batch)
+        totals["added"] += done["added"]
+        totals["reversed"] += done["reversed"]
+    return totals
+
+
+@transaction.atomic
+def _recompute_batch(month: date, member_ids: list[int], actor, in_batch=None) -> dict:
+    """One transaction: the month of the members ``member_ids`` (``in_batch``: the same members
+    as a queryset of ids, for the statements)."""
+    if in_batch is None:
+        in_batch = Member.objects.filter(pk__in=member_ids).values("pk")
+    scheme = scheme_for(month)
+    last = rules.month_end(month)
+    # Lock the members' month rows (or the members, for a first computation) so that two
+    # computations of the same month (the nightly job and a claim's approval) queue up.
+    list(Member.objects.select_for_update().filter(pk__in=in_batch).values_list("pk", flat=True))
+    items = list(scheme.items.all())
+    by_source = {item.source: item for item in items if item.source}
+    by_code = {item.code: item for item in items}
+    sources = registered()
+    events: dict[int, list[rules.Event]] = defaultdict(list)
+    for code, item in by_source.items():
+        source = sources.get(code)
+        if source is None:
+            continue  # a source whose app is not installed: the item earns nothing
+        rule_item = _rule_item(item)
+        for ev in source.events(in_batch, month, last):
+            events[ev.member_id].append(rules.Event(rule_item, code, ev.record_id, ev.on, ev.text, ev.quantity))
+    claims = PointsClaim.objects.filter(
+        member_id__in=in_batch, state=PointsClaim.State.APPROVED, on__gte=month, on__lte=last
+    ).select_related("item")
+    for claim in claims:
+        item = by_code.get(claim.item.code)
+        if item is None or item.source:
+            continue  # the item is no longer claimable in this month's version
+        events[claim.member_id].append(
+            rules.Event(_rule_item(item), CLAIM, claim.pk, claim.on, f"{item.name}：{claim.note[:200]}")
+        )
+    year_before = _year_before(in_batch, month)
+    existing = _ledger_net(in_batch, month)
+    now = timezone.now()
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    new_lines = []
+    added = reversed_ = 0
+    month_totals = {}
+    for member_id in member_ids:
+        lines = rules.count_month(events.get(member_id, []), scheme.monthly_cap, year_before.get(member_id, {}))
+        wanted = {(line.event.source, line.event.record_id): line for line in lines}
+        have = existing.get(member_id, {})
+        for key, (item_id, raw, pts, text, on) in have.items():
+            line = wanted.get(key)
+            if line is not None and (line.event.item.id, line.raw_points, line.points) == (item_id, raw, pts):
+                continue
+            if raw == 0 and pts == 0:
+                continue  # already reversed
+            new_lines.append(
+                {
+                    "member_id": member_id,
+                    "month": month,
+                    "item_id": item_id,
+                    "source": key[0],
+                    "record_id": key[1],
+                    "on": on,
+                    "text": text,
+                    "raw_points": -raw,
+                    "points": -pts,
+                    "note": "重新计算：冲销原记分",
+                    "reversal": True,
+                    "created_by_id": actor_id,
+                }
+            )
+            reversed_ += 1
+        for key, line in wanted.items():
+            old = have.get(key)
+            if old is not None and (old[0], old[1], old[2]) == (line.event.item.id, line.raw_points, line.points):
+                continue
+            new_lines.append(
+                {
+                    "member_id": member_id,
+                    "month": month,
+                    "item_id": line.event.item.id,
+                    "source": key[0],
+                    "record_id": key[1],
+                    "on": line.event.on,
+                    "text": line.event.text[:300],
+                    "raw_points": line.raw_points,
+                    "points": line.points,
+                    "note": line.note,
+                    "created_by_id": actor_id,
+                }
+            )
+            added += 1
+        month_totals[member_id] = sum((line.points for line in lines), Decimal(0))
+    insert_rows(PointsEntry, new_lines)
+    # The month's totals of the batch are replaced as a whole (a summary, not a ledger).
+    PointsMonth.objects.filter(month=month, member_id__in=member_ids).delete()
+    insert_rows(
+        PointsMonth,
+        [
+            {"member_id": m, "month": month, "points": pts, "scheme_id": scheme.pk, "computed_at": now}
+            for m, pts in month_totals.items()
+        ],
+    )
+    return {"added": added, "reversed": reversed_}
+
+
+def _ledger_net(member_ids, month) -> dict[int, dict[tuple[str, int], tuple]]:
+    """{member: {(source, record): (item of the last line, Σ raw, Σ points, text, date)}}."""
+    out: dict[int, dict] = defaultdict(dict)
+    rows = (
+        PointsEntry.objects.filter(member_id__in=member_ids, month=month)
+        .order_by("member_id", "source", "record_id", "id")
+        .values_list("member_id", "source", "record_id", "item_id", "raw_points", "points", "text", "on", "reversal")
+    )
+    for member_id, source, record_id, item_id, raw, pts, text, on, reversal in rows:
+        key = (source, record_id)
+        old = out[member_id].get(key)
+        if old is None:
+            out[member_id][key] = (item_id, raw, pts, text, on)
+        else:
+            # The item of the last forward line stands for the record (a reversal keeps the old one).
+            keep_item = old[0] if reversal else item_id
+            keep_text, keep_on = (old[3], old[4]) if reversal else (text, on)
+            out[member_id][key] = (keep_item, old[1] + raw, old[2] + pts, keep_text, keep_on)
+    return out
+
+
+def _year_before(member_ids, month) -> dict[int, dict[str, Decimal]]:
+    """Points counted per member and item code in the year's months before ``month``."""
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    if month.month == 1:
+        return out
+    rows = (
+        PointsEntry.objects.filter(member_id__in=member_ids, month__gte=month.replace(month=1), month__lt=month)
+        .values_list("member_id", "item__code")
+        .annotate(total=Sum("points"))
+        .order_by()
+    )
+    for member_id, code, total in rows:
+        out[member_id][code] = total
+    return out
+
+
+def recompute_for_organization(actor, organization, month: date) -> dict:
+    """A manager brings a month up to date for the members of their subtree (重新计算)."""
+    require_manager(actor, organization)
+    members = Member.objects.filter(organization.subtree_filter("organization__"))
+    result = recompute_month(month, members, actor=actor)
+    audit.record(
+        actor,
+        "update",
+        organization,
+        note=f"重新计算 {month:%Y年%-m月} 党员积分：{result['members']} 人，新增 {result['added']} 条，冲销 {result['reversed']} 条",
+    )
+    return result
+
+
+# ---- claims -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_claim(actor, *, member, item: PointItem, on: date, note: str, photos=(), max_photos: int = 6) -> PointsClaim:
+    """A member claims points for themself, or a manager for a member of their subtree."""
+    if actor.member_id != member.pk:
+        require_manager(actor, member.organization)
+    if not item.is_claimed:
+        raise ValidationError({"item": "该项目由系统根据记录自动计分，无需申报"})
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError({"on": "发生日期不能晚于今天"})
+    if item.scheme_id != scheme_for(rules.month_start(on)).pk:
+        raise ValidationError({"item": f"该项目不属于{on:%Y年%-m月}适用的积分办法"})
+    if not note.strip():
+        raise ValidationError({"note": "请说明事项"})
+    claim = PointsClaim.objects.create(member=member, item=item, on=on, note=note.strip(), submitted_by=actor)
+    from .models import ClaimPhoto
+
+    ClaimPhoto.save_uploads(photos, max_photos=max_photos, uploaded_by=actor, claim=claim)
+    audit.record(actor, "create", claim, org_path=member.organization.path)
+    return claim
+
+
+@transaction.atomic
+def decide_claim(actor, claim: PointsClaim, *, approve: bool, reason: str = "") -> PointsClaim:
+    """The branch (or a manager above) approves or rejects a claim; an approved claim counts at
+    once (its month is recomputed for the member). Two managers deciding at once: the second is
+    refused, the claim is decided once."""
+    claim = PointsClaim.objects.select_for_update().select_related("member__organization", "item").get(pk=claim.pk)
+    require_manager(actor, claim.member.organization)
+    if actor.member_id and actor.member_id == claim.member_id:
+        raise ValidationError("不能审核本人的积分申报")
+    if claim.state != PointsClaim.State.SUBMITTED:
+        raise ValidationError(f"该申报已{claim.get_state_display()}，不能再审核")
+    if not approve and not reason.strip():
+        raise ValidationError({"reason": "不通过时请写明理由"})
+    claim.state = PointsClaim.State.APPROVED if approve else PointsClaim.State.REJECTED
+    claim.decided_by, claim.decided_at, claim.reason = actor, timezone.now(), reason.strip()
+    claim.revision += 1
+    claim.save(update_fields=["state", "decided_by", "decided_at", "reason", "revision", "updated_at"])
+    audit.record(
+        actor, "update", claim, changes={"state": ["submitted", claim.state]}, org_path=claim.member.organization.path
+    )
+    if approve:
+        _recompute_batch(rules.month_start(claim.on), [claim.member_id], actor)
+        _recompute_later_months(claim.member_id, claim.on, actor)
+    return claim
+
+
+def _recompute_later_months(member_id: int, on: date, actor) -> None:
+    """Yearly caps: a claim in an earlier month can change what later months of the year count."""
+    month = rules.month_start(on)
+    for later in PointsMonth.objects.filter(member_id=member_id, month__gt=month, month__year=month.year).values_list(
+        "month", flat=True
+    ):
+        _recompute_batch(later, [member_id], actor)

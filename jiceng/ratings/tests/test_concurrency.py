@@ -1,0 +1,55 @@
+"""Two managers approving the same claim at once: it is decided once and counted once (the
+claim row is locked). Real threads on real PostgreSQL connections."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from jiceng.ratings import services
+from jiceng.ratings.models import PointsClaim, PointsEntry, PointsMonth
+from jiceng.ratings.testing import item
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+
+
+def race(*calls):
+    barrier = threading.Barrier(len(calls))
+    won, refused = [], []
+
+    def run(call):
+        try:
+            barrier.wait()
+            won.append(call())
+        except ValidationError as exc:
+            refused.extend(exc.messages)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return won, refused
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_managers_approve_the_same_claim_at_once(transactional_db, county, attempt):
+    with time_machine.travel("2026-11-20 10:00 +0800"):
+        nov = date(2026, 11, 1)
+        claim = services.submit_claim(
+            county.member_user, member=county.member_a, item=item("post", nov), on=date(2026, 11, 3), note="政策宣讲"
+        )
+        won, refused = race(
+            lambda: services.decide_claim(county.secretary_a, PointsClaim.objects.get(pk=claim.pk), approve=True),
+            lambda: services.decide_claim(county.admin_a, PointsClaim.objects.get(pk=claim.pk), approve=True),
+        )
+        assert len(won) == 1 and len(refused) == 1 and "已通过" in refused[0]
+        assert PointsEntry.objects.filter(source="claim", record_id=claim.pk).count() == 1
+        assert PointsMonth.objects.get(member=county.member_a, month=nov).points == item("post", nov).points
