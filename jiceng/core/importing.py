@@ -177,6 +177,8 @@ def _db_value(field, connection):
         return connection.ops.adapt_datefield_value
     if isinstance(field, models.CharField | models.TextField | models.BooleanField | models.IntegerField):
         return None
+    if isinstance(field, models.DecimalField) and connection.vendor == "postgresql":
+        return None  # psycopg sends a Decimal as a numeric; the column rounds it to its scale
     return lambda value: field.get_db_prep_save(value, connection)
 
 

@@ -168,7 +168,7 @@ class PointsEntry(AppendOnlyModel):
     )
 
     class Meta:
-        ordering = ["member", "month", "on", "id"]
+        ordering = ["member_id", "month", "on", "id"]
         verbose_name = "积分明细"
         indexes = [models.Index(fields=["member", "month"], name="ratings_entry_member_month")]
 
@@ -186,7 +186,7 @@ class PointsMonth(models.Model):
     computed_at = models.DateTimeField("计算时间")
 
     class Meta:
-        ordering = ["member", "month"]
+        ordering = ["member_id", "month"]
         verbose_name = "月度积分"
         constraints = [models.UniqueConstraint(fields=["member", "month"], name="ratings_month_once")]
         indexes = [models.Index(fields=["month", "member"], name="ratings_month_idx")]

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 
 from jiceng.core.point_sources import registered
 from jiceng.core.scoping import visible
@@ -25,28 +25,38 @@ def scheme_of_year(year: int) -> PointsScheme | None:
     return PointsScheme.objects.filter(valid_from__lte=date(year, 12, 1)).order_by("-valid_from").first()
 
 
-def year_total_subquery(year: int):
+def points_in(year: int, through: int = 12):
+    """A member's points in the year's months 1..``through`` (an aggregate over the member's
+    month totals: one GROUP BY for a whole list, not a subquery per member)."""
+    in_months = Q(points_months__month__gte=date(year, 1, 1), points_months__month__lte=date(year, through, 1))
     return Coalesce(
-        Subquery(
-            PointsMonth.objects.filter(member=OuterRef("pk"), month__year=year)
-            .order_by()
-            .values("member")
-            .annotate(t=Sum("points"))
-            .values("t")
-        ),
+        Sum("points_months__points", filter=in_months),
         Value(ZERO),
         output_field=DecimalField(max_digits=9, decimal_places=1),
     )
 
 
-def ranking(root, year: int) -> QuerySet:
-    """Active members of the subtree with their year's points (``total``), highest first."""
-    return (
+def pace_line(year: int, through: int) -> Decimal:
+    """The qualifying line's pace after ``through`` months: line × months / 12 (合格进度)."""
+    scheme = scheme_of_year(year)
+    return (scheme.unqualified_below * through / 12).quantize(Decimal("0.1")) if scheme else ZERO
+
+
+def ranking(root, year: int, through: int = 12, pace: str = "") -> QuerySet:
+    """Active members of the subtree with their points in months 1..``through`` of the year
+    (``total``), highest first; ``pace`` "on" or "below" keeps those at/above or below the
+    qualifying line's pace (`pace_line`)."""
+    qs = (
         Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
         .select_related("organization")
-        .annotate(total=year_total_subquery(year))
+        .annotate(total=points_in(year, through))
         .order_by("-total", "organization__path", "name", "pk")
     )
+    if pace == "on":
+        qs = qs.filter(total__gte=pace_line(year, through))
+    elif pace == "below":
+        qs = qs.filter(total__lt=pace_line(year, through))
+    return qs
 
 
 def months_of_members(member_ids, year: int) -> dict[int, dict[int, Decimal]]:
@@ -114,7 +124,7 @@ def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unq
         Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
         .filter(Q(join_date__isnull=True) | Q(join_date__lte=date(year, 12, 31)))
         .select_related("organization")
-        .annotate(total=year_total_subquery(year))
+        .annotate(total=points_in(year))
         .filter(Exists(PointsMonth.objects.filter(member=OuterRef("pk"), month__year=year)))
         .order_by("total", "organization__path", "name", "pk")
     )
@@ -163,3 +173,73 @@ def month_differences(limit: int = 20) -> list[str]:
         if key not in seen and pts != 0:
             out.append(f"党员 {key[0]} {key[1]:%Y-%m}：有明细合计 {pts}，没有月度积分")
     return out[:limit]
+
+
+@dataclass
+class PointsFigures:
+    """The year's points of a subtree's active members, through the last computed month."""
+
+    members: int = 0
+    average: Decimal = ZERO
+    on_pace: int = 0  # at or above the qualifying line's pace (line × months / 12)
+    below_pace: int = 0
+    pending_claims: int = 0
+    months: int = 0
+
+
+def figures(root, year: int, through: int) -> tuple[PointsFigures, list[tuple]]:
+    """The card's figures for ``root`` (the active members of its subtree and their points in
+    months 1..``through``) and, per child organization, (child, members, average). Members
+    without a computed month count with 0, as in the ranking the card opens."""
+    pace = pace_line(year, through)
+    width = len(root.path) + 4
+    members = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+    counts: dict[str, int] = defaultdict(int)
+    for path, n in (
+        members.annotate(unit=Substr("organization__path", 1, width))
+        .values_list("unit")
+        .annotate(n=Count("id"))
+        .values_list("unit", "n")
+        .order_by()
+    ):
+        counts[path] += n
+    rows = (
+        PointsMonth.objects.filter(
+            member__in=members.values("pk"), month__gte=date(year, 1, 1), month__lte=date(year, through, 1)
+        )
+        .values("member_id", "member__organization__path")
+        .annotate(total=Sum("points"))
+        .order_by()
+    )
+    out = PointsFigures(months=through, members=sum(counts.values()))
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    on_pace_with_points = 0
+    grand = ZERO
+    for row in rows.iterator(chunk_size=10000):
+        total = row["total"] or ZERO
+        grand += total
+        on_pace_with_points += total >= pace
+        sums[row["member__organization__path"][:width]] += total
+    # Members without a month row have 0 points: on pace only when the pace is 0.
+    out.on_pace = on_pace_with_points
+    out.below_pace = out.members - out.on_pace
+    if pace <= 0:
+        out.on_pace, out.below_pace = out.members, 0
+    out.average = (grand / out.members).quantize(Decimal("0.1")) if out.members else ZERO
+    out.pending_claims = PointsClaim.objects.filter(
+        root.subtree_filter("member__organization__"), state=PointsClaim.State.SUBMITTED
+    ).count()
+    from jiceng.orgs.models import Organization
+
+    by_path = {
+        o.path: o for o in Organization.objects.filter(path__in=list(counts)).only("pk", "name", "short_name", "path")
+    }
+    ranked = sorted(
+        (
+            (by_path[p], n, (sums[p] / n).quantize(Decimal("0.1")))
+            for p, n in counts.items()
+            if p in by_path and p != root.path and n
+        ),
+        key=lambda r: (-r[2], r[0].path),
+    )
+    return out, ranked

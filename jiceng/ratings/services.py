@@ -28,7 +28,7 @@ from jiceng.members.models import Member
 from . import defaults, rules
 from .models import CLAIM, PointItem, PointsClaim, PointsEntry, PointsMonth, PointsScheme
 
-BATCH = 2000  # members computed per query round
+BATCH = 10000  # members computed per transaction (a round of queries)
 
 
 # ---- schemes ----------------------------------------------------------------------------------
@@ -274,12 +274,14 @@ def _year_before(member_ids, month) -> dict[int, dict[str, Decimal]]:
         return out
     rows = (
         PointsEntry.objects.filter(member_id__in=member_ids, month__gte=month.replace(month=1), month__lt=month)
-        .values_list("member_id", "item__code")
+        .values_list("member_id", "item_id")
         .annotate(total=Sum("points"))
         .order_by()
     )
-    for member_id, code, total in rows:
-        out[member_id][code] = total
+    codes = dict(PointItem.objects.values_list("pk", "code"))  # items of every version: a code spans them
+    for member_id, item_id, total in rows:
+        code = codes[item_id]
+        out[member_id][code] = out[member_id].get(code, Decimal(0)) + total
     return out
 
 

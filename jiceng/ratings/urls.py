@@ -13,6 +13,7 @@ urlpatterns = [
     path("points/unqualified/", points.unqualified, name="unqualified"),
     path("points/unqualified/export/", points.unqualified_export, name="unqualified_export"),
     path("points/recompute/", points.recompute, name="recompute"),
+    path("panel/", points.panel, name="panel"),
     path("claims/", claims.claim_list, name="claims"),
     path("claims/new/", claims.claim_create, name="claim_create"),
     path("claims/<int:pk>/", claims.claim_detail, name="claim"),

@@ -19,8 +19,8 @@ def _resolved(members, first, last):
     start = timezone.make_aware(datetime.combine(first, time.min))
     end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
     rows = (
-        Request.objects.filter(holder_user__member_id__in=members, resolved_at__gte=start, resolved_at__lt=end)
-        .values_list("holder_user__member_id", "resolved_at", "pk", "ticket", "category__name")
+        Request.objects.filter(resolved_by__member_id__in=members, resolved_at__gte=start, resolved_at__lt=end)
+        .values_list("resolved_by__member_id", "resolved_at", "pk", "ticket", "category__name")
         .order_by()
     )
     for member_id, at, pk, ticket, category in rows.iterator(chunk_size=5000):

@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '积分明细',
-                'ordering': ['member', 'month', 'on', 'id'],
+                'ordering': ['member_id', 'month', 'on', 'id'],
             },
         ),
         migrations.CreateModel(
@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': '月度积分',
-                'ordering': ['member', 'month'],
+                'ordering': ['member_id', 'month'],
             },
         ),
         migrations.AddField(

@@ -38,6 +38,7 @@ def samples(county, victim):
         "ratings:unqualified": {},
         "ratings:unqualified_export": {},
         "ratings:recompute": {},
+        "ratings:panel": {},
         "ratings:claims": {},
         "ratings:claim_create": {},
         "ratings:claim": {"pk": victim["claim_waiting"]},
@@ -52,6 +53,7 @@ def samples(county, victim):
 
 QUERIES = {
     "ratings:ranking": "?org={town_b}",
+    "ratings:panel": "?org={town_b}",
     "ratings:ranking_export": "?org={town_b}",
     "ratings:unqualified": "?org={town_b}",
     "ratings:unqualified_export": "?org={town_b}",

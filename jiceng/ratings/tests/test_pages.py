@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jiceng.ratings import queries, services
-from jiceng.ratings.models import PointsClaim, PointsScheme
+from jiceng.ratings.models import PointsClaim, PointsMonth, PointsScheme
 from jiceng.ratings.testing import item, meeting
 from jiceng.testing import add_member, client_for, export_rows_without_formulas, jpeg
 
@@ -178,3 +178,18 @@ def test_scheme_page_and_new_version_for_the_county_admin_only(county):
     data["valid_from"] = "2026-10"
     page = c.post(reverse("ratings:scheme_new"), data).content.decode()
     assert "不能追溯修改" in page
+
+
+def test_command_card_figures_equal_the_ranking_they_open(county, points):
+    """The card counts the months before this one; its average and pace counts are those of the
+    ranking's members."""
+    with time_machine.travel("2026-12-03 10:00 +0800"):
+        page = client_for(county.admin_a).get(reverse("ratings:panel"), {"org": county.town_a.pk}).content.decode()
+        ranking = list(queries.ranking(county.town_a, 2026))
+    computed = [m for m in ranking if m.pk in set(PointsMonth.objects.values_list("member_id", flat=True))]
+    average = sum(m.total for m in computed) / len(computed)
+    assert f'data-figure="points-average">{shown(average.quantize(D("0.1")))}<' in page
+    line = queries.scheme_of_year(2026).unqualified_below * 11 / 12
+    below = sum(1 for m in computed if m.total < line)
+    assert f'data-figure="points-below-pace">{below}<' in page
+    assert "东村" in page and "乙乡" not in page

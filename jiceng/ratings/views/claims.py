@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiceng.core import pages, params
-from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, visible
+from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, page_root, visible
 from jiceng.members.models import Member
 
 from .. import queries, rules, services
@@ -31,12 +31,17 @@ def _claimable_items():
 @login_required
 def claim_list(request):
     qs = queries.visible_claims(request.user)
+    root = None
+    if not is_member_role(request.user) and request.GET.get("org"):
+        root = page_root(request)
+        qs = qs.filter(root.subtree_filter("member__organization__"))
     state = request.GET.get("state", "" if is_member_role(request.user) else STATES.SUBMITTED)
     state = state if state in STATES.values else ""
     if state:
         qs = qs.filter(state=state)
     context = {
         "state": state,
+        "root": root,
         "states": STATES.choices,
         "member_role": is_member_role(request.user),
         "active_nav": "ratings-claims",

@@ -58,15 +58,22 @@ def _ranking(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
     year = year_of(request)
-    rows = search(queries.ranking(root, year), request.GET.get("q", ""))
-    return root, year, rows
+    through = params.int_or_none(request.GET.get("through"))
+    through = through if through is not None and 1 <= through <= 12 else 12
+    pace = request.GET.get("pace", "")
+    pace = pace if pace in ("on", "below") else ""
+    rows = search(queries.ranking(root, year, through, pace), request.GET.get("q", ""))
+    return root, year, rows, through, pace
 
 
 @login_required
 def ranking(request):
-    root, year, rows = _ranking(request)
+    root, year, rows, through, pace = _ranking(request)
     scheme = queries.scheme_of_year(year)
     context = {
+        "through": through,
+        "pace": pace,
+        "pace_line": queries.pace_line(year, through),
         "root": root,
         "crumbs": crumbs(request.user, root),
         "children": children(request.user, root),
@@ -91,7 +98,7 @@ def ranking(request):
 
 @login_required
 def ranking_export(request):
-    root, year, rows = _ranking(request)
+    root, year, rows, through, pace = _ranking(request)
     rows = list(rows[:50000])
     months = queries.months_of_members([m.pk for m in rows], year)
     headers = ["名次", "姓名", "所在党组织"] + [f"{m}月" for m in range(1, 13)] + ["全年积分"]
@@ -100,6 +107,11 @@ def ranking_export(request):
         for n, m in enumerate(rows, start=1)
     ]
     notes = [f"{root.name} {year}年党员积分排名", "每月积分为当月积分明细之和；明细见系统“党员积分”页面。"]
+    if through < 12:
+        notes.append(f"全年积分为1–{through}月合计")
+    if pace:
+        label = "达到" if pace == "on" else "低于"
+        notes.append(f"仅列出{label}合格进度（{queries.pace_line(year, through)} 分）的党员")
     return xlsx.xlsx_response(f"党员积分-{year}", xlsx.build_workbook("党员积分", headers, data, notes))
 
 
@@ -203,3 +215,24 @@ def recompute(request):
         ),
         to=back,
     )
+
+
+@login_required
+def panel(request):
+    """The points card of the command screen and the organization page (loaded by htmx)."""
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    today = timezone.localdate()
+    # Whole months only: the months before this one (in January, last year's twelve).
+    year, through = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    figures, ranked = queries.figures(root, year, through)
+    context = {
+        "title": f"党员积分（{year}年）",
+        "pace": queries.pace_line(year, through),
+        "figures": figures,
+        "children": ranked[:10],
+        "year": year,
+        "ranking_url": f"{reverse('ratings:ranking')}?org={root.pk}&year={year}&through={through}",
+        "claims_url": f"{reverse('ratings:claims')}?org={root.pk}&state=submitted",
+    }
+    return render(request, "ratings/panel.html", context)

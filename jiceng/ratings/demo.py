@@ -1,0 +1,116 @@
+"""Demo data: member points for every month the demo county has records of (its last year), from
+those records through the same computation as the nightly job, plus claims (post duties,
+pledges, good deeds) with photos left out: most approved, some rejected with a reason, and the
+last weeks' still waiting for the branch (the demo branch's secretary has some to decide).
+Claims are written with `bulk_create` (they are plain rows); the ledger by `recompute_month`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from jiceng.core.dates import add_months
+from jiceng.members.models import Member
+
+from . import rules, services
+from .models import PointItem, PointsClaim, PointsEntry, PointsMonth
+
+CLAIM_SHARE = 0.06  # of active members, each month
+NOTES = {
+    "post": [
+        "到农户家中宣讲惠民政策",
+        "调解邻里纠纷一起",
+        "巡查村内环境卫生",
+        "为群众代办社保认证",
+        "检查河道垃圾清理情况",
+    ],
+    "pledge": ["兑现承诺：帮助困难户销售农产品", "兑现承诺：每月义务打扫村道", "兑现承诺：结对帮扶留守儿童学习"],
+    "good_deed": ["参加防汛值守", "参加森林防火巡查", "为独居老人送米送油", "参加义务献血", "疫情防控志愿服务"],
+}
+REJECT_REASONS = ["佐证材料不足，请补充照片后重新申报", "该事项已按组织生活自动计分，不重复计分"]
+
+
+def _analyze(*models) -> None:
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" or not models:
+            cursor.execute(f"ANALYZE {tables}")
+        else:  # SQLite analyzes one table per statement
+            for m in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(m._meta.db_table)}")
+
+
+def generate(ctx) -> dict[str, int]:
+    rng = ctx.rng("ratings")
+    today = ctx.today
+    this_month = rules.month_start(today)
+    first = add_months(this_month, -12)
+    decider = ctx.users["demo-county"]
+    members = list(
+        Member.objects.filter(ctx.root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    demo_member = ctx.users["demo-member"].member_id
+    branch_members = list(
+        Member.objects.filter(organization=ctx.branch, status__in=Member.ACTIVE_STATUSES).values_list("pk", flat=True)
+    )
+    claims = []
+    month = first
+    while month <= this_month:
+        scheme = services.scheme_for(month)
+        items = {i.code: i for i in PointItem.objects.filter(scheme=scheme, source="")}
+        last_day = min(rules.month_end(month), today)
+        recent = (today - month).days < 40
+        chosen = rng.sample(members, int(len(members) * CLAIM_SHARE))
+        if demo_member:
+            chosen.append(demo_member)
+        if recent:
+            chosen += branch_members[:4]
+        for member_id in chosen:
+            code = rng.choice([c for c in ("post", "post", "pledge", "good_deed") if c in items])
+            on = month + timedelta(days=rng.randrange((last_day - month).days + 1))
+            at = timezone.make_aware(datetime.combine(on, time(20, rng.randrange(60))))
+            roll = rng.random()
+            if recent and (roll < 0.35 or member_id in branch_members):
+                state, reason = PointsClaim.State.SUBMITTED, ""
+            elif roll < 0.9:
+                state, reason = PointsClaim.State.APPROVED, ""
+            else:
+                state, reason = PointsClaim.State.REJECTED, rng.choice(REJECT_REASONS)
+            decided = state != PointsClaim.State.SUBMITTED
+            claims.append(
+                PointsClaim(
+                    member_id=member_id,
+                    item=items[code],
+                    on=on,
+                    note=rng.choice(NOTES[code]),
+                    state=state,
+                    submitted_by=decider,
+                    decided_by=decider if decided else None,
+                    decided_at=at + timedelta(days=2) if decided else None,
+                    reason=reason,
+                )
+            )
+        month = add_months(month, 1)
+    PointsClaim.objects.bulk_create(claims, batch_size=2000)
+    in_county = Member.objects.filter(ctx.root.subtree_filter("organization__"))
+    # Statistics for the planner: the records the points are computed from were written a moment
+    # ago (autovacuum has not seen them), and the ledger grows month by month.
+    _analyze()
+    month = first
+    while month <= this_month:
+        services.recompute_month(month, in_county)
+        if month.month % 3 == 0:
+            _analyze(PointsEntry, PointsMonth)
+        month = add_months(month, 1)
+    states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
+    return {
+        "积分明细": PointsEntry.objects.count(),
+        "积分申报": len(claims),
+        "待审核申报": states.get(PointsClaim.State.SUBMITTED, 0),
+    }
