@@ -33,3 +33,14 @@ ITEMS = [
     ("good_deed", "志愿服务、急难险重任务等好人好事", "", SERVICE, Decimal(2), Decimal(4), None),
     ("absent", "无故缺席组织生活", "life.absent", DISCIPLINE, Decimal(-2), None, None),
 ]
+
+# (code, name, category, threshold of the category's points in a quarter): the five named stars.
+# Thresholds from the default scheme above: three meetings (6), one post duty (2), one pledge
+# (2), one service (2), dues paid on time in each month with no absence (6).
+STARS = [
+    ("study", "学习星", STUDY, Decimal(6)),
+    ("dedication", "敬业星", DEDICATION, Decimal(2)),
+    ("efficiency", "效能星", EFFICIENCY, Decimal(2)),
+    ("service", "服务星", SERVICE, Decimal(2)),
+    ("discipline", "自律星", DISCIPLINE, Decimal(6)),
+]

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from jiceng.core.cases import AppendOnlyModel, PhotoModel
+from jiceng.core.cases import AppendOnlyModel, PhotoModel, SettingsSingleton
 from jiceng.core.models import TimestampedModel
 from jiceng.core.point_sources import CATEGORIES
 
@@ -190,3 +190,145 @@ class PointsMonth(models.Model):
         verbose_name = "月度积分"
         constraints = [models.UniqueConstraint(fields=["member", "month"], name="ratings_month_once")]
         indexes = [models.Index(fields=["month", "member"], name="ratings_month_idx")]
+
+
+# ---- member stars (评星定级) --------------------------------------------------------------------
+
+
+class Star(models.Model):
+    """One star of the county's member star scale, as data: earned in a quarter when the member's
+    points of its category reach the threshold (net of that category's deductions)."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("星名", max_length=20)
+    category = models.CharField("积分类别", max_length=20, choices=list(CATEGORIES.items()))
+    threshold = models.DecimalField("季度积分门槛", help_text="本类别季度积分达到此分即可评为该星", **POINTS)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "星级"
+
+    def __str__(self):
+        return self.name
+
+
+class RatingsSettings(SettingsSingleton, models.Model):
+    """The county's settings of ratings [C] (domain spec §4, Member stars)."""
+
+    talk_at_or_below = models.PositiveSmallIntegerField(
+        "谈话提醒星数", default=3, help_text="评定后星数不超过此数的党员，支部安排谈心谈话"
+    )
+    warning_at_or_below = models.PositiveSmallIntegerField(
+        "警示星数", default=1, help_text="评定后星数不超过此数的党员，给予警示"
+    )
+    follow_up_days = models.PositiveSmallIntegerField("谈话、警示完成期限（天）", default=30)
+    top_share_target = models.PositiveSmallIntegerField("满星党员目标比例（%）", default=10)
+
+    SETTINGS_FIELDS = ["talk_at_or_below", "warning_at_or_below", "follow_up_days", "top_share_target"]
+
+    class Meta:
+        verbose_name = "评星定级设置"
+
+
+class StarReview(TimestampedModel):
+    """One quarter's star review of one branch: the platform proposes, the branch decides."""
+
+    scope_path = "organization__path"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "待支部评定"
+        DECIDED = "decided", "已评定"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="star_reviews"
+    )
+    quarter = models.DateField("季度")  # the quarter's first day
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("评定时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-quarter", "organization__path"]
+        verbose_name = "季度评星"
+        constraints = [models.UniqueConstraint(fields=["organization", "quarter"], name="ratings_review_once")]
+
+    def __str__(self):
+        return f"{self.organization} {self.quarter_label}评星"
+
+    @property
+    def quarter_label(self) -> str:
+        return f"{self.quarter.year}年第{(self.quarter.month - 1) // 3 + 1}季度"
+
+
+class StarDecision(models.Model):
+    """摘星授星: one star of one member in one review — what the platform proposed from the
+    points (``basis``), what the branch decided, and a township's overruling, each with a reason."""
+
+    scope_path = "review__organization__path"
+    member_scope = "member_id"
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "授星"
+        KEEP = "keep", "保留"
+        REMOVE = "remove", "摘星"
+        NONE = "none", "不授星"
+
+    HOLDS = (Action.GRANT, Action.KEEP)
+
+    review = models.ForeignKey(StarReview, on_delete=models.CASCADE, related_name="decisions")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    star = models.ForeignKey(Star, on_delete=models.PROTECT, related_name="+")
+    held_before = models.BooleanField("评定前持有")
+    points = models.DecimalField("季度本类积分", **POINTS)
+    proposed = models.CharField("系统建议", max_length=10, choices=Action.choices)
+    decision = models.CharField("支部评定", max_length=10, choices=Action.choices)
+    reason = models.CharField("改变建议的理由", max_length=200, blank=True)
+    overruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    overrule_reason = models.CharField("上级改变理由", max_length=200, blank=True)
+    final = models.CharField("结果", max_length=10, choices=Action.choices)
+
+    class Meta:
+        ordering = ["review", "member_id", "star__order"]
+        verbose_name = "摘星授星"
+        constraints = [models.UniqueConstraint(fields=["review", "member", "star"], name="ratings_decision_once")]
+        indexes = [models.Index(fields=["member", "star"], name="ratings_decision_member_idx")]
+
+    @property
+    def holds(self) -> bool:
+        return self.final in self.HOLDS
+
+
+class FollowUp(TimestampedModel):
+    """A talk (谈心谈话) or a formal warning (警示) for a member left with few stars, with a deadline."""
+
+    scope_path = "review__organization__path"
+    member_scope = "member_id"
+
+    class Kind(models.TextChoices):
+        TALK = "talk", "谈心谈话"
+        WARNING = "warning", "警示"
+
+    review = models.ForeignKey(StarReview, on_delete=models.CASCADE, related_name="follow_ups")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("方式", max_length=10, choices=Kind.choices)
+    stars = models.PositiveSmallIntegerField("评定后星数")
+    deadline = models.DateField("完成期限")
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    note = models.CharField("情况", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = "谈话警示"
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="ratings_follow_up_once")]

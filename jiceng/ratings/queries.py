@@ -243,3 +243,92 @@ def figures(root, year: int, through: int) -> tuple[PointsFigures, list[tuple]]:
         key=lambda r: (-r[2], r[0].path),
     )
     return out, ranked
+
+
+# ---- stars ------------------------------------------------------------------------------------
+
+
+def quarter_of(text: str | None, today: date) -> date:
+    """``2026-3`` (year and quarter) → the quarter's first day; default the last whole quarter."""
+    if text:
+        try:
+            year, q = (int(x) for x in text.split("-"))
+            if 2000 <= year <= today.year and 1 <= q <= 4:
+                quarter = date(year, 3 * q - 2, 1)
+                if quarter <= rules.quarter_start(today):
+                    return quarter
+        except ValueError:
+            pass
+    this = rules.quarter_start(today)
+    return date(this.year - 1, 10, 1) if this.month == 1 else date(this.year, this.month - 3, 1)
+
+
+def quarter_code(quarter: date) -> str:
+    return f"{quarter.year}-{(quarter.month - 1) // 3 + 1}"
+
+
+def quarters_offered(today: date, n: int = 8) -> list[tuple[str, str]]:
+    out = []
+    q = rules.quarter_start(today)
+    for _ in range(n):
+        out.append((quarter_code(q), f"{q.year}年第{(q.month - 1) // 3 + 1}季度"))
+        q = date(q.year - 1, 10, 1) if q.month == 1 else date(q.year, q.month - 3, 1)
+    return out
+
+
+@dataclass
+class BranchStars:
+    organization: object
+    review: object | None
+    members: int = 0
+    by_count: list = field(default_factory=list)  # members with 0, 1, … n stars
+    full: int = 0
+
+
+def star_overview(user, root, quarter: date) -> tuple[list[BranchStars], int]:
+    """Per branch of the subtree: its review of the quarter and, once decided, how many members
+    end with each number of stars. Returns the rows and the number of active stars."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    from .models import Star, StarDecision, StarReview
+
+    n_stars = Star.objects.filter(active=True).count()
+    branches = list(
+        visible(user, Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES)).order_by("path")
+    )
+    reviews = {
+        r.organization_id: r
+        for r in StarReview.objects.filter(organization__in=[b.pk for b in branches], quarter=quarter)
+    }
+    held: dict[tuple[int, int], int] = defaultdict(int)
+    members: dict[int, set] = defaultdict(set)
+    for review_id, member_id, final in StarDecision.objects.filter(review__in=list(reviews.values())).values_list(
+        "review_id", "member_id", "final"
+    ):
+        members[review_id].add(member_id)
+        held[(review_id, member_id)] += final in StarDecision.HOLDS
+    rows = []
+    for branch in branches:
+        review = reviews.get(branch.pk)
+        row = BranchStars(branch, review)
+        if review is not None:
+            row.members = len(members[review.pk])
+            counts = [0] * (n_stars + 1)
+            for member_id in members[review.pk]:
+                counts[min(held[(review.pk, member_id)], n_stars)] += 1
+            row.by_count = counts
+            row.full = counts[-1]
+        rows.append(row)
+    return rows, n_stars
+
+
+def member_stars(member) -> list:
+    """The member's star history, newest quarter first (decided reviews only)."""
+    from .models import StarDecision, StarReview
+
+    return list(
+        StarDecision.objects.filter(member=member, review__state=StarReview.State.DECIDED)
+        .select_related("review__organization", "star", "overruled_by")
+        .order_by("-review__quarter", "star__order")
+    )

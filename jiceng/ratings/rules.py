@@ -106,3 +106,34 @@ def unqualified_run(totals: dict[int, Decimal], lines: dict[int, Decimal], year:
         run += 1
         year -= 1
     return run
+
+
+# ---- stars (评星定级) ---------------------------------------------------------------------------
+
+GRANT, KEEP, REMOVE, NONE = "grant", "keep", "remove", "none"
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def quarter_months(quarter: date) -> list[date]:
+    return [date(quarter.year, quarter.month + k, 1) for k in range(3)]
+
+
+def star_proposal(points: Decimal, threshold: Decimal, held: bool) -> str:
+    """What the platform proposes for one star: the quarter's points of its category reach the
+    threshold → grant (or keep, if held); below it → remove (if held) or nothing."""
+    earned = points >= threshold
+    if earned:
+        return KEEP if held else GRANT
+    return REMOVE if held else NONE
+
+
+def follow_up_kind(stars: int, talk_at_or_below: int, warning_at_or_below: int) -> str | None:
+    """Three stars or fewer → a talk; fewer still (default: one or none) → a formal warning."""
+    if stars <= warning_at_or_below:
+        return "warning"
+    if stars <= talk_at_or_below:
+        return "talk"
+    return None

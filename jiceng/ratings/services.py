@@ -11,7 +11,7 @@ nothing the second time. The month's totals (`PointsMonth`) change in the same t
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -22,11 +22,23 @@ from django.utils import timezone
 from jiceng.core import audit
 from jiceng.core.importing import insert_rows
 from jiceng.core.point_sources import registered
-from jiceng.core.scoping import require_county_admin, require_manager
+from jiceng.core.scoping import require_county_admin, require_level_above, require_manager
 from jiceng.members.models import Member
 
 from . import defaults, rules
-from .models import CLAIM, PointItem, PointsClaim, PointsEntry, PointsMonth, PointsScheme
+from .models import (
+    CLAIM,
+    FollowUp,
+    PointItem,
+    PointsClaim,
+    PointsEntry,
+    PointsMonth,
+    PointsScheme,
+    RatingsSettings,
+    Star,
+    StarDecision,
+    StarReview,
+)
 
 BATCH = 10000  # members computed per transaction (a round of queries)
 
@@ -357,3 +369,208 @@ def _recompute_later_months(member_id: int, on: date, actor) -> None:
         "month", flat=True
     ):
         _recompute_batch(later, [member_id], actor)
+
+
+# ---- member stars (评星定级) --------------------------------------------------------------------
+
+
+def stars_held(member_ids, before: date | None = None) -> dict[int, set[int]]:
+    """The stars each member holds: per star, the result of the latest decided review (of a
+    quarter before ``before``, when given)."""
+    qs = StarDecision.objects.filter(member_id__in=member_ids, review__state=StarReview.State.DECIDED)
+    if before is not None:
+        qs = qs.filter(review__quarter__lt=before)
+    last: dict[tuple[int, int], str] = {}
+    for member_id, star_id, final in qs.order_by("review__quarter", "review_id").values_list(
+        "member_id", "star_id", "final"
+    ):
+        last[(member_id, star_id)] = final
+    out: dict[int, set[int]] = defaultdict(set)
+    for (member_id, star_id), final in last.items():
+        if final in StarDecision.HOLDS:
+            out[member_id].add(star_id)
+    return out
+
+
+def category_points(member_ids, quarter: date) -> dict[int, dict[str, Decimal]]:
+    """Each member's points of the quarter by category (the items' categories, deductions net)."""
+    months = rules.quarter_months(quarter)
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for member_id, category, total in (
+        PointsEntry.objects.filter(member_id__in=member_ids, month__gte=months[0], month__lte=months[-1])
+        .values_list("member_id", "item__category")
+        .annotate(total=Sum("points"))
+        .order_by()
+    ):
+        out[member_id][category] = total
+    return out
+
+
+def review_members(organization) -> QuerySet:
+    """The members a branch reviews: its own and its party groups' active members."""
+    return Member.objects.filter(
+        organization.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES
+    ).order_by("organization__path", "name", "pk")
+
+
+@transaction.atomic
+def propose_review(actor, organization, quarter: date) -> StarReview:
+    """The platform's proposal for a branch's quarter: for each member and each star, grant,
+    keep, remove or nothing, from the quarter's points of the star's category against its
+    threshold. Proposing again before the branch decides refreshes it from the latest points."""
+    require_manager(actor, organization)
+    if not organization.is_branch_like:
+        raise ValidationError("评星定级以党支部为单位进行，请选择党支部")
+    quarter = rules.quarter_start(quarter)
+    if quarter > rules.quarter_start(timezone.localdate()):
+        raise ValidationError("不能评定尚未开始的季度")
+    review, _ = StarReview.objects.select_for_update().get_or_create(
+        organization=organization, quarter=quarter, defaults={"proposed_by": _user(actor)}
+    )
+    if review.state == StarReview.State.DECIDED:
+        raise ValidationError(f"{review.quarter_label}已评定，不能重新生成建议")
+    review.decisions.all().delete()
+    members = list(review_members(organization).values_list("pk", flat=True))
+    stars = list(Star.objects.filter(active=True))
+    if not stars:
+        raise ValidationError("没有启用的星级，请先在评星设置中启用")
+    points = category_points(members, quarter)
+    held = stars_held(members, before=quarter)
+    rows = []
+    for member_id in members:
+        for star in stars:
+            pts = points.get(member_id, {}).get(star.category, Decimal(0))
+            was = star.pk in held.get(member_id, set())
+            action = rules.star_proposal(pts, star.threshold, was)
+            rows.append(
+                StarDecision(
+                    review=review,
+                    member_id=member_id,
+                    star=star,
+                    held_before=was,
+                    points=pts,
+                    proposed=action,
+                    decision=action,
+                    final=action,
+                )
+            )
+    StarDecision.objects.bulk_create(rows, batch_size=2000)
+    review.proposed_by = _user(actor)
+    review.revision += 1
+    review.save(update_fields=["proposed_by", "revision", "updated_at"])
+    audit.record(actor, "update", review, note=f"生成评星建议：{len(members)} 名党员")
+    return review
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _allowed(held_before: bool) -> tuple[str, ...]:
+    return (rules.KEEP, rules.REMOVE) if held_before else (rules.GRANT, rules.NONE)
+
+
+@transaction.atomic
+def decide_review(actor, review: StarReview, changes: dict[int, tuple[str, str]] | None = None) -> StarReview:
+    """The branch decides: every proposal stands unless ``changes`` ({decision id: (action,
+    reason)}) says otherwise, with a reason. Members left with few stars get a talk or a warning
+    with a deadline (RatingsSettings)."""
+    review = StarReview.objects.select_for_update().select_related("organization").get(pk=review.pk)
+    require_manager(actor, review.organization)
+    if review.state != StarReview.State.PROPOSED:
+        raise ValidationError("本季度已评定")
+    changes = changes or {}
+    decisions = list(review.decisions.select_related("member", "star"))
+    errors = []
+    for d in decisions:
+        action, reason = changes.get(d.pk, (d.proposed, ""))
+        if action not in _allowed(d.held_before):
+            errors.append(
+                f"{d.member.name}「{d.star.name}」：{'已持有的星只能保留或摘除' if d.held_before else '未持有的星只能授予或不授予'}"
+            )
+            continue
+        if action != d.proposed and not reason.strip():
+            errors.append(f"{d.member.name}「{d.star.name}」：改变系统建议须写明理由")
+            continue
+        d.decision = d.final = action
+        d.reason = reason.strip() if action != d.proposed else ""
+    if errors:
+        raise ValidationError(errors)
+    StarDecision.objects.bulk_update(decisions, ["decision", "final", "reason"], batch_size=1000)
+    review.state = StarReview.State.DECIDED
+    review.decided_by, review.decided_at = _user(actor), timezone.now()
+    review.revision += 1
+    review.save(update_fields=["state", "decided_by", "decided_at", "revision", "updated_at"])
+    _follow_ups(review, actor)
+    audit.record(actor, "update", review, changes={"state": ["proposed", "decided"]}, note="支部评定星级")
+    return review
+
+
+def _follow_ups(review: StarReview, actor, members=None) -> None:
+    """Talks and warnings for the review's members (or ``members``) by the stars they end with."""
+    config = RatingsSettings.current()
+    counts: dict[int, int] = defaultdict(int)
+    qs = review.decisions.all() if members is None else review.decisions.filter(member_id__in=members)
+    for member_id, final in qs.values_list("member_id", "final"):
+        counts[member_id] += final in StarDecision.HOLDS
+    deadline = timezone.localdate() + timedelta(days=config.follow_up_days)
+    for member_id, stars in counts.items():
+        kind = rules.follow_up_kind(stars, config.talk_at_or_below, config.warning_at_or_below)
+        existing = FollowUp.objects.filter(review=review, member_id=member_id).first()
+        if kind is None:
+            if existing is not None and existing.done_on is None:
+                existing.delete()
+            continue
+        if existing is None:
+            FollowUp.objects.create(
+                review=review, member_id=member_id, kind=kind, stars=stars, deadline=deadline, recorded_by=_user(actor)
+            )
+        elif existing.done_on is None and (existing.kind, existing.stars) != (kind, stars):
+            existing.kind, existing.stars = kind, stars
+            existing.revision += 1
+            existing.save(update_fields=["kind", "stars", "revision", "updated_at"])
+
+
+@transaction.atomic
+def overrule(actor, decision: StarDecision, *, action: str, reason: str) -> StarDecision:
+    """The level above (a township) changes a branch's decision, with a reason."""
+    decision = (
+        StarDecision.objects.select_for_update()
+        .select_related("review__organization", "member", "star")
+        .get(pk=decision.pk)
+    )
+    review = decision.review
+    require_level_above(actor, review.organization, "摘星授星由上级党组织改变，支部不能改变自己的评定")
+    if review.state != StarReview.State.DECIDED:
+        raise ValidationError("支部尚未评定，不能改变")
+    if action not in _allowed(decision.held_before):
+        raise ValidationError("已持有的星只能保留或摘除" if decision.held_before else "未持有的星只能授予或不授予")
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明改变的理由"})
+    old = decision.final
+    decision.final, decision.overruled_by, decision.overrule_reason = action, actor, reason.strip()
+    decision.save(update_fields=["final", "overruled_by", "overrule_reason"])
+    _follow_ups(review, actor, members=[decision.member_id])
+    audit.record(
+        actor,
+        "update",
+        review,
+        changes={"final": [old, action]},
+        note=f"上级改变评定：{decision.member.name}「{decision.star.name}」",
+    )
+    return decision
+
+
+@transaction.atomic
+def record_follow_up(actor, follow_up: FollowUp, *, done_on: date, note: str) -> FollowUp:
+    follow_up = FollowUp.objects.select_for_update().select_related("review__organization").get(pk=follow_up.pk)
+    require_manager(actor, follow_up.review.organization)
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "完成日期不能晚于今天"})
+    if not note.strip():
+        raise ValidationError({"note": "请写明谈话或警示情况"})
+    follow_up.done_on, follow_up.note, follow_up.recorded_by = done_on, note.strip(), actor
+    follow_up.revision += 1
+    follow_up.save(update_fields=["done_on", "note", "recorded_by", "revision", "updated_at"])
+    audit.record(actor, "update", follow_up, org_path=follow_up.review.organization.path, note="记录谈话、警示情况")
+    return follow_up

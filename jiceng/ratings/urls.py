@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims, points, scheme
+from .views import claims, points, scheme, stars
 
 app_name = "ratings"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("claims/<int:pk>/", claims.claim_detail, name="claim"),
     path("claims/<int:pk>/decide/", claims.claim_decide, name="claim_decide"),
     path("claims/photos/<int:pk>/", claims.claim_photo, name="claim_photo"),
+    path("stars/", stars.overview, name="stars"),
+    path("stars/propose/", stars.propose, name="star_propose"),
+    path("stars/reviews/<int:pk>/", stars.review, name="star_review"),
+    path("stars/reviews/<int:pk>/decide/", stars.decide, name="star_decide"),
+    path("stars/decisions/<int:pk>/overrule/", stars.overrule, name="star_overrule"),
+    path("stars/follow-ups/<int:pk>/", stars.follow_up, name="star_follow_up"),
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]

@@ -19,7 +19,17 @@ def setup(county):
     waiting = services.submit_claim(county.admin_b, member=county.member_b, item=post, on=on, note="秘密待审")
     # A photo row only: nobody outside may reach it, so no file is ever opened.
     photo = ClaimPhoto.objects.create(claim=waiting, image="ratings/secret.jpg", thumbnail="ratings/s.jpg")
+    from jiceng.ratings import rules
+
+    quarter = rules.quarter_start(on)
+    review = services.propose_review(county.admin_b, county.branch_b, quarter)
+    services.decide_review(county.admin_b, review, {})
+    decision = review.decisions.first()
+    follow_up = review.follow_ups.first()
     return {
+        "star_review": review.pk,
+        "star_decision": decision.pk,
+        "star_follow_up": follow_up.pk,
         "claim_done": done.pk,
         "claim_waiting": waiting.pk,
         "claim_photo": photo.pk,
@@ -44,6 +54,12 @@ def samples(county, victim):
         "ratings:claim": {"pk": victim["claim_waiting"]},
         "ratings:claim_decide": {"pk": victim["claim_waiting"]},
         "ratings:claim_photo": {"pk": victim["claim_photo"]},
+        "ratings:stars": {},
+        "ratings:star_propose": {},
+        "ratings:star_review": {"pk": victim["star_review"]},
+        "ratings:star_decide": {"pk": victim["star_review"]},
+        "ratings:star_overrule": {"pk": victim["star_decision"]},
+        "ratings:star_follow_up": {"pk": victim["star_follow_up"]},
         "ratings:scheme": {},
         "ratings:scheme_new": {},
         "ratings-points": {},
@@ -54,6 +70,7 @@ def samples(county, victim):
 QUERIES = {
     "ratings:ranking": "?org={town_b}",
     "ratings:panel": "?org={town_b}",
+    "ratings:stars": "?org={town_b}",
     "ratings:ranking_export": "?org={town_b}",
     "ratings:unqualified": "?org={town_b}",
     "ratings:unqualified_export": "?org={town_b}",
@@ -66,15 +83,21 @@ POSTS = {
     "ratings:claim_create": {"item": "{post_item}", "on": "2026-11-02", "note": "外来申报"},
     "ratings:claim_decide": {"decision": "approve"},
     "ratings:scheme_new": {"valid_from": "2099-01", "name": "外来"},
+    "ratings:star_propose": {"org": "{branch_b}", "quarter": "2026-3"},
+    "ratings:star_overrule": {"action": "none", "reason": "外来"},
+    "ratings:star_follow_up": {"done_on": "2026-01-05", "note": "外来"},
 }
 ANONYMOUS_OPEN: set[str] = set()
 PUBLIC: set[str] = set()
 
 
 def invariants(county):
-    from jiceng.ratings.models import PointsClaim, PointsEntry, PointsScheme
+    from jiceng.ratings.models import FollowUp, PointsClaim, PointsEntry, PointsScheme, StarDecision, StarReview
 
     return (
+        list(StarReview.objects.filter(organization=county.branch_b).values("state", "revision")),
+        list(StarDecision.objects.filter(member=county.member_b).values("final", "overrule_reason")),
+        list(FollowUp.objects.filter(member=county.member_b).values("done_on", "note")),
         list(PointsClaim.objects.filter(member=county.member_b).values("state", "note")),
         PointsEntry.objects.filter(member=county.member_b).count(),
         PointsScheme.objects.count(),

@@ -144,6 +144,7 @@ def _ledger_page(request, member, own=False):
         "line": line,
         "months": queries.member_ledger(member, year, links=not is_member_role(request.user)),
         "claims": queries.visible_claims(request.user).filter(member=member, on__year=year)[:50],
+        "star_history": queries.member_stars(member)[:40],
         "active_nav": "ratings-mine" if own else "ratings-points",
     }
     return render(request, "ratings/member.html", context)

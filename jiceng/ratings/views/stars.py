@@ -1,0 +1,150 @@
+"""Member stars pages: the quarter's reviews of the branches in scope, a branch's review (the
+proposal, the branch's decisions, the township's overruling, talks and warnings)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from jiceng.core import pages, params
+from jiceng.core.scoping import can_manage, can_review, get_visible_or_404, page_root, require_staff, visible
+
+from .. import queries, services
+from ..models import FollowUp, RatingsSettings, StarDecision, StarReview
+from .points import STAFF_ONLY, crumbs
+
+
+@login_required
+def overview(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    today = timezone.localdate()
+    quarter = queries.quarter_of(request.GET.get("quarter"), today)
+    rows, n_stars = queries.star_overview(request.user, root, quarter)
+    decided = [r for r in rows if r.review is not None and r.review.state == StarReview.State.DECIDED]
+    members = sum(r.members for r in decided)
+    full = sum(r.full for r in decided)
+    config = RatingsSettings.current()
+    for row in rows:
+        row.can_propose = can_manage(request.user, row.organization) and (
+            row.review is None or row.review.state == StarReview.State.PROPOSED
+        )
+    context = {
+        "root": root,
+        "crumbs": crumbs(request.user, root),
+        "quarter": quarter,
+        "quarter_code": queries.quarter_code(quarter),
+        "quarters": queries.quarters_offered(today),
+        "rows": rows,
+        "n_stars": n_stars,
+        "star_range": range(n_stars + 1),
+        "decided": len(decided),
+        "members": members,
+        "full": full,
+        "full_share": round(100 * full / members, 1) if members else None,
+        "target": config.top_share_target,
+        "active_nav": "ratings-stars",
+    }
+    return render(request, "ratings/stars.html", context)
+
+
+@login_required
+@require_POST
+def propose(request):
+    require_staff(request.user, STAFF_ONLY)
+    org = page_root(request, posted=True)
+    quarter = queries.quarter_of(request.POST.get("quarter"), timezone.localdate())
+    return pages.button_action(
+        request,
+        lambda: services.propose_review(request.user, org, quarter),
+        success="已按积分生成评星建议，请支部逐人评定",
+        to=lambda review: reverse("ratings:star_review", args=[review.pk]),
+        back=f"{reverse('ratings:stars')}?org={org.pk}&quarter={queries.quarter_code(quarter)}",
+    )
+
+
+@login_required
+def review(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    review = get_visible_or_404(request.user, StarReview.objects.select_related("organization"), pk=pk)
+    decisions = list(
+        review.decisions.select_related("member", "star", "overruled_by").order_by(
+            "member__name", "member_id", "star__order"
+        )
+    )
+    by_member: dict = {}
+    for d in decisions:
+        entry = by_member.setdefault(d.member_id, {"member": d.member, "decisions": [], "stars": 0})
+        entry["decisions"].append(d)
+        entry["stars"] += d.final in StarDecision.HOLDS
+    follow_ups = {f.member_id: f for f in review.follow_ups.all()}
+    for entry in by_member.values():
+        entry["follow_up"] = follow_ups.get(entry["member"].pk)
+    context = {
+        "review": review,
+        "rows": list(by_member.values()),
+        "stars": sorted({d.star for d in decisions}, key=lambda s: s.order),
+        "can_decide": review.state == StarReview.State.PROPOSED and can_manage(request.user, review.organization),
+        "can_overrule": review.state == StarReview.State.DECIDED and can_review(request.user, review.organization),
+        "can_follow_up": can_manage(request.user, review.organization),
+        "today": timezone.localdate(),
+        "active_nav": "ratings-stars",
+    }
+    return render(request, "ratings/star_review.html", context)
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    review = get_visible_or_404(request.user, StarReview.objects.all(), pk=pk)
+    changes = {}
+    for key, value in request.POST.items():
+        if key.startswith("d-") and (pk_ := params.int_or_none(key[2:])) is not None:
+            changes[pk_] = (value, request.POST.get(f"r-{pk_}", ""))
+    here = reverse("ratings:star_review", args=[review.pk])
+    return pages.button_action(
+        request,
+        lambda: services.decide_review(request.user, review, changes),
+        success="已完成本季度评星；星数较少的党员已列入谈话、警示",
+        to=here,
+    )
+
+
+@login_required
+@require_POST
+def overrule(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    decision = get_visible_or_404(request.user, StarDecision.objects.select_related("review"), pk=pk)
+    here = reverse("ratings:star_review", args=[decision.review_id])
+    return pages.button_action(
+        request,
+        lambda: services.overrule(
+            request.user, decision, action=request.POST.get("action", ""), reason=request.POST.get("reason", "")
+        ),
+        success="已改变该项评定",
+        to=here,
+    )
+
+
+@login_required
+@require_POST
+def follow_up(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    item = get_visible_or_404(request.user, visible(request.user, FollowUp.objects.all()), pk=pk)
+    here = reverse("ratings:star_review", args=[item.review_id])
+    done_on = parse_date(request.POST.get("done_on", "") or "")
+    if done_on is None:
+        messages.error(request, "请填写完成日期")
+        return redirect(here)
+    return pages.button_action(
+        request,
+        lambda: services.record_follow_up(request.user, item, done_on=done_on, note=request.POST.get("note", "")),
+        success="已记录",
+        to=here,
+    )
