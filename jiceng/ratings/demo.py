@@ -7,7 +7,7 @@ Claims are written with `bulk_create` (they are plain rows); the ledger by `reco
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count
@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from jiceng.core.dates import add_months
 from jiceng.members.models import Member
+from jiceng.orgs.models import Organization
+from jiceng.orgs.rules import BRANCH_TYPES
 
 from . import rules, services
 from .models import PointItem, PointsClaim, PointsEntry, PointsMonth
@@ -31,6 +33,7 @@ NOTES = {
     "pledge": ["兑现承诺：帮助困难户销售农产品", "兑现承诺：每月义务打扫村道", "兑现承诺：结对帮扶留守儿童学习"],
     "good_deed": ["参加防汛值守", "参加森林防火巡查", "为独居老人送米送油", "参加义务献血", "疫情防控志愿服务"],
 }
+CHANGE_REASONS = ["在防汛抗旱中表现突出，支部研究同意授星", "长期坚持义务巡河，群众认可"]
 REJECT_REASONS = ["佐证材料不足，请补充照片后重新申报", "该事项已按组织生活自动计分，不重复计分"]
 
 
@@ -108,9 +111,37 @@ def generate(ctx) -> dict[str, int]:
         if month.month % 3 == 0:
             _analyze(PointsEntry, PointsMonth)
         month = add_months(month, 1)
+    reviews = _star_reviews(ctx, rng)
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
     return {
         "积分明细": PointsEntry.objects.count(),
         "积分申报": len(claims),
         "待审核申报": states.get(PointsClaim.State.SUBMITTED, 0),
+        "季度评星": reviews,
     }
+
+
+def _star_reviews(ctx, rng) -> int:
+    """The last two whole quarters' star reviews of every branch, through the services: the
+    earlier one decided everywhere, the last one decided by most branches (a few branches change
+    a proposal with a reason; the demo branch's is left for its secretary to decide)."""
+    today = ctx.today
+    this = rules.quarter_start(today)
+    last = date(this.year - 1, 10, 1) if this.month == 1 else date(this.year, this.month - 3, 1)
+    before = date(last.year - 1, 10, 1) if last.month == 1 else date(last.year, last.month - 3, 1)
+    branches = list(Organization.objects.filter(ctx.root.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
+    decider = ctx.users["demo-county"]
+    count = 0
+    for quarter in (before, last):
+        for branch in branches:
+            review = services.propose_review(None, branch, quarter)
+            count += 1
+            if quarter == last and (branch.pk == ctx.branch.pk or rng.random() < 0.15):
+                continue
+            changes = {}
+            if rng.random() < 0.1:
+                d = review.decisions.filter(proposed=rules.NONE).first()
+                if d is not None:
+                    changes[d.pk] = (rules.GRANT, rng.choice(CHANGE_REASONS))
+            services.decide_review(decider, review, changes)
+    return count

@@ -134,7 +134,11 @@ def _ledger_page(request, member, own=False):
     scheme = queries.scheme_of_year(year)
     total = queries.year_total(member, year)
     line = rules.prorated_line(scheme.unqualified_below, year, member.join_date) if scheme else None
+    today = timezone.localdate()
+    # In the current year the member is measured against the line's pace, not the whole line.
+    pace = queries.pace_line(year, today.month - 1) if year == today.year and line is not None else None
     context = {
+        "pace": pace,
         "member": member,
         "own": own,
         "year": year,
