@@ -7,7 +7,7 @@ from jiceng.core.pages import style_form
 from jiceng.core.point_sources import CATEGORIES, registered
 from jiceng.core.uploads import MultiplePhotoField
 
-from .models import PointItem, PointsScheme
+from .models import PointItem, PointsScheme, RatingsSettings
 
 
 class ClaimForm(forms.Form):
@@ -69,3 +69,13 @@ class ItemForm(forms.ModelForm):
 
 
 ItemFormSet = forms.formset_factory(ItemForm, extra=2, can_delete=True)
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = RatingsSettings
+        fields = RatingsSettings.SETTINGS_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)

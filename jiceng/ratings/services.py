@@ -574,3 +574,23 @@ def record_follow_up(actor, follow_up: FollowUp, *, done_on: date, note: str) ->
     follow_up.save(update_fields=["done_on", "note", "recorded_by", "revision", "updated_at"])
     audit.record(actor, "update", follow_up, org_path=follow_up.review.organization.path, note="记录谈话、警示情况")
     return follow_up
+
+
+@transaction.atomic
+def update_settings(actor, **values) -> RatingsSettings:
+    """County admins change the county practice settings of stars [C]."""
+    require_county_admin(actor)
+    config = RatingsSettings.for_update()
+    before = audit.snapshot(config, RatingsSettings.SETTINGS_FIELDS)
+    for name, value in values.items():
+        if name not in RatingsSettings.SETTINGS_FIELDS:
+            raise ValueError(f"不可修改的配置：{name}")
+        setattr(config, name, value)
+    if config.warning_at_or_below > config.talk_at_or_below:
+        raise ValidationError({"warning_at_or_below": "警示星数不能大于谈话提醒星数"})
+    config.save()
+    changes = audit.diff(before, audit.snapshot(config, RatingsSettings.SETTINGS_FIELDS))
+    if changes:
+        root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+        audit.record(actor, "update", config, changes=changes, org_path=root_path, note="评星定级设置")
+    return config

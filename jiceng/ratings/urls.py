@@ -25,6 +25,7 @@ urlpatterns = [
     path("stars/reviews/<int:pk>/decide/", stars.decide, name="star_decide"),
     path("stars/decisions/<int:pk>/overrule/", stars.overrule, name="star_overrule"),
     path("stars/follow-ups/<int:pk>/", stars.follow_up, name="star_follow_up"),
+    path("stars/settings/", stars.settings_page, name="settings"),
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]

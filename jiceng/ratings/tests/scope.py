@@ -60,6 +60,7 @@ def samples(county, victim):
         "ratings:star_decide": {"pk": victim["star_review"]},
         "ratings:star_overrule": {"pk": victim["star_decision"]},
         "ratings:star_follow_up": {"pk": victim["star_follow_up"]},
+        "ratings:settings": {},
         "ratings:scheme": {},
         "ratings:scheme_new": {},
         "ratings-points": {},
@@ -83,6 +84,12 @@ POSTS = {
     "ratings:claim_create": {"item": "{post_item}", "on": "2026-11-02", "note": "外来申报"},
     "ratings:claim_decide": {"decision": "approve"},
     "ratings:scheme_new": {"valid_from": "2099-01", "name": "外来"},
+    "ratings:settings": {
+        "talk_at_or_below": "5",
+        "warning_at_or_below": "0",
+        "follow_up_days": "9",
+        "top_share_target": "9",
+    },
     "ratings:star_propose": {"org": "{branch_b}", "quarter": "2026-3"},
     "ratings:star_overrule": {"action": "none", "reason": "外来"},
     "ratings:star_follow_up": {"done_on": "2026-01-05", "note": "外来"},
@@ -92,7 +99,15 @@ PUBLIC: set[str] = set()
 
 
 def invariants(county):
-    from jiceng.ratings.models import FollowUp, PointsClaim, PointsEntry, PointsScheme, StarDecision, StarReview
+    from jiceng.ratings.models import (
+        FollowUp,
+        PointsClaim,
+        PointsEntry,
+        PointsScheme,
+        RatingsSettings,
+        StarDecision,
+        StarReview,
+    )
 
     return (
         list(StarReview.objects.filter(organization=county.branch_b).values("state", "revision")),
@@ -101,4 +116,5 @@ def invariants(county):
         list(PointsClaim.objects.filter(member=county.member_b).values("state", "note")),
         PointsEntry.objects.filter(member=county.member_b).count(),
         PointsScheme.objects.count(),
+        RatingsSettings.current().follow_up_days,
     )

@@ -174,3 +174,19 @@ def test_star_pages_from_proposal_to_overruling(county, quarter):
             reverse("ratings:stars"), {"org": county.town_a.pk, "quarter": "2026-3"}
         ).content.decode()
         assert 'data-figure="reviews-decided">1<' in overview
+
+
+def test_settings_for_the_county_admin(county):
+    from django.urls import reverse
+
+    from jiceng.ratings.models import RatingsSettings
+    from jiceng.testing import client_for
+
+    assert client_for(county.admin_a).get(reverse("ratings:settings")).status_code == 403
+    c = client_for(county.county_admin)
+    data = {"talk_at_or_below": "2", "warning_at_or_below": "3", "follow_up_days": "15", "top_share_target": "12"}
+    assert "警示星数不能大于谈话提醒星数" in c.post(reverse("ratings:settings"), data).content.decode()
+    data["warning_at_or_below"] = "1"
+    assert c.post(reverse("ratings:settings"), data).status_code == 302
+    config = RatingsSettings.current()
+    assert (config.talk_at_or_below, config.follow_up_days, config.top_share_target) == (2, 15, 12)

@@ -12,9 +12,18 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from jiceng.core import pages, params
-from jiceng.core.scoping import can_manage, can_review, get_visible_or_404, page_root, require_staff, visible
+from jiceng.core.scoping import (
+    can_manage,
+    can_review,
+    get_visible_or_404,
+    page_root,
+    require_county_admin,
+    require_staff,
+    visible,
+)
 
 from .. import queries, services
+from ..forms import SettingsForm
 from ..models import FollowUp, RatingsSettings, StarDecision, StarReview
 from .points import STAFF_ONLY, crumbs
 
@@ -148,3 +157,18 @@ def follow_up(request, pk):
         success="已记录",
         to=here,
     )
+
+
+@login_required
+def settings_page(request):
+    require_county_admin(request.user)
+    form = SettingsForm(request.POST or None, instance=RatingsSettings.current())
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_settings(request.user, **data),
+        success="评星定级设置已保存",
+        to="ratings:settings",
+    ):
+        return done
+    return render(request, "ratings/settings.html", {"form": form, "active_nav": "ratings-stars"})
