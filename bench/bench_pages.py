@@ -94,6 +94,7 @@ def detail_ids(user):
     from jiceng.life.models import Record
     from jiceng.members.models import Member
     from jiceng.orgs.models import Organization
+    from jiceng.ratings.models import PointsClaim, StarReview
     from jiceng.requests.queries import visible_requests
     from jiceng.transfers.models import Transfer
     from jiceng.wishes.models import Wish
@@ -116,6 +117,10 @@ def detail_ids(user):
         "wishes:detail": {"pk": first(visible(user, Wish.objects.all()))},
         "organization-detail": {"pk": org},
         "member-detail": {"pk": member},
+        "ratings:member": {"pk": member},
+        "ratings:claim": {"pk": first(visible(user, PointsClaim.objects.all()))},
+        "ratings:star_review": {"pk": first(visible(user, StarReview.objects.all()))},
+        "ratings-member-points": {"pk": member},
     }
     return {name: kwargs for name, kwargs in table.items() if all(v is not None for v in kwargs.values())}
 
@@ -129,6 +134,9 @@ FILTERED = [
     "/dues/?month={last_month}",
     "/members/watch/?org={township}",
     "/?org={township}",
+    "/ratings/points/?org={township}",
+    "/ratings/stars/?org={township}",
+    "/ratings/panel/?org={township}",
 ]
 
 

@@ -112,12 +112,14 @@ def generate(ctx) -> dict[str, int]:
             _analyze(PointsEntry, PointsMonth)
         month = add_months(month, 1)
     reviews = _star_reviews(ctx, rng)
+    branches = services.compute_fortress(today.year, ctx.root)
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
     return {
         "积分明细": PointsEntry.objects.count(),
         "积分申报": len(claims),
         "待审核申报": states.get(PointsClaim.State.SUBMITTED, 0),
         "季度评星": reviews,
+        "堡垒指数": branches,
     }
 
 

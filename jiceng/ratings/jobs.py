@@ -20,3 +20,12 @@ def recompute_points(now):
         result = services.recompute_month(month)
         out.append(f"{month:%Y-%m} 新增 {result['added']} 条、冲销 {result['reversed']} 条")
     return "；".join(out)
+
+
+@periodic(
+    "ratings.fortress", every=timedelta(hours=24), description="按最新记录计算各党支部今年（1月份时另算上年）的堡垒指数"
+)
+def compute_fortress(now):
+    today = timezone.localtime(now).date()
+    years = [today.year - 1, today.year] if today.month == 1 else [today.year]
+    return "；".join(f"{y}年 {services.compute_fortress(y)} 个党支部" for y in years)

@@ -332,3 +332,37 @@ class FollowUp(TimestampedModel):
         ordering = ["deadline", "pk"]
         verbose_name = "谈话警示"
         constraints = [models.UniqueConstraint(fields=["review", "member"], name="ratings_follow_up_once")]
+
+
+class IndexWeight(models.Model):
+    """The county's weight of one component of an index (堡垒指数); a component without a row
+    weighs its default (jiceng/core/indices.py)."""
+
+    index = models.CharField("指数", max_length=20)
+    component = models.CharField("组成项", max_length=40)
+    weight = models.PositiveSmallIntegerField("权重")
+
+    class Meta:
+        verbose_name = "指数权重"
+        constraints = [models.UniqueConstraint(fields=["index", "component"], name="ratings_weight_once")]
+
+
+class IndexScore(models.Model):
+    """An organization's index for a year as last computed (nightly, or on a manager's request),
+    with every component as it was: weight, numerator, denominator, how it reads and the link to
+    its records. The page reads these rows; `manage.py` and the job write them."""
+
+    scope_path = "organization__path"
+
+    index = models.CharField("指数", max_length=20)
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    value = models.DecimalField("指数", null=True, blank=True, **POINTS)
+    parts = models.JSONField("组成项", default=list)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "指数"
+        constraints = [
+            models.UniqueConstraint(fields=["index", "organization", "year"], name="ratings_index_score_once")
+        ]

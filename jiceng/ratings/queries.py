@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 
+from jiceng.core.indices import FORTRESS
 from jiceng.core.point_sources import registered
 from jiceng.core.scoping import visible
 from jiceng.members.models import Member
@@ -332,3 +333,137 @@ def member_stars(member) -> list:
         .select_related("review__organization", "star", "overruled_by")
         .order_by("-review__quarter", "star__order")
     )
+
+
+# ---- the fortress index (堡垒指数) ---------------------------------------------------------------
+
+
+@dataclass
+class IndexPart:
+    component: object  # core.indices.IndexComponent
+    weight: int
+    figure: object | None  # core.indices.IndexFigure, None when the component cannot judge
+
+    @property
+    def score(self) -> Decimal | None:
+        value = self.figure.value if self.figure is not None else None
+        return None if value is None else (value * 100).quantize(Decimal("0.1"))
+
+
+@dataclass
+class IndexRow:
+    organization: object
+    parts: list
+    index: Decimal | None = None
+    rank: int | None = None
+
+
+def weights(index: str) -> dict[str, int]:
+    from jiceng.core.indices import registered
+
+    from .models import IndexWeight
+
+    saved = dict(IndexWeight.objects.filter(index=index).values_list("component", "weight"))
+    return {code: saved.get(code, c.default_weight) for code, c in registered(index).items()}
+
+
+def weighted(parts: list[IndexPart]) -> Decimal | None:
+    """Σ weight × score over the parts that can judge, divided by their weights."""
+    judged = [(p.weight, p.score) for p in parts if p.score is not None and p.weight]
+    total = sum(w for w, _ in judged)
+    if not total:
+        return None
+    return (sum(w * s for w, s in judged) / total).quantize(Decimal("0.1"))
+
+
+def compute_index(root, year: int, today: date, branches, index: str = FORTRESS) -> list[IndexRow]:
+    """The index of each of ``branches`` (organizations under ``root``) from the registered
+    components and the county's weights, now."""
+    from jiceng.core.indices import registered
+
+    components = registered(index)
+    weight = weights(index)
+    figures = {code: c.compute(root, year, today) for code, c in components.items()}
+    rows = []
+    for org in branches:
+        parts = [IndexPart(c, weight[code], figures[code].get(org.pk)) for code, c in components.items()]
+        rows.append(IndexRow(org, parts, weighted(parts)))
+    return rows
+
+
+@dataclass(frozen=True)
+class StoredComponent:
+    code: str
+    name: str
+    explain: str
+
+
+@dataclass(frozen=True)
+class StoredFigure:
+    numerator: Decimal
+    denominator: Decimal
+    url: str
+    text: str
+
+
+def _stored_part(data: dict) -> IndexPart:
+    figure = None
+    if data.get("denominator"):
+        figure = StoredFigure(Decimal(data["numerator"]), Decimal(data["denominator"]), data["url"], data["text"])
+        figure = _Figure(figure)
+    return IndexPart(StoredComponent(data["code"], data["name"], data.get("explain", "")), data["weight"], figure)
+
+
+class _Figure:
+    """A stored figure with the value of core.indices.IndexFigure."""
+
+    def __init__(self, stored: StoredFigure):
+        self.numerator, self.denominator, self.url, self.text = (
+            stored.numerator,
+            stored.denominator,
+            stored.url,
+            stored.text,
+        )
+
+    @property
+    def value(self) -> Decimal | None:
+        return min(Decimal(1), self.numerator / self.denominator) if self.denominator else None
+
+
+def fortress(user, root, year: int) -> tuple[list[IndexRow], object]:
+    """The branches of the subtree (those the user may see) with the fortress index of the year as
+    last computed, ranked (ties share a rank; branches nothing could judge, or not yet computed,
+    come last); and when it was computed (None: not yet)."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    from .models import IndexScore
+
+    branches = list(
+        visible(user, Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES)).order_by("path")
+    )
+    stored = {
+        s.organization_id: s
+        for s in IndexScore.objects.filter(index=FORTRESS, year=year, organization__in=[b.pk for b in branches])
+    }
+    rows, computed = [], None
+    for org in branches:
+        score = stored.get(org.pk)
+        if score is None:
+            rows.append(IndexRow(org, [], None))
+            continue
+        computed = max(computed, score.computed_at) if computed else score.computed_at
+        rows.append(IndexRow(org, [_stored_part(p) for p in score.parts], score.value))
+    rank_rows(rows)
+    return rows, computed
+
+
+def rank_rows(rows: list[IndexRow]) -> None:
+    rows.sort(key=lambda r: (r.index is None, -(r.index or 0), r.organization.path))
+    rank, previous = 0, None
+    for n, row in enumerate(rows, start=1):
+        if row.index is None:
+            continue
+        if row.index != previous:
+            rank, previous = n, row.index
+        row.rank = rank

@@ -514,21 +514,32 @@ def _follow_ups(review: StarReview, actor, members=None) -> None:
     for member_id, final in qs.values_list("member_id", "final"):
         counts[member_id] += final in StarDecision.HOLDS
     deadline = timezone.localdate() + timedelta(days=config.follow_up_days)
+    existing = {f.member_id: f for f in FollowUp.objects.filter(review=review, member_id__in=list(counts))}
+    new, gone = [], []
     for member_id, stars in counts.items():
         kind = rules.follow_up_kind(stars, config.talk_at_or_below, config.warning_at_or_below)
-        existing = FollowUp.objects.filter(review=review, member_id=member_id).first()
+        current = existing.get(member_id)
         if kind is None:
-            if existing is not None and existing.done_on is None:
-                existing.delete()
+            if current is not None and current.done_on is None:
+                gone.append(current.pk)
             continue
-        if existing is None:
-            FollowUp.objects.create(
-                review=review, member_id=member_id, kind=kind, stars=stars, deadline=deadline, recorded_by=_user(actor)
+        if current is None:
+            new.append(
+                FollowUp(
+                    review=review,
+                    member_id=member_id,
+                    kind=kind,
+                    stars=stars,
+                    deadline=deadline,
+                    recorded_by=_user(actor),
+                )
             )
-        elif existing.done_on is None and (existing.kind, existing.stars) != (kind, stars):
-            existing.kind, existing.stars = kind, stars
-            existing.revision += 1
-            existing.save(update_fields=["kind", "stars", "revision", "updated_at"])
+        elif current.done_on is None and (current.kind, current.stars) != (kind, stars):
+            current.kind, current.stars = kind, stars
+            current.revision += 1
+            current.save(update_fields=["kind", "stars", "revision", "updated_at"])
+    FollowUp.objects.filter(pk__in=gone).delete()
+    FollowUp.objects.bulk_create(new, batch_size=1000)
 
 
 @transaction.atomic
@@ -594,3 +605,60 @@ def update_settings(actor, **values) -> RatingsSettings:
         root_path = actor.organization.path if getattr(actor, "organization", None) else ""
         audit.record(actor, "update", config, changes=changes, org_path=root_path, note="评星定级设置")
     return config
+
+
+# ---- indices ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def compute_fortress(year: int, root=None, *, actor=None) -> int:
+    """Compute and store the fortress index of every branch under ``root`` (default: every tree
+    of the installation) for ``year``; returns how many branches were stored. A manager may
+    compute their own subtree."""
+    from jiceng.core.indices import FORTRESS
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    from . import queries
+    from .models import IndexScore
+
+    if actor is not None:
+        require_manager(actor, root)
+    today = timezone.localdate()
+    roots = [root] if root is not None else list(Organization.objects.filter(parent=None))
+    now = timezone.now()
+    stored = 0
+    for top in roots:
+        branches = list(Organization.objects.filter(top.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
+        rows = queries.compute_index(top, year, today, branches)
+        IndexScore.objects.filter(index=FORTRESS, year=year, organization__in=[b.pk for b in branches]).delete()
+        insert_rows(
+            IndexScore,
+            [
+                {
+                    "index": FORTRESS,
+                    "organization_id": row.organization.pk,
+                    "year": year,
+                    "value": row.index,
+                    "parts": [
+                        {
+                            "code": p.component.code,
+                            "name": p.component.name,
+                            "explain": p.component.explain,
+                            "weight": p.weight,
+                            "numerator": str(p.figure.numerator) if p.figure else None,
+                            "denominator": str(p.figure.denominator) if p.figure else None,
+                            "url": p.figure.url if p.figure else "",
+                            "text": p.figure.text if p.figure else "",
+                        }
+                        for p in row.parts
+                    ],
+                    "computed_at": now,
+                }
+                for row in rows
+            ],
+        )
+        stored += len(rows)
+    if actor is not None:
+        audit.record(actor, "update", root, note=f"计算 {year} 年堡垒指数：{stored} 个党支部")
+    return stored

@@ -26,6 +26,9 @@ urlpatterns = [
     path("stars/decisions/<int:pk>/overrule/", stars.overrule, name="star_overrule"),
     path("stars/follow-ups/<int:pk>/", stars.follow_up, name="star_follow_up"),
     path("stars/settings/", stars.settings_page, name="settings"),
+    path("fortress/", stars.fortress, name="fortress"),
+    path("fortress/export/", stars.fortress_export, name="fortress_export"),
+    path("fortress/compute/", stars.fortress_compute, name="fortress_compute"),
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]

@@ -22,6 +22,7 @@ def setup(county):
     from jiceng.ratings import rules
 
     quarter = rules.quarter_start(on)
+    services.compute_fortress(on.year, county.town_b)
     review = services.propose_review(county.admin_b, county.branch_b, quarter)
     services.decide_review(county.admin_b, review, {})
     decision = review.decisions.first()
@@ -61,6 +62,9 @@ def samples(county, victim):
         "ratings:star_overrule": {"pk": victim["star_decision"]},
         "ratings:star_follow_up": {"pk": victim["star_follow_up"]},
         "ratings:settings": {},
+        "ratings:fortress": {},
+        "ratings:fortress_export": {},
+        "ratings:fortress_compute": {},
         "ratings:scheme": {},
         "ratings:scheme_new": {},
         "ratings-points": {},
@@ -72,6 +76,8 @@ QUERIES = {
     "ratings:ranking": "?org={town_b}",
     "ratings:panel": "?org={town_b}",
     "ratings:stars": "?org={town_b}",
+    "ratings:fortress": "?org={town_b}",
+    "ratings:fortress_export": "?org={town_b}",
     "ratings:ranking_export": "?org={town_b}",
     "ratings:unqualified": "?org={town_b}",
     "ratings:unqualified_export": "?org={town_b}",
@@ -91,6 +97,7 @@ POSTS = {
         "top_share_target": "9",
     },
     "ratings:star_propose": {"org": "{branch_b}", "quarter": "2026-3"},
+    "ratings:fortress_compute": {"org": "{town_b}", "year": "2026"},
     "ratings:star_overrule": {"action": "none", "reason": "外来"},
     "ratings:star_follow_up": {"done_on": "2026-01-05", "note": "外来"},
 }
@@ -101,6 +108,7 @@ PUBLIC: set[str] = set()
 def invariants(county):
     from jiceng.ratings.models import (
         FollowUp,
+        IndexScore,
         PointsClaim,
         PointsEntry,
         PointsScheme,
@@ -117,4 +125,5 @@ def invariants(county):
         PointsEntry.objects.filter(member=county.member_b).count(),
         PointsScheme.objects.count(),
         RatingsSettings.current().follow_up_days,
+        list(IndexScore.objects.filter(organization=county.branch_b).values("value", "computed_at")),
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from jiceng.core import pages, params
+from jiceng.core import pages, params, xlsx
 from jiceng.core.scoping import (
     can_manage,
     can_review,
@@ -25,7 +25,7 @@ from jiceng.core.scoping import (
 from .. import queries, services
 from ..forms import SettingsForm
 from ..models import FollowUp, RatingsSettings, StarDecision, StarReview
-from .points import STAFF_ONLY, crumbs
+from .points import STAFF_ONLY, crumbs, year_of, years_offered
 
 
 @login_required
@@ -172,3 +172,60 @@ def settings_page(request):
     ):
         return done
     return render(request, "ratings/settings.html", {"form": form, "active_nav": "ratings-stars"})
+
+
+@login_required
+def fortress(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    year = year_of(request)
+    rows, computed = queries.fortress(request.user, root, year)
+    parts = next((r.parts for r in rows if r.parts), [])
+    context = {
+        "root": root,
+        "crumbs": crumbs(request.user, root),
+        "year": year,
+        "years": years_offered(),
+        "rows": rows,
+        "computed": computed,
+        "components": [(p.component, p.weight) for p in parts],
+        "can_compute": can_manage(request.user, root),
+        "active_nav": "ratings-fortress",
+    }
+    return render(request, "ratings/fortress.html", context)
+
+
+@login_required
+@require_POST
+def fortress_compute(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request, posted=True)
+    year = params.int_or_none(request.POST.get("year")) or timezone.localdate().year
+    here = f"{reverse('ratings:fortress')}?org={root.pk}&year={year}"
+    return pages.button_action(
+        request,
+        lambda: services.compute_fortress(year, root, actor=request.user),
+        success=lambda n: f"已按最新记录计算 {n} 个党支部的堡垒指数",
+        to=here,
+    )
+
+
+@login_required
+def fortress_export(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    year = year_of(request)
+    rows, _ = queries.fortress(request.user, root, year)
+    parts = next((r.parts for r in rows if r.parts), [])
+    names = [p.component.name for p in parts]
+    headers = ["名次", "党组织", "堡垒指数"] + [f"{n}（分）" for n in names] + [f"{n}（依据）" for n in names]
+    data = [
+        [r.rank, r.organization.name, r.index]
+        + [p.score for p in r.parts]
+        + [p.figure.text if p.figure else "无可评项目" for p in r.parts]
+        for r in rows
+    ]
+    notes = [f"{root.name} {year}年党组织堡垒指数"] + [
+        f"{p.component.name}：权重 {p.weight}；{p.component.explain}" for p in parts
+    ]
+    return xlsx.xlsx_response(f"堡垒指数-{year}", xlsx.build_workbook("堡垒指数", headers, data, notes))

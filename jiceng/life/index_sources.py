@@ -1,0 +1,79 @@
+"""Parts of the fortress index (jiceng.ratings) from organizational life: the compliance score
+of the year's required activities and the attendance rate of the year's held activities, per
+organization. See jiceng/core/indices.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.urls import reverse
+
+from jiceng.core.indices import FORTRESS, IndexComponent, IndexFigure
+from jiceng.core.scoping import path_q
+from jiceng.core.tree import SEGMENT
+from jiceng.orgs.models import Organization
+
+from . import queries, rules
+from .models import Record
+
+
+def _compliance(root, year: int, today: date) -> dict[int, IndexFigure]:
+    """Owed cadence periods done (met 1, late ½) over those owed, as on the compliance page."""
+    window = rules.year_of(date(year, 1, 1))
+    result = queries.compliance(root.path, window, today)
+    out = {}
+    for org_id, org in result.results.items():
+        done = total = Decimal(0)
+        for type_result in org.types.values():
+            for p in type_result.periods:
+                if p.status in (rules.MET, rules.LATE, rules.MISSING):
+                    total += 1
+                    done += 1 if p.status == rules.MET else Decimal("0.5") if p.status == rules.LATE else 0
+        if total:
+            url = reverse("life:compliance_org", args=[org_id]) + f"?period={year}"
+            out[org_id] = IndexFigure(done, total, url, f"落实 {done.normalize():f}/{total} 个周期")
+    return out
+
+
+def _attendance(root, year: int, today: date) -> dict[int, IndexFigure]:
+    """Members present over members expected at the year's held activities of the organization
+    and the organizations below it (its party groups), as the attendance page of it counts."""
+    by_path = defaultdict(lambda: [0, 0])
+    rows = (
+        Record.objects.filter(
+            path_q("organization__path", root.path),
+            state__in=Record.HELD_STATES,
+            held_on__gte=date(year, 1, 1),
+            held_on__lte=date(year, 12, 31),
+        )
+        .values_list("organization__path")
+        .annotate(p=Sum("present_count"), e=Sum("expected_count"))
+        .order_by()
+    )
+    for path, present, expected in rows:
+        for end in range(len(root.path), len(path) + 1, SEGMENT):  # the organization and those above it
+            by_path[path[:end]][0] += present or 0
+            by_path[path[:end]][1] += expected or 0
+    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "pk"))
+    base = reverse("life:attendance_report")
+    return {
+        ids[path]: IndexFigure(Decimal(p), Decimal(e), f"{base}?org={ids[path]}&period={year}", f"出席 {p}/{e} 人次")
+        for path, (p, e) in by_path.items()
+        if e and path in ids
+    }
+
+
+COMPONENTS = [
+    IndexComponent(
+        "life.compliance",
+        "组织生活落实",
+        FORTRESS,
+        30,
+        _compliance,
+        "当年应开展的组织生活按期完成的比例（逾期纪实计一半）",
+    ),
+    IndexComponent("life.attendance", "组织生活出勤", FORTRESS, 20, _attendance, "当年已开展活动的实到人次 ÷ 应到人次"),
+]
