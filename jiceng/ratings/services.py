@@ -662,3 +662,38 @@ def compute_fortress(year: int, root=None, *, actor=None) -> int:
     if actor is not None:
         audit.record(actor, "update", root, note=f"计算 {year} 年堡垒指数：{stored} 个党支部")
     return stored
+
+
+@transaction.atomic
+def set_weights(actor, index: str, values: dict[str, int]) -> dict[str, int]:
+    """A county admin sets the weights of an index's components (from the next computation)."""
+    from jiceng.core.indices import registered
+
+    from .models import IndexWeight
+
+    require_county_admin(actor)
+    components = registered(index)
+    unknown = set(values) - set(components)
+    if unknown:
+        raise ValidationError(f"没有这些组成项：{'、'.join(sorted(unknown))}")
+    if any(w < 0 or w > 100 for w in values.values()):
+        raise ValidationError("权重应在 0–100 之间")
+    if not any(values.get(code, c.default_weight) for code, c in components.items()):
+        raise ValidationError("至少要有一项权重大于 0")
+    from . import queries
+
+    before = queries.weights(index)
+    for code, weight in values.items():
+        IndexWeight.objects.update_or_create(index=index, component=code, defaults={"weight": weight})
+    after = queries.weights(index)
+    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+    audit.record(
+        actor,
+        "update",
+        None,
+        object_type="ratings.IndexWeight",
+        object_repr=f"{index} 权重",
+        changes={code: [before[code], after[code]] for code in after if before[code] != after[code]},
+        org_path=root_path,
+    )
+    return after

@@ -29,6 +29,7 @@ urlpatterns = [
     path("fortress/", stars.fortress, name="fortress"),
     path("fortress/export/", stars.fortress_export, name="fortress_export"),
     path("fortress/compute/", stars.fortress_compute, name="fortress_compute"),
+    path("fortress/weights/", stars.fortress_weights, name="fortress_weights"),
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]

@@ -65,6 +65,7 @@ def samples(county, victim):
         "ratings:fortress": {},
         "ratings:fortress_export": {},
         "ratings:fortress_compute": {},
+        "ratings:fortress_weights": {},
         "ratings:scheme": {},
         "ratings:scheme_new": {},
         "ratings-points": {},
@@ -98,6 +99,7 @@ POSTS = {
     },
     "ratings:star_propose": {"org": "{branch_b}", "quarter": "2026-3"},
     "ratings:fortress_compute": {"org": "{town_b}", "year": "2026"},
+    "ratings:fortress_weights": {"w-life.attendance": "0"},
     "ratings:star_overrule": {"action": "none", "reason": "外来"},
     "ratings:star_follow_up": {"done_on": "2026-01-05", "note": "外来"},
 }
@@ -109,6 +111,7 @@ def invariants(county):
     from jiceng.ratings.models import (
         FollowUp,
         IndexScore,
+        IndexWeight,
         PointsClaim,
         PointsEntry,
         PointsScheme,
@@ -126,4 +129,5 @@ def invariants(county):
         PointsScheme.objects.count(),
         RatingsSettings.current().follow_up_days,
         list(IndexScore.objects.filter(organization=county.branch_b).values("value", "computed_at")),
+        list(IndexWeight.objects.values("component", "weight")),
     )

@@ -98,3 +98,20 @@ def test_rank_ties_share_a_rank():
     rows = [queries.IndexRow(Org(p), [], v) for p, v in (("3", D(80)), ("1", D(90)), ("2", D(80)), ("4", None))]
     queries.rank_rows(rows)
     assert [(r.organization.path, r.rank) for r in rows] == [("1", 1), ("2", 2), ("3", 2), ("4", None)]
+
+
+def test_weights_page_for_the_county_admin(county):
+    assert (
+        client_for(county.admin_a).post(reverse("ratings:fortress_weights"), {"w-life.attendance": "5"}).status_code
+        == 403
+    )
+    c = client_for(county.county_admin)
+    assert "调整各组成项权重" in c.get(reverse("ratings:fortress")).content.decode()
+    c.post(reverse("ratings:fortress_weights"), {"w-life.attendance": "45"})
+    assert queries.weights(FORTRESS)["life.attendance"] == 45
+    follow = c.post(
+        reverse("ratings:fortress_weights"),
+        {code: "0" for code in [f"w-{k}" for k in registered(FORTRESS)]},
+        follow=True,
+    )
+    assert "至少要有一项权重大于 0" in follow.content.decode()

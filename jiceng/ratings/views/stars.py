@@ -16,6 +16,7 @@ from jiceng.core.scoping import (
     can_manage,
     can_review,
     get_visible_or_404,
+    has_full_scope,
     page_root,
     require_county_admin,
     require_staff,
@@ -190,9 +191,20 @@ def fortress(request):
         "computed": computed,
         "components": [(p.component, p.weight) for p in parts],
         "can_compute": can_manage(request.user, root),
+        "weights": _weights_form(request.user),
         "active_nav": "ratings-fortress",
     }
     return render(request, "ratings/fortress.html", context)
+
+
+def _weights_form(user):
+    """The county admin's weight of each component (None for other users)."""
+    from jiceng.core.indices import FORTRESS, registered
+
+    if not (has_full_scope(user) or getattr(user, "is_county_admin", False)):
+        return None
+    weights = queries.weights(FORTRESS)
+    return [(c, weights[code]) for code, c in registered(FORTRESS).items()]
 
 
 @login_required
@@ -207,6 +219,25 @@ def fortress_compute(request):
         lambda: services.compute_fortress(year, root, actor=request.user),
         success=lambda n: f"已按最新记录计算 {n} 个党支部的堡垒指数",
         to=here,
+    )
+
+
+@login_required
+@require_POST
+def fortress_weights(request):
+    from jiceng.core.indices import FORTRESS, registered
+
+    require_county_admin(request.user)
+    values = {}
+    for code in registered(FORTRESS):
+        value = params.int_or_none(request.POST.get(f"w-{code}"))
+        if value is not None:
+            values[code] = value
+    return pages.button_action(
+        request,
+        lambda: services.set_weights(request.user, FORTRESS, values),
+        success="权重已保存，下次计算（今晚或立即重新计算）起生效",
+        to=reverse("ratings:fortress"),
     )
 
 
