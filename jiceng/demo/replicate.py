@@ -34,7 +34,17 @@ from jiceng.orgs.models import Organization
 
 # members_membertally is not copied: the database's triggers count the copied members as they
 # are inserted (jiceng.members.tally).
-SKIP = {"core_auditentry", "django_session", "authtoken_token", "django_admin_log", "members_membertally"}
+# ratings_pointsscheme and ratings_pointitem are the installation's points scheme (one for every
+# county); they reach the users only through `created_by`, which would make them look owned.
+SKIP = {
+    "core_auditentry",
+    "django_session",
+    "authtoken_token",
+    "django_admin_log",
+    "members_membertally",
+    "ratings_pointsscheme",
+    "ratings_pointitem",
+}
 SKIP_PREFIXES = ("axes_",)
 
 # How a unique text column is made unique in a copy: "path" (the new root's path), "code"
