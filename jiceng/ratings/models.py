@@ -225,11 +225,22 @@ class RatingsSettings(SettingsSingleton, models.Model):
     )
     follow_up_days = models.PositiveSmallIntegerField("谈话、警示完成期限（天）", default=30)
     top_share_target = models.PositiveSmallIntegerField("满星党员目标比例（%）", default=10)
+    weak_share = models.PositiveSmallIntegerField(
+        "软弱涣散建议比例（%）", default=10, help_text="每年按堡垒指数从低到高建议的党支部比例"
+    )
+    weak_months = models.PositiveSmallIntegerField("整顿期限（月）", default=12)
 
-    SETTINGS_FIELDS = ["talk_at_or_below", "warning_at_or_below", "follow_up_days", "top_share_target"]
+    SETTINGS_FIELDS = [
+        "talk_at_or_below",
+        "warning_at_or_below",
+        "follow_up_days",
+        "top_share_target",
+        "weak_share",
+        "weak_months",
+    ]
 
     class Meta:
-        verbose_name = "评星定级设置"
+        verbose_name = "考核评价设置"
 
 
 class StarReview(TimestampedModel):
@@ -366,3 +377,98 @@ class IndexScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["index", "organization", "year"], name="ratings_index_score_once")
         ]
+
+
+# ---- weak organizations (软弱涣散党组织整顿) ----------------------------------------------------
+
+
+class WeakOrganization(TimestampedModel):
+    """One organization designated weak for a year, and its rectification ledger (整顿台账):
+    designated → rectifying → applied for acceptance → accepted (销号), or extended."""
+
+    scope_path = "organization__path"
+
+    class State(models.TextChoices):
+        DESIGNATED = "designated", "已确定"
+        RECTIFYING = "rectifying", "整顿中"
+        APPLIED = "applied", "申请销号"
+        ACCEPTED = "accepted", "已销号"
+        EXTENDED = "extended", "延期整顿"
+
+    OPEN = (State.DESIGNATED, State.RECTIFYING, State.APPLIED, State.EXTENDED)
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="weak_designations"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.DESIGNATED)
+    reason = models.TextField("确定理由")
+    index_value = models.DecimalField("确定时堡垒指数", null=True, blank=True, **POINTS)
+    proposed = models.BooleanField("系统建议", default=False)
+    weak_organization = models.BooleanField("组织软弱", default=True)
+    weak_economy = models.BooleanField("经济薄弱", default=False)
+    weak_services = models.BooleanField("服务能力弱", default=False)
+    leader = models.CharField("包联领导", max_length=100)
+    deadline = models.DateField("整顿期限")
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "organization__path"]
+        verbose_name = "软弱涣散党组织"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="ratings_weak_once")]
+
+    def __str__(self):
+        return f"{self.organization} {self.year}年整顿"
+
+    @property
+    def three_weak(self) -> bool:
+        return self.weak_organization and self.weak_economy and self.weak_services
+
+
+class RectificationTask(TimestampedModel):
+    """A measure of the ledger with its owner and deadline (整改任务)."""
+
+    scope_path = "weak__organization__path"
+
+    weak = models.ForeignKey(WeakOrganization, on_delete=models.CASCADE, related_name="tasks")
+    measure = models.CharField("整顿措施", max_length=300)
+    owner = models.CharField("责任人", max_length=100)
+    deadline = models.DateField("完成期限")
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    result = models.CharField("完成情况", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = "整顿任务"
+
+
+class RectificationEvent(AppendOnlyModel):
+    """The ledger's timeline: progress notes, state changes, interviews (约谈) and replacements
+    (调整), each with who and when."""
+
+    append_only_label = "整顿记录"
+    scope_path = "weak__organization__path"
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "进展"
+        STATE = "state", "状态变更"
+        INTERVIEW = "interview", "约谈书记"
+        REPLACEMENT = "replacement", "调整书记"
+
+    weak = models.ForeignKey(WeakOrganization, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    text = models.TextField("内容")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "整顿记录"

@@ -137,3 +137,28 @@ def follow_up_kind(stars: int, talk_at_or_below: int, warning_at_or_below: int) 
     if stars <= talk_at_or_below:
         return "talk"
     return None
+
+
+# ---- weak organizations -------------------------------------------------------------------------
+
+DESIGNATED, RECTIFYING, APPLIED, ACCEPTED, EXTENDED = "designated", "rectifying", "applied", "accepted", "extended"
+
+# (from, to) → who may make the move: "manager" (the organization's own managers and those above)
+# or "county" (the county organization department: acceptance and extension are its decisions).
+MOVES = {
+    (DESIGNATED, RECTIFYING): "manager",
+    (RECTIFYING, APPLIED): "manager",
+    (EXTENDED, APPLIED): "manager",
+    (APPLIED, ACCEPTED): "county",
+    (APPLIED, RECTIFYING): "county",  # returned: not yet up to standard
+    (RECTIFYING, EXTENDED): "county",
+    (APPLIED, EXTENDED): "county",
+}
+
+
+def proposal_size(branches: int, share_percent: int) -> int:
+    """How many branches to propose as weak: the share rounded up (10% of 25 → 3), at least one
+    when there are any."""
+    if branches <= 0 or share_percent <= 0:
+        return 0
+    return max(1, -(-branches * share_percent // 100))

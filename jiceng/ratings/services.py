@@ -35,9 +35,12 @@ from .models import (
     PointsMonth,
     PointsScheme,
     RatingsSettings,
+    RectificationEvent,
+    RectificationTask,
     Star,
     StarDecision,
     StarReview,
+    WeakOrganization,
 )
 
 BATCH = 10000  # members computed per transaction (a round of queries)
@@ -697,3 +700,158 @@ def set_weights(actor, index: str, values: dict[str, int]) -> dict[str, int]:
         org_path=root_path,
     )
     return after
+
+
+# ---- weak organizations (软弱涣散党组织整顿) ----------------------------------------------------
+
+
+def propose_weak(user, root, year: int) -> list:
+    """The bottom of the year's stored fortress index in the subtree: the county's share
+    (RatingsSettings.weak_share, 10% by default, rounded up), with each one's weakest components
+    as the reason. Branches already designated for the year are left out. Not stored: a county
+    admin designates."""
+    from . import queries
+
+    rows, _ = queries.fortress(user, root, year)
+    judged = [r for r in rows if r.index is not None]
+    size = rules.proposal_size(len(judged), RatingsSettings.current().weak_share)
+    taken = set(WeakOrganization.objects.filter(year=year).values_list("organization_id", flat=True))
+    bottom = sorted(judged, key=lambda r: (r.index, r.organization.path))[:size]
+    out = []
+    for row in bottom:
+        weakest = sorted((p for p in row.parts if p.score is not None), key=lambda p: p.score)[:2]
+        row.reason = f"{year}年堡垒指数 {row.index}，排名第 {row.rank}/{len(judged)}；" + "，".join(
+            f"{p.component.name} {p.score}（{p.figure.text}）" for p in weakest
+        )
+        row.designated = row.organization.pk in taken
+        out.append(row)
+    return out
+
+
+@transaction.atomic
+def designate_weak(
+    actor, organization, *, year: int, reason: str, leader: str, proposed: bool = False, index_value=None, **flags
+) -> WeakOrganization:
+    """A county admin designates an organization weak for the year (with a reason; may add one
+    the proposal did not name, or leave a proposed one out)."""
+    require_county_admin(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明确定为软弱涣散党组织的理由"})
+    if not leader.strip():
+        raise ValidationError({"leader": "请填写包联领导"})
+    if WeakOrganization.objects.filter(organization=organization, year=year).exists():
+        raise ValidationError(f"{organization.name} 已确定为 {year} 年软弱涣散党组织")
+    from jiceng.core.dates import add_months
+
+    months = RatingsSettings.current().weak_months
+    weak = WeakOrganization.objects.create(
+        organization=organization,
+        year=year,
+        reason=reason.strip(),
+        leader=leader.strip(),
+        proposed=proposed,
+        index_value=index_value,
+        deadline=add_months(timezone.localdate(), months),
+        designated_by=_user(actor),
+        **{k: bool(v) for k, v in flags.items() if k in ("weak_organization", "weak_economy", "weak_services")},
+    )
+    RectificationEvent.objects.create(
+        weak=weak,
+        kind=RectificationEvent.Kind.STATE,
+        text=f"确定为软弱涣散党组织：{reason.strip()}",
+        actor=_user(actor),
+    )
+    audit.record(actor, "create", weak, org_path=organization.path)
+    return weak
+
+
+def _lock_weak(weak) -> WeakOrganization:
+    return WeakOrganization.objects.select_for_update().select_related("organization").get(pk=weak.pk)
+
+
+@transaction.atomic
+def add_task(actor, weak, *, measure: str, owner: str, deadline: date) -> RectificationTask:
+    weak = _lock_weak(weak)
+    require_manager(actor, weak.organization)
+    if weak.state not in WeakOrganization.OPEN:
+        raise ValidationError("已销号的台账不能再增加任务")
+    if not measure.strip() or not owner.strip():
+        raise ValidationError("请填写整顿措施和责任人")
+    task = RectificationTask.objects.create(weak=weak, measure=measure.strip(), owner=owner.strip(), deadline=deadline)
+    audit.record(actor, "create", task, org_path=weak.organization.path, note=f"整顿任务：{task.measure}")
+    return task
+
+
+@transaction.atomic
+def complete_task(actor, task, *, done_on: date, result: str) -> RectificationTask:
+    task = RectificationTask.objects.select_for_update().select_related("weak__organization").get(pk=task.pk)
+    require_manager(actor, task.weak.organization)
+    if task.done_on is not None:
+        raise ValidationError("该任务已完成")
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "完成日期不能晚于今天"})
+    if not result.strip():
+        raise ValidationError({"result": "请写明完成情况"})
+    task.done_on, task.result = done_on, result.strip()
+    task.revision += 1
+    task.save(update_fields=["done_on", "result", "revision", "updated_at"])
+    audit.record(actor, "update", task, org_path=task.weak.organization.path, note="整顿任务完成")
+    return task
+
+
+@transaction.atomic
+def add_event(actor, weak, *, kind: str, text: str) -> RectificationEvent:
+    """A progress note (by the organization's managers), or an interview of the secretary (约谈)
+    or a replacement (调整) recorded by the level above."""
+    weak = _lock_weak(weak)
+    if kind == RectificationEvent.Kind.NOTE:
+        require_manager(actor, weak.organization)
+    elif kind in (RectificationEvent.Kind.INTERVIEW, RectificationEvent.Kind.REPLACEMENT):
+        require_level_above(actor, weak.organization, "约谈、调整书记由上级党组织记录")
+    else:
+        raise ValidationError("不能直接记录状态变更")
+    if not text.strip():
+        raise ValidationError({"text": "请填写内容"})
+    return RectificationEvent.objects.create(weak=weak, kind=kind, text=text.strip(), actor=_user(actor))
+
+
+@transaction.atomic
+def move_weak(actor, weak, to: str, *, reason: str = "", deadline: date | None = None) -> WeakOrganization:
+    """A step of the ledger's states (rules.MOVES says who may take it). Applying for acceptance
+    needs every task done; an extension needs a new deadline; acceptance closes the ledger (销号)."""
+    weak = _lock_weak(weak)
+    who = rules.MOVES.get((weak.state, to))
+    if who is None:
+        raise ValidationError(
+            f"{weak.get_state_display()}的台账不能改为{WeakOrganization.State(to).label if to in WeakOrganization.State.values else to}"
+        )
+    if who == "county":
+        require_county_admin(actor)
+    else:
+        require_manager(actor, weak.organization)
+    if to == rules.APPLIED and weak.tasks.filter(done_on=None).exists():
+        raise ValidationError("还有未完成的整顿任务，不能申请销号")
+    if to == rules.APPLIED and not weak.tasks.exists():
+        raise ValidationError("台账还没有整顿任务，不能申请销号")
+    if to == rules.EXTENDED:
+        if deadline is None or deadline <= weak.deadline:
+            raise ValidationError({"deadline": "延期须给出晚于原期限的新期限"})
+        weak.deadline = deadline
+    if to in (rules.ACCEPTED, rules.EXTENDED) or (weak.state, to) == (rules.APPLIED, rules.RECTIFYING):
+        if not reason.strip():
+            raise ValidationError({"reason": "请写明理由"})
+    old = weak.state
+    weak.state = to
+    if to == rules.ACCEPTED:
+        weak.closed_by, weak.closed_on = _user(actor), timezone.localdate()
+    weak.revision += 1
+    weak.save()
+    label = WeakOrganization.State(to).label
+    RectificationEvent.objects.create(
+        weak=weak,
+        kind=RectificationEvent.Kind.STATE,
+        text=f"{label}{'：' + reason.strip() if reason.strip() else ''}",
+        actor=_user(actor),
+    )
+    audit.record(actor, "update", weak, changes={"state": [old, to]}, org_path=weak.organization.path)
+    return weak

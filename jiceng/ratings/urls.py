@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims, points, scheme, stars
+from .views import claims, points, scheme, stars, weak
 
 app_name = "ratings"
 
@@ -30,6 +30,14 @@ urlpatterns = [
     path("fortress/export/", stars.fortress_export, name="fortress_export"),
     path("fortress/compute/", stars.fortress_compute, name="fortress_compute"),
     path("fortress/weights/", stars.fortress_weights, name="fortress_weights"),
+    path("weak/", weak.weak_list, name="weak"),
+    path("weak/export/", weak.weak_export, name="weak_export"),
+    path("weak/designate/", weak.designate, name="weak_designate"),
+    path("weak/<int:pk>/", weak.weak_detail, name="weak_detail"),
+    path("weak/<int:pk>/tasks/", weak.weak_task, name="weak_task"),
+    path("weak/<int:pk>/events/", weak.weak_event, name="weak_event"),
+    path("weak/<int:pk>/move/", weak.weak_move, name="weak_move"),
+    path("weak/tasks/<int:pk>/done/", weak.weak_task_done, name="weak_task_done"),
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]

@@ -27,7 +27,13 @@ def setup(county):
     services.decide_review(county.admin_b, review, {})
     decision = review.decisions.first()
     follow_up = review.follow_ups.first()
+    weak = services.designate_weak(
+        county.county_admin, county.branch_b, year=on.year, reason="秘密整顿理由", leader="乙乡秘密领导"
+    )
+    task = services.add_task(county.admin_b, weak, measure="秘密措施", owner="秘密责任人", deadline=on)
     return {
+        "weak": weak.pk,
+        "weak_task": task.pk,
         "star_review": review.pk,
         "star_decision": decision.pk,
         "star_follow_up": follow_up.pk,
@@ -66,6 +72,14 @@ def samples(county, victim):
         "ratings:fortress_export": {},
         "ratings:fortress_compute": {},
         "ratings:fortress_weights": {},
+        "ratings:weak": {},
+        "ratings:weak_export": {},
+        "ratings:weak_designate": {},
+        "ratings:weak_detail": {"pk": victim["weak"]},
+        "ratings:weak_task": {"pk": victim["weak"]},
+        "ratings:weak_event": {"pk": victim["weak"]},
+        "ratings:weak_move": {"pk": victim["weak"]},
+        "ratings:weak_task_done": {"pk": victim["weak_task"]},
         "ratings:scheme": {},
         "ratings:scheme_new": {},
         "ratings-points": {},
@@ -79,6 +93,8 @@ QUERIES = {
     "ratings:stars": "?org={town_b}",
     "ratings:fortress": "?org={town_b}",
     "ratings:fortress_export": "?org={town_b}",
+    "ratings:weak": "?org={town_b}",
+    "ratings:weak_export": "?org={town_b}",
     "ratings:ranking_export": "?org={town_b}",
     "ratings:unqualified": "?org={town_b}",
     "ratings:unqualified_export": "?org={town_b}",
@@ -100,6 +116,11 @@ POSTS = {
     "ratings:star_propose": {"org": "{branch_b}", "quarter": "2026-3"},
     "ratings:fortress_compute": {"org": "{town_b}", "year": "2026"},
     "ratings:fortress_weights": {"w-life.attendance": "0"},
+    "ratings:weak_designate": {"org": "{town_b}", "organization": "{branch_b}", "reason": "外来", "leader": "外来"},
+    "ratings:weak_task": {"measure": "外来", "owner": "外来", "deadline": "2026-12-31"},
+    "ratings:weak_event": {"kind": "interview", "text": "外来约谈"},
+    "ratings:weak_move": {"to": "rectifying"},
+    "ratings:weak_task_done": {"done_on": "2026-01-05", "result": "外来"},
     "ratings:star_overrule": {"action": "none", "reason": "外来"},
     "ratings:star_follow_up": {"done_on": "2026-01-05", "note": "外来"},
 }
@@ -116,8 +137,11 @@ def invariants(county):
         PointsEntry,
         PointsScheme,
         RatingsSettings,
+        RectificationEvent,
+        RectificationTask,
         StarDecision,
         StarReview,
+        WeakOrganization,
     )
 
     return (
@@ -130,4 +154,7 @@ def invariants(county):
         RatingsSettings.current().follow_up_days,
         list(IndexScore.objects.filter(organization=county.branch_b).values("value", "computed_at")),
         list(IndexWeight.objects.values("component", "weight")),
+        list(WeakOrganization.objects.filter(organization=county.branch_b).values("state", "revision")),
+        list(RectificationTask.objects.filter(weak__organization=county.branch_b).values("done_on", "measure")),
+        RectificationEvent.objects.filter(weak__organization=county.branch_b).count(),
     )
