@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiceng.core.openapi import MonthField
-from jiceng.core.scoping import get_visible_or_404, page_root, require_staff
+from jiceng.core.scoping import get_visible_or_404, page_root, require_staff, visible
 from jiceng.members.models import Member
 
 from . import queries
+from .models import RectificationEvent, RectificationTask, WeakOrganization
 from .views.points import STAFF_ONLY, year_of
 
 YEAR = OpenApiParameter("year", int, description="年度（默认今年）")
@@ -89,7 +90,107 @@ class MemberPointsView(APIView):
         return Response(MemberPointsSerializer(data).data)
 
 
+class ComponentSerializer(serializers.Serializer):
+    code = serializers.CharField(source="component.code")
+    name = serializers.CharField(source="component.name")
+    weight = serializers.IntegerField()
+    score = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    numerator = serializers.DecimalField(
+        max_digits=14, decimal_places=2, source="figure.numerator", allow_null=True, default=None
+    )
+    denominator = serializers.DecimalField(
+        max_digits=14, decimal_places=2, source="figure.denominator", allow_null=True, default=None
+    )
+    text = serializers.CharField(source="figure.text", default="")
+    url = serializers.CharField(source="figure.url", default="")
+
+
+class IndexRowSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(source="organization.pk")
+    organization_name = serializers.CharField(source="organization.name")
+    index = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    components = ComponentSerializer(source="parts", many=True)
+
+
+class FortressView(APIView):
+    """堡垒指数：组织（?org=）下各党支部的年度堡垒指数（最近一次计算）及每个组成项的分子、分母与记录链接。"""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR], responses=IndexRowSerializer(many=True)
+    )
+    def get(self, request):
+        require_staff(request.user, STAFF_ONLY)
+        rows, _ = queries.fortress(request.user, page_root(request), year_of(request))
+        return Response(IndexRowSerializer(rows, many=True).data)
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RectificationTask
+        fields = ["id", "measure", "owner", "deadline", "done_on", "result"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display")
+
+    class Meta:
+        model = RectificationEvent
+        fields = ["kind", "kind_display", "text", "at"]
+
+
+class WeakSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name")
+    state_display = serializers.CharField(source="get_state_display")
+    tasks = TaskSerializer(many=True)
+    events = EventSerializer(many=True)
+
+    class Meta:
+        model = WeakOrganization
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "year",
+            "state",
+            "state_display",
+            "reason",
+            "index_value",
+            "weak_organization",
+            "weak_economy",
+            "weak_services",
+            "leader",
+            "deadline",
+            "closed_on",
+            "tasks",
+            "events",
+        ]
+
+
+class WeakView(ListAPIView):
+    """软弱涣散党组织整顿台账：组织（?org=）下某年（?year=）确定的组织、任务和整顿记录。"""
+
+    serializer_class = WeakSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        require_staff(self.request.user, STAFF_ONLY)
+        root = page_root(self.request)
+        return (
+            visible(self.request.user, WeakOrganization.objects.filter(root.subtree_filter("organization__")))
+            .filter(year=year_of(self.request))
+            .select_related("organization")
+            .prefetch_related("tasks", "events")
+            .order_by("organization__path")
+        )
+
+
 urlpatterns = [
     path("ratings/points/", RankingView.as_view(), name="ratings-points"),
     path("ratings/points/<int:pk>/", MemberPointsView.as_view(), name="ratings-member-points"),
+    path("ratings/fortress/", FortressView.as_view(), name="ratings-fortress"),
+    path("ratings/weak/", WeakView.as_view(), name="ratings-weak"),
 ]

@@ -113,6 +113,7 @@ def generate(ctx) -> dict[str, int]:
         month = add_months(month, 1)
     reviews = _star_reviews(ctx, rng)
     branches = services.compute_fortress(today.year, ctx.root)
+    weak = _weak_organizations(ctx, rng)
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
     return {
         "积分明细": PointsEntry.objects.count(),
@@ -120,6 +121,7 @@ def generate(ctx) -> dict[str, int]:
         "待审核申报": states.get(PointsClaim.State.SUBMITTED, 0),
         "季度评星": reviews,
         "堡垒指数": branches,
+        "软弱涣散党组织": weak,
     }
 
 
@@ -146,4 +148,60 @@ def _star_reviews(ctx, rng) -> int:
                 if d is not None:
                     changes[d.pk] = (rules.GRANT, rng.choice(CHANGE_REASONS))
             services.decide_review(decider, review, changes)
+    return count
+
+
+MEASURES = [
+    ("选优配强支部书记", "乡镇组织委员"),
+    ("规范“三会一课”，每月固定主题党日", "支部书记"),
+    ("清理党费欠交，建立党员积分台账", "支部组织委员"),
+    ("发展壮大村集体经济，制定增收方案", "驻村第一书记"),
+    ("建立为民服务代办点，公开办事流程", "村委会主任"),
+]
+
+
+def _weak_organizations(ctx, rng) -> int:
+    """This year's proposal designated by the county (all but one), each ledger with tasks and
+    progress: some still rectifying with tasks overdue, some applied, some closed out."""
+    from datetime import timedelta
+
+    county = ctx.users["demo-county"]
+    year = ctx.today.year
+    proposal = services.propose_weak(county, ctx.root, year)
+    count = 0
+    for n, row in enumerate(proposal):
+        if n == len(proposal) - 1 and n > 0:
+            break  # the county leaves one proposed branch out
+        leader = rng.choice(["县委常委、组织部部长", "县委副书记", "县人大常委会副主任", "副县长"])
+        weak = services.designate_weak(
+            county,
+            row.organization,
+            year=year,
+            reason=row.reason,
+            leader=leader,
+            proposed=True,
+            index_value=row.index,
+            weak_economy=rng.random() < 0.4,
+            weak_services=rng.random() < 0.3,
+        )
+        count += 1
+        if rng.random() < 0.15:
+            continue  # just designated
+        services.move_weak(county, weak, rules.RECTIFYING)
+        tasks = []
+        for measure, owner in rng.sample(MEASURES, 3):
+            due = ctx.today + timedelta(days=rng.randrange(-60, 120))
+            tasks.append(services.add_task(county, weak, measure=measure, owner=owner, deadline=due))
+        services.add_event(county, weak, kind="note", text="召开整顿工作推进会，逐项明确责任人和时限")
+        if rng.random() < 0.3:
+            services.add_event(county, weak, kind="interview", text="县委组织部约谈支部书记，指出问题、提出要求")
+        stage = rng.random()
+        if stage < 0.4:
+            continue  # rectifying, some tasks overdue
+        for task in tasks:
+            done = min(ctx.today, task.deadline)
+            services.complete_task(county, task, done_on=done, result="已按期完成，材料已归档")
+        services.move_weak(county, weak, rules.APPLIED)
+        if stage > 0.7:
+            services.move_weak(county, weak, rules.ACCEPTED, reason="经县委组织部验收合格，同意销号")
     return count

@@ -84,6 +84,8 @@ def samples(county, victim):
         "ratings:scheme_new": {},
         "ratings-points": {},
         "ratings-member-points": {"pk": county.member_b.pk},
+        "ratings-fortress": {},
+        "ratings-weak": {},
     }
 
 
@@ -101,6 +103,8 @@ QUERIES = {
     "ratings:claims": "?state=",
     "ratings:claim_create": "?member={member_b}",
     "ratings-points": "?org={town_b}",
+    "ratings-fortress": "?org={town_b}",
+    "ratings-weak": "?org={town_b}",
 }
 POSTS = {
     "ratings:recompute": {"org": "{town_b}", "month": "2026-11"},

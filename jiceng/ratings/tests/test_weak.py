@@ -136,3 +136,20 @@ def test_pages(county, twenty):
         listing = township.get(reverse("ratings:weak"), {"year": 2026}).content.decode()
         assert "测试第0支部" in listing and "建议名单" not in listing  # the proposal is the county's
         assert RectificationEvent.objects.filter(weak=weak).count() == 1
+
+
+def test_api_gives_the_ledgers_and_the_index(county, twenty):
+    with time_machine.travel(TODAY):
+        weak = services.designate_weak(county.county_admin, twenty[0], year=2026, reason="末位", leader="张书记")
+        services.add_task(county.admin_a, weak, measure="配强班子", owner="李委员", deadline=date(2026, 12, 31))
+        c = client_for(county.admin_a)
+        data = c.get(reverse("ratings-weak"), {"year": 2026}).json()
+        rows = data["results"] if isinstance(data, dict) else data
+        (row,) = rows
+        assert row["organization_name"] == "测试第0支部" and row["tasks"][0]["measure"] == "配强班子"
+        index = c.get(reverse("ratings-fortress"), {"year": 2026}).json()
+        assert index[0]["organization_name"] == "测试第19支部" and index[0]["rank"] == 1
+        assert client_for(county.admin_b).get(reverse("ratings-weak"), {"year": 2026}).json() in (
+            [],
+            {"count": 0, "next": None, "previous": None, "results": []},
+        )
