@@ -483,10 +483,14 @@ def decide_review(actor, review: StarReview, changes: dict[int, tuple[str, str]]
     if review.state != StarReview.State.PROPOSED:
         raise ValidationError("本季度已评定")
     changes = changes or {}
-    decisions = list(review.decisions.select_related("member", "star"))
+    # A proposal stands unless changed: only the changed decisions are read and written (the
+    # decision and the result were set to the proposal when it was made).
+    decisions = list(review.decisions.filter(pk__in=list(changes)).select_related("member", "star"))
+    if len(decisions) != len(changes):
+        raise ValidationError("评定的项目不属于本季度本支部")
     errors = []
     for d in decisions:
-        action, reason = changes.get(d.pk, (d.proposed, ""))
+        action, reason = changes[d.pk]
         if action not in _allowed(d.held_before):
             errors.append(
                 f"{d.member.name}「{d.star.name}」：{'已持有的星只能保留或摘除' if d.held_before else '未持有的星只能授予或不授予'}"
