@@ -446,18 +446,18 @@ def propose_review(actor, organization, quarter: date) -> StarReview:
             was = star.pk in held.get(member_id, set())
             action = rules.star_proposal(pts, star.threshold, was)
             rows.append(
-                StarDecision(
-                    review=review,
-                    member_id=member_id,
-                    star=star,
-                    held_before=was,
-                    points=pts,
-                    proposed=action,
-                    decision=action,
-                    final=action,
-                )
+                {
+                    "review_id": review.pk,
+                    "member_id": member_id,
+                    "star_id": star.pk,
+                    "held_before": was,
+                    "points": pts,
+                    "proposed": action,
+                    "decision": action,
+                    "final": action,
+                }
             )
-    StarDecision.objects.bulk_create(rows, batch_size=2000)
+    insert_rows(StarDecision, rows)
     review.proposed_by = _user(actor)
     review.revision += 1
     review.save(update_fields=["proposed_by", "revision", "updated_at"])
