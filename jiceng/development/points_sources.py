@@ -27,7 +27,7 @@ def _duties(members, first, last):
         .order_by()
     )
     roles = dict(StepPerson.Role.choices)
-    for member_id, on, pk, role, number, name in rows.iterator(chunk_size=5000):
+    for member_id, on, pk, role, number, name in rows:
         step = rules.STEPS.get(number, "")
         yield PointEvent(member_id, on, pk, f"{roles[role]}：{name}（{step}）")
 

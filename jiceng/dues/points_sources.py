@@ -22,7 +22,7 @@ def _on_time(members, first, last):
         .values_list("member_id", "paid_on", "pk")
         .order_by()
     )
-    for member_id, paid_on, pk in rows.iterator(chunk_size=5000):
+    for member_id, paid_on, pk in rows:
         yield PointEvent(member_id, paid_on, pk, f"{first:%Y年%-m月}党费按时足额交纳")
 
 

@@ -20,7 +20,7 @@ def _visits(members, first, last):
         .values_list("representative__member_id", "visit__date", "visit_id", "visit__organization__name")
         .order_by()
     )
-    for member_id, on, visit_id, place in rows.iterator(chunk_size=5000):
+    for member_id, on, visit_id, place in rows:
         yield PointEvent(member_id, on, visit_id, f"党代表走访：{place}")
 
 

@@ -25,7 +25,7 @@ def _marks(status):
             .values_list("member_id", "record__held_on", "record_id", "record__activity_type__name", "record__topic")
             .order_by()
         )
-        for member_id, held_on, record_id, kind, topic in rows.iterator(chunk_size=5000):
+        for member_id, held_on, record_id, kind, topic in rows:
             yield PointEvent(member_id, held_on, record_id, f"{kind}：{topic}")
 
     return events

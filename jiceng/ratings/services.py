@@ -283,12 +283,18 @@ def _ledger_net(member_ids, month) -> dict[int, dict[tuple[str, int], tuple]]:
 
 
 def _year_before(member_ids, month) -> dict[int, dict[str, Decimal]]:
-    """Points counted per member and item code in the year's months before ``month``."""
+    """Points counted per member and item code in the year's months before ``month``, for the
+    items with a yearly cap (the only ones that need them)."""
     out: dict[int, dict[str, Decimal]] = defaultdict(dict)
     if month.month == 1:
         return out
+    capped = list(PointItem.objects.filter(cap_year__isnull=False).values_list("pk", flat=True))
+    if not capped:
+        return out
     rows = (
-        PointsEntry.objects.filter(member_id__in=member_ids, month__gte=month.replace(month=1), month__lt=month)
+        PointsEntry.objects.filter(
+            member_id__in=member_ids, month__gte=month.replace(month=1), month__lt=month, item_id__in=capped
+        )
         .values_list("member_id", "item_id")
         .annotate(total=Sum("points"))
         .order_by()

@@ -23,7 +23,7 @@ def _resolved(members, first, last):
         .values_list("resolved_by__member_id", "resolved_at", "pk", "ticket", "category__name")
         .order_by()
     )
-    for member_id, at, pk, ticket, category in rows.iterator(chunk_size=5000):
+    for member_id, at, pk, ticket, category in rows:
         yield PointEvent(member_id, timezone.localtime(at).date(), pk, f"办结群众诉求 {ticket}（{category}）")
 
 

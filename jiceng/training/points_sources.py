@@ -23,7 +23,7 @@ def _attended(members, first, last):
         .values_list("enrollment__member_id", "session__on", "session_id", "session__course__title")
         .order_by()
     )
-    for member_id, on, session_id, title in rows.iterator(chunk_size=5000):
+    for member_id, on, session_id, title in rows:
         yield PointEvent(member_id, on, session_id, f"培训：{title}")
 
 

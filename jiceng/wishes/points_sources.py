@@ -22,7 +22,7 @@ def _fulfilled(members, first, last):
         .values_list("claimed_member_id", "fulfilled_at", "pk", "public_description", "ticket")
         .order_by()
     )
-    for member_id, at, pk, text, ticket in rows.iterator(chunk_size=5000):
+    for member_id, at, pk, text, ticket in rows:
         yield PointEvent(member_id, timezone.localtime(at).date(), pk, f"实现微心愿 {ticket}：{text}".rstrip("："))
 
 
