@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Substr
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear, Substr
 
 from jiceng.core.indices import FORTRESS
 from jiceng.core.point_sources import registered
@@ -115,37 +115,57 @@ class Unqualified:
 
 def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unqualified]:
     """Members of the subtree below the year's qualifying line (prorated for those who joined in
-    the year), with how many years running they have been below it and whether the scheme's
-    consequence (advise to leave) applies."""
+    the year), lowest first, with how many years running they have been below it and whether the
+    scheme's consequence (advise to leave) applies. Only computed years judge a member: a year
+    before points were kept has no month rows. Three grouped statements over the month totals,
+    then the members listed."""
     scheme = scheme or scheme_of_year(year)
     if scheme is None:
         return []
     first_year = year - scheme.leave_after_years + 1
-    members = list(
-        Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
-        .filter(Q(join_date__isnull=True) | Q(join_date__lte=date(year, 12, 31)))
-        .select_related("organization")
-        .annotate(total=points_in(year))
-        .filter(Exists(PointsMonth.objects.filter(member=OuterRef("pk"), month__year=year)))
-        .order_by("total", "organization__path", "name", "pk")
+    in_subtree = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES).values(
+        "pk"
     )
-    # Only computed years judge a member: a year before points were kept has no month rows.
-    below = [m for m in members if m.total < rules.prorated_line(scheme.unqualified_below, year, m.join_date)]
+    totals = dict(
+        PointsMonth.objects.filter(member__in=in_subtree, month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
+        .values_list("member_id")
+        .annotate(t=Sum("points"))
+        .order_by()
+    )
+    # The prorated line is never above the full line: only members below the full line can be listed.
+    candidates = {m: t for m, t in totals.items() if t < scheme.unqualified_below}
+    joined = dict(Member.objects.filter(pk__in=list(candidates)).values_list("pk", "join_date")) if candidates else {}
+    below = {
+        m: t
+        for m, t in candidates.items()
+        if (joined.get(m) is None or joined[m] <= date(year, 12, 31))
+        and t < rules.prorated_line(scheme.unqualified_below, year, joined.get(m))
+    }
     history: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for member_id, month, points in PointsMonth.objects.filter(
-        member_id__in=[m.pk for m in below], month__year__gte=first_year, month__year__lt=year
-    ).values_list("member_id", "month", "points"):
-        history[member_id][month.year] = history[member_id].get(month.year, ZERO) + points
+    if below and first_year < year:
+        rows = (
+            PointsMonth.objects.filter(
+                member__in=in_subtree, month__gte=date(first_year, 1, 1), month__lt=date(year, 1, 1)
+            )
+            .annotate(y=ExtractYear("month"))
+            .values_list("member_id", "y")
+            .annotate(t=Sum("points"))
+            .order_by()
+        )
+        for member_id, y, t in rows:
+            if member_id in below:
+                history[member_id][y] = t
     lines = {y: (scheme_of_year(y) or scheme).unqualified_below for y in range(first_year, year + 1)}
+    members = {m.pk: m for m in Member.objects.filter(pk__in=list(below)).select_related("organization")}
     out = []
-    for m in below:
-        totals = {year: m.total}
+    for member_id, total in below.items():
+        m = members.get(member_id)
+        if m is None:
+            continue
         member_lines = {y: rules.prorated_line(lines[y], y, m.join_date) for y in lines}
-        for y in range(first_year, year):
-            if y in history[m.pk]:
-                totals[y] = history[m.pk][y]
-        run = rules.unqualified_run(totals, member_lines, year)
-        out.append(Unqualified(m, m.total, member_lines[year], run, run >= scheme.leave_after_years))
+        run = rules.unqualified_run({year: total, **history[member_id]}, member_lines, year)
+        out.append(Unqualified(m, total, member_lines[year], run, run >= scheme.leave_after_years))
+    out.sort(key=lambda r: (r.total, r.member.organization.path, r.member.name, r.member.pk))
     return out
 
 

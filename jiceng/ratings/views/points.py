@@ -173,11 +173,12 @@ def unqualified(request):
         "year": year,
         "years": years_offered(),
         "scheme": scheme,
-        "rows": rows,
+        "total_rows": len(rows),
         "advise": sum(1 for r in rows if r.advise_leave),
         "running": year == timezone.localdate().year,
         "active_nav": "ratings-points",
     }
+    context.update(pages.paginate(request, rows))
     return render(request, "ratings/unqualified.html", context)
 
 
