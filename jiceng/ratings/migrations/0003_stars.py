@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0007_tally_status_index'),
+        ('members', '0006_active_birth_index'),
         ('orgs', '0002_organization_term_postponed_to'),
         ('ratings', '0002_defaults_and_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
