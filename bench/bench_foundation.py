@@ -4,10 +4,12 @@
 Run from the repository root (or via `make bench`):
 
     .venv/bin/python bench/bench_foundation.py [--scale county|city|province|both] [--repeat N] [--fresh] [--explain]
+        [--database NAME]
 
-Each scale gets its own PostgreSQL database (jiceng_bench_county, jiceng_bench_city), created
-if missing and loaded once with `manage.py demo_county --seed 1 --scale <scale>`; it is kept
-for the next run (`--fresh` drops and reloads it, `--drop` drops it after the run). Because
+Each scale gets its own PostgreSQL database (jiceng_bench_county, jiceng_bench_city, or the
+name given with --database for a single scale), created if missing and loaded once with
+`manage.py demo_county --seed 1 --scale <scale>`; it is kept for the next run, which reuses it
+as it is (`--fresh` drops and reloads it, `--drop` drops it after the run). Because
 DATABASE_URL must be set before django.setup(), every scale runs in a child process of this
 script (`--_child <scale>`); the parent only creates databases and prints the table.
 
@@ -52,8 +54,13 @@ COUNTY_USER = "demo-county"
 TOWNSHIP_USER = "demo-township"
 
 
+# --database NAME: the one scale asked for runs in this database instead (kept and reused like the
+# default ones: a province loaded once serves every later run with the same name).
+DATABASE_NAMES: dict[str, str] = {}
+
+
 def db_name(scale: str) -> str:
-    return f"jiceng_bench_{scale}"
+    return DATABASE_NAMES.get(scale, f"jiceng_bench_{scale}")
 
 
 # --------------------------------------------------------------------------- parent side
@@ -414,6 +421,14 @@ class ChildBench:
                 raise RuntimeError(f"GET / as {user.username}: HTTP {response.status_code}")
 
         view_ms, view_q = self.measure(view)
+
+        def card():
+            # The structure and term warnings, which the page loads after itself (htmx).
+            response = client.get(f"/dashboard/warnings/?org={root.pk}")
+            if response.status_code != 200:
+                raise RuntimeError(f"GET /dashboard/warnings/ as {user.username}: HTTP {response.status_code}")
+
+        card_ms, card_q = self.measure(card)
         who = f"{user.username} ({root.short_name or root.name})"
         return [
             {
@@ -429,6 +444,12 @@ class ChildBench:
                 "sql_ms": sql_ms,
                 "queries": view_q,
                 "sql_statements": sql_q,
+            },
+            {
+                "what": f"its warnings card, GET /dashboard/warnings/ — {who}",
+                "orm_ms": card_ms,
+                "sql_ms": None,
+                "queries": card_q,
             },
         ]
 
@@ -870,6 +891,12 @@ def main(argv=None) -> int:
     parser.add_argument("--drop", action="store_true", help="drop the bench databases after the run")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of the statements")
     parser.add_argument(
+        "--database",
+        metavar="NAME",
+        help="PostgreSQL database for the one --scale asked for (default jiceng_bench_<scale>); "
+        "created and loaded if missing or empty, reused as it is otherwise (--fresh reloads it)",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="check once that ORM, views and hand SQL agree on the tiny demo, then exit"
     )
     parser.add_argument("--_child", dest="child", choices=[*SCALES, "tiny"], help=argparse.SUPPRESS)
@@ -879,6 +906,10 @@ def main(argv=None) -> int:
         parser.error("--repeat must be at least 1")
     if args.keep and args.drop:
         parser.error("--keep and --drop exclude each other")
+    if args.database:
+        if args.scale == "both":
+            parser.error("--database names the database of one scale: give --scale county, city or province")
+        DATABASE_NAMES[args.scale] = args.database
     if args.child:
         return child(args.child, args.repeat, args.out, args.explain, args.smoke)
     if args.smoke:

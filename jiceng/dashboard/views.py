@@ -4,7 +4,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from jiceng.core import panels, params
-from jiceng.core.scoping import get_visible_or_404, home_root, is_member_role, scope_root
+from jiceng.core.scoping import (
+    get_visible_or_404,
+    home_root,
+    is_member_role,
+    page_root,
+    require_staff,
+    scope_root,
+)
+from jiceng.members import tally
 from jiceng.orgs.models import Organization
 
 from . import queries
@@ -38,7 +46,12 @@ def command(request):
         root = home_root(user)
     if root is None:
         return render(request, "dashboard/empty.html", {"active_nav": "dashboard"})
-    data = queries.command_screen(user, root, timezone.localdate())
+    today = timezone.localdate()
+    # The screen and its cards read the member tallies of the subtree once (ADR 0019).
+    with tally.one_read_per_screen():
+        # The structure and term warnings load after the page (`warnings_card`).
+        data = queries.command_screen(user, root, today, warnings=False)
+        extra = panels.collect("command_panels", request, root, today)
     # Each figure links to the list of what it counts, except the next level's, which open that
     # level's own screen (`listed` marks the first kind: tested to equal its list's length).
     charts = {
@@ -47,9 +60,22 @@ def command(request):
     }
     tables = [(title, charts[key]) for key, title in CHART_TITLES.items()]
     parent = root.parent if root.parent_id and root != scope_root(user) else None
-    extra = panels.collect("command_panels", request, root, timezone.localdate())
     return render(
         request,
         "dashboard/command.html",
         {**data, "charts": charts, "tables": tables, "parent": parent, "panels": extra, "active_nav": "dashboard"},
+    )
+
+
+@login_required
+def warnings_card(request):
+    """The command screen's structure and term warnings, loaded by the page after itself (htmx):
+    at province scale their one statement takes about half a second, which the page does not
+    wait for (docs/performance.md, the province screen)."""
+    require_staff(request.user)
+    root = page_root(request)
+    return render(
+        request,
+        "dashboard/warnings_card.html",
+        {"root": root, **queries.warning_figures(request.user, root, timezone.localdate())},
     )

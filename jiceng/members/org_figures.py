@@ -26,6 +26,14 @@ def direct_counts(root_path: str) -> list[dict]:
     ]
 
 
+def direct_counts_query(root_path: str):
+    """The same counts as a queryset the organizations' SQL can embed (a derived table): rows of
+    ``org_path``, ``full_n`` and ``members_n`` (probationary + full) for the organizations under
+    `root_path` with active members, several rows per organization to be summed (from the member
+    tallies, ADR 0019). `orgs.queries.warning_totals_sql` rolls them up by path prefix."""
+    return tally.direct_counts_query(root_path)
+
+
 def active_by_prefix(root_path: str, width: int) -> dict[str, int]:
     """Active members under `root_path`, counted by the first `width` characters of their
     organization's path (the subtree of each child when `width` is one level deeper)."""

@@ -42,6 +42,17 @@ WARNING_LABELS = {
 STRUCTURE_CODES = (FEW_FULL, NO_COMMITTEE, SUGGEST_GENERAL_BRANCH, SUGGEST_COMMITTEE)
 TERM_CODES = (TERM_EXPIRING, TERM_EXPIRED, TERM_POSTPONED)
 
+# The statute's thresholds, named once: structure_warnings() below applies them to one
+# organization, and orgs.queries.warning_totals_sql() counts them for a whole subtree in one SQL
+# statement (the command screen of a province); jiceng/orgs/tests/test_warning_sql.py checks that
+# both give the same warnings over every boundary.
+MIN_FULL_MEMBERS = 3  # a branch needs 3 full members (不足3人)
+COMMITTEE_FROM = 7  # 7 or more members: a branch committee (7人以上)
+GENERAL_BRANCH_ABOVE = 50  # more than 50: a general branch may be formed (超过50人)
+BASE_COMMITTEE_FROM = 100  # 100 or more: a grassroots committee may be formed (100人以上)
+# The types whose warnings depend on member counts (the others' depend on the term only).
+COUNTED_TYPES = BRANCH_TYPES | {"general_branch"}
+
 
 @dataclass(frozen=True)
 class StructureWarning:
@@ -76,7 +87,7 @@ def term_years(org_type: str, village_level: bool, committee_years: int = 5, bra
 def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> list[StructureWarning]:
     warnings: list[StructureWarning] = []
     if facts.type in BRANCH_TYPES:
-        if facts.full_members < 3:
+        if facts.full_members < MIN_FULL_MEMBERS:
             warnings.append(
                 StructureWarning(
                     FEW_FULL,
@@ -85,7 +96,7 @@ def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> li
                     f"应与邻近单位成立联合党支部或挂靠其他党组织（{REGULATION}）",
                 )
             )
-        if facts.members >= 7 and not facts.has_committee:
+        if facts.members >= COMMITTEE_FROM and not facts.has_committee:
             warnings.append(
                 StructureWarning(
                     NO_COMMITTEE,
@@ -93,7 +104,7 @@ def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> li
                     f"党员 {facts.members} 人，7人以上的党支部应当设立支部委员会（{REGULATION}）",
                 )
             )
-    if facts.type in BRANCH_TYPES and facts.members > 50 and facts.members < 100:
+    if facts.type in BRANCH_TYPES and GENERAL_BRANCH_ABOVE < facts.members < BASE_COMMITTEE_FROM:
         warnings.append(
             StructureWarning(
                 SUGGEST_GENERAL_BRANCH,
@@ -101,7 +112,7 @@ def structure_warnings(facts: OrgFacts, today: date, lead_months: int = 3) -> li
                 f"党员 {facts.members} 人，超过50人，可根据工作需要成立党总支（建议，非强制；{REGULATION}）",
             )
         )
-    if facts.type in BRANCH_TYPES | {"general_branch"} and facts.members >= 100:
+    if facts.type in COUNTED_TYPES and facts.members >= BASE_COMMITTEE_FROM:
         warnings.append(
             StructureWarning(
                 SUGGEST_COMMITTEE,

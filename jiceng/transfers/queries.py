@@ -12,7 +12,7 @@ from jiceng.core.scoping import has_full_scope, path_q, scope_root, visible
 from jiceng.members import tally
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
-from jiceng.orgs.rules import SEGMENT, add_years
+from jiceng.orgs.rules import SEGMENT, add_months, add_years
 
 from .models import Transfer
 
@@ -114,11 +114,14 @@ def care_figures(path: str, today: date, *, birthdays: bool = True) -> dict[str,
     tallied = tally.figures(path, join_month=today.month if birthdays else None)
     out = {"counted": tally.active_total(tallied), "in_transit": tallied["status"].get(Member.Status.IN_TRANSIT, 0)}
     if birthdays:
+        # Joined in this month of this year, or of a later year (a mistyped date): two ranges of
+        # the `join_date` index (a month's test on every join date of the year read 38,000 rows
+        # of a province for 1,700).
+        month_start = date(today.year, today.month, 1)
+        this_month = Q(join_date__gte=month_start, join_date__lt=add_months(month_start, 1))
+        later = Q(join_date__gte=date(today.year + 1, 1, 1), join_date__month=today.month)
         this_year = Member.objects.filter(
-            path_q("organization__path", path),
-            status__in=Member.ACTIVE_STATUSES,
-            join_date__gte=date(today.year, 1, 1),
-            join_date__month=today.month,
+            path_q("organization__path", path), this_month | later, status__in=Member.ACTIVE_STATUSES
         ).count()
         out["birthdays"] = tallied["join_month"].get(f"{today.month:02d}", 0) - this_year
     return out

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from jiceng.core.scoping import path_q
 from jiceng.members import services, tally
 from jiceng.members.models import Member, MemberTally
+from jiceng.orgs.models import Organization
 from jiceng.testing import add_member, make_id
 
 pytestmark = pytest.mark.django_db
@@ -131,10 +132,13 @@ def test_the_command_screen_reads_members_once_for_the_age_bands(county):
     from jiceng.dashboard.queries import command_screen
 
     add_member(county.village_a, "甲")
-    with CaptureQueriesContext(connection) as captured:
-        command_screen(county.county_admin, county.root, date(2026, 12, 7))
-    over_members = [q["sql"] for q in captured.captured_queries if 'FROM "members_member"' in q["sql"]]
-    assert len(over_members) == 1 and "birth_date" in over_members[0]
+    # A township's screen: one statement; the top of the only tree: one range for each band
+    # open at one end (the youngest, the oldest), the band between them from the tally's total.
+    for root, statements in ((county.town_a, 1), (county.root, 2)):
+        with CaptureQueriesContext(connection) as captured:
+            command_screen(county.county_admin, root, date(2026, 12, 7))
+        over_members = [q["sql"] for q in captured.captured_queries if 'FROM "members_member"' in q["sql"]]
+        assert len(over_members) == statements and all("birth_date" in sql for sql in over_members)
 
 
 def test_political_birthdays_of_the_month_leave_out_this_years_joiners(county):
@@ -182,8 +186,100 @@ def test_the_age_band_statement_needs_only_the_index_columns(county):
     column of the members table but the index's and the status of its condition."""
     from jiceng.dashboard.queries import command_screen
 
+    # The county's screen (the top of the only tree: `member_active_birth_date_idx`, no join
+    # with the organizations' paths) and a township's.
+    for root, joined in ((county.root, False), (county.town_a, True)):
+        with CaptureQueriesContext(connection) as captured:
+            command_screen(county.county_admin, root, date(2026, 12, 7))
+        for sql in [q["sql"] for q in captured.captured_queries if 'FROM "members_member"' in q["sql"]]:
+            columns = set(re.findall(r'"members_member"\."(\w+)"', sql))
+            assert columns == {"birth_date", "status"} | ({"organization_id"} if joined else set()), columns
+
+
+def test_the_whole_trees_age_bands_from_the_ends_equal_the_counted_bands(county):
+    """The top of the only tree counts the youngest and the oldest band as ranges and takes the
+    band between them from the tally's total: the same as counting each member's band, also on
+    the edges (the 36th and the 61st birthday today, and the day after)."""
+    from jiceng.dashboard.queries import _bands_from_the_ends
+    from jiceng.members import rules as member_rules
+
+    today = date(2026, 12, 7)
+    births = [date(1990, 12, 7), date(1990, 12, 8), date(1965, 12, 7), date(1965, 12, 8), date(2000, 1, 1)]
+    for i, birth in enumerate(births):
+        add_member(county.village_a, f"边界{i}", birth=birth, join_date=date(2021, 7, 1), full_date=date(2022, 7, 1))
+    add_member(county.town_b, "预备", status="probationary", birth=date(1965, 12, 6), full_date=None)
+    gone = add_member(county.town_b, "去世", birth=date(1950, 1, 1))
+    services.change_status(None, gone, to_status=Member.Status.DECEASED, on=date(2026, 2, 1), reason="病故")
+    active = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
+    counted = dict.fromkeys(member_rules.AGE_BANDS, 0)
+    for member in active:
+        counted[member_rules.age_band(member.birth_date, today)] += 1
+    total = tally.active_total(tally.figures(county.root.path))
+    assert total == active.count()
+    assert _bands_from_the_ends(today, total) == {f"band_{band}": n for band, n in counted.items()}
+
+
+def test_members_per_child_equal_the_members_of_each_childs_subtree(county):
+    """The screen's members per child (the tally's status rows, summed by the child's path
+    prefix) equal the active members of each child's subtree, from every root."""
+    add_member(county.group_a, "组里", education="bachelor", is_mobile=True)
+    add_member(county.village_a, "总支", status="probationary", gender="female")
+    add_member(county.root, "县直属")
+    gone = add_member(county.town_b, "乡直属")
+    services.change_status(None, gone, to_status=Member.Status.DECEASED, on=date(2026, 2, 1), reason="病故")
+    for root in (county.root, county.town_a, county.village_a, county.branch_a, county.group_a):
+        width = len(root.path) + 4
+        by_prefix = tally.active_by_prefix(root.path, width)
+        children = Organization.objects.filter(parent=root)
+        for child in children:
+            active = Member.objects.filter(path_q("organization__path", child.path), status__in=Member.ACTIVE_STATUSES)
+            assert by_prefix.get(child.path, 0) == active.count(), child.name
+        own = Member.objects.filter(organization=root, status__in=Member.ACTIVE_STATUSES).count()
+        assert by_prefix.get(root.path, 0) == own
+        assert set(by_prefix) <= {root.path, *children.values_list("path", flat=True)}
+
+
+def test_one_read_per_screen_answers_every_read_of_the_subtree_from_the_first(county):
+    """The command screen and its care and transfer cards read a subtree's figures once."""
+
+    def tally_reads(captured) -> int:
+        return sum("members_membertally" in q["sql"] for q in captured.captured_queries)
+
+    add_member(county.village_a, "甲", join_date=date(2001, 12, 1))
+    add_member(county.town_b, "乙", status="probationary", join_date=date(2015, 12, 3))
+    root = county.root.path
+    alone = {month: tally.figures(root, join_month=month) for month in (None, 12)}
+    alone_b = tally.figures(county.town_b.path)
+    with tally.one_read_per_screen():
+        with CaptureQueriesContext(connection) as captured:
+            first = tally.figures(root, join_month=12)
+            first["status"]["full"] = -1  # a reader changing its copy changes nothing kept
+            kept = {month: tally.figures(root, join_month=month) for month in (12, None)}
+        assert tally_reads(captured) == 1
+        # Another subtree is read on its own.
+        assert tally.figures(county.town_b.path) == alone_b
+    assert kept == alone
+    # Outside the block nothing is kept.
     with CaptureQueriesContext(connection) as captured:
-        command_screen(county.county_admin, county.root, date(2026, 12, 7))
-    (sql,) = [q["sql"] for q in captured.captured_queries if 'FROM "members_member"' in q["sql"]]
-    columns = set(re.findall(r'"members_member"\."(\w+)"', sql))
-    assert columns == {"organization_id", "birth_date", "status"}, columns
+        tally.figures(root)
+        tally.figures(root)
+    assert len(captured.captured_queries) == tally_reads(captured) == 2
+
+
+def test_the_whole_trees_figures_skip_the_path_join_and_equal_the_subtrees(county):
+    """The county is the only tree here: its figures read with `everything` (every tally row,
+    without joining the organizations' paths) equal the sum over the path range."""
+    from jiceng.orgs.queries import subtree_is_everything
+
+    add_member(county.village_a, "甲", education="bachelor", is_mobile=True, join_date=date(2001, 12, 1))
+    add_member(county.town_b, "乙", status="probationary", gender="female")
+    assert subtree_is_everything(county.root.path) and not subtree_is_everything(county.town_a.path)
+    with CaptureQueriesContext(connection) as captured:
+        fast = tally.figures(county.root.path, join_month=12, everything=True)
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    assert "orgs_organization" not in sql
+    with CaptureQueriesContext(connection) as captured:
+        ranged = tally.figures(county.root.path, join_month=12)
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    assert "orgs_organization" in sql
+    assert fast == ranged
