@@ -229,3 +229,34 @@ def export_rows_without_formulas(content: bytes) -> list[dict]:
 def chromium_path() -> str | None:
     """Debian's Chromium, which the browser tests drive through Playwright (None if missing)."""
     return shutil.which("chromium") or (os.path.exists("/usr/bin/chromium") and "/usr/bin/chromium") or None
+
+
+# --- Concurrency ---------------------------------------------------------------------------------
+
+
+def race(*calls):
+    """Run the calls at the same moment in threads, each on its own database connection; return
+    (what the winners returned, the messages of the refusals: ValidationError)."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from django.db import connections
+
+    barrier = threading.Barrier(len(calls))
+    won, refused = [], []
+
+    def run(call):
+        try:
+            barrier.wait()
+            won.append(call())
+        except ValidationError as exc:
+            refused.extend(exc.messages)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return won, refused

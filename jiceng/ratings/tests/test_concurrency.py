@@ -3,40 +3,18 @@ claim row is locked). Real threads on real PostgreSQL connections."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from jiceng.ratings import services
 from jiceng.ratings.models import PointsClaim, PointsEntry, PointsMonth
 from jiceng.ratings.testing import item
+from jiceng.testing import race
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-
-
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    won, refused = [], []
-
-    def run(call):
-        try:
-            barrier.wait()
-            won.append(call())
-        except ValidationError as exc:
-            refused.extend(exc.messages)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return won, refused
 
 
 @pytest.mark.parametrize("attempt", range(3))

@@ -4,40 +4,15 @@ is locked). Real threads on real PostgreSQL connections."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from jiceng.accounts.models import User
-from jiceng.testing import add_member
+from jiceng.testing import add_member, race
 from jiceng.wishes import services
 from jiceng.wishes.models import Wish, WishEvent, WishSettings
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-
-
-def race(*calls):
-    """Run the calls at the same moment in threads; return (successes, messages of refusals)."""
-    barrier = threading.Barrier(len(calls))
-    won, refused = [], []
-
-    def run(call):
-        try:
-            barrier.wait()
-            won.append(call())
-        except ValidationError as exc:
-            refused.extend(exc.messages)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return won, refused
 
 
 def member_user(county, name, phone):
