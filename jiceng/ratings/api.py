@@ -44,7 +44,7 @@ class RankingView(ListAPIView):
 
     def get_queryset(self):
         require_staff(self.request.user, STAFF_ONLY)
-        return queries.ranking(page_root(self.request), year_of(self.request))
+        return queries.ranking(page_root(self.request), year_of(self.request), user=self.request.user)
 
 
 class LineSerializer(serializers.Serializer):

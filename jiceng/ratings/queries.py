@@ -43,13 +43,15 @@ def pace_line(year: int, through: int) -> Decimal:
     return (scheme.unqualified_below * through / 12).quantize(Decimal("0.1")) if scheme else ZERO
 
 
-def ranking(root, year: int, through: int = 12, pace: str = "") -> QuerySet:
+def ranking(root, year: int, through: int = 12, pace: str = "", user=None) -> QuerySet:
     """Active members of the subtree with their points in months 1..``through`` of the year
     (``total``), highest first; ``pace`` "on" or "below" keeps those at/above or below the
     qualifying line's pace (`pace_line`)."""
+    members = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+    if user is not None:
+        members = visible(user, members)  # the one scoping function, as every member list
     qs = (
-        Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
-        .select_related("organization")
+        members.select_related("organization")
         .annotate(total=points_in(year, through))
         .order_by("-total", "organization__path", "name", "pk")
     )

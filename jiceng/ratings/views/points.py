@@ -62,7 +62,7 @@ def _ranking(request):
     through = through if through is not None and 1 <= through <= 12 else 12
     pace = request.GET.get("pace", "")
     pace = pace if pace in ("on", "below") else ""
-    rows = search(queries.ranking(root, year, through, pace), request.GET.get("q", ""))
+    rows = search(queries.ranking(root, year, through, pace, user=request.user), request.GET.get("q", ""))
     return root, year, rows, through, pace
 
 
