@@ -108,67 +108,79 @@ def year_total(member, year: int) -> Decimal:
 
 @dataclass
 class Unqualified:
-    member: Member
+    member_id: int
     total: Decimal
     line: Decimal
     run: int
     advise_leave: bool
+    member: Member | None = None  # loaded by `with_members`, for the rows shown
 
 
 def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unqualified]:
     """Members of the subtree below the year's qualifying line (prorated for those who joined in
     the year), lowest first, with how many years running they have been below it and whether the
     scheme's consequence (advise to leave) applies. Only computed years judge a member: a year
-    before points were kept has no month rows. Three grouped statements over the month totals,
-    then the members listed."""
+    before points were kept has no month rows. Two grouped statements over the month totals (the
+    year, then the earlier years of the listed members) and no member object: `with_members`
+    loads those of the rows a page shows (a year in which most members are below the line lists
+    thousands)."""
     scheme = scheme or scheme_of_year(year)
     if scheme is None:
         return []
     first_year = year - scheme.leave_after_years + 1
-    in_subtree = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES).values(
-        "pk"
+    in_subtree = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+    # The prorated line is never above the full line: only members below the full line can be
+    # listed, and only those who joined in the year need their own line.
+    rows = (
+        in_subtree.filter(points_months__month__gte=date(year, 1, 1), points_months__month__lte=date(year, 12, 1))
+        .values_list("pk", "join_date")
+        .annotate(t=Sum("points_months__points"))
+        .filter(t__lt=scheme.unqualified_below)
+        .order_by("t", "organization__path", "name", "pk")
     )
-    totals = dict(
-        PointsMonth.objects.filter(member__in=in_subtree, month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
-        .values_list("member_id")
-        .annotate(t=Sum("points"))
-        .order_by()
-    )
-    # The prorated line is never above the full line: only members below the full line can be listed.
-    candidates = {m: t for m, t in totals.items() if t < scheme.unqualified_below}
-    joined = dict(Member.objects.filter(pk__in=list(candidates)).values_list("pk", "join_date")) if candidates else {}
-    below = {
-        m: t
-        for m, t in candidates.items()
-        if (joined.get(m) is None or joined[m] <= date(year, 12, 31))
-        and t < rules.prorated_line(scheme.unqualified_below, year, joined.get(m))
-    }
-    history: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    first_day, last_day = date(year, 1, 1), date(year, 12, 31)
+    below = []
+    for member_id, joined, total in rows:
+        if joined is not None and joined >= first_day:
+            if joined > last_day or total >= rules.prorated_line(scheme.unqualified_below, year, joined):
+                continue
+        below.append((member_id, joined, total))
+    history: dict[int, dict[int, Decimal]] = {}
     if below and first_year < year:
-        rows = (
+        listed = {member_id for member_id, _, _ in below}
+        earlier = (
             PointsMonth.objects.filter(
-                member__in=in_subtree, month__gte=date(first_year, 1, 1), month__lt=date(year, 1, 1)
+                member__in=in_subtree.values("pk"), month__gte=date(first_year, 1, 1), month__lt=date(year, 1, 1)
             )
             .annotate(y=ExtractYear("month"))
             .values_list("member_id", "y")
             .annotate(t=Sum("points"))
             .order_by()
         )
-        for member_id, y, t in rows:
-            if member_id in below:
-                history[member_id][y] = t
-    lines = {y: (scheme_of_year(y) or scheme).unqualified_below for y in range(first_year, year + 1)}
-    members = {m.pk: m for m in Member.objects.filter(pk__in=list(below)).select_related("organization")}
+        for member_id, y, t in earlier:
+            if member_id in listed:
+                history.setdefault(member_id, {})[y] = t
+    full_lines = {y: (scheme_of_year(y) or scheme).unqualified_below for y in range(first_year, year + 1)}
     out = []
-    for member_id, total in below.items():
-        m = members.get(member_id)
-        if m is None:
-            continue
-        member_lines = {y: rules.prorated_line(lines[y], y, m.join_date) for y in lines}
-        run = rules.unqualified_run({year: total, **history[member_id]}, member_lines, year)
-        out.append(Unqualified(m, total, member_lines[year], run, run >= scheme.leave_after_years))
-    out.sort(key=lambda r: (r.total, r.member.organization.path, r.member.name, r.member.pk))
+    for member_id, joined, total in below:
+        # Only a member who joined within the run's years has a prorated line in one of them.
+        if joined is None or joined.year < first_year:
+            member_lines = full_lines
+        else:
+            member_lines = {y: rules.prorated_line(line, y, joined) for y, line in full_lines.items()}
+        earlier_years = history.get(member_id)
+        run = rules.unqualified_run({year: total, **earlier_years}, member_lines, year) if earlier_years else 1
+        out.append(Unqualified(member_id, total, member_lines[year], run, run >= scheme.leave_after_years))
     return out
+
+
+def with_members(rows):
+    """Fill ``row.member`` (with its organization) for the given rows, in one statement."""
+    rows = list(rows)
+    members = Member.objects.select_related("organization").in_bulk([r.member_id for r in rows])
+    for row in rows:
+        row.member = members.get(row.member_id)
+    return rows
 
 
 def visible_claims(user, qs: QuerySet | None = None) -> QuerySet:

@@ -145,6 +145,27 @@ def test_unqualified_page_lists_members_below_the_line(county, points):
     assert "赵秘密" not in page
 
 
+def test_unqualified_page_builds_only_the_rows_it_shows(county, points):
+    """A year in which most members are below the line lists thousands at county scale: the page
+    counts them all but loads member records only for its page, in a fixed number of queries."""
+    from jiceng.core.pages import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 5):
+        add_member(county.branch_a, f"新党员{n:03d}")
+    with time_machine.travel("2027-01-10 10:00 +0800"):
+        services.recompute_month(date(2026, 12, 1))  # every member has a (zero) month on record
+        c = client_for(county.admin_a)
+        with CaptureQueriesContext(connection) as captured:
+            page = c.get(reverse("ratings:unqualified"), {"year": 2026}).content.decode()
+        second = c.get(reverse("ratings:unqualified"), {"year": 2026, "page": 2}).content.decode()
+    rows = queries.unqualified(county.town_a, 2026)
+    assert len(rows) > PAGE_SIZE and f"共 {len(rows)} 人" in page
+    assert page.count("data-member=") == PAGE_SIZE and second.count("data-member=") == len(rows) - PAGE_SIZE
+    assert len(captured) <= 14
+    # Lowest first, as the export lists them.
+    assert [r.total for r in rows] == sorted(r.total for r in rows)
+
+
 def test_scheme_page_and_new_version_for_the_county_admin_only(county):
     page = client_for(county.member_user).get(reverse("ratings:scheme")).content.decode()
     assert "每月最高 10 分" in page and "参加组织生活" in page

@@ -281,7 +281,7 @@ def test_three_unqualified_years_running_advise_the_member_to_leave(county):
     _year_of_points(b, 2026, 30)
     _year_of_points(joined, 2026, 12)  # line prorated to 15 for October–December
     _year_of_points(county.member_b, 2026, 10)  # township 乙: not in 甲's list
-    rows = {r.member.pk: r for r in queries.unqualified(county.town_a, 2026)}
+    rows = {r.member_id: r for r in queries.with_members(queries.unqualified(county.town_a, 2026))}
     assert rows[a.pk].run == 3 and rows[a.pk].advise_leave
     assert rows[b.pk].run == 2 and not rows[b.pk].advise_leave
     assert rows[joined.pk].line == D(15) and rows[joined.pk].run == 1

@@ -179,12 +179,14 @@ def unqualified(request):
         "active_nav": "ratings-points",
     }
     context.update(pages.paginate(request, rows))
+    context["rows"] = queries.with_members(context["rows"])
     return render(request, "ratings/unqualified.html", context)
 
 
 @login_required
 def unqualified_export(request):
     root, year, scheme, rows = _unqualified(request)
+    rows = queries.with_members(rows)
     headers = ["姓名", "所在党组织", "全年积分", "合格线", "连续不合格年数", "处理"]
     data = [
         [r.member.name, r.member.organization.name, r.total, r.line, r.run, "建议劝退" if r.advise_leave else "不合格"]
