@@ -5,7 +5,9 @@ An app contributes by having a module of an agreed name: ``nav`` (menu entries),
 ``demo`` (demo-county data), ``watch`` (six-month watch sources), ``dual_sources`` (what dual
 registration counts from the app, jiceng/dual/queries.py), ``imports`` (importers,
 jiceng/core/importing.py), ``org_figures`` (member counts for the organization pages, which sit
-below members: jiceng/orgs/queries.py) and ``tests.scope`` (its rows of the outsider walk). `app_modules("nav")` imports those that exist, in the
+below members: jiceng/orgs/queries.py), ``todos`` (work waiting for a manager on the to-do list,
+jiceng/core/todo.py), ``points_sources`` and ``index_sources`` (member points and the indices,
+jiceng/core/point_sources.py and indices.py) and ``tests.scope`` (its rows of the outsider walk). `app_modules("nav")` imports those that exist, in the
 order of INSTALLED_APPS, which is also the order the demo generator runs them.
 """
 

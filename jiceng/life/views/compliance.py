@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from jiceng.core import todo as todo_list
 from jiceng.core import xlsx
 from jiceng.core.pages import paginate
 from jiceng.core.scoping import get_visible_or_404, is_member_role, page_root
@@ -153,6 +154,8 @@ def todo(request):
                     if t.cadence in CADENCES_SHOWN[kind]:
                         items.append((result.org, t, r))
             sections.append((window, items))
+    # What other apps have waiting for this organization's managers (core.todos).
+    others = todo_list.collect(request.user, org, today) if org is not None else []
     return render(
         request,
         "life/todo.html",
@@ -160,6 +163,7 @@ def todo(request):
             "org": org,
             "orgs": orgs,
             "sections": sections,
+            "others": others,
             "today": today,
             "labels": rules.STATUS_LABELS,
             "levels": rules.STATUS_LEVELS,
