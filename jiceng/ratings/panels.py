@@ -24,12 +24,26 @@ def _lazy(root, today, order: int) -> Panel:
     )
 
 
+def _overview(root, order: int) -> Panel:
+    return Panel(
+        title="考核评价",
+        template="liaison/panel_lazy.html",
+        context={
+            "url": reverse("ratings:overview_panel") + f"?org={root.pk}",
+            "report_url": reverse("ratings:stars") + f"?org={root.pk}",
+        },
+        order=order,
+    )
+
+
 def command_panels(request, root, today):
-    return [_lazy(root, today, 70)] if is_staff(request.user) else []
+    return [_lazy(root, today, 70), _overview(root, 71)] if is_staff(request.user) else []
 
 
 def organization_panels(request, organization):
-    return [_lazy(organization, timezone.localdate(), 70)] if is_staff(request.user) else []
+    return (
+        [_lazy(organization, timezone.localdate(), 70), _overview(organization, 71)] if is_staff(request.user) else []
+    )
 
 
 def member_panels(request, member):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear, Substr
 
+from jiceng.core.dates import add_months
 from jiceng.core.indices import FORTRESS
 from jiceng.core.point_sources import registered
 from jiceng.core.scoping import visible
@@ -501,3 +502,157 @@ def rank_rows(rows: list[IndexRow]) -> None:
         if row.index != previous:
             rank, previous = n, row.index
         row.rank = rank
+
+
+# ---- the command screen's ratings card: stars, the fortress index, weak organizations, trend ----
+
+# Bands of the fortress index on the command screen (lower bound inclusive, label).
+INDEX_BANDS = (
+    ("good", Decimal(90), "90分以上"),
+    ("fair", Decimal(80), "80–90分"),
+    ("pass", Decimal(60), "60–80分"),
+    ("poor", Decimal(0), "60分以下"),
+)
+
+
+def index_band(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    return next(code for code, low, _ in INDEX_BANDS if value >= low)
+
+
+def _decided_stars(root, quarter: date):
+    """(member, stars held) of the subtree's decided reviews of the quarter, as one grouped query."""
+    from .models import StarDecision, StarReview
+
+    return (
+        StarDecision.objects.filter(
+            root.subtree_filter("review__organization__"),
+            review__quarter=quarter,
+            review__state=StarReview.State.DECIDED,
+        )
+        .values("member_id")
+        .annotate(stars=Count("pk", filter=Q(final__in=StarDecision.HOLDS)))
+        .order_by()
+    )
+
+
+def star_distribution(root, quarter: date) -> list[int]:
+    """How many members of the subtree's decided reviews of the quarter end with 0, 1, … stars."""
+    from .models import Star
+
+    n_stars = Star.objects.filter(active=True).count()
+    counts = [0] * (n_stars + 1)
+    for stars in _decided_stars(root, quarter).values_list("stars", flat=True):
+        counts[min(stars, n_stars)] += 1
+    return counts
+
+
+def members_with_stars(user, root, quarter: date, stars: int) -> QuerySet:
+    """The members a count of `star_distribution` opens: those ending the quarter with ``stars``."""
+    ids = _decided_stars(root, quarter).filter(stars=stars).values("member_id")
+    return (
+        visible(user, Member.objects.filter(pk__in=ids))
+        .select_related("organization")
+        .order_by("organization__path", "name", "pk")
+    )
+
+
+def star_trend(root, quarters: list[date]) -> list[tuple[date, Decimal | None, Decimal | None]]:
+    """Per quarter: the members' average points of the quarter (members with a computed month) and
+    the share (%) of reviewed members holding every star. Two grouped queries."""
+    from .models import Star, StarDecision, StarReview
+
+    n_stars = Star.objects.filter(active=True).count()
+    points: dict[date, list] = {q: [ZERO, set()] for q in quarters}
+    for month, member_id, total in PointsMonth.objects.filter(
+        root.subtree_filter("member__organization__"), month__gte=min(quarters), month__lt=add_months(max(quarters), 3)
+    ).values_list("month", "member_id", "points"):
+        quarter = rules.quarter_start(month)
+        if quarter in points:
+            points[quarter][0] += total
+            points[quarter][1].add(member_id)
+    full: dict[date, list[int]] = {q: [0, 0] for q in quarters}
+    for quarter, stars in (
+        StarDecision.objects.filter(
+            root.subtree_filter("review__organization__"),
+            review__quarter__in=quarters,
+            review__state=StarReview.State.DECIDED,
+        )
+        .values("review__quarter", "member_id")
+        .annotate(stars=Count("pk", filter=Q(final__in=StarDecision.HOLDS)))
+        .values_list("review__quarter", "stars")
+        .order_by()
+    ):
+        full[quarter][0] += 1
+        full[quarter][1] += n_stars > 0 and stars >= n_stars
+    out = []
+    for q in quarters:
+        total, members = points[q]
+        average = (total / len(members)).quantize(Decimal("0.1")) if members else None
+        reviewed, top = full[q]
+        share = (Decimal(100) * top / reviewed).quantize(Decimal("0.1")) if reviewed else None
+        out.append((q, average, share))
+    return out
+
+
+@dataclass
+class IndexSummary:
+    scored: int = 0
+    average: Decimal | None = None
+    bands: dict = field(default_factory=dict)  # band code -> count
+    children: list = field(default_factory=list)  # (organization, branches scored, average), best first
+
+
+def index_summary(user, root, year: int) -> IndexSummary:
+    """The stored fortress index of the year over the subtree's branches: how many were scored,
+    their average, how many fall in each band, and each child organization's average (ranked)."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    from .models import IndexScore
+
+    rows = list(
+        IndexScore.objects.filter(
+            root.subtree_filter("organization__"),
+            index=FORTRESS,
+            year=year,
+            value__isnull=False,
+            organization__type__in=BRANCH_TYPES,
+        ).values_list("organization__path", "value")
+    )
+    out = IndexSummary(bands={code: 0 for code, _, _ in INDEX_BANDS})
+    if not rows:
+        return out
+    out.scored = len(rows)
+    out.average = (sum(v for _, v in rows) / len(rows)).quantize(Decimal("0.1"))
+    width = len(root.path) + 4
+    by_child: dict[str, list] = defaultdict(list)
+    for path, value in rows:
+        out.bands[index_band(value)] += 1
+        if len(path) > len(root.path):
+            by_child[path[:width]].append(value)
+    children = {o.path: o for o in visible(user, Organization.objects.filter(path__in=list(by_child)))}
+    ranked = [
+        (children[p], len(v), (sum(v) / len(v)).quantize(Decimal("0.1"))) for p, v in by_child.items() if p in children
+    ]
+    ranked.sort(key=lambda r: (-r[2], r[0].path))
+    out.children = ranked
+    return out
+
+
+def weak_summary(root, year: int, today: date) -> dict:
+    """The year's designated organizations of the subtree: how many, how many closed out (销号),
+    and how many have a task past its deadline."""
+    from .models import RectificationTask, WeakOrganization
+
+    designated = WeakOrganization.objects.filter(root.subtree_filter("organization__"), year=year)
+    late = RectificationTask.objects.filter(
+        weak__in=designated.values("pk"), done_on__isnull=True, deadline__lt=today
+    ).values("weak_id")
+    counts = designated.aggregate(
+        total=Count("pk"),
+        accepted=Count("pk", filter=Q(state=WeakOrganization.State.ACCEPTED)),
+        late=Count("pk", filter=Q(pk__in=late, state__in=WeakOrganization.OPEN)),
+    )
+    return counts

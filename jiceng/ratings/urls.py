@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims, points, scheme, stars, weak
+from .views import claims, points, scheme, screen, stars, weak
 
 app_name = "ratings"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("points/unqualified/export/", points.unqualified_export, name="unqualified_export"),
     path("points/recompute/", points.recompute, name="recompute"),
     path("panel/", points.panel, name="panel"),
+    path("panel/overview/", screen.overview_panel, name="overview_panel"),
+    path("stars/members/", screen.star_members, name="star_members"),
+    path("stars/members/export/", screen.star_members_export, name="star_members_export"),
     path("claims/", claims.claim_list, name="claims"),
     path("claims/new/", claims.claim_create, name="claim_create"),
     path("claims/<int:pk>/", claims.claim_detail, name="claim"),

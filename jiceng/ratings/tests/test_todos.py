@@ -88,6 +88,7 @@ def test_reminders_are_sent_once_when_due_and_once_when_late_and_roll_up_above(c
 
 def test_claims_waiting_and_follow_ups_reach_the_list(county):
     from jiceng.ratings.models import FollowUp, PointItem, StarReview
+
     member = county.member_a
     with time_machine.travel("2026-11-20 10:00 +0800"):
         item = PointItem.objects.filter(source="").first()

@@ -182,7 +182,15 @@ def fortress(request):
     year = year_of(request)
     rows, computed = queries.fortress(request.user, root, year)
     parts = next((r.parts for r in rows if r.parts), [])
+    # ?band= keeps the branches of one band of the command card (ranks stay those of the subtree).
+    band = request.GET.get("band", "")
+    if band in {code for code, _, _ in queries.INDEX_BANDS}:
+        rows = [r for r in rows if queries.index_band(r.index) == band]
+    else:
+        band = ""
     context = {
+        "band": band,
+        "bands": [(code, label) for code, _, label in queries.INDEX_BANDS],
         "root": root,
         "crumbs": crumbs(request.user, root),
         "year": year,

@@ -59,6 +59,16 @@ def _listing(request):
             "organization"
         ),
     ).order_by("organization__path")
+    # The command card's figures open these: ?state=accepted (closed out), ?late=1 (open, with a
+    # task past its deadline).
+    state = request.GET.get("state", "")
+    if state in WeakOrganization.State.values:
+        qs = qs.filter(state=state)
+    if request.GET.get("late") == "1":
+        late = RectificationTask.objects.filter(done_on__isnull=True, deadline__lt=timezone.localdate()).values(
+            "weak_id"
+        )
+        qs = qs.filter(pk__in=late, state__in=WeakOrganization.OPEN)
     return root, year, list(qs)
 
 
