@@ -18,7 +18,14 @@ Cases:
   same records, applies the items' monthly caps and the scheme's monthly cap, and adds the
   deductions. It is compared member by member with the month totals the service wrote; the month
   is a January, so a yearly cap can only bind within it (the statement applies it too).
-- the pages: the county's ranking, a member's ledger, the unqualified list, the command card.
+- the pages: the county's ranking, a member's ledger, the unqualified list, the command cards,
+  the fortress index page;
+- **the fortress index, computed and stored** for every branch (`services.compute_fortress`), and
+  **hand SQL** counting three of its four components from the rows (attendance from the
+  attendance marks, points from the month totals and the active members, compliance with
+  bench_life's hand statement per organization — PostgreSQL only); every stored component's
+  numerator and denominator is compared with the hand figure, branch by branch. The dues
+  component is the dues app's own year completion (tested there against the payments).
 
     .venv/bin/python bench/bench_ratings.py --smoke
 
@@ -146,6 +153,102 @@ def hand_sql(connection, month: date, scheme) -> dict[int, float]:
         return {member_id: float(total) for member_id, total in cursor.fetchall()}
 
 
+# The fortress index's components by hand (jiceng/*/index_sources.py count the same): every
+# organization's own rows rolled up to each organization above it by the prefixes of its path
+# (4 characters a level), then kept for the branches.
+ANCESTORS = """
+WITH RECURSIVE lv(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM lv WHERE n < 16),
+own AS ({own}),
+up AS (SELECT substr(own.path, 1, lv.n * 4) AS path, own.a, own.b FROM own JOIN lv ON lv.n * 4 <= length(own.path))
+SELECT o.id, SUM(up.a), SUM(up.b) FROM up JOIN orgs_organization o ON o.path = up.path
+ WHERE o.type IN ('branch', 'joint_branch', 'temporary_branch') AND o.path >= %(root)s AND o.path < %(root_end)s
+ GROUP BY o.id
+"""
+ATTENDANCE_OWN = """
+SELECT o.path, COUNT(*) FILTER (WHERE a.status = 'present') AS a, COUNT(*) AS b
+  FROM life_attendance a JOIN life_record r ON r.id = a.record_id JOIN orgs_organization o ON o.id = r.organization_id
+ WHERE r.state IN ('recorded', 'reviewed', 'published') AND r.held_on BETWEEN %(first)s AND %(last)s
+ GROUP BY o.path
+"""
+# Points of the year's whole months of the active members (a), and the active members (b).
+POINTS_OWN = """
+SELECT o.path, COALESCE(SUM(p.t), 0) AS a, COUNT(*) AS b
+  FROM members_member m JOIN orgs_organization o ON o.id = m.organization_id
+  LEFT JOIN (SELECT member_id, SUM(points) AS t FROM ratings_pointsmonth
+              WHERE month BETWEEN %(first)s AND %(through)s GROUP BY member_id) p ON p.member_id = m.id
+ WHERE m.status IN ('probationary', 'full')
+ GROUP BY o.path
+"""
+
+
+def hand_fortress(connection, root, year: int, today: date) -> dict[str, dict[int, tuple[float, float]]]:
+    """{component code: {branch id: (numerator, denominator)}} by hand; compliance on PostgreSQL
+    only (bench_life's hand statement, per organization instead of per child)."""
+    from decimal import Decimal
+
+    from jiceng.ratings import queries
+
+    through = 12 if year < today.year else today.month - 1
+    pace = queries.pace_line(year, through) if through >= 1 else Decimal(0)
+    ops = connection.ops
+    values = {
+        "first": ops.adapt_datefield_value(date(year, 1, 1)),
+        "last": ops.adapt_datefield_value(date(year, 12, 31)),
+        "through": ops.adapt_datefield_value(date(year, max(through, 1), 1)),
+        "root": root.path,
+        "root_end": root.path_end,
+    }
+    out: dict[str, dict[int, tuple[float, float]]] = {}
+    with connection.cursor() as cursor:
+        present = "COUNT(*) FILTER (WHERE a.status = 'present')"
+        if connection.vendor == "sqlite":  # no FILTER on an older SQLite
+            present = "SUM(CASE WHEN a.status = 'present' THEN 1 ELSE 0 END)"
+        cursor.execute(
+            ANCESTORS.format(own=ATTENDANCE_OWN.replace("COUNT(*) FILTER (WHERE a.status = 'present')", present)),
+            values,
+        )
+        out["life.attendance"] = {i: (float(a), float(b)) for i, a, b in cursor.fetchall() if b}
+        if through >= 1 and pace:
+            cursor.execute(ANCESTORS.format(own=POINTS_OWN), values)
+            out["ratings.points"] = {i: (float(a), float(b * pace)) for i, a, b in cursor.fetchall() if b}
+        if connection.vendor == "postgresql":
+            sys.path.insert(0, str(ROOT / "bench"))
+            from bench_life import HAND_SQL as LIFE
+
+            per_org = LIFE[: LIFE.index("SELECT substr(c.path")] + (
+                "SELECT c.org_id, SUM(CASE c.status WHEN 'met' THEN 1 WHEN 'late' THEN 0.5 ELSE 0 END),"
+                " COUNT(*) FILTER (WHERE c.status IN ('met', 'late', 'missing')) FROM counted c"
+                " JOIN orgs_organization o ON o.id = c.org_id"
+                " WHERE o.type IN ('branch', 'joint_branch', 'temporary_branch') GROUP BY c.org_id"
+            )
+            cursor.execute(
+                per_org,
+                {"root": root.path, "start": date(year, 1, 1), "end": date(year, 12, 31), "today": today, "months": 12},
+            )
+            out["life.compliance"] = {i: (float(a), float(b)) for i, a, b in cursor.fetchall() if b}
+    return out
+
+
+def compare_fortress(year: int, hand: dict) -> tuple[int, list[str]]:
+    """Each stored component's numerator and denominator against the hand figures."""
+    from jiceng.core.indices import FORTRESS
+    from jiceng.ratings.models import IndexScore
+
+    compared, differ = 0, []
+    stored = {code: {} for code in hand}
+    for org_id, parts in IndexScore.objects.filter(index=FORTRESS, year=year).values_list("organization_id", "parts"):
+        for part in parts:
+            if part["code"] in stored and part["denominator"] is not None:
+                stored[part["code"]][org_id] = (float(part["numerator"]), float(part["denominator"]))
+    for code, figures in hand.items():
+        for org_id in set(figures) | set(stored[code]):
+            compared += 1
+            a, b = stored[code].get(org_id), figures.get(org_id)
+            if a is None or b is None or abs(a[0] - b[0]) > 1e-6 or abs(a[1] - b[1]) > 1e-6:
+                differ.append(f"{code} branch {org_id}: stored {a}, hand SQL {b}")
+    return compared, differ
+
+
 def measure(repeat: int, smoke: bool, month_text: str | None) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
@@ -171,6 +274,7 @@ def measure(repeat: int, smoke: bool, month_text: str | None) -> None:
     county = User.objects.get(username="demo-county")
     member = User.objects.get(username="demo-member").member
     members = Member.objects.count()
+    root = county.organization
 
     def fresh_month():
         PointsEntry.objects.filter(month=month).delete()
@@ -193,6 +297,10 @@ def measure(repeat: int, smoke: bool, month_text: str | None) -> None:
         ("page: a member's ledger", lambda: page(reverse("ratings:member", args=[member.pk]) + f"?year={year}"), None),
         ("page: unqualified, county", lambda: page(reverse("ratings:unqualified") + f"?year={year}"), None),
         ("card: command screen points", lambda: page(reverse("ratings:panel")), None),
+        ("card: command screen 考核评价", lambda: page(reverse("ratings:overview_panel")), None),
+        ("page: fortress index, county", lambda: page(reverse("ratings:fortress") + f"?year={today.year}"), None),
+        ("the fortress index, computed and stored", lambda: services.compute_fortress(today.year), None),
+        ("hand SQL: the fortress components", lambda: hand_fortress(connection, root, today.year, today), None),
     ]
     print(f"database: {connection.vendor}; {members:,} members; month {month:%Y-%m}; median of {repeat} runs")
     print(f"{'case':<42} {'ms':>10} {'queries':>8}")
@@ -227,8 +335,19 @@ def measure(repeat: int, smoke: bool, month_text: str | None) -> None:
         for m in differ[:10]:
             print(f"  member {m}: service {orm.get(m, 0.0)}, hand SQL {hand.get(m, 0.0)}")
         raise SystemExit(1)
+    # Compare: every stored component of the fortress index equals its hand-counted figure.
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    branches = Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES).count()
+    compared, differ = compare_fortress(today.year, hand_fortress(connection, root, today.year, today))
+    print(f"fortress index: {branches:,} branches; compared {compared:,} component figures: {len(differ)} differ")
+    if differ:
+        for line in differ[:10]:
+            print(f"  {line}")
+        raise SystemExit(1)
     if smoke:
-        print(f"SMOKE {len(cases)} cases ran, {len(orm):,} month totals equal")
+        print(f"SMOKE {len(cases)} cases ran, {len(orm):,} month totals and {compared:,} index figures equal")
 
 
 def smoke() -> int:
