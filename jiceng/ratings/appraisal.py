@@ -16,7 +16,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from jiceng.core import audit
@@ -280,3 +280,60 @@ def close_round(actor, round_) -> AppraisalRound:
     round_.save()
     audit.record(actor, "update", round_, org_path=round_.organizer.path, note="结束述职评议，保存评议结果")
     return round_
+
+
+# ---- reads shared by the pages, the exports and the API ------------------------------------
+
+
+def stored_tally(report) -> rules.Tally:
+    counts = {g: getattr(report, g) or 0 for g in rules.GRADES}
+    return rules.Tally(counts, sum(counts.values()), report.satisfaction, report.grade)
+
+
+def results(round_, reports=None) -> list[tuple[AppraisalReport, rules.Tally]]:
+    """Each report of the round with its tally: the kept result once the round is closed, the
+    running count (online and paper votes) while it is open. Two queries."""
+    if reports is None:
+        reports = list(round_.reports.select_related("organization", "round__organizer"))
+    if not round_.is_open:
+        return [(r, stored_tally(r)) for r in reports]
+    online = online_counts([r.pk for r in reports])
+    return [(r, tally_of(r, online.get(r.pk, {}))) for r in reports]
+
+
+def votes_of(user, reports) -> dict[int, str]:
+    """{report id: grade} of the user's own votes. One query."""
+    return dict(AppraisalVote.objects.filter(reviewer=user, report__in=reports).values_list("report_id", "grade"))
+
+
+def reports_to_file(user):
+    """The reports the user files (open rounds first)."""
+    if not getattr(user, "is_authenticated", False):
+        return AppraisalReport.objects.none()
+    mine = Q(secretary_user=user)
+    if user.role in MANAGER_ROLES and user.organization_id:
+        mine |= Q(secretary_user__isnull=True, organization_id=user.organization_id)
+    return AppraisalReport.objects.filter(mine).select_related("round__organizer", "organization")
+
+
+def rounds_reviewed_by(user):
+    if not getattr(user, "is_authenticated", False):
+        return AppraisalRound.objects.none()
+    return AppraisalRound.objects.filter(reviewers__user=user).select_related("organizer")
+
+
+def results_of_rounds(rounds) -> dict[int, list[tuple[AppraisalReport, rules.Tally]]]:
+    """`results` for several rounds in two queries (the API)."""
+    by_round: dict[int, list] = {r.pk: [] for r in rounds}
+    reports = list(AppraisalReport.objects.filter(round__in=list(by_round)).select_related("organization"))
+    rounds_by_pk = {r.pk: r for r in rounds}
+    for report in reports:
+        report.round = rounds_by_pk[report.round_id]
+    open_ids = [r.pk for r in reports if r.round.is_open]
+    online = online_counts(open_ids) if open_ids else {}
+    for report in reports:
+        tally = tally_of(report, online.get(report.pk, {})) if report.round.is_open else stored_tally(report)
+        by_round[report.round_id].append((report, tally))
+    for rows in by_round.values():
+        rows.sort(key=lambda pair: pair[0].organization.path)
+    return by_round

@@ -70,8 +70,29 @@ def _component(code: str, name: str, org, year: int, today: date) -> list[Apprai
 
 
 def compliance(org, year: int, today: date) -> list[AppraisalFigure]:
-    """组织生活落实率: owed cadence periods done (met 1, late ½), as on the compliance page."""
-    return _component("life.compliance", "组织生活落实率", org, year, today)
+    """组织生活落实率 of the organization and every organization below it (a township's secretary
+    answers for its branches): the owed cadence periods done (met 1, late ½) over those owed,
+    summed over the subtree's results of the compliance component, as on the compliance page."""
+    component = registered(FORTRESS).get("life.compliance")
+    if component is None:
+        return []
+    figures = component.compute(org, year, today).values()
+    done = sum((f.numerator for f in figures), Decimal(0))
+    owed = sum((f.denominator for f in figures), Decimal(0))
+    url = f"{reverse('life:compliance')}?org={org.pk}&period={year}"
+    if not owed:
+        return [AppraisalFigure("life.compliance", "组织生活落实率", "无应统计事项", url=url)]
+    return [
+        AppraisalFigure(
+            "life.compliance",
+            "组织生活落实率",
+            _percent(done, owed),
+            _number(done),
+            _number(owed),
+            url,
+            f"本级及所属 {len(figures)} 个组织落实 {_number(done)}/{_number(owed)} 个周期",
+        )
+    ]
 
 
 def development_figure(org, year: int, today: date) -> list[AppraisalFigure]:
