@@ -289,6 +289,11 @@ def test_pages_for_the_organizer_the_secretary_and_a_reviewer(county, setup):
         assert c.post(edit, {**SECTIONS, "action": "submit"}).status_code == 302
         report.refresh_from_db()
         assert report.state == "submitted"
+        # A submitted report is not edited any more: the form sends the secretary back to it.
+        assert c.get(edit)["Location"] == reverse("ratings:appraisal_report", args=[report.pk])
+        c.post(edit, {**SECTIONS, "work_done": "改过", "action": "save"})
+        report.refresh_from_db()
+        assert report.work_done == SECTIONS["work_done"]
         # Another manager of the same organization sees the report but may not edit it.
         other = client_for(county.admin_a)
         assert other.get(reverse("ratings:appraisal_report", args=[report.pk])).status_code == 200

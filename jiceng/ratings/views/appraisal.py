@@ -289,6 +289,9 @@ def report_edit(request, pk):
     if not appraisal.can_file(request.user, report):
         raise PermissionDenied("只有述职书记本人可以填写述职报告")
     back = reverse("ratings:appraisal_report", args=[report.pk])
+    if not report.round.is_open or report.state == AppraisalReport.State.SUBMITTED:
+        messages.info(request, "述职报告已提交或本轮已结束，不能再修改")
+        return redirect(back)
     form = ReportForm(request.POST or None, initial={n: getattr(report, n) for n in appraisal.SECTIONS})
     submit = request.POST.get("action") == "submit"
     if done := pages.form_action(
