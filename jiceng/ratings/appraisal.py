@@ -131,9 +131,11 @@ def _lock_round(round_) -> AppraisalRound:
 
 
 def _lock_report(report) -> AppraisalReport:
-    locked = AppraisalReport.objects.select_for_update().select_related("round", "organization").get(pk=report.pk)
-    if not locked.round.is_open:
-        raise ValidationError(CLOSED)
+    """The round's row first, then the report's: every writer locks in that order (closing
+    locks the round, then its reports), so a vote and the closing queue instead of deadlocking."""
+    round_ = _lock_round(AppraisalRound(pk=report.round_id))
+    locked = AppraisalReport.objects.select_for_update(of=("self",)).select_related("organization").get(pk=report.pk)
+    locked.round = round_
     return locked
 
 
