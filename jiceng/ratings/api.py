@@ -194,3 +194,72 @@ urlpatterns = [
     path("ratings/fortress/", FortressView.as_view(), name="ratings-fortress"),
     path("ratings/weak/", WeakView.as_view(), name="ratings-weak"),
 ]
+
+
+# ---- secretaries' annual report and appraisal (书记述职评议) ----------------------------------
+
+
+class AppraisalReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="report.pk")
+    organization = serializers.IntegerField(source="report.organization_id")
+    organization_name = serializers.CharField(source="report.organization.name")
+    secretary_name = serializers.CharField(source="report.secretary_name")
+    post = serializers.CharField(source="report.post")
+    state = serializers.CharField(source="report.state")
+    submitted_at = serializers.DateTimeField(source="report.submitted_at", allow_null=True)
+    figures = serializers.JSONField(source="report.figures")
+    good = serializers.IntegerField(source="tally.counts.good")
+    fair = serializers.IntegerField(source="tally.counts.fair")
+    average = serializers.IntegerField(source="tally.counts.average")
+    poor = serializers.IntegerField(source="tally.counts.poor")
+    total = serializers.IntegerField(source="tally.total")
+    satisfaction = serializers.DecimalField(
+        source="tally.satisfaction", max_digits=5, decimal_places=1, allow_null=True
+    )
+    grade = serializers.CharField(help_text="好 / 较好 / 一般 / 差；无票为空")
+
+
+class AppraisalRoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organizer = serializers.IntegerField(source="organizer_id")
+    organizer_name = serializers.CharField(source="organizer.name")
+    year = serializers.IntegerField()
+    state = serializers.CharField()
+    vote_from = serializers.DateField()
+    vote_until = serializers.DateField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    reports = AppraisalReportSerializer(source="results", many=True)
+
+
+class AppraisalView(APIView):
+    """书记抓基层党建述职评议：组织（?org=）范围内各组织单位的述职评议（可按 ?year= 筛选），每名书记的
+    述职状态、提交时固定的工作数据、票数、满意率和等次（进行中为当前统计，结束后为保存的结果）。"""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", int, description="组织 ID"),
+            OpenApiParameter("year", int, description="年度"),
+        ],
+        responses=AppraisalRoundSerializer(many=True),
+    )
+    def get(self, request):
+        from . import appraisal, rules
+        from .models import AppraisalRound
+
+        require_staff(request.user, STAFF_ONLY)
+        root = page_root(request)
+        qs = visible(request.user, AppraisalRound.objects.filter(root.subtree_filter("organizer__")))
+        year = request.GET.get("year")
+        if year and year.isdigit():
+            qs = qs.filter(year=int(year))
+        rounds = list(qs.select_related("organizer").order_by("-year", "organizer__path"))
+        results = appraisal.results_of_rounds(rounds)
+        for r in rounds:
+            r.results = [
+                {"report": report, "tally": tally, "grade": rules.GRADE_LABELS.get(tally.grade, "")}
+                for report, tally in results[r.pk]
+            ]
+        return Response(AppraisalRoundSerializer(rounds, many=True).data)
+
+
+urlpatterns.append(path("ratings/appraisal/", AppraisalView.as_view(), name="ratings-appraisal"))

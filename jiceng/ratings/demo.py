@@ -118,6 +118,7 @@ def generate(ctx) -> dict[str, int]:
     reviews = _star_reviews(ctx, rng)
     branches = services.compute_fortress(today.year, ctx.root)
     weak = _weak_organizations(ctx, rng)
+    appraisals = _appraisals(ctx, ctx.rng("ratings.appraisal"))
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
     return {
         "积分明细": PointsEntry.objects.count(),
@@ -126,6 +127,7 @@ def generate(ctx) -> dict[str, int]:
         "季度评星": reviews,
         "堡垒指数": branches,
         "软弱涣散党组织": weak,
+        "书记述职评议": appraisals,
     }
 
 
@@ -208,3 +210,93 @@ def _weak_organizations(ctx, rng) -> int:
         if stage > 0.7:
             services.move_weak(county, weak, rules.ACCEPTED, reason="经县委组织部验收合格，同意销号")
     return count
+
+
+# ---- secretaries' annual report and appraisal (书记述职评议) ----------------------------------
+
+REPORT_TEXT = {
+    "work_done": [
+        "全年召开党委会专题研究党建工作{n}次，落实“三会一课”和主题党日制度，推动党建与产业发展深度融合。",
+        "坚持书记抓、抓书记，带头讲党课{n}次，整顿软弱涣散党组织，村级阵地全部达标。",
+    ],
+    "problems": ["个别支部组织生活质量不高，党员教育针对性不强。", "发展党员结构有待优化，青年党员占比偏低。"],
+    "causes": ["抓党建的精力投入不够，督促指导不到位。", "重业务、轻党建的思想仍然存在。"],
+    "plans": ["明年重点抓好支部标准化规范化建设，选优配强村党组织书记。", "推进党员积分管理，提升组织生活质量。"],
+}
+
+
+def _report_fields(rng, n: int) -> dict:
+    return {name: rng.choice(texts).format(n=n) for name, texts in REPORT_TEXT.items()}
+
+
+def _appraisals(ctx, rng) -> int:
+    """Last full year's appraisal of the county's township secretaries, closed (reports with
+    their figures, a few online votes and the paper ballots of the meeting, the kept results),
+    and this year's appraisal of the demo township's branch secretaries, open: some reports
+    submitted, the demo branch's left for its secretary to write. Plain rows (bulk) where the
+    services would check today's date against a past voting window; the results by the service."""
+    from . import appraisal, appraisal_figures
+    from .models import AppraisalReport, AppraisalReviewer, AppraisalVote
+
+    today = ctx.today
+    county, township = ctx.users["demo-county"], ctx.users["demo-township"]
+    last = today.year - 1
+    closed = appraisal.create_round(
+        None, ctx.root, year=last, vote_from=date(last, 12, 20), vote_until=date(last, 12, 31)
+    )
+    AppraisalReviewer.objects.bulk_create(
+        [AppraisalReviewer(round=closed, user=u, added_by=county) for u in (county, township)]
+    )
+    reports = list(closed.reports.select_related("organization"))
+    submitted_at = timezone.make_aware(datetime.combine(date(last, 12, 18), time(16, 0)))
+    votes = []
+    for n, report in enumerate(reports):
+        for name, value in _report_fields(rng, 6 + n % 5).items():
+            setattr(report, name, value)
+        report.state = AppraisalReport.State.SUBMITTED
+        report.submitted_at = submitted_at
+        report.figures = appraisal_figures.figures_for(report.organization, last, today)
+        voters = 25 + rng.randrange(10)
+        weights = rng.choice([(0.7, 0.2, 0.08, 0.02), (0.45, 0.35, 0.15, 0.05), (0.25, 0.35, 0.3, 0.1)])
+        counts = [int(voters * w) for w in weights]
+        report.paper_good, report.paper_fair, report.paper_average, report.paper_poor = counts
+        for user in (county, township):
+            votes.append(AppraisalVote(report=report, reviewer=user, grade=rng.choice(rules.GRADES[:3])))
+    AppraisalReport.objects.bulk_update(
+        reports,
+        [
+            "work_done",
+            "problems",
+            "causes",
+            "plans",
+            "state",
+            "submitted_at",
+            "figures",
+            *(f"paper_{g}" for g in rules.GRADES),
+        ],
+    )
+    AppraisalVote.objects.bulk_create(votes)
+    appraisal.close_round(None, closed)
+
+    current = appraisal.create_round(
+        None,
+        ctx.township,
+        year=today.year,
+        vote_from=today,
+        vote_until=today + timedelta(days=30),
+    )
+    AppraisalReviewer.objects.bulk_create(
+        [AppraisalReviewer(round=current, user=u, added_by=township) for u in (county, township)]
+    )
+    ready = [r for r in current.reports.select_related("organization") if r.organization_id != ctx.branch.pk][:3]
+    now = timezone.now()
+    for n, report in enumerate(ready):
+        for name, value in _report_fields(rng, 3 + n).items():
+            setattr(report, name, value)
+        report.state = AppraisalReport.State.SUBMITTED
+        report.submitted_at = now
+        report.figures = appraisal_figures.figures_for(report.organization, today.year, today)
+    AppraisalReport.objects.bulk_update(
+        ready, ["work_done", "problems", "causes", "plans", "state", "submitted_at", "figures"]
+    )
+    return len(reports) + current.reports.count()

@@ -472,3 +472,147 @@ class RectificationEvent(AppendOnlyModel):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = "整顿记录"
+
+
+# ---- secretaries' annual report and appraisal (书记抓基层党建述职评议考核) ----------------------
+
+
+class AppraisalRound(TimestampedModel):
+    """One year's appraisal run by an organizer (the county appraises the secretaries of its
+    townships, a township those of its branches): each reportee secretary files a report, the
+    reviewers vote 好 / 较好 / 一般 / 差, closing keeps the results. The grade rule is stored with
+    the round (county practice [C], defaults below), so a closed round keeps the rule it used."""
+
+    scope_path = "organizer__path"
+
+    class State(models.TextChoices):
+        OPEN = "open", "进行中"
+        CLOSED = "closed", "已结束"
+
+    organizer = models.ForeignKey(
+        "orgs.Organization", verbose_name="组织单位", on_delete=models.PROTECT, related_name="appraisal_rounds"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    vote_from = models.DateField("测评开始日期")
+    vote_until = models.DateField("测评截止日期")
+    good_at_least = models.PositiveSmallIntegerField(
+        "评为「好」的好票比例（%）", default=50, help_text="「好」票占有效票的比例不低于此数，评为好"
+    )
+    fair_at_least = models.PositiveSmallIntegerField(
+        "评为「较好」的满意率（%）", default=70, help_text="满意率（好+较好）不低于此数，评为较好"
+    )
+    poor_over = models.PositiveSmallIntegerField(
+        "评为「差」的差票比例（%）", default=30, help_text="「差」票占有效票的比例超过此数，评为差（优先于其他等次）"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "organizer__path"]
+        verbose_name = "述职评议"
+        constraints = [models.UniqueConstraint(fields=["organizer", "year"], name="ratings_appraisal_round_once")]
+
+    def __str__(self):
+        return f"{self.organizer} {self.year}年度书记述职评议"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class AppraisalReviewer(models.Model):
+    """A user account the organizer's managers added to vote in the round (评议人)."""
+
+    scope_path = "round__organizer__path"
+
+    round = models.ForeignKey(AppraisalRound, on_delete=models.CASCADE, related_name="reviewers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="评议人", on_delete=models.PROTECT, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["round", "id"]
+        verbose_name = "评议人"
+        constraints = [models.UniqueConstraint(fields=["round", "user"], name="ratings_appraisal_reviewer_once")]
+
+
+class AppraisalReport(TimestampedModel):
+    """One secretary's report (述职报告) in a round, with the organization's figures frozen at
+    submission (`figures`), the paper votes entered by staff and, once the round closes, the
+    kept result (counts per grade, 满意率, grade)."""
+
+    scope_path = "organization__path"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "待提交"
+        SUBMITTED = "submitted", "已提交"
+
+    round = models.ForeignKey(AppraisalRound, on_delete=models.CASCADE, related_name="reports")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    secretary_name = models.CharField("书记", max_length=50)
+    post = models.CharField("职务", max_length=50)
+    secretary_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="述职人账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
+    work_done = models.TextField("履职情况及成效", blank=True)
+    problems = models.TextField("存在的问题", blank=True)
+    causes = models.TextField("原因分析", blank=True)
+    plans = models.TextField("下一步工作打算", blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    figures = models.JSONField("提交时的工作数据", default=list)
+    paper_good = models.PositiveIntegerField("纸质票·好", default=0)
+    paper_fair = models.PositiveIntegerField("纸质票·较好", default=0)
+    paper_average = models.PositiveIntegerField("纸质票·一般", default=0)
+    paper_poor = models.PositiveIntegerField("纸质票·差", default=0)
+    good = models.PositiveIntegerField("好", null=True, blank=True)
+    fair = models.PositiveIntegerField("较好", null=True, blank=True)
+    average = models.PositiveIntegerField("一般", null=True, blank=True)
+    poor = models.PositiveIntegerField("差", null=True, blank=True)
+    satisfaction = models.DecimalField("满意率（%）", max_digits=5, decimal_places=1, null=True, blank=True)
+    grade = models.CharField("评议等次", max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["round", "organization__path"]
+        verbose_name = "书记述职"
+        constraints = [models.UniqueConstraint(fields=["round", "organization"], name="ratings_appraisal_report_once")]
+
+    def __str__(self):
+        return f"{self.secretary_name}（{self.organization}）述职"
+
+
+class AppraisalVote(models.Model):
+    """One reviewer's vote on one secretary: cast once, never changed (like a paper ballot)."""
+
+    scope_path = "report__round__organizer__path"
+
+    class Grade(models.TextChoices):
+        GOOD = "good", "好"
+        FAIR = "fair", "较好"
+        AVERAGE = "average", "一般"
+        POOR = "poor", "差"
+
+    report = models.ForeignKey(AppraisalReport, on_delete=models.CASCADE, related_name="votes")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    grade = models.CharField("评价", max_length=10, choices=Grade.choices)
+    at = models.DateTimeField("投票时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评议票"
+        constraints = [models.UniqueConstraint(fields=["report", "reviewer"], name="ratings_appraisal_vote_once")]

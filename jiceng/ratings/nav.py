@@ -12,4 +12,6 @@ def items(user):
         out.append(NavItem("ratings", "ratings:mine", "我的积分", "ratings-mine", order=5))
     out.append(NavItem("ratings", "ratings:claims", "积分申报", "ratings-claims", order=10))
     out.append(NavItem("ratings", "ratings:scheme", "积分办法", "ratings-scheme", order=50))
+    # secretaries' annual report and appraisal: staff, and reviewers or secretaries of any role
+    out.append(NavItem("ratings", "ratings:appraisal", "书记述职评议", "ratings-appraisal", order=45))
     return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal(0)
 
@@ -162,3 +162,49 @@ def proposal_size(branches: int, share_percent: int) -> int:
     if branches <= 0 or share_percent <= 0:
         return 0
     return max(1, -(-branches * share_percent // 100))
+
+
+# ---- secretaries' appraisal (书记抓基层党建述职评议考核) --------------------------------------
+# The four grades of the appraisal (中共中央办公厅《关于进一步加强基层党组织书记抓基层党建工作
+# 述职评议考核的意见》: 好、较好、一般、差). How votes make a grade is county practice [C]; the
+# defaults are on AppraisalRound and the rule is `appraisal_grade` below.
+
+GRADES = ("good", "fair", "average", "poor")
+GRADE_LABELS = {"good": "好", "fair": "较好", "average": "一般", "poor": "差"}
+
+
+@dataclass(frozen=True)
+class Tally:
+    counts: dict  # grade → votes (online and paper together)
+    total: int
+    satisfaction: Decimal | None  # (好 + 较好) ÷ total × 100, one decimal
+    grade: str  # a key of GRADES, or "" without votes
+
+
+def appraisal_grade(counts: dict, *, good_at_least: int, fair_at_least: int, poor_over: int) -> str:
+    """The overall grade from the votes (county practice [C]), checked in this order:
+    差 when 差 votes are more than `poor_over`% of the votes; 好 when 好 votes are at least
+    `good_at_least`%; 较好 when 好 + 较好 are at least `fair_at_least`%; else 一般. No votes, no grade.
+    Compared in integers (votes × 100 against share × total), so no rounding decides a boundary."""
+    total = sum(counts.get(g, 0) for g in GRADES)
+    if not total:
+        return ""
+    if counts.get("poor", 0) * 100 > poor_over * total:
+        return "poor"
+    if counts.get("good", 0) * 100 >= good_at_least * total:
+        return "good"
+    if (counts.get("good", 0) + counts.get("fair", 0)) * 100 >= fair_at_least * total:
+        return "fair"
+    return "average"
+
+
+def appraisal_tally(counts: dict, *, good_at_least: int, fair_at_least: int, poor_over: int) -> Tally:
+    counts = {g: int(counts.get(g, 0) or 0) for g in GRADES}
+    total = sum(counts.values())
+    satisfaction = None
+    if total:
+        satisfaction = (Decimal(counts["good"] + counts["fair"]) * 100 / total).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+    grade = appraisal_grade(counts, good_at_least=good_at_least, fair_at_least=fair_at_least, poor_over=poor_over)
+    return Tally(counts, total, satisfaction, grade)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims, points, scheme, screen, stars, weak
+from .views import appraisal, claims, points, scheme, screen, stars, weak
 
 app_name = "ratings"
 
@@ -43,4 +43,18 @@ urlpatterns = [
     path("weak/tasks/<int:pk>/done/", weak.weak_task_done, name="weak_task_done"),
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
+    # ---- secretaries' annual report and appraisal (书记述职评议) ----
+    path("appraisal/", appraisal.round_list, name="appraisal"),
+    path("appraisal/new/", appraisal.round_create, name="appraisal_create"),
+    path("appraisal/<int:pk>/", appraisal.round_detail, name="appraisal_round"),
+    path("appraisal/<int:pk>/reviewers/", appraisal.round_reviewer, name="appraisal_reviewer"),
+    path("appraisal/<int:pk>/close/", appraisal.round_close, name="appraisal_close"),
+    path("appraisal/<int:pk>/export/", appraisal.round_export, name="appraisal_export"),
+    path("appraisal/<int:pk>/word/", appraisal.round_docx, name="appraisal_docx"),
+    path("appraisal/<int:pk>/vote/", appraisal.vote_page, name="appraisal_vote"),
+    path("appraisal/reports/<int:pk>/", appraisal.report_detail, name="appraisal_report"),
+    path("appraisal/reports/<int:pk>/edit/", appraisal.report_edit, name="appraisal_report_edit"),
+    path("appraisal/reports/<int:pk>/vote/", appraisal.report_vote, name="appraisal_report_vote"),
+    path("appraisal/reports/<int:pk>/paper/", appraisal.report_paper, name="appraisal_report_paper"),
+    path("appraisal/reports/<int:pk>/word/", appraisal.report_docx, name="appraisal_report_docx"),
 ]

@@ -539,3 +539,15 @@ def is_active_category(value) -> bool:
 def request_kinds() -> list[tuple[str, str]]:
     """(value, label) of the kinds of request (help, complaint, suggestion, …)."""
     return list(rules.KINDS)
+
+
+# ---- the secretaries' annual appraisal (jiceng.ratings) ---------------------------------------
+
+
+def year_figures(root: Organization, year: int, now: datetime) -> rules.Figures:
+    """The figures of the requests filed in `root`'s subtree (its territory) and received in
+    `year`, dismissed ones apart, as the ranking counts them: attached to a secretary's report in
+    the annual appraisal (jiceng.ratings). One query."""
+    start, end = period_bounds(date(year, 1, 1), date(year, 12, 31))
+    qs = metric_base(Request.objects.filter(path_q("organization__path", root.path)), start, end)
+    return figures_total(qs, now, durations=False)

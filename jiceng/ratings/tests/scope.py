@@ -168,3 +168,104 @@ def invariants(county):
         list(RectificationTask.objects.filter(weak__organization=county.branch_b).values("done_on", "measure")),
         RectificationEvent.objects.filter(weak__organization=county.branch_b).count(),
     )
+
+
+# ---- secretaries' annual report and appraisal (书记述职评议) ----------------------------------
+# Victim: township 乙's round with the report of its branch's secretary 「乙乡秘密书记」 (report
+# text 「秘密述职内容」), submitted, a reviewer (乙's admin) and one vote.
+
+_setup_before_appraisal = setup
+_samples_before_appraisal = samples
+_invariants_before_appraisal = invariants
+
+
+def _appraisal_setup(county):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiceng.orgs.models import Organization
+    from jiceng.ratings import appraisal
+    from jiceng.ratings.models import AppraisalReport
+
+    today = timezone.localdate()
+    Organization.objects.filter(pk=county.branch_b.pk).update(secretary_name="乙乡秘密书记")
+    county.branch_b.refresh_from_db()
+    round_ = appraisal.create_round(
+        county.admin_b,
+        county.town_b,
+        year=today.year,
+        vote_from=today - timedelta(days=1),
+        vote_until=today + timedelta(days=30),
+        organizations=[county.branch_b],
+    )
+    appraisal.add_reviewer(county.admin_b, round_, county.admin_b)
+    AppraisalReport.objects.filter(round=round_).update(
+        state="submitted", submitted_at=timezone.now(), work_done="秘密述职内容", problems="秘密问题"
+    )
+    report = round_.reports.get()
+    appraisal.cast_vote(county.admin_b, report, "good")
+    return {"appraisal_round": round_.pk, "appraisal_report": report.pk}
+
+
+def setup(county):  # noqa: F811 — extends the setup above with the appraisal's victims
+    victim = _setup_before_appraisal(county)
+    victim.update(_appraisal_setup(county))
+    return victim
+
+
+def samples(county, victim):  # noqa: F811
+    rows = _samples_before_appraisal(county, victim)
+    round_, report = {"pk": victim["appraisal_round"]}, {"pk": victim["appraisal_report"]}
+    rows.update(
+        {
+            "ratings:appraisal": {},
+            "ratings:appraisal_create": {},
+            "ratings:appraisal_round": round_,
+            "ratings:appraisal_reviewer": round_,
+            "ratings:appraisal_close": round_,
+            "ratings:appraisal_export": round_,
+            "ratings:appraisal_docx": round_,
+            "ratings:appraisal_vote": round_,
+            "ratings:appraisal_report": report,
+            "ratings:appraisal_report_edit": report,
+            "ratings:appraisal_report_vote": report,
+            "ratings:appraisal_report_paper": report,
+            "ratings:appraisal_report_docx": report,
+            "ratings-appraisal": {},
+        }
+    )
+    return rows
+
+
+QUERIES.update({"ratings:appraisal": "?org={town_b}", "ratings-appraisal": "?org={town_b}"})
+POSTS.update(
+    {
+        "ratings:appraisal_create": {
+            "org": "{town_b}",
+            "year": "2020",
+            "vote_from": "2020-12-01",
+            "vote_until": "2020-12-31",
+            "good_at_least": "50",
+            "fair_at_least": "70",
+            "poor_over": "30",
+        },
+        "ratings:appraisal_reviewer": {"username": "admin-a"},
+        "ratings:appraisal_report_edit": {"work_done": "外来", "action": "submit"},
+        "ratings:appraisal_report_vote": {"grade": "poor"},
+        "ratings:appraisal_report_paper": {"good": "9", "poor": "9"},
+    }
+)
+
+
+def invariants(county):  # noqa: F811
+    from jiceng.ratings.models import AppraisalReport, AppraisalReviewer, AppraisalRound, AppraisalVote
+
+    return (
+        _invariants_before_appraisal(county),
+        list(AppraisalRound.objects.filter(organizer=county.town_b).values("state", "year", "revision")),
+        AppraisalRound.objects.count(),
+        list(AppraisalReport.objects.filter(organization=county.branch_b).values("work_done", "state", "paper_good")),
+        list(AppraisalVote.objects.filter(report__organization=county.branch_b).values_list("reviewer_id", "grade")),
+        AppraisalReviewer.objects.filter(round__organizer=county.town_b).count(),
+    )
