@@ -472,3 +472,125 @@ class RectificationEvent(AppendOnlyModel):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = "整顿记录"
+
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+
+
+class InspectionRound(TimestampedModel):
+    """One inspection round (督查) run by a township or the county over a set of organizations
+    of its subtree, with a scored checklist (data: ``[{"code", "name", "max"}]``). Results are
+    entered while the round is open; closing makes them final, ranks the organizations and runs
+    the bottom-3-twice rule (rules.bottom_three_twice)."""
+
+    scope_path = "organizer__path"
+
+    class Kind(models.TextChoices):
+        ON_SITE = "on_site", "明察"
+        UNANNOUNCED = "unannounced", "暗访"
+
+    class State(models.TextChoices):
+        OPEN = "open", "进行中"
+        CLOSED = "closed", "已结束"
+
+    organizer = models.ForeignKey(
+        "orgs.Organization", verbose_name="组织单位", on_delete=models.PROTECT, related_name="inspection_rounds"
+    )
+    name = models.CharField("督查名称", max_length=100)
+    kind = models.CharField("方式", max_length=20, choices=Kind.choices, default=Kind.ON_SITE)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    checklist = models.JSONField("评分细则", default=list)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ends_on", "-pk"]
+        verbose_name = "督查"
+        indexes = [models.Index(fields=["organizer", "state", "ends_on"], name="ratings_inspection_org_idx")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((Decimal(str(i["max"])) for i in self.checklist), Decimal(0))
+
+
+class InspectionResult(TimestampedModel):
+    """One inspected organization of a round: the score of each checklist item (``scores``:
+    code → points, as strings), the total, a note, photos and the inspector. ``total`` is None
+    until the result is entered."""
+
+    # The organizer sees its round; the inspected organization (and those above it) its own row.
+    scope_paths = ("round__organizer__path", "organization__path")
+
+    round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="results")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="被督查组织", on_delete=models.PROTECT, related_name="+"
+    )
+    scores = models.JSONField("各项得分", default=dict)
+    total = models.DecimalField("总分", null=True, blank=True, **POINTS)
+    note = models.TextField("发现问题", blank=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="督查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField("评分时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "organization__path"]
+        verbose_name = "督查结果"
+        constraints = [models.UniqueConstraint(fields=["round", "organization"], name="ratings_inspection_result_once")]
+        indexes = [models.Index(fields=["organization", "round"], name="ratings_inspection_res_org")]
+
+
+class InspectionPhoto(PhotoModel):
+    photo_folder = "inspections"
+    scope_paths = ("result__round__organizer__path", "result__organization__path")
+
+    result = models.ForeignKey(InspectionResult, on_delete=models.CASCADE, related_name="photos")
+
+    class Meta(PhotoModel.Meta):
+        verbose_name = "督查照片"
+
+
+class Accountability(TimestampedModel):
+    """问责记录: opened for an organization's secretary when the organization is in the bottom 3
+    of two consecutive closed rounds of the same organizer (``round`` the later, ``previous``
+    the earlier); the organizer's managers record how it was handled."""
+
+    scope_paths = ("round__organizer__path", "organization__path")
+
+    class State(models.TextChoices):
+        OPEN = "open", "待处理"
+        HANDLED = "handled", "已处理"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    round = models.ForeignKey(InspectionRound, verbose_name="督查", on_delete=models.PROTECT, related_name="+")
+    previous = models.ForeignKey(InspectionRound, verbose_name="上一轮督查", on_delete=models.PROTECT, related_name="+")
+    secretary_name = models.CharField("书记", max_length=50, blank=True)
+    reason = models.CharField("问责原因", max_length=300)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    outcome = models.TextField("处理结果", blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "问责记录"
+        constraints = [models.UniqueConstraint(fields=["organization", "round"], name="ratings_accountability_once")]

@@ -162,3 +162,65 @@ def proposal_size(branches: int, share_percent: int) -> int:
     if branches <= 0 or share_percent <= 0:
         return 0
     return max(1, -(-branches * share_percent // 100))
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+
+BOTTOM = 3  # 末位：排名后三位
+
+
+def competition_ranks(totals: dict, *, descending: bool = True) -> dict:
+    """Ranks where ties share a rank and the next rank skips (100, 90, 90, 80 → 1, 2, 2, 4)."""
+    ordered = sorted(totals.values(), reverse=descending)
+    first = {}
+    for n, value in enumerate(ordered, start=1):
+        first.setdefault(value, n)
+    return {key: first[value] for key, value in totals.items()}
+
+
+def bottom_three(totals: dict) -> set:
+    """The bottom 3 of a round (``totals``: organization → total score): those with fewer than
+    three organizations scoring strictly lower, so ties at place 3 from the bottom are all in.
+    A round that inspected three organizations or fewer has no bottom 3 (it would name every
+    organization inspected), so it flags nobody."""
+    if len(totals) <= BOTTOM:
+        return set()
+    from_bottom = competition_ranks(totals, descending=False)
+    return {key for key, rank in from_bottom.items() if rank <= BOTTOM}
+
+
+def bottom_three_twice(rounds: list[tuple[object, dict]]) -> list[tuple[object, object, object]]:
+    """The bottom-3-twice rule over one organizer's closed rounds, given in date order as
+    (round, totals). "Consecutive" is counted per organization: among the rounds in which the
+    organization was inspected, each round and the one before it. A round that did not inspect
+    the organization neither breaks nor continues its run. Returns (organization, earlier
+    round, later round) for every organization in the bottom 3 of both."""
+    last_seen: dict = {}  # organization → (round, was in the bottom 3)
+    flagged = []
+    for round_, totals in rounds:
+        bottom = bottom_three(totals)
+        for org in totals:
+            before = last_seen.get(org)
+            if org in bottom and before is not None and before[1]:
+                flagged.append((org, before[0], round_))
+            last_seen[org] = (round_, org in bottom)
+    return flagged
+
+
+def parse_checklist(text: str) -> list[dict]:
+    """A checklist written one item a line as 「项目名称 分值」 (or 「名称|分值」, 「名称，分值」) into
+    ``[{"code": "i1", "name", "max"}]``; a line without a positive number is refused by name."""
+    import re
+
+    items = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = re.match(r"^(.*?)[\s|｜,，:：]+(\d+(?:\.\d)?)\s*分?$", line)
+        if not match or not match.group(1).strip() or Decimal(match.group(2)) <= 0:
+            raise ValueError(f"第{n}行“{line}”应写成“项目名称 分值”，分值为正数")
+        items.append({"code": f"i{len(items) + 1}", "name": match.group(1).strip(), "max": match.group(2)})
+    if not items:
+        raise ValueError("请至少填写一个评分项目")
+    return items

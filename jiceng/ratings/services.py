@@ -865,3 +865,188 @@ def move_weak(actor, weak, to: str, *, reason: str = "", deadline: date | None =
     )
     audit.record(actor, "update", weak, changes={"state": [old, to]}, org_path=weak.organization.path)
     return weak
+
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+
+MAX_INSPECTION_PHOTOS = 6
+
+
+def _lock_round(round_):
+    from .models import InspectionRound
+
+    return InspectionRound.objects.select_for_update().select_related("organizer").get(pk=round_.pk)
+
+
+@transaction.atomic
+def create_round(
+    actor, organizer, *, name: str, kind: str, starts_on: date, ends_on: date, checklist: list[dict], organizations
+):
+    """A township or the county (``organizer``, depth 0 or 1 of the tree) opens an inspection
+    round over organizations of its own subtree, with a scored checklist."""
+    from .models import InspectionResult, InspectionRound
+
+    require_manager(actor, organizer)
+    if organizer.depth > 1:
+        raise ValidationError("督查由乡镇（街道）党委或县委组织部组织")
+    if not name.strip():
+        raise ValidationError({"name": "请填写督查名称"})
+    if kind not in InspectionRound.Kind.values:
+        raise ValidationError({"kind": "请选择明察或暗访"})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "结束日期不能早于开始日期"})
+    if not checklist:
+        raise ValidationError({"checklist": "请至少填写一个评分项目"})
+    organizations = list(organizations)
+    if not organizations:
+        raise ValidationError({"organizations": "请选择被督查的党组织"})
+    outside = [o.name for o in organizations if o.pk == organizer.pk or not o.path.startswith(organizer.path)]
+    if outside:
+        raise ValidationError({"organizations": f"只能督查本组织所属的党组织：{'、'.join(outside)}"})
+    round_ = InspectionRound.objects.create(
+        organizer=organizer,
+        name=name.strip(),
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        checklist=checklist,
+        created_by=_user(actor),
+    )
+    InspectionResult.objects.bulk_create([InspectionResult(round=round_, organization=o) for o in organizations])
+    audit.record(actor, "create", round_, org_path=organizer.path, note=f"督查 {len(organizations)} 个党组织")
+    return round_
+
+
+@transaction.atomic
+def enter_result(actor, result, *, scores: dict, note: str = "", photos=()):
+    """The organizer's inspector enters (or corrects, while the round is open) one organization's
+    scores: every checklist item between 0 and its maximum."""
+    from .models import InspectionPhoto, InspectionResult
+
+    round_ = _lock_round(result.round)
+    require_manager(actor, round_.organizer)
+    result = InspectionResult.objects.select_for_update().select_related("organization").get(pk=result.pk)
+    if round_.state != round_.State.OPEN:
+        raise ValidationError("督查已结束，结果不能再修改")
+    clean = {}
+    errors = []
+    for item in round_.checklist:
+        value = scores.get(item["code"])
+        if value in (None, ""):
+            errors.append(f"请填写“{item['name']}”的得分")
+            continue
+        value = Decimal(str(value))
+        if value < 0 or value > Decimal(str(item["max"])):
+            errors.append(f"“{item['name']}”的得分应在 0–{item['max']} 之间")
+            continue
+        clean[item["code"]] = str(value)
+    if errors:
+        raise ValidationError(errors)
+    before = (result.scores, str(result.total) if result.total is not None else None)
+    result.scores = clean
+    result.total = sum((Decimal(v) for v in clean.values()), Decimal(0))
+    result.note = note.strip()
+    result.inspector = _user(actor)
+    result.scored_at = timezone.now()
+    result.revision += 1
+    result.save()
+    InspectionPhoto.save_uploads(
+        photos,
+        max_photos=MAX_INSPECTION_PHOTOS,
+        already=result.photos.count(),
+        uploaded_by=_user(actor),
+        result=result,
+    )
+    audit.record(
+        actor,
+        "update",
+        result,
+        changes={"total": [before[1], str(result.total)]},
+        org_path=result.organization.path,
+        note=f"{round_.name}：{result.organization.name} 得分 {result.total}",
+    )
+    return result
+
+
+@transaction.atomic
+def close_round(actor, round_):
+    """The organizer closes the round: results become final, and the bottom-3-twice rule runs
+    over the organizer's closed rounds (accountability records are opened once). Returns the
+    accountability records this closing opened."""
+    round_ = _lock_round(round_)
+    require_manager(actor, round_.organizer)
+    if round_.state == round_.State.CLOSED:
+        raise ValidationError("该督查已结束")
+    missing = [r.organization.name for r in round_.results.filter(total=None).select_related("organization")]
+    if missing:
+        raise ValidationError(f"还有 {len(missing)} 个党组织未评分：{'、'.join(missing[:5])}")
+    round_.state = round_.State.CLOSED
+    round_.closed_by, round_.closed_at = _user(actor), timezone.now()
+    round_.revision += 1
+    round_.save()
+    audit.record(actor, "update", round_, changes={"state": ["open", "closed"]}, org_path=round_.organizer.path)
+    return apply_bottom_rule(round_.organizer)
+
+
+def apply_bottom_rule(organizer) -> list:
+    """Run rules.bottom_three_twice over ``organizer``'s closed rounds (by end date, then closing
+    time) and open the accountability records not yet opened. Idempotent."""
+    from jiceng.orgs.models import Organization
+
+    from .models import Accountability, InspectionResult, InspectionRound
+
+    Organization.objects.select_for_update().filter(pk=organizer.pk).first()  # one rule run at a time
+    rounds = list(
+        InspectionRound.objects.filter(organizer=organizer, state=InspectionRound.State.CLOSED).order_by(
+            "ends_on", "closed_at", "pk"
+        )
+    )
+    totals: dict[int, dict[int, Decimal]] = {r.pk: {} for r in rounds}
+    for round_id, org_id, total in InspectionResult.objects.filter(round__in=[r.pk for r in rounds]).values_list(
+        "round_id", "organization_id", "total"
+    ):
+        totals[round_id][org_id] = total
+    flagged = rules.bottom_three_twice([(r, totals[r.pk]) for r in rounds])
+    have = set(
+        Accountability.objects.filter(round__in=[r.pk for r in rounds]).values_list("organization_id", "round_id")
+    )
+    todo = [(org, prev, later) for org, prev, later in flagged if (org, later.pk) not in have]
+    orgs = Organization.objects.in_bulk([org for org, _, _ in todo])
+    opened = []
+    for org_id, prev, later in todo:
+        org = orgs[org_id]
+        ranks_prev = rules.competition_ranks(totals[prev.pk])
+        ranks_later = rules.competition_ranks(totals[later.pk])
+        reason = (
+            f"在{prev.name}（第{ranks_prev[org_id]}名/共{len(ranks_prev)}个）和"
+            f"{later.name}（第{ranks_later[org_id]}名/共{len(ranks_later)}个）中连续排名后三位"
+        )
+        record = Accountability.objects.create(
+            organization=org, round=later, previous=prev, secretary_name=org.secretary_name, reason=reason[:300]
+        )
+        audit.record(None, "create", record, org_path=org.path, note="连续两次督查排名后三位，启动问责")
+        opened.append(record)
+    return opened
+
+
+@transaction.atomic
+def handle_accountability(actor, record, *, outcome: str):
+    """The organizer's managers record how the accountability was handled (谈话提醒、通报批评、
+    调整书记…): open → handled, with the outcome."""
+    from .models import Accountability
+
+    record = (
+        Accountability.objects.select_for_update().select_related("round__organizer", "organization").get(pk=record.pk)
+    )
+    require_manager(actor, record.round.organizer)
+    if record.state != Accountability.State.OPEN:
+        raise ValidationError("该问责记录已处理")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "请写明处理结果"})
+    record.state = Accountability.State.HANDLED
+    record.outcome = outcome.strip()
+    record.handled_by, record.handled_at = _user(actor), timezone.now()
+    record.revision += 1
+    record.save()
+    audit.record(actor, "update", record, changes={"state": ["open", "handled"]}, org_path=record.organization.path)
+    return record
