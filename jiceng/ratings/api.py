@@ -194,3 +194,61 @@ urlpatterns = [
     path("ratings/fortress/", FortressView.as_view(), name="ratings-fortress"),
     path("ratings/weak/", WeakView.as_view(), name="ratings-weak"),
 ]
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+from drf_spectacular.utils import extend_schema_field  # noqa: E402
+
+
+class InspectionResultSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(source="result.organization_id")
+    organization_name = serializers.CharField(source="result.organization.name")
+    rank = serializers.IntegerField(allow_null=True)
+    bottom = serializers.BooleanField(help_text="排名后三位（按问责规则）")
+    total = serializers.DecimalField(source="result.total", max_digits=7, decimal_places=1, allow_null=True)
+    scores = serializers.DictField(source="result.scores", child=serializers.CharField())
+    note = serializers.CharField(source="result.note")
+
+
+class InspectionRoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organizer = serializers.IntegerField(source="organizer_id")
+    organizer_name = serializers.CharField(source="organizer.name")
+    kind = serializers.CharField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    state = serializers.CharField()
+    checklist = serializers.ListField(child=serializers.DictField())
+    results = serializers.SerializerMethodField()
+
+    @extend_schema_field(InspectionResultSerializer(many=True))
+    def get_results(self, obj):
+        return InspectionResultSerializer(queries.ranked_results(obj, list(obj.results.all())), many=True).data
+
+
+class InspectionView(ListAPIView):
+    """督查：组织（?org=）下组织的督查（?year= 按结束日期），每次督查的评分细则和按总分排名的结果。"""
+
+    serializer_class = InspectionRoundSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        from django.db.models import Prefetch
+
+        from .models import InspectionResult
+
+        require_staff(self.request.user, STAFF_ONLY)
+        root = page_root(self.request)
+        return queries.inspection_rounds(self.request.user, root, year=year_of(self.request)).prefetch_related(
+            Prefetch("results", queryset=InspectionResult.objects.select_related("organization"))
+        )
+
+
+urlpatterns += [
+    path("ratings/inspections/", InspectionView.as_view(), name="ratings-inspections"),
+]

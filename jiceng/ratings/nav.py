@@ -8,6 +8,7 @@ def items(user):
         out.append(NavItem("ratings", "ratings:stars", "评星定级", "ratings-stars", order=20))
         out.append(NavItem("ratings", "ratings:fortress", "堡垒指数", "ratings-fortress", order=30))
         out.append(NavItem("ratings", "ratings:weak", "软弱涣散整顿", "ratings-weak", order=40))
+        out.append(NavItem("ratings", "ratings:inspections", "督查与问责", "ratings-inspections", order=45))
     if user.member_id:
         out.append(NavItem("ratings", "ratings:mine", "我的积分", "ratings-mine", order=5))
     out.append(NavItem("ratings", "ratings:claims", "积分申报", "ratings-claims", order=10))

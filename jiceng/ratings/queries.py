@@ -489,3 +489,53 @@ def rank_rows(rows: list[IndexRow]) -> None:
         if row.index != previous:
             rank, previous = n, row.index
         row.rank = rank
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+
+
+@dataclass
+class RankedResult:
+    result: object
+    rank: int | None
+    bottom: bool
+    scores: list = field(default_factory=list)  # in the checklist's order
+
+
+def inspection_rounds(user, root, *, year: int | None = None, state: str = ""):
+    """The rounds organized in ``root``'s subtree that ``user`` may see, newest first, with how
+    many organizations each inspected and how many are scored (two aggregates, one query)."""
+    from .models import InspectionRound
+
+    qs = visible(user, InspectionRound.objects.filter(root.subtree_filter("organizer__"))).select_related("organizer")
+    if year is not None:
+        qs = qs.filter(ends_on__year=year)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.annotate(
+        inspected=Count("results"), scored=Count("results", filter=Q(results__total__isnull=False))
+    ).order_by("-ends_on", "-pk")
+
+
+def round_ranking(round_) -> list[RankedResult]:
+    """A round's results ranked by total (ties share a rank; unscored last, without a rank), the
+    bottom 3 marked by the same rule that opens accountability (rules.bottom_three)."""
+    return ranked_results(round_, list(round_.results.select_related("organization", "inspector")))
+
+
+def ranked_results(round_, results: list) -> list[RankedResult]:
+    """Rank already loaded results of ``round_`` (no query)."""
+    totals = {r.pk: r.total for r in results if r.total is not None}
+    ranks = rules.competition_ranks(totals)
+    bottom = rules.bottom_three(totals)
+    codes = [item["code"] for item in round_.checklist]
+    rows = [
+        RankedResult(r, ranks.get(r.pk), r.pk in bottom, [_decimal(r.scores.get(c)) for c in codes] if r.scores else [])
+        for r in results
+    ]
+    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.result.organization.path))
+    return rows
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(value)

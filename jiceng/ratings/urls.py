@@ -41,3 +41,19 @@ urlpatterns = [
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+from .views import inspections  # noqa: E402
+
+urlpatterns += [
+    path("inspections/", inspections.round_list, name="inspections"),
+    path("inspections/new/", inspections.round_create, name="inspection_create"),
+    path("inspections/<int:pk>/", inspections.round_detail, name="inspection"),
+    path("inspections/<int:pk>/export/", inspections.round_export, name="inspection_export"),
+    path("inspections/<int:pk>/close/", inspections.round_close, name="inspection_close"),
+    path("inspections/results/<int:pk>/", inspections.result_entry, name="inspection_result"),
+    path("inspections/photos/<int:pk>/", inspections.result_photo, name="inspection_photo"),
+    path("accountability/", inspections.accountability_list, name="accountability"),
+    path("accountability/export/", inspections.accountability_export, name="accountability_export"),
+    path("accountability/<int:pk>/handle/", inspections.accountability_handle, name="accountability_handle"),
+]

@@ -240,3 +240,118 @@ def test_handling_accountability(county, five):
         assert record.state == "handled" and record.handled_by == county.admin_a
         with pytest.raises(ValidationError, match="已处理"):
             services.handle_accountability(county.admin_a, record, outcome="again")
+
+
+# ---- pages and API ---------------------------------------------------------------------------
+
+
+def test_pages_from_creating_a_round_to_handling_accountability(county, five):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from jiceng.testing import client_for, export_rows_without_formulas
+
+    with time_machine.travel(TODAY):
+        first = run_round(
+            county.admin_a, county.town_a, five, [90, 80, 70, 60, 50], name="一季度督查", ends_on=date(2026, 3, 31)
+        )
+        c = client_for(county.admin_a)
+        empty = c.get(reverse("ratings:inspections"), {"year": 2025}).content.decode()
+        assert "还没有督查" in empty and "新建督查" in empty
+        form = c.get(reverse("ratings:inspection_create"), {"org": county.town_a.pk}).content.decode()
+        assert "督查第4支部" in form and "乙乡" not in form
+        refused = c.post(
+            reverse("ratings:inspection_create"),
+            {
+                "org": county.town_a.pk,
+                "name": "二季度督查",
+                "kind": "unannounced",
+                "starts_on": "2026-06-01",
+                "ends_on": "2026-06-30",
+                "checklist": "三会一课 60\n阵地建设",
+            },
+        ).content.decode()
+        assert "第2行" in refused and "请选择被督查的党组织" in refused
+        response = c.post(
+            reverse("ratings:inspection_create"),
+            {
+                "org": county.town_a.pk,
+                "name": "二季度督查",
+                "kind": "unannounced",
+                "starts_on": "2026-06-01",
+                "ends_on": "2026-06-30",
+                "checklist": "三会一课 60\n阵地建设 40",
+                "organizations": [o.pk for o in five],
+            },
+        )
+        second = InspectionRound.objects.get(name="二季度督查")
+        assert response["Location"] == reverse("ratings:inspection", args=[second.pk])
+        assert second.kind == "unannounced" and second.checklist == CHECKLIST
+        results = {r.organization_id: r for r in second.results.all()}
+        bad = c.post(reverse("ratings:inspection_result", args=[results[five[0].pk].pk]), {"s-i1": "70", "s-i2": "1"})
+        assert "60" in bad.content.decode() and InspectionResult.objects.get(pk=results[five[0].pk].pk).total is None
+        for org, (a, b) in zip(five, [(50, 0), (60, 30), (60, 20), (60, 0), (40, 0)], strict=True):
+            c.post(
+                reverse("ratings:inspection_result", args=[results[org.pk].pk]),
+                {"s-i1": a, "s-i2": b, "note": f"问题{org.code}"},
+            )
+        with CaptureQueriesContext(connection) as captured:
+            page = c.get(reverse("ratings:inspection", args=[second.pk])).content.decode()
+        assert len(captured) <= 12
+        assert page.count('class="table-danger"') == 3 and "结束督查" in page
+        assert f'<tr data-result="{five[1].pk}"><td class="text-end" data-rank>1</td>' in page
+        rows = export_rows_without_formulas(c.get(reverse("ratings:inspection_export", args=[second.pk])).content)
+        by_name = {r["党组织"].value: r for r in rows if r["党组织"].value}
+        assert by_name["督查第1支部"]["名次"].value == 1 and D(str(by_name["督查第1支部"]["总分"].value)) == 90
+        assert by_name["督查第4支部"]["后三位"].value == "是" and by_name["督查第0支部"]["后三位"].value == "是"
+        c.post(reverse("ratings:inspection_close", args=[second.pk]))
+        second.refresh_from_db()
+        assert second.state == "closed"
+        closed = c.get(reverse("ratings:inspection", args=[second.pk])).content.decode()
+        assert "已启动问责" in closed and "书记3" in closed and "结束督查" not in closed
+        # first round: bottom 2,3,4; second: 0 (50), 3 (60), 4 (40) → 3 and 4 twice
+        assert set(Accountability.objects.values_list("organization_id", flat=True)) == {five[3].pk, five[4].pk}
+        listing = c.get(reverse("ratings:inspections"), {"year": 2026}).content.decode()
+        assert (
+            "一季度督查" in listing
+            and "5/5" in listing
+            and f'href="{reverse("ratings:inspection", args=[first.pk])}"' in listing
+        )
+        acc = c.get(reverse("ratings:accountability")).content.decode()
+        assert "书记4" in acc and "连续排名后三位" in acc and "记录" in acc
+        record = Accountability.objects.get(organization=five[4])
+        c.post(reverse("ratings:accountability_handle", args=[record.pk]), {"outcome": "约谈书记"})
+        record.refresh_from_db()
+        assert record.state == "handled" and record.outcome == "约谈书记"
+        rows = export_rows_without_formulas(c.get(reverse("ratings:accountability_export")).content)
+        assert {r["书记"].value for r in rows if r["书记"].value} == {"书记3", "书记4"}
+        # Township 乙 sees none of it; a branch secretary cannot enter scores.
+        other = client_for(county.admin_b)
+        assert other.get(reverse("ratings:inspection", args=[second.pk])).status_code == 404
+        assert "书记4" not in other.get(reverse("ratings:accountability")).content.decode()
+        assert client_for(county.secretary_a).get(reverse("ratings:inspection", args=[second.pk])).status_code == 404
+
+
+def test_api_lists_rounds_with_their_ranking(county, five):
+    from django.urls import reverse
+
+    from jiceng.testing import client_for
+
+    with time_machine.travel(TODAY):
+        run_round(county.admin_a, county.town_a, five, [90, 80, 80, 60, 50], name="一", ends_on=date(2026, 3, 31))
+        data = client_for(county.admin_a).get(reverse("ratings-inspections"), {"year": 2026}).json()
+        rows = data["results"] if isinstance(data, dict) else data
+        (round_,) = rows
+        assert round_["name"] == "一" and round_["state"] == "closed"
+        assert [(r["organization_name"], r["rank"], r["bottom"]) for r in round_["results"]] == [
+            ("督查第0支部", 1, False),
+            ("督查第1支部", 2, True),
+            ("督查第2支部", 2, True),
+            ("督查第3支部", 4, True),
+            ("督查第4支部", 5, True),
+        ]
+        assert client_for(county.admin_b).get(reverse("ratings-inspections"), {"year": 2026}).json() in (
+            [],
+            {"count": 0, "next": None, "previous": None, "results": []},
+        )
