@@ -594,3 +594,97 @@ class Accountability(TimestampedModel):
         ordering = ["-created_at", "-pk"]
         verbose_name = "问责记录"
         constraints = [models.UniqueConstraint(fields=["organization", "round"], name="ratings_accountability_once")]
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+class OrgChecklist(models.Model):
+    """One version of an organization checklist (评星标准) for one kind of organization (五个好、
+    五强、五优、五有), in force from ``valid_from`` (a year) until the kind's next version. A change
+    is a new version, so a rating keeps the version it used. ``standards`` is data:
+    ``[{"code", "name", "items": [{"code", "name", "mode": "auto"|"manual", "component",
+    "threshold"}]}]`` (rules.parse_org_checklist); an automatic item passes when its component's
+    figure reaches the threshold (percent), a manual one when the reviewer says so."""
+
+    class Kind(models.TextChoices):
+        FIVE_GOOD = "five_good", "五个好"
+        FIVE_STRONG = "five_strong", "五强"
+        FIVE_EXCELLENT = "five_excellent", "五优"
+        FIVE_HAVES = "five_haves", "五有"
+
+    kind = models.CharField("适用类别", max_length=20, choices=Kind.choices)
+    valid_from = models.PositiveSmallIntegerField("起用年度", help_text="该年度起的评定按本版本")
+    name = models.CharField("名称", max_length=100)
+    standards = models.JSONField("标准与细则", default=list)
+    note = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("制定时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind", "-valid_from"]
+        verbose_name = "星级评定标准"
+        constraints = [models.UniqueConstraint(fields=["kind", "valid_from"], name="ratings_org_checklist_once")]
+
+    def __str__(self):
+        return f"{self.name}（{self.valid_from}年起）"
+
+
+class OrgRating(TimestampedModel):
+    """An organization's star rating for a year (星级评定): every item of the checklist version it
+    used, with the figure as it was computed (``items``: code, standard, name, mode, component,
+    threshold, value, numerator, denominator, text, url, passed, note, scored_by, scored_at),
+    and the stars (standards whose items all pass). The platform proposes, the level above
+    scores the manual items and confirms."""
+
+    scope_path = "organization__path"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "待评审"
+        CONFIRMED = "confirmed", "已确认"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    checklist = models.ForeignKey(OrgChecklist, verbose_name="评定标准", on_delete=models.PROTECT, related_name="+")
+    items = models.JSONField("各项结果", default=list)
+    stars = models.PositiveSmallIntegerField("星级", default=0)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PROPOSED)
+    computed_at = models.DateTimeField("计算时间")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["year", "organization__path"]
+        verbose_name = "星级评定"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="ratings_org_rating_once")]
+        indexes = [models.Index(fields=["year", "stars"], name="ratings_org_rating_stars")]
+
+
+class OrgRatingPhoto(PhotoModel):
+    """A reviewer's evidence photo for one manual item of a rating."""
+
+    photo_folder = "orgratings"
+    scope_path = "rating__organization__path"
+
+    rating = models.ForeignKey(OrgRating, on_delete=models.CASCADE, related_name="photos")
+    item = models.CharField("细则代码", max_length=20)
+
+    class Meta(PhotoModel.Meta):
+        verbose_name = "星级评定佐证照片"
+
+
+# The county target of five-star organizations; added here rather than in the class body so that
+# this section stays at the end of the module (other settings keep their place).
+RatingsSettings.add_to_class(
+    "org_star_target",
+    models.PositiveSmallIntegerField(
+        "五星党组织目标比例（%）", default=60, help_text="年度星级评定中达到五星的党组织应占的比例"
+    ),
+)
+RatingsSettings.SETTINGS_FIELDS.append("org_star_target")

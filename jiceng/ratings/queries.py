@@ -539,3 +539,89 @@ def ranked_results(round_, results: list) -> list[RankedResult]:
 
 def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+def orgrating_components() -> dict:
+    """The components a checklist item may name: the fortress index's and those registered for
+    the star ratings only (index_sources.ORGRATING)."""
+    from jiceng.core.indices import registered
+
+    from .index_sources import ORGRATING
+
+    return {**registered(FORTRESS), **registered(ORGRATING)}
+
+
+def org_checklists_in_force(year: int) -> dict:
+    """kind → the checklist version in force in ``year`` (the latest from that year or before)."""
+    from .models import OrgChecklist
+
+    found = {}
+    for checklist in OrgChecklist.objects.filter(valid_from__lte=year).order_by("kind", "-valid_from"):
+        found.setdefault(checklist.kind, checklist)
+    return found
+
+
+STARS = range(0, 6)
+
+
+@dataclass
+class OrgRatingFilters:
+    township: int | None = None
+    domain: str = ""
+    stars: int | None = None
+    state: str = ""
+
+
+def org_ratings(user, root, year: int, f: OrgRatingFilters | None = None, *, with_stars: bool = True) -> QuerySet:
+    """The year's ratings of the organizations of ``root``'s subtree the user may see, filtered
+    (township: an organization whose subtree to keep; domain; stars; state), in tree order."""
+    from jiceng.core.scoping import visible
+    from jiceng.orgs.models import Organization
+
+    from .models import OrgRating
+
+    f = f or OrgRatingFilters()
+    qs = visible(user, OrgRating.objects.filter(root.subtree_filter("organization__"), year=year))
+    if f.township:
+        town = Organization.objects.filter(pk=f.township).first()
+        qs = qs.filter(town.subtree_filter("organization__")) if town else qs.none()
+    if f.domain:
+        qs = qs.filter(organization__domain=f.domain)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if with_stars and f.stars is not None:
+        qs = qs.filter(stars=f.stars)
+    return qs.select_related("organization", "checklist").order_by("organization__path")
+
+
+@dataclass
+class StarDistribution:
+    counts: list[tuple[int, int]]  # (stars, organizations)
+    total: int
+    five: int
+    share: Decimal | None  # five-star share, percent
+    target: int  # county target, percent
+
+    @property
+    def reached(self) -> bool | None:
+        return None if self.share is None else self.share >= self.target
+
+
+def star_distribution(qs: QuerySet) -> StarDistribution:
+    """How many ratings of ``qs`` have 0…5 stars (one query), and the five-star share against the
+    county's target (RatingsSettings.org_star_target)."""
+    from .models import RatingsSettings
+
+    by = dict(qs.order_by().values_list("stars").annotate(n=Count("id")))
+    total = sum(by.values())
+    five = by.get(rules.STANDARDS_PER_CHECKLIST, 0)
+    return StarDistribution(
+        [(s, by.get(s, 0)) for s in STARS],
+        total,
+        five,
+        rules.share_percent(five, total),
+        RatingsSettings.current().org_star_target,
+    )

@@ -1050,3 +1050,270 @@ def handle_accountability(actor, record, *, outcome: str):
     record.save()
     audit.record(actor, "update", record, changes={"state": ["open", "handled"]}, org_path=record.organization.path)
     return record
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+def _full_or_county(actor) -> bool:
+    from jiceng.core.scoping import has_full_scope
+
+    return actor is None or has_full_scope(actor) or bool(getattr(actor, "is_county_admin", False))
+
+
+@transaction.atomic
+def save_org_checklist(actor, *, kind: str, valid_from: int, name: str, text: str, note: str = ""):
+    """A county admin writes a version of a kind's checklist, in force from ``valid_from`` (a
+    year). Ratings keep the version they used: a version already used by a rating cannot be
+    rewritten — write one from a later year instead."""
+    from . import queries
+    from .models import OrgChecklist, OrgRating
+
+    if actor is not None:
+        require_county_admin(actor)
+    if kind not in OrgChecklist.Kind.values:
+        raise ValidationError({"kind": "请选择适用类别"})
+    this_year = timezone.localdate().year
+    if not 2000 <= valid_from <= this_year + 1:
+        raise ValidationError({"valid_from": f"起用年度应在 2000–{this_year + 1} 年之间"})
+    if not name.strip():
+        raise ValidationError({"name": "请填写标准名称"})
+    try:
+        standards = rules.parse_org_checklist(text, queries.orgrating_components())
+    except ValueError as exc:
+        raise ValidationError({"text": str(exc)}) from exc
+    existing = OrgChecklist.objects.select_for_update().filter(kind=kind, valid_from=valid_from).first()
+    if existing is not None:
+        if OrgRating.objects.filter(checklist=existing).exists():
+            raise ValidationError(
+                {"valid_from": f"{valid_from}年起的版本已用于评定，不能改写；请从以后的年度起制定新版本"}
+            )
+        before = audit.snapshot(existing, ["name", "standards", "note"])
+        existing.name, existing.standards, existing.note = name.strip(), standards, note.strip()
+        existing.save()
+        audit.record(
+            actor,
+            "update",
+            existing,
+            changes=audit.diff(before, audit.snapshot(existing, ["name", "standards", "note"])),
+        )
+        return existing
+    checklist = OrgChecklist.objects.create(
+        kind=kind,
+        valid_from=valid_from,
+        name=name.strip(),
+        standards=standards,
+        note=note.strip(),
+        created_by=_user(actor),
+    )
+    audit.record(actor, "create", checklist, note=f"{checklist.get_kind_display()}评定标准 {valid_from}年起")
+    return checklist
+
+
+def _rating_items(checklist, org_id: int, figures: dict, before: list[dict] | None) -> list[dict]:
+    """Every item of ``checklist`` for one organization: automatic ones from the components'
+    figures (as computed now), manual ones (and automatic ones the component could not judge)
+    keeping the reviewer's decision of an earlier proposal with the same checklist."""
+    kept = {i["code"]: i for i in before or []}
+    items = []
+    for standard in checklist.standards:
+        for item in standard["items"]:
+            row = {
+                "code": item["code"],
+                "standard": standard["code"],
+                "standard_name": standard["name"],
+                "name": item["name"],
+                "mode": item["mode"],
+                "component": item["component"],
+                "threshold": item["threshold"],
+                "value": None,
+                "numerator": None,
+                "denominator": None,
+                "text": "",
+                "url": "",
+                "passed": None,
+                "note": "",
+                "scored_by": None,
+                "scored_by_name": "",
+                "scored_at": "",
+            }
+            if item["mode"] == rules.AUTO:
+                figure = figures.get(item["component"], {}).get(org_id)
+                value = figure.value if figure is not None else None
+                if value is not None:
+                    row.update(
+                        value=f"{(value * 100).quantize(Decimal('0.1')):f}",
+                        numerator=f"{Decimal(figure.numerator).normalize():f}",
+                        denominator=f"{Decimal(figure.denominator).normalize():f}",
+                        text=figure.text,
+                        url=figure.url,
+                        passed=rules.auto_passes(value, item["threshold"]),
+                    )
+            if row["passed"] is None and kept.get(item["code"], {}).get("scored_by") is not None:
+                old = kept[item["code"]]
+                for key in ("passed", "note", "scored_by", "scored_by_name", "scored_at"):
+                    row[key] = old[key]
+            items.append(row)
+    return items
+
+
+@transaction.atomic
+def propose_org_ratings(actor, root, year: int) -> int:
+    """Compute (or refresh) the year's star ratings of the branches of ``root``'s subtree from the
+    records, each on its domain's checklist in force that year. A confirmed rating is left as it
+    was; a proposed one is recomputed and keeps the reviewer's scores. Returns how many were
+    written."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    from . import queries
+    from .models import OrgRating
+
+    if actor is not None:
+        require_manager(actor, root)
+    today = timezone.localdate()
+    if year > today.year:
+        raise ValidationError({"year": "不能评定将来的年度"})
+    branches = list(Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
+    in_force = queries.org_checklists_in_force(year)
+    current = {
+        r.organization_id: r
+        for r in OrgRating.objects.select_for_update().filter(year=year, organization__in=[b.pk for b in branches])
+    }
+    todo = [b for b in branches if not (b.pk in current and current[b.pk].state == OrgRating.State.CONFIRMED)]
+    needed = {
+        item["component"]
+        for b in todo
+        if (c := in_force.get(rules.checklist_kind(b.domain)))
+        for s in c.standards
+        for item in s["items"]
+        if item["mode"] == rules.AUTO
+    }
+    components = queries.orgrating_components()
+    figures = {code: components[code].compute(root, year, today) for code in sorted(needed) if code in components}
+    now = timezone.now()
+    new, changed = [], []
+    for branch in todo:
+        checklist = in_force.get(rules.checklist_kind(branch.domain))
+        if checklist is None:
+            continue
+        rating = current.get(branch.pk)
+        before = rating.items if rating is not None and rating.checklist_id == checklist.pk else None
+        items = _rating_items(checklist, branch.pk, figures, before)
+        if rating is None:
+            new.append(
+                OrgRating(
+                    organization=branch,
+                    year=year,
+                    checklist=checklist,
+                    items=items,
+                    stars=rules.count_stars(items),
+                    computed_at=now,
+                )
+            )
+        else:
+            rating.checklist, rating.items, rating.stars, rating.computed_at = (
+                checklist,
+                items,
+                rules.count_stars(items),
+                now,
+            )
+            rating.revision += 1
+            changed.append(rating)
+    OrgRating.objects.bulk_create(new, batch_size=1000)
+    OrgRating.objects.bulk_update(
+        changed, ["checklist", "items", "stars", "computed_at", "revision", "updated_at"], batch_size=1000
+    )
+    if actor is not None:
+        audit.record(actor, "update", root, note=f"计算 {year} 年星级评定：{len(new) + len(changed)} 个党支部")
+    return len(new) + len(changed)
+
+
+def _lock_rating(rating):
+    from .models import OrgRating
+
+    return OrgRating.objects.select_for_update().select_related("organization").get(pk=rating.pk)
+
+
+def _may_change(actor, rating) -> None:
+    from .models import OrgRating
+
+    require_level_above(actor, rating.organization, "星级评定由上级党组织评审、确认，本组织不能评定自己")
+    if rating.state == OrgRating.State.CONFIRMED and not _full_or_county(actor):
+        raise ValidationError("评定已确认，只有县委组织部可以改变")
+
+
+MAX_ORG_RATING_PHOTOS = 6
+
+
+@transaction.atomic
+def score_org_item(actor, rating, code: str, *, passed: bool, note: str, photos=()):
+    """The level above scores one item by review (a manual item, or an automatic one whose
+    component had nothing to judge), with the evidence; the stars are counted again."""
+    from .models import OrgRatingPhoto
+
+    rating = _lock_rating(rating)
+    _may_change(actor, rating)
+    item = next((i for i in rating.items if i["code"] == code), None)
+    if item is None:
+        raise ValidationError("没有这条细则")
+    if item["mode"] == rules.AUTO and item["value"] is not None:
+        raise ValidationError("这条细则按记录自动计算，不能人工评定")
+    if not note.strip():
+        raise ValidationError({"note": "请写明评审依据（查看了哪些材料、发现了什么）"})
+    old = item["passed"]
+    item.update(
+        passed=bool(passed),
+        note=note.strip()[:500],
+        scored_by=actor.pk if actor is not None else None,
+        scored_by_name=(actor.get_full_name() or actor.get_username()) if actor is not None else "系统",
+        scored_at=timezone.localtime().isoformat(timespec="minutes"),
+    )
+    rating.stars = rules.count_stars(rating.items)
+    rating.revision += 1
+    rating.save(update_fields=["items", "stars", "revision", "updated_at"])
+    OrgRatingPhoto.save_uploads(
+        photos,
+        max_photos=MAX_ORG_RATING_PHOTOS,
+        already=rating.photos.filter(item=code).count(),
+        uploaded_by=_user(actor),
+        rating=rating,
+        item=code,
+    )
+    audit.record(
+        actor,
+        "update",
+        rating,
+        changes={code: [old, item["passed"]]},
+        org_path=rating.organization.path,
+        note=f"{rating.year}年星级评定：{item['name']} {'达标' if passed else '未达标'}",
+    )
+    return rating
+
+
+@transaction.atomic
+def confirm_org_rating(actor, rating):
+    """The level above confirms a rating once every item is decided; the stars are final."""
+    from .models import OrgRating
+
+    rating = _lock_rating(rating)
+    _may_change(actor, rating)
+    if rating.state == OrgRating.State.CONFIRMED:
+        raise ValidationError("该评定已确认")
+    open_items = [i["name"] for i in rating.items if i["passed"] is None]
+    if open_items:
+        raise ValidationError(f"还有 {len(open_items)} 条细则未评定：{'、'.join(open_items[:5])}")
+    rating.stars = rules.count_stars(rating.items)
+    rating.state = OrgRating.State.CONFIRMED
+    rating.confirmed_by, rating.confirmed_at = _user(actor), timezone.now()
+    rating.revision += 1
+    rating.save()
+    audit.record(
+        actor,
+        "update",
+        rating,
+        changes={"state": ["proposed", "confirmed"]},
+        org_path=rating.organization.path,
+        note=f"确认 {rating.year} 年星级评定：{rating.stars} 星",
+    )
+    return rating
