@@ -14,3 +14,14 @@ def items(user):
     out.append(NavItem("ratings", "ratings:claims", "积分申报", "ratings-claims", order=10))
     out.append(NavItem("ratings", "ratings:scheme", "积分办法", "ratings-scheme", order=50))
     return out
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+_items_before_orgratings = items
+
+
+def items(user):  # noqa: F811
+    out = _items_before_orgratings(user)
+    if is_staff(user):
+        out.append(NavItem("ratings", "ratings:orgratings", "星级评定", "ratings-orgratings", order=35))
+    return out

@@ -609,6 +609,11 @@ class StarDistribution:
     def reached(self) -> bool | None:
         return None if self.share is None else self.share >= self.target
 
+    @property
+    def five_short(self) -> int:
+        """How many more five-star organizations the target asks for."""
+        return max(0, -(-self.total * self.target // 100) - self.five)
+
 
 def star_distribution(qs: QuerySet) -> StarDistribution:
     """How many ratings of ``qs`` have 0…5 stars (one query), and the five-star share against the

@@ -57,3 +57,17 @@ urlpatterns += [
     path("accountability/export/", inspections.accountability_export, name="accountability_export"),
     path("accountability/<int:pk>/handle/", inspections.accountability_handle, name="accountability_handle"),
 ]
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+from .views import orgratings  # noqa: E402
+
+urlpatterns += [
+    path("org-ratings/", orgratings.rating_list, name="orgratings"),
+    path("org-ratings/export/", orgratings.rating_export, name="orgrating_export"),
+    path("org-ratings/propose/", orgratings.rating_propose, name="orgrating_propose"),
+    path("org-ratings/checklists/", orgratings.checklists, name="orgrating_checklists"),
+    path("org-ratings/<int:pk>/", orgratings.rating_detail, name="orgrating"),
+    path("org-ratings/<int:pk>/score/", orgratings.rating_score, name="orgrating_score"),
+    path("org-ratings/<int:pk>/confirm/", orgratings.rating_confirm, name="orgrating_confirm"),
+    path("org-ratings/photos/<int:pk>/", orgratings.rating_photo, name="orgrating_photo"),
+]

@@ -263,3 +263,82 @@ def invariants(county):  # noqa: F811
         list(InspectionResult.objects.filter(organization=county.branch_b).values("total", "note", "revision")),
         list(Accountability.objects.filter(organization=county.branch_b).values("state", "outcome")),
     )
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+# Victims: township 乙's branch's rating of this year, a reviewed item with the evidence
+# 「秘密评审依据」 and a photo row.
+
+_setup_before_orgratings = setup
+_samples_before_orgratings = samples
+_invariants_before_orgratings = invariants
+
+
+def setup(county):  # noqa: F811
+    from django.utils import timezone
+
+    from jiceng.ratings import services
+    from jiceng.ratings.models import OrgRating, OrgRatingPhoto
+
+    victim = _setup_before_orgratings(county)
+    year = timezone.localdate().year
+    services.propose_org_ratings(county.admin_b, county.town_b, year)
+    rating = OrgRating.objects.get(organization=county.branch_b, year=year)
+    manual = next(i["code"] for i in rating.items if i["mode"] == "manual")
+    services.score_org_item(county.admin_b, rating, manual, passed=True, note="秘密评审依据")
+    photo = OrgRatingPhoto.objects.create(
+        rating=rating, item=manual, image="orgratings/secret.jpg", thumbnail="orgratings/s.jpg"
+    )
+    victim.update({"org_rating": rating.pk, "org_rating_photo": photo.pk, "org_rating_item": manual})
+    return victim
+
+
+def samples(county, victim):  # noqa: F811
+    out = _samples_before_orgratings(county, victim)
+    out.update(
+        {
+            "ratings:orgratings": {},
+            "ratings:orgrating_export": {},
+            "ratings:orgrating_propose": {},
+            "ratings:orgrating_checklists": {},
+            "ratings:orgrating": {"pk": victim["org_rating"]},
+            "ratings:orgrating_score": {"pk": victim["org_rating"]},
+            "ratings:orgrating_confirm": {"pk": victim["org_rating"]},
+            "ratings:orgrating_photo": {"pk": victim["org_rating_photo"]},
+            "ratings-orgratings": {},
+            "ratings-orgrating": {"org": county.branch_b.pk},
+        }
+    )
+    return out
+
+
+QUERIES.update(
+    {
+        "ratings:orgratings": "?org={town_b}",
+        "ratings:orgrating_export": "?org={town_b}",
+        "ratings-orgratings": "?org={town_b}",
+    }
+)
+POSTS.update(
+    {
+        "ratings:orgrating_propose": {"org": "{town_b}", "year": "2026"},
+        "ratings:orgrating_score": {"item": "{org_rating_item}", "passed": "no", "note": "外来评审"},
+        "ratings:orgrating_checklists": {
+            "kind": "five_good",
+            "valid_from": "2030",
+            "name": "外来标准",
+            "text": "【一】\n甲\n【二】\n乙\n【三】\n丙\n【四】\n丁\n【五】\n戊",
+        },
+    }
+)
+
+
+def invariants(county):  # noqa: F811
+    from jiceng.ratings.models import OrgChecklist, OrgRating, RatingsSettings
+
+    return (
+        *_invariants_before_orgratings(county),
+        list(OrgRating.objects.filter(organization=county.branch_b).values("stars", "state", "revision", "items")),
+        list(OrgChecklist.objects.values("kind", "valid_from", "name")),
+        RatingsSettings.current().org_star_target,
+    )

@@ -253,3 +253,132 @@ def test_target_share(county, manual):
         services.update_settings(county.county_admin, org_star_target=50)
         assert queries.star_distribution(everything).reached is True
         assert queries.star_distribution(queries.org_ratings(county.admin_a, county.root, 2026)).share == D(100)
+
+
+# ---- pages and API ------------------------------------------------------------------------------
+
+
+def _count_links(page: str) -> list[tuple[str, int]]:
+    import html
+    import re
+
+    return [(html.unescape(h), int(n)) for h, n in re.findall(r'href="([^"]+)" data-count="(\d+)"', page)]
+
+
+def _list_count(page: str) -> int:
+    import re
+
+    return int(re.search(r'data-list-count="(\d+)"', page).group(1))
+
+
+def test_list_distribution_links_open_as_many_rows_and_the_page_is_flat(county, manual):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from jiceng.testing import client_for, export_rows_without_formulas
+
+    with time_machine.travel(TODAY):
+        _score_all(county.admin_a, manual)
+        c = client_for(county.county_admin)
+        page = c.get(reverse("ratings:orgratings"), {"year": 2026}).content.decode()
+        assert "东村第一党支部" in page and "乙乡秘密村党支部" in page and "尚差" in page
+        links = _count_links(page)
+        assert [n for _, n in links] == [1, 0, 0, 0, 0, 1]
+        for href, n in links:
+            assert _list_count(c.get(href).content.decode()) == n
+        # The township sees its own subtree only; the target is met there.
+        own = client_for(county.admin_a).get(reverse("ratings:orgratings"), {"year": 2026}).content.decode()
+        assert "乙乡秘密村党支部" not in own and "已达到" in own
+        empty = client_for(county.admin_a).get(reverse("ratings:orgratings"), {"year": 2025}).content.decode()
+        assert "还没有星级评定" in empty and "按记录生成" in empty
+        rows = export_rows_without_formulas(c.get(reverse("ratings:orgrating_export"), {"year": 2026}).content)
+        by_name = {r["党组织"].value: r for r in rows if r["党组织"].value}
+        assert by_name["东村第一党支部"]["星级"].value == 5 and by_name["乙乡秘密村党支部"]["星级"].value == 0
+        # Query count does not grow with the rows.
+        with CaptureQueriesContext(connection) as few:
+            c.get(reverse("ratings:orgratings"), {"year": 2026})
+        for n in range(8):
+            create_organization(
+                None, parent=county.town_b, code=f"TB1{n}", name=f"乙乡第{n}支部", type="branch", domain="community"
+            )
+        services.propose_org_ratings(county.county_admin, county.root, 2026)
+        with CaptureQueriesContext(connection) as many:
+            page = c.get(reverse("ratings:orgratings"), {"year": 2026}).content.decode()
+        assert "乙乡第7支部" in page and len(many) == len(few) <= 14
+        assert client_for(county.member_user).get(reverse("ratings:orgratings")).status_code == 403
+
+
+def test_detail_review_and_confirm_pages(county, manual):
+    from django.urls import reverse
+
+    from jiceng.testing import client_for
+
+    url = reverse("ratings:orgrating", args=[manual.pk])
+    with time_machine.travel(TODAY):
+        own = client_for(county.secretary_a).get(url).content.decode()
+        assert (
+            "标准1" in own
+            and "评审依据：" not in own
+            and 'action="' + reverse("ratings:orgrating_score", args=[manual.pk]) not in own
+        )
+        c = client_for(county.admin_a)
+        page = c.get(url).content.decode()
+        assert page.count('name="item"') == 6 and "确认评定" in page and "还有 6 条细则未评定" in page
+        refused = c.post(reverse("ratings:orgrating_score", args=[manual.pk]), {"item": "s1i1", "passed": "yes"})
+        assert refused.status_code == 302 and OrgRating.objects.get(pk=manual.pk).items[0]["passed"] is None
+        assert "请写明评审依据" in c.get(url).content.decode()
+        for item in manual.items:
+            c.post(
+                reverse("ratings:orgrating_score", args=[manual.pk]),
+                {"item": item["code"], "passed": "yes", "note": f"查阅{item['code']}台账"},
+            )
+        page = c.get(url).content.decode()
+        assert "评审依据：查阅s1i1台账" in page and 'data-stars="5"' in page
+        assert (
+            client_for(county.secretary_a).post(reverse("ratings:orgrating_confirm", args=[manual.pk])).status_code
+            == 403
+        )
+        c.post(reverse("ratings:orgrating_confirm", args=[manual.pk]))
+        assert OrgRating.objects.get(pk=manual.pk).state == "confirmed"
+        assert "确认评定" not in c.get(url).content.decode()
+
+
+def test_checklist_editor_for_the_county_admin(county):
+    from django.urls import reverse
+
+    from jiceng.testing import client_for
+
+    url = reverse("ratings:orgrating_checklists")
+    with time_machine.travel(TODAY):
+        township = client_for(county.admin_a)
+        assert "村党组织“五强”评定标准" in township.get(url).content.decode()
+        assert "制定新版本" not in township.get(url).content.decode()
+        assert township.post(url, {"kind": "five_good"}).status_code == 403
+        c = client_for(county.county_admin)
+        form = c.get(url, {"kind": "five_strong"}).content.decode()
+        assert "【支部班子强】" in form and "2027" in form
+        data = {"kind": "five_strong", "valid_from": "2027", "name": "新五强", "text": "【甲】\n好"}
+        assert "应有 5 条标准" in c.post(url, data).content.decode()
+        data["text"] = WITH_INSPECTION
+        assert c.post(url, data).status_code == 302
+        assert OrgChecklist.objects.get(kind="five_strong", valid_from=2027).name == "新五强"
+
+
+def test_api_lists_and_details_ratings_in_scope(county, records):
+    from django.urls import reverse
+
+    from jiceng.testing import client_for
+
+    with time_machine.travel(TODAY):
+        c = client_for(county.admin_a)
+        listed = c.get(reverse("ratings-orgratings"), {"year": 2026}).json()
+        rows = listed["results"] if isinstance(listed, dict) else listed
+        assert {r["organization_name"] for r in rows} == {"东村第一党支部", "东村第二党支部"}
+        detail = c.get(reverse("ratings-orgrating", args=[county.branch_a.pk]), {"year": 2026}).json()
+        stored = OrgRating.objects.get(organization=county.branch_a, year=2026)
+        assert detail["stars"] == stored.stars and len(detail["items"]) == len(stored.items)
+        inspection = next(i for i in detail["items"] if i["component"] == "ratings.inspections")
+        assert (inspection["value"], inspection["passed"]) == ("30.0", False) and inspection["url"]
+        assert c.get(reverse("ratings-orgrating", args=[county.branch_b.pk]), {"year": 2026}).status_code == 404
+        assert c.get(reverse("ratings-orgrating", args=[county.branch_a.pk]), {"year": 2025}).status_code == 404
