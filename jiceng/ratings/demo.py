@@ -284,3 +284,55 @@ def _inspections(ctx, rng) -> tuple[int, int]:
     for result in list(open_round.results.all())[: len(sample) // 2]:
         services.enter_result(county, result, scores=_scores(rng, False), note=rng.choice(INSPECTION_NOTES))
     return 3, opened
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+# The last full year's ratings of every branch, computed from the records by the same service a
+# manager uses (propose_org_ratings); the level above has reviewed the items the records cannot
+# judge, with evidence notes, and confirmed, except demo-township's township whose ratings wait
+# for demo-township to review and confirm. Written in bulk (one UPDATE batch) to stay fast.
+
+ORG_RATING_NOTES = {
+    True: ["查阅会议记录和班子分工，履职到位", "实地查看阵地和台账，资料齐全", "走访群众 5 户，评价较好"],
+    False: ["班子成员分工不明确，记录缺失", "群众反映问题未及时办理", "年度重点任务未完成"],
+}
+
+_generate_before_orgratings = generate
+
+
+def generate(ctx) -> dict[str, int]:  # noqa: F811
+    out = _generate_before_orgratings(ctx)
+    out["星级评定"] = _org_ratings(ctx, ctx.rng("ratings.orgratings"))
+    return out
+
+
+def _org_ratings(ctx, rng) -> int:
+    from .models import OrgRating
+
+    year = ctx.today.year - 1
+    services.propose_org_ratings(None, ctx.root, year)
+    county = ctx.users["demo-county"]
+    township = ctx.users["demo-township"]
+    at = timezone.make_aware(datetime.combine(date(year + 1, 1, 20), time(10)))
+    ratings = list(OrgRating.objects.filter(year=year).select_related("organization").order_by("organization__path"))
+    for rating in ratings:
+        waiting = rating.organization.path.startswith(ctx.township.path)
+        reviewer = township if waiting else county
+        for item in rating.items:
+            if item["passed"] is not None:
+                continue
+            if waiting and rng.random() < 0.5:
+                continue  # left for demo-township
+            passed = rng.random() < 0.85
+            item.update(
+                passed=passed,
+                note=rng.choice(ORG_RATING_NOTES[passed]),
+                scored_by=reviewer.pk,
+                scored_by_name=reviewer.get_full_name() or reviewer.get_username(),
+                scored_at=timezone.localtime(at).isoformat(timespec="minutes"),
+            )
+        rating.stars = rules.count_stars(rating.items)
+        if not waiting and all(i["passed"] is not None for i in rating.items):
+            rating.state, rating.confirmed_by, rating.confirmed_at = OrgRating.State.CONFIRMED, county, at
+    OrgRating.objects.bulk_update(ratings, ["items", "stars", "state", "confirmed_by", "confirmed_at"], batch_size=500)
+    return len(ratings)
