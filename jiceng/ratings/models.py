@@ -680,11 +680,12 @@ class OrgRatingPhoto(PhotoModel):
 
 
 # The county target of five-star organizations; added here rather than in the class body so that
-# this section stays at the end of the module (other settings keep their place).
+# this section stays at the end of the module (other settings keep their place). It is set on the
+# checklists page (services.set_org_star_target), not in SETTINGS_FIELDS, so the stars settings
+# form keeps its fields.
 RatingsSettings.add_to_class(
     "org_star_target",
     models.PositiveSmallIntegerField(
         "五星党组织目标比例（%）", default=60, help_text="年度星级评定中达到五星的党组织应占的比例"
     ),
 )
-RatingsSettings.SETTINGS_FIELDS.append("org_star_target")

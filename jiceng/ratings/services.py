@@ -1317,3 +1317,26 @@ def confirm_org_rating(actor, rating):
         note=f"确认 {rating.year} 年星级评定：{rating.stars} 星",
     )
     return rating
+
+
+@transaction.atomic
+def set_org_star_target(actor, percent: int):
+    """A county admin sets the county's target share of five-star organizations (percent)."""
+    require_county_admin(actor)
+    if not 0 <= percent <= 100:
+        raise ValidationError({"org_star_target": "目标比例应在 0–100 之间"})
+    config = RatingsSettings.for_update()
+    old = config.org_star_target
+    config.org_star_target = percent
+    config.save()
+    if old != percent:
+        root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+        audit.record(
+            actor,
+            "update",
+            config,
+            changes={"org_star_target": [old, percent]},
+            org_path=root_path,
+            note="五星党组织目标比例",
+        )
+    return config

@@ -66,6 +66,7 @@ urlpatterns += [
     path("org-ratings/export/", orgratings.rating_export, name="orgrating_export"),
     path("org-ratings/propose/", orgratings.rating_propose, name="orgrating_propose"),
     path("org-ratings/checklists/", orgratings.checklists, name="orgrating_checklists"),
+    path("org-ratings/target/", orgratings.target, name="orgrating_target"),
     path("org-ratings/<int:pk>/", orgratings.rating_detail, name="orgrating"),
     path("org-ratings/<int:pk>/score/", orgratings.rating_score, name="orgrating_score"),
     path("org-ratings/<int:pk>/confirm/", orgratings.rating_confirm, name="orgrating_confirm"),

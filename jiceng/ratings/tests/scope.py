@@ -301,6 +301,7 @@ def samples(county, victim):  # noqa: F811
             "ratings:orgrating_export": {},
             "ratings:orgrating_propose": {},
             "ratings:orgrating_checklists": {},
+            "ratings:orgrating_target": {},
             "ratings:orgrating": {"pk": victim["org_rating"]},
             "ratings:orgrating_score": {"pk": victim["org_rating"]},
             "ratings:orgrating_confirm": {"pk": victim["org_rating"]},
@@ -322,6 +323,7 @@ QUERIES.update(
 POSTS.update(
     {
         "ratings:orgrating_propose": {"org": "{town_b}", "year": "2026"},
+        "ratings:orgrating_target": {"org_star_target": "1"},
         "ratings:orgrating_score": {"item": "{org_rating_item}", "passed": "no", "note": "外来评审"},
         "ratings:orgrating_checklists": {
             "kind": "five_good",

@@ -250,7 +250,9 @@ def test_target_share(county, manual):
         dist = queries.star_distribution(everything)
         assert (dist.total, dist.five, dist.share, dist.target) == (2, 1, D("50.0"), 60)
         assert dict(dist.counts) == {0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 1} and dist.reached is False
-        services.update_settings(county.county_admin, org_star_target=50)
+        with pytest.raises(PermissionDenied):
+            services.set_org_star_target(county.admin_a, 50)
+        services.set_org_star_target(county.county_admin, 50)
         assert queries.star_distribution(everything).reached is True
         assert queries.star_distribution(queries.org_ratings(county.admin_a, county.root, 2026)).share == D(100)
 
@@ -382,3 +384,19 @@ def test_api_lists_and_details_ratings_in_scope(county, records):
         assert (inspection["value"], inspection["passed"]) == ("30.0", False) and inspection["url"]
         assert c.get(reverse("ratings-orgrating", args=[county.branch_b.pk]), {"year": 2026}).status_code == 404
         assert c.get(reverse("ratings-orgrating", args=[county.branch_a.pk]), {"year": 2025}).status_code == 404
+
+
+def test_the_county_admin_sets_the_target_on_the_checklists_page(county):
+    from django.urls import reverse
+
+    from jiceng.ratings.models import RatingsSettings
+    from jiceng.testing import client_for
+
+    url = reverse("ratings:orgrating_target")
+    assert client_for(county.admin_a).post(url, {"org_star_target": "10"}).status_code == 403
+    c = client_for(county.county_admin)
+    assert "保存目标" in c.get(reverse("ratings:orgrating_checklists")).content.decode()
+    refused = c.post(url, {"org_star_target": "120"}, follow=True).content.decode()
+    assert "目标比例应在 0–100 之间" in refused and RatingsSettings.current().org_star_target == 60
+    c.post(url, {"org_star_target": "70"})
+    assert RatingsSettings.current().org_star_target == 70

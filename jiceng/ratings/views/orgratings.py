@@ -29,7 +29,7 @@ from jiceng.core.uploads import MultiplePhotoField
 from jiceng.orgs.models import Organization
 
 from .. import queries, rules, services
-from ..models import OrgChecklist, OrgRating, OrgRatingPhoto
+from ..models import OrgChecklist, OrgRating, OrgRatingPhoto, RatingsSettings
 from .points import STAFF_ONLY, children, crumbs, year_of, years_offered
 
 NAV = "ratings-orgratings"
@@ -320,6 +320,28 @@ def checklists(request):
             (label, OrgChecklist.Kind(rules.checklist_kind(code)).label) for code, label in Organization.Domain.choices
         ],
         "year": year,
+        "target": RatingsSettings.current().org_star_target,
+        "county_admin": admin,
         "active_nav": NAV,
     }
     return render(request, "ratings/orgrating_checklists.html", context)
+
+
+@login_required
+@require_POST
+def target(request):
+    require_county_admin(request.user)
+    value = params.int_or_none(request.POST.get("org_star_target"))
+    here = reverse("ratings:orgrating_checklists")
+    if value is None:
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        messages.error(request, "请填写 0–100 之间的整数")
+        return redirect(here)
+    return pages.button_action(
+        request,
+        lambda: services.set_org_star_target(request.user, value),
+        success=lambda c: f"五星党组织目标比例已设为 {c.org_star_target}%",
+        to=here,
+    )
