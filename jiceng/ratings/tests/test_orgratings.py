@@ -400,3 +400,25 @@ def test_the_county_admin_sets_the_target_on_the_checklists_page(county):
     assert "目标比例应在 0–100 之间" in refused and RatingsSettings.current().org_star_target == 60
     c.post(url, {"org_star_target": "70"})
     assert RatingsSettings.current().org_star_target == 70
+
+
+def test_evidence_photos_are_kept_with_the_item(county, manual):
+    from django.urls import reverse
+
+    from jiceng.ratings.models import OrgRatingPhoto
+    from jiceng.testing import client_for, jpeg
+
+    with time_machine.travel(TODAY):
+        c = client_for(county.admin_a)
+        c.post(
+            reverse("ratings:orgrating_score", args=[manual.pk]),
+            {"item": "s2i1", "passed": "yes", "note": "现场查看阵地", "photos": [jpeg("a.jpg"), jpeg("b.jpg")]},
+        )
+        photos = list(OrgRatingPhoto.objects.filter(rating=manual))
+        assert [p.item for p in photos] == ["s2i1", "s2i1"]
+        page = c.get(reverse("ratings:orgrating", args=[manual.pk])).content.decode()
+        assert reverse("ratings:orgrating_photo", args=[photos[0].pk]) in page
+        assert c.get(reverse("ratings:orgrating_photo", args=[photos[0].pk])).status_code == 200
+        assert (
+            client_for(county.admin_b).get(reverse("ratings:orgrating_photo", args=[photos[0].pk])).status_code == 404
+        )
