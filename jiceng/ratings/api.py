@@ -263,3 +263,154 @@ class AppraisalView(APIView):
 
 
 urlpatterns.append(path("ratings/appraisal/", AppraisalView.as_view(), name="ratings-appraisal"))
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+from drf_spectacular.utils import extend_schema_field  # noqa: E402
+
+
+class InspectionResultSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(source="result.organization_id")
+    organization_name = serializers.CharField(source="result.organization.name")
+    rank = serializers.IntegerField(allow_null=True)
+    bottom = serializers.BooleanField(help_text="排名后三位（按问责规则）")
+    total = serializers.DecimalField(source="result.total", max_digits=7, decimal_places=1, allow_null=True)
+    scores = serializers.DictField(source="result.scores", child=serializers.CharField())
+    note = serializers.CharField(source="result.note")
+
+
+class InspectionRoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organizer = serializers.IntegerField(source="organizer_id")
+    organizer_name = serializers.CharField(source="organizer.name")
+    kind = serializers.CharField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    state = serializers.CharField()
+    checklist = serializers.ListField(child=serializers.DictField())
+    results = serializers.SerializerMethodField()
+
+    @extend_schema_field(InspectionResultSerializer(many=True))
+    def get_results(self, obj):
+        return InspectionResultSerializer(queries.ranked_results(obj, list(obj.results.all())), many=True).data
+
+
+class InspectionView(ListAPIView):
+    """督查：组织（?org=）下组织的督查（?year= 按结束日期），每次督查的评分细则和按总分排名的结果。"""
+
+    serializer_class = InspectionRoundSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        from django.db.models import Prefetch
+
+        from .models import InspectionResult
+
+        require_staff(self.request.user, STAFF_ONLY)
+        root = page_root(self.request)
+        return queries.inspection_rounds(self.request.user, root, year=year_of(self.request)).prefetch_related(
+            Prefetch("results", queryset=InspectionResult.objects.select_related("organization"))
+        )
+
+
+urlpatterns += [
+    path("ratings/inspections/", InspectionView.as_view(), name="ratings-inspections"),
+]
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+class OrgRatingItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    standard = serializers.CharField()
+    standard_name = serializers.CharField()
+    name = serializers.CharField()
+    mode = serializers.ChoiceField(choices=["auto", "manual"], help_text="auto：按记录计算；manual：上级评审")
+    component = serializers.CharField(help_text="自动项的组成项代码")
+    threshold = serializers.CharField(help_text="自动项的门槛（%）")
+    value = serializers.CharField(allow_null=True, help_text="计算值（%），无可计算记录为 null")
+    numerator = serializers.CharField(allow_null=True)
+    denominator = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+    url = serializers.CharField(help_text="记录所在页面")
+    passed = serializers.BooleanField(allow_null=True, help_text="是否达标；null 为待评定")
+    note = serializers.CharField(help_text="评审依据")
+    scored_by_name = serializers.CharField()
+    scored_at = serializers.CharField()
+
+
+class OrgRatingSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organization = serializers.IntegerField(source="organization_id")
+    organization_name = serializers.CharField(source="organization.name")
+    domain = serializers.CharField(source="organization.domain")
+    year = serializers.IntegerField()
+    stars = serializers.IntegerField()
+    state = serializers.CharField()
+    checklist = serializers.CharField(source="checklist.name")
+    checklist_kind = serializers.CharField(source="checklist.kind")
+    checklist_valid_from = serializers.IntegerField(source="checklist.valid_from")
+    computed_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+
+
+class OrgRatingDetailSerializer(OrgRatingSerializer):
+    items = OrgRatingItemSerializer(many=True)
+
+
+class OrgRatingListView(ListAPIView):
+    """星级评定：组织（?org=）下党组织某年（?year=）的星级、状态与所用评定标准版本；可按 ?stars= 筛选。"""
+
+    serializer_class = OrgRatingSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("org", int, description="组织 ID"),
+            YEAR,
+            OpenApiParameter("stars", int, description="星级 0–5"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        from jiceng.core import params
+
+        require_staff(self.request.user, STAFF_ONLY)
+        stars = params.int_or_none(self.request.query_params.get("stars"))
+        f = queries.OrgRatingFilters(stars=stars if stars in queries.STARS else None)
+        return queries.org_ratings(self.request.user, page_root(self.request), year_of(self.request), f).defer(
+            "items", "checklist__standards"
+        )
+
+
+class OrgRatingDetailView(APIView):
+    """一个党组织某年（?year=）的星级评定：每条细则的计算值（分子、分母、记录链接）或评审结果与依据。"""
+
+    @extend_schema(parameters=[YEAR], responses=OrgRatingDetailSerializer)
+    def get(self, request, org):
+        from jiceng.orgs.models import Organization
+
+        from .models import OrgRating
+
+        require_staff(request.user, STAFF_ONLY)
+        organization = get_visible_or_404(request.user, Organization.objects.all(), pk=org)
+        rating = get_visible_or_404(
+            request.user,
+            OrgRating.objects.select_related("organization", "checklist"),
+            organization=organization,
+            year=year_of(request),
+        )
+        return Response(OrgRatingDetailSerializer(rating).data)
+
+
+urlpatterns += [
+    path("ratings/org-ratings/", OrgRatingListView.as_view(), name="ratings-orgratings"),
+    path("ratings/org-ratings/<int:org>/", OrgRatingDetailView.as_view(), name="ratings-orgrating"),
+]

@@ -300,3 +300,131 @@ def _appraisals(ctx, rng) -> int:
         ready, ["work_done", "problems", "causes", "plans", "state", "submitted_at", "figures"]
     )
     return len(reports) + current.reports.count()
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+# Two closed rounds of demo-township's township over its branches (the first on site, the later
+# one unannounced), one branch scored low in both, so the bottom-3-twice rule opens accountability
+# records when the later round closes; and an open county round over a few branches of the
+# township, half scored, for demo-county to carry on.
+
+INSPECTION_CHECKLIST = [
+    {"code": "i1", "name": "“三会一课”落实", "max": "30"},
+    {"code": "i2", "name": "党员教育管理", "max": "20"},
+    {"code": "i3", "name": "阵地建设与台账", "max": "20"},
+    {"code": "i4", "name": "党费收缴", "max": "15"},
+    {"code": "i5", "name": "群众满意度", "max": "15"},
+]
+INSPECTION_NOTES = ["会议记录不全", "主题党日缺少影像资料", "党员积分台账未及时更新", "阵地标识陈旧", "", ""]
+
+_generate_before_inspections = generate
+
+
+def generate(ctx) -> dict[str, int]:  # noqa: F811
+    out = _generate_before_inspections(ctx)
+    rounds, accountability = _inspections(ctx, ctx.rng("ratings.inspections"))
+    out["督查"] = rounds
+    out["督查问责"] = accountability
+    return out
+
+
+def _scores(rng, low: bool) -> dict[str, int]:
+    share = (0.35, 0.55) if low else (0.6, 1.0)
+    return {i["code"]: round(int(i["max"]) * rng.uniform(*share)) for i in INSPECTION_CHECKLIST}
+
+
+def _inspections(ctx, rng) -> tuple[int, int]:
+    township = ctx.township
+    branches = list(Organization.objects.filter(township.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
+    if len(branches) < 4:
+        return 0, 0
+    actor = ctx.users["demo-township"]
+    weak = next(b for b in reversed(branches) if b.pk != ctx.branch.pk)
+    plan = [
+        ("上半年党建工作督查", "on_site", ctx.today - timedelta(days=150)),
+        ("下半年党建工作暗访督查", "unannounced", ctx.today - timedelta(days=40)),
+    ]
+    opened = 0
+    for name, kind, ends_on in plan:
+        round_ = services.create_round(
+            actor,
+            township,
+            name=name,
+            kind=kind,
+            starts_on=ends_on - timedelta(days=6),
+            ends_on=ends_on,
+            checklist=INSPECTION_CHECKLIST,
+            organizations=branches,
+        )
+        for result in round_.results.all():
+            low = result.organization_id == weak.pk
+            services.enter_result(actor, result, scores=_scores(rng, low), note=rng.choice(INSPECTION_NOTES))
+        opened += len(services.close_round(actor, round_))
+    county = ctx.users["demo-county"]
+    sample = branches[: min(len(branches), 8)]
+    ends_on = ctx.today + timedelta(days=7)
+    open_round = services.create_round(
+        county,
+        ctx.root,
+        name="县委组织部基层党建专项督查",
+        kind="on_site",
+        starts_on=ctx.today - timedelta(days=3),
+        ends_on=ends_on,
+        checklist=INSPECTION_CHECKLIST,
+        organizations=sample,
+    )
+    for result in list(open_round.results.all())[: len(sample) // 2]:
+        services.enter_result(county, result, scores=_scores(rng, False), note=rng.choice(INSPECTION_NOTES))
+    return 3, opened
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+# The last full year's ratings of every branch, computed from the records by the same service a
+# manager uses (propose_org_ratings); the level above has reviewed the items the records cannot
+# judge, with evidence notes, and confirmed, except demo-township's township whose ratings wait
+# for demo-township to review and confirm. Written in bulk (one UPDATE batch) to stay fast.
+
+ORG_RATING_NOTES = {
+    True: ["查阅会议记录和班子分工，履职到位", "实地查看阵地和台账，资料齐全", "走访群众 5 户，评价较好"],
+    False: ["班子成员分工不明确，记录缺失", "群众反映问题未及时办理", "年度重点任务未完成"],
+}
+
+_generate_before_orgratings = generate
+
+
+def generate(ctx) -> dict[str, int]:  # noqa: F811
+    out = _generate_before_orgratings(ctx)
+    out["星级评定"] = _org_ratings(ctx, ctx.rng("ratings.orgratings"))
+    return out
+
+
+def _org_ratings(ctx, rng) -> int:
+    from .models import OrgRating
+
+    year = ctx.today.year - 1
+    services.propose_org_ratings(None, ctx.root, year)
+    county = ctx.users["demo-county"]
+    township = ctx.users["demo-township"]
+    at = timezone.make_aware(datetime.combine(date(year + 1, 1, 20), time(10)))
+    ratings = list(OrgRating.objects.filter(year=year).select_related("organization").order_by("organization__path"))
+    for rating in ratings:
+        waiting = rating.organization.path.startswith(ctx.township.path)
+        reviewer = township if waiting else county
+        for item in rating.items:
+            if item["passed"] is not None:
+                continue
+            if waiting and rng.random() < 0.5:
+                continue  # left for demo-township
+            passed = rng.random() < 0.85
+            item.update(
+                passed=passed,
+                note=rng.choice(ORG_RATING_NOTES[passed]),
+                scored_by=reviewer.pk,
+                scored_by_name=reviewer.get_full_name() or reviewer.get_username(),
+                scored_at=timezone.localtime(at).isoformat(timespec="minutes"),
+            )
+        rating.stars = rules.count_stars(rating.items)
+        if not waiting and all(i["passed"] is not None for i in rating.items):
+            rating.state, rating.confirmed_by, rating.confirmed_at = OrgRating.State.CONFIRMED, county, at
+    OrgRating.objects.bulk_update(ratings, ["items", "stars", "state", "confirmed_by", "confirmed_at"], batch_size=500)
+    return len(ratings)

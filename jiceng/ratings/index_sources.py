@@ -59,3 +59,55 @@ COMPONENTS = [
         "ratings.points", "党员积分", FORTRESS, 30, _points, "党员当年积分合计 ÷（党员数 × 合格线进度），超过按满分计"
     )
 ]
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+# Components of the star-rating checklists that the fortress index does not use. They are
+# registered under their own index name (ORGRATING), so the fortress index and its weights stay
+# as they were; a checklist item may name a component of either index.
+
+ORGRATING = "orgrating"
+
+
+def _inspections(root, year: int, today: date) -> dict[int, IndexFigure]:
+    """The organization's latest closed inspection round of the year (by end date, then closing
+    time): its total over the round's full marks."""
+    from .models import InspectionResult, InspectionRound
+
+    latest: dict[int, tuple] = {}
+    rows = (
+        InspectionResult.objects.filter(
+            root.subtree_filter("organization__"),
+            round__state=InspectionRound.State.CLOSED,
+            round__ends_on__year=year,
+            total__isnull=False,
+        )
+        .select_related("round")
+        .order_by("organization_id", "round__ends_on", "round__closed_at", "round_id")
+    )
+    for result in rows:
+        latest[result.organization_id] = result  # the last in date order wins
+    out = {}
+    for org_id, result in latest.items():
+        full = result.round.max_total
+        if not full:
+            continue
+        out[org_id] = IndexFigure(
+            result.total,
+            full,
+            reverse("ratings:inspection", args=[result.round_id]),
+            f"{result.round.name}（{result.round.ends_on:%Y-%m-%d}）得分 {result.total.normalize():f}/{full.normalize():f}",
+        )
+    return out
+
+
+COMPONENTS.append(
+    IndexComponent(
+        "ratings.inspections",
+        "督查得分",
+        ORGRATING,
+        0,
+        _inspections,
+        "当年最近一次已结束督查的得分 ÷ 满分",
+    )
+)

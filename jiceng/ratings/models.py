@@ -229,6 +229,11 @@ class RatingsSettings(SettingsSingleton, models.Model):
         "软弱涣散建议比例（%）", default=10, help_text="每年按堡垒指数从低到高建议的党支部比例"
     )
     weak_months = models.PositiveSmallIntegerField("整顿期限（月）", default=12)
+    # Set on the organization checklists page (services.set_org_star_target), not on the stars
+    # settings form.
+    org_star_target = models.PositiveSmallIntegerField(
+        "五星党组织目标比例（%）", default=60, help_text="年度星级评定中达到五星的党组织应占的比例"
+    )
 
     SETTINGS_FIELDS = [
         "talk_at_or_below",
@@ -616,3 +621,208 @@ class AppraisalVote(models.Model):
     class Meta:
         verbose_name = "评议票"
         constraints = [models.UniqueConstraint(fields=["report", "reviewer"], name="ratings_appraisal_vote_once")]
+
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+
+
+class InspectionRound(TimestampedModel):
+    """One inspection round (督查) run by a township or the county over a set of organizations
+    of its subtree, with a scored checklist (data: ``[{"code", "name", "max"}]``). Results are
+    entered while the round is open; closing makes them final, ranks the organizations and runs
+    the bottom-3-twice rule (rules.bottom_three_twice)."""
+
+    scope_path = "organizer__path"
+
+    class Kind(models.TextChoices):
+        ON_SITE = "on_site", "明察"
+        UNANNOUNCED = "unannounced", "暗访"
+
+    class State(models.TextChoices):
+        OPEN = "open", "进行中"
+        CLOSED = "closed", "已结束"
+
+    organizer = models.ForeignKey(
+        "orgs.Organization", verbose_name="组织单位", on_delete=models.PROTECT, related_name="inspection_rounds"
+    )
+    name = models.CharField("督查名称", max_length=100)
+    kind = models.CharField("方式", max_length=20, choices=Kind.choices, default=Kind.ON_SITE)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    checklist = models.JSONField("评分细则", default=list)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ends_on", "-pk"]
+        verbose_name = "督查"
+        indexes = [models.Index(fields=["organizer", "state", "ends_on"], name="ratings_inspection_org_idx")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((Decimal(str(i["max"])) for i in self.checklist), Decimal(0))
+
+
+class InspectionResult(TimestampedModel):
+    """One inspected organization of a round: the score of each checklist item (``scores``:
+    code → points, as strings), the total, a note, photos and the inspector. ``total`` is None
+    until the result is entered."""
+
+    # The organizer sees its round; the inspected organization (and those above it) its own row.
+    scope_paths = ("round__organizer__path", "organization__path")
+
+    round = models.ForeignKey(InspectionRound, on_delete=models.CASCADE, related_name="results")
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="被督查组织", on_delete=models.PROTECT, related_name="+"
+    )
+    scores = models.JSONField("各项得分", default=dict)
+    total = models.DecimalField("总分", null=True, blank=True, **POINTS)
+    note = models.TextField("发现问题", blank=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="督查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scored_at = models.DateTimeField("评分时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "organization__path"]
+        verbose_name = "督查结果"
+        constraints = [models.UniqueConstraint(fields=["round", "organization"], name="ratings_inspection_result_once")]
+        indexes = [models.Index(fields=["organization", "round"], name="ratings_inspection_res_org")]
+
+
+class InspectionPhoto(PhotoModel):
+    photo_folder = "inspections"
+    scope_paths = ("result__round__organizer__path", "result__organization__path")
+
+    result = models.ForeignKey(InspectionResult, on_delete=models.CASCADE, related_name="photos")
+
+    class Meta(PhotoModel.Meta):
+        verbose_name = "督查照片"
+
+
+class Accountability(TimestampedModel):
+    """问责记录: opened for an organization's secretary when the organization is in the bottom 3
+    of two consecutive closed rounds of the same organizer (``round`` the later, ``previous``
+    the earlier); the organizer's managers record how it was handled."""
+
+    scope_paths = ("round__organizer__path", "organization__path")
+
+    class State(models.TextChoices):
+        OPEN = "open", "待处理"
+        HANDLED = "handled", "已处理"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    round = models.ForeignKey(InspectionRound, verbose_name="督查", on_delete=models.PROTECT, related_name="+")
+    previous = models.ForeignKey(InspectionRound, verbose_name="上一轮督查", on_delete=models.PROTECT, related_name="+")
+    secretary_name = models.CharField("书记", max_length=50, blank=True)
+    reason = models.CharField("问责原因", max_length=300)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    outcome = models.TextField("处理结果", blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "问责记录"
+        constraints = [models.UniqueConstraint(fields=["organization", "round"], name="ratings_accountability_once")]
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+class OrgChecklist(models.Model):
+    """One version of an organization checklist (评星标准) for one kind of organization (五个好、
+    五强、五优、五有), in force from ``valid_from`` (a year) until the kind's next version. A change
+    is a new version, so a rating keeps the version it used. ``standards`` is data:
+    ``[{"code", "name", "items": [{"code", "name", "mode": "auto"|"manual", "component",
+    "threshold"}]}]`` (rules.parse_org_checklist); an automatic item passes when its component's
+    figure reaches the threshold (percent), a manual one when the reviewer says so."""
+
+    class Kind(models.TextChoices):
+        FIVE_GOOD = "five_good", "五个好"
+        FIVE_STRONG = "five_strong", "五强"
+        FIVE_EXCELLENT = "five_excellent", "五优"
+        FIVE_HAVES = "five_haves", "五有"
+
+    kind = models.CharField("适用类别", max_length=20, choices=Kind.choices)
+    valid_from = models.PositiveSmallIntegerField("起用年度", help_text="该年度起的评定按本版本")
+    name = models.CharField("名称", max_length=100)
+    standards = models.JSONField("标准与细则", default=list)
+    note = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("制定时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind", "-valid_from"]
+        verbose_name = "星级评定标准"
+        constraints = [models.UniqueConstraint(fields=["kind", "valid_from"], name="ratings_org_checklist_once")]
+
+    def __str__(self):
+        return f"{self.name}（{self.valid_from}年起）"
+
+
+class OrgRating(TimestampedModel):
+    """An organization's star rating for a year (星级评定): every item of the checklist version it
+    used, with the figure as it was computed (``items``: code, standard, name, mode, component,
+    threshold, value, numerator, denominator, text, url, passed, note, scored_by, scored_at),
+    and the stars (standards whose items all pass). The platform proposes, the level above
+    scores the manual items and confirms."""
+
+    scope_path = "organization__path"
+
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "待评审"
+        CONFIRMED = "confirmed", "已确认"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    checklist = models.ForeignKey(OrgChecklist, verbose_name="评定标准", on_delete=models.PROTECT, related_name="+")
+    items = models.JSONField("各项结果", default=list)
+    stars = models.PositiveSmallIntegerField("星级", default=0)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PROPOSED)
+    computed_at = models.DateTimeField("计算时间")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["year", "organization__path"]
+        verbose_name = "星级评定"
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="ratings_org_rating_once")]
+        indexes = [models.Index(fields=["year", "stars"], name="ratings_org_rating_stars")]
+
+
+class OrgRatingPhoto(PhotoModel):
+    """A reviewer's evidence photo for one manual item of a rating."""
+
+    photo_folder = "orgratings"
+    scope_path = "rating__organization__path"
+
+    rating = models.ForeignKey(OrgRating, on_delete=models.CASCADE, related_name="photos")
+    item = models.CharField("细则代码", max_length=20)
+
+    class Meta(PhotoModel.Meta):
+        verbose_name = "星级评定佐证照片"

@@ -537,7 +537,7 @@ def _decided_stars(root, quarter: date):
     )
 
 
-def star_distribution(root, quarter: date) -> list[int]:
+def member_star_distribution(root, quarter: date) -> list[int]:
     """How many members of the subtree's decided reviews of the quarter end with 0, 1, … stars."""
     from .models import Star
 
@@ -549,7 +549,7 @@ def star_distribution(root, quarter: date) -> list[int]:
 
 
 def members_with_stars(user, root, quarter: date, stars: int) -> QuerySet:
-    """The members a count of `star_distribution` opens: those ending the quarter with ``stars``."""
+    """The members a count of `member_star_distribution` opens: those ending the quarter with ``stars``."""
     ids = _decided_stars(root, quarter).filter(stars=stars).values("member_id")
     return (
         visible(user, Member.objects.filter(pk__in=ids))
@@ -656,3 +656,144 @@ def weak_summary(root, year: int, today: date) -> dict:
         late=Count("pk", filter=Q(pk__in=late, state__in=WeakOrganization.OPEN)),
     )
     return counts
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+
+
+@dataclass
+class RankedResult:
+    result: object
+    rank: int | None
+    bottom: bool
+    scores: list = field(default_factory=list)  # in the checklist's order
+
+
+def inspection_rounds(user, root, *, year: int | None = None, state: str = ""):
+    """The rounds organized in ``root``'s subtree that ``user`` may see, newest first, with how
+    many organizations each inspected and how many are scored (two aggregates, one query)."""
+    from .models import InspectionRound
+
+    qs = visible(user, InspectionRound.objects.filter(root.subtree_filter("organizer__"))).select_related("organizer")
+    if year is not None:
+        qs = qs.filter(ends_on__year=year)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.annotate(
+        inspected=Count("results"), scored=Count("results", filter=Q(results__total__isnull=False))
+    ).order_by("-ends_on", "-pk")
+
+
+def round_ranking(round_) -> list[RankedResult]:
+    """A round's results ranked by total (ties share a rank; unscored last, without a rank), the
+    bottom 3 marked by the same rule that opens accountability (rules.bottom_three)."""
+    return ranked_results(round_, list(round_.results.select_related("organization", "inspector")))
+
+
+def ranked_results(round_, results: list) -> list[RankedResult]:
+    """Rank already loaded results of ``round_`` (no query)."""
+    totals = {r.pk: r.total for r in results if r.total is not None}
+    ranks = rules.competition_ranks(totals)
+    bottom = rules.bottom_three(totals)
+    codes = [item["code"] for item in round_.checklist]
+    rows = [
+        RankedResult(r, ranks.get(r.pk), r.pk in bottom, [_decimal(r.scores.get(c)) for c in codes] if r.scores else [])
+        for r in results
+    ]
+    rows.sort(key=lambda row: (row.rank is None, row.rank or 0, row.result.organization.path))
+    return rows
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+def orgrating_components() -> dict:
+    """The components a checklist item may name: the fortress index's and those registered for
+    the star ratings only (index_sources.ORGRATING)."""
+    from jiceng.core.indices import registered
+
+    from .index_sources import ORGRATING
+
+    return {**registered(FORTRESS), **registered(ORGRATING)}
+
+
+def org_checklists_in_force(year: int) -> dict:
+    """kind → the checklist version in force in ``year`` (the latest from that year or before)."""
+    from .models import OrgChecklist
+
+    found = {}
+    for checklist in OrgChecklist.objects.filter(valid_from__lte=year).order_by("kind", "-valid_from"):
+        found.setdefault(checklist.kind, checklist)
+    return found
+
+
+STARS = range(0, 6)
+
+
+@dataclass
+class OrgRatingFilters:
+    township: int | None = None
+    domain: str = ""
+    stars: int | None = None
+    state: str = ""
+
+
+def org_ratings(user, root, year: int, f: OrgRatingFilters | None = None, *, with_stars: bool = True) -> QuerySet:
+    """The year's ratings of the organizations of ``root``'s subtree the user may see, filtered
+    (township: an organization whose subtree to keep; domain; stars; state), in tree order."""
+    from jiceng.core.scoping import visible
+    from jiceng.orgs.models import Organization
+
+    from .models import OrgRating
+
+    f = f or OrgRatingFilters()
+    qs = visible(user, OrgRating.objects.filter(root.subtree_filter("organization__"), year=year))
+    if f.township:
+        town = Organization.objects.filter(pk=f.township).first()
+        qs = qs.filter(town.subtree_filter("organization__")) if town else qs.none()
+    if f.domain:
+        qs = qs.filter(organization__domain=f.domain)
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if with_stars and f.stars is not None:
+        qs = qs.filter(stars=f.stars)
+    return qs.select_related("organization", "checklist").order_by("organization__path")
+
+
+@dataclass
+class StarDistribution:
+    counts: list[tuple[int, int]]  # (stars, organizations)
+    total: int
+    five: int
+    share: Decimal | None  # five-star share, percent
+    target: int  # county target, percent
+
+    @property
+    def reached(self) -> bool | None:
+        return None if self.share is None else self.share >= self.target
+
+    @property
+    def five_short(self) -> int:
+        """How many more five-star organizations the target asks for."""
+        return max(0, -(-self.total * self.target // 100) - self.five)
+
+
+def star_distribution(qs: QuerySet) -> StarDistribution:
+    """How many ratings of ``qs`` have 0…5 stars (one query), and the five-star share against the
+    county's target (RatingsSettings.org_star_target)."""
+    from .models import RatingsSettings
+
+    by = dict(qs.order_by().values_list("stars").annotate(n=Count("id")))
+    total = sum(by.values())
+    five = by.get(rules.STANDARDS_PER_CHECKLIST, 0)
+    return StarDistribution(
+        [(s, by.get(s, 0)) for s in STARS],
+        total,
+        five,
+        rules.share_percent(five, total),
+        RatingsSettings.current().org_star_target,
+    )

@@ -208,3 +208,245 @@ def appraisal_tally(counts: dict, *, good_at_least: int, fair_at_least: int, poo
         )
     grade = appraisal_grade(counts, good_at_least=good_at_least, fair_at_least=fair_at_least, poor_over=poor_over)
     return Tally(counts, total, satisfaction, grade)
+
+
+# ---- inspections (督查) -------------------------------------------------------------------------
+
+BOTTOM = 3  # 末位：排名后三位
+
+
+def competition_ranks(totals: dict, *, descending: bool = True) -> dict:
+    """Ranks where ties share a rank and the next rank skips (100, 90, 90, 80 → 1, 2, 2, 4)."""
+    ordered = sorted(totals.values(), reverse=descending)
+    first = {}
+    for n, value in enumerate(ordered, start=1):
+        first.setdefault(value, n)
+    return {key: first[value] for key, value in totals.items()}
+
+
+def bottom_three(totals: dict) -> set:
+    """The bottom 3 of a round (``totals``: organization → total score): those with fewer than
+    three organizations scoring strictly lower, so ties at place 3 from the bottom are all in.
+    A round that inspected three organizations or fewer has no bottom 3 (it would name every
+    organization inspected), so it flags nobody."""
+    if len(totals) <= BOTTOM:
+        return set()
+    from_bottom = competition_ranks(totals, descending=False)
+    return {key for key, rank in from_bottom.items() if rank <= BOTTOM}
+
+
+def bottom_three_twice(rounds: list[tuple[object, dict]]) -> list[tuple[object, object, object]]:
+    """The bottom-3-twice rule over one organizer's closed rounds, given in date order as
+    (round, totals). "Consecutive" is counted per organization: among the rounds in which the
+    organization was inspected, each round and the one before it. A round that did not inspect
+    the organization neither breaks nor continues its run. Returns (organization, earlier
+    round, later round) for every organization in the bottom 3 of both."""
+    last_seen: dict = {}  # organization → (round, was in the bottom 3)
+    flagged = []
+    for round_, totals in rounds:
+        bottom = bottom_three(totals)
+        for org in totals:
+            before = last_seen.get(org)
+            if org in bottom and before is not None and before[1]:
+                flagged.append((org, before[0], round_))
+            last_seen[org] = (round_, org in bottom)
+    return flagged
+
+
+def parse_checklist(text: str) -> list[dict]:
+    """A checklist written one item a line as 「项目名称 分值」 (or 「名称|分值」, 「名称，分值」) into
+    ``[{"code": "i1", "name", "max"}]``; a line without a positive number is refused by name."""
+    import re
+
+    items = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = re.match(r"^(.*?)[\s|｜,，:：]+(\d+(?:\.\d)?)\s*分?$", line)
+        if not match or not match.group(1).strip() or Decimal(match.group(2)) <= 0:
+            raise ValueError(f"第{n}行“{line}”应写成“项目名称 分值”，分值为正数")
+        items.append({"code": f"i{len(items) + 1}", "name": match.group(1).strip(), "max": match.group(2)})
+    if not items:
+        raise ValueError("请至少填写一个评分项目")
+    return items
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+# County practice [C] (domain spec §4, Ratings): organizations are rated up to five stars against
+# a checklist of five standards; the common one is the "five-good" (五个好), with per-domain
+# standards for villages (五强), agencies, schools and hospitals (五优) and non-public
+# organizations (五有). The texts below are the defaults; the county edits them as data.
+
+FIVE_GOOD, FIVE_STRONG, FIVE_EXCELLENT, FIVE_HAVES = "five_good", "five_strong", "five_excellent", "five_haves"
+STANDARDS_PER_CHECKLIST = 5
+
+# Organization domain (orgs.Organization.Domain) → checklist kind; any other domain (community,
+# state enterprise) is rated on the common five-good checklist.
+CHECKLIST_OF_DOMAIN = {
+    "rural": FIVE_STRONG,
+    "agency": FIVE_EXCELLENT,
+    "school": FIVE_EXCELLENT,
+    "hospital": FIVE_EXCELLENT,
+    "institution": FIVE_EXCELLENT,
+    "private_enterprise": FIVE_HAVES,
+    "social_org": FIVE_HAVES,
+}
+
+
+def checklist_kind(domain: str) -> str:
+    return CHECKLIST_OF_DOMAIN.get(domain, FIVE_GOOD)
+
+
+AUTO, MANUAL = "auto", "manual"
+
+
+def _auto(name, component, threshold):
+    return f"{name} = {component} >= {threshold}"
+
+
+# One text a kind, in the editor's format (parse_org_checklist).
+_COMMON_AUTO = {
+    "points": _auto("党员积分达到合格进度", "ratings.points", 80),
+    "dues": _auto("党费按月足额交纳", "dues.completion", 95),
+    "compliance": _auto("“三会一课”等组织生活按期落实", "life.compliance", 90),
+    "attendance": _auto("党员参加组织生活出勤", "life.attendance", 80),
+    "inspection": _auto("年度督查得分", "ratings.inspections", 80),
+}
+DEFAULT_CHECKLISTS = {
+    FIVE_GOOD: (
+        "“五个好”党组织评定标准",
+        [
+            ("领导班子好", ["班子健全、团结，书记履职尽责"]),
+            ("党员队伍好", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            ("制度建设好", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
+            ("工作业绩好", [_COMMON_AUTO["inspection"], "完成年度党建重点任务"]),
+            ("群众反映好", ["群众满意度高，无重大信访和负面舆情"]),
+        ],
+    ),
+    FIVE_STRONG: (
+        "村党组织“五强”评定标准",
+        [
+            ("支部班子强", ["村“两委”班子健全，书记带头致富、带领致富能力强"]),
+            ("党员队伍强", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            ("制度机制强", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
+            ("发展能力强", ["村集体经济收入稳定增长", _COMMON_AUTO["inspection"]]),
+            ("服务群众强", ["为民服务事项办理及时，群众满意"]),
+        ],
+    ),
+    FIVE_EXCELLENT: (
+        "机关、学校、医院党组织“五优”评定标准",
+        [
+            ("班子建设优", ["班子团结，落实党建工作责任制"]),
+            ("党员队伍优", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            ("组织生活优", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
+            ("制度落实优", [_COMMON_AUTO["inspection"]]),
+            ("作用发挥优", ["党建与业务深度融合，服务对象满意"]),
+        ],
+    ),
+    FIVE_HAVES: (
+        "非公企业和社会组织党组织“五有”评定标准",
+        [
+            ("有组织班子", ["党组织书记和委员配备到位"]),
+            ("有党员队伍", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            ("有活动阵地", ["有固定的党员活动场所和标识"]),
+            ("有工作制度", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
+            ("有作用发挥", ["在企业（组织）发展中发挥政治引领作用", _COMMON_AUTO["inspection"]]),
+        ],
+    ),
+}
+
+
+def default_checklist_text(kind: str) -> str:
+    _, standards = DEFAULT_CHECKLISTS[kind]
+    return "\n".join(f"【{name}】\n" + "\n".join(items) for name, items in standards)
+
+
+def parse_org_checklist(text: str, components: Iterable[str]) -> list[dict]:
+    """The editor's text into standards and items. A standard is a line 「【名称】」; under it one
+    item a line: 「名称」 is scored by the reviewer, 「名称 = 组成项代码 >= 门槛」 is computed from
+    the records (the component's figure, as a percentage, at or above the threshold). Exactly
+    five standards, each with at least one item; a line that cannot be read is refused by
+    number."""
+    import re
+
+    known = set(components)
+    standards: list[dict] = []
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        head = re.match(r"^【(.+)】$", line)
+        if head:
+            standards.append({"code": f"s{len(standards) + 1}", "name": head.group(1).strip(), "items": []})
+            continue
+        if not standards:
+            raise ValueError(f"第{n}行：请先写一条标准，如“【领导班子好】”")
+        standard = standards[-1]
+        code = f"{standard['code']}i{len(standard['items']) + 1}"
+        if "=" in line:
+            name, _, expr = line.partition("=")
+            match = re.match(r"^\s*([a-z_.]+)\s*(?:>=|≥)\s*(\d+(?:\.\d+)?)\s*%?\s*$", expr)
+            if not name.strip() or not match:
+                raise ValueError(f"第{n}行“{line}”应写成“细则名称 = 组成项代码 >= 门槛”")
+            if match.group(1) not in known:
+                raise ValueError(f"第{n}行：没有组成项“{match.group(1)}”，可用的有：{'、'.join(sorted(known))}")
+            threshold = Decimal(match.group(2))
+            if threshold > 100:
+                raise ValueError(f"第{n}行：门槛是百分比，不能超过 100")
+            item = {"code": code, "name": name.strip(), "mode": AUTO, "component": match.group(1)}
+            item["threshold"] = f"{threshold.normalize():f}"
+        else:
+            item = {"code": code, "name": line, "mode": MANUAL, "component": "", "threshold": ""}
+        standard["items"].append(item)
+    if len(standards) != STANDARDS_PER_CHECKLIST:
+        raise ValueError(f"应有 {STANDARDS_PER_CHECKLIST} 条标准（现有 {len(standards)} 条）")
+    for standard in standards:
+        if not standard["items"]:
+            raise ValueError(f"标准“{standard['name']}”下至少要有一条细则")
+    return standards
+
+
+def checklist_text(standards: list[dict]) -> str:
+    """The inverse of parse_org_checklist, to start the editor from the version in force."""
+    lines = []
+    for standard in standards:
+        lines.append(f"【{standard['name']}】")
+        for item in standard["items"]:
+            if item["mode"] == AUTO:
+                lines.append(_auto(item["name"], item["component"], item["threshold"]))
+            else:
+                lines.append(item["name"])
+    return "\n".join(lines)
+
+
+def auto_passes(value: Decimal | None, threshold: str) -> bool | None:
+    """An automatic item: the figure (0–1) as a percentage at or above the threshold; None when
+    the component could not judge the organization (nothing owed, no round): the reviewer decides."""
+    if value is None:
+        return None
+    return value * 100 >= Decimal(threshold)
+
+
+def standards_met(items: list[dict]) -> list[str]:
+    """The standards (codes, in order) all of whose items pass; an item not yet decided
+    (``passed`` None) keeps its standard unmet."""
+    order: list[str] = []
+    met: dict[str, bool] = {}
+    for item in items:
+        code = item["standard"]
+        if code not in met:
+            order.append(code)
+            met[code] = True
+        met[code] = met[code] and item.get("passed") is True
+    return [code for code in order if met[code]]
+
+
+def count_stars(items: list[dict]) -> int:
+    return min(STANDARDS_PER_CHECKLIST, len(standards_met(items)))
+
+
+def share_percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))

@@ -865,3 +865,478 @@ def move_weak(actor, weak, to: str, *, reason: str = "", deadline: date | None =
     )
     audit.record(actor, "update", weak, changes={"state": [old, to]}, org_path=weak.organization.path)
     return weak
+
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+
+MAX_INSPECTION_PHOTOS = 6
+
+
+def _lock_round(round_):
+    from .models import InspectionRound
+
+    return InspectionRound.objects.select_for_update().select_related("organizer").get(pk=round_.pk)
+
+
+@transaction.atomic
+def create_round(
+    actor, organizer, *, name: str, kind: str, starts_on: date, ends_on: date, checklist: list[dict], organizations
+):
+    """A township or the county (``organizer``, depth 0 or 1 of the tree) opens an inspection
+    round over organizations of its own subtree, with a scored checklist."""
+    from .models import InspectionResult, InspectionRound
+
+    require_manager(actor, organizer)
+    if organizer.depth > 1:
+        raise ValidationError("督查由乡镇（街道）党委或县委组织部组织")
+    if not name.strip():
+        raise ValidationError({"name": "请填写督查名称"})
+    if kind not in InspectionRound.Kind.values:
+        raise ValidationError({"kind": "请选择明察或暗访"})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "结束日期不能早于开始日期"})
+    if not checklist:
+        raise ValidationError({"checklist": "请至少填写一个评分项目"})
+    organizations = list(organizations)
+    if not organizations:
+        raise ValidationError({"organizations": "请选择被督查的党组织"})
+    outside = [o.name for o in organizations if o.pk == organizer.pk or not o.path.startswith(organizer.path)]
+    if outside:
+        raise ValidationError({"organizations": f"只能督查本组织所属的党组织：{'、'.join(outside)}"})
+    round_ = InspectionRound.objects.create(
+        organizer=organizer,
+        name=name.strip(),
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        checklist=checklist,
+        created_by=_user(actor),
+    )
+    InspectionResult.objects.bulk_create([InspectionResult(round=round_, organization=o) for o in organizations])
+    audit.record(actor, "create", round_, org_path=organizer.path, note=f"督查 {len(organizations)} 个党组织")
+    return round_
+
+
+@transaction.atomic
+def enter_result(actor, result, *, scores: dict, note: str = "", photos=()):
+    """The organizer's inspector enters (or corrects, while the round is open) one organization's
+    scores: every checklist item between 0 and its maximum."""
+    from .models import InspectionPhoto, InspectionResult
+
+    round_ = _lock_round(result.round)
+    require_manager(actor, round_.organizer)
+    result = InspectionResult.objects.select_for_update().select_related("organization").get(pk=result.pk)
+    if round_.state != round_.State.OPEN:
+        raise ValidationError("督查已结束，结果不能再修改")
+    clean = {}
+    errors = []
+    for item in round_.checklist:
+        value = scores.get(item["code"])
+        if value in (None, ""):
+            errors.append(f"请填写“{item['name']}”的得分")
+            continue
+        value = Decimal(str(value))
+        if value < 0 or value > Decimal(str(item["max"])):
+            errors.append(f"“{item['name']}”的得分应在 0–{item['max']} 之间")
+            continue
+        clean[item["code"]] = str(value)
+    if errors:
+        raise ValidationError(errors)
+    before = (result.scores, str(result.total) if result.total is not None else None)
+    result.scores = clean
+    result.total = sum((Decimal(v) for v in clean.values()), Decimal(0))
+    result.note = note.strip()
+    result.inspector = _user(actor)
+    result.scored_at = timezone.now()
+    result.revision += 1
+    result.save()
+    InspectionPhoto.save_uploads(
+        photos,
+        max_photos=MAX_INSPECTION_PHOTOS,
+        already=result.photos.count(),
+        uploaded_by=_user(actor),
+        result=result,
+    )
+    audit.record(
+        actor,
+        "update",
+        result,
+        changes={"total": [before[1], str(result.total)]},
+        org_path=result.organization.path,
+        note=f"{round_.name}：{result.organization.name} 得分 {result.total}",
+    )
+    return result
+
+
+@transaction.atomic
+def close_round(actor, round_):
+    """The organizer closes the round: results become final, and the bottom-3-twice rule runs
+    over the organizer's closed rounds (accountability records are opened once). Returns the
+    accountability records this closing opened."""
+    round_ = _lock_round(round_)
+    require_manager(actor, round_.organizer)
+    if round_.state == round_.State.CLOSED:
+        raise ValidationError("该督查已结束")
+    missing = [r.organization.name for r in round_.results.filter(total=None).select_related("organization")]
+    if missing:
+        raise ValidationError(f"还有 {len(missing)} 个党组织未评分：{'、'.join(missing[:5])}")
+    round_.state = round_.State.CLOSED
+    round_.closed_by, round_.closed_at = _user(actor), timezone.now()
+    round_.revision += 1
+    round_.save()
+    audit.record(actor, "update", round_, changes={"state": ["open", "closed"]}, org_path=round_.organizer.path)
+    return apply_bottom_rule(round_.organizer)
+
+
+def apply_bottom_rule(organizer) -> list:
+    """Run rules.bottom_three_twice over ``organizer``'s closed rounds (by end date, then closing
+    time) and open the accountability records not yet opened. Idempotent."""
+    from jiceng.orgs.models import Organization
+
+    from .models import Accountability, InspectionResult, InspectionRound
+
+    Organization.objects.select_for_update().filter(pk=organizer.pk).first()  # one rule run at a time
+    rounds = list(
+        InspectionRound.objects.filter(organizer=organizer, state=InspectionRound.State.CLOSED).order_by(
+            "ends_on", "closed_at", "pk"
+        )
+    )
+    totals: dict[int, dict[int, Decimal]] = {r.pk: {} for r in rounds}
+    for round_id, org_id, total in InspectionResult.objects.filter(round__in=[r.pk for r in rounds]).values_list(
+        "round_id", "organization_id", "total"
+    ):
+        totals[round_id][org_id] = total
+    flagged = rules.bottom_three_twice([(r, totals[r.pk]) for r in rounds])
+    have = set(
+        Accountability.objects.filter(round__in=[r.pk for r in rounds]).values_list("organization_id", "round_id")
+    )
+    todo = [(org, prev, later) for org, prev, later in flagged if (org, later.pk) not in have]
+    orgs = Organization.objects.in_bulk([org for org, _, _ in todo])
+    opened = []
+    for org_id, prev, later in todo:
+        org = orgs[org_id]
+        ranks_prev = rules.competition_ranks(totals[prev.pk])
+        ranks_later = rules.competition_ranks(totals[later.pk])
+        reason = (
+            f"在{prev.name}（第{ranks_prev[org_id]}名/共{len(ranks_prev)}个）和"
+            f"{later.name}（第{ranks_later[org_id]}名/共{len(ranks_later)}个）中连续排名后三位"
+        )
+        record = Accountability.objects.create(
+            organization=org, round=later, previous=prev, secretary_name=org.secretary_name, reason=reason[:300]
+        )
+        audit.record(None, "create", record, org_path=org.path, note="连续两次督查排名后三位，启动问责")
+        opened.append(record)
+    return opened
+
+
+@transaction.atomic
+def handle_accountability(actor, record, *, outcome: str):
+    """The organizer's managers record how the accountability was handled (谈话提醒、通报批评、
+    调整书记…): open → handled, with the outcome."""
+    from .models import Accountability
+
+    record = (
+        Accountability.objects.select_for_update().select_related("round__organizer", "organization").get(pk=record.pk)
+    )
+    require_manager(actor, record.round.organizer)
+    if record.state != Accountability.State.OPEN:
+        raise ValidationError("该问责记录已处理")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "请写明处理结果"})
+    record.state = Accountability.State.HANDLED
+    record.outcome = outcome.strip()
+    record.handled_by, record.handled_at = _user(actor), timezone.now()
+    record.revision += 1
+    record.save()
+    audit.record(actor, "update", record, changes={"state": ["open", "handled"]}, org_path=record.organization.path)
+    return record
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+
+
+def _full_or_county(actor) -> bool:
+    from jiceng.core.scoping import has_full_scope
+
+    return actor is None or has_full_scope(actor) or bool(getattr(actor, "is_county_admin", False))
+
+
+@transaction.atomic
+def save_org_checklist(actor, *, kind: str, valid_from: int, name: str, text: str, note: str = ""):
+    """A county admin writes a version of a kind's checklist, in force from ``valid_from`` (a
+    year). Ratings keep the version they used: a version already used by a rating cannot be
+    rewritten — write one from a later year instead."""
+    from . import queries
+    from .models import OrgChecklist, OrgRating
+
+    if actor is not None:
+        require_county_admin(actor)
+    if kind not in OrgChecklist.Kind.values:
+        raise ValidationError({"kind": "请选择适用类别"})
+    this_year = timezone.localdate().year
+    if not 2000 <= valid_from <= this_year + 1:
+        raise ValidationError({"valid_from": f"起用年度应在 2000–{this_year + 1} 年之间"})
+    if not name.strip():
+        raise ValidationError({"name": "请填写标准名称"})
+    try:
+        standards = rules.parse_org_checklist(text, queries.orgrating_components())
+    except ValueError as exc:
+        raise ValidationError({"text": str(exc)}) from exc
+    existing = OrgChecklist.objects.select_for_update().filter(kind=kind, valid_from=valid_from).first()
+    if existing is not None:
+        if OrgRating.objects.filter(checklist=existing).exists():
+            raise ValidationError(
+                {"valid_from": f"{valid_from}年起的版本已用于评定，不能改写；请从以后的年度起制定新版本"}
+            )
+        before = audit.snapshot(existing, ["name", "standards", "note"])
+        existing.name, existing.standards, existing.note = name.strip(), standards, note.strip()
+        existing.save()
+        audit.record(
+            actor,
+            "update",
+            existing,
+            changes=audit.diff(before, audit.snapshot(existing, ["name", "standards", "note"])),
+        )
+        return existing
+    checklist = OrgChecklist.objects.create(
+        kind=kind,
+        valid_from=valid_from,
+        name=name.strip(),
+        standards=standards,
+        note=note.strip(),
+        created_by=_user(actor),
+    )
+    audit.record(actor, "create", checklist, note=f"{checklist.get_kind_display()}评定标准 {valid_from}年起")
+    return checklist
+
+
+def _rating_items(checklist, org_id: int, figures: dict, before: list[dict] | None) -> list[dict]:
+    """Every item of ``checklist`` for one organization: automatic ones from the components'
+    figures (as computed now), manual ones (and automatic ones the component could not judge)
+    keeping the reviewer's decision of an earlier proposal with the same checklist."""
+    kept = {i["code"]: i for i in before or []}
+    items = []
+    for standard in checklist.standards:
+        for item in standard["items"]:
+            row = {
+                "code": item["code"],
+                "standard": standard["code"],
+                "standard_name": standard["name"],
+                "name": item["name"],
+                "mode": item["mode"],
+                "component": item["component"],
+                "threshold": item["threshold"],
+                "value": None,
+                "numerator": None,
+                "denominator": None,
+                "text": "",
+                "url": "",
+                "passed": None,
+                "note": "",
+                "scored_by": None,
+                "scored_by_name": "",
+                "scored_at": "",
+            }
+            if item["mode"] == rules.AUTO:
+                figure = figures.get(item["component"], {}).get(org_id)
+                value = figure.value if figure is not None else None
+                if value is not None:
+                    row.update(
+                        value=f"{(value * 100).quantize(Decimal('0.1')):f}",
+                        numerator=f"{Decimal(figure.numerator).normalize():f}",
+                        denominator=f"{Decimal(figure.denominator).normalize():f}",
+                        text=figure.text,
+                        url=figure.url,
+                        passed=rules.auto_passes(value, item["threshold"]),
+                    )
+            if row["passed"] is None and kept.get(item["code"], {}).get("scored_by") is not None:
+                old = kept[item["code"]]
+                for key in ("passed", "note", "scored_by", "scored_by_name", "scored_at"):
+                    row[key] = old[key]
+            items.append(row)
+    return items
+
+
+@transaction.atomic
+def propose_org_ratings(actor, root, year: int) -> int:
+    """Compute (or refresh) the year's star ratings of the branches of ``root``'s subtree from the
+    records, each on its domain's checklist in force that year. A confirmed rating is left as it
+    was; a proposed one is recomputed and keeps the reviewer's scores. Returns how many were
+    written."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.rules import BRANCH_TYPES
+
+    from . import queries
+    from .models import OrgRating
+
+    if actor is not None:
+        require_manager(actor, root)
+    today = timezone.localdate()
+    if year > today.year:
+        raise ValidationError({"year": "不能评定将来的年度"})
+    branches = list(Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
+    in_force = queries.org_checklists_in_force(year)
+    current = {
+        r.organization_id: r
+        for r in OrgRating.objects.select_for_update().filter(year=year, organization__in=[b.pk for b in branches])
+    }
+    todo = [b for b in branches if not (b.pk in current and current[b.pk].state == OrgRating.State.CONFIRMED)]
+    needed = {
+        item["component"]
+        for b in todo
+        if (c := in_force.get(rules.checklist_kind(b.domain)))
+        for s in c.standards
+        for item in s["items"]
+        if item["mode"] == rules.AUTO
+    }
+    components = queries.orgrating_components()
+    figures = {code: components[code].compute(root, year, today) for code in sorted(needed) if code in components}
+    now = timezone.now()
+    new, changed = [], []
+    for branch in todo:
+        checklist = in_force.get(rules.checklist_kind(branch.domain))
+        if checklist is None:
+            continue
+        rating = current.get(branch.pk)
+        before = rating.items if rating is not None and rating.checklist_id == checklist.pk else None
+        items = _rating_items(checklist, branch.pk, figures, before)
+        if rating is None:
+            new.append(
+                OrgRating(
+                    organization=branch,
+                    year=year,
+                    checklist=checklist,
+                    items=items,
+                    stars=rules.count_stars(items),
+                    computed_at=now,
+                )
+            )
+        else:
+            rating.checklist, rating.items, rating.stars, rating.computed_at = (
+                checklist,
+                items,
+                rules.count_stars(items),
+                now,
+            )
+            rating.revision += 1
+            changed.append(rating)
+    OrgRating.objects.bulk_create(new, batch_size=1000)
+    OrgRating.objects.bulk_update(
+        changed, ["checklist", "items", "stars", "computed_at", "revision", "updated_at"], batch_size=1000
+    )
+    if actor is not None:
+        audit.record(actor, "update", root, note=f"计算 {year} 年星级评定：{len(new) + len(changed)} 个党支部")
+    return len(new) + len(changed)
+
+
+def _lock_rating(rating):
+    from .models import OrgRating
+
+    return OrgRating.objects.select_for_update().select_related("organization").get(pk=rating.pk)
+
+
+def _may_change(actor, rating) -> None:
+    from .models import OrgRating
+
+    require_level_above(actor, rating.organization, "星级评定由上级党组织评审、确认，本组织不能评定自己")
+    if rating.state == OrgRating.State.CONFIRMED and not _full_or_county(actor):
+        raise ValidationError("评定已确认，只有县委组织部可以改变")
+
+
+MAX_ORG_RATING_PHOTOS = 6
+
+
+@transaction.atomic
+def score_org_item(actor, rating, code: str, *, passed: bool, note: str, photos=()):
+    """The level above scores one item by review (a manual item, or an automatic one whose
+    component had nothing to judge), with the evidence; the stars are counted again."""
+    from .models import OrgRatingPhoto
+
+    rating = _lock_rating(rating)
+    _may_change(actor, rating)
+    item = next((i for i in rating.items if i["code"] == code), None)
+    if item is None:
+        raise ValidationError("没有这条细则")
+    if item["mode"] == rules.AUTO and item["value"] is not None:
+        raise ValidationError("这条细则按记录自动计算，不能人工评定")
+    if not note.strip():
+        raise ValidationError({"note": "请写明评审依据（查看了哪些材料、发现了什么）"})
+    old = item["passed"]
+    item.update(
+        passed=bool(passed),
+        note=note.strip()[:500],
+        scored_by=actor.pk if actor is not None else None,
+        scored_by_name=(actor.get_full_name() or actor.get_username()) if actor is not None else "系统",
+        scored_at=timezone.localtime().isoformat(timespec="minutes"),
+    )
+    rating.stars = rules.count_stars(rating.items)
+    rating.revision += 1
+    rating.save(update_fields=["items", "stars", "revision", "updated_at"])
+    OrgRatingPhoto.save_uploads(
+        photos,
+        max_photos=MAX_ORG_RATING_PHOTOS,
+        already=rating.photos.filter(item=code).count(),
+        uploaded_by=_user(actor),
+        rating=rating,
+        item=code,
+    )
+    audit.record(
+        actor,
+        "update",
+        rating,
+        changes={code: [old, item["passed"]]},
+        org_path=rating.organization.path,
+        note=f"{rating.year}年星级评定：{item['name']} {'达标' if passed else '未达标'}",
+    )
+    return rating
+
+
+@transaction.atomic
+def confirm_org_rating(actor, rating):
+    """The level above confirms a rating once every item is decided; the stars are final."""
+    from .models import OrgRating
+
+    rating = _lock_rating(rating)
+    _may_change(actor, rating)
+    if rating.state == OrgRating.State.CONFIRMED:
+        raise ValidationError("该评定已确认")
+    open_items = [i["name"] for i in rating.items if i["passed"] is None]
+    if open_items:
+        raise ValidationError(f"还有 {len(open_items)} 条细则未评定：{'、'.join(open_items[:5])}")
+    rating.stars = rules.count_stars(rating.items)
+    rating.state = OrgRating.State.CONFIRMED
+    rating.confirmed_by, rating.confirmed_at = _user(actor), timezone.now()
+    rating.revision += 1
+    rating.save()
+    audit.record(
+        actor,
+        "update",
+        rating,
+        changes={"state": ["proposed", "confirmed"]},
+        org_path=rating.organization.path,
+        note=f"确认 {rating.year} 年星级评定：{rating.stars} 星",
+    )
+    return rating
+
+
+@transaction.atomic
+def set_org_star_target(actor, percent: int):
+    """A county admin sets the county's target share of five-star organizations (percent)."""
+    require_county_admin(actor)
+    if not 0 <= percent <= 100:
+        raise ValidationError({"org_star_target": "目标比例应在 0–100 之间"})
+    config = RatingsSettings.for_update()
+    old = config.org_star_target
+    config.org_star_target = percent
+    config.save()
+    if old != percent:
+        root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+        audit.record(
+            actor,
+            "update",
+            config,
+            changes={"org_star_target": [old, percent]},
+            org_path=root_path,
+            note="五星党组织目标比例",
+        )
+    return config

@@ -58,3 +58,34 @@ urlpatterns = [
     path("appraisal/reports/<int:pk>/paper/", appraisal.report_paper, name="appraisal_report_paper"),
     path("appraisal/reports/<int:pk>/word/", appraisal.report_docx, name="appraisal_report_docx"),
 ]
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+from .views import inspections  # noqa: E402
+
+urlpatterns += [
+    path("inspections/", inspections.round_list, name="inspections"),
+    path("inspections/new/", inspections.round_create, name="inspection_create"),
+    path("inspections/<int:pk>/", inspections.round_detail, name="inspection"),
+    path("inspections/<int:pk>/export/", inspections.round_export, name="inspection_export"),
+    path("inspections/<int:pk>/close/", inspections.round_close, name="inspection_close"),
+    path("inspections/results/<int:pk>/", inspections.result_entry, name="inspection_result"),
+    path("inspections/photos/<int:pk>/", inspections.result_photo, name="inspection_photo"),
+    path("accountability/", inspections.accountability_list, name="accountability"),
+    path("accountability/export/", inspections.accountability_export, name="accountability_export"),
+    path("accountability/<int:pk>/handle/", inspections.accountability_handle, name="accountability_handle"),
+]
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+from .views import orgratings  # noqa: E402
+
+urlpatterns += [
+    path("org-ratings/", orgratings.rating_list, name="orgratings"),
+    path("org-ratings/export/", orgratings.rating_export, name="orgrating_export"),
+    path("org-ratings/propose/", orgratings.rating_propose, name="orgrating_propose"),
+    path("org-ratings/checklists/", orgratings.checklists, name="orgrating_checklists"),
+    path("org-ratings/target/", orgratings.target, name="orgrating_target"),
+    path("org-ratings/<int:pk>/", orgratings.rating_detail, name="orgrating"),
+    path("org-ratings/<int:pk>/score/", orgratings.rating_score, name="orgrating_score"),
+    path("org-ratings/<int:pk>/confirm/", orgratings.rating_confirm, name="orgrating_confirm"),
+    path("org-ratings/photos/<int:pk>/", orgratings.rating_photo, name="orgrating_photo"),
+]

@@ -269,3 +269,185 @@ def invariants(county):  # noqa: F811
         list(AppraisalVote.objects.filter(report__organization=county.branch_b).values_list("reviewer_id", "grade")),
         AppraisalReviewer.objects.filter(round__organizer=county.town_b).count(),
     )
+
+
+# ---- inspections (督查) and accountability (问责) ------------------------------------------------
+# Victims: an open round of township 乙 over its branch (a result with the note 「秘密发现问题」
+# and a photo row), and an accountability record for 「秘密书记」.
+
+_setup_before_inspections = setup
+_samples_before_inspections = samples
+_invariants_before_inspections = invariants
+
+
+def setup(county):  # noqa: F811
+    from datetime import date
+
+    from jiceng.ratings import services
+    from jiceng.ratings.models import Accountability, InspectionPhoto
+
+    victim = _setup_before_inspections(county)
+    checklist = [{"code": "i1", "name": "秘密细则", "max": "100"}]
+    kw = {"kind": "on_site", "starts_on": date(2026, 3, 1), "ends_on": date(2026, 3, 2), "checklist": checklist}
+    earlier = services.create_round(
+        county.admin_b, county.town_b, name="乙乡秘密督查一", organizations=[county.branch_b], **kw
+    )
+    services.enter_result(county.admin_b, earlier.results.get(), scores={"i1": 10})
+    services.close_round(county.admin_b, earlier)
+    round_ = services.create_round(
+        county.admin_b, county.town_b, name="乙乡秘密督查", organizations=[county.branch_b], **kw
+    )
+    result = round_.results.get()
+    services.enter_result(county.admin_b, result, scores={"i1": 12}, note="秘密发现问题")
+    photo = InspectionPhoto.objects.create(result=result, image="inspections/secret.jpg", thumbnail="inspections/s.jpg")
+    # A record as the rule would open it (a one-branch township has no bottom 3 of its own).
+    record = Accountability.objects.create(
+        organization=county.branch_b, round=round_, previous=earlier, secretary_name="秘密书记", reason="秘密问责原因"
+    )
+    victim.update(
+        {
+            "inspection_round": round_.pk,
+            "inspection_result": result.pk,
+            "inspection_photo": photo.pk,
+            "accountability": record.pk,
+        }
+    )
+    return victim
+
+
+def samples(county, victim):  # noqa: F811
+    out = _samples_before_inspections(county, victim)
+    out.update(
+        {
+            "ratings:inspections": {},
+            "ratings:inspection_create": {},
+            "ratings:inspection": {"pk": victim["inspection_round"]},
+            "ratings:inspection_export": {"pk": victim["inspection_round"]},
+            "ratings:inspection_close": {"pk": victim["inspection_round"]},
+            "ratings:inspection_result": {"pk": victim["inspection_result"]},
+            "ratings:inspection_photo": {"pk": victim["inspection_photo"]},
+            "ratings:accountability": {},
+            "ratings:accountability_export": {},
+            "ratings:accountability_handle": {"pk": victim["accountability"]},
+            "ratings-inspections": {},
+        }
+    )
+    return out
+
+
+QUERIES.update(
+    {
+        "ratings:inspections": "?org={town_b}",
+        "ratings:inspection_create": "?org={town_b}",
+        "ratings:accountability": "?org={town_b}",
+        "ratings:accountability_export": "?org={town_b}",
+        "ratings-inspections": "?org={town_b}",
+    }
+)
+POSTS.update(
+    {
+        "ratings:inspection_create": {
+            "org": "{town_b}",
+            "name": "外来督查",
+            "kind": "on_site",
+            "starts_on": "2026-05-01",
+            "ends_on": "2026-05-02",
+            "checklist": "外来 10",
+            "organizations": "{branch_b}",
+        },
+        "ratings:inspection_result": {"s-i1": "99", "note": "外来"},
+        "ratings:accountability_handle": {"outcome": "外来处理"},
+    }
+)
+
+
+def invariants(county):  # noqa: F811
+    from jiceng.ratings.models import Accountability, InspectionResult, InspectionRound
+
+    return (
+        *_invariants_before_inspections(county),
+        list(InspectionRound.objects.filter(organizer=county.town_b).values("name", "state", "revision")),
+        list(InspectionResult.objects.filter(organization=county.branch_b).values("total", "note", "revision")),
+        list(Accountability.objects.filter(organization=county.branch_b).values("state", "outcome")),
+    )
+
+
+# ---- organization star ratings (星级党组织评定) ---------------------------------------------------
+# Victims: township 乙's branch's rating of this year, a reviewed item with the evidence
+# 「秘密评审依据」 and a photo row.
+
+_setup_before_orgratings = setup
+_samples_before_orgratings = samples
+_invariants_before_orgratings = invariants
+
+
+def setup(county):  # noqa: F811
+    from django.utils import timezone
+
+    from jiceng.ratings import services
+    from jiceng.ratings.models import OrgRating, OrgRatingPhoto
+
+    victim = _setup_before_orgratings(county)
+    year = timezone.localdate().year
+    services.propose_org_ratings(county.admin_b, county.town_b, year)
+    rating = OrgRating.objects.get(organization=county.branch_b, year=year)
+    manual = next(i["code"] for i in rating.items if i["mode"] == "manual")
+    services.score_org_item(county.admin_b, rating, manual, passed=True, note="秘密评审依据")
+    photo = OrgRatingPhoto.objects.create(
+        rating=rating, item=manual, image="orgratings/secret.jpg", thumbnail="orgratings/s.jpg"
+    )
+    victim.update({"org_rating": rating.pk, "org_rating_photo": photo.pk, "org_rating_item": manual})
+    return victim
+
+
+def samples(county, victim):  # noqa: F811
+    out = _samples_before_orgratings(county, victim)
+    out.update(
+        {
+            "ratings:orgratings": {},
+            "ratings:orgrating_export": {},
+            "ratings:orgrating_propose": {},
+            "ratings:orgrating_checklists": {},
+            "ratings:orgrating_target": {},
+            "ratings:orgrating": {"pk": victim["org_rating"]},
+            "ratings:orgrating_score": {"pk": victim["org_rating"]},
+            "ratings:orgrating_confirm": {"pk": victim["org_rating"]},
+            "ratings:orgrating_photo": {"pk": victim["org_rating_photo"]},
+            "ratings-orgratings": {},
+            "ratings-orgrating": {"org": county.branch_b.pk},
+        }
+    )
+    return out
+
+
+QUERIES.update(
+    {
+        "ratings:orgratings": "?org={town_b}",
+        "ratings:orgrating_export": "?org={town_b}",
+        "ratings-orgratings": "?org={town_b}",
+    }
+)
+POSTS.update(
+    {
+        "ratings:orgrating_propose": {"org": "{town_b}", "year": "2026"},
+        "ratings:orgrating_target": {"org_star_target": "1"},
+        "ratings:orgrating_score": {"item": "{org_rating_item}", "passed": "no", "note": "外来评审"},
+        "ratings:orgrating_checklists": {
+            "kind": "five_good",
+            "valid_from": "2030",
+            "name": "外来标准",
+            "text": "【一】\n甲\n【二】\n乙\n【三】\n丙\n【四】\n丁\n【五】\n戊",
+        },
+    }
+)
+
+
+def invariants(county):  # noqa: F811
+    from jiceng.ratings.models import OrgChecklist, OrgRating, RatingsSettings
+
+    return (
+        *_invariants_before_orgratings(county),
+        list(OrgRating.objects.filter(organization=county.branch_b).values("stars", "state", "revision", "items")),
+        list(OrgChecklist.objects.values("kind", "valid_from", "name")),
+        RatingsSettings.current().org_star_target,
+    )

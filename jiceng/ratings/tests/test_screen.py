@@ -106,7 +106,7 @@ def test_the_card_reads_a_fixed_number_of_queries_whatever_the_subtree(county, s
 
 
 def test_stars_distribution_and_trend_match_the_decisions(county, screen):
-    counts = queries.star_distribution(county.town_a, Q3)
+    counts = queries.member_star_distribution(county.town_a, Q3)
     reviewed = list(
         StarDecision.objects.filter(review__organization=county.branch_a)
         .values_list("member", flat=True)

@@ -44,7 +44,7 @@ def star_members(request):
         "quarter_label": _quarter_label(quarter),
         "quarters": queries.quarters_offered(timezone.localdate()),
         "stars": stars,
-        "star_range": range(len(queries.star_distribution(root, quarter))),
+        "star_range": range(len(queries.member_star_distribution(root, quarter))),
         "active_nav": "ratings-stars",
     }
     context.update(pages.paginate(request, rows))
@@ -76,7 +76,7 @@ def overview_panel(request):
     root = page_root(request)
     today = timezone.localdate()
     quarter = queries.quarter_of(None, today)
-    distribution = queries.star_distribution(root, quarter)
+    distribution = queries.member_star_distribution(root, quarter)
     reviewed = sum(distribution)
     # The index and the designations of the year of the last whole quarter (in January, last year).
     year = quarter.year
