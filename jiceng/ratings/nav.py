@@ -13,3 +13,14 @@ def items(user):
     out.append(NavItem("ratings", "ratings:claims", "积分申报", "ratings-claims", order=10))
     out.append(NavItem("ratings", "ratings:scheme", "积分办法", "ratings-scheme", order=50))
     return out
+
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+_items_before_posts = items
+
+
+def items(user):  # noqa: F811
+    out = _items_before_posts(user)
+    out.append(NavItem("ratings", "ratings:posts", "设岗定责", "ratings-posts", order=12))
+    out.append(NavItem("ratings", "ratings:pledges", "承诺践诺", "ratings-pledges", order=14))
+    return out

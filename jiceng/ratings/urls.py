@@ -41,3 +41,24 @@ urlpatterns = [
     path("scheme/", scheme.scheme, name="scheme"),
     path("scheme/new/", scheme.scheme_new, name="scheme_new"),
 ]
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+from .views import posts as posts_views  # noqa: E402
+
+urlpatterns += [
+    path("posts/", posts_views.post_list, name="posts"),
+    path("posts/export/", posts_views.post_export, name="posts_export"),
+    path("posts/new/", posts_views.post_create, name="post_create"),
+    path("posts/<int:pk>/", posts_views.post_detail, name="post"),
+    path("posts/<int:pk>/request/", posts_views.post_request, name="post_request"),
+    path("posts/<int:pk>/assign/", posts_views.post_assign, name="post_assign"),
+    path("posts/holdings/<int:pk>/decide/", posts_views.holding_decide, name="holding_decide"),
+    path("posts/holdings/<int:pk>/log/", posts_views.duty_log, name="duty_log"),
+    path("posts/duties/", posts_views.duties, name="duties"),
+    path("posts/duties/<int:pk>/", posts_views.post_duty, name="post_duty"),
+    path("pledges/", posts_views.pledge_list, name="pledges"),
+    path("pledges/export/", posts_views.pledge_export, name="pledges_export"),
+    path("pledges/new/", posts_views.pledge_create, name="pledge_create"),
+    path("pledges/<int:pk>/", posts_views.pledge_detail, name="pledge"),
+    path("pledges/<int:pk>/withdraw/", posts_views.pledge_withdraw, name="pledge_withdraw"),
+]
