@@ -489,3 +489,40 @@ def rank_rows(rows: list[IndexRow]) -> None:
         if row.index != previous:
             rank, previous = n, row.index
         row.rank = rank
+
+
+# ---- posts, pledges and model posts (设岗定责、承诺践诺、党员示范岗) ------------------------------
+
+
+def member_posts_and_pledges(member, year: int) -> dict:
+    """What the member's points page shows of posts and pledges: the posts held (open holdings and
+    those of the year), the year's pledges, and the quarters the member was a model post (a
+    decided review's final result). Three queries."""
+    from .models import ModelPost, Pledge, PostHolding, StarReview
+
+    holdings = list(
+        PostHolding.objects.filter(member=member, state__in=(PostHolding.State.ACTIVE, PostHolding.State.REQUESTED))
+        .select_related("post")
+        .order_by("since", "pk")
+    )
+    pledges = list(Pledge.objects.filter(member=member, year=year).order_by("due", "pk"))
+    model_posts = list(
+        ModelPost.objects.filter(member=member, final=True, review__state=StarReview.State.DECIDED)
+        .select_related("review")
+        .order_by("-review__quarter")[:20]
+    )
+    return {"member_holdings": holdings, "member_pledges": pledges, "member_model_posts": model_posts}
+
+
+def model_post_counts(review_ids) -> dict[int, int]:
+    """The model posts (final) of each review, for the stars overview. One query."""
+    from django.db.models import Count
+
+    from .models import ModelPost
+
+    return dict(
+        ModelPost.objects.filter(review_id__in=list(review_ids), final=True)
+        .values_list("review_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )

@@ -61,4 +61,5 @@ urlpatterns += [
     path("pledges/new/", posts_views.pledge_create, name="pledge_create"),
     path("pledges/<int:pk>/", posts_views.pledge_detail, name="pledge"),
     path("pledges/<int:pk>/withdraw/", posts_views.pledge_withdraw, name="pledge_withdraw"),
+    path("stars/model-posts/<int:pk>/overrule/", posts_views.model_post_overrule, name="model_post_overrule"),
 ]

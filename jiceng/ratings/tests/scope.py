@@ -184,7 +184,7 @@ def setup(county):  # noqa: F811
     pledge = services.create_pledge(
         county.admin_b, county.member_b, year=today.year, content="秘密承诺", due=today.replace(month=12, day=31)
     )
-    from jiceng.ratings.models import PostDuty
+    from jiceng.ratings.models import ModelPost, PostDuty
 
     victim.update(
         {
@@ -192,6 +192,7 @@ def setup(county):  # noqa: F811
             "holding_b": holding.pk,
             "duty_b": PostDuty.objects.get(holding=holding).pk,
             "pledge_b": pledge.pk,
+            "model_post_b": ModelPost.objects.filter(review_id=victim["star_review"]).first().pk,
         }
     )
     return victim
@@ -216,6 +217,7 @@ def samples(county, victim):  # noqa: F811
             "ratings:pledge_create": {},
             "ratings:pledge": {"pk": victim["pledge_b"]},
             "ratings:pledge_withdraw": {"pk": victim["pledge_b"]},
+            "ratings:model_post_overrule": {"pk": victim["model_post_b"]},
         }
     )
     return out
@@ -246,12 +248,13 @@ POSTS.update(
         "ratings:duties": {"org": "{branch_b}", "month": "2026-01"},
         "ratings:pledge_create": {"org": "{branch_b}", "member": "{member_b}", "content": "外来", "due": "2026-12-31"},
         "ratings:pledge": {"state": "not", "on": "2026-01-05", "note": "外来"},
+        "ratings:model_post_overrule": {"chosen": "1", "reason": "外来"},
     }
 )
 
 
 def invariants(county):  # noqa: F811
-    from jiceng.ratings.models import Pledge, Post, PostDuty, PostHolding
+    from jiceng.ratings.models import ModelPost, Pledge, Post, PostDuty, PostHolding
 
     return (
         _invariants_before_posts(county),
@@ -259,4 +262,5 @@ def invariants(county):  # noqa: F811
         list(PostHolding.objects.filter(member=county.member_b).values("state", "until")),
         list(PostDuty.objects.filter(holding__member=county.member_b).values("state", "note")),
         list(Pledge.objects.filter(member=county.member_b).values("state", "content")),
+        list(ModelPost.objects.filter(member=county.member_b).values("final", "overrule_reason")),
     )

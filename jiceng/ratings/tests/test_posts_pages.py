@@ -177,3 +177,52 @@ def test_catalogue_queries_do_not_grow_with_posts(county):
         post = services.create_post(county.secretary_a, county.branch_a, name=f"岗{n}", kind="policy", duties="x")
         services.assign_post(county.secretary_a, post, add_member(county.branch_a, f"员{n}"), since=JAN)
     assert count() == few
+
+
+def test_model_posts_on_the_review_the_overview_and_the_members_page(county):
+    """Q4 2026 of branch 甲: 张三 keeps a post all quarter (the only points), so he is the proposed
+    model post (3 members: 10% rounded up is 1); the branch decides it, the overview counts it, his
+    points page shows it, and the township may change it with a reason."""
+    q4 = date(2026, 10, 1)
+    with time_machine.travel("2026-10-05 10:00 +0800"):
+        post = services.create_post(county.secretary_a, county.branch_a, name="宣传岗", kind="policy", duties="宣讲")
+        services.assign_post(county.secretary_a, post, county.member_a, since=q4)
+    with time_machine.travel("2026-12-20 10:00 +0800"):
+        for m in (10, 11, 12):
+            # Before 2027 the post item is still claimed: the branch's claims stand for the duty.
+            claim = services.submit_claim(
+                county.member_user,
+                member=county.member_a,
+                item=item("post", date(2026, m, 1)),
+                on=date(2026, m, 3),
+                note="宣讲",
+            )
+            services.decide_claim(county.secretary_a, claim, approve=True)
+    sec = client_for(county.secretary_a)
+    review = services.propose_review(county.secretary_a, county.branch_a, q4)
+    proposed = list(review.model_posts.filter(proposed=True).values_list("member_id", flat=True))
+    assert proposed == [county.member_a.pk]
+    page = sec.get(reverse("ratings:star_review", args=[review.pk])).content.decode()
+    assert "党员示范岗" in page and page.count('name="mp-') == review.model_posts.count()
+    data = {f"mp-{m.pk}": "1" if m.proposed else "0" for m in review.model_posts.all()}
+    sec.post(reverse("ratings:star_decide", args=[review.pk]), data)
+    review.refresh_from_db()
+    assert review.state == "decided"
+    response = client_for(county.admin_a).get(
+        reverse("ratings:stars"), {"org": county.village_a.pk, "quarter": "2026-4"}
+    )
+    overview = response.content.decode()
+    assert response.status_code == 200, response.status_code
+    assert 'data-figure="model-posts">1<' in overview, overview[overview.find("<main") :][:1500]
+    mine = client_for(county.member_user).get(reverse("ratings:mine"), {"year": 2026}).content.decode()
+    assert "党员示范岗" in mine and "2026年第4季度" in mine and "责任岗：宣传岗" in mine
+    row = review.model_posts.get(member=county.member_a)
+    refused = sec.post(reverse("ratings:model_post_overrule", args=[row.pk]), {"chosen": "0", "reason": "x"})
+    assert refused.status_code == 403  # the branch cannot overrule itself
+    row.refresh_from_db()
+    assert row.final
+    client_for(county.admin_a).post(
+        reverse("ratings:model_post_overrule", args=[row.pk]), {"chosen": "0", "reason": "事迹核实不足"}
+    )
+    row.refresh_from_db()
+    assert not row.final and row.overrule_reason == "事迹核实不足"

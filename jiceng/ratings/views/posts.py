@@ -528,3 +528,28 @@ def pledge_withdraw(request, pk):
         to=back,
         back=reverse("ratings:pledge", args=[pledge.pk]),
     )
+
+
+# ---- model posts (党员示范岗) -----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def model_post_overrule(request, pk):
+    """The level above changes a branch's model-post decision (the star review's page)."""
+    from jiceng.core.scoping import require_staff
+
+    from ..models import ModelPost
+    from .points import STAFF_ONLY
+
+    require_staff(request.user, STAFF_ONLY)
+    row = get_visible_or_404(request.user, ModelPost.objects.all(), pk=pk)
+    here = f"{reverse('ratings:star_review', args=[row.review_id])}#model-posts"
+    return pages.button_action(
+        request,
+        lambda: services.overrule_model_post(
+            request.user, row, chosen=request.POST.get("chosen") == "1", reason=request.POST.get("reason", "")
+        ),
+        success="已改变示范岗评定",
+        to=here,
+    )
