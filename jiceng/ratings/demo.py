@@ -119,6 +119,7 @@ def generate(ctx) -> dict[str, int]:
         month = add_months(month, 1)
     reviews = _star_reviews(ctx, rng)
     branches = services.compute_fortress(today.year, ctx.root)
+    vanguard = services.compute_vanguard(today.year, ctx.root)  # 先锋指数 (posts section)
     weak = _weak_organizations(ctx, rng)
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
     return {
@@ -129,6 +130,7 @@ def generate(ctx) -> dict[str, int]:
         "堡垒指数": branches,
         "软弱涣散党组织": weak,
         **posts_figures,
+        "先锋指数": vanguard,
     }
 
 

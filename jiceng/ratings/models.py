@@ -661,3 +661,29 @@ class ModelPost(models.Model):
         verbose_name = "党员示范岗"
         constraints = [models.UniqueConstraint(fields=["review", "member"], name="ratings_model_post_once")]
         indexes = [models.Index(fields=["member", "final"], name="ratings_model_post_member_idx")]
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+class MemberIndexScore(models.Model):
+    """A member's index for a year as last computed (the vanguard index), with every component as
+    it was. A table of its own rather than a member column on `IndexScore`: the branch rows keep
+    their key, and the member rows (twenty times as many) are filtered by the member's
+    organization at the time of computing (``organization``) and ranked by ``value``."""
+
+    scope_path = "organization__path"
+    member_scope = "member_id"
+
+    index = models.CharField("指数", max_length=20)
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    value = models.DecimalField("指数", null=True, blank=True, **POINTS)
+    parts = models.JSONField("组成项", default=list)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "党员指数"
+        constraints = [models.UniqueConstraint(fields=["index", "member", "year"], name="ratings_member_index_once")]
+        indexes = [models.Index(fields=["index", "year", "value"], name="ratings_member_index_rank")]

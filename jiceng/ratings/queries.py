@@ -526,3 +526,36 @@ def model_post_counts(review_ids) -> dict[int, int]:
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+def vanguard(user, root, year: int):
+    """The stored vanguard index of the year of the members in the subtree the user may see
+    (stored under their organization when computed), best first (members nothing could judge last),
+    and the rank of each in the subtree (ties share a rank): (queryset, {row id: rank}, computed
+    at). The ranks come from one query of (id, value) pairs; the page then reads only its rows."""
+    from django.db.models import F, Max
+
+    from jiceng.core.indices import VANGUARD
+
+    from .models import MemberIndexScore
+
+    qs = visible(
+        user, MemberIndexScore.objects.filter(root.subtree_filter("organization__"), index=VANGUARD, year=year)
+    )
+    ordered = qs.order_by(F("value").desc(nulls_last=True), "member__name", "pk")
+    ranks, rank, previous = {}, 0, None
+    for n, (pk, value) in enumerate(ordered.values_list("pk", "value"), start=1):
+        if value is None:
+            continue
+        if value != previous:
+            rank, previous = n, value
+        ranks[pk] = rank
+    computed = qs.aggregate(at=Max("computed_at"))["at"]
+    return ordered.select_related("member", "organization"), ranks, computed
+
+
+def stored_parts(row) -> list[IndexPart]:
+    return [_stored_part(p) for p in row.parts]

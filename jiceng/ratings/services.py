@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from jiceng.core import audit
@@ -1312,3 +1312,71 @@ def overrule_model_post(actor, row: ModelPost, *, chosen: bool, reason: str) -> 
         actor, "update", review, changes={"model_post": [old, chosen]}, note=f"上级改变示范岗评定：{row.member.name}"
     )
     return row
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def compute_vanguard(year: int, root=None, *, actor=None) -> int:
+    """Compute and store the vanguard index of every active member under ``root`` (default: every
+    tree of the installation) for ``year``; returns how many members were stored. A manager may
+    compute their own subtree. Like the fortress index: each component a figure with its link, a
+    component that cannot judge a member left out and the others weighted over their weights."""
+    from jiceng.core.indices import VANGUARD, registered
+    from jiceng.orgs.models import Organization
+
+    from . import queries
+    from .models import MemberIndexScore
+
+    if actor is not None:
+        require_manager(actor, root)
+    today = timezone.localdate()
+    roots = [root] if root is not None else list(Organization.objects.filter(parent=None))
+    components = registered(VANGUARD)
+    weight = queries.weights(VANGUARD)
+    now = timezone.now()
+    stored = 0
+    for top in roots:
+        members = list(
+            Member.objects.filter(top.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+            .order_by("pk")
+            .values_list("pk", "organization_id")
+        )
+        figures = {code: c.compute(top, year, today) for code, c in components.items()}
+        rows = []
+        for member_id, org_id in members:
+            parts = [queries.IndexPart(c, weight[code], figures[code].get(member_id)) for code, c in components.items()]
+            rows.append(
+                {
+                    "index": VANGUARD,
+                    "member_id": member_id,
+                    "organization_id": org_id,
+                    "year": year,
+                    "value": queries.weighted(parts),
+                    "parts": [
+                        {
+                            "code": p.component.code,
+                            "name": p.component.name,
+                            "explain": p.component.explain,
+                            "weight": p.weight,
+                            "numerator": str(p.figure.numerator) if p.figure else None,
+                            "denominator": str(p.figure.denominator) if p.figure else None,
+                            "url": p.figure.url if p.figure else "",
+                            "text": p.figure.text if p.figure else "",
+                        }
+                        for p in parts
+                    ],
+                    "computed_at": now,
+                }
+            )
+        # The subtree's rows as stored, and its members' rows stored under another organization.
+        in_subtree = Member.objects.filter(top.subtree_filter("organization__")).values("pk")
+        MemberIndexScore.objects.filter(index=VANGUARD, year=year).filter(
+            top.subtree_filter("organization__") | Q(member__in=in_subtree)
+        ).delete()
+        insert_rows(MemberIndexScore, rows)
+        stored += len(rows)
+    if actor is not None:
+        audit.record(actor, "update", root, note=f"计算 {year} 年先锋指数：{stored} 名党员")
+    return stored

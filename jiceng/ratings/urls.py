@@ -63,3 +63,13 @@ urlpatterns += [
     path("pledges/<int:pk>/withdraw/", posts_views.pledge_withdraw, name="pledge_withdraw"),
     path("stars/model-posts/<int:pk>/overrule/", posts_views.model_post_overrule, name="model_post_overrule"),
 ]
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+from .views import vanguard as vanguard_views  # noqa: E402
+
+urlpatterns += [
+    path("vanguard/", vanguard_views.vanguard, name="vanguard"),
+    path("vanguard/export/", vanguard_views.vanguard_export, name="vanguard_export"),
+    path("vanguard/compute/", vanguard_views.vanguard_compute, name="vanguard_compute"),
+    path("vanguard/weights/", vanguard_views.vanguard_weights, name="vanguard_weights"),
+]

@@ -195,6 +195,7 @@ def setup(county):  # noqa: F811
             "model_post_b": ModelPost.objects.filter(review_id=victim["star_review"]).first().pk,
         }
     )
+    services.compute_vanguard(today.year, county.town_b)  # 赵秘密's vanguard index
     return victim
 
 
@@ -218,6 +219,11 @@ def samples(county, victim):  # noqa: F811
             "ratings:pledge": {"pk": victim["pledge_b"]},
             "ratings:pledge_withdraw": {"pk": victim["pledge_b"]},
             "ratings:model_post_overrule": {"pk": victim["model_post_b"]},
+            "ratings:vanguard": {},
+            "ratings:vanguard_export": {},
+            "ratings:vanguard_compute": {},
+            "ratings:vanguard_weights": {},
+            "ratings-vanguard": {},
         }
     )
     return out
@@ -230,6 +236,9 @@ QUERIES.update(
         "ratings:duties": "?org={branch_b}",
         "ratings:pledges": "?org={branch_b}",
         "ratings:pledges_export": "?org={branch_b}",
+        "ratings:vanguard": "?org={town_b}",
+        "ratings:vanguard_export": "?org={town_b}",
+        "ratings-vanguard": "?org={town_b}",
     }
 )
 POSTS.update(
@@ -249,12 +258,14 @@ POSTS.update(
         "ratings:pledge_create": {"org": "{branch_b}", "member": "{member_b}", "content": "外来", "due": "2026-12-31"},
         "ratings:pledge": {"state": "not", "on": "2026-01-05", "note": "外来"},
         "ratings:model_post_overrule": {"chosen": "1", "reason": "外来"},
+        "ratings:vanguard_compute": {"org": "{town_b}", "year": "2026"},
+        "ratings:vanguard_weights": {"w-life.member_attendance": "0"},
     }
 )
 
 
 def invariants(county):  # noqa: F811
-    from jiceng.ratings.models import ModelPost, Pledge, Post, PostDuty, PostHolding
+    from jiceng.ratings.models import MemberIndexScore, ModelPost, Pledge, Post, PostDuty, PostHolding
 
     return (
         _invariants_before_posts(county),
@@ -263,4 +274,5 @@ def invariants(county):  # noqa: F811
         list(PostDuty.objects.filter(holding__member=county.member_b).values("state", "note")),
         list(Pledge.objects.filter(member=county.member_b).values("state", "content")),
         list(ModelPost.objects.filter(member=county.member_b).values("final", "overrule_reason")),
+        list(MemberIndexScore.objects.filter(member=county.member_b).values("value", "computed_at")),
     )

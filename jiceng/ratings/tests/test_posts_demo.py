@@ -62,3 +62,14 @@ def test_ledger_lines_of_posts_and_pledges_name_confirmed_records(demo):
     for p in Pledge.objects.exclude(state=Pledge.State.PLEDGED):
         assert p.due <= p.checked_on
         assert p.checked_on.year == p.year
+
+
+@pytest.mark.django_db
+def test_the_demo_stores_every_active_members_vanguard_index(demo):
+    from jiceng.core.indices import VANGUARD
+    from jiceng.members.models import Member
+    from jiceng.ratings.models import MemberIndexScore
+
+    stored = MemberIndexScore.objects.filter(index=VANGUARD, year=2027)
+    assert stored.count() == Member.objects.filter(status__in=Member.ACTIVE_STATUSES).count()
+    assert stored.exclude(value=None).exists()
