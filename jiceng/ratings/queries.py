@@ -497,7 +497,8 @@ def rank_rows(rows: list[IndexRow]) -> None:
 def member_posts_and_pledges(member, year: int) -> dict:
     """What the member's points page shows of posts and pledges: the posts held (open holdings and
     those of the year), the year's pledges, and the quarters the member was a model post (a
-    decided review's final result). Three queries."""
+    decided review's final result), and the member's stored vanguard index of the year. Four
+    queries."""
     from .models import ModelPost, Pledge, PostHolding, StarReview
 
     holdings = list(
@@ -511,7 +512,19 @@ def member_posts_and_pledges(member, year: int) -> dict:
         .select_related("review")
         .order_by("-review__quarter")[:20]
     )
-    return {"member_holdings": holdings, "member_pledges": pledges, "member_model_posts": model_posts}
+    from jiceng.core.indices import VANGUARD
+
+    from .models import MemberIndexScore
+
+    vanguard = MemberIndexScore.objects.filter(index=VANGUARD, member=member, year=year).first()
+    if vanguard is not None:
+        vanguard.components = stored_parts(vanguard)
+    return {
+        "member_holdings": holdings,
+        "member_pledges": pledges,
+        "member_model_posts": model_posts,
+        "member_vanguard": vanguard,
+    }
 
 
 def model_post_counts(review_ids) -> dict[int, int]:

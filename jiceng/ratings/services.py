@@ -973,7 +973,7 @@ def request_post(actor, post: Post) -> PostHolding:
     member = Member.objects.select_related("organization").filter(pk=actor.member_id).first()
     if member is None:
         raise ValidationError("您的账号没有关联党员档案，不能认岗")
-    if not _in_subtree(member, post.organization):
+    if not _in_subtree(member, post.organization) or member.status not in Member.ACTIVE_STATUSES:
         raise ValidationError("只能认领本党组织设立的岗位")
     if not post.active:
         raise ValidationError("该岗位已停用")

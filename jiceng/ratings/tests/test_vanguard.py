@@ -189,3 +189,14 @@ def test_weights_are_the_county_admins_and_count_from_the_next_computation(count
             .status_code
             == 404
         )
+
+
+def test_the_members_points_page_shows_their_index_and_its_components(county, built):
+    with time_machine.travel(NOW):
+        own = client_for(county.member_user).get(reverse("ratings:mine"), {"year": YEAR}).content.decode()
+        staff = client_for(county.secretary_a).get(reverse("ratings:member", args=[county.member_a.pk]), {"year": YEAR})
+    row = MemberIndexScore.objects.get(member=county.member_a, year=YEAR)
+    assert f"{YEAR}年先锋指数" in own and 'data-component="dues.member_on_time"' in own
+    assert "按时交纳 3/10 个月" in own
+    assert reverse("dues:member", args=[county.member_a.pk]) in staff.content.decode()
+    assert row.value is not None
