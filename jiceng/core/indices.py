@@ -17,6 +17,11 @@ from decimal import Decimal
 from .registry import app_modules
 
 FORTRESS = "fortress"
+# The vanguard index (先锋指数) of a member. Its components' ``compute(root, year, today)`` return
+# figures keyed by **member id** (the active members of ``root``'s subtree it can judge) instead of
+# organization id; everything else (the figure, the weights, leaving out what cannot be judged) is
+# the same.
+VANGUARD = "vanguard"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.urls import reverse
 
-from jiceng.core.indices import FORTRESS, IndexComponent, IndexFigure
+from jiceng.core.indices import FORTRESS, VANGUARD, IndexComponent, IndexFigure
 from jiceng.core.scoping import path_q
 from jiceng.core.tree import SEGMENT
 from jiceng.orgs.models import Organization
@@ -76,4 +76,49 @@ COMPONENTS = [
         "当年应开展的组织生活按期完成的比例（逾期纪实计一半）",
     ),
     IndexComponent("life.attendance", "组织生活出勤", FORTRESS, 20, _attendance, "当年已开展活动的实到人次 ÷ 应到人次"),
+]
+
+
+# ---- the vanguard index (先锋指数) of a member: keyed by member id ------------------------------
+
+
+def _member_attendance(root, year: int, today: date) -> dict[int, IndexFigure]:
+    """The member's attendance of the year: present at the held activities whose roster named
+    them, over those activities (leave counts as not present). One query."""
+    from django.db.models import Count, Q
+
+    from jiceng.members.models import Member
+
+    from .models import Attendance
+
+    rows = (
+        Attendance.objects.filter(
+            member__in=Member.objects.filter(
+                path_q("organization__path", root.path), status__in=Member.ACTIVE_STATUSES
+            ).values("pk"),
+            record__state__in=Record.HELD_STATES,
+            record__held_on__gte=date(year, 1, 1),
+            record__held_on__lte=date(year, 12, 31),
+        )
+        .values_list("member_id", "member__organization_id")
+        .annotate(p=Count("id", filter=Q(status=Attendance.Status.PRESENT)), e=Count("id"))
+        .order_by()
+    )
+    base = reverse("life:attendance_report")
+    return {
+        member_id: IndexFigure(Decimal(p), Decimal(e), f"{base}?org={org_id}&period={year}", f"出席 {p}/{e} 次")
+        for member_id, org_id, p, e in rows
+        if e
+    }
+
+
+COMPONENTS += [
+    IndexComponent(
+        "life.member_attendance",
+        "组织生活出勤",
+        VANGUARD,
+        30,
+        _member_attendance,
+        "当年本人应参加的已开展活动中出席的比例（请假不计出席）",
+    )
 ]

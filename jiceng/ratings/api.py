@@ -414,3 +414,43 @@ urlpatterns += [
     path("ratings/org-ratings/", OrgRatingListView.as_view(), name="ratings-orgratings"),
     path("ratings/org-ratings/<int:org>/", OrgRatingDetailView.as_view(), name="ratings-orgrating"),
 ]
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+class VanguardRowSerializer(serializers.Serializer):
+    member = serializers.IntegerField(source="member_id")
+    name = serializers.CharField(source="member.name")
+    organization = serializers.IntegerField(source="organization_id")
+    organization_name = serializers.CharField(source="organization.name")
+    index = serializers.DecimalField(source="value", max_digits=5, decimal_places=1, allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    components = ComponentSerializer(many=True)
+
+
+class VanguardView(ListAPIView):
+    """先锋指数：组织（?org=）下在册党员的年度先锋指数（最近一次计算），名次为该组织范围内的名次，
+    附每个组成项的分子、分母与记录链接。"""
+
+    serializer_class = VanguardRowSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        require_staff(self.request.user, STAFF_ONLY)
+        qs, self.ranks, _ = queries.vanguard(self.request.user, page_root(self.request), year_of(self.request))
+        return qs
+
+    def paginate_queryset(self, queryset):
+        """The page's rows with their rank in the subtree and their stored components."""
+        page = super().paginate_queryset(queryset)
+        for row in page if page is not None else []:
+            row.rank = self.ranks.get(row.pk)
+            row.components = queries.stored_parts(row)
+        return page
+
+
+urlpatterns += [path("ratings/vanguard/", VanguardView.as_view(), name="ratings-vanguard")]

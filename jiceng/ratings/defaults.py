@@ -44,3 +44,11 @@ STARS = [
     ("service", "服务星", SERVICE, Decimal(2)),
     ("discipline", "自律星", DISCIPLINE, Decimal(6)),
 ]
+
+# The second version of the default scheme (migration 0007): from January 2027 the post duties and
+# the pledges are counted from their own records (the monthly 履岗记录 confirmed by the branch, the
+# pledges the branch checked as kept) instead of being claimed. Earlier months keep the version
+# they were counted with. Item code → its source.
+POSTS_FROM = date(2027, 1, 1)
+POSTS_SOURCES = {"post": "ratings.post_duty", "pledge": "ratings.pledge_kept"}
+POSTS_NOTE = "自2027年1月起，履行岗位职责按支部每月确认的履岗记录计分，兑现承诺事项按支部核查的践诺情况计分，不再申报。"

@@ -105,6 +105,8 @@ def generate(ctx) -> dict[str, int]:
             )
         month = add_months(month, 1)
     PointsClaim.objects.bulk_create(claims, batch_size=2000)
+    # Posts and pledges (their own section below) before the points, which count them.
+    posts_figures = posts_and_pledges(ctx, ctx.rng("ratings.posts"))
     in_county = Member.objects.filter(ctx.root.subtree_filter("organization__"))
     # Statistics for the planner: the records the points are computed from were written a moment
     # ago (autovacuum has not seen them), and the ledger grows month by month.
@@ -117,6 +119,7 @@ def generate(ctx) -> dict[str, int]:
         month = add_months(month, 1)
     reviews = _star_reviews(ctx, rng)
     branches = services.compute_fortress(today.year, ctx.root)
+    vanguard = services.compute_vanguard(today.year, ctx.root)  # 先锋指数 (posts section)
     weak = _weak_organizations(ctx, rng)
     appraisals = _appraisals(ctx, ctx.rng("ratings.appraisal"))
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
@@ -128,6 +131,8 @@ def generate(ctx) -> dict[str, int]:
         "堡垒指数": branches,
         "软弱涣散党组织": weak,
         "书记述职评议": appraisals,
+        **posts_figures,
+        "先锋指数": vanguard,
     }
 
 
@@ -428,3 +433,136 @@ def _org_ratings(ctx, rng) -> int:
             rating.state, rating.confirmed_by, rating.confirmed_at = OrgRating.State.CONFIRMED, county, at
     OrgRating.objects.bulk_update(ratings, ["items", "stars", "state", "confirmed_by", "confirmed_at"], batch_size=500)
     return len(ratings)
+
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+
+POSTS = [
+    ("政策宣传岗", "policy", "每月入户宣讲惠民政策不少于3户，收集群众意见"),
+    ("技术帮扶岗", "technical", "为种养殖户提供技术指导，每季度组织一次现场培训"),
+    ("便民服务岗", "service", "为群众代办社保认证、医保缴费等事项"),
+    ("矛盾调解岗", "mediation", "及时调解邻里、家庭纠纷，重大矛盾当天上报"),
+    ("环境监督岗", "environment", "每周巡查村道、河道环境卫生，发现问题督促整改"),
+    ("代办服务岗", "errand", "为留守老人、残疾人代购代办"),
+]
+PLEDGES = [
+    "帮助困难户销售农产品",
+    "每月义务打扫村道一次",
+    "结对帮扶一名留守儿童学习",
+    "带头参加人居环境整治",
+    "为独居老人每周上门探望",
+    "带头移风易俗，红白事简办",
+]
+UNFULFILLED = ["外出务工，本月未履职", "因病住院，本月未履职"]
+
+
+def posts_and_pledges(ctx, rng) -> dict[str, int]:
+    """Every branch's posts (three of the six kinds, two or three places each), about a third of
+    its members on them since before the demo's months, the monthly fulfilment records of the
+    months before this one (most fulfilled, a few not, with a note), this month's logged by some
+    holders; in the demo branch two requests still waiting. This year's pledges of about four in ten
+    members, those past their date checked (most kept, some partly, a few not). Bulk inserts; the
+    points are computed afterwards with the rest (from January 2027 these records earn them)."""
+    from jiceng.core.tree import SEGMENT
+
+    from .models import Pledge, Post, PostDuty, PostHolding
+
+    today = ctx.today
+    this_month = rules.month_start(today)
+    first = add_months(this_month, -(MONTHS - 1))
+    decider = ctx.users["demo-county"]
+    branches = list(
+        Organization.objects.filter(ctx.root.subtree_filter(), type__in=BRANCH_TYPES).values_list("pk", "path")
+    )
+    by_path = {path: pk for pk, path in branches}
+    members: dict[int, list[int]] = {pk: [] for pk, _ in branches}
+    for member_id, path in (
+        Member.objects.filter(ctx.root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+        .values_list("pk", "organization__path")
+        .order_by("pk")
+    ):
+        for end in range(len(path), 0, -SEGMENT):
+            branch = by_path.get(path[:end])
+            if branch is not None:
+                members[branch].append(member_id)
+                break
+    posts = []
+    for branch_id, _ in branches:
+        for name, kind, duties in rng.sample(POSTS, 3):
+            posts.append(
+                Post(organization_id=branch_id, name=name, kind=kind, duties=duties, capacity=rng.choice((2, 3)))
+            )
+    Post.objects.bulk_create(posts, batch_size=2000)
+    holdings, taken = [], set()
+    since = add_months(first, -1)
+    for post in posts:
+        pool = [m for m in members[post.organization_id] if m not in taken]
+        for member_id in rng.sample(pool, min(len(pool), post.capacity - (1 if rng.random() < 0.3 else 0))):
+            taken.add(member_id)
+            holdings.append(
+                PostHolding(
+                    post=post,
+                    member_id=member_id,
+                    state=PostHolding.State.ACTIVE,
+                    since=since + timedelta(days=rng.randrange(20)),
+                    requested_by=decider,
+                    decided_by=decider,
+                )
+            )
+    waiting = [m for m in members.get(ctx.branch.pk, []) if m not in taken][:2]
+    demo_posts = [p for p in posts if p.organization_id == ctx.branch.pk]
+    for member_id, post in zip(waiting, demo_posts, strict=False):
+        holdings.append(PostHolding(post=post, member_id=member_id, requested_by=decider))
+    PostHolding.objects.bulk_create(holdings, batch_size=2000)
+    duties = []
+    month = first
+    while month <= this_month:
+        for h in holdings:
+            if h.state != PostHolding.State.ACTIVE:
+                continue
+            roll = rng.random()
+            if month == this_month:
+                if roll < 0.3:
+                    duties.append(PostDuty(holding=h, month=month, note=rng.choice(NOTES["post"])))
+                continue
+            if roll < 0.85:
+                state, note = PostDuty.State.FULFILLED, rng.choice(NOTES["post"])
+            elif roll < 0.92:
+                state, note = PostDuty.State.UNFULFILLED, rng.choice(UNFULFILLED)
+            else:
+                continue  # not yet judged
+            confirmed = min(today, rules.month_end(month) + timedelta(days=rng.randrange(1, 6)))
+            duties.append(
+                PostDuty(holding=h, month=month, state=state, note=note, confirmed_on=confirmed, confirmed_by=decider)
+            )
+        month = add_months(month, 1)
+    PostDuty.objects.bulk_create(duties, batch_size=5000)
+    pledges = []
+    year_start = date(today.year, 1, 1)
+    for branch_members in members.values():
+        for member_id in branch_members:
+            if rng.random() >= 0.4:
+                continue
+            for content in rng.sample(PLEDGES, rng.choice((1, 2))):
+                due = year_start + timedelta(days=rng.randrange(365 if today.year % 4 else 366))
+                pledge = Pledge(member_id=member_id, year=today.year, content=content, due=due, created_by=decider)
+                if due < today:
+                    roll = rng.random()
+                    if roll < 0.9:
+                        state = (
+                            Pledge.State.FULFILLED
+                            if roll < 0.7
+                            else Pledge.State.PARTLY
+                            if roll < 0.82
+                            else Pledge.State.NOT
+                        )
+                        pledge.state, pledge.checked_by = state, decider
+                        pledge.checked_on = min(today, due + timedelta(days=rng.randrange(1, 10)))
+                        pledge.check_note = {
+                            Pledge.State.FULFILLED: "经支部核查，已按期兑现",
+                            Pledge.State.PARTLY: "已部分兑现，支部督促继续完成",
+                            Pledge.State.NOT: "未按期兑现，支部已提醒",
+                        }[state]
+                pledges.append(pledge)
+    Pledge.objects.bulk_create(pledges, batch_size=5000)
+    return {"党员责任岗": len(posts), "在岗党员": len(taken), "履岗记录": len(duties), "承诺事项": len(pledges)}

@@ -49,6 +49,10 @@ class SchemeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         style_form(self)
 
+    def validate_unique(self):
+        """A version not yet used by any ledger line may be replaced by another from the same month
+        (services.new_scheme_version decides and says why not); the form does not refuse it."""
+
 
 def source_choices():
     return [("", "（党员申报，支部审核）")] + [(code, f"{s.name}（{code}）") for code, s in registered().items()]

@@ -91,3 +91,17 @@ def rectification_reminders(now):
                 )
                 sent += new
     return f"sent {sent}"
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+@periodic(
+    "ratings.vanguard",
+    every=timedelta(hours=24),
+    description="按最新记录计算各党员今年（1月份时另算上年）的先锋指数",
+)
+def compute_vanguard(now):
+    today = timezone.localtime(now).date()
+    years = [today.year - 1, today.year] if today.month == 1 else [today.year]
+    return "；".join(f"{y}年 {services.compute_vanguard(y)} 名党员" for y in years)

@@ -234,6 +234,9 @@ class RatingsSettings(SettingsSingleton, models.Model):
     org_star_target = models.PositiveSmallIntegerField(
         "五星党组织目标比例（%）", default=60, help_text="年度星级评定中达到五星的党组织应占的比例"
     )
+    model_post_share = models.PositiveSmallIntegerField(
+        "党员示范岗建议比例（%）", default=10, help_text="每季度按积分从高到低建议的示范岗党员比例，向上取整"
+    )
 
     SETTINGS_FIELDS = [
         "talk_at_or_below",
@@ -242,6 +245,7 @@ class RatingsSettings(SettingsSingleton, models.Model):
         "top_share_target",
         "weak_share",
         "weak_months",
+        "model_post_share",
     ]
 
     class Meta:
@@ -826,3 +830,214 @@ class OrgRatingPhoto(PhotoModel):
 
     class Meta(PhotoModel.Meta):
         verbose_name = "星级评定佐证照片"
+
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+
+
+class Post(TimestampedModel):
+    """A post of an organization's catalogue (设岗定责): what it asks of its holders, and how many
+    members it takes. Members claim a post (认岗领责, `PostHolding`); each month the branch records
+    whether each holder fulfilled its duties (`PostDuty`), and a fulfilled month earns points."""
+
+    scope_path = "organization__path"
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", "政策宣传岗"
+        TECHNICAL = "technical", "技术帮扶岗"
+        SERVICE = "service", "便民服务岗"
+        MEDIATION = "mediation", "矛盾调解岗"
+        ENVIRONMENT = "environment", "环境监督岗"
+        ERRAND = "errand", "代办服务岗"
+        OTHER = "other", "其他岗位"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="党组织", on_delete=models.PROTECT, related_name="ratings_posts"
+    )
+    name = models.CharField("岗位名称", max_length=100)
+    kind = models.CharField("岗位类别", max_length=20, choices=Kind.choices)
+    duties = models.TextField("岗位职责")
+    capacity = models.PositiveSmallIntegerField("定岗人数", default=1)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["organization__path", "kind", "name", "pk"]
+        verbose_name = "党员责任岗"
+
+    def __str__(self):
+        return self.name
+
+
+class PostHolding(TimestampedModel):
+    """认岗: a member on a post, from a date until a date. A member asks for a post (待审核) and a
+    manager of the post's organization approves or rejects it; a manager may also assign a member
+    at once. Holders are public to the organization's members (no member scope)."""
+
+    scope_path = "post__organization__path"
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "待审核"
+        ACTIVE = "active", "在岗"
+        REJECTED = "rejected", "未通过"
+        ENDED = "ended", "已离岗"
+
+    post = models.ForeignKey(Post, verbose_name="岗位", on_delete=models.PROTECT, related_name="holdings")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.REQUESTED)
+    since = models.DateField("上岗日期", null=True, blank=True)
+    until = models.DateField("离岗日期", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField("意见", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["post_id", "since", "pk"]
+        verbose_name = "认岗"
+        indexes = [models.Index(fields=["member", "state"], name="ratings_holding_member_idx")]
+
+    def __str__(self):
+        return f"{self.member} · {self.post}"
+
+    def held_in(self, month) -> bool:
+        """On the post for some day of ``month`` (a month's first day)."""
+        from .rules import month_end
+
+        return (
+            self.state in (self.State.ACTIVE, self.State.ENDED)
+            and self.since is not None
+            and self.since <= month_end(month)
+            and (self.until is None or self.until >= month)
+        )
+
+
+class PostDuty(TimestampedModel):
+    """履岗记录: whether a holder fulfilled the post's duties in a month. The holder may log what
+    they did (待确认); a manager of the post's organization confirms it fulfilled (已履职) or not
+    (未履职). Only a confirmed fulfilment earns points (source ``ratings.post_duty``)."""
+
+    scope_path = "holding__post__organization__path"
+    member_scope = "holding__member_id"
+
+    class State(models.TextChoices):
+        LOGGED = "logged", "待确认"
+        FULFILLED = "fulfilled", "已履职"
+        UNFULFILLED = "unfulfilled", "未履职"
+
+    holding = models.ForeignKey(PostHolding, on_delete=models.CASCADE, related_name="duties")
+    month = models.DateField("月份")
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.LOGGED)
+    note = models.CharField("履职情况", max_length=300, blank=True)
+    confirmed_on = models.DateField("确认日期", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["month", "holding_id"]
+        verbose_name = "履岗记录"
+        constraints = [models.UniqueConstraint(fields=["holding", "month"], name="ratings_duty_once")]
+        indexes = [models.Index(fields=["month", "state"], name="ratings_duty_month_idx")]
+
+
+class Pledge(TimestampedModel):
+    """承诺事项: what a member publicly pledges for a year, with the date promised, and the branch's
+    check (践诺): fulfilled, partly or not, with a note, on a date. A fulfilled pledge earns the
+    item's points, a partly fulfilled one half (source ``ratings.pledge_kept``). Public to the
+    organization's members (no member scope)."""
+
+    scope_path = "member__organization__path"
+
+    class State(models.TextChoices):
+        PLEDGED = "pledged", "践诺中"
+        FULFILLED = "fulfilled", "已兑现"
+        PARTLY = "partly", "部分兑现"
+        NOT = "not", "未兑现"
+
+    CHECKED = (State.FULFILLED, State.PARTLY, State.NOT)
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    content = models.CharField("承诺事项", max_length=300)
+    due = models.DateField("承诺完成日期")
+    state = models.CharField("践诺情况", max_length=20, choices=State.choices, default=State.PLEDGED)
+    checked_on = models.DateField("核查日期", null=True, blank=True)
+    check_note = models.CharField("核查说明", max_length=300, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["member_id", "due", "pk"]
+        verbose_name = "承诺事项"
+        indexes = [
+            models.Index(fields=["member", "year"], name="ratings_pledge_member_idx"),
+            models.Index(fields=["checked_on", "state"], name="ratings_pledge_checked_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.content}"
+
+
+# ---- model posts (党员示范岗) --------------------------------------------------------------------
+
+
+class ModelPost(models.Model):
+    """党员示范岗: one member's standing in one quarter's star review of the branch. The platform
+    proposes the top of the branch by the quarter's points (`RatingsSettings.model_post_share`,
+    10% rounded up), the branch decides with the review (a change needs a reason), the level above
+    may overrule afterwards. A member is a model post of the quarter when ``final`` is true in a
+    decided review."""
+
+    scope_path = "review__organization__path"
+
+    review = models.ForeignKey(StarReview, on_delete=models.CASCADE, related_name="model_posts")
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.CASCADE, related_name="+")
+    points = models.DecimalField("季度积分", **POINTS)
+    rank = models.PositiveIntegerField("支部排名")
+    proposed = models.BooleanField("系统建议")
+    decision = models.BooleanField("支部评定")
+    reason = models.CharField("改变建议的理由", max_length=200, blank=True)
+    final = models.BooleanField("结果")
+    overruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    overrule_reason = models.CharField("上级改变理由", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["review", "rank", "member_id"]
+        verbose_name = "党员示范岗"
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="ratings_model_post_once")]
+        indexes = [models.Index(fields=["member", "final"], name="ratings_model_post_member_idx")]
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+class MemberIndexScore(models.Model):
+    """A member's index for a year as last computed (the vanguard index), with every component as
+    it was. A table of its own rather than a member column on `IndexScore`: the branch rows keep
+    their key, and the member rows (twenty times as many) are filtered by the member's
+    organization at the time of computing (``organization``) and ranked by ``value``."""
+
+    scope_path = "organization__path"
+    member_scope = "member_id"
+
+    index = models.CharField("指数", max_length=20)
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    value = models.DecimalField("指数", null=True, blank=True, **POINTS)
+    parts = models.JSONField("组成项", default=list)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "党员指数"
+        constraints = [models.UniqueConstraint(fields=["index", "member", "year"], name="ratings_member_index_once")]
+        indexes = [models.Index(fields=["index", "year", "value"], name="ratings_member_index_rank")]

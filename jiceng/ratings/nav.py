@@ -27,3 +27,16 @@ def items(user):  # noqa: F811
     if is_staff(user):
         out.append(NavItem("ratings", "ratings:orgratings", "星级评定", "ratings-orgratings", order=35))
     return out
+
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+_items_before_posts = items
+
+
+def items(user):  # noqa: F811
+    out = _items_before_posts(user)
+    out.append(NavItem("ratings", "ratings:posts", "设岗定责", "ratings-posts", order=12))
+    out.append(NavItem("ratings", "ratings:pledges", "承诺践诺", "ratings-pledges", order=14))
+    if is_staff(user):
+        out.append(NavItem("ratings", "ratings:vanguard", "先锋指数", "ratings-vanguard", order=32))
+    return out

@@ -797,3 +797,86 @@ def star_distribution(qs: QuerySet) -> StarDistribution:
         rules.share_percent(five, total),
         RatingsSettings.current().org_star_target,
     )
+
+
+# ---- posts, pledges and model posts (设岗定责、承诺践诺、党员示范岗) ------------------------------
+
+
+def member_posts_and_pledges(member, year: int) -> dict:
+    """What the member's points page shows of posts and pledges: the posts held (open holdings and
+    those of the year), the year's pledges, and the quarters the member was a model post (a
+    decided review's final result), and the member's stored vanguard index of the year. Four
+    queries."""
+    from .models import ModelPost, Pledge, PostHolding, StarReview
+
+    holdings = list(
+        PostHolding.objects.filter(member=member, state__in=(PostHolding.State.ACTIVE, PostHolding.State.REQUESTED))
+        .select_related("post")
+        .order_by("since", "pk")
+    )
+    pledges = list(Pledge.objects.filter(member=member, year=year).order_by("due", "pk"))
+    model_posts = list(
+        ModelPost.objects.filter(member=member, final=True, review__state=StarReview.State.DECIDED)
+        .select_related("review")
+        .order_by("-review__quarter")[:20]
+    )
+    from jiceng.core.indices import VANGUARD
+
+    from .models import MemberIndexScore
+
+    vanguard = MemberIndexScore.objects.filter(index=VANGUARD, member=member, year=year).first()
+    if vanguard is not None:
+        vanguard.components = stored_parts(vanguard)
+    return {
+        "member_holdings": holdings,
+        "member_pledges": pledges,
+        "member_model_posts": model_posts,
+        "member_vanguard": vanguard,
+    }
+
+
+def model_post_counts(review_ids) -> dict[int, int]:
+    """The model posts (final) of each review, for the stars overview. One query."""
+    from django.db.models import Count
+
+    from .models import ModelPost
+
+    return dict(
+        ModelPost.objects.filter(review_id__in=list(review_ids), final=True)
+        .values_list("review_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+def vanguard(user, root, year: int):
+    """The stored vanguard index of the year of the members in the subtree the user may see
+    (stored under their organization when computed), best first (members nothing could judge last),
+    and the rank of each in the subtree (ties share a rank): (queryset, {row id: rank}, computed
+    at). The ranks come from one query of (id, value) pairs; the page then reads only its rows."""
+    from django.db.models import F, Max
+
+    from jiceng.core.indices import VANGUARD
+
+    from .models import MemberIndexScore
+
+    qs = visible(
+        user, MemberIndexScore.objects.filter(root.subtree_filter("organization__"), index=VANGUARD, year=year)
+    )
+    ordered = qs.order_by(F("value").desc(nulls_last=True), "member__name", "pk")
+    ranks, rank, previous = {}, 0, None
+    for n, (pk, value) in enumerate(ordered.values_list("pk", "value"), start=1):
+        if value is None:
+            continue
+        if value != previous:
+            rank, previous = n, value
+        ranks[pk] = rank
+    computed = qs.aggregate(at=Max("computed_at"))["at"]
+    return ordered.select_related("member", "organization"), ranks, computed
+
+
+def stored_parts(row) -> list[IndexPart]:
+    return [_stored_part(p) for p in row.parts]

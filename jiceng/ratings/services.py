@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from jiceng.core import audit
@@ -464,6 +464,7 @@ def propose_review(actor, organization, quarter: date) -> StarReview:
                 }
             )
     insert_rows(StarDecision, rows)
+    propose_model_posts(review, members, points)  # 党员示范岗 (posts and pledges section)
     review.proposed_by = _user(actor)
     review.revision += 1
     review.save(update_fields=["proposed_by", "revision", "updated_at"])
@@ -1340,3 +1341,517 @@ def set_org_star_target(actor, percent: int):
             note="五星党组织目标比例",
         )
     return config
+
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+#
+# A post's holders are members of the post's organization (or of its party groups). A member asks
+# for a post (认岗) and a manager approves, or a manager assigns a member at once; nobody decides
+# their own request. Each month the branch records for every holder whether the duties were done
+# (a holder may log what they did first); a confirmed fulfilment earns points through the source
+# ``ratings.post_duty``. A member's pledges for a year (承诺) are public to the organization; the
+# branch checks each (践诺: fulfilled, partly, not) and a kept pledge earns points through
+# ``ratings.pledge_kept``. Every confirmation recomputes the member's month at once (and the later
+# months of the year, for the yearly caps), like an approved claim.
+
+from .models import Pledge, Post, PostDuty, PostHolding  # noqa: E402
+
+POST_FIELDS = ["name", "kind", "duties", "capacity", "active"]
+
+
+def _text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _in_subtree(member, organization) -> bool:
+    from jiceng.core.tree import path_upper_bound
+
+    path = member.organization.path
+    return organization.path <= path < path_upper_bound(organization.path)
+
+
+def _recompute_members(month: date, member_ids: list[int], actor) -> None:
+    """Recompute ``month`` for the members, and the later months of the year already computed."""
+    if not member_ids:
+        return
+    month = rules.month_start(month)
+    _recompute_batch(month, member_ids, actor)
+    later = (
+        PointsMonth.objects.filter(member_id__in=member_ids, month__gt=month, month__year=month.year)
+        .values_list("month", flat=True)
+        .distinct()
+        .order_by("month")
+    )
+    for each in list(later):
+        _recompute_batch(each, member_ids, actor)
+
+
+@transaction.atomic
+def create_post(actor, organization, *, name: str, kind: str, duties: str, capacity: int = 1) -> Post:
+    require_manager(actor, organization)
+    if kind not in Post.Kind.values:
+        raise ValidationError({"kind": "请选择岗位类别"})
+    if capacity < 1:
+        raise ValidationError({"capacity": "定岗人数至少为 1"})
+    post = Post.objects.create(
+        organization=organization,
+        name=_text(name, "name", "请填写岗位名称"),
+        kind=kind,
+        duties=_text(duties, "duties", "请写明岗位职责"),
+        capacity=capacity,
+    )
+    audit.record(actor, "create", post, org_path=organization.path)
+    return post
+
+
+@transaction.atomic
+def update_post(actor, post: Post, **values) -> Post:
+    post = Post.objects.select_for_update().select_related("organization").get(pk=post.pk)
+    require_manager(actor, post.organization)
+    before = audit.snapshot(post, POST_FIELDS)
+    for name, value in values.items():
+        if name not in POST_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(post, name, value.strip() if isinstance(value, str) else value)
+    if not post.name or not post.duties:
+        raise ValidationError("请填写岗位名称和岗位职责")
+    if post.kind not in Post.Kind.values:
+        raise ValidationError({"kind": "请选择岗位类别"})
+    taken = post.holdings.filter(state=PostHolding.State.ACTIVE).count()
+    if post.capacity < max(1, taken):
+        raise ValidationError({"capacity": f"定岗人数不能少于 1，也不能少于在岗人数（{taken} 人）"})
+    post.revision += 1
+    post.save()
+    changes = audit.diff(before, audit.snapshot(post, POST_FIELDS))
+    if changes:
+        audit.record(actor, "update", post, changes=changes, org_path=post.organization.path)
+    return post
+
+
+def _room(post: Post) -> None:
+    taken = post.holdings.filter(state=PostHolding.State.ACTIVE).count()
+    if taken >= post.capacity:
+        raise ValidationError(f"「{post.name}」定岗 {post.capacity} 人，已满")
+
+
+def _lock_post(post) -> Post:
+    return Post.objects.select_for_update().select_related("organization").get(pk=post.pk)
+
+
+@transaction.atomic
+def request_post(actor, post: Post) -> PostHolding:
+    """认岗: a member asks for a post of their organization; a manager decides."""
+    post = _lock_post(post)
+    member = Member.objects.select_related("organization").filter(pk=actor.member_id).first()
+    if member is None:
+        raise ValidationError("您的账号没有关联党员档案，不能认岗")
+    if not _in_subtree(member, post.organization) or member.status not in Member.ACTIVE_STATUSES:
+        raise ValidationError("只能认领本党组织设立的岗位")
+    if not post.active:
+        raise ValidationError("该岗位已停用")
+    if PostHolding.objects.filter(
+        post=post, member=member, state__in=(PostHolding.State.REQUESTED, PostHolding.State.ACTIVE)
+    ).exists():
+        raise ValidationError("您已认领或申请了该岗位")
+    _room(post)
+    holding = PostHolding.objects.create(post=post, member=member, requested_by=actor)
+    audit.record(actor, "create", holding, org_path=post.organization.path, note=f"申请认岗：{post.name}")
+    return holding
+
+
+@transaction.atomic
+def assign_post(actor, post: Post, member, *, since: date) -> PostHolding:
+    """A manager puts a member of the organization on a post at once (定岗到人)."""
+    post = _lock_post(post)
+    require_manager(actor, post.organization)
+    member = Member.objects.select_related("organization").get(pk=member.pk)
+    if not _in_subtree(member, post.organization) or member.status not in Member.ACTIVE_STATUSES:
+        raise ValidationError({"member": "只能安排本党组织的在册党员上岗"})
+    if not post.active:
+        raise ValidationError("该岗位已停用")
+    if since > timezone.localdate():
+        raise ValidationError({"since": "上岗日期不能晚于今天"})
+    if PostHolding.objects.filter(post=post, member=member, state=PostHolding.State.ACTIVE).exists():
+        raise ValidationError({"member": f"{member.name} 已在该岗位"})
+    _room(post)
+    PostHolding.objects.filter(post=post, member=member, state=PostHolding.State.REQUESTED).update(
+        state=PostHolding.State.REJECTED, reason="已由支部直接定岗", decided_by=actor
+    )
+    holding = PostHolding.objects.create(
+        post=post, member=member, state=PostHolding.State.ACTIVE, since=since, requested_by=actor, decided_by=actor
+    )
+    audit.record(actor, "create", holding, org_path=post.organization.path, note=f"定岗：{member.name}·{post.name}")
+    return holding
+
+
+@transaction.atomic
+def decide_holding(actor, holding: PostHolding, *, approve: bool, since: date | None = None, reason: str = ""):
+    """A manager approves a member's request (from ``since``, default today) or rejects it with a
+    reason. Nobody decides their own request; two managers at once decide it once."""
+    holding = PostHolding.objects.select_for_update().select_related("post__organization", "member").get(pk=holding.pk)
+    post = _lock_post(holding.post)
+    require_manager(actor, post.organization)
+    if actor.member_id and actor.member_id == holding.member_id:
+        raise ValidationError("不能审核本人的认岗申请")
+    if holding.state != PostHolding.State.REQUESTED:
+        raise ValidationError(f"该申请已{holding.get_state_display()}，不能再审核")
+    if approve:
+        since = since or timezone.localdate()
+        if since > timezone.localdate():
+            raise ValidationError({"since": "上岗日期不能晚于今天"})
+        _room(post)
+        holding.state, holding.since = PostHolding.State.ACTIVE, since
+    else:
+        holding.state = PostHolding.State.REJECTED
+        holding.reason = _text(reason, "reason", "不同意时请写明理由")
+    holding.decided_by = actor
+    holding.revision += 1
+    holding.save()
+    audit.record(
+        actor, "update", holding, changes={"state": ["requested", holding.state]}, org_path=post.organization.path
+    )
+    return holding
+
+
+@transaction.atomic
+def end_holding(actor, holding: PostHolding, *, until: date, reason: str) -> PostHolding:
+    """离岗: a manager ends a member's holding on a date (with a reason). Months already recorded
+    keep their records."""
+    holding = PostHolding.objects.select_for_update().select_related("post__organization").get(pk=holding.pk)
+    require_manager(actor, holding.post.organization)
+    if holding.state != PostHolding.State.ACTIVE:
+        raise ValidationError("该党员不在岗")
+    if until < holding.since or until > timezone.localdate():
+        raise ValidationError({"until": "离岗日期应在上岗日期之后、今天之前"})
+    holding.state, holding.until = PostHolding.State.ENDED, until
+    holding.reason = _text(reason, "reason", "请写明离岗原因")
+    holding.decided_by = actor
+    holding.revision += 1
+    holding.save()
+    audit.record(
+        actor, "update", holding, changes={"state": ["active", "ended"]}, org_path=holding.post.organization.path
+    )
+    return holding
+
+
+def _duty_month(month: date) -> date:
+    month = rules.month_start(month)
+    if month > rules.month_start(timezone.localdate()):
+        raise ValidationError({"month": "不能记录尚未开始的月份"})
+    return month
+
+
+@transaction.atomic
+def log_duty(actor, holding: PostHolding, *, month: date, note: str) -> PostDuty:
+    """The holder logs what they did on the post in a month (待确认), for the branch to confirm."""
+    holding = PostHolding.objects.select_for_update().select_related("post__organization").get(pk=holding.pk)
+    if not actor.member_id or actor.member_id != holding.member_id:
+        raise ValidationError("只能填写本人的履岗情况")
+    month = _duty_month(month)
+    if not holding.held_in(month):
+        raise ValidationError({"month": "该月不在岗"})
+    note = _text(note, "note", "请写明本月履职情况")
+    duty = PostDuty.objects.filter(holding=holding, month=month).first()
+    if duty is not None and duty.state != PostDuty.State.LOGGED:
+        raise ValidationError("支部已确认该月的履岗情况，不能再修改")
+    if duty is None:
+        duty = PostDuty.objects.create(holding=holding, month=month, note=note[:300])
+    else:
+        duty.note = note[:300]
+        duty.revision += 1
+        duty.save(update_fields=["note", "revision", "updated_at"])
+    return duty
+
+
+def duty_holdings(organization, month: date) -> list[PostHolding]:
+    """The holdings of the organization's posts (its subtree's) held for some day of the month."""
+    month = rules.month_start(month)
+    return list(
+        PostHolding.objects.filter(
+            organization.subtree_filter("post__organization__"),
+            state__in=(PostHolding.State.ACTIVE, PostHolding.State.ENDED),
+            since__lte=rules.month_end(month),
+        )
+        .exclude(until__lt=month)
+        .select_related("post", "member")
+        .order_by("post__name", "post_id", "member__name", "pk")
+    )
+
+
+@transaction.atomic
+def record_duties(actor, organization, month: date, marks: dict[int, tuple[str, str]]) -> dict:
+    """The branch's monthly fulfilment entry (履岗记录), one form for every holder: ``marks`` is
+    {holding id: (state, note)} with state 「fulfilled」, 「unfulfilled」 or 「」 (not judged
+    yet). A manager does not confirm their own post. The holdings are locked, so two managers
+    entering the same month queue; the later entry corrects the earlier (one record per holder
+    and month). The members whose points change are recomputed at once."""
+    require_manager(actor, organization)
+    month = _duty_month(month)
+    holdings = {h.pk: h for h in duty_holdings(organization, month)}
+    unknown = set(marks) - set(holdings)
+    if unknown:
+        raise ValidationError("所填岗位不属于本组织本月的在岗党员")
+    list(PostHolding.objects.select_for_update().filter(pk__in=list(marks)).values_list("pk", flat=True))
+    existing = {d.holding_id: d for d in PostDuty.objects.filter(holding_id__in=list(marks), month=month)}
+    today = timezone.localdate()
+    errors, changed_members, new, updated = [], set(), [], []
+    for holding_id, (state, note) in marks.items():
+        h = holdings[holding_id]
+        note = (note or "").strip()[:300]
+        if not state:
+            continue
+        if state not in (PostDuty.State.FULFILLED, PostDuty.State.UNFULFILLED):
+            errors.append(f"{h.member.name}「{h.post.name}」：请选择已履职或未履职")
+            continue
+        if actor.member_id and actor.member_id == h.member_id:
+            errors.append(f"{h.member.name}「{h.post.name}」：不能确认本人的履岗情况")
+            continue
+        if state == PostDuty.State.UNFULFILLED and not note:
+            errors.append(f"{h.member.name}「{h.post.name}」：未履职请写明情况")
+            continue
+        duty = existing.get(holding_id)
+        if duty is None:
+            new.append(
+                PostDuty(
+                    holding_id=holding_id, month=month, state=state, note=note, confirmed_on=today, confirmed_by=actor
+                )
+            )
+            changed_members.add(h.member_id)
+        elif (duty.state, duty.note) != (state, note or duty.note):
+            if duty.state == PostDuty.State.FULFILLED or state == PostDuty.State.FULFILLED:
+                changed_members.add(h.member_id)
+            duty.state, duty.note = state, note or duty.note
+            duty.confirmed_on, duty.confirmed_by = today, actor
+            duty.revision += 1
+            updated.append(duty)
+    if errors:
+        raise ValidationError(errors)
+    PostDuty.objects.bulk_create(new, batch_size=1000)
+    PostDuty.objects.bulk_update(
+        updated, ["state", "note", "confirmed_on", "confirmed_by", "revision"], batch_size=1000
+    )
+    if new or updated:
+        audit.record(
+            actor,
+            "update",
+            organization,
+            note=f"{month:%Y年%-m月}履岗记录：新增 {len(new)} 条，更正 {len(updated)} 条",
+        )
+    _recompute_members(month, sorted(changed_members), actor)
+    return {"new": len(new), "updated": len(updated)}
+
+
+@transaction.atomic
+def create_pledge(actor, member, *, year: int, content: str, due: date) -> Pledge:
+    """承诺: a member makes a pledge for a year (a manager may enter it for a member)."""
+    member = Member.objects.select_related("organization").get(pk=member.pk)
+    if actor.member_id != member.pk:
+        require_manager(actor, member.organization)
+    today = timezone.localdate()
+    if year < today.year or year > today.year + 1:
+        raise ValidationError({"year": "只能填写今年或明年的承诺"})
+    if due.year != year:
+        raise ValidationError({"due": f"承诺完成日期应在{year}年内"})
+    pledge = Pledge.objects.create(
+        member=member, year=year, content=_text(content, "content", "请填写承诺事项")[:300], due=due, created_by=actor
+    )
+    audit.record(actor, "create", pledge, org_path=member.organization.path)
+    return pledge
+
+
+@transaction.atomic
+def withdraw_pledge(actor, pledge: Pledge) -> None:
+    """A pledge not yet checked may be withdrawn by its member or a manager (with confirmation)."""
+    pledge = Pledge.objects.select_for_update().select_related("member__organization").get(pk=pledge.pk)
+    if actor.member_id != pledge.member_id:
+        require_manager(actor, pledge.member.organization)
+    if pledge.state != Pledge.State.PLEDGED:
+        raise ValidationError("已核查的承诺不能撤回")
+    audit.record(actor, "delete", pledge, org_path=pledge.member.organization.path)
+    pledge.delete()
+
+
+@transaction.atomic
+def check_pledge(actor, pledge: Pledge, *, state: str, on: date, note: str) -> Pledge:
+    """践诺: the branch checks a pledge — fulfilled, partly or not — with a note, on a date. A
+    second check corrects the first (both months are recomputed). Nobody checks their own."""
+    pledge = Pledge.objects.select_for_update().select_related("member__organization").get(pk=pledge.pk)
+    require_manager(actor, pledge.member.organization)
+    if actor.member_id and actor.member_id == pledge.member_id:
+        raise ValidationError("不能核查本人的承诺")
+    if state not in Pledge.CHECKED:
+        raise ValidationError({"state": "请选择已兑现、部分兑现或未兑现"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "核查日期不能晚于今天"})
+    if on.year < pledge.year:
+        raise ValidationError({"on": f"核查日期不能早于{pledge.year}年"})
+    note = _text(note, "note", "请写明核查情况")
+    old_state, old_on = pledge.state, pledge.checked_on
+    pledge.state, pledge.checked_on, pledge.check_note, pledge.checked_by = state, on, note[:300], actor
+    pledge.revision += 1
+    pledge.save()
+    audit.record(
+        actor, "update", pledge, changes={"state": [old_state, state]}, org_path=pledge.member.organization.path
+    )
+    months = sorted({rules.month_start(d) for d in (old_on, on) if d is not None})
+    for month in months:
+        _recompute_members(month, [pledge.member_id], actor)
+    return pledge
+
+
+# ---- model posts (党员示范岗) --------------------------------------------------------------------
+#
+# Proposed with the quarter's star review (propose_review calls propose_model_posts), decided with
+# it (decide_review_and_model_posts), overruled by the level above like a star.
+
+from .models import ModelPost  # noqa: E402
+
+
+def propose_model_posts(review: StarReview, member_ids: list[int], points: dict[int, dict[str, Decimal]]) -> int:
+    """Every member of the review ranked by the quarter's points (all categories, deductions net;
+    ties by name order of the review's members, then id); the top share of the members
+    (RatingsSettings.model_post_share, rounded up) with points above zero is proposed. Replaces
+    an earlier proposal of the same review. Returns how many are proposed."""
+    totals = {m: sum(points.get(m, {}).values(), Decimal(0)) for m in member_ids}
+    order = {m: n for n, m in enumerate(member_ids)}
+    ranked = sorted(member_ids, key=lambda m: (-totals[m], order[m]))
+    size = rules.proposal_size(len(member_ids), RatingsSettings.current().model_post_share)
+    chosen = {m for m in ranked[:size] if totals[m] > 0}
+    ModelPost.objects.filter(review=review).delete()
+    rows, rank, previous = [], 0, None
+    for n, member_id in enumerate(ranked, start=1):
+        if totals[member_id] != previous:
+            rank, previous = n, totals[member_id]
+        yes = member_id in chosen
+        rows.append(
+            {
+                "review_id": review.pk,
+                "member_id": member_id,
+                "points": totals[member_id],
+                "rank": rank,
+                "proposed": yes,
+                "decision": yes,
+                "final": yes,
+            }
+        )
+    insert_rows(ModelPost, rows)
+    return len(chosen)
+
+
+@transaction.atomic
+def decide_review_and_model_posts(
+    actor, review: StarReview, changes: dict | None = None, model_changes: dict[int, tuple[bool, str]] | None = None
+) -> StarReview:
+    """The branch decides the quarter: the stars (``changes``, see decide_review) and the model
+    posts (``model_changes``: {ModelPost id: (chosen, reason)}; a change of the proposal needs a
+    reason)."""
+    locked = StarReview.objects.select_for_update().select_related("organization").get(pk=review.pk)
+    require_manager(actor, locked.organization)
+    if locked.state != StarReview.State.PROPOSED:
+        raise ValidationError("本季度已评定")
+    model_changes = model_changes or {}
+    rows = list(locked.model_posts.filter(pk__in=list(model_changes)).select_related("member"))
+    if len(rows) != len(model_changes):
+        raise ValidationError("评定的示范岗不属于本季度本支部")
+    errors = []
+    for row in rows:
+        chosen, reason = model_changes[row.pk]
+        if chosen != row.proposed and not reason.strip():
+            errors.append(f"{row.member.name}「党员示范岗」：改变系统建议须写明理由")
+            continue
+        row.decision = row.final = chosen
+        row.reason = reason.strip() if chosen != row.proposed else ""
+    if errors:
+        raise ValidationError(errors)
+    ModelPost.objects.bulk_update(rows, ["decision", "final", "reason"], batch_size=1000)
+    return decide_review(actor, locked, changes)
+
+
+@transaction.atomic
+def overrule_model_post(actor, row: ModelPost, *, chosen: bool, reason: str) -> ModelPost:
+    """The level above changes a branch's model-post decision afterwards, with a reason."""
+    row = ModelPost.objects.select_for_update().select_related("review__organization", "member").get(pk=row.pk)
+    review = row.review
+    require_level_above(actor, review.organization, "党员示范岗由上级党组织改变，支部不能改变自己的评定")
+    if review.state != StarReview.State.DECIDED:
+        raise ValidationError("支部尚未评定，不能改变")
+    if not reason.strip():
+        raise ValidationError({"reason": "请写明改变的理由"})
+    old = row.final
+    row.final, row.overruled_by, row.overrule_reason = chosen, actor, reason.strip()
+    row.save(update_fields=["final", "overruled_by", "overrule_reason"])
+    audit.record(
+        actor, "update", review, changes={"model_post": [old, chosen]}, note=f"上级改变示范岗评定：{row.member.name}"
+    )
+    return row
+
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def compute_vanguard(year: int, root=None, *, actor=None) -> int:
+    """Compute and store the vanguard index of every active member under ``root`` (default: every
+    tree of the installation) for ``year``; returns how many members were stored. A manager may
+    compute their own subtree. Like the fortress index: each component a figure with its link, a
+    component that cannot judge a member left out and the others weighted over their weights."""
+    from jiceng.core.indices import VANGUARD, registered
+    from jiceng.orgs.models import Organization
+
+    from . import queries
+    from .models import MemberIndexScore
+
+    if actor is not None:
+        require_manager(actor, root)
+    today = timezone.localdate()
+    roots = [root] if root is not None else list(Organization.objects.filter(parent=None))
+    components = registered(VANGUARD)
+    weight = queries.weights(VANGUARD)
+    now = timezone.now()
+    stored = 0
+    for top in roots:
+        members = list(
+            Member.objects.filter(top.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+            .order_by("pk")
+            .values_list("pk", "organization_id")
+        )
+        figures = {code: c.compute(top, year, today) for code, c in components.items()}
+        rows = []
+        for member_id, org_id in members:
+            parts = [queries.IndexPart(c, weight[code], figures[code].get(member_id)) for code, c in components.items()]
+            rows.append(
+                {
+                    "index": VANGUARD,
+                    "member_id": member_id,
+                    "organization_id": org_id,
+                    "year": year,
+                    "value": queries.weighted(parts),
+                    "parts": [
+                        {
+                            "code": p.component.code,
+                            "name": p.component.name,
+                            "explain": p.component.explain,
+                            "weight": p.weight,
+                            "numerator": str(p.figure.numerator) if p.figure else None,
+                            "denominator": str(p.figure.denominator) if p.figure else None,
+                            "url": p.figure.url if p.figure else "",
+                            "text": p.figure.text if p.figure else "",
+                        }
+                        for p in parts
+                    ],
+                    "computed_at": now,
+                }
+            )
+        # The subtree's rows as stored, and its members' rows stored under another organization.
+        in_subtree = Member.objects.filter(top.subtree_filter("organization__")).values("pk")
+        MemberIndexScore.objects.filter(index=VANGUARD, year=year).filter(
+            top.subtree_filter("organization__") | Q(member__in=in_subtree)
+        ).delete()
+        insert_rows(MemberIndexScore, rows)
+        stored += len(rows)
+    if actor is not None:
+        audit.record(actor, "update", root, note=f"计算 {year} 年先锋指数：{stored} 名党员")
+    return stored

@@ -89,3 +89,35 @@ urlpatterns += [
     path("org-ratings/<int:pk>/confirm/", orgratings.rating_confirm, name="orgrating_confirm"),
     path("org-ratings/photos/<int:pk>/", orgratings.rating_photo, name="orgrating_photo"),
 ]
+
+# ---- posts and pledges (设岗定责、承诺践诺) ------------------------------------------------------
+from .views import posts as posts_views  # noqa: E402
+
+urlpatterns += [
+    path("posts/", posts_views.post_list, name="posts"),
+    path("posts/export/", posts_views.post_export, name="posts_export"),
+    path("posts/new/", posts_views.post_create, name="post_create"),
+    path("posts/<int:pk>/", posts_views.post_detail, name="post"),
+    path("posts/<int:pk>/request/", posts_views.post_request, name="post_request"),
+    path("posts/<int:pk>/assign/", posts_views.post_assign, name="post_assign"),
+    path("posts/holdings/<int:pk>/decide/", posts_views.holding_decide, name="holding_decide"),
+    path("posts/holdings/<int:pk>/log/", posts_views.duty_log, name="duty_log"),
+    path("posts/duties/", posts_views.duties, name="duties"),
+    path("posts/duties/<int:pk>/", posts_views.post_duty, name="post_duty"),
+    path("pledges/", posts_views.pledge_list, name="pledges"),
+    path("pledges/export/", posts_views.pledge_export, name="pledges_export"),
+    path("pledges/new/", posts_views.pledge_create, name="pledge_create"),
+    path("pledges/<int:pk>/", posts_views.pledge_detail, name="pledge"),
+    path("pledges/<int:pk>/withdraw/", posts_views.pledge_withdraw, name="pledge_withdraw"),
+    path("stars/model-posts/<int:pk>/overrule/", posts_views.model_post_overrule, name="model_post_overrule"),
+]
+
+# ---- the vanguard index (先锋指数) -----------------------------------------------------------------
+from .views import vanguard as vanguard_views  # noqa: E402
+
+urlpatterns += [
+    path("vanguard/", vanguard_views.vanguard, name="vanguard"),
+    path("vanguard/export/", vanguard_views.vanguard_export, name="vanguard_export"),
+    path("vanguard/compute/", vanguard_views.vanguard_compute, name="vanguard_compute"),
+    path("vanguard/weights/", vanguard_views.vanguard_weights, name="vanguard_weights"),
+]

@@ -13,7 +13,7 @@ def setup(county):
     from jiceng.ratings.models import ClaimPhoto
 
     on = timezone.localdate().replace(day=1)
-    post = services.scheme_for(on).items.get(code="post")
+    post = services.scheme_for(on).items.get(code="good_deed")  # claimed in every version
     done = services.submit_claim(county.admin_b, member=county.member_b, item=post, on=on, note="秘密申报")
     services.decide_claim(county.admin_b, done, approve=True)
     waiting = services.submit_claim(county.admin_b, member=county.member_b, item=post, on=on, note="秘密待审")
@@ -450,4 +450,118 @@ def invariants(county):  # noqa: F811
         list(OrgRating.objects.filter(organization=county.branch_b).values("stars", "state", "revision", "items")),
         list(OrgChecklist.objects.values("kind", "valid_from", "name")),
         RatingsSettings.current().org_star_target,
+    )
+
+
+# ---- posts and pledges (设岗定责、承诺践诺) and model posts --------------------------------------
+# Victims in township 乙: a post 「秘密岗位」 of branch 乙 with 赵秘密 on it, a fulfilment record
+# (「秘密履职」, confirmed: a ledger line) and a pledge 「秘密承诺」 not yet checked.
+
+_setup_before_posts, _samples_before_posts, _invariants_before_posts = setup, samples, invariants
+
+
+def setup(county):  # noqa: F811
+    from django.utils import timezone
+
+    from jiceng.ratings import services
+
+    victim = _setup_before_posts(county)
+    today = timezone.localdate()
+    post = services.create_post(county.admin_b, county.branch_b, name="秘密岗位", kind="policy", duties="秘密职责")
+    holding = services.assign_post(county.admin_b, post, county.member_b, since=today.replace(day=1))
+    services.record_duties(county.admin_b, county.branch_b, today, {holding.pk: ("fulfilled", "秘密履职")})
+    pledge = services.create_pledge(
+        county.admin_b, county.member_b, year=today.year, content="秘密承诺", due=today.replace(month=12, day=31)
+    )
+    from jiceng.ratings.models import ModelPost, PostDuty
+
+    victim.update(
+        {
+            "post_b": post.pk,
+            "holding_b": holding.pk,
+            "duty_b": PostDuty.objects.get(holding=holding).pk,
+            "pledge_b": pledge.pk,
+            "model_post_b": ModelPost.objects.filter(review_id=victim["star_review"]).first().pk,
+        }
+    )
+    services.compute_vanguard(today.year, county.town_b)  # 赵秘密's vanguard index
+    return victim
+
+
+def samples(county, victim):  # noqa: F811
+    out = _samples_before_posts(county, victim)
+    out.update(
+        {
+            "ratings:posts": {},
+            "ratings:posts_export": {},
+            "ratings:post_create": {},
+            "ratings:post": {"pk": victim["post_b"]},
+            "ratings:post_request": {"pk": victim["post_b"]},
+            "ratings:post_assign": {"pk": victim["post_b"]},
+            "ratings:holding_decide": {"pk": victim["holding_b"]},
+            "ratings:duty_log": {"pk": victim["holding_b"]},
+            "ratings:duties": {},
+            "ratings:post_duty": {"pk": victim["duty_b"]},
+            "ratings:pledges": {},
+            "ratings:pledges_export": {},
+            "ratings:pledge_create": {},
+            "ratings:pledge": {"pk": victim["pledge_b"]},
+            "ratings:pledge_withdraw": {"pk": victim["pledge_b"]},
+            "ratings:model_post_overrule": {"pk": victim["model_post_b"]},
+            "ratings:vanguard": {},
+            "ratings:vanguard_export": {},
+            "ratings:vanguard_compute": {},
+            "ratings:vanguard_weights": {},
+            "ratings-vanguard": {},
+        }
+    )
+    return out
+
+
+QUERIES.update(
+    {
+        "ratings:posts": "?org={branch_b}",
+        "ratings:posts_export": "?org={branch_b}",
+        "ratings:duties": "?org={branch_b}",
+        "ratings:pledges": "?org={branch_b}",
+        "ratings:pledges_export": "?org={branch_b}",
+        "ratings:vanguard": "?org={town_b}",
+        "ratings:vanguard_export": "?org={town_b}",
+        "ratings-vanguard": "?org={town_b}",
+    }
+)
+POSTS.update(
+    {
+        "ratings:post_create": {
+            "org": "{branch_b}",
+            "name": "外来",
+            "kind": "policy",
+            "duties": "外来",
+            "capacity": "1",
+        },
+        "ratings:post": {"name": "外来", "kind": "other", "duties": "外来", "capacity": "3", "active": ""},
+        "ratings:post_assign": {"member": "{member_b}", "since": "2026-01-05"},
+        "ratings:holding_decide": {"decision": "end", "reason": "外来", "on": "2026-01-06"},
+        "ratings:duty_log": {"note": "外来"},
+        "ratings:duties": {"org": "{branch_b}", "month": "2026-01"},
+        "ratings:pledge_create": {"org": "{branch_b}", "member": "{member_b}", "content": "外来", "due": "2026-12-31"},
+        "ratings:pledge": {"state": "not", "on": "2026-01-05", "note": "外来"},
+        "ratings:model_post_overrule": {"chosen": "1", "reason": "外来"},
+        "ratings:vanguard_compute": {"org": "{town_b}", "year": "2026"},
+        "ratings:vanguard_weights": {"w-life.member_attendance": "0"},
+    }
+)
+
+
+def invariants(county):  # noqa: F811
+    from jiceng.ratings.models import MemberIndexScore, ModelPost, Pledge, Post, PostDuty, PostHolding
+
+    return (
+        _invariants_before_posts(county),
+        list(Post.objects.filter(organization=county.branch_b).values("name", "active", "revision")),
+        list(PostHolding.objects.filter(member=county.member_b).values("state", "until")),
+        list(PostDuty.objects.filter(holding__member=county.member_b).values("state", "note")),
+        list(Pledge.objects.filter(member=county.member_b).values("state", "content")),
+        list(ModelPost.objects.filter(member=county.member_b).values("final", "overrule_reason")),
+        list(MemberIndexScore.objects.filter(member=county.member_b).values("value", "computed_at")),
     )

@@ -185,7 +185,7 @@ def test_settings_for_the_county_admin(county):
     assert client_for(county.admin_a).get(reverse("ratings:settings")).status_code == 403
     c = client_for(county.county_admin)
     data = {"talk_at_or_below": "2", "warning_at_or_below": "3", "follow_up_days": "15", "top_share_target": "12"}
-    data.update(weak_share="10", weak_months="12")
+    data.update(weak_share="10", weak_months="12", model_post_share="10")
     assert "警示星数不能大于谈话提醒星数" in c.post(reverse("ratings:settings"), data).content.decode()
     data["warning_at_or_below"] = "1"
     assert c.post(reverse("ratings:settings"), data).status_code == 302

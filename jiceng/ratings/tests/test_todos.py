@@ -87,11 +87,11 @@ def test_reminders_are_sent_once_when_due_and_once_when_late_and_roll_up_above(c
 
 
 def test_claims_waiting_and_follow_ups_reach_the_list(county):
-    from jiceng.ratings.models import FollowUp, PointItem, StarReview
+    from jiceng.ratings.models import FollowUp, StarReview
 
     member = county.member_a
     with time_machine.travel("2026-11-20 10:00 +0800"):
-        item = PointItem.objects.filter(source="").first()
+        item = services.scheme_for(date(2026, 11, 1)).items.filter(source="").first()
         services.submit_claim(county.member_user, member=member, item=item, on=date(2026, 11, 18), note="帮扶困难户")
         review = StarReview.objects.create(
             organization=county.branch_a, quarter=date(2026, 7, 1), state=StarReview.State.DECIDED

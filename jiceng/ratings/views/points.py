@@ -151,6 +151,7 @@ def _ledger_page(request, member, own=False):
         "star_history": queries.member_stars(member)[:40],
         "active_nav": "ratings-mine" if own else "ratings-points",
     }
+    context.update(queries.member_posts_and_pledges(member, year))  # posts, pledges, model posts
     return render(request, "ratings/member.html", context)
 
 

@@ -40,7 +40,11 @@ def overview(request):
     members = sum(r.members for r in decided)
     full = sum(r.full for r in decided)
     config = RatingsSettings.current()
+    decided_ids = {r.review.pk for r in decided}
+    model_posts = queries.model_post_counts(decided_ids)  # 党员示范岗
     for row in rows:
+        in_decided = row.review is not None and row.review.pk in decided_ids
+        row.model_posts = model_posts.get(row.review.pk, 0) if in_decided else None
         row.can_propose = can_manage(request.user, row.organization) and (
             row.review is None or row.review.state == StarReview.State.PROPOSED
         )
@@ -58,6 +62,7 @@ def overview(request):
         "full": full,
         "full_share": round(100 * full / members, 1) if members else None,
         "target": config.top_share_target,
+        "model_posts": sum(model_posts.values()),
         "active_nav": "ratings-stars",
     }
     return render(request, "ratings/stars.html", context)
@@ -102,6 +107,7 @@ def review(request, pk):
         "can_decide": review.state == StarReview.State.PROPOSED and can_manage(request.user, review.organization),
         "can_overrule": review.state == StarReview.State.DECIDED and can_review(request.user, review.organization),
         "can_follow_up": can_manage(request.user, review.organization),
+        "model_posts": list(review.model_posts.select_related("member", "overruled_by").order_by("rank", "member_id")),
         "today": timezone.localdate(),
         "active_nav": "ratings-stars",
     }
@@ -117,10 +123,14 @@ def decide(request, pk):
     for key, value in request.POST.items():
         if key.startswith("d-") and (pk_ := params.int_or_none(key[2:])) is not None:
             changes[pk_] = (value, request.POST.get(f"r-{pk_}", ""))
+    model_changes = {}  # 党员示范岗: mp-<id> = 1 or 0, mr-<id> the reason of a change
+    for key, value in request.POST.items():
+        if key.startswith("mp-") and (pk_ := params.int_or_none(key[3:])) is not None:
+            model_changes[pk_] = (value == "1", request.POST.get(f"mr-{pk_}", ""))
     here = reverse("ratings:star_review", args=[review.pk])
     return pages.button_action(
         request,
-        lambda: services.decide_review(request.user, review, changes),
+        lambda: services.decide_review_and_model_posts(request.user, review, changes, model_changes),
         success="已完成本季度评星；星数较少的党员已列入谈话、警示",
         to=here,
     )
