@@ -192,6 +192,41 @@ class PointsMonth(models.Model):
         indexes = [models.Index(fields=["month", "member"], name="ratings_month_idx")]
 
 
+class PointsYear(models.Model):
+    """A member's points of a year as running totals of the month totals: ``c01`` is January,
+    ``c06`` January–June, ``c12`` the year. Rebuilt from `PointsMonth` with it, in the same
+    transaction (services.rebuild_years; `manage.py points --check` compares them), so that the
+    ranking, the unqualified list and the cards read one row per member instead of adding up
+    months (a city: 349,000 members × 12 months)."""
+
+    scope_path = "member__organization__path"
+    member_scope = "member_id"
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="points_years")
+    year = models.PositiveSmallIntegerField("年度")
+    c01 = models.DecimalField("1–1月", default=Decimal(0), **POINTS)
+    c02 = models.DecimalField("1–2月", default=Decimal(0), **POINTS)
+    c03 = models.DecimalField("1–3月", default=Decimal(0), **POINTS)
+    c04 = models.DecimalField("1–4月", default=Decimal(0), **POINTS)
+    c05 = models.DecimalField("1–5月", default=Decimal(0), **POINTS)
+    c06 = models.DecimalField("1–6月", default=Decimal(0), **POINTS)
+    c07 = models.DecimalField("1–7月", default=Decimal(0), **POINTS)
+    c08 = models.DecimalField("1–8月", default=Decimal(0), **POINTS)
+    c09 = models.DecimalField("1–9月", default=Decimal(0), **POINTS)
+    c10 = models.DecimalField("1–10月", default=Decimal(0), **POINTS)
+    c11 = models.DecimalField("1–11月", default=Decimal(0), **POINTS)
+    c12 = models.DecimalField("1–12月", default=Decimal(0), **POINTS)
+
+    class Meta:
+        verbose_name = "年度积分"
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="ratings_year_once")]
+
+    @staticmethod
+    def through(months: int) -> str:
+        """The column of months 1..``months``."""
+        return f"c{months:02d}"
+
+
 # ---- member stars (评星定级) --------------------------------------------------------------------
 
 
@@ -325,6 +360,27 @@ class StarDecision(models.Model):
     @property
     def holds(self) -> bool:
         return self.final in self.HOLDS
+
+
+class MemberStars(models.Model):
+    """How many stars a member ends a decided review's quarter with (the decisions' final results
+    that hold a star), kept with the decisions: written when the branch decides and when the level
+    above overrules (services._follow_ups), in the same transaction. The command card, the list of
+    members by number of stars and the trend count these rows instead of grouping the decisions
+    (a city: 349,000 members × 5 stars a quarter)."""
+
+    scope_path = "review__organization__path"
+    member_scope = "member_id"
+
+    review = models.ForeignKey("StarReview", on_delete=models.CASCADE, related_name="member_stars")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    quarter = models.DateField("季度")  # the review's quarter, kept here to filter without a join
+    stars = models.PositiveSmallIntegerField("星数")
+
+    class Meta:
+        verbose_name = "党员季度星数"
+        constraints = [models.UniqueConstraint(fields=["review", "member"], name="ratings_member_stars_once")]
+        indexes = [models.Index(fields=["quarter", "stars"], name="ratings_member_stars_q")]
 
 
 class FollowUp(TimestampedModel):

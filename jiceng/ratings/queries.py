@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, ExtractYear, Substr
+from django.db.models import Count, DecimalField, F, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Substr
 
 from jiceng.core.dates import add_months
 from jiceng.core.indices import FORTRESS
@@ -17,7 +17,7 @@ from jiceng.core.scoping import visible
 from jiceng.members.models import Member
 
 from . import rules
-from .models import CLAIM, PointsClaim, PointsEntry, PointsMonth, PointsScheme
+from .models import CLAIM, PointsClaim, PointsEntry, PointsMonth, PointsScheme, PointsYear
 
 ZERO = Decimal(0)
 
@@ -27,14 +27,16 @@ def scheme_of_year(year: int) -> PointsScheme | None:
     return PointsScheme.objects.filter(valid_from__lte=date(year, 12, 1)).order_by("-valid_from").first()
 
 
-def points_in(year: int, through: int = 12):
-    """A member's points in the year's months 1..``through`` (an aggregate over the member's
-    month totals: one GROUP BY for a whole list, not a subquery per member)."""
-    in_months = Q(points_months__month__gte=date(year, 1, 1), points_months__month__lte=date(year, through, 1))
-    return Coalesce(
-        Sum("points_months__points", filter=in_months),
-        Value(ZERO),
-        output_field=DecimalField(max_digits=9, decimal_places=1),
+def with_points(members: QuerySet, year: int, through: int = 12) -> QuerySet:
+    """``members`` annotated with ``total``: their points in the year's months 1..``through``, read
+    from their `PointsYear` row (0 without one), one LEFT JOIN for a whole list."""
+    return members.annotate(
+        year_row=FilteredRelation("points_years", condition=Q(points_years__year=year)),
+        total=Coalesce(
+            F(f"year_row__{PointsYear.through(through)}"),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=9, decimal_places=1),
+        ),
     )
 
 
@@ -51,10 +53,8 @@ def ranking(root, year: int, through: int = 12, pace: str = "", user=None) -> Qu
     members = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
     if user is not None:
         members = visible(user, members)  # the one scoping function, as every member list
-    qs = (
-        members.select_related("organization")
-        .annotate(total=points_in(year, through))
-        .order_by("-total", "organization__path", "name", "pk")
+    qs = with_points(members.select_related("organization"), year, through).order_by(
+        "-total", "organization__path", "name", "pk"
     )
     if pace == "on":
         qs = qs.filter(total__gte=pace_line(year, through))
@@ -121,10 +121,10 @@ def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unq
     """Members of the subtree below the year's qualifying line (prorated for those who joined in
     the year), lowest first, with how many years running they have been below it and whether the
     scheme's consequence (advise to leave) applies. Only computed years judge a member: a year
-    before points were kept has no month rows. Two grouped statements over the month totals (the
-    year, then the earlier years of the listed members) and no member object: `with_members`
-    loads those of the rows a page shows (a year in which most members are below the line lists
-    thousands)."""
+    before points were kept has no month rows, so no year row. Two statements over the members'
+    year rows (the year, then the earlier years of the listed members) and no member object:
+    `with_members` loads those of the rows a page shows (a year in which most members are below
+    the line lists thousands)."""
     scheme = scheme or scheme_of_year(year)
     if scheme is None:
         return []
@@ -133,11 +133,10 @@ def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unq
     # The prorated line is never above the full line: only members below the full line can be
     # listed, and only those who joined in the year need their own line.
     rows = (
-        in_subtree.filter(points_months__month__gte=date(year, 1, 1), points_months__month__lte=date(year, 12, 1))
-        .values_list("pk", "join_date")
-        .annotate(t=Sum("points_months__points"))
-        .filter(t__lt=scheme.unqualified_below)
-        .order_by("t", "organization__path", "name", "pk")
+        in_subtree.annotate(year_row=FilteredRelation("points_years", condition=Q(points_years__year=year)))
+        .filter(year_row__c12__lt=scheme.unqualified_below)
+        .values_list("pk", "join_date", "year_row__c12")
+        .order_by("year_row__c12", "organization__path", "name", "pk")
     )
     first_day, last_day = date(year, 1, 1), date(year, 12, 31)
     below = []
@@ -149,15 +148,9 @@ def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unq
     history: dict[int, dict[int, Decimal]] = {}
     if below and first_year < year:
         listed = {member_id for member_id, _, _ in below}
-        earlier = (
-            PointsMonth.objects.filter(
-                member__in=in_subtree.values("pk"), month__gte=date(first_year, 1, 1), month__lt=date(year, 1, 1)
-            )
-            .annotate(y=ExtractYear("month"))
-            .values_list("member_id", "y")
-            .annotate(t=Sum("points"))
-            .order_by()
-        )
+        earlier = PointsYear.objects.filter(
+            member__in=in_subtree.values("pk"), year__gte=first_year, year__lt=year
+        ).values_list("member_id", "year", "c12")
         for member_id, y, t in earlier:
             if member_id in listed:
                 history.setdefault(member_id, {})[y] = t
@@ -211,6 +204,32 @@ def month_differences(limit: int = 20) -> list[str]:
     return out[:limit]
 
 
+def year_differences(limit: int = 20) -> list[str]:
+    """Where a member's year row (`PointsYear`) differs from the running totals of their month
+    totals, or a year has months and no row: empty when the two summaries agree."""
+    expected: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO] * 12)
+    for member_id, month, pts in PointsMonth.objects.values_list("member_id", "month", "points").iterator(
+        chunk_size=10000
+    ):
+        expected[(member_id, month.year)][month.month - 1] += pts
+    columns = [PointsYear.through(m) for m in range(1, 13)]
+    out, seen = [], set()
+    for member_id, year, *stored in PointsYear.objects.values_list("member_id", "year", *columns).iterator(
+        chunk_size=10000
+    ):
+        seen.add((member_id, year))
+        running, total = [], ZERO
+        for pts in expected.get((member_id, year), [ZERO] * 12):
+            total += pts
+            running.append(total)
+        if list(stored) != running:
+            out.append(f"党员 {member_id} {year}年：年度积分 {stored[-1]}，月度积分合计 {running[-1]}")
+    for member_id, year in expected:
+        if (member_id, year) not in seen:
+            out.append(f"党员 {member_id} {year}年：有月度积分，没有年度积分")
+    return out[:limit]
+
+
 @dataclass
 class PointsFigures:
     """The year's points of a subtree's active members, through the last computed month."""
@@ -230,37 +249,26 @@ def figures(root, year: int, through: int) -> tuple[PointsFigures, list[tuple]]:
     pace = pace_line(year, through)
     width = len(root.path) + 4
     members = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
-    counts: dict[str, int] = defaultdict(int)
-    for path, n in (
-        members.annotate(unit=Substr("organization__path", 1, width))
-        .values_list("unit")
-        .annotate(n=Count("id"))
-        .values_list("unit", "n")
-        .order_by()
-    ):
-        counts[path] += n
+    # Per unit (the child the member is under): members, points, and members on the line's pace;
+    # summed in the database over the members' year rows (no row: 0 points).
     rows = (
-        PointsMonth.objects.filter(
-            member__in=members.values("pk"), month__gte=date(year, 1, 1), month__lte=date(year, through, 1)
-        )
-        .values("member_id", "member__organization__path")
-        .annotate(total=Sum("points"))
+        with_points(members, year, through)
+        .annotate(unit=Substr("organization__path", 1, width))
+        .values("unit")
+        .annotate(n=Count("pk"), points=Sum("total"), on_pace=Count("pk", filter=Q(total__gte=pace)))
         .order_by()
     )
-    out = PointsFigures(months=through, members=sum(counts.values()))
+    counts: dict[str, int] = defaultdict(int)
     sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    on_pace_with_points = 0
     grand = ZERO
-    for row in rows.iterator(chunk_size=10000):
-        total = row["total"] or ZERO
-        grand += total
-        on_pace_with_points += total >= pace
-        sums[row["member__organization__path"][:width]] += total
-    # Members without a month row have 0 points: on pace only when the pace is 0.
-    out.on_pace = on_pace_with_points
-    out.below_pace = out.members - out.on_pace
-    if pace <= 0:
-        out.on_pace, out.below_pace = out.members, 0
+    on_pace = 0
+    for row in rows:
+        counts[row["unit"]] += row["n"]
+        sums[row["unit"]] += row["points"] or ZERO
+        grand += row["points"] or ZERO
+        on_pace += row["on_pace"]
+    out = PointsFigures(months=through, members=sum(counts.values()))
+    out.on_pace, out.below_pace = on_pace, out.members - on_pace
     out.average = (grand / out.members).quantize(Decimal("0.1")) if out.members else ZERO
     out.pending_claims = PointsClaim.objects.filter(
         root.subtree_filter("member__organization__"), state=PointsClaim.State.SUBMITTED
@@ -327,7 +335,7 @@ def star_overview(user, root, quarter: date) -> tuple[list[BranchStars], int]:
     from jiceng.orgs.models import Organization
     from jiceng.orgs.rules import BRANCH_TYPES
 
-    from .models import Star, StarDecision, StarReview
+    from .models import MemberStars, Star, StarDecision, StarReview
 
     n_stars = Star.objects.filter(active=True).count()
     branches = list(
@@ -337,22 +345,31 @@ def star_overview(user, root, quarter: date) -> tuple[list[BranchStars], int]:
         r.organization_id: r
         for r in StarReview.objects.filter(organization__in=[b.pk for b in branches], quarter=quarter)
     }
+    # How many members of each decided review end with each number of stars (MemberStars).
+    by_review: dict[int, list[int]] = defaultdict(lambda: [0] * (n_stars + 1))
+    for review_id, stars, n in (
+        MemberStars.objects.filter(review__in=[r.pk for r in reviews.values()])
+        .values_list("review_id", "stars")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_review[review_id][min(stars, n_stars)] += n
+    # A review still proposed: the proposals as they stand (its decisions, per member).
+    proposed = [r.pk for r in reviews.values() if r.state == StarReview.State.PROPOSED]
     held: dict[tuple[int, int], int] = defaultdict(int)
-    members: dict[int, set] = defaultdict(set)
-    for review_id, member_id, final in StarDecision.objects.filter(review__in=list(reviews.values())).values_list(
+    for review_id, member_id, final in StarDecision.objects.filter(review__in=proposed).values_list(
         "review_id", "member_id", "final"
     ):
-        members[review_id].add(member_id)
         held[(review_id, member_id)] += final in StarDecision.HOLDS
+    for (review_id, _member_id), n in held.items():
+        by_review[review_id][min(n, n_stars)] += 1
     rows = []
     for branch in branches:
         review = reviews.get(branch.pk)
         row = BranchStars(branch, review)
         if review is not None:
-            row.members = len(members[review.pk])
-            counts = [0] * (n_stars + 1)
-            for member_id in members[review.pk]:
-                counts[min(held[(review.pk, member_id)], n_stars)] += 1
+            counts = by_review[review.pk]
+            row.members = sum(counts)
             row.by_count = counts
             row.full = counts[-1]
         rows.append(row)
@@ -465,10 +482,14 @@ class _Figure:
         return min(Decimal(1), self.numerator / self.denominator) if self.denominator else None
 
 
-def fortress(user, root, year: int) -> tuple[list[IndexRow], object]:
+def fortress(user, root, year: int, *, parts: bool = True) -> tuple[list[IndexRow], object]:
     """The branches of the subtree (those the user may see) with the fortress index of the year as
     last computed, ranked (ties share a rank; branches nothing could judge, or not yet computed,
-    come last); and when it was computed (None: not yet)."""
+    come last); and when it was computed (None: not yet). With ``parts=False`` the rows carry no
+    components (a city's 10,000 stored rows are ranked by value alone): `with_parts` fills them
+    for the rows shown."""
+    from django.db.models import Max
+
     from jiceng.orgs.models import Organization
     from jiceng.orgs.rules import BRANCH_TYPES
 
@@ -477,20 +498,31 @@ def fortress(user, root, year: int) -> tuple[list[IndexRow], object]:
     branches = list(
         visible(user, Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES)).order_by("path")
     )
-    stored = {
-        s.organization_id: s
-        for s in IndexScore.objects.filter(index=FORTRESS, year=year, organization__in=[b.pk for b in branches])
-    }
-    rows, computed = [], None
-    for org in branches:
-        score = stored.get(org.pk)
-        if score is None:
-            rows.append(IndexRow(org, [], None))
-            continue
-        computed = max(computed, score.computed_at) if computed else score.computed_at
-        rows.append(IndexRow(org, [_stored_part(p) for p in score.parts], score.value))
+    # The subtree by path (a city: not a list of 10,000 ids); only the visible branches are listed.
+    scores = IndexScore.objects.filter(
+        root.subtree_filter("organization__"), index=FORTRESS, year=year, organization__type__in=BRANCH_TYPES
+    )
+    computed = scores.aggregate(at=Max("computed_at"))["at"]
+    stored = dict(scores.values_list("organization_id", "value"))
+    rows = [IndexRow(org, [], stored.get(org.pk)) for org in branches]
     rank_rows(rows)
+    if parts:
+        with_parts(rows, year)
     return rows, computed
+
+
+def with_parts(rows: list[IndexRow], year: int) -> list[IndexRow]:
+    """Fill the stored components of ``rows`` (one query)."""
+    from .models import IndexScore
+
+    stored = dict(
+        IndexScore.objects.filter(
+            index=FORTRESS, year=year, organization__in=[r.organization.pk for r in rows]
+        ).values_list("organization_id", "parts")
+    )
+    for row in rows:
+        row.parts = [_stored_part(p) for p in stored.get(row.organization.pk) or []]
+    return rows
 
 
 def rank_rows(rows: list[IndexRow]) -> None:
@@ -521,78 +553,77 @@ def index_band(value: Decimal | None) -> str | None:
     return next(code for code, low, _ in INDEX_BANDS if value >= low)
 
 
-def _decided_stars(root, quarter: date):
-    """(member, stars held) of the subtree's decided reviews of the quarter, as one grouped query."""
-    from .models import StarDecision, StarReview
+def _decided_stars(root, quarter: date) -> QuerySet:
+    """The members' star counts (`MemberStars`) of the subtree's decided reviews of the quarter."""
+    from .models import MemberStars
 
-    return (
-        StarDecision.objects.filter(
-            root.subtree_filter("review__organization__"),
-            review__quarter=quarter,
-            review__state=StarReview.State.DECIDED,
-        )
-        .values("member_id")
-        .annotate(stars=Count("pk", filter=Q(final__in=StarDecision.HOLDS)))
-        .order_by()
-    )
+    return MemberStars.objects.filter(root.subtree_filter("review__organization__"), quarter=quarter)
 
 
 def member_star_distribution(root, quarter: date) -> list[int]:
-    """How many members of the subtree's decided reviews of the quarter end with 0, 1, … stars."""
+    """How many members of the subtree's decided reviews of the quarter end with 0, 1, … stars
+    (one grouped count of the members' star counts)."""
     from .models import Star
 
     n_stars = Star.objects.filter(active=True).count()
     counts = [0] * (n_stars + 1)
-    for stars in _decided_stars(root, quarter).values_list("stars", flat=True):
-        counts[min(stars, n_stars)] += 1
+    for stars, n in _decided_stars(root, quarter).values_list("stars").annotate(n=Count("pk")).order_by():
+        counts[min(stars, n_stars)] += n
     return counts
 
 
 def members_with_stars(user, root, quarter: date, stars: int) -> QuerySet:
-    """The members a count of `member_star_distribution` opens: those ending the quarter with ``stars``."""
-    ids = _decided_stars(root, quarter).filter(stars=stars).values("member_id")
+    """The members a count of `member_star_distribution` opens: those ending the quarter with
+    ``stars`` (the top count also takes more, as the distribution caps at the active stars)."""
+    from .models import Star
+
+    n_stars = Star.objects.filter(active=True).count()
+    rows = _decided_stars(root, quarter)
+    rows = rows.filter(stars__gte=stars) if stars >= n_stars else rows.filter(stars=stars)
     return (
-        visible(user, Member.objects.filter(pk__in=ids))
+        visible(user, Member.objects.filter(pk__in=rows.values("member_id")))
         .select_related("organization")
         .order_by("organization__path", "name", "pk")
     )
 
 
 def star_trend(root, quarters: list[date]) -> list[tuple[date, Decimal | None, Decimal | None]]:
-    """Per quarter: the members' average points of the quarter (members with a computed month) and
-    the share (%) of reviewed members holding every star. Two grouped queries."""
-    from .models import Star, StarDecision, StarReview
+    """Per quarter: the average points of the quarter of the members with points computed in its
+    year (from their year rows: the running total at the quarter's end less the one before it), and
+    the share (%) of reviewed members holding every star. One grouped query per year, one for the
+    stars."""
+    from .models import MemberStars, Star
 
     n_stars = Star.objects.filter(active=True).count()
-    points: dict[date, list] = {q: [ZERO, set()] for q in quarters}
-    for month, member_id, total in PointsMonth.objects.filter(
-        root.subtree_filter("member__organization__"), month__gte=min(quarters), month__lt=add_months(max(quarters), 3)
-    ).values_list("month", "member_id", "points"):
-        quarter = rules.quarter_start(month)
-        if quarter in points:
-            points[quarter][0] += total
-            points[quarter][1].add(member_id)
-    full: dict[date, list[int]] = {q: [0, 0] for q in quarters}
-    for quarter, stars in (
-        StarDecision.objects.filter(
-            root.subtree_filter("review__organization__"),
-            review__quarter__in=quarters,
-            review__state=StarReview.State.DECIDED,
+    averages: dict[date, Decimal | None] = {}
+    for year in sorted({q.year for q in quarters}):
+        ends = {q: PointsYear.through(q.month + 2) for q in quarters if q.year == year}
+        sums = {
+            q.isoformat(): Sum(F(col) - (F(PointsYear.through(q.month - 1)) if q.month > 1 else Value(ZERO)))
+            for q, col in ends.items()
+        }
+        row = PointsYear.objects.filter(root.subtree_filter("member__organization__"), year=year).aggregate(
+            members=Count("pk"), **sums
         )
-        .values("review__quarter", "member_id")
-        .annotate(stars=Count("pk", filter=Q(final__in=StarDecision.HOLDS)))
-        .values_list("review__quarter", "stars")
+        for q in ends:
+            if not PointsMonth.objects.filter(month__gte=q, month__lt=add_months(q, 3)).exists():
+                continue  # a quarter before points were computed: no figure, not 0
+            total = row[q.isoformat()]
+            averages[q] = (
+                (total / row["members"]).quantize(Decimal("0.1")) if row["members"] and total is not None else None
+            )
+    full = {
+        q: (n, top)
+        for q, n, top in MemberStars.objects.filter(root.subtree_filter("review__organization__"), quarter__in=quarters)
+        .values_list("quarter")
+        .annotate(n=Count("pk"), top=Count("pk", filter=Q(stars__gte=n_stars) if n_stars else Q(pk__in=[])))
         .order_by()
-    ):
-        full[quarter][0] += 1
-        full[quarter][1] += n_stars > 0 and stars >= n_stars
+    }
     out = []
     for q in quarters:
-        total, members = points[q]
-        average = (total / len(members)).quantize(Decimal("0.1")) if members else None
-        reviewed, top = full[q]
+        reviewed, top = full.get(q, (0, 0))
         share = (Decimal(100) * top / reviewed).quantize(Decimal("0.1")) if reviewed else None
-        out.append((q, average, share))
+        out.append((q, averages.get(q), share))
     return out
 
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jiceng.core import audit
@@ -29,11 +30,13 @@ from . import defaults, rules
 from .models import (
     CLAIM,
     FollowUp,
+    MemberStars,
     PointItem,
     PointsClaim,
     PointsEntry,
     PointsMonth,
     PointsScheme,
+    PointsYear,
     RatingsSettings,
     RectificationEvent,
     RectificationTask,
@@ -258,7 +261,31 @@ def _recompute_batch(month: date, member_ids: list[int], actor, in_batch=None) -
             for m, pts in month_totals.items()
         ],
     )
+    rebuild_years(in_batch, month.year)
     return {"added": added, "reversed": reversed_}
+
+
+POINTS_FIELD = DecimalField(max_digits=9, decimal_places=1)
+
+
+def rebuild_years(members, year: int) -> int:
+    """Replace the `PointsYear` rows of ``members`` (ids or a queryset of ids) for ``year`` with
+    the running totals of their month totals (one grouped statement, one insert). Called wherever
+    month totals are written, in the same transaction."""
+    PointsYear.objects.filter(member_id__in=members, year=year).delete()
+    sums = {
+        PointsYear.through(m): Coalesce(
+            Sum("points", filter=Q(month__lte=date(year, m, 1))), Value(Decimal(0)), output_field=POINTS_FIELD
+        )
+        for m in range(1, 13)
+    }
+    rows = (
+        PointsMonth.objects.filter(member_id__in=members, month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
+        .values("member_id")
+        .annotate(**sums)
+        .order_by()
+    )
+    return insert_rows(PointsYear, [{**row, "year": year} for row in rows])
 
 
 def _ledger_net(member_ids, month) -> dict[int, dict[tuple[str, int], tuple]]:
@@ -527,6 +554,12 @@ def _follow_ups(review: StarReview, actor, members=None) -> None:
     qs = review.decisions.all() if members is None else review.decisions.filter(member_id__in=members)
     for member_id, final in qs.values_list("member_id", "final"):
         counts[member_id] += final in StarDecision.HOLDS
+    # The members' star counts of the quarter (MemberStars), replaced with the decisions.
+    MemberStars.objects.filter(review=review, member_id__in=list(counts)).delete()
+    MemberStars.objects.bulk_create(
+        [MemberStars(review=review, member_id=m, quarter=review.quarter, stars=n) for m, n in counts.items()],
+        batch_size=1000,
+    )
     deadline = timezone.localdate() + timedelta(days=config.follow_up_days)
     existing = {f.member_id: f for f in FollowUp.objects.filter(review=review, member_id__in=list(counts))}
     new, gone = [], []
@@ -723,11 +756,11 @@ def propose_weak(user, root, year: int) -> list:
     admin designates."""
     from . import queries
 
-    rows, _ = queries.fortress(user, root, year)
+    rows, _ = queries.fortress(user, root, year, parts=False)
     judged = [r for r in rows if r.index is not None]
     size = rules.proposal_size(len(judged), RatingsSettings.current().weak_share)
     taken = set(WeakOrganization.objects.filter(year=year).values_list("organization_id", flat=True))
-    bottom = sorted(judged, key=lambda r: (r.index, r.organization.path))[:size]
+    bottom = queries.with_parts(sorted(judged, key=lambda r: (r.index, r.organization.path))[:size], year)
     out = []
     for row in bottom:
         weakest = sorted((p for p in row.parts if p.score is not None), key=lambda p: p.score)[:2]
@@ -883,13 +916,14 @@ def _lock_round(round_):
 def create_round(
     actor, organizer, *, name: str, kind: str, starts_on: date, ends_on: date, checklist: list[dict], organizations
 ):
-    """A township or the county (``organizer``, depth 0 or 1 of the tree) opens an inspection
-    round over organizations of its own subtree, with a scored checklist."""
+    """A party committee (``organizer``: the county's, a township's, any 党委 with organizations
+    under it) opens an inspection round over organizations of its own subtree, with a scored
+    checklist. By type, not by depth: in a city's tree the county is one level down."""
     from .models import InspectionResult, InspectionRound
 
     require_manager(actor, organizer)
-    if organizer.depth > 1:
-        raise ValidationError("督查由乡镇（街道）党委或县委组织部组织")
+    if not rules.may_organize_inspection(organizer):
+        raise ValidationError(rules.ORGANIZER_RULE)
     if not name.strip():
         raise ValidationError({"name": "请填写督查名称"})
     if kind not in InspectionRound.Kind.values:

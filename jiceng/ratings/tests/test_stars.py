@@ -191,3 +191,29 @@ def test_settings_for_the_county_admin(county):
     assert c.post(reverse("ratings:settings"), data).status_code == 302
     config = RatingsSettings.current()
     assert (config.talk_at_or_below, config.follow_up_days, config.top_share_target) == (2, 15, 12)
+
+
+def test_member_star_counts_follow_the_decisions_and_overrulings(county, quarter):
+    """MemberStars (read by the command card and the lists) equals the decisions' final results."""
+    from jiceng.ratings.models import MemberStars
+
+    def recount(review):
+        held = {}
+        for d in review.decisions.all():
+            held[d.member_id] = held.get(d.member_id, 0) + (d.final in StarDecision.HOLDS)
+        return held
+
+    with time_machine.travel("2026-10-08 10:00 +0800"):
+        review = services.propose_review(county.secretary_a, county.branch_a, Q3)
+        assert not MemberStars.objects.filter(review=review).exists()  # nothing counted before deciding
+        services.decide_review(county.secretary_a, review, {})
+        stored = dict(MemberStars.objects.filter(review=review).values_list("member_id", "stars"))
+        assert stored == recount(review) and MemberStars.objects.filter(review=review, quarter=Q3).count() == len(
+            stored
+        )
+        study = decisions(review, county.member_a)["study"]
+        services.overrule(
+            county.admin_a, study, action="remove" if study.held_before else "none", reason="核实后不符合"
+        )
+        stored = dict(MemberStars.objects.filter(review=review).values_list("member_id", "stars"))
+        assert stored == recount(review)

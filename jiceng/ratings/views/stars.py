@@ -190,8 +190,7 @@ def fortress(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
     year = year_of(request)
-    rows, computed = queries.fortress(request.user, root, year)
-    parts = next((r.parts for r in rows if r.parts), [])
+    rows, computed = queries.fortress(request.user, root, year, parts=False)
     # ?band= keeps the branches of one band of the command card (ranks stay those of the subtree).
     band = request.GET.get("band", "")
     if band in {code for code, _, _ in queries.INDEX_BANDS}:
@@ -205,13 +204,16 @@ def fortress(request):
         "crumbs": crumbs(request.user, root),
         "year": year,
         "years": years_offered(),
-        "rows": rows,
         "computed": computed,
-        "components": [(p.component, p.weight) for p in parts],
         "can_compute": can_manage(request.user, root),
         "weights": _weights_form(request.user),
         "active_nav": "ratings-fortress",
     }
+    # The ranks are the subtree's; the components are read for the page's 50 rows only.
+    context.update(pages.paginate(request, rows))
+    context["rows"] = queries.with_parts(list(context["rows"]), year)
+    parts = next((r.parts for r in context["rows"] if r.parts), [])
+    context["components"] = [(p.component, p.weight) for p in parts]
     return render(request, "ratings/fortress.html", context)
 
 

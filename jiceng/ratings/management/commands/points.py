@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--month", help="重新计算的月份（YYYY-MM）")
         parser.add_argument("--until", help="连续计算到该月（含），默认只算 --month 一个月")
-        parser.add_argument("--check", action="store_true", help="核对月度积分与明细合计，不一致时退出码为1")
+        parser.add_argument(
+            "--check", action="store_true", help="核对月度积分与明细合计、年度积分与月度积分，不一致时退出码为1"
+        )
 
     def handle(self, *args, month, until, check, **options):
         if not (month or check):
@@ -37,7 +39,7 @@ class Command(BaseCommand):
                 )
                 current = add_months(current, 1)
         if check:
-            diffs = queries.month_differences()
+            diffs = queries.month_differences() + queries.year_differences()
             if diffs:
                 for line in diffs:
                     self.stdout.write(line)
