@@ -243,8 +243,9 @@ class AppraisalView(APIView):
         responses=AppraisalRoundSerializer(many=True),
     )
     def get(self, request):
-        from . import appraisal, rules
+        from . import rules
         from .models import AppraisalRound
+        from .services import appraisal
 
         require_staff(request.user, STAFF_ONLY)
         root = page_root(request)

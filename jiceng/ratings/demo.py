@@ -240,8 +240,9 @@ def _appraisals(ctx, rng) -> int:
     and this year's appraisal of the demo township's branch secretaries, open: some reports
     submitted, the demo branch's left for its secretary to write. Plain rows (bulk) where the
     services would check today's date against a past voting window; the results by the service."""
-    from . import appraisal, appraisal_figures
+    from . import appraisal_figures
     from .models import AppraisalReport, AppraisalReviewer, AppraisalVote
+    from .services import appraisal
 
     today = ctx.today
     county, township = ctx.users["demo-county"], ctx.users["demo-township"]

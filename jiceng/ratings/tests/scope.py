@@ -185,8 +185,8 @@ def _appraisal_setup(county):
     from django.utils import timezone
 
     from jiceng.orgs.models import Organization
-    from jiceng.ratings import appraisal
     from jiceng.ratings.models import AppraisalReport
+    from jiceng.ratings.services import appraisal
 
     today = timezone.localdate()
     Organization.objects.filter(pk=county.branch_b.pk).update(secretary_name="乙乡秘密书记")

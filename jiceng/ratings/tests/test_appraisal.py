@@ -22,8 +22,9 @@ from jiceng.core.indices import FORTRESS, registered
 from jiceng.development import queries as development
 from jiceng.orgs.models import Organization
 from jiceng.orgs.services import create_organization
-from jiceng.ratings import appraisal, rules
+from jiceng.ratings import rules
 from jiceng.ratings.models import AppraisalReport, AppraisalRound, AppraisalVote
+from jiceng.ratings.services import appraisal
 from jiceng.ratings.testing import meeting
 from jiceng.requests import queries as request_queries
 from jiceng.testing import add_member, client_for, export_rows_without_formulas, make_user

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.db import connection
 
-from jiceng.ratings import appraisal
 from jiceng.ratings.models import AppraisalReport, AppraisalRound, AppraisalVote
+from jiceng.ratings.services import appraisal
 from jiceng.testing import make_user, race
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from jiceng.demo.generator import generate
-from jiceng.ratings import appraisal, rules
+from jiceng.ratings import rules
 from jiceng.ratings.models import AppraisalReport, AppraisalRound, AppraisalVote
+from jiceng.ratings.services import appraisal
 from jiceng.testing import kept_for_the_module
 
 pytestmark = pytest.mark.django_db

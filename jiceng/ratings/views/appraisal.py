@@ -31,8 +31,9 @@ from jiceng.core.scoping import (
     visible,
 )
 
-from .. import appraisal, appraisal_docx, rules
+from .. import appraisal_docx, rules
 from ..models import AppraisalReport, AppraisalRound
+from ..services import appraisal
 from .points import crumbs
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -26,8 +26,8 @@ from jiceng.core.point_sources import registered
 from jiceng.core.scoping import require_county_admin, require_level_above, require_manager
 from jiceng.members.models import Member
 
-from . import defaults, rules
-from .models import (
+from .. import defaults, rules
+from ..models import (
     CLAIM,
     FollowUp,
     MemberStars,
@@ -365,7 +365,7 @@ def submit_claim(actor, *, member, item: PointItem, on: date, note: str, photos=
     if not note.strip():
         raise ValidationError({"note": "请说明事项"})
     claim = PointsClaim.objects.create(member=member, item=item, on=on, note=note.strip(), submitted_by=actor)
-    from .models import ClaimPhoto
+    from ..models import ClaimPhoto
 
     ClaimPhoto.save_uploads(photos, max_photos=max_photos, uploaded_by=actor, claim=claim)
     audit.record(actor, "create", claim, org_path=member.organization.path)
@@ -666,8 +666,8 @@ def compute_fortress(year: int, root=None, *, actor=None) -> int:
     from jiceng.orgs.models import Organization
     from jiceng.orgs.rules import BRANCH_TYPES
 
-    from . import queries
-    from .models import IndexScore
+    from .. import queries
+    from ..models import IndexScore
 
     if actor is not None:
         require_manager(actor, root)
@@ -716,7 +716,7 @@ def set_weights(actor, index: str, values: dict[str, int]) -> dict[str, int]:
     """A county admin sets the weights of an index's components (from the next computation)."""
     from jiceng.core.indices import registered
 
-    from .models import IndexWeight
+    from ..models import IndexWeight
 
     require_county_admin(actor)
     components = registered(index)
@@ -727,7 +727,7 @@ def set_weights(actor, index: str, values: dict[str, int]) -> dict[str, int]:
         raise ValidationError("权重应在 0–100 之间")
     if not any(values.get(code, c.default_weight) for code, c in components.items()):
         raise ValidationError("至少要有一项权重大于 0")
-    from . import queries
+    from .. import queries
 
     before = queries.weights(index)
     for code, weight in values.items():
@@ -754,7 +754,7 @@ def propose_weak(user, root, year: int) -> list:
     (RatingsSettings.weak_share, 10% by default, rounded up), with each one's weakest components
     as the reason. Branches already designated for the year are left out. Not stored: a county
     admin designates."""
-    from . import queries
+    from .. import queries
 
     rows, _ = queries.fortress(user, root, year, parts=False)
     judged = [r for r in rows if r.index is not None]
@@ -907,7 +907,7 @@ MAX_INSPECTION_PHOTOS = 6
 
 
 def _lock_round(round_):
-    from .models import InspectionRound
+    from ..models import InspectionRound
 
     return InspectionRound.objects.select_for_update().select_related("organizer").get(pk=round_.pk)
 
@@ -919,7 +919,7 @@ def create_round(
     """A party committee (``organizer``: the county's, a township's, any 党委 with organizations
     under it) opens an inspection round over organizations of its own subtree, with a scored
     checklist. By type, not by depth: in a city's tree the county is one level down."""
-    from .models import InspectionResult, InspectionRound
+    from ..models import InspectionResult, InspectionRound
 
     require_manager(actor, organizer)
     if not rules.may_organize_inspection(organizer):
@@ -956,7 +956,7 @@ def create_round(
 def enter_result(actor, result, *, scores: dict, note: str = "", photos=()):
     """The organizer's inspector enters (or corrects, while the round is open) one organization's
     scores: every checklist item between 0 and its maximum."""
-    from .models import InspectionPhoto, InspectionResult
+    from ..models import InspectionPhoto, InspectionResult
 
     round_ = _lock_round(result.round)
     require_manager(actor, round_.organizer)
@@ -1028,7 +1028,7 @@ def apply_bottom_rule(organizer) -> list:
     time) and open the accountability records not yet opened. Idempotent."""
     from jiceng.orgs.models import Organization
 
-    from .models import Accountability, InspectionResult, InspectionRound
+    from ..models import Accountability, InspectionResult, InspectionRound
 
     Organization.objects.select_for_update().filter(pk=organizer.pk).first()  # one rule run at a time
     rounds = list(
@@ -1068,7 +1068,7 @@ def apply_bottom_rule(organizer) -> list:
 def handle_accountability(actor, record, *, outcome: str):
     """The organizer's managers record how the accountability was handled (谈话提醒、通报批评、
     调整书记…): open → handled, with the outcome."""
-    from .models import Accountability
+    from ..models import Accountability
 
     record = (
         Accountability.objects.select_for_update().select_related("round__organizer", "organization").get(pk=record.pk)
@@ -1101,8 +1101,8 @@ def save_org_checklist(actor, *, kind: str, valid_from: int, name: str, text: st
     """A county admin writes a version of a kind's checklist, in force from ``valid_from`` (a
     year). Ratings keep the version they used: a version already used by a rating cannot be
     rewritten — write one from a later year instead."""
-    from . import queries
-    from .models import OrgChecklist, OrgRating
+    from .. import queries
+    from ..models import OrgChecklist, OrgRating
 
     if actor is not None:
         require_county_admin(actor)
@@ -1201,8 +1201,8 @@ def propose_org_ratings(actor, root, year: int) -> int:
     from jiceng.orgs.models import Organization
     from jiceng.orgs.rules import BRANCH_TYPES
 
-    from . import queries
-    from .models import OrgRating
+    from .. import queries
+    from ..models import OrgRating
 
     if actor is not None:
         require_manager(actor, root)
@@ -1265,13 +1265,13 @@ def propose_org_ratings(actor, root, year: int) -> int:
 
 
 def _lock_rating(rating):
-    from .models import OrgRating
+    from ..models import OrgRating
 
     return OrgRating.objects.select_for_update().select_related("organization").get(pk=rating.pk)
 
 
 def _may_change(actor, rating) -> None:
-    from .models import OrgRating
+    from ..models import OrgRating
 
     require_level_above(actor, rating.organization, "星级评定由上级党组织评审、确认，本组织不能评定自己")
     if rating.state == OrgRating.State.CONFIRMED and not _full_or_county(actor):
@@ -1285,7 +1285,7 @@ MAX_ORG_RATING_PHOTOS = 6
 def score_org_item(actor, rating, code: str, *, passed: bool, note: str, photos=()):
     """The level above scores one item by review (a manual item, or an automatic one whose
     component had nothing to judge), with the evidence; the stars are counted again."""
-    from .models import OrgRatingPhoto
+    from ..models import OrgRatingPhoto
 
     rating = _lock_rating(rating)
     _may_change(actor, rating)
@@ -1329,7 +1329,7 @@ def score_org_item(actor, rating, code: str, *, passed: bool, note: str, photos=
 @transaction.atomic
 def confirm_org_rating(actor, rating):
     """The level above confirms a rating once every item is decided; the stars are final."""
-    from .models import OrgRating
+    from ..models import OrgRating
 
     rating = _lock_rating(rating)
     _may_change(actor, rating)
@@ -1388,7 +1388,7 @@ def set_org_star_target(actor, percent: int):
 # ``ratings.pledge_kept``. Every confirmation recomputes the member's month at once (and the later
 # months of the year, for the yearly caps), like an approved claim.
 
-from .models import Pledge, Post, PostDuty, PostHolding  # noqa: E402
+from ..models import Pledge, Post, PostDuty, PostHolding  # noqa: E402
 
 POST_FIELDS = ["name", "kind", "duties", "capacity", "active"]
 
@@ -1741,7 +1741,7 @@ def check_pledge(actor, pledge: Pledge, *, state: str, on: date, note: str) -> P
 # Proposed with the quarter's star review (propose_review calls propose_model_posts), decided with
 # it (decide_review_and_model_posts), overruled by the level above like a star.
 
-from .models import ModelPost  # noqa: E402
+from ..models import ModelPost  # noqa: E402
 
 
 def propose_model_posts(review: StarReview, member_ids: list[int], points: dict[int, dict[str, Decimal]]) -> int:
@@ -1835,8 +1835,8 @@ def compute_vanguard(year: int, root=None, *, actor=None) -> int:
     from jiceng.core.indices import VANGUARD, registered
     from jiceng.orgs.models import Organization
 
-    from . import queries
-    from .models import MemberIndexScore
+    from .. import queries
+    from ..models import MemberIndexScore
 
     if actor is not None:
         require_manager(actor, root)

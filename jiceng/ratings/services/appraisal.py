@@ -24,8 +24,8 @@ from jiceng.core.scoping import in_scope, require_manager
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
 
-from . import appraisal_figures, rules
-from .models import AppraisalReport, AppraisalReviewer, AppraisalRound, AppraisalVote
+from .. import appraisal_figures, rules
+from ..models import AppraisalReport, AppraisalReviewer, AppraisalRound, AppraisalVote
 
 CLOSED = "本轮述职评议已结束，记录只读"
 SECTIONS = ("work_done", "problems", "causes", "plans")
