@@ -357,8 +357,8 @@ def star_overview(user, root, quarter: date) -> tuple[list[BranchStars], int]:
     # A review still proposed: the proposals as they stand (its decisions, per member).
     proposed = [r.pk for r in reviews.values() if r.state == StarReview.State.PROPOSED]
     held: dict[tuple[int, int], int] = defaultdict(int)
-    for review_id, member_id, final in StarDecision.objects.filter(review__in=proposed).values_list(
-        "review_id", "member_id", "final"
+    for review_id, member_id, final in (
+        StarDecision.objects.filter(review__in=proposed).order_by().values_list("review_id", "member_id", "final")
     ):
         held[(review_id, member_id)] += final in StarDecision.HOLDS
     for (review_id, _member_id), n in held.items():

@@ -65,6 +65,8 @@ def overview(request):
         "model_posts": sum(model_posts.values()),
         "active_nav": "ratings-stars",
     }
+    # The totals above are the subtree's; the table shows 50 branches a page (a city has 10,000).
+    context.update(pages.paginate(request, rows))
     return render(request, "ratings/stars.html", context)
 
 
