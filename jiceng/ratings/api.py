@@ -113,16 +113,25 @@ class IndexRowSerializer(serializers.Serializer):
     components = ComponentSerializer(source="parts", many=True)
 
 
-class FortressView(APIView):
-    """堡垒指数：组织（?org=）下各党支部的年度堡垒指数（最近一次计算）及每个组成项的分子、分母与记录链接。"""
+class FortressView(ListAPIView):
+    """堡垒指数：组织（?org=）下各党支部的年度堡垒指数（最近一次计算，名次为该组织范围内的名次）及每个组成项的
+    分子、分母与记录链接；分页（每页 50 个）。"""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR], responses=IndexRowSerializer(many=True)
-    )
-    def get(self, request):
-        require_staff(request.user, STAFF_ONLY)
-        rows, _ = queries.fortress(request.user, page_root(request), year_of(request))
-        return Response(IndexRowSerializer(rows, many=True).data)
+    serializer_class = IndexRowSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("org", int, description="组织 ID"), YEAR])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        require_staff(self.request.user, STAFF_ONLY)
+        rows, _ = queries.fortress(self.request.user, page_root(self.request), year_of(self.request), parts=False)
+        return rows
+
+    def paginate_queryset(self, queryset):
+        """The page's rows with their stored components (a city ranks 10,000 branches by value)."""
+        page = super().paginate_queryset(queryset)
+        return queries.with_parts(page, year_of(self.request)) if page is not None else page
 
 
 class TaskSerializer(serializers.ModelSerializer):
