@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, DecimalField, F, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 
@@ -339,16 +340,20 @@ def star_overview(user, root, quarter: date) -> tuple[list[BranchStars], int]:
 
     n_stars = Star.objects.filter(active=True).count()
     branches = list(
-        visible(user, Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES)).order_by("path")
+        visible(user, Organization.objects.filter(root.subtree_filter(), type__in=BRANCH_TYPES))
+        .only("pk", "name", "short_name", "path", "parent_id", "type")
+        .order_by("path")
     )
     reviews = {
         r.organization_id: r
-        for r in StarReview.objects.filter(organization__in=[b.pk for b in branches], quarter=quarter)
+        for r in StarReview.objects.filter(root.subtree_filter("organization__"), quarter=quarter).only(
+            "pk", "organization_id", "quarter", "state"
+        )
     }
     # How many members of each decided review end with each number of stars (MemberStars).
     by_review: dict[int, list[int]] = defaultdict(lambda: [0] * (n_stars + 1))
     for review_id, stars, n in (
-        MemberStars.objects.filter(review__in=[r.pk for r in reviews.values()])
+        MemberStars.objects.filter(root.subtree_filter("review__organization__"), quarter=quarter)
         .values_list("review_id", "stars")
         .annotate(n=Count("pk"))
         .order_by()
@@ -356,13 +361,20 @@ def star_overview(user, root, quarter: date) -> tuple[list[BranchStars], int]:
         by_review[review_id][min(stars, n_stars)] += n
     # A review still proposed: the proposals as they stand (its decisions, per member).
     proposed = [r.pk for r in reviews.values() if r.state == StarReview.State.PROPOSED]
-    held: dict[tuple[int, int], int] = defaultdict(int)
-    for review_id, member_id, final in (
-        StarDecision.objects.filter(review__in=proposed).order_by().values_list("review_id", "member_id", "final")
-    ):
-        held[(review_id, member_id)] += final in StarDecision.HOLDS
-    for (review_id, _member_id), n in held.items():
-        by_review[review_id][min(n, n_stars)] += 1
+    if proposed:
+        # Members per number of stars proposed, counted in the database (a city's proposed reviews
+        # hold hundreds of thousands of decisions).
+        per_member = (
+            StarDecision.objects.filter(review__in=proposed)
+            .values("review_id", "member_id")
+            .annotate(n=Count("pk", filter=Q(final__in=StarDecision.HOLDS)))
+            .order_by()
+        )
+        sql, params = per_member.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT review_id, n, COUNT(*) FROM ({sql}) per_member GROUP BY review_id, n", params)
+            for review_id, n, members in cursor.fetchall():
+                by_review[review_id][min(n, n_stars)] += members
     rows = []
     for branch in branches:
         review = reviews.get(branch.pk)

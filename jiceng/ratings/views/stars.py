@@ -42,12 +42,6 @@ def overview(request):
     config = RatingsSettings.current()
     decided_ids = {r.review.pk for r in decided}
     model_posts = queries.model_post_counts(decided_ids)  # 党员示范岗
-    for row in rows:
-        in_decided = row.review is not None and row.review.pk in decided_ids
-        row.model_posts = model_posts.get(row.review.pk, 0) if in_decided else None
-        row.can_propose = can_manage(request.user, row.organization) and (
-            row.review is None or row.review.state == StarReview.State.PROPOSED
-        )
     context = {
         "root": root,
         "crumbs": crumbs(request.user, root),
@@ -67,6 +61,12 @@ def overview(request):
     }
     # The totals above are the subtree's; the table shows 50 branches a page (a city has 10,000).
     context.update(pages.paginate(request, rows))
+    for row in context["rows"]:
+        in_decided = row.review is not None and row.review.pk in decided_ids
+        row.model_posts = model_posts.get(row.review.pk, 0) if in_decided else None
+        row.can_propose = can_manage(request.user, row.organization) and (
+            row.review is None or row.review.state == StarReview.State.PROPOSED
+        )
     return render(request, "ratings/stars.html", context)
 
 
