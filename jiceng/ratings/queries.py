@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -119,54 +121,86 @@ class Unqualified:
 
 
 def unqualified(root, year: int, scheme: PointsScheme | None = None) -> list[Unqualified]:
+    """Every row of `unqualified_list`, lowest first (the export, tests)."""
+    rows = unqualified_list(root, year, scheme)
+    return list(rows[0 : len(rows)]) if rows is not None else []
+
+
+class UnqualifiedList:
     """Members of the subtree below the year's qualifying line (prorated for those who joined in
     the year), lowest first, with how many years running they have been below it and whether the
-    scheme's consequence (advise to leave) applies. Only computed years judge a member: a year
-    before points were kept has no month rows, so no year row. Two statements over the members'
-    year rows (the year, then the earlier years of the listed members) and no member object:
-    `with_members` loads those of the rows a page shows (a year in which most members are below
-    the line lists thousands)."""
-    scheme = scheme or scheme_of_year(year)
-    if scheme is None:
-        return []
-    first_year = year - scheme.leave_after_years + 1
-    in_subtree = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
-    # The prorated line is never above the full line: only members below the full line can be
-    # listed, and only those who joined in the year need their own line.
-    rows = (
-        in_subtree.annotate(year_row=FilteredRelation("points_years", condition=Q(points_years__year=year)))
-        .filter(year_row__c12__lt=scheme.unqualified_below)
-        .values_list("pk", "join_date", "year_row__c12")
-        .order_by("year_row__c12", "organization__path", "name", "pk")
-    )
-    first_day, last_day = date(year, 1, 1), date(year, 12, 31)
-    below = []
-    for member_id, joined, total in rows:
-        if joined is not None and joined >= first_day:
-            if joined > last_day or total >= rules.prorated_line(scheme.unqualified_below, year, joined):
-                continue
-        below.append((member_id, joined, total))
-    history: dict[int, dict[int, Decimal]] = {}
-    if below and first_year < year:
-        listed = {member_id for member_id, _, _ in below}
-        earlier = PointsYear.objects.filter(
-            member__in=in_subtree.values("pk"), year__gte=first_year, year__lt=year
-        ).values_list("member_id", "year", "c12")
-        for member_id, y, t in earlier:
-            if member_id in listed:
-                history.setdefault(member_id, {})[y] = t
-    full_lines = {y: (scheme_of_year(y) or scheme).unqualified_below for y in range(first_year, year + 1)}
-    out = []
-    for member_id, joined, total in below:
-        # Only a member who joined within the run's years has a prorated line in one of them.
-        if joined is None or joined.year < first_year:
-            member_lines = full_lines
+    scheme's consequence (advise to leave) applies; only computed years judge (a year before points
+    were kept has no year row, and breaks a run).
+
+    A sequence the paginator pages: the members who joined before the run's first year (nearly
+    all) are counted, judged and paged in the database (their line is the full line of each year);
+    those who joined within the run's years have lines of their own and are judged in Python
+    (`rules.prorated_line`), then merged in. A running year in which most members are below the
+    line lists hundreds of thousands at city scale; a page reads 50."""
+
+    def __init__(self, root, year: int, scheme: PointsScheme):
+        self.year, self.scheme = year, scheme
+        self.first_year = year - scheme.leave_after_years + 1
+        self.lines = {y: (scheme_of_year(y) or scheme).unqualified_below for y in range(self.first_year, year + 1)}
+        self.earlier = list(range(year - 1, self.first_year - 1, -1))  # the run's earlier years, latest first
+        relations = {"year_row": FilteredRelation("points_years", condition=Q(points_years__year=year))}
+        for y in self.earlier:
+            relations[f"y{y}"] = FilteredRelation("points_years", condition=Q(points_years__year=y))
+        below = (
+            Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
+            .annotate(**relations)
+            .filter(year_row__c12__lt=scheme.unqualified_below)
+        )
+        joined_before = Q(join_date__isnull=True) | Q(join_date__lt=date(self.first_year, 1, 1))
+        self.columns = ["pk", "join_date", "year_row__c12", "organization__path", "name"] + [
+            f"y{y}__c12" for y in self.earlier
+        ]
+        self.in_db = below.filter(joined_before).order_by("year_row__c12", "organization__path", "name", "pk")
+        full_run = Q(*[Q(**{f"y{y}__c12__lt": self.lines[y]}) for y in self.earlier[: scheme.leave_after_years - 1]])
+        counts = self.in_db.aggregate(n=Count("pk"), advise=Count("pk", filter=full_run))
+        self.in_db_count = counts["n"]
+        self.joiners = sorted(
+            (r for r in (self._row(values) for values in below.exclude(joined_before).values_list(*self.columns)) if r),
+            key=lambda r: r.sort_key,
+        )
+        self.advise = (counts["advise"] if scheme.leave_after_years > 1 else counts["n"]) + sum(
+            1 for r in self.joiners if r.advise_leave
+        )
+
+    def _row(self, values) -> Unqualified | None:
+        member_id, joined, total, path, name, *earlier = values
+        if joined is not None and joined.year >= self.first_year:
+            if joined > date(self.year, 12, 31):
+                return None
+            lines = {y: rules.prorated_line(line, y, joined) for y, line in self.lines.items()}
+            if total >= lines[self.year]:
+                return None
         else:
-            member_lines = {y: rules.prorated_line(line, y, joined) for y, line in full_lines.items()}
-        earlier_years = history.get(member_id)
-        run = rules.unqualified_run({year: total, **earlier_years}, member_lines, year) if earlier_years else 1
-        out.append(Unqualified(member_id, total, member_lines[year], run, run >= scheme.leave_after_years))
-    return out
+            lines = self.lines
+        totals = {self.year: total, **{y: t for y, t in zip(self.earlier, earlier, strict=True) if t is not None}}
+        run = rules.unqualified_run(totals, lines, self.year)
+        row = Unqualified(member_id, total, lines[self.year], run, run >= self.scheme.leave_after_years)
+        row.sort_key = (total, path, name, member_id)
+        return row
+
+    def __len__(self) -> int:
+        return self.in_db_count + len(self.joiners)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        start, stop = key.start or 0, min(key.stop if key.stop is not None else len(self), len(self))
+        if stop <= start:
+            return []
+        # The first `stop` rows of the merge need at most `stop` rows of each side.
+        from_db = [self._row(values) for values in self.in_db.values_list(*self.columns)[:stop]]
+        merged = heapq.merge(from_db, self.joiners[:stop], key=lambda r: r.sort_key)
+        return list(itertools.islice(merged, start, stop))
+
+
+def unqualified_list(root, year: int, scheme: PointsScheme | None = None) -> UnqualifiedList | None:
+    scheme = scheme or scheme_of_year(year)
+    return UnqualifiedList(root, year, scheme) if scheme is not None else None
 
 
 def with_members(rows):

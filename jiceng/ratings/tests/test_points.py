@@ -283,6 +283,12 @@ def test_three_unqualified_years_running_advise_the_member_to_leave(county):
     _year_of_points(joined, 2026, 12)  # line prorated to 15 for October–December
     _year_of_points(county.member_b, 2026, 10)  # township 乙: not in 甲's list
     rows = {r.member_id: r for r in queries.with_members(queries.unqualified(county.town_a, 2026))}
+    # Paged in pieces (the joiner judged in Python, the others in the database), the list is the
+    # same, and the count of members to advise is the rows' own.
+    paged = queries.unqualified_list(county.town_a, 2026)
+    pieces = [r.member_id for start in range(0, len(paged), 2) for r in paged[start : start + 2]]
+    assert pieces == [r.member_id for r in queries.unqualified(county.town_a, 2026)] and len(pieces) == len(rows)
+    assert paged.advise == sum(1 for r in rows.values() if r.advise_leave) and paged[0].member_id == pieces[0]
     assert rows[a.pk].run == 3 and rows[a.pk].advise_leave
     assert rows[b.pk].run == 2 and not rows[b.pk].advise_leave
     assert rows[joined.pk].line == D(15) and rows[joined.pk].run == 1

@@ -162,12 +162,14 @@ def _unqualified(request):
     year = params.int_or_none(request.GET.get("year"))
     if year is None or not FIRST_YEAR <= year <= today.year:
         year = today.year - 1  # the last whole year
-    return root, year, queries.scheme_of_year(year), queries.unqualified(root, year)
+    scheme = queries.scheme_of_year(year)
+    return root, year, scheme, queries.unqualified_list(root, year, scheme)
 
 
 @login_required
 def unqualified(request):
     root, year, scheme, rows = _unqualified(request)
+    rows = rows if rows is not None else []
     context = {
         "root": root,
         "crumbs": crumbs(request.user, root),
@@ -175,7 +177,7 @@ def unqualified(request):
         "years": years_offered(),
         "scheme": scheme,
         "total_rows": len(rows),
-        "advise": sum(1 for r in rows if r.advise_leave),
+        "advise": rows.advise if rows else 0,
         "running": year == timezone.localdate().year,
         "active_nav": "ratings-points",
     }
@@ -187,7 +189,7 @@ def unqualified(request):
 @login_required
 def unqualified_export(request):
     root, year, scheme, rows = _unqualified(request)
-    rows = queries.with_members(rows)
+    rows = queries.with_members(rows[0 : len(rows)] if rows is not None else [])
     headers = ["姓名", "所在党组织", "全年积分", "合格线", "连续不合格年数", "处理"]
     data = [
         [r.member.name, r.member.organization.name, r.total, r.line, r.run, "建议劝退" if r.advise_leave else "不合格"]
