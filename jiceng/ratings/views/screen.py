@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from jiceng.core import pages, params, xlsx
 from jiceng.core.dates import add_months
-from jiceng.core.scoping import page_root, require_staff
+from jiceng.core.scoping import page_root, require_staff, visible
 
 from .. import queries
-from ..models import RatingsSettings
+from ..models import Accountability, RatingsSettings
 from .points import STAFF_ONLY, crumbs
 
 TREND_QUARTERS = 4
@@ -101,5 +101,13 @@ def overview_panel(request):
         "weak_url": f"{reverse('ratings:weak')}{org}&year={year}",
         "trend": [(_quarter_label(q), avg, share) for q, avg, share in queries.star_trend(root, quarters)],
         "stars_url": f"{reverse('ratings:stars')}{org}&quarter={queries.quarter_code(quarter)}",
+        # Organization star ratings of the year (五星党组织) and open accountability records (问责).
+        "org_stars": queries.star_distribution(queries.org_ratings(request.user, root, year, with_stars=False)),
+        "org_ratings_url": f"{reverse('ratings:orgratings')}{org}&year={year}",
+        "accountability_open": visible(
+            request.user,
+            Accountability.objects.filter(root.subtree_filter("organization__"), state=Accountability.State.OPEN),
+        ).count(),
+        "accountability_url": f"{reverse('ratings:accountability')}{org}&state=open",
     }
     return render(request, "ratings/overview_panel.html", context)
