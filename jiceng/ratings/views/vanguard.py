@@ -32,7 +32,7 @@ def _rows(request):
 
 def _prepare(rows, ranks):
     for row in rows:
-        row.rank = ranks.get(row.pk)
+        row.rank = ranks.of(row.value)
         row.components = queries.stored_parts(row)
     return rows
 
@@ -49,7 +49,7 @@ def vanguard(request):
         "years": years_offered(),
         "q": q,
         "computed": computed,
-        "ranked": len(ranks),
+        "ranked": ranks.ranked,
         "can_compute": can_manage(request.user, root),
         "is_county_admin": has_full_scope(request.user) or getattr(request.user, "is_county_admin", False),
         "weights": [(c, weights[code]) for code, c in registered(VANGUARD).items()],
