@@ -112,10 +112,15 @@ def _catalogue(request):
     q = (request.GET.get("q") or "").strip()
     if q:
         posts = posts.filter(name__icontains=q)
-    posts = list(posts.order_by("organization__path", "kind", "name", "pk"))
+    return root, kind, show, q, posts.order_by("organization__path", "kind", "name", "pk")
+
+
+def _with_holders(user, posts) -> list:
+    """``posts`` (a page, or every post for the export) with their open holdings. One query."""
+    posts = list(posts)
     holdings: dict[int, list] = {}
     for h in (
-        visible(request.user, PostHolding.objects.filter(post__in=[p.pk for p in posts], state__in=OPEN))
+        visible(user, PostHolding.objects.filter(post__in=[p.pk for p in posts], state__in=OPEN))
         .select_related("member")
         .order_by("since", "pk")
     ):
@@ -125,12 +130,14 @@ def _catalogue(request):
         post.holders = [h for h in post.open if h.state == PostHolding.State.ACTIVE]
         post.requests = [h for h in post.open if h.state == PostHolding.State.REQUESTED]
         post.room = post.capacity - len(post.holders)
-    return root, kind, show, q, posts
+    return posts
 
 
 @login_required
 def post_list(request):
-    root, kind, show, q, posts = _catalogue(request)
+    root, kind, show, q, listed = _catalogue(request)
+    page = pages.paginate(request, listed)
+    posts = page["rows"] = _with_holders(request.user, page["rows"])
     me = _own_member(request.user)
     for post in posts:
         post.mine = bool(me) and any(h.member_id == me.pk for h in post.open)
@@ -140,6 +147,7 @@ def post_list(request):
         "root": root,
         "crumbs": crumbs(request.user, root),
         "posts": posts,
+        **page,
         "kind": kind,
         "kinds": Post.Kind.choices,
         "show": show,
@@ -154,7 +162,8 @@ def post_list(request):
 
 @login_required
 def post_export(request):
-    root, _kind, _show, _q, posts = _catalogue(request)
+    root, _kind, _show, _q, listed = _catalogue(request)
+    posts = _with_holders(request.user, listed)
     headers = ["党组织", "岗位名称", "岗位类别", "岗位职责", "定岗人数", "在岗党员", "待审核", "状态"]
     data = [
         [
@@ -396,12 +405,15 @@ def _pledges(request):
     sort = request.GET.get("sort", "member")
     order = {"member": ["member__organization__path", "member__name", "due", "pk"], "due": ["due", "pk"]}
     sort = sort if sort in order else "member"
-    return root, year, state, q, sort, list(qs.order_by(*order[sort]))
+    return root, year, state, q, sort, qs.order_by(*order[sort])
 
 
 @login_required
 def pledge_list(request):
-    root, year, state, q, sort, rows = _pledges(request)
+    from django.db.models import Count
+
+    root, year, state, q, sort, listed = _pledges(request)
+    page = pages.paginate(request, listed)
     me = _own_member(request.user)
     manager = can_manage(request.user, root)
     members = None
@@ -411,8 +423,7 @@ def pledge_list(request):
             Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES),
         ).order_by("name", "pk")
     counts = {s: 0 for s in Pledge.State.values}
-    for row in rows:
-        counts[row.state] += 1
+    counts.update(listed.order_by().values_list("state").annotate(n=Count("pk")))
     today = timezone.localdate()
     context = {
         "root": root,
@@ -423,7 +434,7 @@ def pledge_list(request):
         "states": Pledge.State.choices,
         "q": q,
         "sort": sort,
-        "rows": rows,
+        **page,
         "counts": [(Pledge.State(s).label, n) for s, n in counts.items()],
         "manager": manager,
         "form": PledgeForm(members=members) if (me or members is not None) else None,
