@@ -879,16 +879,28 @@ def _lock_round(round_):
     return InspectionRound.objects.select_for_update().select_related("organizer").get(pk=round_.pk)
 
 
+def may_organize_inspections(organizer) -> bool:
+    """A township (street, sector) committee, the county or a level above it: a committee (党委)
+    not under a village or community. Not a depth: a city's townships are one level deeper than
+    a county's."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.queries import PLACE_DOMAINS
+
+    if organizer.type != Organization.Type.COMMITTEE:
+        return False
+    return organizer.parent_id is None or organizer.parent.domain not in PLACE_DOMAINS
+
+
 @transaction.atomic
 def create_round(
     actor, organizer, *, name: str, kind: str, starts_on: date, ends_on: date, checklist: list[dict], organizations
 ):
-    """A township or the county (``organizer``, depth 0 or 1 of the tree) opens an inspection
+    """A township or the county (``organizer``, see may_organize_inspections) opens an inspection
     round over organizations of its own subtree, with a scored checklist."""
     from .models import InspectionResult, InspectionRound
 
     require_manager(actor, organizer)
-    if organizer.depth > 1:
+    if not may_organize_inspections(organizer):
         raise ValidationError("督查由乡镇（街道）党委或县委组织部组织")
     if not name.strip():
         raise ValidationError({"name": "请填写督查名称"})

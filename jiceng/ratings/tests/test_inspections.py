@@ -208,6 +208,24 @@ def test_who_may_run_and_score(county, five):
             services.enter_result(county.admin_a, result, scores={"i1": 1, "i2": 1})
 
 
+@pytest.mark.django_db
+def test_who_may_organize_is_the_level_not_the_depth():
+    """In a city the townships are one level deeper than in a county: a city's township committee
+    organizes rounds, a village committee or a general branch does not (whatever its depth)."""
+    city = create_organization(None, parent=None, code="Q", name="测试市委", type="committee", domain="agency")
+    county = create_organization(None, parent=city, code="Q1", name="测试县委", type="committee", domain="agency")
+    town = create_organization(None, parent=county, code="Q1A", name="丙镇党委", type="committee", domain="rural")
+    village = create_organization(None, parent=town, code="Q1A01", name="丙村党委", type="committee", domain="rural")
+    general = create_organization(None, parent=town, code="Q1A02", name="丁村党总支", type="general_branch", domain="rural")
+    assert [services.may_organize_inspections(o) for o in (city, county, town, village, general)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
 def test_a_round_cannot_close_with_results_missing(county, five):
     with time_machine.travel(TODAY):
         round_ = services.create_round(

@@ -110,7 +110,7 @@ def round_list(request):
         "state": state,
         "states": InspectionRound.State.choices,
         "rounds": rounds,
-        "can_create": root.depth <= 1 and can_manage(request.user, root),
+        "can_create": services.may_organize_inspections(root) and can_manage(request.user, root),
         "open_accountability": visible(
             request.user,
             Accountability.objects.filter(root.subtree_filter("organization__"), state=Accountability.State.OPEN),
@@ -124,7 +124,7 @@ def round_list(request):
 def round_create(request):
     require_staff(request.user, STAFF_ONLY)
     organizer = page_root(request, posted=True)
-    if organizer.depth > 1 or not can_manage(request.user, organizer):
+    if not services.may_organize_inspections(organizer) or not can_manage(request.user, organizer):
         raise PermissionDenied("督查由乡镇（街道）党委或县委组织部组织")
     form = RoundForm(request.POST or None, user=request.user, organizer=organizer)
     if done := pages.form_action(
