@@ -1578,10 +1578,11 @@ def log_duty(actor, holding: PostHolding, *, month: date, note: str) -> PostDuty
     return duty
 
 
-def duty_holdings(organization, month: date) -> list[PostHolding]:
-    """The holdings of the organization's posts (its subtree's) held for some day of the month."""
+def duty_holdings_qs(organization, month: date) -> QuerySet:
+    """The holdings of the organization's posts (its subtree's) held for some day of the month,
+    in the form's order (a page of them for the pages of an organization with many)."""
     month = rules.month_start(month)
-    return list(
+    return (
         PostHolding.objects.filter(
             organization.subtree_filter("post__organization__"),
             state__in=(PostHolding.State.ACTIVE, PostHolding.State.ENDED),
@@ -1593,6 +1594,10 @@ def duty_holdings(organization, month: date) -> list[PostHolding]:
     )
 
 
+def duty_holdings(organization, month: date) -> list[PostHolding]:
+    return list(duty_holdings_qs(organization, month))
+
+
 @transaction.atomic
 def record_duties(actor, organization, month: date, marks: dict[int, tuple[str, str]]) -> dict:
     """The branch's monthly fulfilment entry (履岗记录), one form for every holder: ``marks`` is
@@ -1602,7 +1607,8 @@ def record_duties(actor, organization, month: date, marks: dict[int, tuple[str, 
     and month). The members whose points change are recomputed at once."""
     require_manager(actor, organization)
     month = _duty_month(month)
-    holdings = {h.pk: h for h in duty_holdings(organization, month)}
+    # Only the holdings marked (a page of the form): a city's form is read a page at a time.
+    holdings = {h.pk: h for h in duty_holdings_qs(organization, month).filter(pk__in=list(marks))}
     unknown = set(marks) - set(holdings)
     if unknown:
         raise ValidationError("所填岗位不属于本组织本月的在岗党员")

@@ -350,31 +350,43 @@ def duties(request):
     month = month_of(request.POST.get("month") or request.GET.get("month"), today)
     if not can_manage(request.user, root):
         raise PermissionDenied("履岗记录由党组织书记、管理员确认")
-    holdings = services.duty_holdings(root, month)
+    listed = services.duty_holdings_qs(root, month)
     here = f"{reverse('ratings:duties')}?org={root.pk}&month={month:%Y-%m}"
     if request.method == "POST":
+        # The rows of the page posted (s-<holding id>); the service checks they are the
+        # organization's holdings of the month.
         marks = {}
-        for h in holdings:
-            state = request.POST.get(f"s-{h.pk}", "")
-            if state:
-                marks[h.pk] = (state, request.POST.get(f"n-{h.pk}", ""))
+        for key, state in request.POST.items():
+            holding_id = params.int_or_none(key[2:]) if key.startswith("s-") else None
+            if holding_id is not None and state:
+                marks[holding_id] = (state, request.POST.get(f"n-{holding_id}", ""))
+        page = params.int_or_none(request.POST.get("page"))
+        back = f"{here}&page={page}" if page and page > 1 else here
         return pages.button_action(
             request,
             lambda: services.record_duties(request.user, root, month, marks),
             success=lambda r: f"已保存履岗记录：新增 {r['new']} 条，更正 {r['updated']} 条；积分已更新",
-            to=here,
-            back=here,
+            to=back,
+            back=back,
         )
+    page = pages.paginate(request, listed)
+    holdings = list(page["rows"])
     existing = {d.holding_id: d for d in PostDuty.objects.filter(holding__in=[h.pk for h in holdings], month=month)}
     for h in holdings:
         h.duty = existing.get(h.pk)
+    done = (
+        PostDuty.objects.filter(holding__in=listed.order_by().values("pk"), month=month)
+        .exclude(state=PostDuty.State.LOGGED)
+        .count()
+    )
     context = {
         "root": root,
         "crumbs": crumbs(request.user, root),
         "month": month,
         "months": months_offered(today),
+        **page,
         "holdings": holdings,
-        "done": sum(1 for h in holdings if h.duty and h.duty.state != PostDuty.State.LOGGED),
+        "done": done,
         "active_nav": "ratings-posts",
     }
     return render(request, "ratings/post_duties.html", context)
