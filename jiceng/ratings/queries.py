@@ -900,4 +900,8 @@ def vanguard(user, root, year: int):
 
 
 def stored_parts(row) -> list[IndexPart]:
-    return [_stored_part(p) for p in row.parts]
+    return stored_parts_of(row.parts)
+
+
+def stored_parts_of(parts: list[dict]) -> list[IndexPart]:
+    return [_stored_part(p) for p in parts]
