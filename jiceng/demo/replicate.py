@@ -35,7 +35,8 @@ from jiceng.orgs.models import Organization
 # members_membertally is not copied: the database's triggers count the copied members as they
 # are inserted (jiceng.members.tally).
 # ratings_pointsscheme and ratings_pointitem are the installation's points scheme (one for every
-# county); they reach the users only through `created_by`, which would make them look owned.
+# county), and ratings_orgchecklist its star-rating checklists (one version per kind and year);
+# they reach the users only through `created_by`, which would make them look owned.
 SKIP = {
     "core_auditentry",
     "django_session",
@@ -44,6 +45,7 @@ SKIP = {
     "members_membertally",
     "ratings_pointsscheme",
     "ratings_pointitem",
+    "ratings_orgchecklist",
 }
 SKIP_PREFIXES = ("axes_",)
 
