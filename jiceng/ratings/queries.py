@@ -859,6 +859,7 @@ class ValueRanks:
 
     by_value: dict  # value → rank
     ranked: int  # rows with a value
+    rows: int  # every row, with a value or not
 
     def of(self, value) -> int | None:
         return None if value is None else self.by_value.get(value)
@@ -869,11 +870,12 @@ class ValueRanks:
 
 def value_ranks(counts) -> ValueRanks:
     """``counts``: (value, rows) pairs. A value's rank is one more than the rows above it."""
+    counts = list(counts)
     by_value, above = {}, 0
     for value, n in sorted((pair for pair in counts if pair[0] is not None), key=lambda pair: -pair[0]):
         by_value[value] = above + 1
         above += n
-    return ValueRanks(by_value, above)
+    return ValueRanks(by_value, above, sum(n for _value, n in counts))
 
 
 def vanguard(user, root, year: int):

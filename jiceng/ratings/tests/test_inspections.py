@@ -351,6 +351,36 @@ def test_pages_from_creating_a_round_to_handling_accountability(county, five):
         assert client_for(county.secretary_a).get(reverse("ratings:inspection", args=[second.pk])).status_code == 404
 
 
+def test_above_the_picker_threshold_the_organizations_are_given_by_code(county, five, monkeypatch):
+    """A city's organizer would get 14,700 checkboxes: above orgs.picker.PICK_ABOVE choices the
+    form takes organization codes, refuses a code outside the organizer's subtree and creates the
+    same round."""
+    from django.urls import reverse
+
+    from jiceng.orgs import picker
+    from jiceng.testing import client_for
+
+    monkeypatch.setattr(picker, "PICK_ABOVE", 3)
+    data = {
+        "org": county.town_a.pk,
+        "name": "编码督查",
+        "kind": "on_site",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-06-30",
+        "checklist": "三会一课 60\n阵地建设 40",
+    }
+    with time_machine.travel(TODAY):
+        c = client_for(county.admin_a)
+        form = c.get(reverse("ratings:inspection_create"), {"org": county.town_a.pk}).content.decode()
+        assert "督查第4支部" not in form and "组织编码" in form and 'type="checkbox" name="organizations"' not in form
+        refused = c.post(reverse("ratings:inspection_create"), {**data, "organizations": "I1 TB01"}).content.decode()
+        assert "TB01" in refused and not InspectionRound.objects.filter(name="编码督查").exists()
+        response = c.post(reverse("ratings:inspection_create"), {**data, "organizations": "I1，I2\nI3"})
+        assert response.status_code == 302
+        round_ = InspectionRound.objects.get(name="编码督查")
+        assert sorted(round_.results.values_list("organization__code", flat=True)) == ["I1", "I2", "I3"]
+
+
 def test_api_lists_rounds_with_their_ranking(county, five):
     from django.urls import reverse
 

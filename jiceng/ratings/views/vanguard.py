@@ -55,7 +55,7 @@ def vanguard(request):
         "weights": [(c, weights[code]) for code, c in registered(VANGUARD).items()],
         "active_nav": "ratings-vanguard",
     }
-    context.update(pages.paginate(request, qs))
+    context.update(pages.paginate(request, qs, count=None if q else ranks.rows))
     _prepare(context["rows"], ranks)
     return render(request, "ratings/vanguard.html", context)
 
