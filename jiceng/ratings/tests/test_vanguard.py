@@ -248,3 +248,19 @@ def test_the_members_points_page_shows_their_index_and_its_components(county, bu
     assert "按时交纳 3/10 个月" in own
     assert reverse("dues:member", args=[county.member_a.pk]) in staff.content.decode()
     assert row.value is not None
+
+
+@pytest.mark.django_db
+def test_the_page_order_has_an_index_best_first():
+    """Migration 0011: (index, year, value DESC) — on PostgreSQL NULLS LAST, the page's order — so
+    a city's first page is read from the top of the index instead of sorting every member."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, MemberIndexScore._meta.db_table)
+    index = constraints["ratings_member_index_order"]
+    assert index["columns"] == ["index", "year", "value"]
+    if "orders" in index:  # PostgreSQL's introspection gives the orders; SQLite's does not
+        assert index["orders"] == ["ASC", "ASC", "DESC"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'ratings_member_index_order'")
+            assert "value DESC NULLS LAST" in cursor.fetchone()[0]
