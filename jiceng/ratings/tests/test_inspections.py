@@ -216,7 +216,9 @@ def test_who_may_organize_is_the_level_not_the_depth():
     county = create_organization(None, parent=city, code="Q1", name="测试县委", type="committee", domain="agency")
     town = create_organization(None, parent=county, code="Q1A", name="丙镇党委", type="committee", domain="rural")
     village = create_organization(None, parent=town, code="Q1A01", name="丙村党委", type="committee", domain="rural")
-    general = create_organization(None, parent=town, code="Q1A02", name="丁村党总支", type="general_branch", domain="rural")
+    general = create_organization(
+        None, parent=town, code="Q1A02", name="丁村党总支", type="general_branch", domain="rural"
+    )
     assert [services.may_organize_inspections(o) for o in (city, county, town, village, general)] == [
         True,
         True,

@@ -280,7 +280,9 @@ def test_the_monthly_form_of_many_holders_is_a_page_at_a_time_in_fixed_queries(c
     services.assign_post(county.secretary_a, post, county.member_a, since=date(2027, 1, 3))
     _html, few = load()
     for n in range(60):
-        services.assign_post(county.secretary_a, post, add_member(county.branch_a, f"员{n:02d}"), since=date(2027, 1, 3))
+        services.assign_post(
+            county.secretary_a, post, add_member(county.branch_a, f"员{n:02d}"), since=date(2027, 1, 3)
+        )
     first, many = load()
     assert many == few and first.count("data-holding=") == 50 and "本月在岗 61 人，已确认 0 人" in first
     second, _ = load(page=2)
