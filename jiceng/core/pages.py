@@ -47,8 +47,12 @@ def _preselect_only_choice(form, name: str, field) -> None:
         field.empty_label = None
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE) -> dict:
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, count: int | None = None) -> dict:
+    """A page of ``queryset``; ``count``: the number of rows when the caller knows it already
+    (from a GROUP BY it needed anyway), which saves the paginator's COUNT(*)."""
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count
     page_obj = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

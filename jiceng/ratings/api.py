@@ -458,7 +458,7 @@ class VanguardView(ListAPIView):
         """The page's rows with their rank in the subtree and their stored components."""
         page = super().paginate_queryset(queryset)
         for row in page if page is not None else []:
-            row.rank = self.ranks.get(row.pk)
+            row.rank = self.ranks.of(row.value)
             row.components = queries.stored_parts(row)
         return page
 

@@ -213,13 +213,7 @@ def appraisal_tally(counts: dict, *, good_at_least: int, fair_at_least: int, poo
 # ---- inspections (督查) -------------------------------------------------------------------------
 
 BOTTOM = 3  # 末位：排名后三位
-ORGANIZER_RULE = "督查由党委（县委、乡镇（街道）党委等）组织"
-
-
-def may_organize_inspection(organizer) -> bool:
-    """A party committee (党委) organizes inspections of its subtree: the county's and the
-    townships' at any depth of the tree (a city's counties are one level below its root)."""
-    return organizer.type == "committee"
+ORGANIZER_RULE = "督查由县委组织部或乡镇（街道）党委组织"
 
 
 def competition_ranks(totals: dict, *, descending: bool = True) -> dict:

@@ -912,17 +912,28 @@ def _lock_round(round_):
     return InspectionRound.objects.select_for_update().select_related("organizer").get(pk=round_.pk)
 
 
+def may_organize_inspections(organizer) -> bool:
+    """A township (street, sector) committee, the county or a level above it: a committee (党委)
+    not under a village or community. Not a depth: a city's townships are one level deeper than
+    a county's."""
+    from jiceng.orgs.models import Organization
+    from jiceng.orgs.queries import PLACE_DOMAINS
+
+    if organizer.type != Organization.Type.COMMITTEE:
+        return False
+    return organizer.parent_id is None or organizer.parent.domain not in PLACE_DOMAINS
+
+
 @transaction.atomic
 def create_round(
     actor, organizer, *, name: str, kind: str, starts_on: date, ends_on: date, checklist: list[dict], organizations
 ):
-    """A party committee (``organizer``: the county's, a township's, any 党委 with organizations
-    under it) opens an inspection round over organizations of its own subtree, with a scored
-    checklist. By type, not by depth: in a city's tree the county is one level down."""
+    """A township or the county (``organizer``, see `may_organize_inspections`) opens an inspection
+    round over organizations of its own subtree, with a scored checklist."""
     from ..models import InspectionResult, InspectionRound
 
     require_manager(actor, organizer)
-    if not rules.may_organize_inspection(organizer):
+    if not may_organize_inspections(organizer):
         raise ValidationError(rules.ORGANIZER_RULE)
     if not name.strip():
         raise ValidationError({"name": "请填写督查名称"})
@@ -1600,10 +1611,11 @@ def log_duty(actor, holding: PostHolding, *, month: date, note: str) -> PostDuty
     return duty
 
 
-def duty_holdings(organization, month: date) -> list[PostHolding]:
-    """The holdings of the organization's posts (its subtree's) held for some day of the month."""
+def duty_holdings_qs(organization, month: date) -> QuerySet:
+    """The holdings of the organization's posts (its subtree's) held for some day of the month,
+    in the form's order (a page of them for the pages of an organization with many)."""
     month = rules.month_start(month)
-    return list(
+    return (
         PostHolding.objects.filter(
             organization.subtree_filter("post__organization__"),
             state__in=(PostHolding.State.ACTIVE, PostHolding.State.ENDED),
@@ -1615,6 +1627,10 @@ def duty_holdings(organization, month: date) -> list[PostHolding]:
     )
 
 
+def duty_holdings(organization, month: date) -> list[PostHolding]:
+    return list(duty_holdings_qs(organization, month))
+
+
 @transaction.atomic
 def record_duties(actor, organization, month: date, marks: dict[int, tuple[str, str]]) -> dict:
     """The branch's monthly fulfilment entry (履岗记录), one form for every holder: ``marks`` is
@@ -1624,7 +1640,8 @@ def record_duties(actor, organization, month: date, marks: dict[int, tuple[str, 
     and month). The members whose points change are recomputed at once."""
     require_manager(actor, organization)
     month = _duty_month(month)
-    holdings = {h.pk: h for h in duty_holdings(organization, month)}
+    # Only the holdings marked (a page of the form): a city's form is read a page at a time.
+    holdings = {h.pk: h for h in duty_holdings_qs(organization, month).filter(pk__in=list(marks))}
     unknown = set(marks) - set(holdings)
     if unknown:
         raise ValidationError("所填岗位不属于本组织本月的在岗党员")

@@ -208,6 +208,26 @@ def test_who_may_run_and_score(county, five):
             services.enter_result(county.admin_a, result, scores={"i1": 1, "i2": 1})
 
 
+@pytest.mark.django_db
+def test_who_may_organize_is_the_level_not_the_depth():
+    """In a city the townships are one level deeper than in a county: a city's township committee
+    organizes rounds, a village committee or a general branch does not (whatever its depth)."""
+    city = create_organization(None, parent=None, code="Q", name="测试市委", type="committee", domain="agency")
+    county = create_organization(None, parent=city, code="Q1", name="测试县委", type="committee", domain="agency")
+    town = create_organization(None, parent=county, code="Q1A", name="丙镇党委", type="committee", domain="rural")
+    village = create_organization(None, parent=town, code="Q1A01", name="丙村党委", type="committee", domain="rural")
+    general = create_organization(
+        None, parent=town, code="Q1A02", name="丁村党总支", type="general_branch", domain="rural"
+    )
+    assert [services.may_organize_inspections(o) for o in (city, county, town, village, general)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
 def test_a_round_cannot_close_with_results_missing(county, five):
     with time_machine.travel(TODAY):
         round_ = services.create_round(
@@ -331,6 +351,36 @@ def test_pages_from_creating_a_round_to_handling_accountability(county, five):
         assert other.get(reverse("ratings:inspection", args=[second.pk])).status_code == 404
         assert "书记4" not in other.get(reverse("ratings:accountability")).content.decode()
         assert client_for(county.secretary_a).get(reverse("ratings:inspection", args=[second.pk])).status_code == 404
+
+
+def test_above_the_picker_threshold_the_organizations_are_given_by_code(county, five, monkeypatch):
+    """A city's organizer would get 14,700 checkboxes: above orgs.picker.PICK_ABOVE choices the
+    form takes organization codes, refuses a code outside the organizer's subtree and creates the
+    same round."""
+    from django.urls import reverse
+
+    from jiceng.orgs import picker
+    from jiceng.testing import client_for
+
+    monkeypatch.setattr(picker, "PICK_ABOVE", 3)
+    data = {
+        "org": county.town_a.pk,
+        "name": "编码督查",
+        "kind": "on_site",
+        "starts_on": "2026-06-01",
+        "ends_on": "2026-06-30",
+        "checklist": "三会一课 60\n阵地建设 40",
+    }
+    with time_machine.travel(TODAY):
+        c = client_for(county.admin_a)
+        form = c.get(reverse("ratings:inspection_create"), {"org": county.town_a.pk}).content.decode()
+        assert "督查第4支部" not in form and "组织编码" in form and 'type="checkbox" name="organizations"' not in form
+        refused = c.post(reverse("ratings:inspection_create"), {**data, "organizations": "I1 TB01"}).content.decode()
+        assert "TB01" in refused and not InspectionRound.objects.filter(name="编码督查").exists()
+        response = c.post(reverse("ratings:inspection_create"), {**data, "organizations": "I1，I2\nI3"})
+        assert response.status_code == 302
+        round_ = InspectionRound.objects.get(name="编码督查")
+        assert sorted(round_.results.values_list("organization__code", flat=True)) == ["I1", "I2", "I3"]
 
 
 def test_api_lists_rounds_with_their_ranking(county, five):

@@ -226,3 +226,69 @@ def test_model_posts_on_the_review_the_overview_and_the_members_page(county):
     )
     row.refresh_from_db()
     assert not row.final and row.overrule_reason == "事迹核实不足"
+
+
+def test_catalogue_and_pledges_show_a_page_and_count_every_row_in_fixed_queries(county):
+    """Beyond a page (50) the catalogue and the pledges show one page; the pledges' counts by state
+    and the list's total cover every row; the queries do not grow from a few rows to two pages."""
+    import re
+
+    sec = client_for(county.secretary_a)
+
+    def load(url):
+        with CaptureQueriesContext(connection) as captured:
+            html = sec.get(url, {"org": county.branch_a.pk, "year": 2027}).content.decode()
+        return html, len(captured)
+
+    def shown(html, attr):
+        return len(re.findall(f'{attr}="', html))
+
+    li = add_member(county.branch_a, "李梅")
+    services.create_post(county.secretary_a, county.branch_a, name="岗0", kind="policy", duties="x")
+    services.create_pledge(county.secretary_a, li, year=2027, content="承诺0", due=date(2027, 6, 30))
+    _html, few_posts = load(reverse("ratings:posts"))
+    _html, few_pledges = load(reverse("ratings:pledges"))
+    for n in range(1, 61):
+        services.create_post(county.secretary_a, county.branch_a, name=f"岗{n}", kind="policy", duties="x")
+        services.create_pledge(county.secretary_a, li, year=2027, content=f"承诺{n}", due=date(2027, 6, 30))
+    posts, many_posts = load(reverse("ratings:posts"))
+    pledges, many_pledges = load(reverse("ratings:pledges"))
+    assert shown(posts, "data-post") == 50 and 'data-list-count="61"' in posts
+    assert shown(pledges, "data-pledge") == 50 and 'data-list-count="61"' in pledges
+    assert "践诺中 <strong>61</strong>" in pledges
+    assert (many_posts, many_pledges) == (few_posts, few_pledges)
+    assert shown(sec.get(reverse("ratings:pledges"), {"year": 2027, "page": 2}).content.decode(), "data-pledge") == 11
+    rows = export_rows_without_formulas(sec.get(reverse("ratings:pledges_export"), {"year": 2027}).content)
+    assert len([r for r in rows if r["承诺事项"].value]) == 61
+
+
+def test_the_monthly_form_of_many_holders_is_a_page_at_a_time_in_fixed_queries(county):
+    """Above a page (50) of holders the form shows a page; the header counts every holder and
+    every confirmed one; posting the second page saves its rows and returns to it."""
+    import re
+
+    sec = client_for(county.secretary_a)
+    url = reverse("ratings:duties")
+    query = {"org": county.branch_a.pk, "month": "2027-01"}
+
+    def load(**extra):
+        with CaptureQueriesContext(connection) as captured:
+            html = sec.get(url, {**query, **extra}).content.decode()
+        return html, len(captured)
+
+    post = services.create_post(county.secretary_a, county.branch_a, name="岗", kind="service", duties="x", capacity=99)
+    services.assign_post(county.secretary_a, post, county.member_a, since=date(2027, 1, 3))
+    _html, few = load()
+    for n in range(60):
+        services.assign_post(
+            county.secretary_a, post, add_member(county.branch_a, f"员{n:02d}"), since=date(2027, 1, 3)
+        )
+    first, many = load()
+    assert many == few and first.count("data-holding=") == 50 and "本月在岗 61 人，已确认 0 人" in first
+    second, _ = load(page=2)
+    ids = [int(x) for x in re.findall(r'data-holding="(\d+)"', second)]
+    assert len(ids) == 11
+    response = sec.post(url, {**query, "page": 2, **{f"s-{pk}": "fulfilled" for pk in ids}})
+    assert response.status_code == 302 and response["Location"].endswith("&page=2")
+    assert PostDuty.objects.filter(state="fulfilled").count() == 11
+    assert "本月在岗 61 人，已确认 11 人" in load()[0]

@@ -125,17 +125,65 @@ def test_ties_share_a_rank_and_the_next_rank_skips(county, built):
     with time_machine.travel(NOW):
         qs, ranks, computed = queries.vanguard(county.secretary_a, county.branch_a, YEAR)
     rows = list(qs)
-    assert computed is not None and len(ranks) == len(rows)
+    assert computed is not None and ranks.ranked == len(rows)
     a, b = (next(r for r in rows if r.member_id == t.pk) for t in built["twins"])
-    assert a.value == b.value and ranks[a.pk] == ranks[b.pk]
+    assert a.value == b.value and ranks.of(a.value) == ranks.of(b.value)
     below = [r for r in rows if r.value is not None and r.value < a.value]
     if below:
-        assert min(ranks[r.pk] for r in below) == ranks[a.pk] + 2
+        assert min(ranks.of(r.value) for r in below) == ranks.of(a.value) + 2
     # Ranks follow the values.
     for x in rows:
         for y in rows:
             if x.value > y.value:
-                assert ranks[x.pk] < ranks[y.pk]
+                assert ranks.of(x.value) < ranks.of(y.value)
+
+
+def walked_ranks(rows) -> dict:
+    """The ranks as the page computed them before (every row of the subtree walked in Python in
+    the page's order): the n-th row's rank is n unless it ties with the row above."""
+    ranks, rank, previous = {}, 0, None
+    for n, row in enumerate(rows, start=1):
+        if row.value is None:
+            continue
+        if row.value != previous:
+            rank, previous = n, row.value
+        ranks[row.pk] = rank
+    return ranks
+
+
+def test_ranks_from_the_counts_per_value_equal_the_walk_over_every_row(county, built):
+    """Ties among several values, members nothing could judge: the ranks from the GROUP BY equal
+    the ranks of the walk over every row, for the county and for a branch."""
+    rows = list(MemberIndexScore.objects.filter(index=VANGUARD, year=YEAR).order_by("pk"))
+    for n, row in enumerate(rows):  # three-way and two-way ties, and one member without a value
+        row.value = [D("80.0"), D("80.0"), D("80.0"), D("65.5"), D("65.5"), None][n % 6]
+    MemberIndexScore.objects.bulk_update(rows, ["value"])
+    with time_machine.travel(NOW):
+        for user, root in ((county.county_admin, county.root), (county.secretary_a, county.branch_a)):
+            qs, ranks, _computed = queries.vanguard(user, root, YEAR)
+            rows = list(qs)
+            walked = walked_ranks(rows)
+            assert walked and {r.pk: ranks.of(r.value) for r in rows if r.value is not None} == walked
+            assert ranks.ranked == len(walked)
+            assert all(ranks.of(r.value) is None for r in rows if r.value is None)
+
+
+def test_the_page_reads_a_fixed_number_of_queries_whatever_the_members(county, built):
+    def count():
+        c = client_for(county.county_admin)
+        with CaptureQueriesContext(connection) as captured:
+            assert c.get(reverse("ratings:vanguard"), {"org": county.root.pk, "year": YEAR}).status_code == 200
+        with CaptureQueriesContext(connection) as api:
+            assert c.get("/api/v1/ratings/vanguard/", {"org": county.root.pk, "year": YEAR}).status_code == 200
+        return len(captured), len(api)
+
+    with time_machine.travel(NOW):
+        before = count()
+        for k in range(60):
+            add_member(county.branch_a, f"新党员{k}")
+        services.compute_vanguard(YEAR, county.root)
+        assert MemberIndexScore.objects.filter(index=VANGUARD, year=YEAR).count() > 60
+        assert count() == before
 
 
 def test_page_export_and_api_rank_the_subtree_asked_for(county, built):
@@ -164,7 +212,7 @@ def test_page_export_and_api_rank_the_subtree_asked_for(county, built):
         assert "赵秘密" not in by_name and by_name["张三"]["components"][0]["url"]
         _qs, ranks, _ = queries.vanguard(county.admin_a, county.branch_a, YEAR)
         zhang = MemberIndexScore.objects.get(member=county.member_a, year=YEAR)
-        assert by_name["张三"]["rank"] == ranks[zhang.pk]
+        assert by_name["张三"]["rank"] == ranks.of(zhang.value)
         # A plain member may not open the ranking; the member of 乙 is in no page of 甲.
         assert client_for(county.member_user).get(reverse("ratings:vanguard")).status_code == 403
 
@@ -200,3 +248,19 @@ def test_the_members_points_page_shows_their_index_and_its_components(county, bu
     assert "按时交纳 3/10 个月" in own
     assert reverse("dues:member", args=[county.member_a.pk]) in staff.content.decode()
     assert row.value is not None
+
+
+@pytest.mark.django_db
+def test_the_page_order_has_an_index_best_first():
+    """Migration 0011: (index, year, value DESC) — on PostgreSQL NULLS LAST, the page's order, with
+    the columns of the ranks' GROUP BY included — so a city's first page is read from the top of
+    the index instead of sorting every member, and the ranks from the index alone."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, MemberIndexScore._meta.db_table)
+    index = constraints["ratings_member_index_order"]
+    assert index["columns"][:3] == ["index", "year", "value"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'ratings_member_index_order'")
+            definition = cursor.fetchone()[0]
+        assert "(index, year, value DESC NULLS LAST) INCLUDE (organization_id, computed_at)" in definition

@@ -29,6 +29,31 @@ from .points import STAFF_ONLY, crumbs, year_of, years_offered
 CHECKLIST_EXAMPLE = "组织生活开展 30\n党员管理 20\n阵地建设 20\n台账资料 15\n群众满意度 15"
 
 
+class CodesInput(forms.Textarea):
+    """Organization codes typed or pasted, separated by spaces, commas or new lines."""
+
+    def value_from_datadict(self, data, files, name):
+        text = data.get(name) or ""
+        return [code for code in text.replace(",", " ").replace("，", " ").split() if code]
+
+    def format_value(self, value):
+        return "\n".join(str(v) for v in value) if isinstance(value, list | tuple) else value
+
+
+def codes_when_large(field: forms.ModelMultipleChoiceField) -> None:
+    """Above orgs.picker.PICK_ABOVE choices (a city's 14,700 organizations would be seconds of
+    checkboxes), the organizations are given by their codes; the choices and their validation
+    are the same (a code outside them is refused)."""
+    from jiceng.orgs.picker import PICK_ABOVE
+
+    if field.queryset.count() <= PICK_ABOVE:
+        return
+    field.to_field_name = "code"
+    field.widget = CodesInput(attrs={"rows": 4, "placeholder": "每行一个组织编码，或用空格、逗号分隔"})
+    field.help_text = "未勾选“全部党支部”时，请填写被督查党组织的组织编码（组织数较多，不再逐个列出）"
+    field.error_messages["invalid_choice"] = "组织编码 %(value)s 不是本组织所属的党组织"
+
+
 class RoundForm(forms.Form):
     name = forms.CharField(label="督查名称", max_length=100)
     kind = forms.ChoiceField(label="方式", choices=InspectionRound.Kind.choices)
@@ -55,6 +80,7 @@ class RoundForm(forms.Form):
         self.fields["organizations"].queryset = visible(
             user, Organization.objects.filter(organizer.subtree_filter()).exclude(pk=organizer.pk)
         ).order_by("path")
+        codes_when_large(self.fields["organizations"])
         style_form(self)
 
     def clean_checklist(self):
@@ -110,7 +136,7 @@ def round_list(request):
         "state": state,
         "states": InspectionRound.State.choices,
         "rounds": rounds,
-        "can_create": rules.may_organize_inspection(root) and can_manage(request.user, root),
+        "can_create": services.may_organize_inspections(root) and can_manage(request.user, root),
         "open_accountability": visible(
             request.user,
             Accountability.objects.filter(root.subtree_filter("organization__"), state=Accountability.State.OPEN),
@@ -124,7 +150,7 @@ def round_list(request):
 def round_create(request):
     require_staff(request.user, STAFF_ONLY)
     organizer = page_root(request, posted=True)
-    if not rules.may_organize_inspection(organizer) or not can_manage(request.user, organizer):
+    if not services.may_organize_inspections(organizer) or not can_manage(request.user, organizer):
         raise PermissionDenied(rules.ORGANIZER_RULE)
     form = RoundForm(request.POST or None, user=request.user, organizer=organizer)
     if done := pages.form_action(

@@ -70,9 +70,10 @@ def rating_list(request):
     root, year, f = _list(request)
     base = queries.org_ratings(request.user, root, year, f, with_stars=False)
     dist = queries.star_distribution(base)
-    rows = list((base.filter(stars=f.stars) if f.stars is not None else base).defer("items", "checklist__standards"))
+    listed = (base.filter(stars=f.stars) if f.stars is not None else base).defer("items", "checklist__standards")
+    page = pages.paginate(request, listed)
     towns = {o.path: o for o in children(request.user, root)}
-    for row in rows:
+    for row in page["rows"]:
         row.town = towns.get(row.organization.path[: len(root.path) + 4])
     here = reverse("ratings:orgratings")
     common = {"org": root.pk, "year": year, "township": f.township, "domain": f.domain, "state": f.state}
@@ -88,7 +89,7 @@ def rating_list(request):
         "stars_choices": list(queries.STARS),
         "dist": [(s, n, f"{here}?{_query(**common, stars=s)}") for s, n in dist.counts],
         "summary": dist,
-        "rows": rows,
+        **page,
         "export_query": _query(**common, stars=f.stars),
         "can_propose": can_manage(request.user, root),
         "county_admin": _county_admin(request.user),

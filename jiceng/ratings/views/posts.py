@@ -112,10 +112,15 @@ def _catalogue(request):
     q = (request.GET.get("q") or "").strip()
     if q:
         posts = posts.filter(name__icontains=q)
-    posts = list(posts.order_by("organization__path", "kind", "name", "pk"))
+    return root, kind, show, q, posts.order_by("organization__path", "kind", "name", "pk")
+
+
+def _with_holders(user, posts) -> list:
+    """``posts`` (a page, or every post for the export) with their open holdings. One query."""
+    posts = list(posts)
     holdings: dict[int, list] = {}
     for h in (
-        visible(request.user, PostHolding.objects.filter(post__in=[p.pk for p in posts], state__in=OPEN))
+        visible(user, PostHolding.objects.filter(post__in=[p.pk for p in posts], state__in=OPEN))
         .select_related("member")
         .order_by("since", "pk")
     ):
@@ -125,12 +130,14 @@ def _catalogue(request):
         post.holders = [h for h in post.open if h.state == PostHolding.State.ACTIVE]
         post.requests = [h for h in post.open if h.state == PostHolding.State.REQUESTED]
         post.room = post.capacity - len(post.holders)
-    return root, kind, show, q, posts
+    return posts
 
 
 @login_required
 def post_list(request):
-    root, kind, show, q, posts = _catalogue(request)
+    root, kind, show, q, listed = _catalogue(request)
+    page = pages.paginate(request, listed)
+    posts = page["rows"] = _with_holders(request.user, page["rows"])
     me = _own_member(request.user)
     for post in posts:
         post.mine = bool(me) and any(h.member_id == me.pk for h in post.open)
@@ -140,6 +147,7 @@ def post_list(request):
         "root": root,
         "crumbs": crumbs(request.user, root),
         "posts": posts,
+        **page,
         "kind": kind,
         "kinds": Post.Kind.choices,
         "show": show,
@@ -154,7 +162,8 @@ def post_list(request):
 
 @login_required
 def post_export(request):
-    root, _kind, _show, _q, posts = _catalogue(request)
+    root, _kind, _show, _q, listed = _catalogue(request)
+    posts = _with_holders(request.user, listed)
     headers = ["党组织", "岗位名称", "岗位类别", "岗位职责", "定岗人数", "在岗党员", "待审核", "状态"]
     data = [
         [
@@ -341,31 +350,43 @@ def duties(request):
     month = month_of(request.POST.get("month") or request.GET.get("month"), today)
     if not can_manage(request.user, root):
         raise PermissionDenied("履岗记录由党组织书记、管理员确认")
-    holdings = services.duty_holdings(root, month)
+    listed = services.duty_holdings_qs(root, month)
     here = f"{reverse('ratings:duties')}?org={root.pk}&month={month:%Y-%m}"
     if request.method == "POST":
+        # The rows of the page posted (s-<holding id>); the service checks they are the
+        # organization's holdings of the month.
         marks = {}
-        for h in holdings:
-            state = request.POST.get(f"s-{h.pk}", "")
-            if state:
-                marks[h.pk] = (state, request.POST.get(f"n-{h.pk}", ""))
+        for key, state in request.POST.items():
+            holding_id = params.int_or_none(key[2:]) if key.startswith("s-") else None
+            if holding_id is not None and state:
+                marks[holding_id] = (state, request.POST.get(f"n-{holding_id}", ""))
+        page = params.int_or_none(request.POST.get("page"))
+        back = f"{here}&page={page}" if page and page > 1 else here
         return pages.button_action(
             request,
             lambda: services.record_duties(request.user, root, month, marks),
             success=lambda r: f"已保存履岗记录：新增 {r['new']} 条，更正 {r['updated']} 条；积分已更新",
-            to=here,
-            back=here,
+            to=back,
+            back=back,
         )
+    page = pages.paginate(request, listed)
+    holdings = list(page["rows"])
     existing = {d.holding_id: d for d in PostDuty.objects.filter(holding__in=[h.pk for h in holdings], month=month)}
     for h in holdings:
         h.duty = existing.get(h.pk)
+    done = (
+        PostDuty.objects.filter(holding__in=listed.order_by().values("pk"), month=month)
+        .exclude(state=PostDuty.State.LOGGED)
+        .count()
+    )
     context = {
         "root": root,
         "crumbs": crumbs(request.user, root),
         "month": month,
         "months": months_offered(today),
+        **page,
         "holdings": holdings,
-        "done": sum(1 for h in holdings if h.duty and h.duty.state != PostDuty.State.LOGGED),
+        "done": done,
         "active_nav": "ratings-posts",
     }
     return render(request, "ratings/post_duties.html", context)
@@ -396,12 +417,15 @@ def _pledges(request):
     sort = request.GET.get("sort", "member")
     order = {"member": ["member__organization__path", "member__name", "due", "pk"], "due": ["due", "pk"]}
     sort = sort if sort in order else "member"
-    return root, year, state, q, sort, list(qs.order_by(*order[sort]))
+    return root, year, state, q, sort, qs.order_by(*order[sort])
 
 
 @login_required
 def pledge_list(request):
-    root, year, state, q, sort, rows = _pledges(request)
+    from django.db.models import Count
+
+    root, year, state, q, sort, listed = _pledges(request)
+    page = pages.paginate(request, listed)
     me = _own_member(request.user)
     manager = can_manage(request.user, root)
     members = None
@@ -411,8 +435,7 @@ def pledge_list(request):
             Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES),
         ).order_by("name", "pk")
     counts = {s: 0 for s in Pledge.State.values}
-    for row in rows:
-        counts[row.state] += 1
+    counts.update(listed.order_by().values_list("state").annotate(n=Count("pk")))
     today = timezone.localdate()
     context = {
         "root": root,
@@ -423,7 +446,7 @@ def pledge_list(request):
         "states": Pledge.State.choices,
         "q": q,
         "sort": sort,
-        "rows": rows,
+        **page,
         "counts": [(Pledge.State(s).label, n) for s, n in counts.items()],
         "manager": manager,
         "form": PledgeForm(members=members) if (me or members is not None) else None,
@@ -437,19 +460,15 @@ def pledge_list(request):
 def pledge_export(request):
     root, year, _state, _q, _sort, rows = _pledges(request)
     headers = ["党员", "所在党组织", "年度", "承诺事项", "承诺完成日期", "践诺情况", "核查日期", "核查说明"]
-    data = [
-        [
-            p.member.name,
-            p.member.organization.name,
-            p.year,
-            p.content,
-            p.due,
-            p.get_state_display(),
-            p.checked_on,
-            p.check_note,
-        ]
-        for p in rows
-    ]
+    labels = dict(Pledge.State.choices)
+    # Plain columns, not model instances (a city's year is hundreds of thousands of pledges).
+    columns = rows.values_list(
+        "member__name", "member__organization__name", "year", "content", "due", "state", "checked_on", "check_note"
+    )
+    data = (
+        [name, organization, y, content, due, labels.get(state, state), checked_on, note]
+        for name, organization, y, content, due, state, checked_on, note in columns.iterator(chunk_size=5000)
+    )
     return xlsx.xlsx_response(
         f"党员承诺-{year}",
         xlsx.build_workbook("承诺践诺", headers, data, [f"{root.name} {year}年党员公开承诺及践诺情况"]),
