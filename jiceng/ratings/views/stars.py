@@ -99,7 +99,8 @@ def review(request, pk):
         entry = by_member.setdefault(d.member_id, {"member": d.member, "decisions": [], "stars": 0})
         entry["decisions"].append(d)
         entry["stars"] += d.final in StarDecision.HOLDS
-    follow_ups = {f.member_id: f for f in review.follow_ups.all()}
+    follow_up_list = list(review.follow_ups.select_related("member"))
+    follow_ups = {f.member_id: f for f in follow_up_list}
     for entry in by_member.values():
         entry["follow_up"] = follow_ups.get(entry["member"].pk)
     context = {
@@ -110,6 +111,7 @@ def review(request, pk):
         "can_overrule": review.state == StarReview.State.DECIDED and can_review(request.user, review.organization),
         "can_follow_up": can_manage(request.user, review.organization),
         "model_posts": list(review.model_posts.select_related("member", "overruled_by").order_by("rank", "member_id")),
+        "follow_up_list": follow_up_list,
         "today": timezone.localdate(),
         "active_nav": "ratings-stars",
     }
