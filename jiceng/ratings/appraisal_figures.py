@@ -224,12 +224,56 @@ def rectification(org, year: int, today: date) -> list[AppraisalFigure]:
     return out
 
 
+def org_rating(org, year: int, today: date) -> list[AppraisalFigure]:
+    """星级党组织: the organization's own star rating of the year (confirmed or still under review);
+    for an organization with rated organizations below it, how many of them have five stars."""
+    from .models import OrgRating
+
+    out = []
+    rows = list(
+        OrgRating.objects.filter(org.subtree_filter("organization__"), year=year).values_list(
+            "pk", "organization_id", "stars", "state"
+        )
+    )
+    own = next((r for r in rows if r[1] == org.pk), None)
+    if own is not None:
+        pk, _, stars, state = own
+        note = "" if state == OrgRating.State.CONFIRMED else "（待确认）"
+        out.append(
+            AppraisalFigure(
+                "ratings.org_rating",
+                "星级评定",
+                f"{stars} 星{note}",
+                str(stars),
+                "5",
+                reverse("ratings:orgrating", args=[pk]),
+                f"{year}年星级评定 {stars} 星{note}",
+            )
+        )
+    below = [r for r in rows if r[1] != org.pk]
+    if below:
+        five = sum(1 for r in below if r[2] >= 5)
+        out.append(
+            AppraisalFigure(
+                "ratings.org_rating_below",
+                "下级五星党组织",
+                f"{five}/{len(below)} 个",
+                str(five),
+                str(len(below)),
+                f"{reverse('ratings:orgratings')}?org={org.pk}&year={year}&stars=5",
+                f"评定 {len(below)} 个，五星 {five} 个",
+            )
+        )
+    return out
+
+
 FIGURES: list[Callable[..., list[AppraisalFigure]]] = [
     compliance,
     development_figure,
     dues,
     requests_figures,
     rating,
+    org_rating,
     rectification,
 ]
 

@@ -345,3 +345,23 @@ def test_a_plain_member_without_a_part_sees_an_empty_page(county, setup):
         page = client_for(county.member_user).get(reverse("ratings:appraisal")).content.decode()
     assert "暂无需要您参加的述职评议" in page and "东村书记" not in page
     assert AppraisalReport.objects.count() == 2
+
+
+def test_the_organization_star_rating_is_among_the_appraisal_figures(county):
+    """The figure list's org_rating: a branch's own stars, and for a township how many of the
+    rated organizations below it have five stars — as the ratings hold them."""
+    from jiceng.ratings import appraisal_figures, services
+    from jiceng.ratings.models import OrgRating
+
+    with time_machine.travel(TODAY):
+        services.propose_org_ratings(None, county.town_a, 2026)
+        ratings = OrgRating.objects.filter(county.town_a.subtree_filter("organization__"), year=2026)
+        assert ratings.exists()
+        (own,) = appraisal_figures.org_rating(county.branch_a, 2026, date(2026, 11, 20))
+        assert own.numerator == str(ratings.get(organization=county.branch_a).stars) and own.denominator == "5"
+        (below,) = appraisal_figures.org_rating(county.town_a, 2026, date(2026, 11, 20))
+        assert below.denominator == str(ratings.count())
+        assert below.numerator == str(ratings.filter(stars__gte=5).count())
+        assert "ratings.org_rating_below" in [
+            f["code"] for f in appraisal_figures.figures_for(county.town_a, 2026, date(2026, 11, 20))
+        ]
