@@ -105,3 +105,19 @@ def compute_vanguard(now):
     today = timezone.localtime(now).date()
     years = [today.year - 1, today.year] if today.month == 1 else [today.year]
     return "；".join(f"{y}年 {services.compute_vanguard(y)} 名党员" for y in years)
+
+
+@periodic(
+    "ratings.appraisal",
+    every=timedelta(hours=24),
+    description="书记述职评议测评截止前提醒：未提交述职报告的书记、尚未投完票的评议人",
+)
+def appraisal_reminders(now):
+    """Within `appraisal.REMIND_DAYS` days of an open round's last voting day: each secretary whose
+    report is still a draft, and each reviewer who has not voted on every submitted report, is
+    reminded once per round (notify's keys make a second run send nothing)."""
+    from .services import appraisal
+
+    today = timezone.localtime(now).date()
+    sent = appraisal.remind_before_close(today)
+    return f"提醒 {sent} 人"

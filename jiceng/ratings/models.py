@@ -273,6 +273,18 @@ class RatingsSettings(SettingsSingleton, models.Model):
         "党员示范岗建议比例（%）", default=10, help_text="每季度按积分从高到低建议的示范岗党员比例，向上取整"
     )
 
+    # The county's grade rule of the secretaries' appraisal (述职评议): a new round starts from it
+    # and keeps its own copy (AppraisalRound), so changing it never touches a round already open.
+    appraisal_good_at_least = models.PositiveSmallIntegerField(
+        "述职评议「好」票比例（%）", default=50, help_text="「好」票占有效票的比例不低于此数，评为好"
+    )
+    appraisal_fair_at_least = models.PositiveSmallIntegerField(
+        "述职评议满意率（%）", default=70, help_text="满意率（好+较好）不低于此数，评为较好"
+    )
+    appraisal_poor_over = models.PositiveSmallIntegerField(
+        "述职评议「差」票比例（%）", default=30, help_text="「差」票占有效票的比例超过此数，评为差（优先于其他等次）"
+    )
+
     SETTINGS_FIELDS = [
         "talk_at_or_below",
         "warning_at_or_below",
@@ -281,7 +293,12 @@ class RatingsSettings(SettingsSingleton, models.Model):
         "weak_share",
         "weak_months",
         "model_post_share",
+        "appraisal_good_at_least",
+        "appraisal_fair_at_least",
+        "appraisal_poor_over",
     ]
+    # The settings fields that are percentages (0–100).
+    PERCENT_FIELDS = ("appraisal_good_at_least", "appraisal_fair_at_least", "appraisal_poor_over")
 
     class Meta:
         verbose_name = "考核评价设置"
@@ -641,6 +658,13 @@ class AppraisalReport(TimestampedModel):
     causes = models.TextField("原因分析", blank=True)
     plans = models.TextField("下一步工作打算", blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    # The organizer's staff may return a submitted report before anybody has voted on it
+    # (services.appraisal.return_report): it is a draft again, with the reason shown to the secretary.
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    returned_reason = models.CharField("退回原因", max_length=500, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     figures = models.JSONField("提交时的工作数据", default=list)
     paper_good = models.PositiveIntegerField("纸质票·好", default=0)
     paper_fair = models.PositiveIntegerField("纸质票·较好", default=0)

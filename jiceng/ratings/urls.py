@@ -56,6 +56,7 @@ urlpatterns = [
     path("appraisal/reports/<int:pk>/edit/", appraisal.report_edit, name="appraisal_report_edit"),
     path("appraisal/reports/<int:pk>/vote/", appraisal.report_vote, name="appraisal_report_vote"),
     path("appraisal/reports/<int:pk>/paper/", appraisal.report_paper, name="appraisal_report_paper"),
+    path("appraisal/reports/<int:pk>/return/", appraisal.report_return, name="appraisal_report_return"),
     path("appraisal/reports/<int:pk>/word/", appraisal.report_docx, name="appraisal_report_docx"),
 ]
 

@@ -646,6 +646,9 @@ def update_settings(actor, **values) -> RatingsSettings:
         setattr(config, name, value)
     if config.warning_at_or_below > config.talk_at_or_below:
         raise ValidationError({"warning_at_or_below": "警示星数不能大于谈话提醒星数"})
+    for name in RatingsSettings.PERCENT_FIELDS:
+        if not 0 <= int(getattr(config, name)) <= 100:
+            raise ValidationError({name: "比例应在 0 到 100 之间"})
     config.save()
     changes = audit.diff(before, audit.snapshot(config, RatingsSettings.SETTINGS_FIELDS))
     if changes:

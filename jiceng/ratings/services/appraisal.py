@@ -11,15 +11,18 @@ report's tally and grade; a closed round is read-only.
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core import audit
+from jiceng.core.notifications import notify
 from jiceng.core.scoping import in_scope, require_manager
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
@@ -28,6 +31,7 @@ from .. import appraisal_figures, rules
 from ..models import AppraisalReport, AppraisalReviewer, AppraisalRound, AppraisalVote
 
 CLOSED = "本轮述职评议已结束，记录只读"
+RULE_FIELDS = ("good_at_least", "fair_at_least", "poor_over")
 SECTIONS = ("work_done", "problems", "causes", "plans")
 MANAGER_ROLES = ("county_admin", "township_admin", "branch_secretary")
 
@@ -94,7 +98,7 @@ def create_round(
     for org in orgs:
         if org.pk == organizer.pk or not (organizer.path < org.path < organizer.path_end):
             raise ValidationError(f"{org.name} 不是 {organizer.name} 的下级党组织")
-    fields = {k: int(v) for k, v in rule.items() if k in ("good_at_least", "fair_at_least", "poor_over")}
+    fields = {**county_rule(), **{k: int(v) for k, v in rule.items() if k in RULE_FIELDS and v is not None}}
     for name, value in fields.items():
         if not 0 <= value <= 100:
             raise ValidationError({name: "比例应在 0 到 100 之间"})
@@ -120,7 +124,44 @@ def create_round(
         ]
     )
     audit.record(actor, "create", round_, org_path=organizer.path, note=f"述职单位 {len(orgs)} 个")
+    for report in round_.reports.filter(secretary_user__isnull=False).select_related("secretary_user"):
+        _notify_secretary(
+            report,
+            title=f"请提交 {year} 年度抓基层党建工作述职报告",
+            body=f"{organizer.name}已开展 {year} 年度书记述职评议，测评时间 {_day(vote_from)} 至 {_day(vote_until)}，"
+            "请在测评开始前提交述职报告，工作数据在提交时自动附带。",
+            key="open",
+        )
     return round_
+
+
+def county_rule() -> dict[str, int]:
+    """The county's default grade rule (考核评价设置), which a new round starts from."""
+    from ..models import RatingsSettings
+
+    config = RatingsSettings.current()
+    return {name: getattr(config, f"appraisal_{name}") for name in RULE_FIELDS}
+
+
+def _day(d: date) -> str:
+    return f"{d:%Y年%-m月%-d日}"
+
+
+def _notify_secretary(report, *, title: str, body: str, key: str) -> bool:
+    """A notice to the secretary's account of the report (none when no account was found: the
+    organizer's staff see the report's state on the round's page). True when newly stored."""
+    if report.secretary_user_id is None:
+        return False
+    _, created = notify(
+        report.secretary_user,
+        kind="ratings_appraisal",
+        title=title,
+        body=body,
+        key=f"ratings:appraisal:{report.round_id}:report:{report.pk}:{key}",
+        url=reverse("ratings:appraisal_report", args=[report.pk]),
+        org_path=report.organization.path,
+    )
+    return created
 
 
 def _lock_round(round_) -> AppraisalRound:
@@ -152,6 +193,15 @@ def add_reviewer(actor, round_, user) -> AppraisalReviewer:
     if not created:
         raise ValidationError(f"{user} 已是本轮评议人")
     audit.record(actor, "create", reviewer, org_path=round_.organizer.path, note=f"评议人 {user}")
+    notify(
+        user,
+        kind="ratings_appraisal",
+        title=f"请参加{round_.organizer.name} {round_.year} 年度书记述职评议测评",
+        body=f"测评时间 {_day(round_.vote_from)} 至 {_day(round_.vote_until)}，每位书记投一票，投出后不能更改。",
+        key=f"ratings:appraisal:{round_.pk}:reviewer",
+        url=reverse("ratings:appraisal_vote", args=[round_.pk]),
+        org_path=round_.organizer.path,
+    )
     return reviewer
 
 
@@ -189,6 +239,90 @@ def save_report(actor, report, *, submit: bool = False, **sections) -> Appraisal
         actor, "update", report, org_path=report.organization.path, note="提交述职报告" if submit else "保存述职报告"
     )
     return report
+
+
+@transaction.atomic
+def return_report(actor, report, *, reason: str) -> AppraisalReport:
+    """The organizer's staff return a submitted report to its secretary (退回修改) with a reason,
+    while the round is open and before any vote on it, online or on paper: a vote is cast on the
+    report as submitted, so a report with votes stays as it is. The report is a draft again; its
+    figures are frozen anew when it is submitted again."""
+    report = _lock_report(report)
+    require_manager(actor, report.round.organizer)
+    if report.state != AppraisalReport.State.SUBMITTED:
+        raise ValidationError("该述职报告尚未提交，无需退回")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请写明退回原因，书记将看到"})
+    paper = sum(getattr(report, f"paper_{g}") for g in rules.GRADES)
+    if paper or AppraisalVote.objects.filter(report=report).exists():
+        raise ValidationError(
+            "已有评议票（网上或纸质），述职报告不能退回：投票针对提交的报告，退回会使已投的票失去依据"
+        )
+    report.state = AppraisalReport.State.DRAFT
+    report.returned_at = timezone.now()
+    report.returned_by = _user(actor)
+    report.returned_reason = reason.strip()[:500]
+    report.submitted_at = None
+    report.figures = []
+    report.save()
+    audit.record(
+        actor, "update", report, org_path=report.organization.path, note=f"退回述职报告：{report.returned_reason}"
+    )
+    _notify_secretary(
+        report,
+        title=f"{report.round.year} 年度述职报告被退回，请修改后重新提交",
+        body=f"退回原因：{report.returned_reason}",
+        key=f"returned:{report.returned_at:%Y%m%d%H%M%S%f}",
+    )
+    return report
+
+
+# Reminders go out this many days before the last voting day (the daily job ratings.appraisal).
+REMIND_DAYS = 3
+
+
+def remind_before_close(today: date) -> int:
+    """Remind, once per round, the secretaries whose report is still a draft and the reviewers who
+    have not voted on every submitted report, when an open round's last voting day is within
+    `REMIND_DAYS`. Returns the number of notices newly stored."""
+    rounds = list(
+        AppraisalRound.objects.filter(
+            state=AppraisalRound.State.OPEN, vote_until__gte=today, vote_until__lte=today + timedelta(days=REMIND_DAYS)
+        ).select_related("organizer")
+    )
+    sent = 0
+    for round_ in rounds:
+        until = _day(round_.vote_until)
+        for report in round_.reports.filter(
+            state=AppraisalReport.State.DRAFT, secretary_user__isnull=False
+        ).select_related("secretary_user", "organization"):
+            sent += _notify_secretary(
+                report,
+                title=f"{round_.year} 年度述职报告尚未提交，测评 {until} 截止",
+                body="请尽快填写并提交述职报告；截止后仍未提交的，评议人无法对您测评。",
+                key="remind",
+            )
+        submitted = set(round_.reports.filter(state=AppraisalReport.State.SUBMITTED).values_list("pk", flat=True))
+        if not submitted:
+            continue
+        voted = Counter(
+            AppraisalVote.objects.filter(report_id__in=submitted).values_list("reviewer_id", flat=True).order_by()
+        )
+        for reviewer in round_.reviewers.select_related("user"):
+            missing = len(submitted) - voted.get(reviewer.user_id, 0)
+            if missing <= 0 or not reviewer.user.is_active:
+                continue
+            _, created = notify(
+                reviewer.user,
+                kind="ratings_appraisal",
+                title=f"述职评议测评 {until} 截止，您还有 {missing} 位书记未测评",
+                body=f"{round_.organizer.name} {round_.year} 年度书记述职评议，请在截止前完成测评。",
+                key=f"ratings:appraisal:{round_.pk}:reviewer:remind",
+                url=reverse("ratings:appraisal_vote", args=[round_.pk]),
+                org_path=round_.organizer.path,
+            )
+            sent += created
+    return sent
 
 
 def is_reviewer(user, round_) -> bool:

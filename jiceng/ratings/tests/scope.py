@@ -231,6 +231,7 @@ def samples(county, victim):  # noqa: F811
             "ratings:appraisal_report_edit": report,
             "ratings:appraisal_report_vote": report,
             "ratings:appraisal_report_paper": report,
+            "ratings:appraisal_report_return": report,
             "ratings:appraisal_report_docx": report,
             "ratings-appraisal": {},
         }
@@ -254,6 +255,7 @@ POSTS.update(
         "ratings:appraisal_report_edit": {"work_done": "外来", "action": "submit"},
         "ratings:appraisal_report_vote": {"grade": "poor"},
         "ratings:appraisal_report_paper": {"good": "9", "poor": "9"},
+        "ratings:appraisal_report_return": {"reason": "外来退回"},
     }
 )
 

@@ -365,3 +365,150 @@ def test_the_organization_star_rating_is_among_the_appraisal_figures(county):
         assert "ratings.org_rating_below" in [
             f["code"] for f in appraisal_figures.figures_for(county.town_a, 2026, date(2026, 11, 20))
         ]
+
+
+# ---- returning a report, notices, the county's grade rule ------------------------------------
+
+
+def test_staff_return_a_submitted_report_before_any_vote_and_the_secretary_resubmits(county, setup):
+    from jiceng.core.models import Notification
+
+    report, secretary = setup["report"], setup["secretary"]
+    a = setup["reviewers"][0]
+    with time_machine.travel(TODAY):
+        with pytest.raises(ValidationError, match="尚未提交"):
+            appraisal.return_report(county.admin_a, report, reason="补充")
+    _submitted(setup)
+    with time_machine.travel(TODAY):
+        with pytest.raises(ValidationError, match="退回原因"):
+            appraisal.return_report(county.admin_a, report, reason="  ")
+        with pytest.raises(PermissionDenied):
+            appraisal.return_report(county.admin_b, report, reason="外乡镇")  # not the organizer's staff
+        with pytest.raises(PermissionDenied):
+            appraisal.return_report(secretary, report, reason="自己退回")
+        appraisal.return_report(county.admin_a, report, reason="问题查摆不具体")
+    report.refresh_from_db()
+    assert (report.state, report.returned_reason, report.figures, report.submitted_at) == (
+        "draft",
+        "问题查摆不具体",
+        [],
+        None,
+    )
+    assert report.returned_by == county.admin_a
+    notice = Notification.objects.get(recipient=secretary, kind="ratings_appraisal", title__contains="被退回")
+    assert "问题查摆不具体" in notice.body and notice.url == reverse("ratings:appraisal_report", args=[report.pk])
+    with time_machine.travel(TODAY):
+        with pytest.raises(ValidationError, match="尚未提交"):
+            appraisal.cast_vote(a, report, "good")  # nobody votes on a returned report
+        appraisal.save_report(secretary, report, submit=True, **{**SECTIONS, "causes": "补充了原因"})
+        appraisal.cast_vote(a, report, "good")
+        with pytest.raises(ValidationError, match="已有评议票"):
+            appraisal.return_report(county.admin_a, report, reason="再退回")
+    report.refresh_from_db()
+    assert report.state == "submitted" and report.figures  # frozen anew at the second submission
+
+
+def test_paper_votes_also_keep_a_report_from_being_returned(county, setup):
+    _submitted(setup)
+    with time_machine.travel(TODAY):
+        appraisal.record_paper_votes(county.admin_a, setup["report"], {"fair": 1})
+        with pytest.raises(ValidationError, match="已有评议票"):
+            appraisal.return_report(county.admin_a, setup["report"], reason="补充")
+
+
+def test_the_return_page_for_the_organizer_and_the_secretary(county, setup):
+    report = setup["report"]
+    _submitted(setup)
+    url = reverse("ratings:appraisal_report", args=[report.pk])
+    with time_machine.travel(TODAY):
+        page = client_for(county.admin_a).get(url).content.decode()
+        assert reverse("ratings:appraisal_report_return", args=[report.pk]) in page
+        secretary = client_for(setup["secretary"])
+        assert "退回修改" not in secretary.get(url).content.decode()
+        done = client_for(county.admin_a).post(
+            reverse("ratings:appraisal_report_return", args=[report.pk]), {"reason": "请补充数据分析"}
+        )
+        assert done.status_code == 302
+        page = secretary.get(url).content.decode()
+    assert "data-returned" in page and "请补充数据分析" in page
+    round_page = client_for(county.admin_a).get(reverse("ratings:appraisal_round", args=[report.round_id]))
+    assert "已退回" in round_page.content.decode()
+
+
+def test_opening_a_round_and_adding_a_reviewer_notify_them(county, setup):
+    from jiceng.core.models import Notification
+
+    secretary, reviewer = setup["secretary"], setup["reviewers"][0]
+    opened = Notification.objects.get(recipient=secretary, kind="ratings_appraisal")
+    assert "2026 年度" in opened.title and "2026年11月15日 至 2026年11月30日" in opened.body
+    assert opened.url == reverse("ratings:appraisal_report", args=[setup["report"].pk])
+    invited = Notification.objects.get(recipient=reviewer, kind="ratings_appraisal")
+    assert invited.url == reverse("ratings:appraisal_vote", args=[setup["round"].pk])
+    # Nobody else is told (the other reportee has no account; staff are not reportees).
+    assert set(Notification.objects.filter(kind="ratings_appraisal").values_list("recipient_id", flat=True)) == {
+        secretary.pk,
+        *(r.pk for r in setup["reviewers"]),
+    }
+
+
+def test_a_new_round_starts_from_the_countys_grade_rule_and_keeps_its_own(county):
+    from jiceng.ratings import services
+    from jiceng.ratings.models import RatingsSettings
+
+    with time_machine.travel(TODAY):
+        with pytest.raises(ValidationError, match="0 到 100"):
+            services.update_settings(county.county_admin, appraisal_good_at_least=120)
+        services.update_settings(
+            county.county_admin, appraisal_good_at_least=60, appraisal_fair_at_least=80, appraisal_poor_over=20
+        )
+        first = appraisal.create_round(
+            county.admin_a, county.town_a, year=2026, vote_from=date(2026, 11, 15), vote_until=date(2026, 11, 30)
+        )
+        page = client_for(county.admin_a).get(reverse("ratings:appraisal") + f"?org={county.town_a.pk}")
+        services.update_settings(county.county_admin, appraisal_good_at_least=55)
+        second = appraisal.create_round(
+            county.admin_b,
+            county.town_b,
+            year=2026,
+            vote_from=date(2026, 11, 15),
+            vote_until=date(2026, 11, 30),
+            poor_over=25,
+        )
+    assert (first.good_at_least, first.fair_at_least, first.poor_over) == (60, 80, 20)
+    form = page.context["form"]
+    assert (form["good_at_least"].value(), form["fair_at_least"].value(), form["poor_over"].value()) == (60, 80, 20)
+    first.refresh_from_db()
+    assert first.good_at_least == 60  # a round keeps the rule it was opened with
+    assert (second.good_at_least, second.fair_at_least, second.poor_over) == (55, 80, 25)
+    assert RatingsSettings.current().appraisal_poor_over == 20
+
+
+def test_reminders_before_the_last_voting_day_go_once_to_who_still_owes(county, setup):
+    from jiceng.core import jobs
+    from jiceng.core.models import Notification
+
+    secretary, (a, b, c) = setup["secretary"], setup["reviewers"]
+    west_secretary = make_user("sec-w", setup["west"], "branch_secretary")
+    setup["round"].reports.filter(organization=setup["west"]).update(secretary_user=west_secretary)
+    _submitted(setup)  # 东村 submitted; 西村 still a draft
+    with time_machine.travel(TODAY):
+        appraisal.cast_vote(a, setup["report"], "good")
+
+    def reminders():
+        return dict(
+            Notification.objects.filter(kind="ratings_appraisal", key__endswith="remind").values_list(
+                "recipient__username", "title"
+            )
+        )
+
+    with time_machine.travel("2026-11-26 08:00 +0800"):  # 4 days before 30 November: not yet
+        assert appraisal.remind_before_close(date(2026, 11, 26)) == 0
+    with time_machine.travel("2026-11-27 08:00 +0800"):
+        jobs.run_job("ratings.appraisal")
+        jobs.run_job("ratings.appraisal")  # a second run sends nothing more
+    sent = reminders()
+    assert set(sent) == {"sec-w", b.username, c.username}  # not 东村's secretary, not reviewer a
+    assert "尚未提交" in sent["sec-w"] and "还有 1 位书记未测评" in sent[b.username]
+    with time_machine.travel("2026-12-01 08:00 +0800"):  # after the window: nothing
+        assert appraisal.remind_before_close(date(2026, 12, 1)) == 0
+    assert secretary.username not in sent

@@ -120,7 +120,9 @@ def round_list(request):
     today = timezone.localdate()
     form = None
     if staff and can_manage(user, root):
-        form = RoundForm(initial={"year": today.year, "vote_from": today, "vote_until": today})
+        form = RoundForm(
+            initial={"year": today.year, "vote_from": today, "vote_until": today, **appraisal.county_rule()}
+        )
     context = {
         "root": root,
         "crumbs": crumbs(user, root) if root else [],
@@ -267,6 +269,7 @@ def report_detail(request, pk):
     report = _report_or_404(request.user, pk)
     round_ = report.round
     reviewer = appraisal.is_reviewer(request.user, round_)
+    manager = round_.is_open and not is_member_role(request.user) and can_manage(request.user, round_.organizer)
     context = {
         "report": report,
         "round": round_,
@@ -275,7 +278,8 @@ def report_detail(request, pk):
         "reviewer": reviewer,
         "my_vote": appraisal.votes_of(request.user, [report.pk]).get(report.pk) if reviewer else None,
         "grades": [(g, rules.GRADE_LABELS[g]) for g in rules.GRADES],
-        "manager": can_manage(request.user, round_.organizer) and round_.is_open,
+        "manager": manager,
+        "can_return": manager and report.state == AppraisalReport.State.SUBMITTED,
         "tally": None if round_.is_open else appraisal.stored_tally(report),
         "grade_labels": rules.GRADE_LABELS,
         "active_nav": "ratings-appraisal",
@@ -320,6 +324,19 @@ def report_vote(request, pk):
         lambda: appraisal.cast_vote(request.user, report, request.POST.get("grade", "")),
         success=lambda v: f"已投票：{report.secretary_name} — {rules.GRADE_LABELS[v.grade]}",
         to=to or reverse("ratings:appraisal_report", args=[report.pk]),
+    )
+
+
+@login_required
+@require_POST
+def report_return(request, pk):
+    """The organizer's staff return a submitted report to its secretary (before any vote)."""
+    report = _report_or_404(request.user, pk)
+    return pages.button_action(
+        request,
+        lambda: appraisal.return_report(request.user, report, reason=request.POST.get("reason", "")),
+        success=f"已退回 {report.secretary_name} 的述职报告，书记修改后重新提交",
+        to=reverse("ratings:appraisal_report", args=[report.pk]),
     )
 
 
