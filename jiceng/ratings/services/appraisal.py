@@ -241,6 +241,12 @@ def save_report(actor, report, *, submit: bool = False, **sections) -> Appraisal
     return report
 
 
+def has_votes(report) -> bool:
+    """Any vote on the report, online or on paper."""
+    paper = sum(getattr(report, f"paper_{g}") for g in rules.GRADES)
+    return bool(paper) or AppraisalVote.objects.filter(report=report).exists()
+
+
 @transaction.atomic
 def return_report(actor, report, *, reason: str) -> AppraisalReport:
     """The organizer's staff return a submitted report to its secretary (退回修改) with a reason,
@@ -253,8 +259,7 @@ def return_report(actor, report, *, reason: str) -> AppraisalReport:
         raise ValidationError("该述职报告尚未提交，无需退回")
     if not (reason or "").strip():
         raise ValidationError({"reason": "请写明退回原因，书记将看到"})
-    paper = sum(getattr(report, f"paper_{g}") for g in rules.GRADES)
-    if paper or AppraisalVote.objects.filter(report=report).exists():
+    if has_votes(report):
         raise ValidationError(
             "已有评议票（网上或纸质），述职报告不能退回：投票针对提交的报告，退回会使已投的票失去依据"
         )

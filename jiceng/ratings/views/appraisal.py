@@ -279,7 +279,7 @@ def report_detail(request, pk):
         "my_vote": appraisal.votes_of(request.user, [report.pk]).get(report.pk) if reviewer else None,
         "grades": [(g, rules.GRADE_LABELS[g]) for g in rules.GRADES],
         "manager": manager,
-        "can_return": manager and report.state == AppraisalReport.State.SUBMITTED,
+        "can_return": manager and report.state == AppraisalReport.State.SUBMITTED and not appraisal.has_votes(report),
         "tally": None if round_.is_open else appraisal.stored_tally(report),
         "grade_labels": rules.GRADE_LABELS,
         "active_nav": "ratings-appraisal",
