@@ -7,6 +7,8 @@ import os
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from jiceng.orgs.models import Enterprise
 from jiceng.orgs.services import create_organization
@@ -21,6 +23,14 @@ from jiceng.testing import (
     make_user,
     parse_moved_now,
 )
+
+# --- Hypothesis: no timing in tests ----------------------------------------------------------------
+# Speed is measured in bench/, never asserted by a test. Hypothesis's per-example deadline and its
+# "input generation too slow" health check are timings: on a loaded machine (CI runs three suites
+# side by side on two cores) they failed a pure rule test. Both are off for every property test.
+hypothesis_settings.register_profile("jiceng", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("jiceng")
+
 
 # --- The clock -----------------------------------------------------------------------------------
 # Tests must not depend on the day they run. A test that means a date pins it with
