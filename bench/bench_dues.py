@@ -50,6 +50,7 @@ def main() -> int:
     clock = _smoke.Clock()
     try:
         with _smoke.sqlite_database(SCRIPT) as url:
+            _smoke.load_tiny_demo(url)
             checked = run(url, 1, smoke=True)
     except Exception as exc:  # noqa: BLE001 - reported as the failure
         import traceback

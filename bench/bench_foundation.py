@@ -229,6 +229,7 @@ def smoke() -> int:
         out_path = tmp.name
     try:
         with _smoke.postgres_database(script) as url:
+            _smoke.load_tiny_demo(url)
             cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "tiny", "--smoke", "--repeat", "1"]
             proc = _smoke.run_child(cmd + ["--_out", out_path], url)
         text = Path(out_path).read_text(encoding="utf-8")

@@ -186,6 +186,7 @@ def smoke() -> int:
     cmd += ["--periods", ",".join(map(str, SMOKE_PERIODS))]
     try:
         with _smoke.postgres_database(script) as url:
+            _smoke.load_tiny_demo(url)
             proc = _smoke.run_child(cmd, url)
         text = Path(out).read_text(encoding="utf-8")
         result = json.loads(text) if text.strip() else None
