@@ -12,17 +12,26 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
 
-from jiceng.core.indices import FORTRESS, registered
+from jiceng.core.indices import FORTRESS, ORGRATING, registered
 from jiceng.life.models import Record
 from jiceng.orgs.services import create_organization
 from jiceng.ratings import queries, rules, services
-from jiceng.ratings.index_sources import ORGRATING
 from jiceng.ratings.models import OrgChecklist, OrgRating
 from jiceng.ratings.testing import meeting
 from jiceng.testing import add_member
 
 TODAY = "2026-11-20 10:00 +0800"
-COMPONENTS = ["life.compliance", "life.attendance", "dues.completion", "ratings.points", "ratings.inspections"]
+COMPONENTS = [
+    "life.compliance",
+    "life.attendance",
+    "dues.completion",
+    "ratings.points",
+    "ratings.inspections",
+    "development.on_schedule",
+    "requests.on_time",
+    "requests.satisfaction",
+    "training.no_demerits",
+]
 ONE_A_STANDARD = "\n".join(f"【标准{n}】\n细则{n}" for n in range(1, 6))  # five manual items
 WITH_INSPECTION = ONE_A_STANDARD.replace("细则5", "细则5\n督查 = ratings.inspections >= 80")
 
