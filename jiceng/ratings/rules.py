@@ -164,6 +164,47 @@ def proposal_size(branches: int, share_percent: int) -> int:
     return max(1, -(-branches * share_percent // 100))
 
 
+# The weak-organization proposal reads the index and the organization star ratings (issue 13
+# item 8). An organization rated at or below WEAK_STARS stars is proposed first: a branch that
+# met at most one of its five standards is weak by the county's own review, whatever its index.
+# The rest of the share is filled from the bottom of the index, fewer stars first among equal
+# indices. The size stays the county's share of the organizations that can be judged (an index or
+# a confirmed rating), rounded up.
+WEAK_STARS = 1
+BY_RATING, BY_INDEX = "rating", "index"
+
+
+@dataclass(frozen=True)
+class WeakCandidate:
+    key: object  # the organization's id
+    path: str
+    index: Decimal | None  # the year's stored fortress index; None: not computed or nothing judged
+    stars: int | None  # the confirmed star rating; None: not rated
+
+
+def weak_proposal(candidates: Iterable[WeakCandidate], share_percent: int) -> list[tuple[WeakCandidate, str]]:
+    """The organizations to propose as weak, weakest first, each with why (BY_RATING: rated
+    WEAK_STARS stars or fewer; BY_INDEX: the bottom of the index). Organizations with neither an
+    index nor a rating cannot be judged and are neither counted nor proposed."""
+    judged = [c for c in candidates if c.index is not None or c.stars is not None]
+    size = proposal_size(len(judged), share_percent)
+    no_index = Decimal("Infinity")
+
+    def low_rated(c: WeakCandidate) -> bool:
+        return c.stars is not None and c.stars <= WEAK_STARS
+
+    first = sorted(
+        (c for c in judged if low_rated(c)),
+        key=lambda c: (c.stars, c.index if c.index is not None else no_index, c.path),
+    )
+    then = sorted(
+        (c for c in judged if not low_rated(c) and c.index is not None),
+        key=lambda c: (c.index, c.stars if c.stars is not None else STANDARDS_PER_CHECKLIST + 1, c.path),
+    )
+    chosen = [(c, BY_RATING) for c in first] + [(c, BY_INDEX) for c in then]
+    return chosen[:size]
+
+
 # ---- secretaries' appraisal (书记抓基层党建述职评议考核) --------------------------------------
 # The four grades of the appraisal (中共中央办公厅《关于进一步加强基层党组织书记抓基层党建工作
 # 述职评议考核的意见》: 好、较好、一般、差). How votes make a grade is county practice [C]; the
