@@ -22,6 +22,12 @@ FORTRESS = "fortress"
 # organization id; everything else (the figure, the weights, leaving out what cannot be judged) is
 # the same.
 VANGUARD = "vanguard"
+# Components of the organization star-rating checklists (星级党组织评定, jiceng.ratings) that the
+# fortress index does not use: registered under their own index name, so the fortress index and
+# its weights stay as they were; a checklist item may name a component of either. Keyed by
+# organization id, like the fortress index. Any domain app may register one (here, not in
+# ratings, so that a sibling app need not import ratings).
+ORGRATING = "orgrating"
 
 
 @dataclass(frozen=True)

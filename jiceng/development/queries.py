@@ -509,3 +509,19 @@ def idle_branches(root: Organization, end_year: int, years: int) -> list[IdleBra
 def members_with_open_files() -> set[int]:
     """Ids of the members whose development file is open (a probationary member's file)."""
     return set(DevelopmentFile.objects.filter(status="open", member__isnull=False).values_list("member_id", flat=True))
+
+
+# ---- the organization star rating (jiceng.ratings) ----------------------------------------
+
+
+def schedule_figures(root_path: str, today: date) -> dict[str, tuple[int, int]]:
+    """Open development files by the organization that holds them, in the subtree at `root_path`:
+    {path: (open files, of them with a step overdue on `today`)} — the file list's
+    ``status=open`` and ``due=overdue`` (`overdue_filter`). One grouped query."""
+    rows = (
+        DevelopmentFile.objects.filter(path_q("organization__path", root_path), status=DevelopmentFile.Status.OPEN)
+        .values_list("organization__path")
+        .annotate(n=Count("id"), late=Count("id", filter=overdue_filter(today)))
+        .order_by()
+    )
+    return {path: (n, late) for path, n, late in rows}

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.urls import reverse
 
-from jiceng.core.indices import FORTRESS, VANGUARD, IndexComponent, IndexFigure
+from jiceng.core.indices import FORTRESS, ORGRATING, VANGUARD, IndexComponent, IndexFigure
 from jiceng.core.tree import SEGMENT
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
@@ -63,10 +63,8 @@ COMPONENTS = [
 
 # ---- organization star ratings (星级党组织评定) ---------------------------------------------------
 # Components of the star-rating checklists that the fortress index does not use. They are
-# registered under their own index name (ORGRATING), so the fortress index and its weights stay
-# as they were; a checklist item may name a component of either index.
-
-ORGRATING = "orgrating"
+# registered under their own index name (ORGRATING, jiceng/core/indices.py), so the fortress index
+# and its weights stay as they were; a checklist item may name a component of either index.
 
 
 def _inspections(root, year: int, today: date) -> dict[int, IndexFigure]:

@@ -790,10 +790,8 @@ def _decimal(value) -> Decimal | None:
 
 def orgrating_components() -> dict:
     """The components a checklist item may name: the fortress index's and those registered for
-    the star ratings only (index_sources.ORGRATING)."""
-    from jiceng.core.indices import registered
-
-    from .index_sources import ORGRATING
+    the star ratings only (jiceng.core.indices.ORGRATING), from every app."""
+    from jiceng.core.indices import ORGRATING, registered
 
     return {**registered(FORTRESS), **registered(ORGRATING)}
 

@@ -164,6 +164,47 @@ def proposal_size(branches: int, share_percent: int) -> int:
     return max(1, -(-branches * share_percent // 100))
 
 
+# The weak-organization proposal reads the index and the organization star ratings (issue 13
+# item 8). An organization rated at or below WEAK_STARS stars is proposed first: a branch that
+# met at most one of its five standards is weak by the county's own review, whatever its index.
+# The rest of the share is filled from the bottom of the index, fewer stars first among equal
+# indices. The size stays the county's share of the organizations that can be judged (an index or
+# a confirmed rating), rounded up.
+WEAK_STARS = 1
+BY_RATING, BY_INDEX = "rating", "index"
+
+
+@dataclass(frozen=True)
+class WeakCandidate:
+    key: object  # the organization's id
+    path: str
+    index: Decimal | None  # the year's stored fortress index; None: not computed or nothing judged
+    stars: int | None  # the confirmed star rating; None: not rated
+
+
+def weak_proposal(candidates: Iterable[WeakCandidate], share_percent: int) -> list[tuple[WeakCandidate, str]]:
+    """The organizations to propose as weak, weakest first, each with why (BY_RATING: rated
+    WEAK_STARS stars or fewer; BY_INDEX: the bottom of the index). Organizations with neither an
+    index nor a rating cannot be judged and are neither counted nor proposed."""
+    judged = [c for c in candidates if c.index is not None or c.stars is not None]
+    size = proposal_size(len(judged), share_percent)
+    no_index = Decimal("Infinity")
+
+    def low_rated(c: WeakCandidate) -> bool:
+        return c.stars is not None and c.stars <= WEAK_STARS
+
+    first = sorted(
+        (c for c in judged if low_rated(c)),
+        key=lambda c: (c.stars, c.index if c.index is not None else no_index, c.path),
+    )
+    then = sorted(
+        (c for c in judged if not low_rated(c) and c.index is not None),
+        key=lambda c: (c.index, c.stars if c.stars is not None else STANDARDS_PER_CHECKLIST + 1, c.path),
+    )
+    chosen = [(c, BY_RATING) for c in first] + [(c, BY_INDEX) for c in then]
+    return chosen[:size]
+
+
 # ---- secretaries' appraisal (书记抓基层党建述职评议考核) --------------------------------------
 # The four grades of the appraisal (中共中央办公厅《关于进一步加强基层党组织书记抓基层党建工作
 # 述职评议考核的意见》: 好、较好、一般、差). How votes make a grade is county practice [C]; the
@@ -313,33 +354,51 @@ _COMMON_AUTO = {
     "compliance": _auto("“三会一课”等组织生活按期落实", "life.compliance", 90),
     "attendance": _auto("党员参加组织生活出勤", "life.attendance", 80),
     "inspection": _auto("年度督查得分", "ratings.inspections", 80),
+    # From FIGURES_FROM (migration ratings 0014): the figures of the apps that own the records.
+    "training": _auto("党员参加培训，无故缺课不超限", "training.no_demerits", 95),
+    "development": _auto("发展党员程序规范、无逾期事项", "development.on_schedule", 90),
+    "on_time": _auto("群众诉求按时办结", "requests.on_time", 90),
+    "satisfaction": _auto("群众对诉求办理满意", "requests.satisfaction", 90),
 }
+# The year from which the default checklists read the recruitment, requests and training figures
+# (migration ratings 0014 stores that version for installs still on the defaults of 0009; the
+# versions before it stay as they were, so past ratings keep what they were computed with).
+FIGURES_FROM = 2027
 DEFAULT_CHECKLISTS = {
     FIVE_GOOD: (
         "“五个好”党组织评定标准",
         [
             ("领导班子好", ["班子健全、团结，书记履职尽责"]),
-            ("党员队伍好", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            ("党员队伍好", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"], _COMMON_AUTO["training"]]),
             ("制度建设好", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
-            ("工作业绩好", [_COMMON_AUTO["inspection"], "完成年度党建重点任务"]),
-            ("群众反映好", ["群众满意度高，无重大信访和负面舆情"]),
+            ("工作业绩好", [_COMMON_AUTO["inspection"], _COMMON_AUTO["development"], "完成年度党建重点任务"]),
+            (
+                "群众反映好",
+                [_COMMON_AUTO["on_time"], _COMMON_AUTO["satisfaction"], "群众满意度高，无重大信访和负面舆情"],
+            ),
         ],
     ),
     FIVE_STRONG: (
         "村党组织“五强”评定标准",
         [
             ("支部班子强", ["村“两委”班子健全，书记带头致富、带领致富能力强"]),
-            ("党员队伍强", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            (
+                "党员队伍强",
+                [_COMMON_AUTO["points"], _COMMON_AUTO["dues"], _COMMON_AUTO["training"], _COMMON_AUTO["development"]],
+            ),
             ("制度机制强", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
             ("发展能力强", ["村集体经济收入稳定增长", _COMMON_AUTO["inspection"]]),
-            ("服务群众强", ["为民服务事项办理及时，群众满意"]),
+            ("服务群众强", [_COMMON_AUTO["on_time"], _COMMON_AUTO["satisfaction"], "为民服务事项办理及时，群众满意"]),
         ],
     ),
     FIVE_EXCELLENT: (
         "机关、学校、医院党组织“五优”评定标准",
         [
             ("班子建设优", ["班子团结，落实党建工作责任制"]),
-            ("党员队伍优", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            (
+                "党员队伍优",
+                [_COMMON_AUTO["points"], _COMMON_AUTO["dues"], _COMMON_AUTO["training"], _COMMON_AUTO["development"]],
+            ),
             ("组织生活优", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
             ("制度落实优", [_COMMON_AUTO["inspection"]]),
             ("作用发挥优", ["党建与业务深度融合，服务对象满意"]),
@@ -349,7 +408,10 @@ DEFAULT_CHECKLISTS = {
         "非公企业和社会组织党组织“五有”评定标准",
         [
             ("有组织班子", ["党组织书记和委员配备到位"]),
-            ("有党员队伍", [_COMMON_AUTO["points"], _COMMON_AUTO["dues"]]),
+            (
+                "有党员队伍",
+                [_COMMON_AUTO["points"], _COMMON_AUTO["dues"], _COMMON_AUTO["training"], _COMMON_AUTO["development"]],
+            ),
             ("有活动阵地", ["有固定的党员活动场所和标识"]),
             ("有工作制度", [_COMMON_AUTO["compliance"], _COMMON_AUTO["attendance"]]),
             ("有作用发挥", ["在企业（组织）发展中发挥政治引领作用", _COMMON_AUTO["inspection"]]),

@@ -551,3 +551,12 @@ def year_figures(root: Organization, year: int, now: datetime) -> rules.Figures:
     start, end = period_bounds(date(year, 1, 1), date(year, 12, 31))
     qs = metric_base(Request.objects.filter(path_q("organization__path", root.path)), start, end)
     return figures_total(qs, now, durations=False)
+
+
+def year_figures_by_path(root: Organization, year: int, now: datetime) -> dict[str, rules.Figures]:
+    """`year_figures` for every organization of `root`'s subtree at once, by the path of the
+    organization where each request was filed (add them up the tree for a subtree): the
+    organization star rating (jiceng.ratings). One grouped query."""
+    start, end = period_bounds(date(year, 1, 1), date(year, 12, 31))
+    qs = metric_base(Request.objects.filter(path_q("organization__path", root.path)), start, end)
+    return figures_by(qs, F("organization__path"), now, durations=False)

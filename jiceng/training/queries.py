@@ -556,3 +556,35 @@ def panel_figures(user, org, year: int, rule_set: rules.RuleSet | None = None) -
         .count()
     )
     return {"totals": totals, "demerits": demerits, "subtree_demerits": subtree_demerits}
+
+
+# ---- the organization star rating (jiceng.ratings) ----------------------------------------
+
+
+def trainees_with_demerits(root_path: str, year: int) -> dict[str, tuple[int, int]]:
+    """{organization path: (trainees, of them with a demerit)} in the subtree at `root_path`: the
+    members with an attendance, study or test record of the year, placed in their organization
+    now — the trainees (参训人数) of the summary page (`org_summary`, `scope_totals`) — and how many
+    of them have a demerit of the year not withdrawn (`OrganizationDemerit`: unexcused absences
+    over the county's limit), wherever it was recorded (one a member and year). Two queries,
+    one row per trainee; no user's scope (the system computes it for the whole subtree)."""
+    first, last = year_range(year)
+    attendances = Attendance.objects.filter(
+        in_card_subtree("training.Attendance", root_path), session__on__gte=first, session__on__lte=last
+    ).values_list("enrollment__member__organization__path", "enrollment__member_id")
+    studies = StudyRecord.objects.filter(
+        in_card_subtree("training.StudyRecord", root_path), on__gte=first, on__lte=last
+    ).values_list("member__organization__path", "member_id")
+    results = ExamResult.objects.filter(
+        in_card_subtree("training.ExamResult", root_path), exam__held_on__gte=first, exam__held_on__lte=last
+    ).values_list("enrollment__member__organization__path", "enrollment__member_id")
+    marked = set(
+        OrganizationDemerit.objects.filter(year=year, withdrawn_at=None)
+        .filter(path_q("member__organization__path", root_path))
+        .values_list("member_id", flat=True)
+    )
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for path, member_id in attendances.order_by().union(studies.order_by(), results.order_by()):
+        out[path][0] += 1
+        out[path][1] += member_id in marked
+    return {path: (n, d) for path, (n, d) in out.items()}

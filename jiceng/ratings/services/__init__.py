@@ -753,26 +753,82 @@ def set_weights(actor, index: str, values: dict[str, int]) -> dict[str, int]:
 
 
 def propose_weak(user, root, year: int) -> list:
-    """The bottom of the year's stored fortress index in the subtree: the county's share
-    (RatingsSettings.weak_share, 10% by default, rounded up), with each one's weakest components
-    as the reason. Branches already designated for the year are left out. Not stored: a county
-    admin designates."""
+    """The weakest organizations of the subtree by the year's stored fortress index and the
+    organization star ratings (`rules.weak_proposal`): those rated one star or none first, then
+    the bottom of the index — the county's share (RatingsSettings.weak_share, 10% by default) of
+    the organizations with an index or a rating, rounded up. The ratings are the confirmed ones of
+    the year, or of the latest earlier year that has confirmed ratings in the subtree (the reason
+    says which year). Each row's reason names the index with its two weakest components and the
+    rating with its unmet standards. Branches already designated for the year are marked. Not
+    stored: a county admin designates. A fixed number of queries whatever the subtree."""
+    from django.db.models import Max
+
     from .. import queries
+    from ..models import OrgRating
 
     rows, _ = queries.fortress(user, root, year, parts=False)
-    judged = [r for r in rows if r.index is not None]
-    size = rules.proposal_size(len(judged), RatingsSettings.current().weak_share)
-    taken = set(WeakOrganization.objects.filter(year=year).values_list("organization_id", flat=True))
-    bottom = queries.with_parts(sorted(judged, key=lambda r: (r.index, r.organization.path))[:size], year)
-    out = []
-    for row in bottom:
-        weakest = sorted((p for p in row.parts if p.score is not None), key=lambda p: p.score)[:2]
-        row.reason = f"{year}年堡垒指数 {row.index}，排名第 {row.rank}/{len(judged)}；" + "，".join(
-            f"{p.component.name} {p.score}（{p.figure.text}）" for p in weakest
+    confirmed = OrgRating.objects.filter(
+        root.subtree_filter("organization__"), state=OrgRating.State.CONFIRMED, year__lte=year
+    )
+    rated_year = confirmed.aggregate(y=Max("year"))["y"]
+    stars = dict(confirmed.filter(year=rated_year).values_list("organization_id", "stars")) if rated_year else {}
+    candidates = {
+        r.organization.pk: rules.WeakCandidate(
+            r.organization.pk, r.organization.path, r.index, stars.get(r.organization.pk)
         )
+        for r in rows
+    }
+    chosen = rules.weak_proposal(candidates.values(), RatingsSettings.current().weak_share)
+    by_pk = {r.organization.pk: r for r in rows}
+    indexed = sum(1 for r in rows if r.index is not None)
+    picked = queries.with_parts([by_pk[c.key] for c, _ in chosen], year)
+    items = (
+        dict(
+            OrgRating.objects.filter(year=rated_year, organization__in=[c.key for c, _ in chosen]).values_list(
+                "organization_id", "items"
+            )
+        )
+        if rated_year
+        else {}
+    )
+    taken = set(WeakOrganization.objects.filter(year=year).values_list("organization_id", flat=True))
+    out = []
+    for row, (candidate, why) in zip(picked, chosen, strict=True):
+        row.stars, row.rated_year, row.why = candidate.stars, rated_year if candidate.stars is not None else None, why
+        row.unmet = _unmet_standards(items.get(row.organization.pk) or [])
+        row.reason = _weak_reason(row, year, indexed)
         row.designated = row.organization.pk in taken
         out.append(row)
     return out
+
+
+def _unmet_standards(items: list[dict]) -> list[str]:
+    met = set(rules.standards_met(items))
+    names: dict[str, str] = {}
+    for item in items:
+        names.setdefault(item["standard"], item.get("standard_name", item["standard"]))
+    return [name for code, name in names.items() if code not in met]
+
+
+def _weak_reason(row, year: int, indexed: int) -> str:
+    """Why an organization is proposed: the ground (rating or index), the index with its two
+    weakest components, and the star rating with its unmet standards."""
+    ground = f"星级评定{rules.WEAK_STARS}星及以下" if row.why == rules.BY_RATING else "堡垒指数排名靠后"
+    if row.index is None:
+        index = f"{year}年堡垒指数未计算"
+    else:
+        weakest = sorted((p for p in row.parts if p.score is not None), key=lambda p: p.score)[:2]
+        index = f"{year}年堡垒指数 {row.index}，排名第 {row.rank}/{indexed}"
+        if weakest:
+            index += "（" + "，".join(f"{p.component.name} {p.score}：{p.figure.text}" for p in weakest) + "）"
+    if row.stars is None:
+        rating = "星级评定：未评定（无已确认的评定）"
+    else:
+        when = f"{row.rated_year}年" + ("" if row.rated_year == year else f"（{year}年尚未确认评定）")
+        rating = f"{when}星级评定 {row.stars} 星"
+        if row.unmet:
+            rating += "，未达标准：" + "、".join(row.unmet)
+    return f"入选依据：{ground}。{index}；{rating}"
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ who may score and confirm, and the county's five-star target."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from decimal import Decimal as D
 
@@ -11,18 +12,28 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 
-from jiceng.core.indices import FORTRESS, registered
+from jiceng.core.indices import FORTRESS, ORGRATING, registered
 from jiceng.life.models import Record
 from jiceng.orgs.services import create_organization
 from jiceng.ratings import queries, rules, services
-from jiceng.ratings.index_sources import ORGRATING
 from jiceng.ratings.models import OrgChecklist, OrgRating
 from jiceng.ratings.testing import meeting
 from jiceng.testing import add_member
 
 TODAY = "2026-11-20 10:00 +0800"
-COMPONENTS = ["life.compliance", "life.attendance", "dues.completion", "ratings.points", "ratings.inspections"]
+COMPONENTS = [
+    "life.compliance",
+    "life.attendance",
+    "dues.completion",
+    "ratings.points",
+    "ratings.inspections",
+    "development.on_schedule",
+    "requests.on_time",
+    "requests.satisfaction",
+    "training.no_demerits",
+]
 ONE_A_STANDARD = "\n".join(f"【标准{n}】\n细则{n}" for n in range(1, 6))  # five manual items
 WITH_INSPECTION = ONE_A_STANDARD.replace("细则5", "细则5\n督查 = ratings.inspections >= 80")
 
@@ -422,3 +433,85 @@ def test_evidence_photos_are_kept_with_the_item(county, manual):
         assert (
             client_for(county.admin_b).get(reverse("ratings:orgrating_photo", args=[photos[0].pk])).status_code == 404
         )
+
+
+# ---- the default versions from 2027 read the recruitment, requests and training figures ----------
+
+
+def _migration():
+    return importlib.import_module("jiceng.ratings.migrations.0014_checklists_with_figures")
+
+
+def importlib_defaults_0009():
+    return importlib.import_module("jiceng.ratings.migrations.0009_org_star_ratings").DEFAULTS
+
+
+def test_the_defaults_from_2027_are_a_new_version_and_the_first_stays(county):
+    first = importlib_defaults_0009()
+    for kind in rules.DEFAULT_CHECKLISTS:
+        old = OrgChecklist.objects.get(kind=kind, valid_from=2000)
+        new = OrgChecklist.objects.get(kind=kind, valid_from=rules.FIGURES_FROM)
+        assert old.standards == first[kind][1]  # the version past ratings used is untouched
+        parsed = rules.parse_org_checklist(rules.default_checklist_text(kind), queries.orgrating_components())
+        assert new.standards == parsed == _migration().DEFAULTS[kind][1]
+        codes = {i["component"] for s in new.standards for i in s["items"] if i["mode"] == "auto"}
+        assert {"training.no_demerits", "development.on_schedule"} <= codes
+    strong = OrgChecklist.objects.get(kind="five_strong", valid_from=rules.FIGURES_FROM)
+    serve = next(s for s in strong.standards if s["name"] == "服务群众强")
+    assert [i["component"] for i in serve["items"]] == ["requests.on_time", "requests.satisfaction", ""]
+    # The editor takes the new codes (it reads the registry).
+    with time_machine.travel(TODAY):
+        saved = services.save_org_checklist(
+            county.county_admin,
+            kind="five_haves",
+            valid_from=2027,
+            name="五有",
+            text=ONE_A_STANDARD.replace(
+                "细则5", "细则5\n诉求 = requests.on_time >= 85\n培训 = training.no_demerits >= 90"
+            ),
+        )
+    assert [i["component"] for i in saved.standards[4]["items"]] == ["", "requests.on_time", "training.no_demerits"]
+
+
+def test_the_migration_respects_ratings_made_and_the_countys_own_versions(county):
+    from django.apps import apps
+
+    OrgChecklist.objects.filter(valid_from=rules.FIGURES_FROM).delete()  # as before the migration
+    with time_machine.travel("2027-02-10 10:00 +0800"):
+        # An installation upgraded late: five_strong was rated for 2027 on the first version; the
+        # county wrote its own five_good.
+        old = OrgChecklist.objects.get(kind="five_strong", valid_from=2000)
+        rated = OrgRating.objects.create(
+            organization=county.branch_a, year=2027, checklist=old, items=[], stars=0, computed_at=timezone.now()
+        )
+        own = services.save_org_checklist(
+            county.county_admin, kind="five_good", valid_from=2026, name="本县五个好", text=ONE_A_STANDARD
+        )
+        _migration().figures_version(apps, None)
+        versions = dict(OrgChecklist.objects.values_list("kind", "valid_from").order_by("kind", "valid_from"))
+        assert versions["five_strong"] == 2028  # after the year already rated
+        assert versions["five_excellent"] == versions["five_haves"] == 2027
+        assert OrgChecklist.objects.filter(kind="five_good").latest("valid_from") == own  # left alone
+        rated.refresh_from_db()
+        assert rated.checklist == old
+        # Running it again adds nothing; undoing removes only unused versions it made.
+        _migration().figures_version(apps, None)
+        assert OrgChecklist.objects.filter(note=_migration().NOTE).count() == 3
+        _migration().drop_unused(apps, None)
+        assert not OrgChecklist.objects.filter(note=_migration().NOTE).exists()
+
+
+def test_a_2027_rating_reads_the_new_figures_and_leaves_what_they_cannot_judge(county):
+    from jiceng.development.testing import open_applicant
+
+    with time_machine.travel("2027-03-01 10:00 +0800"):
+        open_applicant(county, "申请人甲", on=date(2027, 1, 5))  # the talk was due in February
+        services.propose_org_ratings(county.county_admin, county.root, 2027)
+        rating = OrgRating.objects.get(organization=county.branch_a, year=2027)
+        assert rating.checklist.valid_from == rules.FIGURES_FROM
+        items = {i["component"]: i for i in rating.items if i["mode"] == "auto"}
+        development = items["development.on_schedule"]
+        assert (development["numerator"], development["denominator"], development["passed"]) == ("0", "1", False)
+        assert development["url"].endswith(f"?organization={county.branch_a.pk}&status=open")
+        for code in ("requests.on_time", "requests.satisfaction", "training.no_demerits"):
+            assert items[code]["passed"] is None and items[code]["value"] is None  # nothing due: the reviewer

@@ -186,6 +186,7 @@ def test_settings_for_the_county_admin(county):
     c = client_for(county.county_admin)
     data = {"talk_at_or_below": "2", "warning_at_or_below": "3", "follow_up_days": "15", "top_share_target": "12"}
     data.update(weak_share="10", weak_months="12", model_post_share="10")
+    data.update(appraisal_good_at_least="50", appraisal_fair_at_least="70", appraisal_poor_over="30")
     assert "警示星数不能大于谈话提醒星数" in c.post(reverse("ratings:settings"), data).content.decode()
     data["warning_at_or_below"] = "1"
     assert c.post(reverse("ratings:settings"), data).status_code == 302
