@@ -60,9 +60,8 @@ PUBLIC: set[str] = set()
 
 
 def setup(county):
-    from jiceng.core.notifications import notify
-
     from jiceng.core.models import Export
+    from jiceng.core.notifications import notify
 
     notice, _ = notify(county.admin_b, kind="test", title="乙乡秘密通知", key="scope-walk", org_path=county.town_b.path)
     # A finished background export of township 乙's admin: nobody else may list or download it.
