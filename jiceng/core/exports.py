@@ -97,6 +97,10 @@ def deferrable(view):
         count = result.count()
         if count <= threshold():
             return xlsx.xlsx_response(result.filename, result.build())
+        export = pending_twin(request)
+        if export is not None:  # asked twice (a double click): one file is enough
+            messages.info(request, f"「{export.title}」正在后台生成，完成后在本页下载。")
+            return redirect(reverse("core:exports"))
         export = queue(request, result, count)
         messages.info(
             request,
@@ -106,6 +110,19 @@ def deferrable(view):
 
     wrapper.export_view = view  # found again by `run`, through the URL resolver
     return wrapper
+
+
+def pending_twin(request) -> Export | None:
+    """The user's export of the same list and filters still queued or running, if any."""
+    return (
+        own(request.user)
+        .filter(
+            path=request.path,
+            query=request.GET.urlencode(),
+            state__in=(Export.State.QUEUED, Export.State.RUNNING),
+        )
+        .first()
+    )
 
 
 def queue(request, result: ExportFile, count: int) -> Export:
@@ -120,7 +137,8 @@ def queue(request, result: ExportFile, count: int) -> Export:
         org_path=getattr(org, "path", "") or "",
         row_count=count,
     )
-    transaction.on_commit(lambda: start(export.pk))
+    # robust: a broker that cannot be reached must not fail the request; the sweep runs it later.
+    transaction.on_commit(lambda: start(export.pk), robust=True)
     return export
 
 

@@ -66,6 +66,8 @@ def test_small_list_answers_at_once_and_big_one_is_queued(county, private_storag
     assert export.requester == county.admin_a and export.state == Export.State.QUEUED
     assert export.view_name == "members:export" and export.path == reverse("members:export")
     assert export.row_count == visible_rows and export.org_path == county.town_a.path
+    assert queue_register(admin) == export  # asked again while it runs: the same export
+    assert Export.objects.count() == 1
     page = admin.get(reverse("core:exports"))
     html = page.content.decode()
     assert "党员名册" in html and "排队中" in html and 'hx-trigger="every 3s"' in html
@@ -222,3 +224,21 @@ def test_without_a_broker_a_thread_writes_it_after_the_request(county, private_s
     assert export.state == Export.State.DONE, export.error
     response = admin.get(reverse("core:export_download", args=[export.pk]))
     assert len(register_rows(b"".join(response.streaming_content))) == export.row_count
+
+
+def test_with_a_broker_a_celery_task_writes_it(county, private_storage, settings, django_capture_on_commit_callbacks):
+    """Production: the task is sent when the request's transaction commits (run eagerly here: the
+    same task code, without a broker)."""
+    from jiceng.celery import app
+
+    settings.JICENG_EXPORT_RUNNER = "celery"
+    settings.JICENG_EXPORT_THRESHOLD = 1
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            export = queue_register(client_for(county.admin_a))
+    finally:
+        app.conf.task_always_eager = eager
+    export.refresh_from_db()
+    assert export.state == Export.State.DONE and export.file_name
