@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from . import auditview, pages, params, services, xlsx
+from . import auditview, exports, pages, params, services, xlsx
 from .models import AuditEntry, CountySettings
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
@@ -57,6 +57,7 @@ def audit_list(request):
 
 
 @login_required
+@exports.deferrable
 def audit_export(request):
     f = _entries(request)
 
@@ -67,10 +68,14 @@ def audit_export(request):
                 e = r.entry
                 yield (e.at, e.actor_name, e.get_action_display(), r.kind, e.object_id, e.object_repr, r.text, e.note)
 
-    wb = xlsx.build_workbook(
-        "审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows()
+    # A city's log grows by the hundred thousand a year: above the threshold, in the background.
+    return exports.ExportFile(
+        "审计日志",
+        rows=f.qs,
+        build=lambda: xlsx.build_workbook(
+            "审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows()
+        ),
     )
-    return xlsx.xlsx_response("审计日志", wb)
 
 
 class SettingsForm(forms.ModelForm):
@@ -234,8 +239,6 @@ def jobs_page(request):
 def export_list(request):
     """我的导出: the user's background exports, newest first, with a download link when done.
     While one is pending the list refreshes itself (htmx polls this page's table)."""
-    from . import exports
-
     qs = exports.own(request.user)
     context = {
         "active_nav": "exports",
@@ -252,8 +255,6 @@ def export_list(request):
 @login_required
 def export_download(request, pk):
     """The file of one of the user's own exports; 404 for anyone else's, whoever asks."""
-    from . import exports
-
     export = exports.downloadable_or_404(request.user, pk)
     exports.record_download(request.user, export)
     return FileResponse(

@@ -202,7 +202,7 @@ def test_sweep_runs_forgotten_exports_and_fails_cut_off_runs(county, private_sto
 
 def test_a_view_that_is_not_deferrable_is_never_replayed(county, private_storage):
     export = Export.objects.create(
-        requester=county.admin_a, title="审计日志", view_name="core:audit_export", path=reverse("core:audit_export")
+        requester=county.admin_a, title="党组织", view_name="orgs:export", path=reverse("orgs:export")
     )
     assert exports.run(export.pk) == "failed"
     export.refresh_from_db()

@@ -34,6 +34,7 @@ CASES = [
     ("demo-township", "training:card_export", {}),
     ("demo-township", "ratings:vanguard_export", {}),
     ("demo-township", "ratings:pledges_export", {"year": YEAR}),
+    ("demo-county", "core:audit_export", {"action": "create"}),
 ]
 
 
