@@ -216,6 +216,7 @@ def study_list(request):
 
 
 @login_required
+@exports.deferrable
 def study_export(request):
     f = _studies(request)
     rows = (
@@ -223,7 +224,7 @@ def study_export(request):
         for s in f.qs.iterator(chunk_size=2000)
     )
     headers = ["日期", "姓名", "所在党组织", "方式", "学习内容", "学时"]
-    return xlsx.xlsx_response("学习记录", xlsx.build_workbook("学习记录", headers, rows))
+    return exports.ExportFile("学习记录", rows=f.qs, build=lambda: xlsx.build_workbook("学习记录", headers, rows))
 
 
 @login_required
