@@ -34,6 +34,7 @@ are downloaded only through `download`, by the user who asked, with an audit ent
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
@@ -186,8 +187,12 @@ def run(pk: int, now: datetime | None = None) -> str | None:
     if not _claim(pk, now):
         return None
     export = Export.objects.select_related("requester").get(pk=pk)
+    # Inside a caller's transaction (the sweep job), a savepoint, so that a failed statement does
+    # not spoil it; else no transaction at all: on SQLite (BEGIN IMMEDIATE) one would hold the
+    # write lock for the whole file and stop every other writer.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic():  # a failed statement must not spoil the caller's transaction
+        with guard:
             result = _replay(export)
             content = xlsx.workbook_bytes(result.build())
             row_count = result.count()
