@@ -295,6 +295,24 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_IGNORE_RESULT = not CELERY_RESULT_BACKEND
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Whole-list downloads above this many rows are written in the background and offered on
+# 我的导出 (jiceng/core/exports.py, docs/decisions/0024-background-exports.md); the files are kept
+# this many days in a private directory that no URL serves.
+JICENG_EXPORT_THRESHOLD = int(os.environ.get("JICENG_EXPORT_THRESHOLD", "20000"))
+JICENG_EXPORT_DAYS = int(os.environ.get("JICENG_EXPORT_DAYS", "7"))
+JICENG_EXPORT_DIR = Path(os.environ.get("JICENG_EXPORT_DIR", "") or VAR_DIR / "exports")
+# Who writes them: "celery" (a task, when a broker is configured), "thread" (a thread of the web
+# process, the embedded default) or "sweep" (only the periodic job core.exports).
+JICENG_EXPORT_RUNNER = os.environ.get("JICENG_EXPORT_RUNNER", "") or (
+    "celery" if os.environ.get("CELERY_BROKER_URL") else "thread"
+)
+# A run that has not finished after this many minutes was cut off (a restart) and is marked failed.
+JICENG_EXPORT_STALE_MINUTES = int(os.environ.get("JICENG_EXPORT_STALE_MINUTES", "60"))
+STORAGES["exports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": JICENG_EXPORT_DIR},
+}
+
 # Roles allowed to reveal a full ID number (every reveal is audit-logged).
 FULL_ID_ROLES = ["county_admin", "township_admin"]
 

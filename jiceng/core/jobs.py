@@ -61,6 +61,8 @@ def periodic(name: str, *, every: timedelta, description: str = ""):
 
 def all_jobs() -> dict[str, Job]:
     app_modules("jobs")  # importing the modules registers their jobs
+    from . import exports  # noqa: F401  core's own job: the background exports' sweep
+
     return dict(sorted(REGISTRY.items()))
 
 

@@ -189,3 +189,51 @@ class JobState(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Export(models.Model):
+    """A whole-list download too big to write inside the request (jiceng/core/exports.py): the
+    list asked for (its URL and query string), who asked and the subtree it is scoped to, the
+    state of the background run, and the file once written. Only the user who asked sees it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导出人", on_delete=models.PROTECT, related_name="exports"
+    )
+    title = models.CharField("清单", max_length=200)
+    view_name = models.CharField("导出视图", max_length=100)
+    path = models.CharField("地址", max_length=300)
+    query = models.TextField("筛选条件", blank=True)
+    # The subtree the file is scoped to (the requester's organization), for the audit entry.
+    org_path = models.CharField("数据范围路径", max_length=64, blank=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    row_count = models.PositiveIntegerField("行数", null=True, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    # Name of the file in the private "exports" storage (settings.STORAGES), never a public URL.
+    file_name = models.CharField("文件", max_length=300, blank=True)
+    download_name = models.CharField("下载文件名", max_length=200, blank=True)
+    size = models.PositiveBigIntegerField("文件大小", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "后台导出"
+        indexes = [
+            models.Index(fields=["requester", "-created_at"], name="export_requester_idx"),
+            models.Index(fields=["state", "created_at"], name="export_state_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)

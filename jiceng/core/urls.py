@@ -13,6 +13,8 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("calendar/", views.calendar, name="calendar"),
     path("jobs/", views.jobs_page, name="jobs"),
+    path("exports/", views.export_list, name="exports"),
+    path("exports/<int:pk>/download/", views.export_download, name="export_download"),
     # Browsers ask every site for /favicon.ico; the icon itself is a static file.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.ico")), name="favicon"),
 ]

@@ -4,12 +4,15 @@ import itertools
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from . import auditview, pages, params, services, xlsx
+from . import auditview, exports, pages, params, services, xlsx
 from .models import AuditEntry, CountySettings
 from .pages import paginate, style_form
 from .scoping import require_county_admin, visible
@@ -54,6 +57,7 @@ def audit_list(request):
 
 
 @login_required
+@exports.deferrable
 def audit_export(request):
     f = _entries(request)
 
@@ -64,10 +68,14 @@ def audit_export(request):
                 e = r.entry
                 yield (e.at, e.actor_name, e.get_action_display(), r.kind, e.object_id, e.object_repr, r.text, e.note)
 
-    wb = xlsx.build_workbook(
-        "审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows()
+    # A city's log grows by the hundred thousand a year: above the threshold, in the background.
+    return exports.ExportFile(
+        "审计日志",
+        rows=f.qs,
+        build=lambda: xlsx.build_workbook(
+            "审计日志", ["时间", "操作人", "操作", "对象类型", "对象ID", "对象", "变更", "说明"], rows()
+        ),
     )
-    return xlsx.xlsx_response("审计日志", wb)
 
 
 class SettingsForm(forms.ModelForm):
@@ -222,3 +230,36 @@ def jobs_page(request):
     states = {s.name: s for s in JobState.objects.all()}
     rows = [(job, states.get(name)) for name, job in jobs.all_jobs().items()]
     return render(request, "core/jobs.html", {"rows": rows, "active_nav": "jobs"})
+
+
+# ---- my exports (every user sees only their own) -------------------------------------------
+
+
+@login_required
+def export_list(request):
+    """我的导出: the user's background exports, newest first, with a download link when done.
+    While one is pending the list refreshes itself (htmx polls this page's table)."""
+    qs = exports.own(request.user)
+    context = {
+        "active_nav": "exports",
+        "days": settings.JICENG_EXPORT_DAYS,
+        "threshold": exports.threshold(),
+        "now": timezone.now(),
+    }
+    context.update(paginate(request, qs))
+    context["pending"] = any(e.is_pending for e in context["rows"])
+    template = "core/exports_table.html" if request.headers.get("HX-Request") else "core/exports.html"
+    return render(request, template, context)
+
+
+@login_required
+def export_download(request, pk):
+    """The file of one of the user's own exports; 404 for anyone else's, whoever asks."""
+    export = exports.downloadable_or_404(request.user, pk)
+    exports.record_download(request.user, export)
+    return FileResponse(
+        exports.storage().open(export.file_name, "rb"),
+        as_attachment=True,
+        filename=export.download_name,
+        content_type=xlsx.XLSX_TYPE,
+    )

@@ -184,10 +184,14 @@ def workbook_bytes(wb) -> bytes:
     return buf.getvalue()
 
 
+def download_name(filename: str) -> str:
+    """The name a download of `filename` gets: the day it was written and the extension."""
+    return f"{filename}-{timezone.localdate():%Y%m%d}.xlsx"
+
+
 def xlsx_response(filename: str, wb) -> HttpResponse:
     response = HttpResponse(workbook_bytes(wb), content_type=XLSX_TYPE)
-    stamp = f"{timezone.localdate():%Y%m%d}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'{filename}-{stamp}.xlsx')}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name(filename))}"
     return response
 
 

@@ -23,6 +23,10 @@ point at the victim township's (town B) objects. Names:
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from jiceng.core.models import CountySettings
 
 
@@ -35,6 +39,8 @@ def samples(county, victim):
         "core:notifications_read": {},
         "core:calendar": {},
         "core:jobs": {},
+        "core:exports": {},
+        "core:export_download": {"pk": victim["victim_export"]},
         "core:favicon": {},
         "api-token": {},
         "api-schema": {},
@@ -54,10 +60,25 @@ PUBLIC: set[str] = set()
 
 
 def setup(county):
+    from jiceng.core.models import Export
     from jiceng.core.notifications import notify
 
     notice, _ = notify(county.admin_b, kind="test", title="乙乡秘密通知", key="scope-walk", org_path=county.town_b.path)
-    return {"victim_notice": notice.pk}
+    # A finished background export of township 乙's admin: nobody else may list or download it.
+    # A row only (its file is never written): the download answers 404 before opening anything.
+    export = Export.objects.create(
+        requester=county.admin_b,
+        title="乙乡秘密名册",
+        view_name="members:export",
+        path="/members/export/",
+        org_path=county.town_b.path,
+        state=Export.State.DONE,
+        row_count=1,
+        file_name="secret/乙乡秘密名册.xlsx",
+        download_name="乙乡秘密名册.xlsx",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return {"victim_notice": notice.pk, "victim_export": export.pk}
 
 
 def invariants(county):

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from jiceng.core import xlsx
+from jiceng.core import exports, xlsx
 from jiceng.core.pages import paginate
 from jiceng.core.scoping import can_manage, is_member_role, page_root, require_staff
 from jiceng.members.queries import search
@@ -32,6 +32,15 @@ def _period(request, today: date) -> tuple[int, int]:
     return year, month
 
 
+def _listed(request, members, month: date, start):
+    """The ledger's rows: the members due in the month, by state and search, in the page's order."""
+    state = request.GET.get("state", "")
+    state = state if state in queries.STATES else ""
+    listed = queries.state_filter(queries.due_in_month(members, month, start), state)
+    listed = search(listed, request.GET.get("q", "")).select_related("organization")
+    return state, listed.order_by("organization__path", "name_pinyin", "id")
+
+
 def _ledger_data(request, root: Organization, today: date) -> dict:
     year, month_no = _period(request, today)
     month = date(year, month_no, 1)
@@ -47,10 +56,7 @@ def _ledger_data(request, root: Organization, today: date) -> dict:
     year_by_path = {r.path: r for r in year_rows}
     for r in rows:
         r.year = year_by_path.get(r.path)
-    state = request.GET.get("state", "")
-    state = state if state in queries.STATES else ""
-    listed = queries.state_filter(queries.due_in_month(members, month, start), state)
-    listed = search(listed, request.GET.get("q", "")).select_related("organization")
+    state, listed = _listed(request, members, month, start)
     return {
         "root": root,
         "year": year,
@@ -63,7 +69,7 @@ def _ledger_data(request, root: Organization, today: date) -> dict:
         "state": state,
         "state_label": queries.STATES.get(state, ""),
         "states": queries.STATES,
-        "listed": listed.order_by("organization__path", "name_pinyin", "id"),
+        "listed": listed,
         "query": request.GET.get("q", ""),
     }
 
@@ -113,61 +119,70 @@ def _completion_row(label: str, c: queries.Completion) -> list:
 
 
 @login_required
+@exports.deferrable
 def ledger_export(request):
     require_staff(request.user, DUES_STAFF_ONLY)
     today = timezone.localdate()
     root = page_root(request)
-    data = _ledger_data(request, root, today)
-    month = data["month"]
-    wb = xlsx.Book()
-    header = xlsx.header
+    year, month_no = _period(request, today)
+    month = date(year, month_no, 1)
+    members = queries.subtree_members(request.user, root)
+    _state, listed = _listed(request, members, month, queries.ledger_start(DuesSettings.current()))
 
-    summary = wb.create_sheet("完成率")
-    heads = [
-        "党组织",
-        "应交人数",
-        "已交人数",
-        "未交人数",
-        "未核定基数",
-        "免交人数",
-        "完成率（%）",
-        "应交金额",
-        "实交金额",
-        "金额完成率（%）",
-    ]
-    xlsx.append(summary, [f"{root.name} {month.year}年{month.month}月党费完成情况"])
-    header(summary, heads)
-    for r in data["completion_rows"]:
-        xlsx.append(summary, _completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r))
-    xlsx.append(summary, _completion_row("合计", data["total"]))
-    xlsx.append(summary, [])
-    xlsx.append(summary, [f"{month.year}年1月至{data['through'].month}月（人·月）"])
-    header(summary, heads)
-    for r in data["completion_rows"]:
-        if r.year:
-            xlsx.append(summary, _completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r.year))
-    xlsx.append(summary, _completion_row("合计", data["year_total"]))
+    def build():
+        # The completion of the month and the year is computed when the file is written (in the
+        # background for a big ledger), not before the count decides.
+        data = _ledger_data(request, root, today)
+        wb = xlsx.Book()
+        header = xlsx.header
 
-    sheet = wb.create_sheet("台账")
-    header(
-        sheet,
-        ["党员编号", "姓名", "公民身份号码", "所在党组织", "交纳类别", "月应交（元）"]
-        + [f"{m}月" for m in range(1, 13)]
-        + ["本年实交合计（元）"],
-    )
-    for row in queries.ledger_rows(data["listed"], data["year"], today, data["start"]):
-        xlsx.append(sheet, row)
-    notes = wb.create_sheet("说明")
-    for line in [
-        f"依据：{rules.STATUTE}。",
-        "完成率 = 已交人数 ÷ 应交人数；应交人数不含经批准免交的党员；未核定基数的党员计入应交人数。",
-        "金额完成率 = Σ min(实交, 应交) ÷ 应交金额（自愿多交部分不抵他人欠交）。",
-        "台账中“未交”为该月应交未交，“—”为入党前或台账起始月份前，“免交”为经批准免交。",
-        "公民身份号码已脱敏。",
-    ]:
-        xlsx.append(notes, [line])
-    name = f"党费台账-{root.short_name or root.name}-{month:%Y%m}"
-    return xlsx.xlsx_response(name, wb)
+        summary = wb.create_sheet("完成率")
+        heads = [
+            "党组织",
+            "应交人数",
+            "已交人数",
+            "未交人数",
+            "未核定基数",
+            "免交人数",
+            "完成率（%）",
+            "应交金额",
+            "实交金额",
+            "金额完成率（%）",
+        ]
+        xlsx.append(summary, [f"{root.name} {month.year}年{month.month}月党费完成情况"])
+        header(summary, heads)
+        for r in data["completion_rows"]:
+            xlsx.append(summary, _completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r))
+        xlsx.append(summary, _completion_row("合计", data["total"]))
+        xlsx.append(summary, [])
+        xlsx.append(summary, [f"{month.year}年1月至{data['through'].month}月（人·月）"])
+        header(summary, heads)
+        for r in data["completion_rows"]:
+            if r.year:
+                xlsx.append(summary, _completion_row(r.org.name if r.org != root else f"{root.name}（直属）", r.year))
+        xlsx.append(summary, _completion_row("合计", data["year_total"]))
+
+        sheet = wb.create_sheet("台账")
+        header(
+            sheet,
+            ["党员编号", "姓名", "公民身份号码", "所在党组织", "交纳类别", "月应交（元）"]
+            + [f"{m}月" for m in range(1, 13)]
+            + ["本年实交合计（元）"],
+        )
+        for row in queries.ledger_rows(data["listed"], data["year"], today, data["start"]):
+            xlsx.append(sheet, row)
+        notes = wb.create_sheet("说明")
+        for line in [
+            f"依据：{rules.STATUTE}。",
+            "完成率 = 已交人数 ÷ 应交人数；应交人数不含经批准免交的党员；未核定基数的党员计入应交人数。",
+            "金额完成率 = Σ min(实交, 应交) ÷ 应交金额（自愿多交部分不抵他人欠交）。",
+            "台账中“未交”为该月应交未交，“—”为入党前或台账起始月份前，“免交”为经批准免交。",
+            "公民身份号码已脱敏。",
+        ]:
+            xlsx.append(notes, [line])
+        return wb
+
+    return exports.ExportFile(f"党费台账-{root.short_name or root.name}-{month:%Y%m}", rows=listed, build=build)
 
 
 @login_required

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
-from jiceng.core import xlsx
+from jiceng.core import exports, xlsx
 from jiceng.core.pages import paginate
 from jiceng.core.scoping import is_member_role, page_root, visible
 
@@ -44,27 +44,33 @@ def attendance_report(request):
 
 
 @login_required
+@exports.deferrable
 def attendance_export(request):
     try:
         root, window, records = _attendance_data(request, strict=True)
     except ValueError as exc:
         return refused(exc)
     headers = ["姓名", "所在组织", "应到次数", "出席", "请假", "缺席", "迟到", "早退", "出席率%"]
-    rows = (
-        (
-            r["member__name"],
-            r["member__organization__name"],
-            r["expected"],
-            r["present"],
-            r["leave"],
-            r["absent"],
-            r["late"],
-            r["early"],
-            r["rate"],
-        )
-        for r in queries.member_attendance(records)
-    )
-    return xlsx.xlsx_response(
+
+    def rows():
+        # Read when the file is written, not before the count decides.
+        for r in queries.member_attendance(records):
+            yield (
+                r["member__name"],
+                r["member__organization__name"],
+                r["expected"],
+                r["present"],
+                r["leave"],
+                r["absent"],
+                r["late"],
+                r["early"],
+                r["rate"],
+            )
+
+    return exports.ExportFile(
         f"组织生活出勤{window.code}",
-        xlsx.build_workbook(f"出勤{window.code}", headers, rows, notes=[f"{root.name} · {window.label}"]),
+        rows=queries.member_attendance_rows(root, records, window),
+        build=lambda: xlsx.build_workbook(
+            f"出勤{window.code}", headers, rows(), notes=[f"{root.name} · {window.label}"]
+        ),
     )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiceng.core import pages, xlsx
+from jiceng.core import exports, pages, xlsx
 from jiceng.core.navigation import is_manager
 from jiceng.core.pages import paginate
 from jiceng.core.scoping import can_manage, get_visible_or_404, is_member_role, visible
@@ -86,6 +86,7 @@ def record_list(request):
 
 
 @login_required
+@exports.deferrable
 def record_export(request):
     qs = _filter_records(request, _records(request)).order_by("organization__path", "held_on", "id")
     member_view = is_member_role(request.user)
@@ -125,7 +126,9 @@ def record_export(request):
         for r in qs.iterator(chunk_size=2000)
     )
     notes = ["仅含已公示的活动。"] if member_view else None
-    return xlsx.xlsx_response("组织生活纪实", xlsx.build_workbook("组织生活纪实", headers, rows, notes=notes))
+    return exports.ExportFile(
+        "组织生活纪实", rows=qs, build=lambda: xlsx.build_workbook("组织生活纪实", headers, rows, notes=notes)
+    )
 
 
 @login_required

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiceng.core import pages, params, xlsx
+from jiceng.core import exports, pages, params, xlsx
 from jiceng.core.pages import style_form
 from jiceng.core.scoping import can_manage, get_visible_or_404, page_root, visible
 from jiceng.members.models import Member
@@ -457,6 +457,7 @@ def pledge_list(request):
 
 
 @login_required
+@exports.deferrable
 def pledge_export(request):
     root, year, _state, _q, _sort, rows = _pledges(request)
     headers = ["党员", "所在党组织", "年度", "承诺事项", "承诺完成日期", "践诺情况", "核查日期", "核查说明"]
@@ -469,9 +470,10 @@ def pledge_export(request):
         [name, organization, y, content, due, labels.get(state, state), checked_on, note]
         for name, organization, y, content, due, state, checked_on, note in columns.iterator(chunk_size=5000)
     )
-    return xlsx.xlsx_response(
+    return exports.ExportFile(
         f"党员承诺-{year}",
-        xlsx.build_workbook("承诺践诺", headers, data, [f"{root.name} {year}年党员公开承诺及践诺情况"]),
+        rows=rows,
+        build=lambda: xlsx.build_workbook("承诺践诺", headers, data, [f"{root.name} {year}年党员公开承诺及践诺情况"]),
     )
 
 

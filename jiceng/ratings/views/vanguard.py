@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiceng.core import pages, params, xlsx
+from jiceng.core import exports, pages, params, xlsx
 from jiceng.core.indices import VANGUARD, registered
 from jiceng.core.scoping import can_manage, has_full_scope, page_root, require_county_admin, require_staff
 
@@ -61,6 +61,7 @@ def vanguard(request):
 
 
 @login_required
+@exports.deferrable
 def vanguard_export(request):
     root, year, _q, qs, ranks, _computed = _rows(request)
     names = [c.name for c in registered(VANGUARD).values()]
@@ -79,9 +80,13 @@ def vanguard_export(request):
                 + [by_name[n].figure.text if n in by_name and by_name[n].figure else "" for n in names]
             )
 
-    return xlsx.xlsx_response(
+    # A whole city is 342,615 rows (35 s): above the threshold it is written in the background.
+    return exports.ExportFile(
         f"先锋指数-{year}",
-        xlsx.build_workbook("先锋指数", headers, data(), [f"{root.name} {year}年党员先锋指数（最近一次计算）"]),
+        rows=qs,
+        build=lambda: xlsx.build_workbook(
+            "先锋指数", headers, data(), [f"{root.name} {year}年党员先锋指数（最近一次计算）"]
+        ),
     )
 
 

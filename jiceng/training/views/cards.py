@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiceng.core import pages, params, scoping, xlsx
+from jiceng.core import exports, pages, params, scoping, xlsx
 from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import get_visible_or_404, is_member_role, page_root, require_manager, require_staff
 from jiceng.members.models import Member
@@ -72,19 +72,21 @@ def card_list(request):
 
 
 @login_required
+@exports.deferrable
 def card_export(request):
     f = _trainees(request)
     year = year_asked(request)
     rule_set = queries.current_settings()
+    scope_path = page_root(request, choose=False).path
 
-    # One read of the scope's records for the year, then every member's card from it.
-    facts = queries.facts_in_subtree(request.user, page_root(request, choose=False).path, year)
-    cards = queries.cards_from(facts, year, rule_set, with_lines=False)
-    empty = rules.credit_card(year, (), (), (), rule_set)
-    rows = (
-        _card_row(m, cards.get(m.pk, empty))
-        for m in f.qs.order_by("organization__path", "name_pinyin", "id").iterator(chunk_size=2000)
-    )
+    def rows():
+        # One read of the scope's records for the year, then every member's card from it.
+        facts = queries.facts_in_subtree(request.user, scope_path, year)
+        cards = queries.cards_from(facts, year, rule_set, with_lines=False)
+        empty = rules.credit_card(year, (), (), (), rule_set)
+        for m in f.qs.order_by("organization__path", "name_pinyin", "id").iterator(chunk_size=2000):
+            yield _card_row(m, cards.get(m.pk, empty))
+
     headers = [
         "姓名",
         "所在党组织",
@@ -109,7 +111,9 @@ def card_export(request):
         f"{year}年学分卡。学分规则：每出勤1学时 {rule_set.credits_per_class_hour} 分，每自学1学时 "
         f"{rule_set.credits_per_study_hour} 分，每通过1次考试 {rule_set.credits_per_passed_exam} 分。"
     ]
-    return xlsx.xlsx_response(f"{year}年学分卡", xlsx.build_workbook(f"{year}年学分卡", headers, rows, notes))
+    return exports.ExportFile(
+        f"{year}年学分卡", rows=f.qs, build=lambda: xlsx.build_workbook(f"{year}年学分卡", headers, rows(), notes)
+    )
 
 
 def _card_row(m, c) -> tuple:
@@ -212,6 +216,7 @@ def study_list(request):
 
 
 @login_required
+@exports.deferrable
 def study_export(request):
     f = _studies(request)
     rows = (
@@ -219,7 +224,10 @@ def study_export(request):
         for s in f.qs.iterator(chunk_size=2000)
     )
     headers = ["日期", "姓名", "所在党组织", "方式", "学习内容", "学时"]
-    return xlsx.xlsx_response("学习记录", xlsx.build_workbook("学习记录", headers, rows))
+    # Measured at 2–2.5 times a plain row's cost (16,496 county rows: 5.7–8 s on a loaded machine).
+    return exports.ExportFile(
+        "学习记录", rows=f.qs, build=lambda: xlsx.build_workbook("学习记录", headers, rows), weight=2
+    )
 
 
 @login_required
