@@ -225,8 +225,8 @@ def insert_rows(model, rows: list[dict]) -> int:
 def insert_tuples(model, columns: list[str], rows: list[tuple]) -> int:
     """`insert_rows` for rows given as tuples of the values of ``columns`` (attnames), in that
     order: every row of one shape, so nothing is looked up per row and only the columns whose
-    values the driver cannot take as they are (dates on SQLite, decimals outside PostgreSQL) are
-    converted. The fields not in ``columns`` take their default (``auto_now``: the time of the
+    values the driver cannot take as they are (datetimes on SQLite) are converted: give each value
+    as the field's Python type (``Decimal``, ``date``). The fields not in ``columns`` take their default (``auto_now``: the time of the
     call; a callable default is refused: it would be called once for every row)."""
     if not rows:
         return 0
@@ -249,7 +249,7 @@ def insert_tuples(model, columns: list[str], rows: list[tuple]) -> int:
         to_db = _db_value(f, connection)
         fields.append(f)
         tail.append(value if to_db is None else to_db(value))
-    convert = [(i, to_db) for i, f in enumerate(fields[: len(columns)]) if (to_db := _db_value(f, connection))]
+    convert = [(i, to_db) for i, f in enumerate(fields[: len(columns)]) if (to_db := _tuple_value(f, connection))]
     tail = tuple(tail)
     if convert:
         values = []
@@ -262,6 +262,17 @@ def insert_tuples(model, columns: list[str], rows: list[tuple]) -> int:
         values = [(*row, *tail) for row in rows] if tail else rows
     _write(connection, model, fields, values)
     return len(values)
+
+
+def _tuple_value(field, connection):
+    """`_db_value` for `insert_tuples`, whose values are of the field's Python type: a date and
+    a Decimal go to every driver as they are (Django registers SQLite's adapters for both, the
+    same text its conversions write), so only what else needs converting is converted."""
+    if isinstance(field, models.DecimalField) or (
+        isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+    ):
+        return None
+    return _db_value(field, connection)
 
 
 def _write(connection, model, fields, values) -> None:
