@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0008_active_birth_date_index'),
-        ('ratings', '0012_vanguard_order_index'),
+        ('ratings', '0013_appraisal_return_and_county_rule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
