@@ -218,6 +218,64 @@ def insert_rows(model, rows: list[dict]) -> int:
                 value = fixed[attname] if attname in fixed else model_field.get_default()
             out.append(value if to_db is None else to_db(value))
         values.append(out)
+    _write(connection, model, fields, values)
+    return len(values)
+
+
+def insert_tuples(model, columns: list[str], rows: list[tuple]) -> int:
+    """`insert_rows` for rows given as tuples of the values of ``columns`` (attnames), in that
+    order: every row of one shape, so nothing is looked up per row and only the columns whose
+    values the driver cannot take as they are (datetimes on SQLite) are converted: give each value
+    as the field's Python type (``Decimal``, ``date``). The fields not in ``columns`` take their default (``auto_now``: the time of the
+    call; a callable default is refused: it would be called once for every row)."""
+    if not rows:
+        return 0
+    connection = connections[router.db_for_write(model)]
+    now = timezone.now()
+    by_name = {f.attname: f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)}
+    if unknown := set(columns) - by_name.keys():
+        raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
+    fields = [by_name[c] for c in columns]
+    tail = []  # the other fields' one value, the same for every row
+    for f in by_name.values():
+        if f.attname in columns:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now
+        elif callable(f.default):
+            raise ValueError(f"{model.__name__}.{f.attname} has a callable default: give it in every row")
+        else:
+            value = f.get_default()
+        to_db = _db_value(f, connection)
+        fields.append(f)
+        tail.append(value if to_db is None else to_db(value))
+    convert = [(i, to_db) for i, f in enumerate(fields[: len(columns)]) if (to_db := _tuple_value(f, connection))]
+    tail = tuple(tail)
+    if convert:
+        values = []
+        for row in rows:
+            out = list(row)
+            for i, to_db in convert:
+                out[i] = to_db(out[i])
+            values.append((*out, *tail))
+    else:
+        values = [(*row, *tail) for row in rows] if tail else rows
+    _write(connection, model, fields, values)
+    return len(values)
+
+
+def _tuple_value(field, connection):
+    """`_db_value` for `insert_tuples`, whose values are of the field's Python type: a date and
+    a Decimal go to every driver as they are (Django registers SQLite's adapters for both, the
+    same text its conversions write), so only what else needs converting is converted."""
+    if isinstance(field, models.DecimalField) or (
+        isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+    ):
+        return None
+    return _db_value(field, connection)
+
+
+def _write(connection, model, fields, values) -> None:
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     columns = ", ".join(qn(f.column) for f in fields)
@@ -229,7 +287,20 @@ def insert_rows(model, rows: list[dict]) -> int:
         else:
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
-    return len(values)
+
+
+def insert_select(model, columns: list[str], queryset) -> int:
+    """``INSERT INTO`` the table of `model` (``columns``: attnames) the rows ``queryset`` selects,
+    in its select order (a ``values()`` queryset with its annotations): the rows go from table to
+    table in the database, not through Python. Returns the number of rows inserted."""
+    connection = connections[router.db_for_write(model)]
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(by_name[c].column) for c in columns)
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(model._meta.db_table)} ({names}) {sql}", params)
+        return cursor.rowcount
 
 
 class _NeedsCollector(Exception):

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 
@@ -36,8 +37,10 @@ CATEGORIES = {
 }
 
 
-@dataclass(frozen=True)
-class PointEvent:
+class PointEvent(NamedTuple):
+    """One record's event. A named tuple (not a dataclass): a city's month yields a million of
+    them, and a tuple is built several times faster; built and read the same way."""
+
     member_id: int
     on: date
     record_id: int

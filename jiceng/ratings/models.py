@@ -151,7 +151,9 @@ class PointsEntry(AppendOnlyModel):
     scope_path = "member__organization__path"
     member_scope = "member_id"
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    # Indexed by (member, month) below; a member-only index would be a fifth index to write for
+    # each of a county month's 80,000 lines (docs/performance.md, "Points several times faster").
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField("月份")
     item = models.ForeignKey(PointItem, verbose_name="积分项目", on_delete=models.PROTECT, related_name="+")
     source = models.CharField("来源", max_length=40)
@@ -164,13 +166,17 @@ class PointsEntry(AppendOnlyModel):
     reversal = models.BooleanField("冲销", default=False)
     created_at = models.DateTimeField("记账时间", auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
         ordering = ["member_id", "month", "on", "id"]
         verbose_name = "积分明细"
-        indexes = [models.Index(fields=["member", "month"], name="ratings_entry_member_month")]
+        indexes = [
+            models.Index(fields=["member", "month"], name="ratings_entry_member_month"),
+            # Lines by a person (a manager's recomputation): the nightly job's lines have none.
+            models.Index(fields=["created_by"], name="ratings_entry_by", condition=models.Q(created_by__isnull=False)),
+        ]
 
 
 class PointsMonth(models.Model):
@@ -179,7 +185,9 @@ class PointsMonth(models.Model):
     scope_path = "member__organization__path"
     member_scope = "member_id"
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="points_months")
+    member = models.ForeignKey(  # indexed by the unique (member, month)
+        "members.Member", on_delete=models.CASCADE, related_name="points_months", db_index=False
+    )
     month = models.DateField("月份")
     points = models.DecimalField("积分", **POINTS)
     scheme = models.ForeignKey(PointsScheme, on_delete=models.PROTECT, related_name="+")
@@ -202,7 +210,9 @@ class PointsYear(models.Model):
     scope_path = "member__organization__path"
     member_scope = "member_id"
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="points_years")
+    member = models.ForeignKey(  # indexed by the unique (member, year)
+        "members.Member", on_delete=models.CASCADE, related_name="points_years", db_index=False
+    )
     year = models.PositiveSmallIntegerField("年度")
     c01 = models.DecimalField("1–1月", default=Decimal(0), **POINTS)
     c02 = models.DecimalField("1–2月", default=Decimal(0), **POINTS)

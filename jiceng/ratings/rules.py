@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
+from typing import NamedTuple
 
 ZERO = Decimal(0)
 
@@ -45,8 +47,11 @@ class Item:
     cap_year: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One event of a member's month. Events and lines are named tuples: a county's month has
+    80,000 of each and a city's over a million, and a tuple is built several times faster than
+    a frozen dataclass."""
+
     item: Item
     source: str
     record_id: int
@@ -55,12 +60,14 @@ class Event:
     quantity: Decimal = Decimal(1)
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     event: Event
     raw_points: Decimal
     points: Decimal
     note: str = ""
+
+
+_ORDER = itemgetter(3, 1, 2)  # (on, source, record_id): never the database's order
 
 
 def count_month(events: Iterable[Event], monthly_cap: Decimal, year_before: dict[str, Decimal]) -> list[Line]:
@@ -69,21 +76,24 @@ def count_month(events: Iterable[Event], monthly_cap: Decimal, year_before: dict
     lines = []
     month_awards = ZERO
     per_item: dict[str, Decimal] = {}
-    for event in sorted(events, key=lambda e: (e.on, e.source, e.record_id)):
+    for event in sorted(events, key=_ORDER):
         item = event.item
         raw = item.points * event.quantity
         if raw < 0:
             lines.append(Line(event, raw, raw))
             continue
+        code = item.code
+        used = per_item.get(code, ZERO)
         room, note = raw, ""
-        if item.cap_month is not None and per_item.get(item.code, ZERO) + room > item.cap_month:
-            room, note = max(ZERO, item.cap_month - per_item.get(item.code, ZERO)), "本项本月已达上限"
-        used_year = year_before.get(item.code, ZERO) + per_item.get(item.code, ZERO)
-        if item.cap_year is not None and used_year + room > item.cap_year:
-            room, note = max(ZERO, item.cap_year - used_year), "本项全年已达上限"
+        if item.cap_month is not None and used + room > item.cap_month:
+            room, note = max(ZERO, item.cap_month - used), "本项本月已达上限"
+        if item.cap_year is not None:
+            used_year = year_before.get(code, ZERO) + used
+            if used_year + room > item.cap_year:
+                room, note = max(ZERO, item.cap_year - used_year), "本项全年已达上限"
         if month_awards + room > monthly_cap:
             room, note = max(ZERO, monthly_cap - month_awards), "本月积分已达上限"
-        per_item[item.code] = per_item.get(item.code, ZERO) + room
+        per_item[code] = used + room
         month_awards += room
         lines.append(Line(event, raw, room, note))
     return lines

@@ -16,12 +16,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, PositiveSmallIntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from jiceng.core import audit
-from jiceng.core.importing import insert_rows
+from jiceng.core.importing import insert_rows, insert_select, insert_tuples
 from jiceng.core.point_sources import registered
 from jiceng.core.scoping import require_county_admin, require_level_above, require_manager
 from jiceng.members.models import Member
@@ -46,7 +46,10 @@ from ..models import (
     WeakOrganization,
 )
 
-BATCH = 10000  # members computed per transaction (a round of queries)
+# Members computed per transaction: each source is asked once per batch, so a county's month is
+# one round of queries and a city's seven (docs/performance.md).
+BATCH = 50_000
+ZERO = Decimal(0)
 
 
 # ---- schemes ----------------------------------------------------------------------------------
@@ -163,6 +166,24 @@ def recompute_month(month: date, members: QuerySet | None = None, *, actor=None)
     return totals
 
 
+# A ledger line as `_recompute_batch` writes it (`insert_tuples`): PointsEntry's columns in order.
+ENTRY_COLUMNS = [
+    "member_id",
+    "month",
+    "item_id",
+    "source",
+    "record_id",
+    "on",
+    "text",
+    "raw_points",
+    "points",
+    "note",
+    "reversal",
+    "created_by_id",
+]
+REVERSAL_NOTE = "重新计算：冲销原记分"
+
+
 @transaction.atomic
 def _recompute_batch(month: date, member_ids: list[int], actor, in_batch=None) -> dict:
     """One transaction: the month of the members ``member_ids`` (``in_batch``: the same members
@@ -171,107 +192,151 @@ def _recompute_batch(month: date, member_ids: list[int], actor, in_batch=None) -
         in_batch = Member.objects.filter(pk__in=member_ids).values("pk")
     scheme = scheme_for(month)
     last = rules.month_end(month)
-    # Lock the members' month rows (or the members, for a first computation) so that two
-    # computations of the same month (the nightly job and a claim's approval) queue up.
-    list(Member.objects.select_for_update().filter(pk__in=in_batch).values_list("pk", flat=True))
+    # Lock the members' rows so that two computations of the same month (the nightly job and a
+    # claim's approval) queue up; every read below comes after the lock. In key order (not the
+    # members' default order by organization and name: a join and a sort for nothing).
+    list(Member.objects.select_for_update().filter(pk__in=in_batch).order_by("pk").values_list("pk", flat=True))
     items = list(scheme.items.all())
     by_source = {item.source: item for item in items if item.source}
     by_code = {item.code: item for item in items}
     sources = registered()
     events: dict[int, list[rules.Event]] = defaultdict(list)
+    Event = rules.Event
     for code, item in by_source.items():
         source = sources.get(code)
         if source is None:
             continue  # a source whose app is not installed: the item earns nothing
         rule_item = _rule_item(item)
-        for ev in source.events(in_batch, month, last):
-            events[ev.member_id].append(rules.Event(rule_item, code, ev.record_id, ev.on, ev.text, ev.quantity))
+        for member_id, on, record_id, text, quantity in source.events(in_batch, month, last):
+            events[member_id].append(Event(rule_item, code, record_id, on, text, quantity))
     claims = PointsClaim.objects.filter(
         member_id__in=in_batch, state=PointsClaim.State.APPROVED, on__gte=month, on__lte=last
-    ).select_related("item")
-    for claim in claims:
-        item = by_code.get(claim.item.code)
+    ).values_list("pk", "member_id", "on", "note", "item__code")
+    for pk, member_id, on, note, code in claims:
+        item = by_code.get(code)
         if item is None or item.source:
             continue  # the item is no longer claimable in this month's version
-        events[claim.member_id].append(
-            rules.Event(_rule_item(item), CLAIM, claim.pk, claim.on, f"{item.name}：{claim.note[:200]}")
-        )
+        events[member_id].append(Event(_rule_item(item), CLAIM, pk, on, f"{item.name}：{note[:200]}"))
     year_before = _year_before(in_batch, month)
     existing = _ledger_net(in_batch, month)
-    now = timezone.now()
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    new_lines = []
-    added = reversed_ = 0
-    month_totals = {}
+    new_lines: list[tuple] = []
+    reversals = []  # (position in new_lines, the line whose text and date the reversal repeats)
+    added = 0
+    month_totals = []
+    count_month, monthly_cap, no_year = rules.count_month, scheme.monthly_cap, {}
     for member_id in member_ids:
-        lines = rules.count_month(events.get(member_id, []), scheme.monthly_cap, year_before.get(member_id, {}))
-        wanted = {(line.event.source, line.event.record_id): line for line in lines}
-        have = existing.get(member_id, {})
-        for key, (item_id, raw, pts, text, on) in have.items():
-            line = wanted.get(key)
-            if line is not None and (line.event.item.id, line.raw_points, line.points) == (item_id, raw, pts):
-                continue
-            if raw == 0 and pts == 0:
-                continue  # already reversed
-            new_lines.append(
-                {
-                    "member_id": member_id,
-                    "month": month,
-                    "item_id": item_id,
-                    "source": key[0],
-                    "record_id": key[1],
-                    "on": on,
-                    "text": text,
-                    "raw_points": -raw,
-                    "points": -pts,
-                    "note": "重新计算：冲销原记分",
-                    "reversal": True,
-                    "created_by_id": actor_id,
-                }
-            )
-            reversed_ += 1
-        for key, line in wanted.items():
-            old = have.get(key)
-            if old is not None and (old[0], old[1], old[2]) == (line.event.item.id, line.raw_points, line.points):
-                continue
-            new_lines.append(
-                {
-                    "member_id": member_id,
-                    "month": month,
-                    "item_id": line.event.item.id,
-                    "source": key[0],
-                    "record_id": key[1],
-                    "on": line.event.on,
-                    "text": line.event.text[:300],
-                    "raw_points": line.raw_points,
-                    "points": line.points,
-                    "note": line.note,
-                    "created_by_id": actor_id,
-                }
-            )
-            added += 1
-        month_totals[member_id] = sum((line.points for line in lines), Decimal(0))
-    insert_rows(PointsEntry, new_lines)
-    # The month's totals of the batch are replaced as a whole (a summary, not a ledger).
-    PointsMonth.objects.filter(month=month, member_id__in=member_ids).delete()
-    insert_rows(
+        member_events = events.get(member_id)
+        lines = count_month(member_events, monthly_cap, year_before.get(member_id, no_year)) if member_events else []
+        have = existing.get(member_id)
+        if have is None:  # nothing in the ledger yet (a first computation): every line is new
+            for event, raw, pts, note in lines:
+                new_lines.append(
+                    (
+                        member_id,
+                        month,
+                        event.item.id,
+                        event.source,
+                        event.record_id,
+                        event.on,
+                        event.text[:300],
+                        raw,
+                        pts,
+                        note,
+                        False,
+                        actor_id,
+                    )
+                )
+            added += len(lines)
+        else:
+            wanted = {(line.event.source, line.event.record_id): line for line in lines}
+            for key, (item_id, raw, pts, line_id, _) in have.items():
+                line = wanted.get(key)
+                if line is not None and (line.event.item.id, line.raw_points, line.points) == (item_id, raw, pts):
+                    continue
+                if raw == 0 and pts == 0:
+                    continue  # already reversed
+                reversals.append((len(new_lines), line_id))
+                new_lines.append(
+                    (member_id, month, item_id, key[0], key[1], None, "", -raw, -pts, REVERSAL_NOTE, True, actor_id)
+                )
+            for key, line in wanted.items():
+                old = have.get(key)
+                event = line.event
+                if old is not None and (old[0], old[1], old[2]) == (event.item.id, line.raw_points, line.points):
+                    continue
+                new_lines.append(
+                    (
+                        member_id,
+                        month,
+                        event.item.id,
+                        key[0],
+                        key[1],
+                        event.on,
+                        event.text[:300],
+                        line.raw_points,
+                        line.points,
+                        line.note,
+                        False,
+                        actor_id,
+                    )
+                )
+                added += 1
+        month_totals.append((member_id, sum((line.points for line in lines), ZERO)))
+    if reversals:  # a reversal repeats the text and date of the line it undoes: read for these only
+        ids = [line_id for _, line_id in reversals]
+        shown = {
+            pk: (on, text) for pk, on, text in PointsEntry.objects.filter(pk__in=ids).values_list("pk", "on", "text")
+        }
+        for position, line_id in reversals:
+            row = new_lines[position]
+            new_lines[position] = (*row[:5], *shown[line_id], *row[7:])
+    insert_tuples(PointsEntry, ENTRY_COLUMNS, new_lines)
+    _write_month_totals(month, scheme, month_totals, in_batch)
+    return {"added": added, "reversed": len(reversals)}
+
+
+# Above this many members whose month total changed, a batch's totals are replaced as a whole
+# (the batch as a subquery) instead of naming the members in a list of ids.
+FEW_CHANGED = 500
+
+
+def _write_month_totals(month: date, scheme: PointsScheme, totals: list[tuple[int, Decimal]], in_batch) -> None:
+    """The batch's month totals (`PointsMonth`, a summary of the ledger) and year rows: a member
+    whose total and scheme version are what the month row already says keeps both rows as they
+    are (a recomputation that changes nothing writes nothing); the others' rows are replaced."""
+    before = {
+        m: (pts, scheme_id)
+        for m, pts, scheme_id in PointsMonth.objects.filter(month=month, member_id__in=in_batch).values_list(
+            "member_id", "points", "scheme_id"
+        )
+    }
+    changed = [(m, pts) for m, pts in totals if before.get(m) != (pts, scheme.pk)]
+    if not changed:
+        return
+    if len(changed) > FEW_CHANGED:
+        changed, scope = totals, in_batch
+    else:
+        scope = [m for m, _ in changed]
+    PointsMonth.objects.filter(month=month, member_id__in=scope).delete()
+    now = timezone.now()
+    insert_tuples(
         PointsMonth,
-        [
-            {"member_id": m, "month": month, "points": pts, "scheme_id": scheme.pk, "computed_at": now}
-            for m, pts in month_totals.items()
-        ],
+        ["member_id", "month", "points", "scheme_id", "computed_at"],
+        [(m, month, pts, scheme.pk, now) for m, pts in changed],
     )
-    rebuild_years(in_batch, month.year)
-    return {"added": added, "reversed": reversed_}
+    rebuild_years(scope, month.year)
 
 
 POINTS_FIELD = DecimalField(max_digits=9, decimal_places=1)
+YEAR_COLUMNS = [PointsYear.through(m) for m in range(1, 13)]
 
 
 def rebuild_years(members, year: int) -> int:
     """Replace the `PointsYear` rows of ``members`` (ids or a queryset of ids) for ``year`` with
-    the running totals of their month totals (one grouped statement, one insert). Called wherever
-    month totals are written, in the same transaction."""
+    the running totals of their month totals: one delete and one ``INSERT … SELECT`` that groups
+    the month totals in the database (the rows never come to Python). Called wherever month
+    totals are written, in the same transaction."""
     PointsYear.objects.filter(member_id__in=members, year=year).delete()
     sums = {
         PointsYear.through(m): Coalesce(
@@ -282,30 +347,34 @@ def rebuild_years(members, year: int) -> int:
     rows = (
         PointsMonth.objects.filter(member_id__in=members, month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
         .values("member_id")
-        .annotate(**sums)
+        .annotate(the_year=Value(year, output_field=PositiveSmallIntegerField()), **sums)
         .order_by()
     )
-    return insert_rows(PointsYear, [{**row, "year": year} for row in rows])
+    return insert_select(PointsYear, ["member_id", "year", *YEAR_COLUMNS], rows)
 
 
 def _ledger_net(member_ids, month) -> dict[int, dict[tuple[str, int], tuple]]:
-    """{member: {(source, record): (item of the last line, Σ raw, Σ points, text, date)}}."""
+    """{member: {(source, record): [item of the last forward line, Σ raw, Σ points, that line's
+    id, whether it is a reversal]}}: what the ledger holds for each record of the month. A reversal repeats the text and
+    date of the line it undoes; they are read only then (`_recompute_batch`)."""
     out: dict[int, dict] = defaultdict(dict)
-    rows = (
-        PointsEntry.objects.filter(member_id__in=member_ids, month=month)
-        .order_by("member_id", "source", "record_id", "id")
-        .values_list("member_id", "source", "record_id", "item_id", "raw_points", "points", "text", "on", "reversal")
+    rows = PointsEntry.objects.filter(member_id__in=member_ids, month=month).values_list(
+        "member_id", "source", "record_id", "item_id", "raw_points", "points", "reversal", "id"
     )
-    for member_id, source, record_id, item_id, raw, pts, text, on, reversal in rows:
-        key = (source, record_id)
-        old = out[member_id].get(key)
+    for member_id, source, record_id, item_id, raw, pts, reversal, line_id in rows.order_by():
+        held = out[member_id]
+        old = held.get((source, record_id))
         if old is None:
-            out[member_id][key] = (item_id, raw, pts, text, on)
-        else:
-            # The item of the last forward line stands for the record (a reversal keeps the old one).
-            keep_item = old[0] if reversal else item_id
-            keep_text, keep_on = (old[3], old[4]) if reversal else (text, on)
-            out[member_id][key] = (keep_item, old[1] + raw, old[2] + pts, keep_text, keep_on)
+            held[(source, record_id)] = [item_id, raw, pts, line_id, reversal]
+            continue
+        old[1] += raw
+        old[2] += pts
+        # The last forward line stands for the record (a reversal keeps the one it undoes); a
+        # record with no forward line (never written so) keeps its first line.
+        if not reversal and (old[4] or line_id > old[3]):
+            old[0], old[3], old[4] = item_id, line_id, False
+        elif reversal and old[4] and line_id < old[3]:
+            old[0], old[3] = item_id, line_id
     return out
 
 
