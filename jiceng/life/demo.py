@@ -1,4 +1,5 @@
-"""A year of organizational life for the demo county, with gaps (see jiceng/demo/context.py).
+"""Two years of organizational life for the demo county, with gaps: the records' window of
+jiceng/demo/context.py (the last eight whole quarters and this one so far).
 
 Branches get a profile: most hold and record everything on time; some skip meetings, some
 record late, a few have poor attendance. Attendance rows are written for every meeting (above a
@@ -89,7 +90,7 @@ def _dt(day: date, hour: int) -> datetime:
 def generate(ctx) -> dict[str, int]:
     rng = ctx.rng("life")
     today = ctx.today
-    first = rules.add_months_start(today, -12)  # a year: the whole of the last twelve months and this one
+    first = ctx.first_month  # two years: the last eight whole quarters and this one
     types = {t.code: t for t in ActivityType.objects.all()}
     orgs = list(
         Organization.objects.filter(ctx.root.subtree_filter(), type__in=list(BRANCH_TYPES) + ["group"]).values_list(
