@@ -262,7 +262,7 @@ def generate(ctx) -> dict[str, int]:
             )
     Record.objects.bulk_create(records, batch_size=2000)
 
-    # Half a million attendance rows at county scale: a plain executemany is several times
+    # About a million attendance rows at county scale (two years): a plain executemany is several times
     # faster than bulk_create, which builds a model instance per row.
     table = connection.ops.quote_name(Attendance._meta.db_table)
     sql = (

@@ -89,7 +89,8 @@ def _analyze(*models) -> None:
 
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+    """The time of day on ``day``, never later than now (a record of today happened already)."""
+    return min(timezone.make_aware(datetime.combine(day, time(hour, minute))), timezone.now())
 
 
 def generate(ctx) -> dict[str, int]:
