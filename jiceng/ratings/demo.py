@@ -11,9 +11,10 @@ eight whole quarters and this one so far), one section after another in `generat
   branches, a few changes with reasons, a few overruled by the township, the talks and warnings
   recorded), the last quarter's demo branch left for its secretary;
 - the fortress and vanguard indices of last year and this year;
-- the organization star ratings of the last two full years;
 - weak organizations: last year's designation with a year of rectification, and this year's;
-- inspections, and the secretaries' appraisal (which attaches the ratings and the ledgers).
+- inspections;
+- the organization star ratings of the last two full years (an item reads the inspections);
+- the secretaries' appraisal (which attaches the ratings and the ledgers).
 
 The services stamp the present time; a record that happened months ago gets its real date: the
 reviews' decisions and follow-ups are updated after the services made them, and last year's
@@ -102,9 +103,10 @@ def generate(ctx) -> dict[str, int]:
         ("points", lambda: _points(ctx)),
         ("stars", lambda: _star_reviews(ctx, ctx.rng("ratings.stars"))),
         ("indices", lambda: _indices(ctx)),
-        ("orgratings", lambda: {"星级评定": _org_ratings(ctx, ctx.rng("ratings.orgratings"))}),
         ("weak", lambda: _weak_organizations(ctx, ctx.rng("ratings.weak"))),
         ("inspections", lambda: _inspections(ctx, ctx.rng("ratings.inspections"))),
+        # After the inspections, whose results are an item of the ratings.
+        ("orgratings", lambda: {"星级评定": _org_ratings(ctx, ctx.rng("ratings.orgratings"))}),
         ("appraisal", lambda: {"书记述职评议": _appraisals(ctx, ctx.rng("ratings.appraisal"))}),
     ]
     for name, section in sections:
