@@ -1,12 +1,11 @@
-"""Demo data for residents' requests: two years of requests (the records' window of
-jiceng/demo/context.py; the figures per village are a year's) across the county's villages and
+"""Demo data for residents' requests: a year of requests across the county's villages and
 communities — mixed channels, categories and tiers; most handled at village level, some
 escalated to the township and whistled to departments, some late and some still overdue,
 most rated, a few published — plus county departments, routing rules and the demo account
 `demo-department` (部门经办人 of the housing department).
 
 Written with bulk_create and one preloaded working-day calendar, so a county's ~15,000
-requests a year and their timelines take a few seconds on SQLite. Every random choice comes from
+requests and their timelines take a few seconds on SQLite. Every random choice comes from
 ``ctx.rng("requests")``; the only other input is ``ctx.today``.
 """
 
@@ -204,11 +203,10 @@ def generate(ctx) -> dict[str, int]:
     township_user = users.get("demo-township")
     branch_user = users.get("demo-branch")
 
-    per_village = PER_VILLAGE.get(ctx.scale, 40)  # a year's
+    per_village = PER_VILLAGE.get(ctx.scale, 40)
+    total = per_village * len(villages)
     today = ctx.today
-    start_day = ctx.first_month
-    span = (today - start_day).days + 1
-    total = round(per_village * len(villages) * span / 365)
+    start_day = today - timedelta(days=364)
     calendar = WorkingCalendar.load(start_day.year, today.year + 1)
     rule_rows = [r.as_rule() for r in DeadlineRule.objects.all()]
     now = timezone.now()
@@ -216,7 +214,7 @@ def generate(ctx) -> dict[str, int]:
     requests: list[Request] = []
     plans: list[list] = []
     for _ in range(total):
-        offset = int((span - 1) * rng.random() ** 0.85)
+        offset = int(364 * rng.random() ** 0.85)
         day = start_day + timedelta(days=offset)
         received = _aware(day, rng.choice([8, 9, 9, 10, 10, 11, 14, 15, 16, 17, 19, 21]), rng.randint(0, 59))
         if received > now:
