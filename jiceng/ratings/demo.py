@@ -41,6 +41,7 @@ from jiceng.orgs.rules import BRANCH_TYPES
 from . import rules, services
 from .models import (
     FollowUp,
+    MemberStars,
     PointItem,
     PointsClaim,
     PointsEntry,
@@ -269,6 +270,10 @@ def _star_reviews(ctx, rng) -> dict[str, int]:
             done[(on, note, secretary if review_id == own else county)].append(pk)
         for (on, note, user), pks in done.items():
             FollowUp.objects.filter(pk__in=pks).update(done_on=on, note=note, recorded_by=user)
+    # Statistics for the planner: eight quarters of decisions were written a moment ago, and the
+    # appraisal's figures read them by subtree (planned for empty tables, one such read of the
+    # tiny demo ran for minutes on PostgreSQL with autovacuum off, as in the tests).
+    _analyze(StarReview, StarDecision, MemberStars, FollowUp)
     return {"季度评星": count, "上级改变评定": overruled}
 
 
