@@ -17,6 +17,7 @@ the structure rules on purpose, so the warning pages have something to show.
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from typing import TextIO
 
@@ -71,9 +72,11 @@ class Generator:
         if Organization.objects.exists():
             raise DemoDataExists("数据库已有党组织数据，不能生成演示县")
         self.copies: list[Target] = []
+        started = time.monotonic()
         with transaction.atomic():
             root = self._build()
             accounts = self._create_accounts(root, password)
+        self._say(f"  [orgs, members] 用时 {time.monotonic() - started:.1f} 秒")
         county = self.first_county.root
         # A province is measured on its organizations and members: the other apps' demo data
         # (about 1.2 million rows per county) is generated up to city scale.
@@ -84,8 +87,10 @@ class Generator:
         # Statistics for the planner: a database filled a moment ago has none (autovacuum comes
         # later), and the first pages would be planned as if the tables were empty (a nested
         # loop per member over the attendance took minutes on the tiny demo).
+        started = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+        self._say(f"  [ANALYZE] 用时 {time.monotonic() - started:.1f} 秒")
         result = self._result(root, accounts, password)
         result["apps"] = apps
         return result
@@ -114,8 +119,11 @@ class Generator:
             label = module.__name__.split(".")[1]
             if label in COUNTY_BUILDERS:
                 continue
+            started = time.monotonic()
             with transaction.atomic():
                 figures.append((label, module.generate(ctx) or {}))
+            # One line per app, so that whoever makes the demo faster sees where the time goes.
+            self._say(f"  [{label}] 用时 {time.monotonic() - started:.1f} 秒")
         return figures
 
     def _build(self) -> Organization:

@@ -1,9 +1,9 @@
-"""Demo data: party representatives in service teams, stations, and a year of visits with
-households and problems (jiceng/demo/context.py).
+"""Demo data: party representatives in service teams, stations, and two years of visits (the
+records' window of jiceng/demo/context.py) with households and problems.
 
 At county scale: 1,229 representatives in one service team per township (12, as in spec §10),
 a studio (工作室) in every township and liaison stations in about a fifth of the villages,
-about two visits per representative over the last year, problems solved on the spot, pending,
+about two visits per representative a year, problems solved on the spot, pending,
 and passed on — a few hundred of them through the request system's own intake
 (`create_request`, channel 党代表走访), so the report figures and the request ledger agree.
 Everything else is written with `bulk_create`.
@@ -213,9 +213,10 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
     for rep in reps:
         reps_by_town[rep.organization_id].append(rep)
 
-    # Visits over the last year.
+    # Visits over the records' window.
     today = ctx.today
-    n_visits = int(volume["reps"] * volume["visits_per_rep"])
+    span = (today - ctx.first_month).days
+    n_visits = int(volume["reps"] * volume["visits_per_rep"] * span / 365)
     visits, visit_reps, visit_lists, visit_problems = [], [], [], []
     demo_town = None
     if demo_member is not None:
@@ -229,7 +230,7 @@ def _county(ctx, rng, volume, towns, villages_of, categories, recorder, demo_mem
         town_reps = reps_by_town[town.pk]
         if not town_reps:
             continue
-        day = today - timedelta(days=int(rng.triangular(0, 364, 120)))
+        day = today - timedelta(days=int(rng.triangular(0, span - 1, 120)))
         kind = rng.choices(["household", "reception", "forum", "other"], weights=[70, 15, 12, 3])[0]
         station = stations_of_village.get(village.pk) or studio_of.get(town.pk) if kind == "reception" else None
         households = {"household": rng.randint(1, 8), "reception": rng.randint(1, 4), "forum": rng.randint(5, 20)}.get(

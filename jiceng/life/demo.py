@@ -1,4 +1,5 @@
-"""A year of organizational life for the demo county, with gaps (see jiceng/demo/context.py).
+"""Two years of organizational life for the demo county, with gaps: the records' window of
+jiceng/demo/context.py (the last eight whole quarters and this one so far).
 
 Branches get a profile: most hold and record everything on time; some skip meetings, some
 record late, a few have poor attendance. Attendance rows are written for every meeting (above a
@@ -89,7 +90,7 @@ def _dt(day: date, hour: int) -> datetime:
 def generate(ctx) -> dict[str, int]:
     rng = ctx.rng("life")
     today = ctx.today
-    first = rules.add_months_start(today, -12)  # a year: the whole of the last twelve months and this one
+    first = ctx.first_month  # two years: the last eight whole quarters and this one
     types = {t.code: t for t in ActivityType.objects.all()}
     orgs = list(
         Organization.objects.filter(ctx.root.subtree_filter(), type__in=list(BRANCH_TYPES) + ["group"]).values_list(
@@ -225,6 +226,11 @@ def generate(ctx) -> dict[str, int]:
 
     # Decide every status first, so that records are written once with their figures.
     present_rate = {"good": 0.88, "gaps": 0.8, "late": 0.82, "poor": 0.45}
+    # One member of the demo branch (not an account's) stopped coming six months ago, so the
+    # six-month watch always has someone there, whatever the draws of a longer window give.
+    known = {getattr(u, "member_id", None) for u in ctx.users.values()}
+    planted = min((m for m in members.get(ctx.branch.pk, []) if m not in known), default=None)
+    stopped = rules.add_months_start(today, -6)
     statuses: list[list[tuple[int, str, bool]] | None] = []
     photo_plan: list[list[tuple[str, str]]] = []
     for r, (roster, profile, full) in zip(records, rosters, strict=True):
@@ -235,9 +241,12 @@ def generate(ctx) -> dict[str, int]:
             status = (
                 "present" if x < present_rate[profile] else "leave" if x < present_rate[profile] + 0.05 else "absent"
             )
+            late = status == "present" and rng.random() < 0.04
+            if m == planted and r.held_on >= stopped:
+                status, late = "absent", False
             present += status == "present"
             leave += status == "leave"
-            marks.append((m, status, status == "present" and rng.random() < 0.04))
+            marks.append((m, status, late))
         if full and r.activity_type.code == "themed_day":
             for m in guests(r, roster):
                 marks.append((m, "present", False))
@@ -261,7 +270,7 @@ def generate(ctx) -> dict[str, int]:
             )
     Record.objects.bulk_create(records, batch_size=2000)
 
-    # Half a million attendance rows at county scale: a plain executemany is several times
+    # About a million attendance rows at county scale (two years): a plain executemany is several times
     # faster than bulk_create, which builds a model instance per row.
     table = connection.ops.quote_name(Attendance._meta.db_table)
     sql = (

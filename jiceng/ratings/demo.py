@@ -1,12 +1,31 @@
-"""Demo data: member points for the last six months of the demo county's records, from
-those records through the same computation as the nightly job, plus claims (post duties,
-pledges, good deeds) with photos left out: most approved, some rejected with a reason, and the
-last weeks' still waiting for the branch (the demo branch's secretary has some to decide).
-Claims are written with `bulk_create` (they are plain rows); the ledger by `recompute_month`.
+"""Demo data of the ratings app, over the records' window of jiceng/demo/context.py (the last
+eight whole quarters and this one so far), one section after another in `generate`:
+
+- member points of every month of the window, from the other apps' records through the same
+  computation as the nightly job (`services.recompute_month`), with claims (post duties, pledges,
+  good deeds; photos left out) spread over the window: most approved, some rejected with a reason,
+  the last weeks' still waiting for the branch (the demo branch's secretary has some to decide).
+  Claims are plain rows (`bulk_create`); the ledger is written by `recompute_month`;
+- posts and pledges (设岗定责、承诺践诺);
+- star reviews of the eight whole quarters, in order (proposed from the points, decided by the
+  branches, a few changes with reasons, a few overruled by the township, the talks and warnings
+  recorded), the last quarter's demo branch left for its secretary;
+- the fortress and vanguard indices of last year and this year;
+- weak organizations: last year's designation with a year of rectification, and this year's;
+- inspections;
+- the organization star ratings of the last two full years (an item reads the inspections);
+- the secretaries' appraisal (which attaches the ratings and the ledgers).
+
+The services stamp the present time; a record that happened months ago gets its real date: the
+reviews' decisions and follow-ups are updated after the services made them, and last year's
+rectification ledgers, whose timeline is append-only, are written as plain rows with their dates
+(as the closed appraisal round below is).
 """
 
 from __future__ import annotations
 
+import time as clock
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
@@ -14,15 +33,28 @@ from django.db.models import Count
 from django.utils import timezone
 
 from jiceng.core.dates import add_months
+from jiceng.core.importing import insert_rows
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
 
 from . import rules, services
-from .models import PointItem, PointsClaim, PointsEntry, PointsMonth
+from .models import (
+    FollowUp,
+    MemberStars,
+    PointItem,
+    PointsClaim,
+    PointsEntry,
+    PointsMonth,
+    RatingsSettings,
+    RectificationEvent,
+    RectificationTask,
+    StarDecision,
+    StarReview,
+    WeakOrganization,
+)
 
 CLAIM_SHARE = 0.06  # of active members, each month
-MONTHS = 6  # months of points computed by the demo
 NOTES = {
     "post": [
         "到农户家中宣讲惠民政策",
@@ -35,6 +67,16 @@ NOTES = {
     "good_deed": ["参加防汛值守", "参加森林防火巡查", "为独居老人送米送油", "参加义务献血", "疫情防控志愿服务"],
 }
 CHANGE_REASONS = ["在防汛抗旱中表现突出，支部研究同意授星", "长期坚持义务巡河，群众认可"]
+OVERRULE_REASONS = {
+    rules.GRANT: "经镇党委核实，该党员本季度在急难险重任务中表现突出，同意授星",
+    rules.KEEP: "经镇党委复核，扣分事项已说明情况，保留该星",
+    rules.REMOVE: "群众反映该党员本季度履行义务不到位，经镇党委研究摘除该星",
+    rules.NONE: "经镇党委复核，佐证材料不足，暂不授星",
+}
+FOLLOW_UP_NOTES = {
+    "talk": ["支部书记已谈话提醒，本人表示积极参加组织生活", "已谈心谈话，指出不足，明确改进措施"],
+    "warning": ["支部委员会已进行诫勉警示，本人作出书面承诺", "已警示谈话并报镇党委备案"],
+}
 REJECT_REASONS = ["佐证材料不足，请补充照片后重新申报", "该事项已按组织生活自动计分，不重复计分"]
 
 
@@ -48,14 +90,45 @@ def _analyze(*models) -> None:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(m._meta.db_table)}")
 
 
+def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """The time of day on ``day``, never later than now (a record of today happened already)."""
+    return min(timezone.make_aware(datetime.combine(day, time(hour, minute))), timezone.now())
+
+
 def generate(ctx) -> dict[str, int]:
-    rng = ctx.rng("ratings")
+    """The sections in order (each reads what the ones before it wrote); each one's time is told."""
+    out: dict[str, int] = {}
+    sections = [
+        ("claims", lambda: _claims(ctx, ctx.rng("ratings"))),
+        ("posts", lambda: posts_and_pledges(ctx, ctx.rng("ratings.posts"))),  # before the points, which count them
+        ("points", lambda: _points(ctx)),
+        ("stars", lambda: _star_reviews(ctx, ctx.rng("ratings.stars"))),
+        ("indices", lambda: _indices(ctx)),
+        ("weak", lambda: _weak_organizations(ctx, ctx.rng("ratings.weak"))),
+        ("inspections", lambda: _inspections(ctx, ctx.rng("ratings.inspections"))),
+        # After the inspections, whose results are an item of the ratings.
+        ("orgratings", lambda: {"星级评定": _org_ratings(ctx, ctx.rng("ratings.orgratings"))}),
+        ("appraisal", lambda: {"书记述职评议": _appraisals(ctx, ctx.rng("ratings.appraisal"))}),
+    ]
+    for name, section in sections:
+        started = clock.monotonic()
+        out.update(section())
+        ctx.say(f"    [ratings.{name}] 用时 {clock.monotonic() - started:.1f} 秒")
+    return out
+
+
+def _months(ctx) -> list[date]:
+    """The first day of every month of the records' window, this month included."""
+    this_month = rules.month_start(ctx.today)
+    months, month = [], ctx.first_month
+    while month <= this_month:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _claims(ctx, rng) -> dict[str, int]:
     today = ctx.today
-    this_month = rules.month_start(today)
-    # The last six months (the records cover a year): a county's month takes a few seconds to
-    # compute and the demo must load in under two minutes; earlier months are computed by
-    # `manage.py points --month … --until …` like any backlog.
-    first = add_months(this_month, -(MONTHS - 1))
     decider = ctx.users["demo-county"]
     members = list(
         Member.objects.filter(ctx.root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
@@ -67,8 +140,7 @@ def generate(ctx) -> dict[str, int]:
         Member.objects.filter(organization=ctx.branch, status__in=Member.ACTIVE_STATUSES).values_list("pk", flat=True)
     )
     claims = []
-    month = first
-    while month <= this_month:
+    for month in _months(ctx):
         scheme = services.scheme_for(month)
         items = {i.code: i for i in PointItem.objects.filter(scheme=scheme, source="")}
         last_day = min(rules.month_end(month), today)
@@ -81,7 +153,7 @@ def generate(ctx) -> dict[str, int]:
         for member_id in chosen:
             code = rng.choice([c for c in ("post", "post", "pledge", "good_deed") if c in items])
             on = month + timedelta(days=rng.randrange((last_day - month).days + 1))
-            at = timezone.make_aware(datetime.combine(on, time(20, rng.randrange(60))))
+            at = _at(on, 20, rng.randrange(60))
             roll = rng.random()
             if recent and (roll < 0.35 or member_id in branch_members):
                 state, reason = PointsClaim.State.SUBMITTED, ""
@@ -99,66 +171,110 @@ def generate(ctx) -> dict[str, int]:
                     state=state,
                     submitted_by=decider,
                     decided_by=decider if decided else None,
-                    decided_at=at + timedelta(days=2) if decided else None,
+                    decided_at=min(at + timedelta(days=2), timezone.now()) if decided else None,
                     reason=reason,
                 )
             )
-        month = add_months(month, 1)
     PointsClaim.objects.bulk_create(claims, batch_size=2000)
-    # Posts and pledges (their own section below) before the points, which count them.
-    posts_figures = posts_and_pledges(ctx, ctx.rng("ratings.posts"))
+    return {"积分申报": len(claims)}
+
+
+def _points(ctx) -> dict[str, int]:
+    """Every month of the window, oldest first (a month's yearly caps read the months before it)."""
     in_county = Member.objects.filter(ctx.root.subtree_filter("organization__"))
     # Statistics for the planner: the records the points are computed from were written a moment
     # ago (autovacuum has not seen them), and the ledger grows month by month.
     _analyze()
-    month = first
-    while month <= this_month:
+    for n, month in enumerate(_months(ctx), start=1):
         services.recompute_month(month, in_county)
-        if month.month % 3 == 0:
+        if n % 3 == 0:
             _analyze(PointsEntry, PointsMonth)
-        month = add_months(month, 1)
-    reviews = _star_reviews(ctx, rng)
-    branches = services.compute_fortress(today.year, ctx.root)
-    vanguard = services.compute_vanguard(today.year, ctx.root)  # 先锋指数 (posts section)
-    weak = _weak_organizations(ctx, rng)
-    appraisals = _appraisals(ctx, ctx.rng("ratings.appraisal"))
     states = dict(PointsClaim.objects.values_list("state").annotate(n=Count("id")).order_by())
     return {
         "积分明细": PointsEntry.objects.count(),
-        "积分申报": len(claims),
         "待审核申报": states.get(PointsClaim.State.SUBMITTED, 0),
-        "季度评星": reviews,
-        "堡垒指数": branches,
-        "软弱涣散党组织": weak,
-        "书记述职评议": appraisals,
-        **posts_figures,
-        "先锋指数": vanguard,
     }
 
 
-def _star_reviews(ctx, rng) -> int:
-    """The last whole quarter's star reviews of every branch, through the services: decided by
-    most branches (a few change a proposal with a reason); the demo branch's and some others are
-    left for their secretaries to decide."""
+def _indices(ctx) -> dict[str, int]:
+    """The fortress index (堡垒指数) and the vanguard index (先锋指数) of last year and this year."""
+    year = ctx.today.year
+    branches = sum(services.compute_fortress(y, ctx.root) for y in (year - 1, year))
+    members = sum(services.compute_vanguard(y, ctx.root) for y in (year - 1, year))
+    return {"堡垒指数": branches, "先锋指数": members}
+
+
+def _star_reviews(ctx, rng) -> dict[str, int]:
+    """The star reviews of the window's whole quarters, oldest first (a proposal reads the stars
+    held after the quarters before it), every branch through the services: decided by the branch
+    (a few change a proposal with a reason), a few decisions of demo-township's branches overruled
+    by the township, the talks and warnings of the earlier quarters recorded. Of the last quarter,
+    the demo branch's review and a few others are left for their secretaries to decide, and some
+    talks are still to be held. The decisions are dated some days after their quarter's end."""
     today = ctx.today
     this = rules.quarter_start(today)
-    last = date(this.year - 1, 10, 1) if this.month == 1 else date(this.year, this.month - 3, 1)
+    quarters, quarter = [], rules.quarter_start(ctx.first_month)
+    while quarter < this:
+        quarters.append(quarter)
+        quarter = add_months(quarter, 3)
     branches = list(Organization.objects.filter(ctx.root.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
-    decider = ctx.users["demo-county"]
-    count = 0
-    for quarter in (last,):
+    county, township = ctx.users["demo-county"], ctx.users["demo-township"]
+    secretary = ctx.users["demo-branch"]
+    in_township = [b for b in branches if b.path.startswith(ctx.township.path)]
+    days = RatingsSettings.current().follow_up_days
+    count = overruled = 0
+    for quarter in quarters:
+        last = quarter == quarters[-1]
+        decided_on = min(today, add_months(quarter, 3) + timedelta(days=rng.randrange(3, 15)))
+        decided, own = [], None
         for branch in branches:
             review = services.propose_review(None, branch, quarter)
             count += 1
-            if quarter == last and (branch.pk == ctx.branch.pk or rng.random() < 0.15):
+            if last and (branch.pk == ctx.branch.pk or rng.random() < 0.15):
                 continue
             changes = {}
             if rng.random() < 0.1:
                 d = review.decisions.filter(proposed=rules.NONE).first()
                 if d is not None:
                     changes[d.pk] = (rules.GRANT, rng.choice(CHANGE_REASONS))
-            services.decide_review(decider, review, changes)
-    return count
+            if branch.pk == ctx.branch.pk:
+                own = review.pk
+            services.decide_review(secretary if branch.pk == ctx.branch.pk else county, review, changes)
+            decided.append(review.pk)
+        # The township reviews its branches' results and changes one or two.
+        candidates = list(
+            StarDecision.objects.filter(review_id__in=decided, review__organization__in=in_township)
+            .exclude(member__organization=ctx.branch)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for pk in rng.sample(candidates, min(len(candidates), rng.choice((1, 2)))):
+            decision = StarDecision.objects.get(pk=pk)
+            action = {rules.GRANT: rules.NONE, rules.NONE: rules.GRANT, rules.KEEP: rules.REMOVE}.get(
+                decision.final, rules.KEEP
+            )
+            services.overrule(township, decision, action=action, reason=OVERRULE_REASONS[action])
+            overruled += 1
+        at = _at(decided_on, 16)
+        StarReview.objects.filter(pk__in=decided).update(decided_at=at, created_at=at - timedelta(days=2))
+        follow_ups = FollowUp.objects.filter(review_id__in=decided)
+        follow_ups.update(deadline=decided_on + timedelta(days=days), created_at=at)
+        # Recorded by the branch before the deadline: one UPDATE per (day, note, recorder), not one
+        # per talk (nearly every member has a talk or a warning with the default thresholds).
+        done = defaultdict(list)
+        for pk, kind, review_id in follow_ups.order_by("pk").values_list("pk", "kind", "review_id"):
+            if last and rng.random() < 0.4:
+                continue  # still to be held (some overdue: the to-do lists show them)
+            on = min(today, decided_on + timedelta(days=days - rng.choice((3, 7, 12, 20, 25))))
+            note = rng.choice(FOLLOW_UP_NOTES.get(kind, FOLLOW_UP_NOTES["talk"]))
+            done[(on, note, secretary if review_id == own else county)].append(pk)
+        for (on, note, user), pks in done.items():
+            FollowUp.objects.filter(pk__in=pks).update(done_on=on, note=note, recorded_by=user)
+    # Statistics for the planner: eight quarters of decisions were written a moment ago, and the
+    # appraisal's figures read them by subtree (planned for empty tables, one such read of the
+    # tiny demo ran for minutes on PostgreSQL with autovacuum off, as in the tests).
+    _analyze(StarReview, StarDecision, MemberStars, FollowUp)
+    return {"季度评星": count, "上级改变评定": overruled}
 
 
 MEASURES = [
@@ -168,13 +284,138 @@ MEASURES = [
     ("发展壮大村集体经济，制定增收方案", "驻村第一书记"),
     ("建立为民服务代办点，公开办事流程", "村委会主任"),
 ]
+LEADERS = ["县委常委、组织部部长", "县委副书记", "县人大常委会副主任", "副县长"]
+PROGRESS_NOTES = [
+    "召开整顿工作推进会，逐项明确责任人和时限",
+    "包联领导到村督导，查看整改台账",
+    "补齐“三会一课”记录，规范主题党日流程",
+    "清理党费欠交，欠交党员全部补交",
+    "召开党员大会，通报整顿进展，征求群众意见",
+    "村集体经济项目落地，制定收益分配方案",
+    "为民服务代办点投入使用，公开办事流程",
+]
+TASK_RESULTS = ["已按期完成，材料已归档", "已完成，经乡镇党委核查属实", "已完成，群众满意"]
 
 
-def _weak_organizations(ctx, rng) -> int:
+def _weak_organizations(ctx, rng) -> dict[str, int]:
+    last = _last_years_ledgers(ctx, rng)
+    return {"软弱涣散党组织": _this_years_designation(ctx, rng), "上年整顿台账": last}
+
+
+def _last_years_ledgers(ctx, rng) -> int:
+    """Last year's designation, made about a year ago from last year's fortress index (the proposal
+    of the same service, all but one designated), and the year of rectification since: tasks,
+    progress notes, interviews and a few replacements of secretaries, the state moves of
+    `rules.MOVES` with their dates. By now most ledgers are closed out (销号) or extended, a few
+    wait for acceptance and one or two are still rectifying, past their deadline. Plain rows with
+    their real dates: the timeline is append-only and the services stamp the present time."""
+    county = ctx.users["demo-county"]
+    today = ctx.today
+    year = today.year - 1
+    months = RatingsSettings.current().weak_months
+    proposal = services.propose_weak(county, ctx.root, year)
+    if len(proposal) > 1:
+        proposal = proposal[:-1]  # the county left one proposed branch out
+    designated_on = max(date(year, 1, 1), min(date(year, 12, 31), add_months(today, -12)))
+    weaks, plans = [], []
+    for row in proposal:
+        on = max(date(year, 1, 1), designated_on - timedelta(days=rng.randrange(0, 20)))
+        weaks.append(
+            WeakOrganization(
+                organization=row.organization,
+                year=year,
+                reason=row.reason,
+                leader=rng.choice(LEADERS),
+                proposed=True,
+                index_value=row.index,
+                deadline=add_months(on, months),
+                designated_by=county,
+                weak_economy=rng.random() < 0.4,
+                weak_services=rng.random() < 0.3,
+            )
+        )
+        plans.append(on)
+    WeakOrganization.objects.bulk_create(weaks)
+    tasks, events = [], []
+
+    def event(weak, kind, on, text, hour=10):
+        events.append(
+            {"weak_id": weak.pk, "kind": kind, "text": text, "at": _at(min(on, today), hour), "actor_id": county.pk}
+        )
+
+    def move(weak, to, on, reason=""):
+        assert (weak.state, to) in rules.MOVES, (weak.state, to)
+        weak.state = to
+        label = WeakOrganization.State(to).label
+        event(weak, RectificationEvent.Kind.STATE, on, f"{label}{'：' + reason if reason else ''}", 15)
+
+    for weak, on in zip(weaks, plans, strict=True):
+        weak.created_at = weak.updated_at = _at(on, 9)
+        event(weak, RectificationEvent.Kind.STATE, on, f"确定为软弱涣散党组织：{weak.reason}", 9)
+        started = on + timedelta(days=rng.randrange(5, 15))
+        move(weak, rules.RECTIFYING, started)
+        event(weak, RectificationEvent.Kind.NOTE, started + timedelta(days=2), PROGRESS_NOTES[0])
+        if rng.random() < 0.4:
+            event(
+                weak,
+                RectificationEvent.Kind.INTERVIEW,
+                started + timedelta(days=rng.randrange(10, 60)),
+                "县委组织部约谈支部书记，指出问题、提出要求",
+            )
+        if rng.random() < 0.15:
+            event(
+                weak,
+                RectificationEvent.Kind.REPLACEMENT,
+                started + timedelta(days=rng.randrange(60, 120)),
+                "经乡镇党委研究，调整支部书记，选派致富带头人担任",
+            )
+        outcome = rng.choices(["accepted", "extended", "applied", "rectifying"], weights=(65, 20, 10, 5))[0]
+        ends = today - timedelta(days=rng.randrange(0, 20))
+        for note_on in range(1, 10, rng.choice((2, 3))):  # progress notes every two or three months
+            day = add_months(started, note_on) + timedelta(days=rng.randrange(0, 10))
+            if day < ends:
+                event(weak, RectificationEvent.Kind.NOTE, day, rng.choice(PROGRESS_NOTES[1:]))
+        plan = rng.sample(MEASURES, rng.choice((3, 4)))
+        for n, (measure, owner) in enumerate(plan):
+            deadline = add_months(started, rng.randrange(3, 10))
+            open_task = outcome in ("extended", "rectifying") and n == len(plan) - 1
+            done_on = None if open_task else min(ends, deadline + timedelta(days=rng.randrange(-40, 10)))
+            tasks.append(
+                {
+                    "weak_id": weak.pk,
+                    "measure": measure,
+                    "owner": owner,
+                    "deadline": deadline,
+                    "done_on": done_on,
+                    "result": rng.choice(TASK_RESULTS) if done_on else "",
+                    "created_at": _at(started, 11),
+                    "updated_at": _at(done_on or started, 17),
+                }
+            )
+        applied_on = min(ends, add_months(on, rng.randrange(9, 12)))
+        if outcome in ("accepted", "applied"):
+            move(weak, rules.APPLIED, applied_on)
+        if outcome == "accepted":
+            weak.closed_on = min(today, applied_on + timedelta(days=rng.randrange(7, 30)))
+            weak.closed_by = county
+            move(weak, rules.ACCEPTED, weak.closed_on, "经县委组织部验收合格，同意销号")
+        if outcome == "rectifying":
+            event(weak, RectificationEvent.Kind.NOTE, ends, "整顿期限已到，仍有任务未完成，乡镇党委督促加快进度")
+        if outcome == "extended":
+            weak.deadline = add_months(weak.deadline, 6)
+            move(weak, rules.EXTENDED, ends, "村集体经济增收项目尚未见效，延期半年继续整顿")
+        weak.updated_at = _at(weak.closed_on or ends, 16)
+    WeakOrganization.objects.bulk_update(
+        weaks, ["state", "deadline", "closed_on", "closed_by", "created_at", "updated_at"], batch_size=500
+    )
+    insert_rows(RectificationTask, tasks)
+    insert_rows(RectificationEvent, sorted(events, key=lambda e: (e["at"], e["weak_id"])))
+    return len(weaks)
+
+
+def _this_years_designation(ctx, rng) -> int:
     """This year's proposal designated by the county (all but one), each ledger with tasks and
     progress: some still rectifying with tasks overdue, some applied, some closed out."""
-    from datetime import timedelta
-
     county = ctx.users["demo-county"]
     year = ctx.today.year
     proposal = services.propose_weak(county, ctx.root, year)
@@ -182,13 +423,12 @@ def _weak_organizations(ctx, rng) -> int:
     for n, row in enumerate(proposal):
         if n == len(proposal) - 1 and n > 0:
             break  # the county leaves one proposed branch out
-        leader = rng.choice(["县委常委、组织部部长", "县委副书记", "县人大常委会副主任", "副县长"])
         weak = services.designate_weak(
             county,
             row.organization,
             year=year,
             reason=row.reason,
-            leader=leader,
+            leader=rng.choice(LEADERS),
             proposed=True,
             index_value=row.index,
             weak_economy=rng.random() < 0.4,
@@ -202,7 +442,7 @@ def _weak_organizations(ctx, rng) -> int:
         for measure, owner in rng.sample(MEASURES, 3):
             due = ctx.today + timedelta(days=rng.randrange(-60, 120))
             tasks.append(services.add_task(county, weak, measure=measure, owner=owner, deadline=due))
-        services.add_event(county, weak, kind="note", text="召开整顿工作推进会，逐项明确责任人和时限")
+        services.add_event(county, weak, kind="note", text=PROGRESS_NOTES[0])
         if rng.random() < 0.3:
             services.add_event(county, weak, kind="interview", text="县委组织部约谈支部书记，指出问题、提出要求")
         stage = rng.random()
@@ -323,27 +563,17 @@ INSPECTION_CHECKLIST = [
 ]
 INSPECTION_NOTES = ["会议记录不全", "主题党日缺少影像资料", "党员积分台账未及时更新", "阵地标识陈旧", "", ""]
 
-_generate_before_inspections = generate
-
-
-def generate(ctx) -> dict[str, int]:  # noqa: F811
-    out = _generate_before_inspections(ctx)
-    rounds, accountability = _inspections(ctx, ctx.rng("ratings.inspections"))
-    out["督查"] = rounds
-    out["督查问责"] = accountability
-    return out
-
 
 def _scores(rng, low: bool) -> dict[str, int]:
     share = (0.35, 0.55) if low else (0.6, 1.0)
     return {i["code"]: round(int(i["max"]) * rng.uniform(*share)) for i in INSPECTION_CHECKLIST}
 
 
-def _inspections(ctx, rng) -> tuple[int, int]:
+def _inspections(ctx, rng) -> dict[str, int]:
     township = ctx.township
     branches = list(Organization.objects.filter(township.subtree_filter(), type__in=BRANCH_TYPES).order_by("path"))
     if len(branches) < 4:
-        return 0, 0
+        return {"督查": 0, "督查问责": 0}
     actor = ctx.users["demo-township"]
     weak = next(b for b in reversed(branches) if b.pk != ctx.branch.pk)
     plan = [
@@ -381,7 +611,7 @@ def _inspections(ctx, rng) -> tuple[int, int]:
     )
     for result in list(open_round.results.all())[: len(sample) // 2]:
         services.enter_result(county, result, scores=_scores(rng, False), note=rng.choice(INSPECTION_NOTES))
-    return 3, opened
+    return {"督查": 3, "督查问责": opened}
 
 
 # ---- organization star ratings (星级党组织评定) ---------------------------------------------------
@@ -395,27 +625,27 @@ ORG_RATING_NOTES = {
     False: ["班子成员分工不明确，记录缺失", "群众反映问题未及时办理", "年度重点任务未完成"],
 }
 
-_generate_before_orgratings = generate
-
-
-def generate(ctx) -> dict[str, int]:  # noqa: F811
-    out = _generate_before_orgratings(ctx)
-    out["星级评定"] = _org_ratings(ctx, ctx.rng("ratings.orgratings"))
-    return out
-
 
 def _org_ratings(ctx, rng) -> int:
+    """The last two full years, the earlier first. The records' window begins eight whole quarters
+    before this one, so the year before last has records for its last quarters only (from January
+    when the demo is generated in the first quarter): its automatic items say so in their figures."""
+    return sum(_org_ratings_of(ctx, rng, year) for year in (ctx.today.year - 2, ctx.today.year - 1))
+
+
+def _org_ratings_of(ctx, rng, year: int) -> int:
     from .models import OrgRating
 
-    year = ctx.today.year - 1
     services.propose_org_ratings(None, ctx.root, year)
     county = ctx.users["demo-county"]
     township = ctx.users["demo-township"]
-    at = timezone.make_aware(datetime.combine(date(year + 1, 1, 20), time(10)))
+    at = min(_at(date(year + 1, 1, 20)), timezone.now())  # reviewed in January
+    latest = year == ctx.today.year - 1
     ratings = list(OrgRating.objects.filter(year=year).select_related("organization").order_by("organization__path"))
     for rating in ratings:
-        waiting = rating.organization.path.startswith(ctx.township.path)
-        reviewer = township if waiting else county
+        in_township = rating.organization.path.startswith(ctx.township.path)
+        waiting = latest and in_township
+        reviewer = township if in_township else county
         for item in rating.items:
             if item["passed"] is not None:
                 continue
@@ -459,7 +689,7 @@ UNFULFILLED = ["外出务工，本月未履职", "因病住院，本月未履职
 
 def posts_and_pledges(ctx, rng) -> dict[str, int]:
     """Every branch's posts (three of the six kinds, two or three places each), about a third of
-    its members on them since before the demo's months, the monthly fulfilment records of the
+    its members on them since before the records' window, the monthly fulfilment records of the
     months before this one (most fulfilled, a few not, with a note), this month's logged by some
     holders; in the demo branch two requests still waiting. This year's pledges of about four in ten
     members, those past their date checked (most kept, some partly, a few not). Bulk inserts; the
@@ -470,7 +700,7 @@ def posts_and_pledges(ctx, rng) -> dict[str, int]:
 
     today = ctx.today
     this_month = rules.month_start(today)
-    first = add_months(this_month, -(MONTHS - 1))
+    first = ctx.first_month
     decider = ctx.users["demo-county"]
     branches = list(
         Organization.objects.filter(ctx.root.subtree_filter(), type__in=BRANCH_TYPES).values_list("pk", "path")

@@ -1,5 +1,6 @@
-"""Demo data: a year of small wishes in every village and community, in every state, with
-their timelines (jiceng/demo/context.py). Older wishes are mostly fulfilled and confirmed,
+"""Demo data: two years of small wishes (the records' window of jiceng/demo/context.py; the
+figures per village below are a year's) in every village and community, in every state, with
+their timelines. Older wishes are mostly fulfilled and confirmed,
 recent ones still wait in the pool; members, party branches and social organizations of the
 township claim them. The demo member has claims of their own and the demo branch's village
 has a wish in every state, including overdue ones. Written with `bulk_create`.
@@ -23,7 +24,7 @@ from . import rules
 from .models import Wish, WishEvent, WishSettings
 
 S = rules.State
-PER_VILLAGE = {"tiny": 12, "county": 8}
+PER_VILLAGE = {"tiny": 12, "county": 8}  # a year's
 WISHES = {
     "goods": ["冬天需要一床厚棉被", "家里缺一台电风扇", "想要一个电饭煲", "孩子需要一辆上学骑的自行车"],
     "study": ["孩子上学需要书包和文具", "想要一套课外读物", "希望有人辅导孩子功课", "需要一盏护眼台灯"],
@@ -49,7 +50,8 @@ def generate(ctx) -> dict[str, int]:
     config = WishSettings.current()
     today = ctx.today
     now = timezone.make_aware(datetime.combine(today, time(18, 0)))
-    calendar = WorkingCalendar.load(today.year - 1, today.year + 1)
+    span = (today - ctx.first_month).days
+    calendar = WorkingCalendar.load(ctx.first_month.year, today.year + 1)
     towns = list(township_like(ctx.root))
     villages = list(Organization.objects.filter(parent__in=towns, domain__in=PLACES).order_by("path"))
     members_by_town = defaultdict(list)
@@ -81,9 +83,9 @@ def generate(ctx) -> dict[str, int]:
     used_tickets: set[str] = set()
     wishes, plans = [], []
     for village in villages:
-        n = per_village + (6 if village == demo_village else 0)
+        n = round(per_village * span / 365) + (6 if village == demo_village else 0)
         for i in range(n):
-            age = int(rng.triangular(0, 364, 30))
+            age = int(rng.triangular(0, span - 1, 30))
             if village == demo_village and i < 6:
                 age = [1, 6, 12, 40, 45, 80][i]  # a fresh one, an overdue one, one in the pool …
             posted = timezone.make_aware(
