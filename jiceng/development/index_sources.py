@@ -4,15 +4,14 @@ limits, over its open files. See jiceng/core/indices.py (ORGRATING)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
 from django.urls import reverse
 
 from jiceng.core.indices import ORGRATING, IndexComponent, IndexFigure
-from jiceng.core.tree import SEGMENT
-from jiceng.orgs.models import Organization
+from jiceng.core.tree import sum_up_the_tree
+from jiceng.orgs.queries import by_organization
 
 from . import queries
 
@@ -24,23 +23,22 @@ def _on_schedule(root, year: int, today: date) -> dict[int, IndexFigure]:
     limit is cleared when the step is recorded, so a past day cannot be rebuilt: the figure is the
     state on the day it is computed, whatever the year asked (the rating stores it with its text).
     No open file: left out (the reviewer decides). Two queries."""
-    by_path = defaultdict(lambda: [0, 0])  # path: [open, overdue]
-    for path, (n, late) in queries.schedule_figures(root.path, today).items():
-        for end in range(len(root.path), len(path) + 1, SEGMENT):
-            by_path[path[:end]][0] += n
-            by_path[path[:end]][1] += late
-    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "pk"))
+    rows = queries.schedule_figures(root.path, today).items()
+    totals = sum_up_the_tree(root.path, ((path, n, late) for path, (n, late) in rows))  # [open, overdue]
     base = reverse("development:list")
-    return {
-        ids[path]: IndexFigure(
-            Decimal(n - late),
-            Decimal(n),
-            f"{base}?organization={ids[path]}&status=open",
-            f"截至 {today:%Y-%m-%d} 在培养 {n} 人，{late} 人有逾期事项",
-        )
-        for path, (n, late) in by_path.items()
-        if n and path in ids
-    }
+    return by_organization(
+        totals,
+        lambda pk, n, late: (
+            IndexFigure(
+                Decimal(n - late),
+                Decimal(n),
+                f"{base}?organization={pk}&status=open",
+                f"截至 {today:%Y-%m-%d} 在培养 {n} 人，{late} 人有逾期事项",
+            )
+            if n
+            else None
+        ),
+    )
 
 
 COMPONENTS = [

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from jiceng.core.indices import FORTRESS, VANGUARD, IndexComponent, IndexFigure
 from jiceng.core.scoping import path_q
-from jiceng.core.tree import SEGMENT
+from jiceng.core.tree import sum_up_the_tree
 from jiceng.members.models import Member
-from jiceng.orgs.models import Organization
+from jiceng.orgs.queries import by_organization
 
 from . import queries, rules
 
@@ -26,20 +26,16 @@ def _completion(root, year: int, today: date) -> dict[int, IndexFigure]:
     start = queries.ledger_start()
     members = Member.objects.filter(path_q("organization__path", root.path))
     figures = queries.year_completion(members, year, through, start, unit_width=FULL_PATH)
-    by_path = defaultdict(lambda: [0, 0])
-    for path, c in figures.items():
-        for end in range(len(root.path), len(path) + 1, SEGMENT):
-            by_path[path[:end]][0] += c.paid
-            by_path[path[:end]][1] += c.due
-    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "pk"))
+    totals = sum_up_the_tree(root.path, ((path, c.paid, c.due) for path, c in figures.items()))
     base = reverse("dues:ledger")
-    return {
-        ids[path]: IndexFigure(
-            Decimal(paid), Decimal(due), f"{base}?org={ids[path]}&year={year}", f"已交 {paid}/{due} 人·月"
-        )
-        for path, (paid, due) in by_path.items()
-        if due and path in ids
-    }
+    return by_organization(
+        totals,
+        lambda pk, paid, due: (
+            IndexFigure(Decimal(paid), Decimal(due), f"{base}?org={pk}&year={year}", f"已交 {paid}/{due} 人·月")
+            if due
+            else None
+        ),
+    )
 
 
 COMPONENTS = [

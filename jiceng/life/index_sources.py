@@ -4,7 +4,6 @@ organization. See jiceng/core/indices.py."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -13,8 +12,8 @@ from django.urls import reverse
 
 from jiceng.core.indices import FORTRESS, VANGUARD, IndexComponent, IndexFigure
 from jiceng.core.scoping import path_q
-from jiceng.core.tree import SEGMENT
-from jiceng.orgs.models import Organization
+from jiceng.core.tree import sum_up_the_tree
+from jiceng.orgs.queries import by_organization
 
 from . import queries, rules
 from .models import Record
@@ -41,7 +40,6 @@ def _compliance(root, year: int, today: date) -> dict[int, IndexFigure]:
 def _attendance(root, year: int, today: date) -> dict[int, IndexFigure]:
     """Members present over members expected at the year's held activities of the organization
     and the organizations below it (its party groups), as the attendance page of it counts."""
-    by_path = defaultdict(lambda: [0, 0])
     rows = (
         Record.objects.filter(
             path_q("organization__path", root.path),
@@ -53,17 +51,14 @@ def _attendance(root, year: int, today: date) -> dict[int, IndexFigure]:
         .annotate(p=Sum("present_count"), e=Sum("expected_count"))
         .order_by()
     )
-    for path, present, expected in rows:
-        for end in range(len(root.path), len(path) + 1, SEGMENT):  # the organization and those above it
-            by_path[path[:end]][0] += present or 0
-            by_path[path[:end]][1] += expected or 0
-    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "pk"))
+    totals = sum_up_the_tree(root.path, ((path, p or 0, e or 0) for path, p, e in rows))
     base = reverse("life:attendance_report")
-    return {
-        ids[path]: IndexFigure(Decimal(p), Decimal(e), f"{base}?org={ids[path]}&period={year}", f"出席 {p}/{e} 人次")
-        for path, (p, e) in by_path.items()
-        if e and path in ids
-    }
+    return by_organization(
+        totals,
+        lambda pk, p, e: (
+            IndexFigure(Decimal(p), Decimal(e), f"{base}?org={pk}&period={year}", f"出席 {p}/{e} 人次") if e else None
+        ),
+    )
 
 
 COMPONENTS = [

@@ -26,6 +26,18 @@ def member_figures():
     return module
 
 
+def by_organization(totals: dict[str, list], make) -> dict:
+    """{organization id: make(id, a, b)} for the paths of ``totals`` ({path: [a, b]}, e.g. from
+    `core.tree.sum_up_the_tree`) that name an organization, leaving out what ``make`` returns None
+    for (nothing to judge). One query."""
+    ids = dict(Organization.objects.filter(path__in=list(totals)).values_list("path", "pk"))
+    out = {}
+    for path, (a, b) in totals.items():
+        if path in ids and (value := make(ids[path], a, b)) is not None:
+            out[ids[path]] = value
+    return out
+
+
 def subtree_is_everything(root_path: str) -> bool:
     """True when no organization lies outside `root_path`'s subtree: the top of the only tree (a
     province's or a county's deployment). A read over that whole subtree may then drop the path

@@ -4,17 +4,17 @@ organization and the organizations below it. See jiceng/core/indices.py."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from itertools import chain
 
 from django.db.models import Count, Sum
 from django.urls import reverse
 
 from jiceng.core.indices import FORTRESS, ORGRATING, VANGUARD, IndexComponent, IndexFigure
-from jiceng.core.tree import SEGMENT
+from jiceng.core.tree import sum_up_the_tree
 from jiceng.members.models import Member
-from jiceng.orgs.models import Organization
+from jiceng.orgs.queries import by_organization
 
 from . import queries
 from .models import PointsMonth
@@ -26,32 +26,32 @@ def _points(root, year: int, today: date) -> dict[int, IndexFigure]:
         return {}
     pace = queries.pace_line(year, through)
     members = Member.objects.filter(root.subtree_filter("organization__"), status__in=Member.ACTIVE_STATUSES)
-    counts = defaultdict(lambda: [Decimal(0), 0])
-    for path, n in members.values_list("organization__path").annotate(n=Count("id")).order_by():
-        for end in range(len(root.path), len(path) + 1, SEGMENT):
-            counts[path[:end]][1] += n
-    for path, total in (
+    headcount = members.values_list("organization__path").annotate(n=Count("id")).order_by()
+    points = (
         PointsMonth.objects.filter(
             member__in=members.values("pk"), month__gte=date(year, 1, 1), month__lte=date(year, through, 1)
         )
         .values_list("member__organization__path")
         .annotate(t=Sum("points"))
         .order_by()
-    ):
-        for end in range(len(root.path), len(path) + 1, SEGMENT):
-            counts[path[:end]][0] += total or 0
-    ids = dict(Organization.objects.filter(path__in=list(counts)).values_list("path", "pk"))
+    )
+    totals = sum_up_the_tree(
+        root.path, chain(((path, 0, n) for path, n in headcount), ((path, t or 0, 0) for path, t in points))
+    )
     base = reverse("ratings:ranking")
-    return {
-        ids[path]: IndexFigure(
+
+    def figure(pk, total, n):
+        if not (n and pace):
+            return None
+        total = Decimal(total)
+        return IndexFigure(
             total,
             n * pace,
-            f"{base}?org={ids[path]}&year={year}&through={through}",
+            f"{base}?org={pk}&year={year}&through={through}",
             f"{n} 名党员 1–{through} 月积分 {total.normalize():f}，合格进度 {n} × {pace.normalize():f}",
         )
-        for path, (total, n) in counts.items()
-        if n and pace and path in ids
-    }
+
+    return by_organization(totals, figure)
 
 
 COMPONENTS = [

@@ -6,7 +6,6 @@ satisfied over those who rated — the figures of the ranking and the appraisal
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -14,38 +13,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core.indices import ORGRATING, IndexComponent, IndexFigure
-from jiceng.core.tree import SEGMENT
-from jiceng.orgs.models import Organization
+from jiceng.core.tree import sum_up_the_tree
+from jiceng.orgs.queries import by_organization
 
 from . import queries
 
 
-def _by_path(root, year: int, numerator: str, denominator: str) -> dict[str, tuple[int, int]]:
-    """{path: (numerator, denominator)} for the organizations of the subtree with requests,
-    added up the tree. ``now`` is the clock's (the ledger's lists judge "due" by it too)."""
-    out = defaultdict(lambda: [0, 0])
-    for path, f in queries.year_figures_by_path(root, year, timezone.now()).items():
-        for end in range(len(root.path), len(path) + 1, SEGMENT):
-            out[path[:end]][0] += getattr(f, numerator)
-            out[path[:end]][1] += getattr(f, denominator)
-    return out
-
-
 def _figures(root, year: int, numerator: str, denominator: str, text) -> dict[int, IndexFigure]:
-    by_path = _by_path(root, year, numerator, denominator)
-    ids = dict(Organization.objects.filter(path__in=list(by_path)).values_list("path", "pk"))
+    """The organizations of the subtree with requests, their figures added up the tree. ``now``
+    is the clock's (the ledger's lists judge "due" by it too)."""
+    rows = queries.year_figures_by_path(root, year, timezone.now()).items()
+    totals = sum_up_the_tree(root.path, ((path, getattr(f, numerator), getattr(f, denominator)) for path, f in rows))
     base = reverse("requests:inbox")
     period = f"received_from={year}-01-01&received_to={year}-12-31"
-    return {
-        ids[path]: IndexFigure(
-            Decimal(n),
-            Decimal(d),
-            f"{base}?organization={ids[path]}&{period}&figure={denominator}",
-            text(n, d),
-        )
-        for path, (n, d) in by_path.items()
-        if d and path in ids
-    }
+    return by_organization(
+        totals,
+        lambda pk, n, d: (
+            IndexFigure(Decimal(n), Decimal(d), f"{base}?organization={pk}&{period}&figure={denominator}", text(n, d))
+            if d
+            else None
+        ),
+    )
 
 
 def _on_time(root, year: int, today: date) -> dict[int, IndexFigure]:
