@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -86,9 +87,13 @@ def test_celery_worker_runs_the_job_through_redis(county):
     app.conf.update(
         broker_url="redis://127.0.0.1:6379/15", result_backend="redis://127.0.0.1:6379/15", task_ignore_result=False
     )
+    # A queue of this run's own: `make test` runs the SQLite and PostgreSQL suites side by side on
+    # the same Redis, and a worker of one must never take the other's task (it did once: the task
+    # ran against the other suite's database and answered None).
+    queue = f"jiceng-test-{uuid.uuid4().hex}"
     try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
-            result = run_job.delay("core.test_ping").get(timeout=30)
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=[queue]):
+            result = run_job.apply_async(args=["core.test_ping"], queue=queue).get(timeout=30)
     finally:
         app.conf.update(broker_url="redis://127.0.0.1:6379/0", result_backend=None, task_ignore_result=True)
     assert result.startswith("ran at")
