@@ -124,7 +124,7 @@ def create_round(
         ]
     )
     audit.record(actor, "create", round_, org_path=organizer.path, note=f"述职单位 {len(orgs)} 个")
-    for report in round_.reports.filter(secretary_user__isnull=False).select_related("secretary_user"):
+    for report in round_.reports.filter(secretary_user__isnull=False).select_related("secretary_user", "organization"):
         _notify_secretary(
             report,
             title=f"请提交 {year} 年度抓基层党建工作述职报告",
