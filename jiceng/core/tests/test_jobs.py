@@ -79,23 +79,23 @@ def test_celery_worker_runs_the_job_through_redis(county):
         if os.environ.get("JICENG_REQUIRE_REDIS"):
             pytest.fail("Redis is required (JICENG_REQUIRE_REDIS) but not reachable at 127.0.0.1:6379")
         pytest.skip("SKIPPED Celery test: no Redis at 127.0.0.1:6379")
+    from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
-    from jiceng.celery import app
-    from jiceng.core.tasks import run_job
+    import jiceng.core.tasks  # noqa: F401 - registers the shared task with every app
 
-    app.conf.update(
-        broker_url="redis://127.0.0.1:6379/15", result_backend="redis://127.0.0.1:6379/15", task_ignore_result=False
-    )
-    # A queue of this run's own: `make test` runs the SQLite and PostgreSQL suites side by side on
-    # the same Redis, and a worker of one must never take the other's task (it did once: the task
-    # ran against the other suite's database and answered None).
+    # A Celery app of the test's own, on Redis db 15, and a queue of the run's own: the project's
+    # app may already be bound by an earlier test of the run (with the settings' ignored results
+    # and no backend), and `make test` runs the SQLite and PostgreSQL suites side by side on the
+    # same Redis, so a worker of one must never take the other's task. The task is the project's
+    # shared task `jiceng.core.tasks.run_job`, as production runs it.
+    url = "redis://127.0.0.1:6379/15"
+    app = Celery("jiceng-test", broker=url, backend=url, set_as_current=False)
+    app.conf.update(task_ignore_result=False, timezone="Asia/Shanghai", broker_connection_retry_on_startup=True)
     queue = f"jiceng-test-{uuid.uuid4().hex}"
-    try:
-        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=[queue]):
-            result = run_job.apply_async(args=["core.test_ping"], queue=queue).get(timeout=30)
-    finally:
-        app.conf.update(broker_url="redis://127.0.0.1:6379/0", result_backend=None, task_ignore_result=True)
+    run_job = app.tasks["jiceng.core.tasks.run_job"]
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", queues=[queue]):
+        result = run_job.apply_async(args=["core.test_ping"], queue=queue).get(timeout=30)
     assert result.startswith("ran at")
     assert Notification.objects.filter(kind="test", recipient=county.county_admin).exists()
 
