@@ -74,12 +74,12 @@ test: lint
 
 test-sqlite: setup
 	@echo "== Test suite on SQLite =="
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -q --durations=30
 
 test-postgres: setup
 	@if $(BIN)/python scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
 		echo "== Test suite on PostgreSQL ($(TEST_DATABASE_URL)), clock moved to $(MOVED_NOW) =="; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" JICENG_TEST_NOW="$(MOVED_NOW)" $(BIN)/pytest -q -m "not sqlite_only"; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" JICENG_TEST_NOW="$(MOVED_NOW)" $(BIN)/pytest -q --durations=30 -m "not sqlite_only"; \
 	elif [ -n "$$JICENG_REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required (JICENG_REQUIRE_POSTGRES) but not reachable at $(TEST_DATABASE_URL)"; exit 1; \
 	else \
@@ -90,7 +90,7 @@ test-postgres: setup
 # Every test with the clock moved (jiceng/conftest.py, --now): `make test-moved-clock MOVED_NOW="2026-12-31 23:59"`.
 test-moved-clock: setup
 	@echo "== Test suite on SQLite with the clock moved to $(MOVED_NOW) =="
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 JICENG_TEST_NOW="$(MOVED_NOW)" $(BIN)/pytest -q
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 JICENG_TEST_NOW="$(MOVED_NOW)" $(BIN)/pytest -q --durations=30
 
 # Every bench script in its smoke mode (tiny demo, ORM and hand SQL must agree, no page answers 500).
 bench-smoke: setup
