@@ -56,6 +56,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     global _moved_now
     flush_past_the_audit_seal()
+    serve_one_request_at_a_time_on_sqlite()
     text = config.getoption("--now", default=None)
     if not text:
         return
@@ -66,6 +67,45 @@ def pytest_configure(config):
     traveller = time_machine.travel(_moved_now, tick=True)
     traveller.start()
     config.add_cleanup(traveller.stop)
+
+
+def serve_one_request_at_a_time_on_sqlite():
+    """The browser tests' live server, on SQLite, runs one request at a time.
+
+    With an in-memory SQLite test database the live server shares the test's one connection with
+    every request it serves. Django's threaded server would use that connection from several
+    request threads at once (a page's htmx panels load together; a navigation leaves the previous
+    page's requests running): one request's transaction then interleaves with another's, and
+    SQLite's Python functions (date truncation and the like) can deadlock two threads on the
+    connection's lock. CI saw a page that never answered. The server stays threaded (Chromium
+    opens connections it may never use, which would stall a server of one thread), but the
+    application runs under one lock, its response read whole inside it. PostgreSQL runs keep full
+    concurrency (a connection per thread)."""
+    import threading
+
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    one_at_a_time = threading.Lock()
+
+    class OneRequestAtATime(ThreadedWSGIServer):
+        def set_app(self, application):
+            def serialized(environ, start_response):
+                with one_at_a_time:
+                    response = application(environ, start_response)
+                    try:
+                        return list(response)
+                    finally:
+                        if hasattr(response, "close"):
+                            response.close()
+
+            super().set_app(serialized)
+
+    LiveServerThread.server_class = OneRequestAtATime
 
 
 def pytest_report_header(config):
