@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import date
 
 import pytest
@@ -56,7 +57,6 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     global _moved_now
     flush_past_the_audit_seal()
-    serve_one_request_at_a_time_on_sqlite()
     text = config.getoption("--now", default=None)
     if not text:
         return
@@ -67,45 +67,6 @@ def pytest_configure(config):
     traveller = time_machine.travel(_moved_now, tick=True)
     traveller.start()
     config.add_cleanup(traveller.stop)
-
-
-def serve_one_request_at_a_time_on_sqlite():
-    """The browser tests' live server, on SQLite, runs one request at a time.
-
-    With an in-memory SQLite test database the live server shares the test's one connection with
-    every request it serves. Django's threaded server would use that connection from several
-    request threads at once (a page's htmx panels load together; a navigation leaves the previous
-    page's requests running): one request's transaction then interleaves with another's, and
-    SQLite's Python functions (date truncation and the like) can deadlock two threads on the
-    connection's lock. CI saw a page that never answered. The server stays threaded (Chromium
-    opens connections it may never use, which would stall a server of one thread), but the
-    application runs under one lock, its response read whole inside it. PostgreSQL runs keep full
-    concurrency (a connection per thread)."""
-    import threading
-
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        return
-    from django.core.servers.basehttp import ThreadedWSGIServer
-    from django.test.testcases import LiveServerThread
-
-    one_at_a_time = threading.Lock()
-
-    class OneRequestAtATime(ThreadedWSGIServer):
-        def set_app(self, application):
-            def serialized(environ, start_response):
-                with one_at_a_time:
-                    response = application(environ, start_response)
-                    try:
-                        return list(response)
-                    finally:
-                        if hasattr(response, "close"):
-                            response.close()
-
-            super().set_app(serialized)
-
-    LiveServerThread.server_class = OneRequestAtATime
 
 
 def pytest_report_header(config):
@@ -181,24 +142,63 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
 
 
+class _OneRequestAtATime:
+    """What the live server needs on SQLite: its requests run one at a time, and a test can wait
+    until none is running."""
+
+    lock = threading.Lock()
+    idle = threading.Condition()
+    running = 0
+
+    @classmethod
+    def wait_until_idle(cls, timeout: float = 30) -> bool:
+        with cls.idle:
+            return cls.idle.wait_for(lambda: cls.running == 0, timeout=timeout)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _single_threaded_live_server_on_sqlite():
-    """On SQLite the test database lives in memory and the live server's threads all share
-    the test's one connection; pages that load several cards at once (htmx) then deadlock on
-    it. One request at a time is what a shared connection allows: Django's non-threaded server
-    answers each request with "Connection: close", so browsers never wait on a kept-alive
-    socket. PostgreSQL keeps the threaded server, with a connection per thread."""
+def _one_request_at_a_time_on_sqlite():
+    """On SQLite the test database lives in memory and the live server's threads all share the
+    test's one connection; pages that load several cards at once (htmx) then deadlocked on it.
+    So the application runs one request at a time, under a lock, its response read whole inside
+    it. The server itself stays threaded: a server of one thread (what this was before) stalls on
+    the connections Chromium opens ahead and may never use, and a page then never answered in CI.
+    PostgreSQL keeps full concurrency, with a connection per thread."""
     from django.db import connection
 
     if connection.vendor != "sqlite":
         yield
         return
-    from django.core.servers.basehttp import WSGIServer
+    from django.core.servers.basehttp import ThreadedWSGIServer
     from django.test.testcases import LiveServerThread
 
-    class OneRequestAtATime(WSGIServer):
-        def __init__(self, *args, connections_override=None, **kwargs):
-            super().__init__(*args, **kwargs)
+    state = _OneRequestAtATime
+
+    class OneRequestAtATime(ThreadedWSGIServer):
+        def process_request(self, request, client_address):
+            with state.idle:
+                state.running += 1  # counted from the moment it is accepted
+            super().process_request(request, client_address)
+
+        def shutdown_request(self, request):
+            try:
+                super().shutdown_request(request)
+            finally:
+                with state.idle:
+                    state.running -= 1
+                    state.idle.notify_all()
+
+        def set_app(self, application):
+            def one_at_a_time(environ, start_response):
+                with state.lock:
+                    response = application(environ, start_response)
+                    try:
+                        return list(response)
+                    finally:
+                        if hasattr(response, "close"):
+                            response.close()
+
+            super().set_app(one_at_a_time)
 
     threaded = LiveServerThread.server_class
     LiveServerThread.server_class = OneRequestAtATime
@@ -210,9 +210,9 @@ def _single_threaded_live_server_on_sqlite():
 def _browser_quiet_before_teardown(request):
     """A browser test may end while its pages still load cards (htmx) from the live server. The
     server is session-wide, so such a late request would run during the database flush of this
-    test or inside the next test. After every browser test: close every page, then send one
-    request of our own; the server answers one request at a time on SQLite (and in arrival
-    order), so when ours returns, the pages' last requests are done."""
+    test or inside the next test. After every browser test: close every page, send one request of
+    our own (accepted after anything the pages sent), then wait until the server runs none (on
+    SQLite, where it counts them)."""
     if "browser" not in request.fixturenames or "live_server" not in request.fixturenames:
         yield
         return
@@ -229,6 +229,7 @@ def _browser_quiet_before_teardown(request):
         urllib.request.urlopen(f"{server.url}/static/vendor/htmx.min.js", timeout=30).read()
     except OSError:
         pass
+    _OneRequestAtATime.wait_until_idle()
 
 
 @pytest.fixture(autouse=True)

@@ -27,8 +27,8 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def demo(db) -> date:
     """The tiny demo county, generated on 18 November 2026; returns that day."""
-    from jiceng.demo.generator import generate
+    from jiceng.demo.testing import tiny_demo
 
     with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(1, scale="tiny", password="demo-test-2468")
+        tiny_demo(1, password="demo-test-2468")
     return date(2026, 11, 18)

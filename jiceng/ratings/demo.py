@@ -83,8 +83,10 @@ REJECT_REASONS = ["佐证材料不足，请补充照片后重新申报", "该事
 def _analyze(*models) -> None:
     tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" or not models:
-            cursor.execute(f"ANALYZE {tables}")
+        if connection.vendor == "postgresql":  # a table autovacuum is analysing is not waited for
+            cursor.execute(f"ANALYZE (SKIP_LOCKED) {tables}")
+        elif not models:
+            cursor.execute("ANALYZE")
         else:  # SQLite analyzes one table per statement
             for m in models:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(m._meta.db_table)}")

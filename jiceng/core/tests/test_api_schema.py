@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from jiceng.accounts import services as account_services
 from jiceng.accounts.models import User
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.wsgi import application
 
 EXAMPLES = int(os.environ.get("JICENG_API_FUZZ_EXAMPLES", "6"))
@@ -42,7 +42,7 @@ def demo_headers(django_db_setup, django_db_blocker):
     signals.request_finished.disconnect(close_old_connections)
     try:
         with django_db_blocker.unblock(), transaction.atomic():
-            generate(1, scale="tiny", password="demo-test-2468")
+            tiny_demo(1, password="demo-test-2468")
             token = account_services.current_token(User.objects.get(username="demo-county"))
             yield {"Authorization": f"Token {token.key}"}
             transaction.set_rollback(True)

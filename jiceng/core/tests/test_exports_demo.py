@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from jiceng.accounts.models import User
 from jiceng.core import exports
 from jiceng.core.models import Export
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.testing import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with kept_for_the_module(django_db_blocker):
-        yield generate(1, scale="tiny", password="demo-test-2468")
+        yield tiny_demo(1, password="demo-test-2468")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from jiceng.accounts.models import User
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.orgs.models import Organization
 from jiceng.testing import kept_for_the_module
 
@@ -95,7 +95,7 @@ def start_pages(user: User) -> list[str]:
 def demo(django_db_setup, django_db_blocker):
     """One tiny county for the five personas (jiceng.testing.kept_for_the_module)."""
     with kept_for_the_module(django_db_blocker):
-        yield generate(1, scale="tiny", password="demo-test-2468")
+        yield tiny_demo(1, password="demo-test-2468")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

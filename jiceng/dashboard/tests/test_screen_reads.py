@@ -17,7 +17,7 @@ from django.utils import timezone
 from jiceng.accounts.models import User
 from jiceng.core.scoping import path_q, visible
 from jiceng.dashboard.queries import command_screen
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.members.models import Member
 from jiceng.orgs import queries as org_queries
 from jiceng.orgs import rules as org_rules
@@ -33,7 +33,7 @@ PERSONAS = ["demo-county", "demo-township", "demo-branch"]
 def demo(django_db_setup, django_db_blocker):
     """One tiny demo county for the module (jiceng.testing.kept_for_the_module)."""
     with kept_for_the_module(django_db_blocker):
-        yield generate(1, scale="tiny", password="demo-test-2468")
+        yield tiny_demo(1, password="demo-test-2468")
 
 
 def every_kind_present(root: Organization, today) -> None:

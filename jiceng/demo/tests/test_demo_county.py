@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jiceng.core import idnumbers
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.members import rules as member_rules
 from jiceng.members.models import LeadHousehold, Member, StatusChange
 from jiceng.orgs import rules
@@ -30,7 +30,7 @@ def tiny(django_db_setup, django_db_blocker) -> dict:
     """One tiny county for the module (jiceng.testing.kept_for_the_module); the tests that need
     an empty database are in test_demo_seed.py."""
     with kept_for_the_module(django_db_blocker):
-        yield generate(7, scale="tiny", password=PASSWORD)
+        yield tiny_demo(7, password=PASSWORD)
 
 
 def test_counts_and_tree(tiny):

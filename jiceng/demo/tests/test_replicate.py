@@ -10,8 +10,8 @@ from django.db import connection
 
 from jiceng.dashboard.queries import command_screen
 from jiceng.demo import replicate as replicate_module
-from jiceng.demo.generator import generate
 from jiceng.demo.replicate import ReplicationError, Target, owned_tables, replicate
+from jiceng.demo.testing import tiny_demo
 from jiceng.dues import queries as dues_queries
 from jiceng.dues.testing import at
 from jiceng.life import queries as life_queries
@@ -40,7 +40,7 @@ def two_copies(django_db_setup, django_db_blocker):
     """A tiny county and two copies, built once for the module's tests."""
     with kept_for_the_module(django_db_blocker):
         with at(2026, 11, 25):
-            generate(3, scale="tiny", password="demo-test-2468")
+            tiny_demo(3, password="demo-test-2468")
         source = Organization.objects.get(parent__isnull=True)
         before = _counts()
         targets = [Target(None, path, f"X{n}", f"复制{n}县委", f"复制{n}县") for n, path in ((2, "0002"), (3, "0003"))]

@@ -7,7 +7,7 @@ import pytest
 
 from jiceng.accounts.models import User
 from jiceng.core.calendar import working_day_roller
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.development import queries, rules, services
 from jiceng.development.models import DevelopmentFile
 from jiceng.members.models import Member
@@ -19,7 +19,7 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with transaction.atomic():
-            result = generate(5, scale="tiny", password="demo-test-2468")
+            result = tiny_demo(5, password="demo-test-2468")
             yield result
             transaction.set_rollback(True)
 

@@ -12,7 +12,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.development import queries
 from jiceng.development.models import DevelopmentFile, Move
 from jiceng.members.models import Member
@@ -30,7 +30,7 @@ def demo(django_db_setup, django_db_blocker):
 
         with transaction.atomic():
             with time_machine.travel("2026-11-18 10:00 +0800"):
-                generate(3, scale="tiny", password="demo-test-2468")
+                tiny_demo(3, password="demo-test-2468")
             yield
             transaction.set_rollback(True)
 

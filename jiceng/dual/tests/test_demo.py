@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.dual.models import DualRegistrationRecord
 from jiceng.members.models import Member
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_registrations_and_service_projects_that_fit_them():
-    result = generate(3, scale="tiny", password="demo-test-2468")
+    result = tiny_demo(3, password="demo-test-2468")
     today = timezone.localdate()
     figures = dict(dict(result["apps"])["dual"])
     registered = Member.objects.filter(registered_community__isnull=False, status__in=["full", "probationary"])

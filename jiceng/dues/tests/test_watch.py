@@ -209,10 +209,10 @@ def months_without_dues_for_everyone(members, today):
 
 
 def test_the_demo_watch_equals_the_lookup_for_everyone():
-    from jiceng.demo.generator import generate
+    from jiceng.demo.testing import tiny_demo
 
     with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(2, scale="tiny", password="demo-test-2468")
+        tiny_demo(2, password="demo-test-2468")
     members = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
     for today in (date(2026, 11, 18), date(2026, 12, 1), date(2026, 8, 31), date(2027, 1, 10)):
         expected = months_without_dues_for_everyone(members, today)
@@ -226,12 +226,12 @@ def test_the_demo_month_completion_equals_the_lookup_per_member():
     from django.db.models import Count, OuterRef, Q, Subquery, Sum
     from django.db.models.functions import Substr
 
-    from jiceng.demo.generator import generate
+    from jiceng.demo.testing import tiny_demo
     from jiceng.dues import queries
     from jiceng.dues.models import DuesPayment
 
     with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(2, scale="tiny", password="demo-test-2468")
+        tiny_demo(2, password="demo-test-2468")
     start = queries.ledger_start()
     members = Member.objects.all()
     for month in (date(2026, 1, 1), date(2026, 6, 1), date(2026, 10, 1), date(2026, 11, 1)):

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.liaison import queries as liaison_queries
 from jiceng.liaison.models import Problem, Representative, ServiceTeam
 from jiceng.orgs.models import Organization
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_figures_are_consistent(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    result = generate(3, scale="tiny", password="demo-test-2468")
+    result = tiny_demo(3, password="demo-test-2468")
     figures = dict(next(f for label, f in result["apps"] if label == "liaison"))
     root = Organization.objects.get(parent__isnull=True)
     admin = get_user_model().objects.get(username="demo-county")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.ratings import rules
 from jiceng.ratings.models import AppraisalReport, AppraisalRound, AppraisalVote
 from jiceng.ratings.services import appraisal
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def tiny(django_db_setup, django_db_blocker) -> dict:
     with kept_for_the_module(django_db_blocker):
-        yield generate(11, scale="tiny", password="demo-test-2468")
+        yield tiny_demo(11, password="demo-test-2468")
 
 
 def test_last_year_closed_and_this_year_open(tiny):

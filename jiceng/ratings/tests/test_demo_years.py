@@ -17,7 +17,7 @@ from django.utils import timezone
 from jiceng.core.dates import add_months
 from jiceng.core.indices import FORTRESS
 from jiceng.demo.context import RECORD_QUARTERS
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
@@ -44,7 +44,7 @@ OUTPUT = io.StringIO()
 @pytest.fixture(scope="module")
 def tiny(django_db_setup, django_db_blocker):
     with kept_for_the_module(django_db_blocker):
-        yield generate(7, scale="tiny", password="demo-test-2468", stdout=OUTPUT)
+        yield tiny_demo(7, password="demo-test-2468", stdout=OUTPUT)
 
 
 def _window():

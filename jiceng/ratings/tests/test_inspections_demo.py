@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.ratings import rules
 from jiceng.ratings.models import Accountability, InspectionResult, InspectionRound
 from jiceng.testing import client_for
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_inspections_fire_the_rule_and_show(django_db_setup):
-    generate(7, scale="tiny", password="demo-test-2468")
+    tiny_demo(7, password="demo-test-2468")
     from django.contrib.auth import get_user_model
 
     township = get_user_model().objects.get(username="demo-township")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
 from jiceng.ratings import queries, rules
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_org_ratings_follow_the_records(django_db_setup):
-    generate(7, scale="tiny", password="demo-test-2468")
+    tiny_demo(7, password="demo-test-2468")
     from django.contrib.auth import get_user_model
 
     township = get_user_model().objects.get(username="demo-township")

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 
 from jiceng.core.tree import path_upper_bound
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.orgs.models import Organization
 from jiceng.orgs.rules import BRANCH_TYPES
 from jiceng.ratings.models import Pledge, PointsEntry, Post, PostDuty, PostHolding
@@ -25,7 +25,7 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with time_machine.travel("2027-03-10 10:00 +0800"), transaction.atomic():
-            yield generate(5, scale="tiny", password="demo-test-2468")
+            yield tiny_demo(5, password="demo-test-2468")
             transaction.set_rollback(True)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.requests import queries, rules
 from jiceng.requests.models import Department, Request, RequestEvent, RequestSettings
 
 
 def test_demo_requests_are_consistent(db):
-    result = generate(3, scale="tiny", password="demo-pass-123")
+    result = tiny_demo(3, password="demo-pass-123")
     figures = dict(result["apps"])["requests"]
     # The liaison demo, which runs after this one, passes some problems on as requests too.
     own = Request.objects.exclude(channel="liaison")

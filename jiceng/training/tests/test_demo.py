@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from jiceng.core.models import Notification
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.training import rules
 from jiceng.training.models import Attendance, Course, Enrollment, OrganizationDemerit, Session, StudyRecord, Venue
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_a_year_of_training_with_notices():
-    result = generate(3, scale="tiny", password="demo-test-2468")
+    result = tiny_demo(3, password="demo-test-2468")
     figures = dict(result["apps"])["training"]
     assert figures["培训班"] == Course.objects.count() > 0
     assert figures["缺课通报扣分"] >= 2

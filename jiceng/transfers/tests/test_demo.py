@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.members.models import Member
 from jiceng.testing import client_for
 from jiceng.transfers import queries
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_transfers_in_flight_overdue_and_done():
-    result = generate(3, scale="tiny", password="demo-test-2468")
+    result = tiny_demo(3, password="demo-test-2468")
     today = timezone.localdate()
     figures = dict(dict(result["apps"])["transfers"])
     kinds = {(r["kind"], r["state"]) for r in Transfer.objects.values("kind", "state").annotate(n=Count("id"))}

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from jiceng.demo.generator import generate
+from jiceng.demo.testing import tiny_demo
 from jiceng.dual.panels import command_panel_context as dual_command_panel
 from jiceng.orgs.models import Organization
 from jiceng.transfers.panels import command_panels
@@ -46,7 +46,7 @@ def whole_table_reads(sql: str, table: str) -> list[str]:
 
 def test_a_township_s_panels_read_its_members_through_an_index():
     with time_machine.travel("2026-11-18 10:00 +0800"):
-        generate(1, scale="tiny", password="demo-test-2468")
+        tiny_demo(1, password="demo-test-2468")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     township = Organization.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by("path").first()
