@@ -173,7 +173,7 @@ def kept_for_the_module(django_db_blocker) -> Iterator[None]:
         @pytest.fixture(scope="module")
         def tiny(django_db_setup, django_db_blocker):
             with kept_for_the_module(django_db_blocker):
-                yield tiny_demo(7, password=PASSWORD)  # jiceng.demo.testing
+                yield tiny_demo(3, password=PASSWORD)  # jiceng.demo.testing
 
     What the fixture builds is written inside one transaction that is rolled back when the
     module ends (with the tests' fast password hasher); each test runs in a savepoint inside it (pytest-django's ``db``), so what a

@@ -42,7 +42,7 @@ def demo_headers(django_db_setup, django_db_blocker):
     signals.request_finished.disconnect(close_old_connections)
     try:
         with django_db_blocker.unblock(), transaction.atomic():
-            tiny_demo(1, password="demo-test-2468")
+            tiny_demo(3, password="demo-test-2468")
             token = account_services.current_token(User.objects.get(username="demo-county"))
             yield {"Authorization": f"Token {token.key}"}
             transaction.set_rollback(True)

@@ -45,7 +45,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with kept_for_the_module(django_db_blocker):
-        yield tiny_demo(1, password="demo-test-2468")
+        yield tiny_demo(3, password="demo-test-2468")
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def start_pages(user: User) -> list[str]:
 def demo(django_db_setup, django_db_blocker):
     """One tiny county for the five personas (jiceng.testing.kept_for_the_module)."""
     with kept_for_the_module(django_db_blocker):
-        yield tiny_demo(1, password="demo-test-2468")
+        yield tiny_demo(3, password="demo-test-2468")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

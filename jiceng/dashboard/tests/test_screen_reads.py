@@ -33,7 +33,7 @@ PERSONAS = ["demo-county", "demo-township", "demo-branch"]
 def demo(django_db_setup, django_db_blocker):
     """One tiny demo county for the module (jiceng.testing.kept_for_the_module)."""
     with kept_for_the_module(django_db_blocker):
-        yield tiny_demo(1, password="demo-test-2468")
+        yield tiny_demo(3, password="demo-test-2468")
 
 
 def every_kind_present(root: Organization, today) -> None:

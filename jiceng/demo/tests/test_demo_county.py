@@ -30,7 +30,7 @@ def tiny(django_db_setup, django_db_blocker) -> dict:
     """One tiny county for the module (jiceng.testing.kept_for_the_module); the tests that need
     an empty database are in test_demo_seed.py."""
     with kept_for_the_module(django_db_blocker):
-        yield tiny_demo(7, password=PASSWORD)
+        yield tiny_demo(3, password=PASSWORD)
 
 
 def test_counts_and_tree(tiny):

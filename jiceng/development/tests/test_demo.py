@@ -19,7 +19,7 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with transaction.atomic():
-            result = tiny_demo(5, password="demo-test-2468")
+            result = tiny_demo(3, password="demo-test-2468")
             yield result
             transaction.set_rollback(True)
 

@@ -38,7 +38,7 @@ def test_demo_dues_follow_the_rules():
     from jiceng.demo.testing import tiny_demo
 
     with at(2026, 11, 25):
-        result = tiny_demo(5, password="demo-test-2468")
+        result = tiny_demo(3, password="demo-test-2468")
     figures = dict(result["apps"])["dues"]
     active = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
     assert figures["党费年度基数"] == DuesBase.objects.count() > active.count()

@@ -212,7 +212,7 @@ def test_the_demo_watch_equals_the_lookup_for_everyone():
     from jiceng.demo.testing import tiny_demo
 
     with time_machine.travel("2026-11-18 10:00 +0800"):
-        tiny_demo(2, password="demo-test-2468")
+        tiny_demo(3, password="demo-test-2468")
     members = Member.objects.filter(status__in=Member.ACTIVE_STATUSES)
     for today in (date(2026, 11, 18), date(2026, 12, 1), date(2026, 8, 31), date(2027, 1, 10)):
         expected = months_without_dues_for_everyone(members, today)
@@ -231,7 +231,7 @@ def test_the_demo_month_completion_equals_the_lookup_per_member():
     from jiceng.dues.models import DuesPayment
 
     with time_machine.travel("2026-11-18 10:00 +0800"):
-        tiny_demo(2, password="demo-test-2468")
+        tiny_demo(3, password="demo-test-2468")
     start = queries.ledger_start()
     members = Member.objects.all()
     for month in (date(2026, 1, 1), date(2026, 6, 1), date(2026, 10, 1), date(2026, 11, 1)):

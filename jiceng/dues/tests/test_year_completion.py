@@ -65,7 +65,7 @@ def awkward_demo(django_db_setup, django_db_blocker):
     """Built once for the module's tests (each runs in a savepoint and leaves it as built)."""
     with kept_for_the_module(django_db_blocker):
         with at(2026, 11, 25):
-            tiny_demo(4, password="demo-test-2468")
+            tiny_demo(3, password="demo-test-2468")
         assert summary.differences() == []  # the demo leaves the summary equal to its payments
         members = list(Member.objects.filter(status__in=Member.ACTIVE_STATUSES).order_by("pk"))
         # Exempt for 2026, and no base at all for 2026.

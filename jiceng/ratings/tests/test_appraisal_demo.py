@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def tiny(django_db_setup, django_db_blocker) -> dict:
     with kept_for_the_module(django_db_blocker):
-        yield tiny_demo(11, password="demo-test-2468")
+        yield tiny_demo(3, password="demo-test-2468")
 
 
 def test_last_year_closed_and_this_year_open(tiny):

@@ -44,7 +44,7 @@ OUTPUT = io.StringIO()
 @pytest.fixture(scope="module")
 def tiny(django_db_setup, django_db_blocker):
     with kept_for_the_module(django_db_blocker):
-        yield tiny_demo(7, password="demo-test-2468", stdout=OUTPUT)
+        yield tiny_demo(3, password="demo-test-2468", stdout=OUTPUT)
 
 
 def _window():

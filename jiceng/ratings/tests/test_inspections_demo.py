@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_inspections_fire_the_rule_and_show(django_db_setup):
-    tiny_demo(7, password="demo-test-2468")
+    tiny_demo(3, password="demo-test-2468")
     from django.contrib.auth import get_user_model
 
     township = get_user_model().objects.get(username="demo-township")

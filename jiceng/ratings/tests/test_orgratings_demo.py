@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_org_ratings_follow_the_records(django_db_setup):
-    tiny_demo(7, password="demo-test-2468")
+    tiny_demo(3, password="demo-test-2468")
     from django.contrib.auth import get_user_model
 
     township = get_user_model().objects.get(username="demo-township")

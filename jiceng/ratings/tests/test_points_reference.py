@@ -35,7 +35,7 @@ MARCH, FEBRUARY = date(2027, 3, 1), date(2027, 2, 1)
 @pytest.fixture(scope="module")
 def tiny(django_db_setup, django_db_blocker) -> dict:
     with kept_for_the_module(django_db_blocker), time_machine.travel("2027-03-20 10:00 +0800"):
-        yield tiny_demo(5, password="demo-test-2468")
+        yield tiny_demo(3, password="demo-test-2468")
 
 
 class _Event:

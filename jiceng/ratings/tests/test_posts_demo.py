@@ -25,7 +25,7 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with time_machine.travel("2027-03-10 10:00 +0800"), transaction.atomic():
-            yield tiny_demo(5, password="demo-test-2468")
+            yield tiny_demo(3, password="demo-test-2468")
             transaction.set_rollback(True)
 
 
