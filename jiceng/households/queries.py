@@ -1,0 +1,211 @@
+"""Reads shared by the household pages, their exports and the API. Every figure is a grouped
+query (no query per row), and every figure of the coverage page is the count of the list it
+links to: both read ``visible(user, Household)`` within the same subtree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+
+from jiceng.core.scoping import path_q, visible
+from jiceng.core.tree import SEGMENT
+from jiceng.orgs.models import Organization
+
+from . import rules
+from .models import Cadre, GuaranteeCheck, Household, HouseholdMember, HouseholdsSettings, Income, Pair
+
+
+def visible_households(user, qs: QuerySet | None = None) -> QuerySet:
+    return visible(user, qs if qs is not None else Household.objects.all())
+
+
+def open_pair_of(household_ref="pk"):
+    return Pair.objects.filter(household=OuterRef(household_ref), ends_on__isnull=True)
+
+
+def listed(qs: QuerySet) -> QuerySet:
+    """The household list's rows: the village, the number of people and the current cadre, in
+    the one query of the page (subqueries, not a query per row)."""
+    people = (
+        HouseholdMember.objects.filter(household=OuterRef("pk"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.select_related("village").annotate(
+        person_count=Subquery(people),
+        cadre_id=Subquery(open_pair_of().values("cadre_id")[:1]),
+        cadre_name=Subquery(open_pair_of().values("cadre__name")[:1]),
+    )
+
+
+def with_open_pair(qs: QuerySet, paired: bool) -> QuerySet:
+    """Households with (or without) a cadre paired now."""
+    ids = Pair.objects.filter(ends_on__isnull=True).values("household_id")
+    return qs.filter(pk__in=ids) if paired else qs.exclude(pk__in=ids)
+
+
+# ---- coverage ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    org: Organization
+    households: int = 0
+    paired: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> rules.Coverage:
+        return rules.Coverage(self.households, self.paired)
+
+
+def coverage(user, root: Organization) -> tuple[list[Row], Row]:
+    """Households, paired households and households by status for each child of ``root`` that
+    has households in its subtree (townships under a county, villages under a township), and the
+    total of the subtree: one grouped query on the households, one for the children."""
+    qs = visible_households(user).filter(path_q("village__path", root.path))
+    grouped = (
+        qs.order_by()
+        .values("village__path", "status")
+        .annotate(n=Count("pk", distinct=True), paired=Count("pairs", filter=Q(pairs__ends_on__isnull=True)))
+    )
+    width = len(root.path) + SEGMENT
+    prefixes: dict[str, list] = defaultdict(lambda: [0, 0, defaultdict(int)])
+    total = Row(root, by_status=defaultdict(int))
+    for g in grouped:
+        cut = g["village__path"][:width]
+        entry = prefixes[cut]
+        entry[0] += g["n"]
+        entry[1] += g["paired"]
+        entry[2][g["status"]] += g["n"]
+        total.households += g["n"]
+        total.paired += g["paired"]
+        total.by_status[g["status"]] += g["n"]
+    children = {o.path: o for o in Organization.objects.filter(path__in=list(prefixes)).order_by("path")}
+    rows = []
+    for path, org in children.items():
+        n, paired, statuses = prefixes[path]
+        rows.append(Row(org, n, paired, dict(statuses)))
+    if len(root.path) and root.path in prefixes:  # households filed on the root itself (a village page)
+        n, paired, statuses = prefixes[root.path]
+        rows.insert(0, Row(root, n, paired, dict(statuses)))
+    return rows, total
+
+
+def causes(user, root: Organization) -> list[tuple[str, str, int]]:
+    """(cause, label, households) of the subtree, most frequent first (main cause)."""
+    qs = visible_households(user).filter(path_q("village__path", root.path))
+    labels = dict(Household.Cause.choices)
+    counts = qs.order_by().values("cause").annotate(n=Count("pk"))
+    return sorted(((c["cause"], labels.get(c["cause"], c["cause"]), c["n"]) for c in counts), key=lambda t: -t[2])
+
+
+@dataclass
+class CadreLoad:
+    cadre: Cadre
+    households: int
+    cap: int
+
+    @property
+    def over(self) -> bool:
+        return rules.over_cap(self.households, self.cap)
+
+    @property
+    def full(self) -> bool:
+        return self.households >= self.cap
+
+
+def cadre_loads(user, root: Organization) -> list[CadreLoad]:
+    """Each cadre of the subtree (and each cadre paired with a household of it) with the number of
+    its open pairs with the subtree's visible households, against the cap. Two queries."""
+    cap = HouseholdsSettings.current().pairs_per_cadre
+    pairs = (
+        visible(user, Pair.objects.filter(ends_on__isnull=True))
+        .filter(path_q("household__village__path", root.path))
+        .order_by()
+        .values("cadre")
+        .annotate(n=Count("pk"))
+    )
+    counts = {p["cadre"]: p["n"] for p in pairs}
+    cadres = visible(user, Cadre.objects.all()).filter(path_q("organization__path", root.path), is_active=True)
+    listed_ids = set(cadres.values_list("pk", flat=True)) | set(counts)
+    out = [
+        CadreLoad(c, counts.get(c.pk, 0), cap)
+        for c in Cadre.objects.filter(pk__in=listed_ids).select_related("organization").order_by("name", "pk")
+    ]
+    return sorted(out, key=lambda load: (-load.households, load.cadre.name))
+
+
+# ---- one household ------------------------------------------------------------------------------
+
+
+def latest_checks(household: Household) -> dict[str, GuaranteeCheck]:
+    latest: dict[str, GuaranteeCheck] = {}
+    for check in household.checks.order_by("item", "-checked_on", "-id"):
+        latest.setdefault(check.item, check)
+    return latest
+
+
+@dataclass
+class IncomeYear:
+    year: int
+    by_source: dict[str, Decimal]
+    total: Decimal
+    per_person: Decimal | None
+    below: bool
+
+
+def income_years(household: Household, persons: int, line: Decimal) -> list[IncomeYear]:
+    by_year: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for income in Income.objects.filter(household=household).order_by("-year", "source"):
+        by_year[income.year][income.source] = income.amount
+    out = []
+    for year, sources in sorted(by_year.items(), reverse=True):
+        total = sum(sources.values(), Decimal("0"))
+        per = rules.income_per_person(total, persons)
+        out.append(IncomeYear(year, sources, total, per, rules.below_line(per, line)))
+    return out
+
+
+def total_income(qs: QuerySet, year: int) -> dict[int, Decimal]:
+    """Household id → income of ``year`` (one grouped query), for the ledger export."""
+    rows = Income.objects.filter(household__in=qs, year=year).order_by().values("household").annotate(t=Sum("amount"))
+    return {r["household"]: r["t"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Event:
+    on: object
+    kind: str
+    title: str
+    detail: str = ""
+
+
+def timeline(household: Household) -> list[Event]:
+    """The household's whole story, newest first: status changes, checks, measures, pairs."""
+    status = dict(Household.Status.choices)
+    events = []
+    for c in household.status_changes.all():
+        title = f"状态：{status.get(c.from_status, '建档')} → {status[c.to_status]}" if c.from_status else "建档"
+        events.append(Event(c.on, "status", title, c.reason))
+    for c in household.checks.all():
+        events.append(
+            Event(
+                c.checked_on,
+                "check",
+                f"核查「{c.get_item_display()}」：{'达标' if c.met else '未达标'}",
+                f"核查人 {c.checked_by}" + (f"；{c.note}" if c.note else ""),
+            )
+        )
+    for m in household.measures.all():
+        events.append(Event(m.starts_on, "measure", f"帮扶措施（{m.get_category_display()}）：{m.content}", m.owner))
+    for p in household.pairs.select_related("cadre"):
+        events.append(Event(p.starts_on, "pair", f"与 {p.cadre.name}（{p.cadre.unit}）结对", ""))
+        if p.ends_on:
+            events.append(Event(p.ends_on, "pair", f"与 {p.cadre.name} 的结对结束", p.end_reason))
+    return sorted(events, key=lambda e: e.on, reverse=True)
