@@ -86,12 +86,13 @@ def coverage(user, root: Organization) -> tuple[list[Row], Row]:
         total.households += g["n"]
         total.paired += g["paired"]
         total.by_status[g["status"]] += g["n"]
-    children = {o.path: o for o in Organization.objects.filter(path__in=list(prefixes)).order_by("path")}
+    below = [p for p in prefixes if p != root.path]
+    children = {o.path: o for o in Organization.objects.filter(path__in=below).order_by("path")}
     rows = []
     for path, org in children.items():
         n, paired, statuses = prefixes[path]
         rows.append(Row(org, n, paired, dict(statuses)))
-    if len(root.path) and root.path in prefixes:  # households filed on the root itself (a village page)
+    if root.path in prefixes:  # households filed on the root itself (a village's own page)
         n, paired, statuses = prefixes[root.path]
         rows.insert(0, Row(root, n, paired, dict(statuses)))
     return rows, total

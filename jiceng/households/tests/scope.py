@@ -83,7 +83,7 @@ def samples(county, victim):
 
 
 QUERIES = {
-    "households:list": "?org={town_b}&q=秘密",
+    "households:list": "?org={town_b}&cadre={hh_cadre}",
     "households:export": "?org={town_b}",
     "households:create": "?village={branch_b}",
     "households:coverage": "?org={town_b}",
