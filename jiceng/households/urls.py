@@ -24,6 +24,7 @@ urlpatterns = [
     path("pairs/<int:pk>/end/", pairing.pair_end, name="pair_end"),
     path("coverage/", pairing.coverage, name="coverage"),
     path("coverage/export/", pairing.coverage_export, name="coverage_export"),
+    path("panel/", pairing.panel, name="panel"),
     path("cadres/", pairing.cadre_list, name="cadres"),
     path("cadres/new/", pairing.cadre_create, name="cadre_create"),
     path("cadres/<int:pk>/edit/", pairing.cadre_edit, name="cadre_edit"),

@@ -227,3 +227,14 @@ def test_list_and_coverage_pages_have_a_fixed_number_of_queries(county, n, djang
         assert c.get(reverse("households:cadres")).status_code == 200
     with django_assert_max_num_queries(12):
         assert c.get(reverse("household-list")).status_code == 200
+
+
+def test_the_card_on_the_organization_page_and_the_command_screen(county, django_assert_max_num_queries):
+    _scenario(county)
+    c = client_for(county.admin_a)
+    url = reverse("households:panel") + f"?org={county.town_a.pk}"
+    assert f'data-lazy-panel="{url}"' in c.get(reverse("orgs:detail", args=[county.town_a.pk])).content.decode()
+    assert f'data-lazy-panel="{url}"' in c.get(reverse("dashboard:command")).content.decode()
+    with django_assert_max_num_queries(8):
+        card = c.get(url).content.decode()
+    assert re.search(r'paired=0">2<', card) and ">7</a>" in card

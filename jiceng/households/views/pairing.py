@@ -99,6 +99,17 @@ def coverage(request):
 
 
 @login_required
+def panel(request):
+    """The card of the organization page and the command screen (loaded by htmx): one grouped
+    query on the households of the subtree, one for its children."""
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    _rows, total = queries.coverage(request.user, root)
+    monitored = total.by_status.get(Household.Status.MONITORED, 0)
+    return render(request, "households/panel.html", {"root": root, "total": total, "monitored": monitored})
+
+
+@login_required
 def coverage_export(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
