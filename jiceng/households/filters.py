@@ -12,7 +12,7 @@ from jiceng.orgs.models import Organization
 from jiceng.orgs.picker import OrganizationPickerFilter
 
 from . import queries
-from .models import Household
+from .models import Household, HouseholdMember, Pair
 
 PAIRED = [("1", "已结对"), ("0", "未结对")]
 
@@ -41,7 +41,8 @@ class HouseholdFilter(django_filters.FilterSet):
             return qs.none()
         if not text:
             return qs
-        return qs.filter(Q(head_name__contains=text) | Q(number__startswith=text) | Q(people__name=text)).distinct()
+        people = HouseholdMember.objects.filter(name=text).values("household_id")
+        return qs.filter(Q(head_name__contains=text) | Q(number__startswith=text) | Q(pk__in=people))
 
     def filter_org(self, qs, name, value):
         org = Organization.objects.filter(pk=value).only("path").first()
@@ -51,6 +52,4 @@ class HouseholdFilter(django_filters.FilterSet):
         return queries.with_open_pair(qs, value == "1")
 
     def filter_cadre(self, qs, name, value):
-        from .models import Pair
-
         return qs.filter(pk__in=Pair.objects.filter(ends_on__isnull=True, cadre_id=value).values("household_id"))

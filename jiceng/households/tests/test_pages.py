@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -156,3 +157,19 @@ def test_settings_page_is_for_the_county(county):
 def test_the_list_is_empty_with_a_pointer(county):
     page = client_for(county.admin_a).get(reverse("households:list")).content.decode()
     assert "没有符合条件的帮扶户" in page and "Excel 批量导入" in page
+
+
+def test_search_by_head_number_or_a_member_s_full_name(county):
+    first = add_household(county.village_a, number="TA01-007", head_name="欧阳大海", people=2)
+    add_household(county.village_a, number="TA01-008", head_name="李小河")
+    c = client_for(county.admin_a)
+
+    def found(q):
+        html = c.get(reverse("households:list"), {"q": q}).content.decode()
+        return re.findall(r'data-household="([^"]+)"', html)
+
+    assert found("欧阳") == ["TA01-007"]
+    assert found("TA01-00") == ["TA01-007", "TA01-008"]
+    assert found("成员1") == ["TA01-007"]  # a member's full name (the builder's second person)
+    assert found("成员") == []  # not a part of it
+    assert first.people.count() == 2
