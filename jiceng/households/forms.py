@@ -31,7 +31,11 @@ class DateInput(forms.DateInput):
 
 class HouseholdForm(forms.ModelForm):
     other_causes = forms.MultipleChoiceField(
-        label="其他致贫原因", choices=Household.Cause.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label="其他致贫原因",
+        choices=Household.Cause.choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text="可多选（按住 Ctrl 或在手机上点选）",
     )
 
     class Meta:
@@ -44,7 +48,6 @@ class HouseholdForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = place_choices(user).filter(parent__domain__in=PLACE_DOMAINS)
         style_form(self)
-        self.fields["other_causes"].widget.attrs.pop("class", None)
         pick_organizations_when_large(self, village="输入村、社区名称查找")
 
 
