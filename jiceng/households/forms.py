@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from jiceng.core.pages import style_form
 from jiceng.core.scoping import visible
+from jiceng.core.uploads import MultiplePhotoField
 from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.picker import pick_organizations_when_large
@@ -22,6 +23,7 @@ from .models import (
     Income,
     Measure,
     Responsibility,
+    Visit,
 )
 
 
@@ -183,3 +185,34 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_form(self)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class VisitForm(forms.ModelForm):
+    photos = MultiplePhotoField(label="现场照片", help_text="可用手机直接拍照，最多 6 张")
+
+    class Meta:
+        model = Visit
+        fields = ["cadre", "visited_at", "content", "problems", "location"]
+        widgets = {
+            "visited_at": DateTimeInput(),
+            "content": forms.Textarea(attrs={"rows": 3}),
+            "problems": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        cadres = visible(user, Cadre.objects.filter(is_active=True)).select_related("organization")
+        self.fields["cadre"].queryset = cadres.order_by("organization__path", "name")
+        self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.unit}）"
+        style_form(self)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="补充说明", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-from jiceng.core.cases import AppendOnlyModel, SettingsSingleton
+from jiceng.core.cases import AppendOnlyModel, PhotoModel, SettingsSingleton
 from jiceng.core.masking import mask_phone
 from jiceng.core.models import TimestampedModel
 
@@ -346,6 +346,63 @@ class Responsibility(TimestampedModel):
         verbose_name = "包联责任"
 
 
+class Visit(TimestampedModel):
+    """A cadre's visit to a household (帮扶日志 / 走访): when, what was done, problems raised, photos.
+    ``pair`` is the pair open on the visit's day (None for a visit by a cadre not paired with the
+    household, such as a village cadre's universal visit). A visit recorded more than
+    ``HouseholdsSettings.visit_late_days`` days after it took place is marked late; after
+    ``visit_edit_days`` days from its recording it is no longer changed, only annotated."""
+
+    scope_path = "household__village__path"
+
+    household = models.ForeignKey(Household, verbose_name="帮扶户", on_delete=models.PROTECT, related_name="visits")
+    pair = models.ForeignKey(
+        Pair, verbose_name="结对", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
+    cadre = models.ForeignKey(Cadre, verbose_name="走访干部", on_delete=models.PROTECT, related_name="visits")
+    visited_at = models.DateTimeField("走访时间")
+    content = models.TextField("帮扶内容", help_text="做了什么：宣讲政策、了解收入、帮办事项等")
+    problems = models.TextField("群众反映的问题", blank=True)
+    location = models.CharField("位置", max_length=200, blank=True, help_text="选填")
+    late = models.BooleanField("补录", default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-visited_at", "-id"]
+        verbose_name = "帮扶走访"
+        indexes = [models.Index(fields=["household", "visited_at"], name="household_visit_idx")]
+
+
+class VisitPhoto(PhotoModel):
+    scope_path = "visit__household__village__path"
+    photo_folder = "household-visits"
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+
+    class Meta(PhotoModel.Meta):
+        verbose_name = "走访照片"
+
+
+class VisitNote(AppendOnlyModel):
+    """A note added to a visit after it was recorded (the only change once it is locked)."""
+
+    append_only_label = "走访补充说明"
+    scope_path = "visit__household__village__path"
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="notes")
+    text = models.CharField("补充说明", max_length=500)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["written_at", "id"]
+        verbose_name = "走访补充说明"
+
+
 class HouseholdsSettings(SettingsSingleton, models.Model):
     """The county's settings of household work [C] (domain spec §7)."""
 
@@ -360,7 +417,14 @@ class HouseholdsSettings(SettingsSingleton, models.Model):
         help_text="家庭年人均纯收入低于此数的，页面提示纳入监测",
     )
 
-    SETTINGS_FIELDS = ["pairs_per_cadre", "income_line"]
+    visit_late_days = models.PositiveSmallIntegerField(
+        "走访补录天数", default=3, help_text="走访后超过此天数才登记的，标记为补录"
+    )
+    visit_edit_days = models.PositiveSmallIntegerField(
+        "走访记录可修改天数", default=7, help_text="登记后超过此天数，走访记录不能修改，只能补充说明"
+    )
+
+    SETTINGS_FIELDS = ["pairs_per_cadre", "income_line", "visit_late_days", "visit_edit_days"]
 
     class Meta:
         verbose_name = "帮扶工作设置"

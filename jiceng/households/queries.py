@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from jiceng.core.scoping import path_q, visible
 from jiceng.core.tree import SEGMENT
 from jiceng.orgs.models import Organization
 
 from . import rules
-from .models import Cadre, GuaranteeCheck, Household, HouseholdMember, HouseholdsSettings, Income, Pair
+from .models import Cadre, GuaranteeCheck, Household, HouseholdMember, HouseholdsSettings, Income, Pair, Visit
 
 
 def visible_households(user, qs: QuerySet | None = None) -> QuerySet:
@@ -40,6 +41,9 @@ def listed(qs: QuerySet) -> QuerySet:
         person_count=Subquery(people),
         cadre_id=Subquery(open_pair_of().values("cadre_id")[:1]),
         cadre_name=Subquery(open_pair_of().values("cadre__name")[:1]),
+        last_visit=Subquery(
+            Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
+        ),
     )
 
 
@@ -205,6 +209,10 @@ def timeline(household: Household) -> list[Event]:
         )
     for m in household.measures.all():
         events.append(Event(m.starts_on, "measure", f"帮扶措施（{m.get_category_display()}）：{m.content}", m.owner))
+    for v in household.visits.select_related("cadre"):
+        day = timezone.localtime(v.visited_at).date()
+        late = "（补录）" if v.late else ""
+        events.append(Event(day, "visit", f"{v.cadre.name} 走访{late}", v.content[:80]))
     for p in household.pairs.select_related("cadre"):
         events.append(Event(p.starts_on, "pair", f"与 {p.cadre.name}（{p.cadre.unit}）结对", ""))
         if p.ends_on:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 POOR, OUT, MONITORED, RISK_REMOVED = "poor", "out", "monitored", "risk_removed"
@@ -104,3 +104,16 @@ def measure_errors(starts_on: date, ends_on: date | None, money: Decimal | None)
 
 def household_heads(relations: Iterable[str]) -> int:
     return sum(1 for r in relations if r == "head")
+
+
+# ---- visit logs ------------------------------------------------------------------------------------
+
+
+def visit_is_late(visited_at: datetime, recorded_at: datetime, late_days: int) -> bool:
+    """Recorded more than ``late_days`` days after the visit (a late entry is allowed, and marked)."""
+    return recorded_at - visited_at > timedelta(days=late_days)
+
+
+def visit_locked(recorded_at: datetime, now: datetime, edit_days: int) -> bool:
+    """A visit log may be changed for ``edit_days`` days after it was recorded, then only annotated."""
+    return now > recorded_at + timedelta(days=edit_days)

@@ -33,6 +33,9 @@ from .models import (
     Measure,
     Pair,
     Responsibility,
+    Visit,
+    VisitNote,
+    VisitPhoto,
 )
 
 HOUSEHOLD_FIELDS = [
@@ -529,6 +532,106 @@ def end_pair(actor, pair_: Pair, *, ends_on: date, reason: str) -> Pair:
         org_path=household.village.path,
     )
     return pair_
+
+
+# ---- visit logs (帮扶日志) ----------------------------------------------------------------------------
+
+VISIT_FIELDS = ["cadre", "visited_at", "content", "problems", "location"]
+MAX_PHOTOS = 6
+
+
+def _check_visit(visit: Visit, now) -> None:
+    errors = {}
+    if visit.visited_at is None:
+        errors["visited_at"] = "请填写走访时间"
+    elif visit.visited_at > now:
+        errors["visited_at"] = "走访时间不能晚于现在"
+    if not (visit.content or "").strip():
+        errors["content"] = "请填写帮扶内容"
+    if errors:
+        raise ValidationError(errors)
+
+
+def pair_on(household: Household, cadre: Cadre, day: date) -> Pair | None:
+    """The cadre's pair with the household open on ``day``, if any."""
+    return (
+        Pair.objects.filter(household=household, cadre=cadre, starts_on__lte=day)
+        .exclude(ends_on__lt=day)
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_visit(actor, household: Household, *, photos=(), **fields) -> Visit:
+    """Record a visit (from a phone: photos optional, location never required). A visit recorded
+    more than ``visit_late_days`` days after it took place is marked late."""
+    require_manager(actor, household.village)
+    config = HouseholdsSettings.current()
+    now = timezone.now()
+    visit = Visit(household=household, recorded_by=_user(actor))
+    for name, value in fields.items():
+        if name not in VISIT_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(visit, name, value)
+    _check_visit(visit, now)
+    visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
+    visit.late = rules.visit_is_late(visit.visited_at, now, config.visit_late_days)
+    visit.save()
+    VisitPhoto.save_uploads(photos, max_photos=MAX_PHOTOS, uploaded_by=_user(actor), visit=visit)
+    audit.record(
+        actor,
+        "create",
+        visit,
+        changes={**audit.snapshot(visit, VISIT_FIELDS), "late": visit.late},
+        org_path=household.village.path,
+    )
+    return visit
+
+
+def editable(visit: Visit, now=None) -> bool:
+    config = HouseholdsSettings.current()
+    return not rules.visit_locked(visit.created_at, now or timezone.now(), config.visit_edit_days)
+
+
+@transaction.atomic
+def update_visit(actor, visit: Visit, *, photos=(), **fields) -> Visit:
+    household = visit.household
+    require_manager(actor, household.village)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    config = HouseholdsSettings.current()
+    now = timezone.now()
+    if rules.visit_locked(visit.created_at, now, config.visit_edit_days):
+        raise ValidationError(f"走访记录登记已超过 {config.visit_edit_days} 天，不能修改，只能补充说明")
+    before = audit.snapshot(visit, VISIT_FIELDS)
+    for name, value in fields.items():
+        if name not in VISIT_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(visit, name, value)
+    _check_visit(visit, now)
+    visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
+    visit.late = rules.visit_is_late(visit.visited_at, visit.created_at, config.visit_late_days)
+    VisitPhoto.save_uploads(
+        photos, max_photos=MAX_PHOTOS, already=visit.photos.count(), uploaded_by=_user(actor), visit=visit
+    )
+    changes = audit.diff(before, audit.snapshot(visit, VISIT_FIELDS))
+    if changes or photos:
+        visit.revision = F("revision") + 1
+        visit.save()
+        visit.refresh_from_db()
+        audit.record(actor, "update", visit, changes=changes, org_path=household.village.path)
+    return visit
+
+
+@transaction.atomic
+def annotate_visit(actor, visit: Visit, *, text: str) -> VisitNote:
+    """A note on a visit, allowed at any time (the only change once the visit is locked)."""
+    require_manager(actor, visit.household.village)
+    if not (text or "").strip():
+        raise ValidationError({"text": "请填写补充说明"})
+    note = VisitNote.objects.create(visit=visit, text=text.strip()[:500], written_by=_user(actor))
+    audit.record(actor, "create", note, changes={"text": note.text}, org_path=visit.household.village.path)
+    return note
 
 
 # ---- responsibility chain (包联) --------------------------------------------------------------------

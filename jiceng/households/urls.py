@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import households, pairing
+from .views import households, pairing, visits
 
 app_name = "households"
 urlpatterns = [
@@ -16,6 +16,11 @@ urlpatterns = [
     path("<int:pk>/checks/new/", households.check_create, name="check_create"),
     path("<int:pk>/measures/new/", households.measure_create, name="measure_create"),
     path("<int:pk>/pair/", pairing.pair_create, name="pair_create"),
+    path("<int:pk>/visits/new/", visits.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", visits.visit_detail, name="visit"),
+    path("visits/<int:pk>/edit/", visits.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/notes/", visits.visit_note, name="visit_note"),
+    path("visit-photos/<int:pk>/", visits.visit_photo, name="visit_photo"),
     path("people/<int:pk>/edit/", households.person_edit, name="person_edit"),
     path("people/<int:pk>/delete/", households.person_delete, name="person_delete"),
     path("people/<int:pk>/id-number/", households.person_reveal, name="person_reveal"),

@@ -37,7 +37,27 @@ def setup(county):
         None, kind="department_village", organization=county.branch_b, person="秘密领导", unit="秘密局",
         starts_on=date(2025, 1, 1),
     )  # fmt: skip
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from jiceng.households.models import VisitPhoto
+
+    visit = services.record_visit(
+        None,
+        household,
+        cadre=cadre,
+        visited_at=datetime(2025, 3, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")),
+        content="秘密走访内容",
+        problems="秘密问题",
+    )
+    services.annotate_visit(None, visit, text="秘密补充")
+    # A photo row only: outsiders must get 404 before any file is opened.
+    photo = VisitPhoto.objects.create(
+        visit=visit, image="household-visits/secret.jpg", thumbnail="household-visits/s.jpg"
+    )
     return {
+        "hh_visit": visit.pk,
+        "hh_visit_photo": photo.pk,
         "hh_household": household.pk,
         "hh_person": person.pk,
         "hh_measure": measure.pk,
@@ -62,6 +82,11 @@ def samples(county, victim):
         "households:check_create": household,
         "households:measure_create": household,
         "households:pair_create": household,
+        "households:visit_create": household,
+        "households:visit": {"pk": victim["hh_visit"]},
+        "households:visit_edit": {"pk": victim["hh_visit"]},
+        "households:visit_note": {"pk": victim["hh_visit"]},
+        "households:visit_photo": {"pk": victim["hh_visit_photo"]},
         "households:person_edit": {"pk": victim["hh_person"]},
         "households:person_delete": {"pk": victim["hh_person"]},
         "households:person_reveal": {"pk": victim["hh_person"]},
@@ -130,6 +155,9 @@ POSTS = {
     },
     "households:pair_create": {"cadre": "{hh_cadre}", "starts_on": "2026-01-05"},
     "households:pair_end": {"ends_on": "2026-01-05", "reason": "外来"},
+    "households:visit_create": {"cadre": "{hh_cadre}", "visited_at": "2026-01-05T10:00", "content": "外来走访"},
+    "households:visit_edit": {"cadre": "{hh_cadre}", "visited_at": "2026-01-05T10:00", "content": "外来改"},
+    "households:visit_note": {"text": "外来说明"},
     "households:cadre_create": {"organization": "{town_b}", "name": "外来干部", "unit": "外来", "is_active": "on"},
     "households:cadre_edit": {"organization": "{town_b}", "name": "外来改名", "unit": "外来", "is_active": "on"},
     "households:responsibility_create": {
@@ -163,6 +191,8 @@ def invariants(county):
         Measure,
         Pair,
         Responsibility,
+        Visit,
+        VisitNote,
     )
 
     config = HouseholdsSettings.current()
@@ -174,6 +204,8 @@ def invariants(county):
         list(Cadre.objects.values_list("name", "revision").order_by("pk")),
         list(Responsibility.objects.values_list("person", "revision").order_by("pk")),
         GuaranteeCheck.objects.count(),
+        list(Visit.objects.values_list("content", "visited_at", "revision").order_by("pk")),
+        VisitNote.objects.count(),
         Income.objects.count(),
         (config.pairs_per_cadre, str(config.income_line)),
     )

@@ -147,7 +147,10 @@ def test_settings_page_is_for_the_county(county):
     assert client_for(county.admin_a).get(reverse("households:settings")).status_code == 403
     c = client_for(county.county_admin)
     assert "每名干部结对户数上限" in c.get(reverse("households:settings")).content.decode()
-    response = c.post(reverse("households:settings"), {"pairs_per_cadre": "3", "income_line": "7200.00"})
+    response = c.post(
+        reverse("households:settings"),
+        {"pairs_per_cadre": "3", "income_line": "7200.00", "visit_late_days": "3", "visit_edit_days": "7"},
+    )
     assert response.status_code == 302
     config = HouseholdsSettings.current()
     assert config.pairs_per_cadre == 3 and config.income_line == Decimal("7200.00")

@@ -64,6 +64,7 @@ EXPORT_HEADERS = [
     "其他致贫原因",
     "识别年度",
     "帮扶干部",
+    "最近走访",
 ]
 
 
@@ -86,6 +87,7 @@ def household_export(request):
             "、".join(h.other_cause_labels),
             h.identified_year,
             h.cadre_name or "未结对",
+            timezone.localtime(h.last_visit).date() if h.last_visit else None,
         )
         for h in ordered(f).select_related("village__parent").iterator(chunk_size=2000)
     )
@@ -127,6 +129,8 @@ def household_detail(request, pk):
             "pairs": pairs,
             "current_pair": next((p for p in pairs if p.ends_on is None), None),
             "timeline": queries.timeline(household),
+            "visits": household.visits.select_related("cadre")[:10],
+            "visit_count": household.visits.count(),
             "can_manage": can_manage(request.user, household.village),
             "can_reveal": services.can_reveal(request.user),
             "status_form": StatusForm(initial={"on": today}),
