@@ -33,13 +33,14 @@ class HouseholdSerializer(serializers.ModelSerializer):
     other_causes = serializers.ListField(child=serializers.CharField(), read_only=True)
     cadre = serializers.IntegerField(source="cadre_id", read_only=True, allow_null=True)
     cadre_name = serializers.CharField(read_only=True, allow_null=True)
+    last_visit = serializers.DateTimeField(read_only=True, allow_null=True)
     people = PersonSerializer(many=True, read_only=True)
 
     class Meta:
         model = Household
         fields = ["id", "number", "village", "village_name", "kind", "kind_display", "status", "status_display"]
         fields += ["head_name", "address", "phone", "cause", "other_causes", "identified_year", "cadre"]
-        fields += ["cadre_name", "people"]
+        fields += ["cadre_name", "last_visit", "people"]
 
 
 class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):

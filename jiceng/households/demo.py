@@ -10,10 +10,12 @@ a few seconds to ``demo_county``. Random choices come from ``ctx.rng("households
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from jiceng.core import idnumbers
+from jiceng.core.dates import add_months
 from jiceng.core.importing import insert_tuples
 from jiceng.members.demo import resident_name, resident_phone
 from jiceng.orgs.models import Organization
@@ -29,6 +31,7 @@ from .models import (
     Measure,
     Pair,
     Responsibility,
+    Visit,
 )
 
 VOLUME = {"tiny": (3, 6), "county": (12, 28)}  # households per rural village (low, high)
@@ -203,12 +206,14 @@ def generate(ctx) -> dict[str, int]:
         [(ids[m[0]], *m[1:]) for m in measures],
     )
     cadres, pairs = _pairing(ctx, rng, townships, villages, ids)
+    visits = _visits(ctx, rng)
     responsibilities = _responsibilities(ctx, rng, townships, villages)
     return {
         "帮扶户": len(households),
         "家庭成员": len(people),
         "帮扶干部": cadres,
         "结对（含历史）": pairs,
+        "走访记录": visits,
         "包联责任": responsibilities,
     }
 
@@ -257,4 +262,51 @@ def _responsibilities(ctx, rng, townships, villages) -> int:
     rows = [("leader_township", t.pk, resident_name(rng), "县委常委、副县长", start, None) for t in townships]
     rows += [("department_village", v.pk, resident_name(rng), rng.choice(UNITS), start, None) for v in villages]
     insert_tuples(Responsibility, ["kind", "organization_id", "person", "unit", "starts_on", "ends_on"], rows)
+    return len(rows)
+
+
+VISIT_TEXTS = [
+    "了解家庭收入和务工情况，宣讲防返贫监测政策",
+    "核实医保缴费和慢性病报销情况",
+    "帮助申请产业奖补资金",
+    "查看住房和饮水情况",
+    "了解孩子上学和资助落实情况",
+    "协助办理养老保险待遇认证",
+]
+
+
+def _visits(ctx, rng) -> int:
+    """A year of visits by each household's current cadre: about monthly, with gaps (a fifth of
+    the months missed, a few cadres who stopped visiting), a few entered late."""
+    zone = ZoneInfo("Asia/Shanghai")
+    today = ctx.today
+    first = add_months(today.replace(day=1), -12)
+    rows = []
+    pairs = Pair.objects.filter(ends_on__isnull=True).values_list("pk", "household_id", "cadre_id")
+    for pair_id, household_id, cadre_id in pairs.order_by("pk"):
+        if rng.random() < 0.05:  # a cadre who stopped visiting
+            continue
+        month = first
+        while month <= today:
+            if rng.random() < 0.8:
+                day = month.replace(day=rng.randint(1, 28))
+                if day <= today:
+                    at = datetime.combine(day, time(rng.randint(8, 17), rng.choice([0, 15, 30, 45])), tzinfo=zone)
+                    late = rng.random() < 0.05
+                    recorded = at + (
+                        timedelta(days=rng.randint(4, 20)) if late else timedelta(hours=rng.randint(1, 30))
+                    )
+                    recorded = min(recorded, datetime.combine(today, time(20), tzinfo=zone))
+                    problems = "反映村道路灯不亮" if rng.random() < 0.05 else ""
+                    rows.append(
+                        (household_id, pair_id, cadre_id, at, rng.choice(VISIT_TEXTS), problems, "", late, None)
+                        + (recorded, recorded)
+                    )
+            month = add_months(month, 1)
+    insert_tuples(
+        Visit,
+        ["household_id", "pair_id", "cadre_id", "visited_at", "content", "problems", "location", "late"]
+        + ["recorded_by_id", "created_at", "updated_at"],
+        rows,
+    )
     return len(rows)

@@ -4,14 +4,14 @@ writes behave like the services' (valid ID numbers, one head, pairs within the c
 from __future__ import annotations
 
 import pytest
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from jiceng.core import idnumbers
 from jiceng.demo.context import DemoContext
 from jiceng.households import demo
-from jiceng.households.models import Household, HouseholdMember, HouseholdsSettings, Pair
+from jiceng.households.models import Household, HouseholdMember, HouseholdsSettings, Pair, Visit
 from jiceng.testing import client_for
 
 
@@ -33,6 +33,9 @@ def generated(county):
 def test_the_demo_writes_consistent_households(county, generated):
     assert generated["帮扶户"] == Household.objects.count() >= 6
     assert generated["家庭成员"] == HouseholdMember.objects.count()
+    assert generated["走访记录"] == Visit.objects.count() > 0
+    assert not Visit.objects.exclude(pair__household=F("household")).exists()
+    assert not Visit.objects.filter(visited_at__gt=timezone.now()).exists()
     heads = Household.objects.annotate(heads=Count("people", filter=Q(people__relation="head")))
     assert set(heads.values_list("heads", flat=True)) == {1}
     for person in HouseholdMember.objects.all()[:20]:
