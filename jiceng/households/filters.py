@@ -15,6 +15,7 @@ from . import queries
 from .models import Household, HouseholdMember, Pair
 
 PAIRED = [("1", "已结对"), ("0", "未结对")]
+VISITS = [("month", "本月已走访"), ("overdue", "超期未走访")]
 
 
 class HouseholdFilter(django_filters.FilterSet):
@@ -24,6 +25,7 @@ class HouseholdFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="户类别", choices=Household.Kind.choices)
     cause = django_filters.ChoiceFilter(label="主要致贫原因", choices=Household.Cause.choices)
     paired = django_filters.ChoiceFilter(label="结对", choices=PAIRED, method="filter_paired")
+    visits = django_filters.ChoiceFilter(label="走访", choices=VISITS, method="filter_visits")
     cadre = django_filters.NumberFilter(label="帮扶干部", method="filter_cadre", widget=forms.HiddenInput)
     ordering = OrderingFilter(
         label="排序",
@@ -50,6 +52,9 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def filter_paired(self, qs, name, value):
         return queries.with_open_pair(qs, value == "1")
+
+    def filter_visits(self, qs, name, value):
+        return queries.visited_this_month(qs) if value == "month" else queries.overdue(qs)
 
     def filter_cadre(self, qs, name, value):
         return qs.filter(pk__in=Pair.objects.filter(ends_on__isnull=True, cadre_id=value).values("household_id"))

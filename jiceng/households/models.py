@@ -424,7 +424,13 @@ class HouseholdsSettings(SettingsSingleton, models.Model):
         "走访记录可修改天数", default=7, help_text="登记后超过此天数，走访记录不能修改，只能补充说明"
     )
 
-    SETTINGS_FIELDS = ["pairs_per_cadre", "income_line", "visit_late_days", "visit_edit_days"]
+    visit_every_days = models.PositiveSmallIntegerField(
+        "结对户走访周期（天）",
+        default=30,
+        help_text="已结对的帮扶户超过此天数没有走访记录的，列为超期未走访",
+    )
+
+    SETTINGS_FIELDS = ["pairs_per_cadre", "income_line", "visit_late_days", "visit_edit_days", "visit_every_days"]
 
     class Meta:
         verbose_name = "帮扶工作设置"

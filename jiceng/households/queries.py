@@ -47,6 +47,27 @@ def listed(qs: QuerySet) -> QuerySet:
     )
 
 
+def visited_since(qs: QuerySet, since) -> QuerySet:
+    return qs.filter(pk__in=Visit.objects.filter(visited_at__gte=since).values("household_id"))
+
+
+def visit_windows(now=None, config=None) -> tuple:
+    """(start of this month, the overdue instant) for the visit figures and the list's filter."""
+    now = timezone.localtime(now or timezone.now())
+    every = (config or HouseholdsSettings.current()).visit_every_days
+    return rules.month_start(now), rules.overdue_since(now, every)
+
+
+def visited_this_month(qs: QuerySet, now=None) -> QuerySet:
+    return visited_since(qs, visit_windows(now)[0])
+
+
+def overdue(qs: QuerySet, now=None, since=None) -> QuerySet:
+    """Paired households without a visit within the county's visit period."""
+    since = since or visit_windows(now)[1]
+    return with_open_pair(qs, True).exclude(pk__in=Visit.objects.filter(visited_at__gte=since).values("household_id"))
+
+
 def with_open_pair(qs: QuerySet, paired: bool) -> QuerySet:
     """Households with (or without) a cadre paired now."""
     ids = Pair.objects.filter(ends_on__isnull=True).values("household_id")
@@ -62,13 +83,15 @@ class Row:
     households: int = 0
     paired: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+    visited: int = 0
+    overdue: int = 0
 
     @property
     def coverage(self) -> rules.Coverage:
         return rules.Coverage(self.households, self.paired)
 
 
-def coverage(user, root: Organization) -> tuple[list[Row], Row]:
+def coverage(user, root: Organization, *, config=None, visits: bool = True) -> tuple[list[Row], Row]:
     """Households, paired households and households by status for each child of ``root`` that
     has households in its subtree (townships under a county, villages under a township), and the
     total of the subtree: one grouped query on the households, one for the children."""
@@ -99,6 +122,16 @@ def coverage(user, root: Organization) -> tuple[list[Row], Row]:
     if root.path in prefixes:  # households filed on the root itself (a village's own page)
         n, paired, statuses = prefixes[root.path]
         rows.insert(0, Row(root, n, paired, dict(statuses)))
+    by_path = {row.org.path: row for row in rows}
+    if not visits:
+        return rows, total
+    month, since = visit_windows(config=config)
+    for attribute, subset in (("visited", visited_since(qs, month)), ("overdue", overdue(qs, since=since))):
+        for g in subset.order_by().values("village__path").annotate(n=Count("pk")):
+            row = by_path.get(g["village__path"][:width])
+            if row is not None:
+                setattr(row, attribute, getattr(row, attribute) + g["n"])
+            setattr(total, attribute, getattr(total, attribute) + g["n"])
     return rows, total
 
 
@@ -125,10 +158,10 @@ class CadreLoad:
         return self.households >= self.cap
 
 
-def cadre_loads(user, root: Organization) -> list[CadreLoad]:
+def cadre_loads(user, root: Organization, cap: int | None = None) -> list[CadreLoad]:
     """Each cadre of the subtree (and each cadre paired with a household of it) with the number of
     its open pairs with the subtree's visible households, against the cap. Two queries."""
-    cap = HouseholdsSettings.current().pairs_per_cadre
+    cap = cap if cap is not None else HouseholdsSettings.current().pairs_per_cadre
     pairs = (
         visible(user, Pair.objects.filter(ends_on__isnull=True))
         .filter(path_q("household__village__path", root.path))

@@ -117,3 +117,13 @@ def visit_is_late(visited_at: datetime, recorded_at: datetime, late_days: int) -
 def visit_locked(recorded_at: datetime, now: datetime, edit_days: int) -> bool:
     """A visit log may be changed for ``edit_days`` days after it was recorded, then only annotated."""
     return now > recorded_at + timedelta(days=edit_days)
+
+
+def month_start(now: datetime) -> datetime:
+    """00:00 of the first day of ``now``'s month, in ``now``'s time zone (Asia/Shanghai)."""
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def overdue_since(now: datetime, every_days: int) -> datetime:
+    """A paired household is overdue when it has no visit at or after this instant."""
+    return now - timedelta(days=every_days)

@@ -149,7 +149,13 @@ def test_settings_page_is_for_the_county(county):
     assert "每名干部结对户数上限" in c.get(reverse("households:settings")).content.decode()
     response = c.post(
         reverse("households:settings"),
-        {"pairs_per_cadre": "3", "income_line": "7200.00", "visit_late_days": "3", "visit_edit_days": "7"},
+        {
+            "pairs_per_cadre": "3",
+            "income_line": "7200.00",
+            "visit_late_days": "3",
+            "visit_edit_days": "7",
+            "visit_every_days": "30",
+        },
     )
     assert response.status_code == 302
     config = HouseholdsSettings.current()

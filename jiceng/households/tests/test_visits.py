@@ -129,3 +129,38 @@ def test_personas_on_visits(county, paired):
     assert client_for(county.admin_b).get(reverse("households:visit", args=[visit.pk])).status_code == 404
     assert client_for(county.member_user).get(reverse("households:visit", args=[visit.pk])).status_code == 403
     assert Visit.objects.count() == 1
+
+
+def _figures(client, org) -> dict[str, int]:
+    page = client.get(reverse("households:coverage"), {"org": org.pk}).content.decode()
+    return {k: int(v) for k, v in re.findall(r'data-figure="(\w+)"[^>]*>(\d+)<', page)}
+
+
+def _listed(client, **query) -> list[str]:
+    return re.findall(r'data-household="([^"]+)"', client.get(reverse("households:list"), query).content.decode())
+
+
+def test_visits_this_month_at_the_month_boundary(county, paired):
+    household, cadre = paired
+    c = client_for(county.admin_a)
+    first = datetime(2026, 5, 1, 0, 0, tzinfo=SH)
+    with time_machine.travel(first, tick=False):
+        services.record_visit(None, household, cadre=cadre, visited_at=first - timedelta(minutes=1), content="四月")
+        assert _figures(c, county.town_a)["visited"] == 0 and _listed(c, visits="month") == []
+        services.record_visit(None, household, cadre=cadre, visited_at=first, content="五月")
+        assert _figures(c, county.town_a)["visited"] == 1 and _listed(c, visits="month") == [household.number]
+
+
+def test_overdue_households_at_the_period_boundary(county, paired):
+    household, cadre = paired
+    unpaired = add_household(county.village_a)
+    services.record_visit(None, unpaired, cadre=cadre, visited_at=NOW - timedelta(days=90), content="很久以前")
+    c = client_for(county.admin_a)
+    visit = NOW - timedelta(days=30)
+    services.record_visit(None, household, cadre=cadre, visited_at=visit, content="上次走访")
+    assert _figures(c, county.town_a)["overdue"] == 0 and _listed(c, visits="overdue") == []
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        assert _figures(c, county.town_a)["overdue"] == 1
+        assert _listed(c, visits="overdue") == [household.number]  # the unpaired household is not counted
+        services.update_settings(county.county_admin, visit_every_days=31)
+        assert _figures(c, county.town_a)["overdue"] == 0

@@ -78,7 +78,8 @@ def _list_url(**query) -> str:
 def coverage(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
-    rows, total = queries.coverage(request.user, root)
+    config = HouseholdsSettings.current()
+    rows, total = queries.coverage(request.user, root, config=config)
     statuses = Household.Status.choices
     for row in [*rows, total]:
         row.statuses = [(value, row.by_status.get(value, 0)) for value, _ in statuses]
@@ -91,8 +92,9 @@ def coverage(request):
             "total": total,
             "statuses": statuses,
             "causes": queries.causes(request.user, root),
-            "loads": queries.cadre_loads(request.user, root),
-            "cap": HouseholdsSettings.current().pairs_per_cadre,
+            "loads": queries.cadre_loads(request.user, root, config.pairs_per_cadre),
+            "cap": config.pairs_per_cadre,
+            "every_days": config.visit_every_days,
             "active_nav": NAV,
         },
     )
@@ -104,7 +106,7 @@ def panel(request):
     query on the households of the subtree, one for its children."""
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
-    _rows, total = queries.coverage(request.user, root)
+    _rows, total = queries.coverage(request.user, root, visits=False)
     monitored = total.by_status.get(Household.Status.MONITORED, 0)
     return render(request, "households/panel.html", {"root": root, "total": total, "monitored": monitored})
 
@@ -115,9 +117,10 @@ def coverage_export(request):
     root = page_root(request)
     rows, total = queries.coverage(request.user, root)
     statuses = Household.Status.choices
-    headers = ["单位", "帮扶户", "已结对", "未结对", "结对率（%）", *[label for _, label in statuses]]
+    headers = ["单位", "帮扶户", "已结对", "未结对", "结对率（%）", "本月已走访", "超期未走访"]
+    headers += [label for _, label in statuses]
     data = [
-        [r.org.name, r.households, r.paired, r.coverage.unpaired, r.coverage.rate]
+        [r.org.name, r.households, r.paired, r.coverage.unpaired, r.coverage.rate, r.visited, r.overdue]
         + [r.by_status.get(v, 0) for v, _ in statuses]
         for r in [*rows, total]
     ]
