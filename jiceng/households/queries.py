@@ -148,6 +148,7 @@ class CadreLoad:
     cadre: Cadre
     households: int
     cap: int
+    overdue: int = 0
 
     @property
     def over(self) -> bool:
@@ -158,22 +159,24 @@ class CadreLoad:
         return self.households >= self.cap
 
 
-def cadre_loads(user, root: Organization, cap: int | None = None) -> list[CadreLoad]:
+def cadre_loads(user, root: Organization, config=None) -> list[CadreLoad]:
     """Each cadre of the subtree (and each cadre paired with a household of it) with the number of
-    its open pairs with the subtree's visible households, against the cap. Two queries."""
-    cap = cap if cap is not None else HouseholdsSettings.current().pairs_per_cadre
-    pairs = (
-        visible(user, Pair.objects.filter(ends_on__isnull=True))
-        .filter(path_q("household__village__path", root.path))
-        .order_by()
-        .values("cadre")
-        .annotate(n=Count("pk"))
+    its open pairs with the subtree's visible households against the cap, and how many of those
+    households are overdue for a visit (as the list's ``visits=overdue``). Four queries."""
+    config = config or HouseholdsSettings.current()
+    cap = config.pairs_per_cadre
+    open_pairs = visible(user, Pair.objects.filter(ends_on__isnull=True)).filter(
+        path_q("household__village__path", root.path)
     )
+    pairs = open_pairs.order_by().values("cadre").annotate(n=Count("pk"))
     counts = {p["cadre"]: p["n"] for p in pairs}
+    since = visit_windows(config=config)[1]
+    late = open_pairs.exclude(household__in=Visit.objects.filter(visited_at__gte=since).values("household_id"))
+    overdue_counts = {p["cadre"]: p["n"] for p in late.order_by().values("cadre").annotate(n=Count("pk"))}
     cadres = visible(user, Cadre.objects.all()).filter(path_q("organization__path", root.path), is_active=True)
     listed_ids = set(cadres.values_list("pk", flat=True)) | set(counts)
     out = [
-        CadreLoad(c, counts.get(c.pk, 0), cap)
+        CadreLoad(c, counts.get(c.pk, 0), cap, overdue_counts.get(c.pk, 0))
         for c in Cadre.objects.filter(pk__in=listed_ids).select_related("organization").order_by("name", "pk")
     ]
     return sorted(out, key=lambda load: (-load.households, load.cadre.name))

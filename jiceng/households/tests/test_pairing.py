@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from jiceng.households import services
 from jiceng.households.models import HouseholdsSettings, Pair
@@ -122,6 +123,9 @@ def _scenario(county):
     for i, household in enumerate(made[:5]):
         services.pair(None, household, cadre=cadres[i % 2], starts_on=date(2026, 1, 1))
     services.change_status(None, made[1], to_status="out", on=date(2026, 2, 1), reason="达标")
+    now = timezone.now()
+    services.record_visit(None, made[0], cadre=cadres[0], visited_at=now, content="本月走访")
+    services.record_visit(None, made[1], cadre=cadres[1], visited_at=now - timedelta(days=45), content="上次走访")
     add_household(county.branch_b)  # township 乙: never counted for 甲
     return west
 
@@ -138,8 +142,9 @@ def test_every_coverage_figure_is_the_count_of_the_list_it_links_to(county, root
     c = client_for(county.county_admin)
     org = getattr(county, "root" if root == "county" else root)
     page = c.get(reverse("households:coverage"), {"org": org.pk}).content.decode()
-    links = _links(page)
-    assert len(links) > 10
+    links = _links(page) + _links(c.get(reverse("households:cadres"), {"org": org.pk}).content.decode())
+    assert len(links) > 10 and any(figure for url, figure in links if "visits=month" in url)
+    assert any(figure for url, figure in links if "visits=overdue" in url and "cadre=" in url)
     for url, figure in links:
         listed = c.get(url).content.decode()
         total = int(re.search(r"data-total>共 (\d+) 户", listed).group(1))

@@ -92,7 +92,7 @@ def coverage(request):
             "total": total,
             "statuses": statuses,
             "causes": queries.causes(request.user, root),
-            "loads": queries.cadre_loads(request.user, root, config.pairs_per_cadre),
+            "loads": queries.cadre_loads(request.user, root, config),
             "cap": config.pairs_per_cadre,
             "every_days": config.visit_every_days,
             "active_nav": NAV,
