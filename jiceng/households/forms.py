@@ -25,6 +25,7 @@ from .models import (
     Responsibility,
     Visit,
 )
+from .queries import selectable_cadres
 
 
 class DateInput(forms.DateInput):
@@ -127,7 +128,7 @@ class PairForm(forms.Form):
 
     def __init__(self, *args, user, household=None, **kwargs):
         super().__init__(*args, **kwargs)
-        cadres = visible(user, Cadre.objects.filter(is_active=True)).select_related("organization")
+        cadres = selectable_cadres(user).filter(is_active=True).select_related("organization")
         self.fields["cadre"].queryset = cadres.order_by("organization__path", "name")
         self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.unit}）"
         self.fields["starts_on"].initial = timezone.localdate()
@@ -208,7 +209,7 @@ class VisitForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        cadres = visible(user, Cadre.objects.filter(is_active=True)).select_related("organization")
+        cadres = selectable_cadres(user).filter(is_active=True).select_related("organization")
         self.fields["cadre"].queryset = cadres.order_by("organization__path", "name")
         self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.unit}）"
         style_form(self)

@@ -23,6 +23,17 @@ def visible_households(user, qs: QuerySet | None = None) -> QuerySet:
     return visible(user, qs if qs is not None else Household.objects.all())
 
 
+def selectable_cadres(user) -> QuerySet:
+    """The cadres a user may name on a pair or a visit: those filed in the user's scope and those
+    paired now with a household of it (a township's cadre helping in a village, for the village's
+    managers)."""
+    if user is None:
+        return Cadre.objects.all()
+    paired = visible(user, Pair.objects.filter(ends_on__isnull=True)).values("cadre_id")
+    mine = visible(user, Cadre.objects.all()).values("pk")
+    return Cadre.objects.filter(Q(pk__in=mine) | Q(pk__in=paired))
+
+
 def open_pair_of(household_ref="pk"):
     return Pair.objects.filter(household=OuterRef(household_ref), ends_on__isnull=True)
 

@@ -456,6 +456,14 @@ def save_cadre(actor, cadre: Cadre | None = None, **fields) -> Cadre:
     return cadre
 
 
+def _check_cadre(actor, cadre: Cadre) -> None:
+    """A user names only the cadres of their scope, or those paired now with a household of it."""
+    from .queries import selectable_cadres
+
+    if actor is not None and not selectable_cadres(actor).filter(pk=cadre.pk).exists():
+        raise ValidationError({"cadre": "该帮扶干部不在您的管理范围内"})
+
+
 def open_pairs_of(cadre: Cadre) -> int:
     return Pair.objects.filter(cadre=cadre, ends_on__isnull=True).count()
 
@@ -466,6 +474,7 @@ def pair(actor, household: Household, *, cadre: Cadre, starts_on: date, reason: 
     ends that day (the history keeps it); the cadre's open pairs must stay within the cap."""
     require_manager(actor, household.village)
     household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    _check_cadre(actor, cadre)
     # The cadre row is locked: two pairs made at once for one cadre cannot both pass the cap.
     cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
     if not cadre.is_active:
@@ -575,6 +584,7 @@ def record_visit(actor, household: Household, *, photos=(), **fields) -> Visit:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(visit, name, value)
     _check_visit(visit, now)
+    _check_cadre(actor, visit.cadre)
     visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
     visit.late = rules.visit_is_late(visit.visited_at, now, config.visit_late_days)
     visit.save()
@@ -609,6 +619,8 @@ def update_visit(actor, visit: Visit, *, photos=(), **fields) -> Visit:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(visit, name, value)
     _check_visit(visit, now)
+    if "cadre" in fields:
+        _check_cadre(actor, visit.cadre)
     visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
     visit.late = rules.visit_is_late(visit.visited_at, visit.created_at, config.visit_late_days)
     VisitPhoto.save_uploads(

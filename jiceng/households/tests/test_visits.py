@@ -164,3 +164,17 @@ def test_overdue_households_at_the_period_boundary(county, paired):
         assert _listed(c, visits="overdue") == [household.number]  # the unpaired household is not counted
         services.update_settings(county.county_admin, visit_every_days=31)
         assert _figures(c, county.town_a)["overdue"] == 0
+
+
+def test_a_village_s_managers_name_the_township_s_cadre_paired_with_their_household(county, paired):
+    from jiceng.testing import make_user
+
+    household, cadre = paired  # the cadre is filed under the township
+    secretary = make_user("village-secretary", county.village_a, "branch_secretary")
+    visit = services.record_visit(secretary, household, cadre=cadre, visited_at=NOW, content="走访")
+    assert visit.pair is not None
+    other = add_cadre(county.town_a, "未结对干部")
+    with pytest.raises(ValidationError, match="不在您的管理范围内"):
+        services.record_visit(secretary, household, cadre=other, visited_at=NOW, content="走访")
+    with pytest.raises(ValidationError, match="不在您的管理范围内"):
+        services.pair(county.admin_a, household, cadre=add_cadre(county.town_b, "乙乡干部"), starts_on=date(2026, 5, 1))
