@@ -32,6 +32,7 @@ from .models import (
     Pair,
     Responsibility,
     Visit,
+    VisitProblem,
 )
 
 VOLUME = {"tiny": (3, 6), "county": (12, 28)}  # households per rural village (low, high)
@@ -265,6 +266,7 @@ def _responsibilities(ctx, rng, townships, villages) -> int:
     return len(rows)
 
 
+PROBLEMS = ["反映村道路灯不亮", "自来水水压不足", "咨询医保报销比例", "希望提供种植技术培训", "房屋漏雨需要维修"]
 VISIT_TEXTS = [
     "了解家庭收入和务工情况，宣讲防返贫监测政策",
     "核实医保缴费和慢性病报销情况",
@@ -297,16 +299,19 @@ def _visits(ctx, rng) -> int:
                         timedelta(days=rng.randint(4, 20)) if late else timedelta(hours=rng.randint(1, 30))
                     )
                     recorded = min(recorded, datetime.combine(today, time(20), tzinfo=zone))
-                    problems = "反映村道路灯不亮" if rng.random() < 0.05 else ""
                     rows.append(
-                        (household_id, pair_id, cadre_id, at, rng.choice(VISIT_TEXTS), problems, "", late, None)
+                        (household_id, pair_id, cadre_id, at, rng.choice(VISIT_TEXTS), "", late, None)
                         + (recorded, recorded)
                     )
             month = add_months(month, 1)
     insert_tuples(
         Visit,
-        ["household_id", "pair_id", "cadre_id", "visited_at", "content", "problems", "location", "late"]
+        ["household_id", "pair_id", "cadre_id", "visited_at", "content", "location", "late"]
         + ["recorded_by_id", "created_at", "updated_at"],
         rows,
     )
+    # One visit in twenty heard a problem (none passed on: the requests demo keeps its own figures).
+    visit_ids = Visit.objects.filter(pair__isnull=False).order_by("pk").values_list("pk", flat=True)
+    problems = [(pk, rng.choice(PROBLEMS), None, None, None) for pk in visit_ids.iterator() if rng.random() < 0.05]
+    insert_tuples(VisitProblem, ["visit_id", "description", "request_id", "passed_at", "passed_by_id"], problems)
     return len(rows)

@@ -13,6 +13,7 @@ from jiceng.members.models import Member
 from jiceng.orgs.models import Organization
 from jiceng.orgs.picker import pick_organizations_when_large
 from jiceng.orgs.queries import PLACE_DOMAINS, place_choices
+from jiceng.requests import queries as request_queries
 
 from .models import (
     Cadre,
@@ -196,19 +197,23 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class VisitForm(forms.ModelForm):
+    problems = forms.CharField(
+        label="群众反映的问题",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="每行一个问题；可在走访记录页转为群众诉求",
+    )
     photos = MultiplePhotoField(label="现场照片", help_text="可用手机直接拍照，最多 6 张")
 
     class Meta:
         model = Visit
         fields = ["cadre", "visited_at", "content", "problems", "location"]
-        widgets = {
-            "visited_at": DateTimeInput(),
-            "content": forms.Textarea(attrs={"rows": 3}),
-            "problems": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = {"visited_at": DateTimeInput(), "content": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if editing:  # problems are added on the visit page, each with its own request
+            del self.fields["problems"]
         cadres = selectable_cadres(user).filter(is_active=True).select_related("organization")
         self.fields["cadre"].queryset = cadres.order_by("organization__path", "name")
         self.fields["cadre"].label_from_instance = lambda c: f"{c.name}（{c.unit}）"
@@ -217,3 +222,15 @@ class VisitForm(forms.ModelForm):
 
 class NoteForm(forms.Form):
     text = forms.CharField(label="补充说明", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PassOnForm(forms.Form):
+    """Pass a problem on to the request system: its category and kind there."""
+
+    category = forms.ModelChoiceField(label="诉求类别", queryset=None)
+    kind = forms.ChoiceField(label="诉求类型", choices=[("help", "求助"), ("consult", "咨询"), ("suggestion", "建议")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = request_queries.active_categories().order_by("pk")
+        style_form(self)

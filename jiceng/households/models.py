@@ -362,7 +362,6 @@ class Visit(TimestampedModel):
     cadre = models.ForeignKey(Cadre, verbose_name="走访干部", on_delete=models.PROTECT, related_name="visits")
     visited_at = models.DateTimeField("走访时间")
     content = models.TextField("帮扶内容", help_text="做了什么：宣讲政策、了解收入、帮办事项等")
-    problems = models.TextField("群众反映的问题", blank=True)
     location = models.CharField("位置", max_length=200, blank=True, help_text="选填")
     late = models.BooleanField("补录", default=False)
     recorded_by = models.ForeignKey(
@@ -373,6 +372,27 @@ class Visit(TimestampedModel):
         ordering = ["-visited_at", "-id"]
         verbose_name = "帮扶走访"
         indexes = [models.Index(fields=["household", "visited_at"], name="household_visit_idx")]
+
+
+class VisitProblem(TimestampedModel):
+    """A problem the household raised on a visit; one action passes it on to the request system
+    (channel 帮扶走访), after which it follows the request."""
+
+    scope_path = "visit__household__village__path"
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="raised")
+    description = models.CharField("问题", max_length=500)
+    request = models.ForeignKey(
+        "requests.Request", verbose_name="群众诉求", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    passed_at = models.DateTimeField("转交时间", null=True, blank=True)
+    passed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["visit", "id"]
+        verbose_name = "走访反映的问题"
 
 
 class VisitPhoto(PhotoModel):

@@ -36,6 +36,7 @@ from .models import (
     Visit,
     VisitNote,
     VisitPhoto,
+    VisitProblem,
 )
 
 HOUSEHOLD_FIELDS = [
@@ -545,7 +546,7 @@ def end_pair(actor, pair_: Pair, *, ends_on: date, reason: str) -> Pair:
 
 # ---- visit logs (帮扶日志) ----------------------------------------------------------------------------
 
-VISIT_FIELDS = ["cadre", "visited_at", "content", "problems", "location"]
+VISIT_FIELDS = ["cadre", "visited_at", "content", "location"]
 MAX_PHOTOS = 6
 
 
@@ -572,9 +573,10 @@ def pair_on(household: Household, cadre: Cadre, day: date) -> Pair | None:
 
 
 @transaction.atomic
-def record_visit(actor, household: Household, *, photos=(), **fields) -> Visit:
+def record_visit(actor, household: Household, *, photos=(), problems: str | list = "", **fields) -> Visit:
     """Record a visit (from a phone: photos optional, location never required). A visit recorded
-    more than ``visit_late_days`` days after it took place is marked late."""
+    more than ``visit_late_days`` days after it took place is marked late. ``problems``: the
+    problems the household raised, one a line (or a list)."""
     require_manager(actor, household.village)
     config = HouseholdsSettings.current()
     now = timezone.now()
@@ -588,12 +590,15 @@ def record_visit(actor, household: Household, *, photos=(), **fields) -> Visit:
     visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
     visit.late = rules.visit_is_late(visit.visited_at, now, config.visit_late_days)
     visit.save()
+    lines = problems.splitlines() if isinstance(problems, str) else list(problems)
+    raised = [VisitProblem(visit=visit, description=line.strip()[:500]) for line in lines if line.strip()]
+    VisitProblem.objects.bulk_create(raised)
     VisitPhoto.save_uploads(photos, max_photos=MAX_PHOTOS, uploaded_by=_user(actor), visit=visit)
     audit.record(
         actor,
         "create",
         visit,
-        changes={**audit.snapshot(visit, VISIT_FIELDS), "late": visit.late},
+        changes={**audit.snapshot(visit, VISIT_FIELDS), "late": visit.late, "problems": len(raised)},
         org_path=household.village.path,
     )
     return visit
@@ -633,6 +638,53 @@ def update_visit(actor, visit: Visit, *, photos=(), **fields) -> Visit:
         visit.refresh_from_db()
         audit.record(actor, "update", visit, changes=changes, org_path=household.village.path)
     return visit
+
+
+@transaction.atomic
+def pass_on_problem(actor, problem: VisitProblem, *, category, kind: str = "help"):
+    """Pass a problem raised on a visit on to the request system (channel 帮扶走访), as one action:
+    the request is routed and timed there, and the problem follows it."""
+    from jiceng.requests.services import create_request
+
+    problem = (
+        VisitProblem.objects.select_for_update()
+        .select_related("visit__household__village", "visit__cadre")
+        .get(pk=problem.pk)
+    )
+    household = problem.visit.household
+    require_manager(actor, household.village)
+    if problem.request_id:
+        raise ValidationError("该问题已转为群众诉求")
+    try:
+        # The permission is checked above; the request system records the user who passed it on.
+        req = create_request(
+            None,
+            organization=household.village,
+            category=category,
+            kind=kind,
+            description=problem.description,
+            channel="household_visit",
+            phone=household.phone,
+            name=household.head_name,
+            place=household.address,
+            source_label=f"帮扶干部{problem.visit.cadre.name}走访",
+            recorded_by=_user(actor),
+        )
+    except ValidationError as exc:
+        raise ValidationError([f"诉求系统未受理：{m}" for m in exc.messages]) from exc
+    problem.request, problem.passed_at, problem.passed_by = req, timezone.now(), _user(actor)
+    problem.revision = F("revision") + 1
+    problem.save()
+    problem.refresh_from_db()
+    audit.record(
+        actor,
+        "update",
+        problem,
+        changes={"request": [None, req.ticket]},
+        note=f"转为群众诉求 {req.ticket}",
+        org_path=household.village.path,
+    )
+    return problem
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ urlpatterns = [
     path("visits/<int:pk>/edit/", visits.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/notes/", visits.visit_note, name="visit_note"),
     path("visit-photos/<int:pk>/", visits.visit_photo, name="visit_photo"),
+    path("visit-problems/<int:pk>/pass-on/", visits.problem_pass_on, name="problem_pass_on"),
     path("people/<int:pk>/edit/", households.person_edit, name="person_edit"),
     path("people/<int:pk>/delete/", households.person_delete, name="person_delete"),
     path("people/<int:pk>/id-number/", households.person_reveal, name="person_reveal"),

@@ -50,12 +50,17 @@ def setup(county):
         content="秘密走访内容",
         problems="秘密问题",
     )
+    from jiceng.requests.models import Category
+
+    category = Category.objects.get_or_create(code="other", defaults={"name": "其他"})[0]
     services.annotate_visit(None, visit, text="秘密补充")
     # A photo row only: outsiders must get 404 before any file is opened.
     photo = VisitPhoto.objects.create(
         visit=visit, image="household-visits/secret.jpg", thumbnail="household-visits/s.jpg"
     )
     return {
+        "hh_problem": visit.raised.get().pk,
+        "hh_category": category.pk,
         "hh_visit": visit.pk,
         "hh_visit_photo": photo.pk,
         "hh_household": household.pk,
@@ -87,6 +92,7 @@ def samples(county, victim):
         "households:visit_edit": {"pk": victim["hh_visit"]},
         "households:visit_note": {"pk": victim["hh_visit"]},
         "households:visit_photo": {"pk": victim["hh_visit_photo"]},
+        "households:problem_pass_on": {"pk": victim["hh_problem"]},
         "households:person_edit": {"pk": victim["hh_person"]},
         "households:person_delete": {"pk": victim["hh_person"]},
         "households:person_reveal": {"pk": victim["hh_person"]},
@@ -158,6 +164,7 @@ POSTS = {
     "households:visit_create": {"cadre": "{hh_cadre}", "visited_at": "2026-01-05T10:00", "content": "外来走访"},
     "households:visit_edit": {"cadre": "{hh_cadre}", "visited_at": "2026-01-05T10:00", "content": "外来改"},
     "households:visit_note": {"text": "外来说明"},
+    "households:problem_pass_on": {"category": "{hh_category}", "kind": "help"},
     "households:cadre_create": {"organization": "{town_b}", "name": "外来干部", "unit": "外来", "is_active": "on"},
     "households:cadre_edit": {"organization": "{town_b}", "name": "外来改名", "unit": "外来", "is_active": "on"},
     "households:responsibility_create": {
@@ -193,6 +200,7 @@ def invariants(county):
         Responsibility,
         Visit,
         VisitNote,
+        VisitProblem,
     )
 
     config = HouseholdsSettings.current()
@@ -206,6 +214,7 @@ def invariants(county):
         GuaranteeCheck.objects.count(),
         list(Visit.objects.values_list("content", "visited_at", "revision").order_by("pk")),
         VisitNote.objects.count(),
+        list(VisitProblem.objects.values_list("description", "request_id").order_by("pk")),
         Income.objects.count(),
         (config.pairs_per_cadre, str(config.income_line)),
     )

@@ -178,3 +178,36 @@ def test_a_village_s_managers_name_the_township_s_cadre_paired_with_their_househ
         services.record_visit(secretary, household, cadre=other, visited_at=NOW, content="走访")
     with pytest.raises(ValidationError, match="不在您的管理范围内"):
         services.pair(county.admin_a, household, cadre=add_cadre(county.town_b, "乙乡干部"), starts_on=date(2026, 5, 1))
+
+
+def test_a_problem_raised_on_a_visit_becomes_a_request_with_one_action(county, paired):
+    from jiceng.requests.models import Category, Request
+
+    household, cadre = paired
+    category = Category.objects.get_or_create(code="utilities", defaults={"name": "水电气"})[0]
+    visit = services.record_visit(
+        county.admin_a, household, cadre=cadre, visited_at=NOW, content="走访", problems="自来水水压不足\n\n路灯不亮"
+    )
+    first, second = visit.raised.order_by("pk")
+    assert (first.description, second.description) == ("自来水水压不足", "路灯不亮")
+    c = client_for(county.admin_a)
+    page = c.get(reverse("households:visit", args=[visit.pk])).content.decode()
+    assert "群众反映的问题（2）" in page and reverse("households:problem_pass_on", args=[first.pk]) in page
+    response = c.post(reverse("households:problem_pass_on", args=[first.pk]), {"category": category.pk, "kind": "help"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    req = Request.objects.get()
+    assert first.request == req and (req.channel, req.organization, req.category) == (
+        "household_visit",
+        county.village_a,
+        category,
+    )
+    assert req.description == "自来水水压不足" and req.source_label == "帮扶干部走访干部走访"
+    page = c.get(reverse("households:visit", args=[visit.pk])).content.decode()
+    assert req.ticket in page
+    with pytest.raises(ValidationError, match="已转为群众诉求"):
+        services.pass_on_problem(county.admin_a, first, category=category)
+    with pytest.raises(PermissionDenied):
+        services.pass_on_problem(county.admin_b, second, category=category)
+    assert Request.objects.count() == 1
+    assert AuditEntry.objects.filter(note=f"转为群众诉求 {req.ticket}").exists()

@@ -3,8 +3,9 @@ with the photos and notes, the edit until the lock, the notes after it, and the 
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,8 +14,8 @@ from jiceng.core import pages, uploads
 from jiceng.core.scoping import can_manage, get_visible_or_404, require_manager, require_staff
 
 from .. import services
-from ..forms import NoteForm, VisitForm
-from ..models import HouseholdsSettings, Visit, VisitPhoto
+from ..forms import NoteForm, PassOnForm, VisitForm
+from ..models import HouseholdsSettings, Visit, VisitPhoto, VisitProblem
 from .households import NAV, STAFF_ONLY, _household
 
 
@@ -75,6 +76,8 @@ def visit_detail(request, pk):
             "can_edit": manager and services.editable(visit),
             "edit_days": config.visit_edit_days,
             "note_form": NoteForm(),
+            "problems": visit.raised.select_related("request"),
+            "pass_form": PassOnForm(),
             "active_nav": NAV,
         },
     )
@@ -85,7 +88,11 @@ def visit_detail(request, pk):
 def visit_edit(request, pk):
     visit = _visit(request, pk, manage=True)
     form = VisitForm(
-        request.POST or None, request.FILES or None, instance=Visit.objects.get(pk=visit.pk), user=request.user
+        request.POST or None,
+        request.FILES or None,
+        instance=Visit.objects.get(pk=visit.pk),
+        user=request.user,
+        editing=True,
     )
 
     def save(data):
@@ -110,6 +117,27 @@ def visit_note(request, pk):
         lambda: services.annotate_visit(request.user, visit, text=form.data.get("text", "")),
         success="已添加补充说明",
         to=back,
+    )
+
+
+@login_required
+@require_POST
+def problem_pass_on(request, pk):
+    """One action: the problem becomes a resident's request in the request system."""
+    require_staff(request.user, STAFF_ONLY)
+    problem = get_visible_or_404(request.user, VisitProblem.objects.select_related("visit__household__village"), pk=pk)
+    require_manager(request.user, problem.visit.household.village)
+    back = reverse("households:visit", args=[problem.visit_id])
+    form = PassOnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择诉求类别和类型")
+        return redirect(back)
+    return pages.button_action(
+        request,
+        lambda: services.pass_on_problem(request.user, problem, **form.cleaned_data),
+        success=lambda p: f"已转为群众诉求 {p.request.ticket}，由诉求系统分派办理",
+        to=back,
+        back=back,
     )
 
 
