@@ -107,7 +107,7 @@ def detail_ids(user):
     """{url name: kwargs} for the detail pages, from rows the persona can see."""
     from jiceng.core.scoping import visible
     from jiceng.development.models import DevelopmentFile
-    from jiceng.households.models import Household
+    from jiceng.households.models import Household, Visit
     from jiceng.life.models import Record
     from jiceng.members.models import Member
     from jiceng.orgs.models import Organization
@@ -140,6 +140,7 @@ def detail_ids(user):
         "ratings-member-points": {"pk": member},
         "households:detail": {"pk": first(visible(user, Household.objects.all()))},
         "household-detail": {"pk": first(visible(user, Household.objects.all()))},
+        "households:visit": {"pk": first(visible(user, Visit.objects.all()))},
     }
     return {name: kwargs for name, kwargs in table.items() if all(v is not None for v in kwargs.values())}
 
