@@ -107,6 +107,7 @@ def detail_ids(user):
     """{url name: kwargs} for the detail pages, from rows the persona can see."""
     from jiceng.core.scoping import visible
     from jiceng.development.models import DevelopmentFile
+    from jiceng.households.models import Household, Visit
     from jiceng.life.models import Record
     from jiceng.members.models import Member
     from jiceng.orgs.models import Organization
@@ -137,6 +138,9 @@ def detail_ids(user):
         "ratings:claim": {"pk": first(visible(user, PointsClaim.objects.all()))},
         "ratings:star_review": {"pk": first(visible(user, StarReview.objects.all()))},
         "ratings-member-points": {"pk": member},
+        "households:detail": {"pk": first(visible(user, Household.objects.all()))},
+        "household-detail": {"pk": first(visible(user, Household.objects.all()))},
+        "households:visit": {"pk": first(visible(user, Visit.objects.all()))},
     }
     return {name: kwargs for name, kwargs in table.items() if all(v is not None for v in kwargs.values())}
 
@@ -153,6 +157,8 @@ FILTERED = [
     "/ratings/points/?org={township}",
     "/ratings/stars/?org={township}",
     "/ratings/panel/?org={township}",
+    "/households/?org={township}&paired=0",
+    "/households/coverage/?org={township}",
 ]
 
 

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     # 在职党员到社区报到: counts party days and wishes from life and wishes (dual_sources), so after them.
     "jiceng.dual",
     "jiceng.ratings",
+    # 帮扶户与结对帮扶 (issue 14): reads members (cadres who are members), after the domain apps.
+    "jiceng.households",
     "jiceng.dashboard",
     "jiceng.demo",
 ]

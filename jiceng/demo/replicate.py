@@ -65,6 +65,8 @@ UNIQUE = {
     ("requests_department", "code"): "suffix",
     ("requests_request", "ticket"): "tail",
     ("wishes_wish", "ticket"): "tail",
+    ("households_household", "number"): "suffix",
+    ("households_householdmember", "id_number_digest"): "digest",
 }
 
 

@@ -41,6 +41,7 @@ CHANNELS = [
     ("phone", "电话"),
     ("open311", "Open311 接口"),
     ("liaison", "党代表走访"),
+    ("household_visit", "帮扶走访"),
     ("other", "其他"),
 ]
 PUBLIC_CHANNELS = {"qr", "open311"}

@@ -39,6 +39,7 @@ CASES = [
     ("demo-township", "ratings:ranking_export", {}),
     ("demo-township", "training:study_export", {}),
     ("demo-township", "life:attendance_export", {}),
+    ("demo-township", "households:export", {"paired": "1"}),
 ]
 
 

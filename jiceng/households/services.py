@@ -1,0 +1,767 @@
+"""Every write to household records goes through here: in a transaction, with the permission
+checked (require_manager on the household's village, or the cadre's / responsibility's
+organization), the change validated, ``revision`` bumped and an audit entry written.
+
+``actor=None`` is the system itself (the demo generator, the import command): no permission check.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jiceng.core import audit, idnumbers
+from jiceng.core.phones import normalize_phone, phone_error
+from jiceng.core.scoping import in_scope, require_county_admin, require_manager
+from jiceng.orgs.queries import PLACE_DOMAINS
+
+from . import rules
+from .models import (
+    Cadre,
+    GuaranteeCheck,
+    Household,
+    HouseholdMember,
+    HouseholdsSettings,
+    HouseholdStatusChange,
+    Income,
+    Measure,
+    Pair,
+    Responsibility,
+    Visit,
+    VisitNote,
+    VisitPhoto,
+    VisitProblem,
+)
+
+HOUSEHOLD_FIELDS = [
+    "village",
+    "number",
+    "kind",
+    "head_name",
+    "address",
+    "phone",
+    "cause",
+    "other_causes",
+    "identified_year",
+    "note",
+]
+PERSON_FIELDS = ["name", "relation", "health", "schooling", "work", "work_place"]
+MEASURE_FIELDS = ["category", "content", "owner", "starts_on", "ends_on", "money", "state", "outcome"]
+CADRE_FIELDS = ["organization", "name", "unit", "post", "phone", "member", "is_active"]
+RESPONSIBILITY_FIELDS = ["kind", "organization", "person", "unit", "starts_on", "ends_on"]
+STATUS_LABELS = dict(Household.Status.choices)
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def village_error(village) -> str | None:
+    """Households live in a village or an urban community (or a branch or grid below one)."""
+    if village is None:
+        return "请选择所在村（社区）"
+    parent = village.parent if village.parent_id else None
+    if village.domain not in PLACE_DOMAINS or parent is None or parent.domain not in PLACE_DOMAINS:
+        return f"{village.name}不是村或社区党组织：帮扶户登记在所在的村（社区）"
+    return None
+
+
+def _check_household(household: Household) -> None:
+    errors = {}
+    if error := village_error(household.village):
+        errors["village"] = error
+    if error := phone_error(household.phone):
+        errors["phone"] = error
+    household.phone = normalize_phone(household.phone)
+    household.number = (household.number or "").strip()
+    if not household.number:
+        errors["number"] = "请填写户编号"
+    elif Household.objects.filter(number=household.number).exclude(pk=household.pk).exists():
+        errors["number"] = f"户编号 {household.number} 已登记"
+    bad = [c for c in household.other_causes or [] if c not in Household.Cause.values]
+    if bad:
+        errors["other_causes"] = "未知的致贫原因：" + "、".join(bad)
+    if errors:
+        raise ValidationError(errors)
+
+
+def initial_status(kind: str) -> str:
+    return Household.Status.MONITORED if kind == Household.Kind.MONITORED else Household.Status.POOR
+
+
+@transaction.atomic
+def create_household(actor, *, status: str | None = None, on: date | None = None, **fields) -> Household:
+    require_manager(actor, fields.get("village"))
+    household = Household(**{k: v for k, v in fields.items() if k in HOUSEHOLD_FIELDS})
+    household.status = status or initial_status(household.kind)
+    _check_household(household)
+    household.save()
+    HouseholdStatusChange.objects.create(
+        household=household,
+        from_status="",
+        to_status=household.status,
+        on=on or timezone.localdate(),
+        reason="建档",
+        recorded_by=_user(actor),
+    )
+    audit.record(
+        actor,
+        "create",
+        household,
+        changes=audit.snapshot(household, HOUSEHOLD_FIELDS + ["status"]),
+        org_path=household.village.path,
+    )
+    return household
+
+
+@transaction.atomic
+def update_household(actor, household: Household, **fields) -> Household:
+    require_manager(actor, household.village)
+    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    before = audit.snapshot(household, HOUSEHOLD_FIELDS)
+    for name, value in fields.items():
+        if name not in HOUSEHOLD_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(household, name, value)
+    require_manager(actor, household.village)  # a move must stay within the actor's scope
+    _check_household(household)
+    changes = audit.diff(before, audit.snapshot(household, HOUSEHOLD_FIELDS))
+    if changes:
+        household.revision = F("revision") + 1
+        household.save()
+        household.refresh_from_db()
+        audit.record(actor, "update", household, changes=changes, org_path=household.village.path)
+    return household
+
+
+@transaction.atomic
+def change_status(actor, household: Household, *, to_status: str, on: date, reason: str = "") -> Household:
+    """Change a household's status, with its history row in the same transaction."""
+    require_manager(actor, household.village)
+    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    if to_status not in STATUS_LABELS:
+        raise ValidationError({"to_status": "请选择新状态"})
+    if error := rules.transition_error(household.status, to_status, STATUS_LABELS):
+        raise ValidationError({"to_status": error})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "变更日期不能晚于今天"})
+    last = household.status_changes.order_by("-on", "-id").values_list("on", flat=True).first()
+    if last and on < last:
+        raise ValidationError({"on": f"变更日期不能早于上一次状态变更（{last:%Y-%m-%d}）"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写变更原因（如：经核查收入稳定超过监测线）"})
+    from_status = household.status
+    household.status = to_status
+    household.revision = F("revision") + 1
+    household.save()
+    household.refresh_from_db()
+    HouseholdStatusChange.objects.create(
+        household=household,
+        from_status=from_status,
+        to_status=to_status,
+        on=on,
+        reason=reason.strip()[:200],
+        recorded_by=_user(actor),
+    )
+    audit.record(
+        actor,
+        "update",
+        household,
+        changes={"status": [from_status, to_status]},
+        note=reason[:255],
+        org_path=household.village.path,
+    )
+    return household
+
+
+def _bump(household: Household) -> None:
+    Household.objects.filter(pk=household.pk).update(revision=F("revision") + 1)
+
+
+# ---- people ---------------------------------------------------------------------------------------
+
+
+def apply_id_number(person: HouseholdMember, raw: str, today: date | None = None) -> None:
+    """As for party members (jiceng.members.services.apply_id_number): validated (GB 11643),
+    stored encrypted with its keyed digest and masked form; birth date and gender from it."""
+    try:
+        info = idnumbers.parse(raw, today=today)
+    except idnumbers.IdNumberError as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    person.id_number_encrypted = idnumbers.encrypt(info.number)
+    person.id_number_digest = idnumbers.digest(info.number)
+    person.id_number_masked = idnumbers.mask(info.number)
+    person.birth_date = info.birth_date
+    person.gender = info.gender
+
+
+def _check_person(person: HouseholdMember) -> None:
+    errors = {}
+    if not (person.name or "").strip():
+        errors["name"] = "请填写姓名"
+    duplicate = (
+        HouseholdMember.objects.filter(id_number_digest=person.id_number_digest)
+        .exclude(pk=person.pk)
+        .select_related("household")
+        .first()
+    )
+    if duplicate is not None:
+        errors["id_number"] = f"该公民身份号码已登记在户编号 {duplicate.household.number} 中"
+    if person.relation == HouseholdMember.Relation.HEAD:
+        heads = HouseholdMember.objects.filter(household_id=person.household_id, relation="head").exclude(pk=person.pk)
+        if heads.exists():
+            errors["relation"] = "该户已登记户主，一户只有一名户主"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_person(actor, household: Household, *, id_number: str, **fields) -> HouseholdMember:
+    require_manager(actor, household.village)
+    person = HouseholdMember(household=household, **{k: v for k, v in fields.items() if k in PERSON_FIELDS})
+    apply_id_number(person, id_number)
+    _check_person(person)
+    person.save()
+    _bump(household)
+    audit.record(
+        actor,
+        "create",
+        person,
+        changes=audit.snapshot(person, PERSON_FIELDS + ["id_number_masked"]),
+        org_path=household.village.path,
+    )
+    return person
+
+
+@transaction.atomic
+def update_person(actor, person: HouseholdMember, *, id_number: str | None = None, **fields) -> HouseholdMember:
+    household = person.household
+    require_manager(actor, household.village)
+    person = HouseholdMember.objects.select_for_update().get(pk=person.pk)
+    before = audit.snapshot(person, PERSON_FIELDS + ["id_number_masked"])
+    for name, value in fields.items():
+        if name not in PERSON_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(person, name, value)
+    if id_number:
+        apply_id_number(person, id_number)
+    _check_person(person)
+    changes = audit.diff(before, audit.snapshot(person, PERSON_FIELDS + ["id_number_masked"]))
+    if changes:
+        person.revision = F("revision") + 1
+        person.save()
+        person.refresh_from_db()
+        _bump(household)
+        audit.record(actor, "update", person, changes=changes, org_path=household.village.path)
+    return person
+
+
+@transaction.atomic
+def remove_person(actor, person: HouseholdMember, *, reason: str = "") -> None:
+    """A person leaves the household (moved out, married out, deceased): the row goes, the audit
+    entry keeps who it was (masked ID number)."""
+    household = person.household
+    require_manager(actor, household.village)
+    snapshot = audit.snapshot(person, ["name", "relation", "id_number_masked"])
+    audit.record(actor, "delete", person, changes=snapshot, note=reason[:255], org_path=household.village.path)
+    person.delete()
+    _bump(household)
+
+
+def can_reveal(user) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) in settings.FULL_ID_ROLES)
+
+
+def reveal_id_number(actor, person: HouseholdMember) -> str:
+    """The full ID number, for the roles of settings.FULL_ID_ROLES only; every reveal is audited
+    (as for party members)."""
+    if not can_reveal(actor):
+        raise PermissionDenied("当前角色无权查看完整公民身份号码")
+    if not in_scope(actor, person):
+        raise PermissionDenied("该家庭成员不在您的管理范围内")
+    audit.record(
+        actor,
+        "view_full_id",
+        person,
+        note="查看完整公民身份号码（帮扶户家庭成员）",
+        org_path=person.household.village.path,
+    )
+    return idnumbers.decrypt(person.id_number_encrypted)
+
+
+# ---- income and checks ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_income(actor, household: Household, *, year: int, amounts: dict[str, Decimal]) -> list[Income]:
+    """The household's income of ``year`` by source (yuan): each given source replaces that year's
+    figure; a source left out keeps its figure."""
+    require_manager(actor, household.village)
+    today = timezone.localdate()
+    if not 2000 <= year <= today.year:
+        raise ValidationError({"year": f"年度应在 2000 年至 {today.year} 年之间"})
+    unknown = set(amounts) - set(Income.Source.values)
+    if unknown:
+        raise ValueError(f"未知的收入来源：{unknown}")
+    errors = {source: "金额不能为负数" for source, amount in amounts.items() if amount is not None and amount < 0}
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        i.source: str(i.amount) for i in Income.objects.filter(household=household, year=year).select_for_update()
+    }
+    saved = []
+    for source, amount in amounts.items():
+        if amount is None:
+            continue
+        income, _ = Income.objects.update_or_create(
+            household=household, year=year, source=source, defaults={"amount": amount}
+        )
+        saved.append(income)
+    after = {i.source: str(i.amount) for i in saved}
+    changes = {source: [before.get(source), value] for source, value in after.items() if before.get(source) != value}
+    if changes:
+        _bump(household)
+        audit.record(
+            actor, "update", household, changes=changes, note=f"{year}年家庭收入", org_path=household.village.path
+        )
+    return saved
+
+
+@transaction.atomic
+def record_check(
+    actor, household: Household, *, item: str, checked_on: date, met: bool, checked_by: str, note: str = ""
+) -> GuaranteeCheck:
+    """One check of 两不愁三保障 or drinking water; a failed check needs the reason."""
+    require_manager(actor, household.village)
+    errors = {}
+    if item not in GuaranteeCheck.Item.values:
+        errors["item"] = "请选择核查项目"
+    if checked_on > timezone.localdate():
+        errors["checked_on"] = "核查日期不能晚于今天"
+    if not (checked_by or "").strip():
+        errors["checked_by"] = "请填写核查人"
+    if not met and not (note or "").strip():
+        errors["note"] = "未达标的，请说明情况"
+    if errors:
+        raise ValidationError(errors)
+    check = GuaranteeCheck.objects.create(
+        household=household,
+        item=item,
+        checked_on=checked_on,
+        met=met,
+        checked_by=checked_by.strip()[:50],
+        note=(note or "").strip()[:200],
+        recorded_by=_user(actor),
+    )
+    _bump(household)
+    audit.record(
+        actor,
+        "create",
+        check,
+        changes={"item": item, "checked_on": checked_on, "met": met, "checked_by": check.checked_by},
+        org_path=household.village.path,
+    )
+    return check
+
+
+# ---- help plan (一户一策) ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_measure(actor, household: Household, measure: Measure | None = None, **fields) -> Measure:
+    require_manager(actor, household.village)
+    if measure is not None:
+        measure = Measure.objects.select_for_update().get(pk=measure.pk, household=household)
+        before = audit.snapshot(measure, MEASURE_FIELDS)
+    else:
+        measure, before = Measure(household=household), None
+    for name, value in fields.items():
+        if name not in MEASURE_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(measure, name, value)
+    if errors := rules.measure_errors(measure.starts_on, measure.ends_on, measure.money):
+        raise ValidationError(errors)
+    if measure.state == Measure.State.DONE and not (measure.outcome or "").strip():
+        raise ValidationError({"outcome": "已完成的措施请填写成效"})
+    if before is None:
+        measure.save()
+        audit.record(
+            actor, "create", measure, changes=audit.snapshot(measure, MEASURE_FIELDS), org_path=household.village.path
+        )
+    else:
+        changes = audit.diff(before, audit.snapshot(measure, MEASURE_FIELDS))
+        if not changes:
+            return measure
+        measure.revision = F("revision") + 1
+        measure.save()
+        measure.refresh_from_db()
+        audit.record(actor, "update", measure, changes=changes, org_path=household.village.path)
+    _bump(household)
+    return measure
+
+
+@transaction.atomic
+def delete_measure(actor, measure: Measure) -> None:
+    household = measure.household
+    require_manager(actor, household.village)
+    audit.record(
+        actor, "delete", measure, changes=audit.snapshot(measure, MEASURE_FIELDS), org_path=household.village.path
+    )
+    measure.delete()
+    _bump(household)
+
+
+# ---- cadres and pairs (结对帮扶) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_cadre(actor, cadre: Cadre | None = None, **fields) -> Cadre:
+    require_manager(actor, fields.get("organization") or (cadre.organization if cadre else None))
+    if cadre is not None:
+        require_manager(actor, cadre.organization)
+        cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+        before = audit.snapshot(cadre, CADRE_FIELDS)
+    else:
+        cadre, before = Cadre(), None
+    for name, value in fields.items():
+        if name not in CADRE_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(cadre, name, value)
+    errors = {}
+    if error := phone_error(cadre.phone):
+        errors["phone"] = error
+    if not (cadre.name or "").strip():
+        errors["name"] = "请填写姓名"
+    if not (cadre.unit or "").strip():
+        errors["unit"] = "请填写工作单位"
+    if errors:
+        raise ValidationError(errors)
+    cadre.phone = normalize_phone(cadre.phone)
+    path = cadre.organization.path
+    if before is None:
+        cadre.save()
+        audit.record(actor, "create", cadre, changes=audit.snapshot(cadre, CADRE_FIELDS), org_path=path)
+        return cadre
+    changes = audit.diff(before, audit.snapshot(cadre, CADRE_FIELDS))
+    if changes:
+        cadre.revision = F("revision") + 1
+        cadre.save()
+        cadre.refresh_from_db()
+        audit.record(actor, "update", cadre, changes=changes, org_path=path)
+    return cadre
+
+
+def _check_cadre(actor, cadre: Cadre) -> None:
+    """A user names only the cadres of their scope, or those paired now with a household of it."""
+    from .queries import selectable_cadres
+
+    if actor is not None and not selectable_cadres(actor).filter(pk=cadre.pk).exists():
+        raise ValidationError({"cadre": "该帮扶干部不在您的管理范围内"})
+
+
+def open_pairs_of(cadre: Cadre) -> int:
+    return Pair.objects.filter(cadre=cadre, ends_on__isnull=True).count()
+
+
+@transaction.atomic
+def pair(actor, household: Household, *, cadre: Cadre, starts_on: date, reason: str = "") -> Pair:
+    """Pair ``cadre`` with ``household`` from ``starts_on``. The household's open pair, if any,
+    ends that day (the history keeps it); the cadre's open pairs must stay within the cap."""
+    require_manager(actor, household.village)
+    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    _check_cadre(actor, cadre)
+    # The cadre row is locked: two pairs made at once for one cadre cannot both pass the cap.
+    cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    if not cadre.is_active:
+        raise ValidationError({"cadre": f"{cadre.name}已不在岗，不能结对"})
+    current = Pair.objects.filter(household=household, ends_on__isnull=True).first()
+    if current is not None and current.cadre_id == cadre.pk:
+        raise ValidationError({"cadre": f"{cadre.name}已与该户结对"})
+    previous_start = (
+        Pair.objects.filter(household=household).order_by("-starts_on").values_list("starts_on", flat=True).first()
+    )
+    if error := rules.pair_dates_error(starts_on, timezone.localdate(), previous_start):
+        raise ValidationError({"starts_on": error})
+    cap = HouseholdsSettings.current().pairs_per_cadre
+    if error := rules.cap_error(open_pairs_of(cadre), cap, cadre.name):
+        raise ValidationError({"cadre": error})
+    if current is not None:
+        current.ends_on = starts_on
+        current.end_reason = (reason or "更换帮扶干部")[:200]
+        current.revision = F("revision") + 1
+        current.save()
+        audit.record(
+            actor,
+            "update",
+            current,
+            changes={"ends_on": [None, starts_on]},
+            note=current.end_reason,
+            org_path=household.village.path,
+        )
+    new = Pair.objects.create(cadre=cadre, household=household, starts_on=starts_on)
+    _bump(household)
+    audit.record(
+        actor,
+        "create",
+        new,
+        changes={"cadre": cadre.pk, "household": household.pk, "starts_on": starts_on},
+        note=reason[:255],
+        org_path=household.village.path,
+    )
+    return new
+
+
+@transaction.atomic
+def end_pair(actor, pair_: Pair, *, ends_on: date, reason: str) -> Pair:
+    household = pair_.household
+    require_manager(actor, household.village)
+    pair_ = Pair.objects.select_for_update().get(pk=pair_.pk)
+    if pair_.ends_on is not None:
+        raise ValidationError(f"该结对已于 {pair_.ends_on:%Y-%m-%d} 结束")
+    if ends_on < pair_.starts_on or ends_on > timezone.localdate():
+        raise ValidationError({"ends_on": "结束日期应在结对日期和今天之间"})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写结束原因（如：干部调离、该户风险已消除）"})
+    pair_.ends_on, pair_.end_reason = ends_on, reason.strip()[:200]
+    pair_.revision = F("revision") + 1
+    pair_.save()
+    pair_.refresh_from_db()
+    _bump(household)
+    audit.record(
+        actor,
+        "update",
+        pair_,
+        changes={"ends_on": [None, ends_on]},
+        note=pair_.end_reason,
+        org_path=household.village.path,
+    )
+    return pair_
+
+
+# ---- visit logs (帮扶日志) ----------------------------------------------------------------------------
+
+VISIT_FIELDS = ["cadre", "visited_at", "content", "location"]
+MAX_PHOTOS = 6
+
+
+def _check_visit(visit: Visit, now) -> None:
+    errors = {}
+    if visit.visited_at is None:
+        errors["visited_at"] = "请填写走访时间"
+    elif visit.visited_at > now:
+        errors["visited_at"] = "走访时间不能晚于现在"
+    if not (visit.content or "").strip():
+        errors["content"] = "请填写帮扶内容"
+    if errors:
+        raise ValidationError(errors)
+
+
+def pair_on(household: Household, cadre: Cadre, day: date) -> Pair | None:
+    """The cadre's pair with the household open on ``day``, if any."""
+    return (
+        Pair.objects.filter(household=household, cadre=cadre, starts_on__lte=day)
+        .exclude(ends_on__lt=day)
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+@transaction.atomic
+def record_visit(actor, household: Household, *, photos=(), problems: str | list = "", **fields) -> Visit:
+    """Record a visit (from a phone: photos optional, location never required). A visit recorded
+    more than ``visit_late_days`` days after it took place is marked late. ``problems``: the
+    problems the household raised, one a line (or a list)."""
+    require_manager(actor, household.village)
+    config = HouseholdsSettings.current()
+    now = timezone.now()
+    visit = Visit(household=household, recorded_by=_user(actor))
+    for name, value in fields.items():
+        if name not in VISIT_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(visit, name, value)
+    _check_visit(visit, now)
+    _check_cadre(actor, visit.cadre)
+    visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
+    visit.late = rules.visit_is_late(visit.visited_at, now, config.visit_late_days)
+    visit.save()
+    lines = problems.splitlines() if isinstance(problems, str) else list(problems)
+    raised = [VisitProblem(visit=visit, description=line.strip()[:500]) for line in lines if line.strip()]
+    VisitProblem.objects.bulk_create(raised)
+    VisitPhoto.save_uploads(photos, max_photos=MAX_PHOTOS, uploaded_by=_user(actor), visit=visit)
+    audit.record(
+        actor,
+        "create",
+        visit,
+        changes={**audit.snapshot(visit, VISIT_FIELDS), "late": visit.late, "problems": len(raised)},
+        org_path=household.village.path,
+    )
+    return visit
+
+
+def editable(visit: Visit, now=None) -> bool:
+    config = HouseholdsSettings.current()
+    return not rules.visit_locked(visit.created_at, now or timezone.now(), config.visit_edit_days)
+
+
+@transaction.atomic
+def update_visit(actor, visit: Visit, *, photos=(), **fields) -> Visit:
+    household = visit.household
+    require_manager(actor, household.village)
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    config = HouseholdsSettings.current()
+    now = timezone.now()
+    if rules.visit_locked(visit.created_at, now, config.visit_edit_days):
+        raise ValidationError(f"走访记录登记已超过 {config.visit_edit_days} 天，不能修改，只能补充说明")
+    before = audit.snapshot(visit, VISIT_FIELDS)
+    for name, value in fields.items():
+        if name not in VISIT_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(visit, name, value)
+    _check_visit(visit, now)
+    if "cadre" in fields:
+        _check_cadre(actor, visit.cadre)
+    visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
+    visit.late = rules.visit_is_late(visit.visited_at, visit.created_at, config.visit_late_days)
+    VisitPhoto.save_uploads(
+        photos, max_photos=MAX_PHOTOS, already=visit.photos.count(), uploaded_by=_user(actor), visit=visit
+    )
+    changes = audit.diff(before, audit.snapshot(visit, VISIT_FIELDS))
+    if changes or photos:
+        visit.revision = F("revision") + 1
+        visit.save()
+        visit.refresh_from_db()
+        audit.record(actor, "update", visit, changes=changes, org_path=household.village.path)
+    return visit
+
+
+@transaction.atomic
+def pass_on_problem(actor, problem: VisitProblem, *, category, kind: str = "help"):
+    """Pass a problem raised on a visit on to the request system (channel 帮扶走访), as one action:
+    the request is routed and timed there, and the problem follows it."""
+    from jiceng.requests.services import create_request
+
+    problem = (
+        VisitProblem.objects.select_for_update()
+        .select_related("visit__household__village", "visit__cadre")
+        .get(pk=problem.pk)
+    )
+    household = problem.visit.household
+    require_manager(actor, household.village)
+    if problem.request_id:
+        raise ValidationError("该问题已转为群众诉求")
+    try:
+        # The permission is checked above; the request system records the user who passed it on.
+        req = create_request(
+            None,
+            organization=household.village,
+            category=category,
+            kind=kind,
+            description=problem.description,
+            channel="household_visit",
+            phone=household.phone,
+            name=household.head_name,
+            place=household.address,
+            source_label=f"帮扶干部{problem.visit.cadre.name}走访",
+            recorded_by=_user(actor),
+        )
+    except ValidationError as exc:
+        raise ValidationError([f"诉求系统未受理：{m}" for m in exc.messages]) from exc
+    problem.request, problem.passed_at, problem.passed_by = req, timezone.now(), _user(actor)
+    problem.revision = F("revision") + 1
+    problem.save()
+    problem.refresh_from_db()
+    audit.record(
+        actor,
+        "update",
+        problem,
+        changes={"request": [None, req.ticket]},
+        note=f"转为群众诉求 {req.ticket}",
+        org_path=household.village.path,
+    )
+    return problem
+
+
+@transaction.atomic
+def annotate_visit(actor, visit: Visit, *, text: str) -> VisitNote:
+    """A note on a visit, allowed at any time (the only change once the visit is locked)."""
+    require_manager(actor, visit.household.village)
+    if not (text or "").strip():
+        raise ValidationError({"text": "请填写补充说明"})
+    note = VisitNote.objects.create(visit=visit, text=text.strip()[:500], written_by=_user(actor))
+    audit.record(actor, "create", note, changes={"text": note.text}, org_path=visit.household.village.path)
+    return note
+
+
+# ---- responsibility chain (包联) --------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_responsibility(actor, responsibility: Responsibility | None = None, **fields) -> Responsibility:
+    if responsibility is not None:
+        require_manager(actor, responsibility.organization)
+        responsibility = Responsibility.objects.select_for_update().get(pk=responsibility.pk)
+        before = audit.snapshot(responsibility, RESPONSIBILITY_FIELDS)
+    else:
+        responsibility, before = Responsibility(), None
+    for name, value in fields.items():
+        if name not in RESPONSIBILITY_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(responsibility, name, value)
+    org = responsibility.organization
+    require_manager(actor, org)
+    errors = {}
+    village = village_error(org) is None
+    if responsibility.kind == Responsibility.Kind.LEADER_TOWNSHIP and (org.parent_id is None or village):
+        errors["organization"] = "县级领导包联的是乡镇（街道）党委"
+    if responsibility.kind == Responsibility.Kind.DEPARTMENT_VILLAGE and not village:
+        errors["organization"] = "部门包联的是村（社区）"
+    if responsibility.ends_on and responsibility.ends_on < responsibility.starts_on:
+        errors["ends_on"] = "结束日期不能早于开始日期"
+    if errors:
+        raise ValidationError(errors)
+    if before is None:
+        responsibility.save()
+        audit.record(
+            actor,
+            "create",
+            responsibility,
+            changes=audit.snapshot(responsibility, RESPONSIBILITY_FIELDS),
+            org_path=org.path,
+        )
+        return responsibility
+    changes = audit.diff(before, audit.snapshot(responsibility, RESPONSIBILITY_FIELDS))
+    if changes:
+        responsibility.revision = F("revision") + 1
+        responsibility.save()
+        responsibility.refresh_from_db()
+        audit.record(actor, "update", responsibility, changes=changes, org_path=org.path)
+    return responsibility
+
+
+# ---- settings ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_settings(actor, **values) -> HouseholdsSettings:
+    """County admins set the cap of households per cadre and the monitoring income line [C]."""
+    require_county_admin(actor)
+    config = HouseholdsSettings.for_update()
+    before = audit.snapshot(config, HouseholdsSettings.SETTINGS_FIELDS)
+    for name, value in values.items():
+        if name not in HouseholdsSettings.SETTINGS_FIELDS:
+            raise ValueError(f"不可修改的配置：{name}")
+        setattr(config, name, value)
+    if config.pairs_per_cadre < 1:
+        raise ValidationError({"pairs_per_cadre": "上限至少为 1 户"})
+    config.save()
+    changes = audit.diff(before, audit.snapshot(config, HouseholdsSettings.SETTINGS_FIELDS))
+    if changes:
+        root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+        audit.record(actor, "update", config, changes=changes, org_path=root_path, note="帮扶工作设置")
+    return config

@@ -1,0 +1,61 @@
+"""The households demo, run on the test county (its two rural villages) at tiny scale: the rows it
+writes behave like the services' (valid ID numbers, one head, pairs within the cap, history)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from jiceng.core import idnumbers
+from jiceng.demo.context import DemoContext
+from jiceng.households import demo
+from jiceng.households.models import Household, HouseholdMember, HouseholdsSettings, Pair, Visit
+from jiceng.testing import client_for
+
+
+@pytest.fixture
+def generated(county):
+    ctx = DemoContext(
+        seed=3,
+        scale="tiny",
+        today=timezone.localdate(),
+        root=county.root,
+        township=county.town_a,
+        branch=county.branch_a,
+        users={},
+        say=lambda text: None,
+    )
+    return demo.generate(ctx)
+
+
+def test_the_demo_writes_consistent_households(county, generated):
+    assert generated["帮扶户"] == Household.objects.count() >= 6
+    assert generated["家庭成员"] == HouseholdMember.objects.count()
+    assert generated["走访记录"] == Visit.objects.count() > 0
+    assert not Visit.objects.exclude(pair__household=F("household")).exists()
+    assert not Visit.objects.filter(visited_at__gt=timezone.now()).exists()
+    heads = Household.objects.annotate(heads=Count("people", filter=Q(people__relation="head")))
+    assert set(heads.values_list("heads", flat=True)) == {1}
+    for person in HouseholdMember.objects.all()[:20]:
+        info = idnumbers.parse(idnumbers.decrypt(person.id_number_encrypted))
+        assert info.birth_date == person.birth_date and idnumbers.mask(info.number) == person.id_number_masked
+    cap = HouseholdsSettings.current().pairs_per_cadre
+    loads = Pair.objects.filter(ends_on__isnull=True).values("cadre").annotate(n=Count("pk"))
+    assert max(load["n"] for load in loads) <= cap
+    assert not Pair.objects.filter(ends_on__isnull=True).values("household").annotate(n=Count("pk")).filter(n__gt=1)
+    assert any(
+        h.other_causes and all(c in Household.Cause.values for c in h.other_causes) for h in Household.objects.all()
+    )
+    for household in Household.objects.all():
+        steps = list(household.status_changes.order_by("on", "id").values_list("from_status", "to_status"))
+        assert steps[0][0] == "" and steps[-1][1] == household.status
+
+
+def test_the_demo_county_pages_show_it(county, generated):
+    c = client_for(county.county_admin)
+    page = c.get(reverse("households:coverage")).content.decode()
+    assert "甲镇党委" in page and "乙乡党委" in page
+    household = Household.objects.filter(village=county.village_a).first()
+    assert household.head_name in c.get(reverse("households:detail", args=[household.pk])).content.decode()

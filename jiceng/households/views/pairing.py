@@ -1,0 +1,256 @@
+"""Pairing (结对帮扶): a household's pair and its end, the cadres' register, the coverage page
+(every figure links to the household list that gives the same number), the responsibility chain
+(包联) and the county's settings (the cap of households per cadre, the monitoring line)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from jiceng.core import pages, xlsx
+from jiceng.core.pages import paginate
+from jiceng.core.scoping import (
+    can_manage,
+    get_visible_or_404,
+    page_root,
+    path_q,
+    require_county_admin,
+    require_manager,
+    require_staff,
+    visible,
+)
+
+from .. import queries, services
+from ..forms import CadreForm, EndPairForm, PairForm, ResponsibilityForm, SettingsForm
+from ..models import Cadre, Household, HouseholdsSettings, Pair, Responsibility
+from .households import NAV, STAFF_ONLY, _form_page, _household
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pair_create(request, pk):
+    household = _household(request, pk, manage=True)
+    form = PairForm(request.POST or None, user=request.user, household=household)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.pair(request.user, household, **data),
+        success=lambda p: f"已与 {p.cadre.name} 结对",
+        to=reverse("households:detail", args=[household.pk]),
+    ):
+        return done
+    cap = HouseholdsSettings.current().pairs_per_cadre
+    note = f"每名干部最多同时结对 {cap} 户。该户已有结对干部的，原结对在结对日期结束，记入历史。"
+    return _form_page(request, form, f"结对帮扶 · {household}", household, note=note)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pair_end(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    pair = get_visible_or_404(request.user, Pair.objects.select_related("household__village", "cadre"), pk=pk)
+    require_manager(request.user, pair.household.village)
+    form = EndPairForm(request.POST or None)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.end_pair(request.user, pair, **data),
+        success="结对已结束，并记入历史",
+        to=reverse("households:detail", args=[pair.household_id]),
+    ):
+        return done
+    note = f"结束 {pair.cadre.name} 与 {pair.household} 的结对。结束后该户计为未结对，直到重新结对。"
+    return _form_page(request, form, "结束结对", pair.household, note=note)
+
+
+# ---- coverage ------------------------------------------------------------------------------------
+
+
+def _list_url(**query) -> str:
+    from urllib.parse import urlencode
+
+    return reverse("households:list") + "?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+
+@login_required
+def coverage(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    config = HouseholdsSettings.current()
+    rows, total = queries.coverage(request.user, root, config=config)
+    statuses = Household.Status.choices
+    for row in [*rows, total]:
+        row.statuses = [(value, row.by_status.get(value, 0)) for value, _ in statuses]
+    return render(
+        request,
+        "households/coverage.html",
+        {
+            "root": root,
+            "rows": rows,
+            "total": total,
+            "statuses": statuses,
+            "causes": queries.causes(request.user, root),
+            "loads": queries.cadre_loads(request.user, root, config),
+            "cap": config.pairs_per_cadre,
+            "every_days": config.visit_every_days,
+            "active_nav": NAV,
+        },
+    )
+
+
+@login_required
+def panel(request):
+    """The card of the organization page and the command screen (loaded by htmx): one grouped
+    query on the households of the subtree, one for its children."""
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    _rows, total = queries.coverage(request.user, root, visits=False)
+    monitored = total.by_status.get(Household.Status.MONITORED, 0)
+    return render(request, "households/panel.html", {"root": root, "total": total, "monitored": monitored})
+
+
+@login_required
+def coverage_export(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    rows, total = queries.coverage(request.user, root)
+    statuses = Household.Status.choices
+    headers = ["单位", "帮扶户", "已结对", "未结对", "结对率（%）", "本月已走访", "超期未走访"]
+    headers += [label for _, label in statuses]
+    data = [
+        [r.org.name, r.households, r.paired, r.coverage.unpaired, r.coverage.rate, r.visited, r.overdue]
+        + [r.by_status.get(v, 0) for v, _ in statuses]
+        for r in [*rows, total]
+    ]
+    data[-1][0] = f"合计（{root.name}）"
+    return xlsx.xlsx_response("结对帮扶覆盖", xlsx.build_workbook("结对帮扶覆盖", headers, data))
+
+
+# ---- cadres --------------------------------------------------------------------------------------
+
+
+@login_required
+def cadre_list(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    loads = queries.cadre_loads(request.user, root)
+    return render(
+        request,
+        "households/cadres.html",
+        {
+            "root": root,
+            "loads": loads,
+            "cap": HouseholdsSettings.current().pairs_per_cadre,
+            "can_create": can_manage(request.user),
+            "active_nav": NAV,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadre_create(request):
+    require_staff(request.user, STAFF_ONLY)
+    require_manager(request.user)
+    form = CadreForm(request.POST or None, user=request.user)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_cadre(request.user, **data),
+        success=lambda c: f"已登记帮扶干部：{c.name}",
+        to="households:cadres",
+    ):
+        return done
+    return _form_page(request, form, "登记帮扶干部", back=reverse("households:cadres"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadre_edit(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    cadre = get_visible_or_404(request.user, Cadre.objects.select_related("organization"), pk=pk)
+    require_manager(request.user, cadre.organization)
+    form = CadreForm(request.POST or None, instance=Cadre.objects.get(pk=cadre.pk), user=request.user)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_cadre(request.user, cadre, **data),
+        success="已保存",
+        to="households:cadres",
+    ):
+        return done
+    return _form_page(request, form, f"修改帮扶干部 · {cadre.name}", back=reverse("households:cadres"))
+
+
+# ---- responsibility chain (包联) ---------------------------------------------------------------------
+
+
+@login_required
+def responsibility_list(request):
+    require_staff(request.user, STAFF_ONLY)
+    root = page_root(request)
+    qs = (
+        visible(request.user, Responsibility.objects.select_related("organization"))
+        .filter(path_q("organization__path", root.path))
+        .order_by("ends_on", "organization__path", "kind", "-starts_on", "pk")
+    )
+    context = {"root": root, "can_create": can_manage(request.user), "active_nav": NAV}
+    context.update(paginate(request, qs))
+    return render(request, "households/responsibilities.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responsibility_create(request):
+    require_staff(request.user, STAFF_ONLY)
+    require_manager(request.user)
+    form = ResponsibilityForm(request.POST or None, user=request.user)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_responsibility(request.user, **data),
+        success="已登记包联责任",
+        to="households:responsibilities",
+    ):
+        return done
+    return _form_page(request, form, "登记包联责任", back=reverse("households:responsibilities"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def responsibility_edit(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    item = get_visible_or_404(request.user, Responsibility.objects.select_related("organization"), pk=pk)
+    require_manager(request.user, item.organization)
+    form = ResponsibilityForm(request.POST or None, instance=Responsibility.objects.get(pk=item.pk), user=request.user)
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.save_responsibility(request.user, item, **data),
+        success="已保存",
+        to="households:responsibilities",
+    ):
+        return done
+    note = "包联结束时填写结束日期，记录保留。"
+    return _form_page(request, form, "修改包联责任", back=reverse("households:responsibilities"), note=note)
+
+
+# ---- settings ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_page(request):
+    require_county_admin(request.user)
+    form = SettingsForm(request.POST or None, instance=HouseholdsSettings.current())
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.update_settings(request.user, **data),
+        success="帮扶工作设置已保存",
+        to="households:settings",
+    ):
+        return done
+    return _form_page(request, form, "帮扶工作设置", back=reverse("households:coverage"))
