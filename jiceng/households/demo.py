@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
 from jiceng.core import idnumbers
 from jiceng.core.dates import add_months
 from jiceng.core.importing import insert_tuples
@@ -298,7 +300,11 @@ def _visits(ctx, rng) -> int:
                     recorded = at + (
                         timedelta(days=rng.randint(4, 20)) if late else timedelta(hours=rng.randint(1, 30))
                     )
-                    recorded = min(recorded, datetime.combine(today, time(20), tzinfo=zone))
+                    # Nothing after now: today's visit at 15:00 is not there at 07:00.
+                    now = timezone.now()
+                    if at > now:
+                        continue
+                    recorded = min(recorded, datetime.combine(today, time(20), tzinfo=zone), now)
                     rows.append(
                         (household_id, pair_id, cadre_id, at, rng.choice(VISIT_TEXTS), "", late, None)
                         + (recorded, recorded)

@@ -201,7 +201,7 @@ def apply_id_number(person: HouseholdMember, raw: str, today: date | None = None
     person.gender = info.gender
 
 
-def _check_person(person: HouseholdMember) -> None:
+def _check_person(actor, person: HouseholdMember) -> None:
     errors = {}
     if not (person.name or "").strip():
         errors["name"] = "请填写姓名"
@@ -212,7 +212,12 @@ def _check_person(person: HouseholdMember) -> None:
         .first()
     )
     if duplicate is not None:
-        errors["id_number"] = f"该公民身份号码已登记在户编号 {duplicate.household.number} 中"
+        # Which household only to someone who may see it: an outsider learns no more than the
+        # importer tells (a township must not find out who is registered in another).
+        if actor is None or in_scope(actor, duplicate.household):
+            errors["id_number"] = f"该公民身份号码已登记在户编号 {duplicate.household.number} 中"
+        else:
+            errors["id_number"] = "该公民身份号码已登记在其他帮扶户中"
     if person.relation == HouseholdMember.Relation.HEAD:
         heads = HouseholdMember.objects.filter(household_id=person.household_id, relation="head").exclude(pk=person.pk)
         if heads.exists():
@@ -226,7 +231,7 @@ def add_person(actor, household: Household, *, id_number: str, **fields) -> Hous
     require_manager(actor, household.village)
     person = HouseholdMember(household=household, **{k: v for k, v in fields.items() if k in PERSON_FIELDS})
     apply_id_number(person, id_number)
-    _check_person(person)
+    _check_person(actor, person)
     person.save()
     _bump(household)
     audit.record(
@@ -251,7 +256,7 @@ def update_person(actor, person: HouseholdMember, *, id_number: str | None = Non
         setattr(person, name, value)
     if id_number:
         apply_id_number(person, id_number)
-    _check_person(person)
+    _check_person(actor, person)
     changes = audit.diff(before, audit.snapshot(person, PERSON_FIELDS + ["id_number_masked"]))
     if changes:
         person.revision = F("revision") + 1

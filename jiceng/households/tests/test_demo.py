@@ -4,6 +4,7 @@ writes behave like the services' (valid ID numbers, one head, pairs within the c
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,8 +16,12 @@ from jiceng.households.models import Household, HouseholdMember, HouseholdsSetti
 from jiceng.testing import client_for
 
 
-@pytest.fixture
-def generated(county):
+@pytest.fixture(params=["2026-12-07 07:00 +0800", "2026-12-31 23:59 +0800"])
+def generated(request, county):
+    """At 07:00 the day's visits are still to come; on New Year's Eve the year is whole."""
+    traveller = time_machine.travel(request.param, tick=False)
+    traveller.start()
+    request.addfinalizer(traveller.stop)
     ctx = DemoContext(
         seed=3,
         scale="tiny",

@@ -207,6 +207,19 @@ def test_measures_with_money_and_outcome(county):
     assert AuditEntry.objects.filter(action="delete", object_type="households.Measure").exists()
 
 
+def test_a_duplicate_in_another_township_is_not_named(county):
+    """The ID number typed by a township's manager is registered in another township: the form
+    says so without the household's number (the importer's wording)."""
+    number = make_id(date(1966, 5, 4))
+    elsewhere = add_household(county.branch_b, people=0, number="SECRET-9")
+    services.add_person(None, elsewhere, id_number=number, name="乙乡户主", relation="head")
+    household = add_household(county.village_a, people=0)
+    with pytest.raises(ValidationError) as refused:
+        services.add_person(county.admin_a, household, id_number=number, name="重复", relation="head")
+    assert refused.value.message_dict["id_number"] == ["该公民身份号码已登记在其他帮扶户中"]
+    assert "SECRET-9" not in str(refused.value)
+
+
 # ---- people, masking and the reveal ------------------------------------------------------------------
 
 

@@ -135,18 +135,22 @@ def coverage_export(request):
 def cadre_list(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
-    loads = queries.cadre_loads(request.user, root)
-    return render(
-        request,
-        "households/cadres.html",
-        {
-            "root": root,
-            "loads": loads,
-            "cap": HouseholdsSettings.current().pairs_per_cadre,
-            "can_create": can_manage(request.user),
-            "active_nav": NAV,
-        },
+    context = paginate(request, queries.cadre_loads(request.user, root))
+    # The register also lists cadres of other units paired with one of the user's households;
+    # only those filed within the user's scope can be edited here.
+    can_create = can_manage(request.user)
+    on_page = [load.cadre.pk for load in context["rows"]]
+    editable = set(visible(request.user, Cadre.objects.filter(pk__in=on_page)).values_list("pk", flat=True))
+    for load in context["rows"]:
+        load.editable = can_create and load.cadre.pk in editable and can_manage(request.user, load.cadre.organization)
+    context.update(
+        root=root,
+        loads=context["rows"],
+        cap=HouseholdsSettings.current().pairs_per_cadre,
+        can_create=can_create,
+        active_nav=NAV,
     )
+    return render(request, "households/cadres.html", context)
 
 
 @login_required
