@@ -17,7 +17,7 @@ from jiceng.core.scoping import visible
 from jiceng.orgs.models import Organization
 
 from . import services
-from .models import GuaranteeCheck, Household, HouseholdMember, HouseholdStatusChange, Income, Measure, Pair
+from .models import GuaranteeCheck, Household, HouseholdMember, HouseholdStatusChange, Income, Measure, Pair, Visit
 
 
 def _by_label(choices) -> dict[str, str]:
@@ -309,10 +309,10 @@ class HouseholdImporter:
             raise ValidationError(f"{batch}：导入后已有帮扶户被修改（成员、收入、核查、措施或结对），不能撤销")
         later = HouseholdStatusChange.objects.filter(household__import_batch=batch).count() != batch.row_count or any(
             model.objects.filter(household__import_batch=batch).exists()
-            for model in (Pair, Measure, GuaranteeCheck, Income)
+            for model in (Pair, Measure, GuaranteeCheck, Income, Visit)
         )
         if later:
-            raise ValidationError(f"{batch}：导入后已有帮扶户的记录变更，不能撤销")
+            raise ValidationError(f"{batch}：导入后已有帮扶户的记录变更（结对、措施、核查、收入或走访），不能撤销")
         delete_rows(objects)
 
 
