@@ -288,7 +288,7 @@ def test_every_import_of_the_platform_is_in_the_registry_and_on_the_page(county)
     from jiceng.core.importing import ImportPage, registered
     from jiceng.imports import services
 
-    assert list(services.importers()) == ["orgs", "members"]  # INSTALLED_APPS order
+    assert list(services.importers()) == ["orgs", "members", "households"]  # INSTALLED_APPS order
     for importer in services.importers().values():
         for method in ("validate", "preview_row", "save", "batch_objects", "undo"):
             assert callable(getattr(importer, method)), (importer.kind, method)
@@ -299,4 +299,5 @@ def test_every_import_of_the_platform_is_in_the_registry_and_on_the_page(county)
     for page in pages.values():
         assert f'href="{reverse(page.url_name)}"' in html and page.title in html
     assert reverse("imports:template", args=["orgs"]) in html and "党员导入模板" in html
+    assert reverse("imports:template", args=["households"]) in html
     assert client_for(county.admin_a).get(reverse("imports:template", args=["dues_payments"])).status_code == 404
