@@ -242,4 +242,4 @@ def test_the_card_on_the_organization_page_and_the_command_screen(county, django
     assert f'data-lazy-panel="{url}"' in c.get(reverse("dashboard:command")).content.decode()
     with django_assert_max_num_queries(8):
         card = c.get(url).content.decode()
-    assert re.search(r'paired=0">2<', card) and ">7</a>" in card
+    assert re.search(r'paired=0" data-count="2">2<', card) and 'data-count="7">7</a>' in card
