@@ -243,3 +243,19 @@ def test_the_card_on_the_organization_page_and_the_command_screen(county, django
     with django_assert_max_num_queries(8):
         card = c.get(url).content.decode()
     assert re.search(r'paired=0" data-count="2">2<', card) and 'data-count="7">7</a>' in card
+
+
+def test_the_coverage_page_lists_the_busiest_cadres_and_links_to_all(county, monkeypatch):
+    """A county has about 900 cadres: the coverage page shows the busiest, the register pages all."""
+    from jiceng.households.views import pairing
+
+    monkeypatch.setattr(pairing, "COVERAGE_CADRES", 2)
+    busy = add_cadre(county.town_a, name="忙干部")
+    services.pair(county.admin_a, add_household(county.village_a), cadre=busy, starts_on=date(2026, 1, 1))
+    idle = [add_cadre(county.town_a, name=f"闲干部{i}") for i in range(2)]
+    html = client_for(county.admin_a).get(reverse("households:coverage")).content.decode()
+    listed = re.findall(r'<tr data-cadre="(\d+)"', html)
+    assert len(listed) == 2 and listed[0] == str(busy.pk)
+    assert "全部 3 名帮扶干部" in html
+    register = client_for(county.admin_a).get(reverse("households:cadres")).content.decode()
+    assert all(f'data-cadre="{c.pk}"' in register for c in [busy, *idle])
