@@ -7,7 +7,22 @@ import decimal
 
 from django.db.models import Model
 
+from .masking import mask_phone
 from .models import AuditEntry
+
+
+def is_phone(field_name: str) -> bool:
+    """The audit log never holds a whole phone number: a field named ``phone`` or ``…_phone``
+    (a member's, a household's, a cadre's, an applicant's, an office's) is written masked,
+    ``138****5678``, the way lists show it. The change is still seen, with the last four digits."""
+    return field_name == "phone" or field_name.endswith("_phone")
+
+
+def masked(field_name: str, value):
+    """The value as the log keeps and shows it (entries written before masking are shown masked)."""
+    if isinstance(value, str) and value and is_phone(field_name):
+        return mask_phone(value)
+    return value
 
 
 def _plain(value):
@@ -59,6 +74,9 @@ def record(
         object_id=str(obj.pk) if obj is not None else object_id,
         object_repr=(str(obj) if obj is not None else object_repr)[:255],
         org_path=org_path if org_path is not None else org_path_of(obj),
-        changes={k: [_plain(a) for a in v] if isinstance(v, list) else _plain(v) for k, v in (changes or {}).items()},
+        changes={
+            k: [masked(k, _plain(a)) for a in v] if isinstance(v, list) else masked(k, _plain(v))
+            for k, v in (changes or {}).items()
+        },
         note=note[:255],
     )

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 
+from .audit import masked
 from .scoping import scope_fields, visible
 
 EMPTY = "（空）"
@@ -97,7 +98,8 @@ def readable(user, entries) -> list[ReadableEntry]:
         for obj in found:
             names[(related, str(obj.pk))] = str(obj)
 
-    def show(field, value) -> str:
+    def show(name, field, value) -> str:
+        value = masked(name, value)
         if value is None or value == "":
             return EMPTY
         if field is None:
@@ -117,7 +119,7 @@ def readable(user, entries) -> list[ReadableEntry]:
         for name, old, new, is_change in _pairs(entry):
             field = _field(model, name)
             label = str(field.verbose_name) if field is not None and getattr(field, "verbose_name", None) else name
-            changes.append(Change(label, show(field, new), show(field, old) if is_change else None))
+            changes.append(Change(label, show(name, field, new), show(name, field, old) if is_change else None))
         kind = str(model._meta.verbose_name) if model is not None else entry.object_type
         out.append(ReadableEntry(entry, kind, changes))
     return out

@@ -105,3 +105,37 @@ def test_entries_from_before_the_settings_renames_read_the_same(county):
     assert rows[0].kind == rows[1].kind == "县级配置"
     assert rows[0].text == rows[1].text == "换届提前提醒（月）：3 → 6"
     assert (rows[2].kind, rows[2].text) == ("教育培训规则", "一年内无故缺课超过几次通报：2 → 3")
+
+
+def test_the_log_never_holds_a_whole_phone_number(county):
+    """A member's phone changed: the entry keeps 138****5678-style values, the page and the export
+    show them so, and an entry written before the masking (a raw number) is shown masked too."""
+    from jiceng.core import audit
+    from jiceng.members import services as members
+
+    members.update_member(county.admin_a, county.member_a, phone="13912345678")
+    entry = AuditEntry.objects.filter(action="update", object_type="members.Member").latest("pk")
+    assert entry.changes["phone"] == ["138****1234", "139****5678"]
+    create = AuditEntry.objects.get(action="create", object_type="members.Member", object_id=str(county.member_a.pk))
+    assert create.changes["phone"] == "138****1234"
+    assert not AuditEntry.objects.filter(changes__icontains="13912345678").exists()
+    # An entry of an older release, written with the raw number (bypassing record()).
+    AuditEntry.objects.create(
+        actor=county.admin_a,
+        actor_name="admin-a",
+        action="update",
+        object_type="members.Member",
+        object_id=str(county.member_a.pk),
+        object_repr="张三",
+        org_path=county.branch_a.path,
+        changes={"phone": ["13700001111", "13912345678"]},
+    )
+    c = client_for(county.county_admin)
+    html = c.get(reverse("core:audit"), {"action": "update"}).content.decode()
+    assert "139****5678" in html and "137****1111" in html
+    assert "13912345678" not in html and "13700001111" not in html
+    export = c.get(reverse("core:audit_export"), {"action": "update"})
+    text = " ".join(str(r["变更"].value) for r in export_rows_without_formulas(export.content))
+    assert "139****5678" in text and "13912345678" not in text and "13700001111" not in text
+    assert audit.masked("contact_phone", "02088886666") == "020****6666"
+    assert audit.masked("name", "13912345678") == "13912345678"
