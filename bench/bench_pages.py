@@ -159,6 +159,8 @@ FILTERED = [
     "/ratings/panel/?org={township}",
     "/households/?org={township}&paired=0",
     "/households/coverage/?org={township}",
+    "/ratings/points/unqualified/?year={this_year}",  # the running year: most members below the line
+    "/ratings/fortress/?org={township}",
 ]
 
 
@@ -209,7 +211,12 @@ def child(args) -> int:
     last_quarter = f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
     last_month = f"{today.year}-{today.month - 1:02d}" if today.month > 1 else f"{today.year - 1}-12"
     township = Organization.objects.filter(parent__parent__isnull=True, parent__isnull=False).order_by("path").first()
-    fill = {"last_quarter": last_quarter, "last_month": last_month, "township": township.pk if township else ""}
+    fill = {
+        "this_year": today.year,
+        "last_quarter": last_quarter,
+        "last_month": last_month,
+        "township": township.pk if township else "",
+    }
 
     plain = [(name, raw) for name, groups, raw in all_patterns() if not groups and name and name not in SKIP]
     results, failures = [], []
