@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
@@ -288,7 +288,9 @@ def create_scheme(actor, *, valid_from: date, dimensions: list[dict], name: str 
         errors["valid_from"] = "起用日期应为某季度的第一天（1月1日、4月1日、7月1日或10月1日）"
     elif AssessmentScheme.objects.filter(valid_from=valid_from).exists():
         errors["valid_from"] = "该季度已有考核办法版本"
-    elif AssessmentRound.objects.filter(scheme__valid_from__gte=valid_from).exists():
+    elif AssessmentRound.objects.filter(
+        Q(year__gt=valid_from.year) | Q(year=valid_from.year, quarter__gte=rules.quarter_of(valid_from)[1])
+    ).exists():
         errors["valid_from"] = "该季度或以后已有按原办法开展的考核，新版本应从其后的季度起用"
     if sum((Decimal(d["weight"]) for d in dimensions), Decimal(0)) != 100:
         errors["dimensions"] = "各维度分值合计应为 100 分"
