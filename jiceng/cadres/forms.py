@@ -129,3 +129,53 @@ class CoefficientForm(forms.Form):
                 label=labels[post], max_digits=4, decimal_places=2, min_value=0.5, max_value=3, initial=value
             )
         style_form(self)
+
+
+class DeciderForm(forms.Form):
+    decider = forms.ModelChoiceField(label="决定人", queryset=None)
+
+    def __init__(self, *args, user, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True, role__in=["county_admin", "township_admin"])
+        self.fields["decider"].queryset = visible(user, users).order_by("organization__path", "username")
+        style_form(self)
+
+
+class SchemeForm(forms.Form):
+    """A new version of the scheme: the dimensions of the latest version with their weights and
+    sources editable; the bands, the streak and the quarter it starts from."""
+
+    valid_from = forms.DateField(
+        label="起用日期", widget=DateInput, help_text="某季度的第一天：1月1日、4月1日、7月1日或10月1日"
+    )
+    name = forms.CharField(label="名称", max_length=100)
+    excellent_from = forms.DecimalField(label="优秀分数线", max_digits=6, decimal_places=2)
+    competent_from = forms.DecimalField(label="称职分数线", max_digits=6, decimal_places=2)
+    basic_from = forms.DecimalField(label="基本称职分数线", max_digits=6, decimal_places=2)
+    streak = forms.IntegerField(label="连续季度数", min_value=2, max_value=8)
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, latest, sources: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dimensions = list(latest.dimensions.all())
+        self.fields["name"].initial = latest.name
+        for name in ("excellent_from", "competent_from", "basic_from", "streak"):
+            self.fields[name].initial = getattr(latest, name)
+        choices = [("", "乡镇凭依据评分")] + [(code, f"系统计算：{label}") for code, label in sources.items()]
+        for d in self.dimensions:
+            self.fields[f"{d.code}-weight"] = forms.DecimalField(
+                label=f"{d.name}分值", max_digits=6, decimal_places=2, min_value=0, initial=d.weight
+            )
+            self.fields[f"{d.code}-source"] = forms.ChoiceField(
+                label=f"{d.name}评分方式", choices=choices, required=False, initial=d.source
+            )
+        style_form(self)
+
+    def dimension_rows(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {"code": d.code, "name": d.name, "weight": data[f"{d.code}-weight"], "source": data[f"{d.code}-source"]}
+            for d in self.dimensions
+        ]

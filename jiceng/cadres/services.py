@@ -21,7 +21,14 @@ from django.utils import timezone
 from jiceng.core import audit, idnumbers
 from jiceng.core.indices import registered
 from jiceng.core.phones import normalize_phone, phone_error
-from jiceng.core.scoping import has_full_scope, in_scope, require_county_admin, require_level_above, require_manager
+from jiceng.core.scoping import (
+    can_review,
+    has_full_scope,
+    in_scope,
+    require_county_admin,
+    require_level_above,
+    require_manager,
+)
 from jiceng.orgs.models import Organization
 
 from . import queries, rules
@@ -455,12 +462,8 @@ def can_decide(user, task: StreakTask) -> bool:
 @transaction.atomic
 def assign_decider(actor, task: StreakTask, *, decider) -> StreakTask:
     require_level_above(actor, task.cadre.village, "决定人由乡镇党委指定")
-    if decider is None or not decider.is_active or not getattr(decider, "can_manage", False):
-        raise ValidationError({"decider": "决定人应为可管理的在用账号"})
-    if not (
-        in_scope(decider, task) and decider.organization_id and decider.organization.path < task.cadre.village.path
-    ):
-        raise ValidationError({"decider": "决定人应为乡镇或县级管理员"})
+    if decider is None or not decider.is_active or not can_review(decider, task.cadre.village):
+        raise ValidationError({"decider": "决定人应为该村所在乡镇或县级的管理员"})
     task = StreakTask.objects.select_for_update().get(pk=task.pk)
     if task.decision != StreakTask.Decision.PENDING:
         raise ValidationError("该事项已决定")

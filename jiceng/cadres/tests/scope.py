@@ -28,6 +28,7 @@ def setup(county):
     )
     assert Assessment.objects.get(cadre=cadre).total >= Decimal(90)
     return {
+        "admin_a": county.admin_a.pk,
         "vc_cadre": cadre.pk,
         "vc_mentorship": mentorship.pk,
         "vc_round": round.pk,
@@ -54,8 +55,10 @@ def samples(county, victim):
         "cadres:score": {"pk": victim["vc_round"], "cadre_pk": victim["vc_cadre"]},
         "cadres:round_close": {"pk": victim["vc_round"]},
         "cadres:scheme": {},
+        "cadres:scheme_create": {},
         "cadres:tasks": {},
         "cadres:task_decide": {"pk": victim["vc_task"]},
+        "cadres:task_decider": {"pk": victim["vc_task"]},
         "cadres:pay": {},
         "cadres:pay_export": {},
         "cadres:income": {},
@@ -91,6 +94,16 @@ POSTS = {
     "cadres:rounds": {"township": "{town_b}", "year": "2026", "quarter": "1"},
     "cadres:score": {"party_building-points": "1", "party_building-evidence": "外来"},
     "cadres:task_decide": {"decision": "declined", "note": "外来"},
+    "cadres:task_decider": {"decider": "{admin_a}"},
+    "cadres:scheme_create": {
+        "valid_from": "2030-01-01",
+        "name": "外来办法",
+        "excellent_from": "90",
+        "competent_from": "75",
+        "basic_from": "60",
+        "streak": "3",
+        "party_building-weight": "100",
+    },
     "cadres:income": {"year": "2025", "amount": "1"},
     "cadres:coefficients": {"secretary": "2.00"},
 }
@@ -102,6 +115,7 @@ def invariants(county):
     from jiceng.cadres.models import (
         Assessment,
         AssessmentRound,
+        AssessmentScheme,
         CadreChange,
         CountyIncome,
         Mentorship,
@@ -121,4 +135,5 @@ def invariants(county):
         list(StreakTask.objects.values_list("decision", "decider_id", "revision").order_by("pk")),
         list(CountyIncome.objects.values_list("year", "amount").order_by("pk")),
         list(PostCoefficient.objects.values_list("post", "coefficient").order_by("pk")),
+        list(AssessmentScheme.objects.values_list("valid_from", "name").order_by("pk")),
     )

@@ -187,3 +187,45 @@ def test_the_round_page_shows_every_cadre_in_post_and_its_figures(county, django
     assert "已评分 0 / 5 人" in page and "后备甲" not in page
     response = client.post(reverse("cadres:rounds"), {"township": county.town_a.pk, "year": "2026", "quarter": "4"})
     assert "已开展2026年第4季度的考核" in response.content.decode()
+
+
+@time_machine.travel(NOW)
+def test_a_county_admin_writes_a_new_version_on_the_page(county):
+    url = reverse("cadres:scheme_create")
+    assert client_for(county.admin_a).get(url).status_code == 403
+    client = client_for(county.county_admin)
+    assert "党的建设分值" in client.get(url).content.decode()
+    body = {"valid_from": "2027-04-01", "name": "2027年办法", "excellent_from": "92", "competent_from": "75",
+            "basic_from": "60", "streak": "3", "note": ""}  # fmt: skip
+    weights = {"party_building": 30, "village_economy": 10, "industry": 10, "poverty": 20, "environment": 20}
+    weights["public_services"] = 10
+    for code, weight in weights.items():
+        body[f"{code}-weight"] = str(weight)
+        body[f"{code}-source"] = "life.compliance" if code == "party_building" else ""
+    wrong = client.post(url, {**body, "industry-weight": "11"})
+    assert "各维度分值合计应为 100 分" in wrong.content.decode()
+    assert client.post(url, body).status_code == 302
+    scheme = queries.scheme_for(2027, 2)
+    assert scheme.name == "2027年办法" and scheme.excellent_from == 92
+    assert dict(scheme.dimensions.values_list("code", "weight")) == {k: Decimal(v) for k, v in weights.items()}
+    assert scheme.dimensions.get(code="public_services").source == ""
+    assert queries.scheme_for(2027, 1).name == "村干部季度考核办法（默认）"
+
+
+@time_machine.travel(NOW)
+def test_a_township_admin_names_another_decider_on_the_page(county):
+    cadre = add_cadre(county.village_a, "李书记", starts_on=date(2020, 1, 1))
+    for quarter in (2, 3, 4):
+        assess(county.admin_a, county.town_a, cadre, 2026, quarter, 95)
+    task = StreakTask.objects.get()
+    village_user = make_user("village", county.village_a, "branch_secretary")
+    with pytest.raises(ValidationError):
+        services.assign_decider(county.admin_a, task, decider=village_user)
+    secretary = make_user("admin-a2", county.town_a, "township_admin")  # the township's secretary
+    response = client_for(county.admin_a).post(
+        reverse("cadres:task_decider", args=[task.pk]), {"decider": secretary.pk}
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.decider == secretary
+    assert client_for(county.admin_b).post(reverse("cadres:task_decider", args=[task.pk]), {}).status_code == 404

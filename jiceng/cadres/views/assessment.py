@@ -15,7 +15,9 @@ from jiceng.core import pages
 from jiceng.core.pages import paginate, style_form
 from jiceng.core.scoping import (
     can_manage,
+    can_review,
     get_visible_or_404,
+    require_county_admin,
     require_level_above,
     require_manager,
     require_staff,
@@ -23,7 +25,7 @@ from jiceng.core.scoping import (
 )
 
 from .. import queries, services
-from ..forms import DecisionForm, RoundForm, score_form
+from ..forms import DeciderForm, DecisionForm, RoundForm, SchemeForm, score_form
 from ..models import AssessmentRound, AssessmentScheme, StreakTask, VillageCadre
 from .cadres import NAV, STAFF_ONLY
 
@@ -151,10 +153,16 @@ def task_list(request):
     state = request.GET.get("decision")
     if state in StreakTask.Decision.values:
         tasks = tasks.filter(decision=state)
-    context = {"decision": state, "active_nav": NAV, "form": style_form(DecisionForm())}
+    context = {
+        "decision": state,
+        "active_nav": NAV,
+        "form": style_form(DecisionForm()),
+        "decider_form": DeciderForm(user=request.user),
+    }
     context.update(paginate(request, tasks.order_by("decision", "-round__year", "-round__quarter", "pk")))
     for task in context["rows"]:
         task.can_decide = task.decision == "pending" and services.can_decide(request.user, task)
+        task.can_assign = task.decision == "pending" and can_review(request.user, task.cadre.village)
     return render(request, "cadres/tasks.html", context)
 
 
@@ -176,11 +184,53 @@ def task_decide(request, pk):
 
 
 @login_required
+@require_POST
+def task_decider(request, pk):
+    require_staff(request.user, STAFF_ONLY)
+    task = get_visible_or_404(request.user, StreakTask.objects.select_related("cadre__village"), pk=pk)
+    require_manager(request.user, task.cadre.village)
+    form = DeciderForm(request.POST, user=request.user)
+
+    def assign():
+        if not form.is_valid():
+            raise ValidationError("请选择决定人")
+        return services.assign_decider(request.user, task, decider=form.cleaned_data["decider"])
+
+    return pages.button_action(request, assign, success="已指定决定人", to=reverse("cadres:tasks"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_create(request):
+    """A new version of the scheme, from the latest one (county admins)."""
+    require_county_admin(request.user)
+    latest = AssessmentScheme.objects.order_by("-valid_from").first()
+    form = SchemeForm(request.POST or None, latest=latest, sources=services.component_names())
+
+    def save(data):
+        fields = {k: data[k] for k in ("valid_from", "name", "excellent_from", "competent_from", "basic_from")}
+        return services.create_scheme(
+            request.user, dimensions=form.dimension_rows(), streak=data["streak"], note=data["note"], **fields
+        )
+
+    if done := pages.form_action(request, form, save, success=lambda s: f"已制定{s}", to=reverse("cadres:scheme")):
+        return done
+    note = "新版本从所填季度起用；已开展的考核保留原版本。各维度分值合计应为 100 分。"
+    context = {"form": form, "title": "制定考核办法新版本", "back": reverse("cadres:scheme"), "note": note}
+    return render(request, "cadres/form.html", {**context, "active_nav": NAV})
+
+
+@login_required
 def scheme_page(request):
     require_staff(request.user, STAFF_ONLY)
     schemes = AssessmentScheme.objects.prefetch_related("dimensions").order_by("-valid_from")
     return render(
         request,
         "cadres/scheme.html",
-        {"schemes": schemes, "components": services.component_names(), "active_nav": NAV},
+        {
+            "schemes": schemes,
+            "components": services.component_names(),
+            "can_create": services.can_file(request.user),
+            "active_nav": NAV,
+        },
     )
