@@ -46,6 +46,10 @@ def test_the_township_scores_and_a_village_never_scores_itself(county):
     assert response.status_code == 404
     assessment = services.score(county.admin_a, round, cadre, manual=manual_scores(round.scheme, 90), computed={})
     assert assessment.total == Decimal("90.00") and assessment.grade == "excellent"
+    # The village sees its cadre's result, without a link to the township's round.
+    page = client_for(village_user).get(reverse("cadres:detail", args=[cadre.pk])).content.decode()
+    assert "90.00" in page and "优秀" in page
+    assert reverse("cadres:round", args=[round.pk]) not in page
 
 
 @time_machine.travel(NOW)

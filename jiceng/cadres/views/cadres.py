@@ -12,13 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jiceng.core import exports, pages, xlsx
 from jiceng.core.pages import paginate, style_form
-from jiceng.core.scoping import can_manage, get_visible_or_404, require_manager, require_staff
+from jiceng.core.scoping import can_manage, get_visible_or_404, require_manager, require_staff, visible
 from jiceng.members.rules import age_on
 
 from .. import queries, services
 from ..filters import CadreFilter
 from ..forms import CadreForm, EndForm, FilingForm, LeaveForm, MentorshipForm
-from ..models import Mentorship, VillageCadre
+from ..models import AssessmentRound, Mentorship, VillageCadre
 
 STAFF_ONLY = "村干部信息供党组织工作人员使用"
 NAV = "cadres"
@@ -94,7 +94,11 @@ def _cadre(request, pk, *, manage=False) -> VillageCadre:
 def cadre_detail(request, pk):
     cadre = _cadre(request, pk)
     today = timezone.localdate()
-    assessments = cadre.assessments.select_related("round").order_by("-round__year", "-round__quarter")
+    assessments = list(cadre.assessments.select_related("round").order_by("-round__year", "-round__quarter"))
+    rounds = AssessmentRound.objects.filter(pk__in=[a.round_id for a in assessments])
+    seen = set(visible(request.user, rounds).values_list("pk", flat=True))  # a village does not see the round
+    for a in assessments:
+        a.round_visible = a.round_id in seen
     return render(
         request,
         "cadres/detail.html",
