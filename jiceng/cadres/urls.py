@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", cadres.cadre_detail, name="detail"),
     path("<int:pk>/edit/", cadres.cadre_edit, name="edit"),
     path("<int:pk>/leave/", cadres.cadre_leave, name="leave"),
+    path("<int:pk>/delete/", cadres.cadre_delete, name="delete"),
     path("<int:pk>/file/", cadres.cadre_file, name="file"),
     path("<int:pk>/id-number/", cadres.cadre_reveal, name="reveal"),
     path("<int:pk>/mentors/new/", cadres.mentorship_create, name="mentorship_create"),

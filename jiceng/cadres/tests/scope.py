@@ -46,6 +46,7 @@ def samples(county, victim):
         "cadres:detail": cadre,
         "cadres:edit": cadre,
         "cadres:leave": cadre,
+        "cadres:delete": cadre,
         "cadres:file": cadre,
         "cadres:reveal": cadre,
         "cadres:mentorship_create": cadre,

@@ -166,3 +166,43 @@ def test_the_list_page_has_a_fixed_number_of_queries(county, n, django_assert_ma
         with django_assert_max_num_queries(12):
             response = client.get(reverse("cadres:list"))
     assert f"共 {n} 人" in response.content.decode()
+
+
+@time_machine.travel(NOW)
+def test_a_record_entered_by_mistake_is_deleted_but_not_one_with_results(county):
+    from jiceng.cadres.testing import manual_scores
+
+    wrong = add_cadre(county.village_a, "错录")
+    services.add_mentorship(None, wrong, mentor_name="导", mentor_unit="某村", starts_on=date(2026, 1, 1))
+    client = client_for(county.admin_a)
+    assert client_for(county.admin_b).post(reverse("cadres:delete", args=[wrong.pk])).status_code == 404
+    assert client.post(reverse("cadres:delete", args=[wrong.pk])).status_code == 302
+    assert not VillageCadre.objects.filter(pk=wrong.pk).exists()
+    assert AuditEntry.objects.filter(action="delete", object_type="cadres.VillageCadre").count() == 1
+    served = add_cadre(county.village_a, "在任", starts_on=date(2020, 1, 1))
+    round = services.open_round(None, county.town_a, year=2026, quarter=4)
+    services.score(None, round, served, manual=manual_scores(round.scheme, 80), computed={})
+    with pytest.raises(ValidationError):
+        services.delete_cadre(county.admin_a, served)
+    assert (
+        reverse("cadres:delete", args=[served.pk])
+        not in client.get(reverse("cadres:detail", args=[served.pk])).content.decode()
+    )
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_the_rounds_and_tasks_pages_have_a_fixed_number_of_queries(county, n, django_assert_max_num_queries):
+    from jiceng.cadres.models import AssessmentRound, StreakTask
+
+    with time_machine.travel(NOW):
+        cadres = [add_cadre(county.village_a, f"干部{i}", "committee_member") for i in range(n)]
+        round = services.open_round(None, county.town_a, year=2026, quarter=4)
+        AssessmentRound.objects.filter(pk=round.pk).update(state="closed")
+        for c in cadres:
+            StreakTask.objects.create(cadre=c, kind="commendation", round=round, quarters="…", decider=county.admin_a)
+        for client in (client_for(county.admin_a), client_for(county.county_admin)):
+            with django_assert_max_num_queries(12):
+                tasks = client.get(reverse("cadres:tasks")).content.decode()
+            with django_assert_max_num_queries(10):
+                client.get(reverse("cadres:rounds"))
+            assert tasks.count("data-task=") == n

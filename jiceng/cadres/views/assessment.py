@@ -157,7 +157,8 @@ def task_list(request):
         "decision": state,
         "active_nav": NAV,
         "form": style_form(DecisionForm()),
-        "decider_form": DeciderForm(user=request.user),
+        # The choices read once for every row's select (a form field would query per row).
+        "deciders": [(u.pk, str(u)) for u in DeciderForm(user=request.user).fields["decider"].queryset],
     }
     context.update(paginate(request, tasks.order_by("decision", "-round__year", "-round__quarter", "pk")))
     for task in context["rows"]:

@@ -183,6 +183,19 @@ def cadre_leave(request, pk):
 
 @login_required
 @require_POST
+def cadre_delete(request, pk):
+    cadre = _cadre(request, pk, manage=True)
+    return pages.button_action(
+        request,
+        lambda: services.delete_cadre(request.user, cadre, reason="登记错误"),
+        success=f"已删除 {cadre.name} 的记录",
+        to=reverse("cadres:list"),
+        back=reverse("cadres:detail", args=[cadre.pk]),
+    )
+
+
+@login_required
+@require_POST
 def cadre_file(request, pk):
     cadre = _cadre(request, pk, manage=True)
     back = reverse("cadres:detail", args=[cadre.pk])
