@@ -64,11 +64,7 @@ class CadreViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if is_member_role(self.request.user):
             raise PermissionDenied(STAFF_ONLY)
-        return (
-            queries.visible_cadres(self.request.user)
-            .select_related("village")
-            .order_by("village__path", "post", "name", "pk")
-        )
+        return queries.committee_order(queries.visible_cadres(self.request.user).select_related("village"))
 
 
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):

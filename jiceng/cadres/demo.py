@@ -167,7 +167,9 @@ def _assessments(ctx, rng, townships, saved) -> dict[str, int]:
             round_id, scheme_id = rounds[(village_township[village_id], year, quarter)]
             scheme, dimensions = schemes[scheme_id]
             percent = max(30, min(100, level[pk] + rng.randint(-4, 4)))
-            points = [(d, rules.fen(d.weight * percent / 100)) for d in dimensions]
+            points = [
+                (d, rules.fen(d.weight * max(20, min(100, percent + rng.randint(-6, 6))) / 100)) for d in dimensions
+            ]
             total = sum((p for _, p in points), Decimal(0))
             grade = rules.grade(total, scheme.excellent_from, scheme.competent_from, scheme.basic_from)
             assessments.append((round_id, pk, total, grade, None))

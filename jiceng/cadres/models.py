@@ -34,6 +34,7 @@ class Post(models.TextChoices):
 
 
 SECRETARY_POSTS = (Post.SECRETARY, Post.ONE_SHOULDER)
+POST_ORDER = list(Post.values)  # the order of a committee on a list: secretary first, reserve last
 
 
 class VillageCadre(TimestampedModel):

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from jiceng.core.indices import FORTRESS, ORGRATING, registered
@@ -20,6 +20,7 @@ from jiceng.orgs.queries import PLACE_DOMAINS
 
 from . import rules
 from .models import (
+    POST_ORDER,
     Assessment,
     AssessmentRound,
     AssessmentScheme,
@@ -37,6 +38,16 @@ DEFAULT_COEFFICIENTS = {
     Post.DEPUTY_DIRECTOR: Decimal("1.00"),
     Post.COMMITTEE_MEMBER: Decimal("1.00"),
 }
+
+
+def post_rank():
+    """An expression ordering cadres as a committee is listed: secretary, 一肩挑, director, deputies,
+    members, reserve (the posts' codes would sort alphabetically)."""
+    return Case(*(When(post=p, then=Value(i)) for i, p in enumerate(POST_ORDER)), output_field=IntegerField())
+
+
+def committee_order(qs: QuerySet) -> QuerySet:
+    return qs.order_by("village__path", post_rank(), "name", "pk")
 
 
 def visible_cadres(user, qs: QuerySet | None = None) -> QuerySet:
@@ -126,7 +137,7 @@ def computed_points(round: AssessmentRound, today=None) -> dict[int, dict[str, t
 
 def round_cadres(round: AssessmentRound) -> QuerySet:
     qs = VillageCadre.objects.filter(village__parent=round.township).select_related("village")
-    return in_post(qs, round.year, round.quarter).order_by("village__path", "post", "name")
+    return committee_order(in_post(qs, round.year, round.quarter))
 
 
 def unscored(round: AssessmentRound) -> list[VillageCadre]:
@@ -194,7 +205,7 @@ def pay_sheet(township: Organization, year: int, quarter: int) -> PaySheet:
         sheet.problem = f"{rules.quarter_label(year, quarter)}尚未开展考核：绩效报酬暂按 0 计"
     coefficient = coefficients()
     cadres = in_post(VillageCadre.objects.filter(village__parent=township), year, quarter).select_related("village")
-    for cadre in cadres.order_by("village__path", "post", "name"):
+    for cadre in committee_order(cadres):
         total, grade = points.get(cadre.pk, (None, ""))
         months = rules.months_in_post(cadre.term_starts_on, cadre.left_on, year, quarter)
         sheet.rows.append(PayRow(cadre, rules.pay(income.amount, coefficient[cadre.post], months, total), grade))

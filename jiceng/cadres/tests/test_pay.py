@@ -52,7 +52,8 @@ def test_the_pay_sheet_to_the_fen(county):
     sheet = queries.pay_sheet(county.town_a, 2026, 4)
     assert sheet.problem == ""
     rows = {r.cadre.name: r.pay for r in sheet.rows}
-    assert set(rows) == {"李书记", "钱委员"}  # reserve cadres are not paid
+    # Reserve cadres are not paid; the committee is listed secretary first (not by the posts' codes).
+    assert [r.cadre.name for r in sheet.rows] == ["李书记", "钱委员"]
     # Secretary: basis 2 × 17,123.45 × 1.10 = 37,671.59; monthly 37,671.59 × 70% ÷ 12 = 2,197.509…
     # → 2,197.51, × 3; performance at 90 = 37,671.59 × 30% ÷ 4 × 0.9 = 2,542.832… → 2,542.83.
     s = rows["李书记"]

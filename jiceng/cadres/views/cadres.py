@@ -34,7 +34,7 @@ def filtered(request) -> CadreFilter:
 
 def ordered(f: CadreFilter):
     qs = f.qs  # validates the form
-    return qs if f.form.cleaned_data.get("ordering") else qs.order_by("village__path", "post", "name")
+    return qs if f.form.cleaned_data.get("ordering") else queries.committee_order(qs)
 
 
 @login_required
