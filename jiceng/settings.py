@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "jiceng.ratings",
     # 帮扶户与结对帮扶 (issue 14): reads members (cadres who are members), after the domain apps.
     "jiceng.households",
+    # 村干部 (issue 15): computes assessment items from the index components of the apps above.
+    "jiceng.cadres",
     "jiceng.dashboard",
     "jiceng.demo",
 ]

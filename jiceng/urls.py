@@ -18,6 +18,7 @@ urlpatterns = [
     path("wishes/", include("jiceng.wishes.urls")),
     path("ratings/", include("jiceng.ratings.urls")),
     path("households/", include("jiceng.households.urls")),
+    path("cadres/", include("jiceng.cadres.urls")),
     path("", include("jiceng.requests.public_urls")),  # /r/ intake, /board/, /open311/v2/
     path("", include("jiceng.core.urls")),
     path("api/v1/", include("jiceng.api_urls")),

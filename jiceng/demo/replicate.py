@@ -36,7 +36,8 @@ from jiceng.orgs.models import Organization
 # are inserted (jiceng.members.tally).
 # ratings_pointsscheme and ratings_pointitem are the installation's points scheme, and
 # ratings_orgchecklist its organization checklists (one for every county); they reach the users
-# only through `created_by`, which would make them look owned.
+# only through `created_by`, which would make them look owned. So do cadres_assessmentscheme and
+# its cadres_dimension (the installation's village-cadre assessment scheme versions).
 SKIP = {
     "core_auditentry",
     "django_session",
@@ -46,6 +47,8 @@ SKIP = {
     "ratings_pointsscheme",
     "ratings_pointitem",
     "ratings_orgchecklist",
+    "cadres_assessmentscheme",
+    "cadres_dimension",
 }
 SKIP_PREFIXES = ("axes_",)
 
@@ -67,6 +70,7 @@ UNIQUE = {
     ("wishes_wish", "ticket"): "tail",
     ("households_household", "number"): "suffix",
     ("households_householdmember", "id_number_digest"): "digest",
+    ("cadres_villagecadre", "id_number_digest"): "digest",
 }
 
 

@@ -40,6 +40,7 @@ CASES = [
     ("demo-township", "training:study_export", {}),
     ("demo-township", "life:attendance_export", {}),
     ("demo-township", "households:export", {"paired": "1"}),
+    ("demo-township", "cadres:export", {"state": "active"}),
 ]
 
 
