@@ -24,7 +24,7 @@ from jiceng.core.scoping import (
 
 from .. import queries, services
 from ..forms import CadreForm, EndPairForm, PairForm, ResponsibilityForm, SettingsForm
-from ..models import Cadre, Household, HouseholdsSettings, Pair, Responsibility
+from ..models import Cadre, Household, HouseholdsSettings, Pair, RelapseFlag, Responsibility
 from .households import NAV, STAFF_ONLY, _form_page, _household
 
 
@@ -88,6 +88,11 @@ def coverage(request):
     statuses = Household.Status.choices
     for row in [*rows, total]:
         row.statuses = [(value, row.by_status.get(value, 0)) for value, _ in statuses]
+    flags, flag_total = queries.flag_counts(request.user, root)
+    for row in rows:
+        row.flags = [(state, flags.get(row.org.path, {}).get(state, 0)) for state in queries.FLAG_STATES]
+        # Under a township (or on a village's own page) the rows are villages: each has its exit check.
+        row.is_village = root.parent_id is not None
     return render(
         request,
         "households/coverage.html",
@@ -95,6 +100,8 @@ def coverage(request):
             "root": root,
             "rows": rows,
             "total": total,
+            "flag_states": RelapseFlag.State.choices,
+            "flag_total": [(state, flag_total[state]) for state in queries.FLAG_STATES],
             "statuses": statuses,
             "causes": queries.causes(request.user, root),
             "loads": loads[:COVERAGE_CADRES],
