@@ -23,7 +23,6 @@ from jiceng.households.models import (
     Household,
     HouseholdsSettings,
     RelapseFlag,
-    RelapseReview,
     RelapseThreshold,
 )
 from jiceng.households.testing import add_cadre, add_household
