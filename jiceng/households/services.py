@@ -859,14 +859,14 @@ def record_expense(
     return expense
 
 
-def _thresholds(today: date) -> list[rules.Threshold]:
+def active_thresholds(today: date) -> list[rules.Threshold]:
     return [
         rules.Threshold(t.pk, t.kind, t.effective_from, t.amount, t.share, t.lookback_days)
         for t in RelapseThreshold.objects.filter(active=True, effective_from__lte=today)
     ]
 
 
-def _crossings_of(households, thresholds, today: date, line: Decimal) -> dict[int, list[rules.Crossing]]:
+def crossings_of(households, thresholds, today: date, line: Decimal) -> dict[int, list[rules.Crossing]]:
     """Household id → its crossings; a fixed number of queries for any number of households."""
     ids = [h.pk for h in households]
     persons = dict(
@@ -981,9 +981,9 @@ def scan_household(household: Household, now=None) -> list[RelapseFlag]:
     if household.status not in rules.WATCHED_STATUSES:
         return []
     today = timezone.localtime(now).date()
-    thresholds = _thresholds(today)
+    thresholds = active_thresholds(today)
     line = HouseholdsSettings.current().income_line
-    return _open_flags([household], _crossings_of([household], thresholds, today, line), now)
+    return _open_flags([household], crossings_of([household], thresholds, today, line), now)
 
 
 SCAN_CHUNK = 1000
@@ -996,7 +996,7 @@ def scan(now=None) -> list[RelapseFlag]:
     new failed check is a new record, and a new flag)."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    thresholds = _thresholds(today)
+    thresholds = active_thresholds(today)
     if not thresholds:
         return []
     line = HouseholdsSettings.current().income_line
@@ -1005,7 +1005,7 @@ def scan(now=None) -> list[RelapseFlag]:
     households = list(qs)
     for start in range(0, len(households), SCAN_CHUNK):
         chunk = households[start : start + SCAN_CHUNK]
-        made += _open_flags(chunk, _crossings_of(chunk, thresholds, today, line), now)
+        made += _open_flags(chunk, crossings_of(chunk, thresholds, today, line), now)
     return made
 
 
