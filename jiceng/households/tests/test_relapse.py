@@ -478,3 +478,21 @@ def test_the_scan_has_a_fixed_number_of_queries_for_households_that_cross_nothin
         services.set_income(None, household, year=2025, amounts={"wages": Decimal("90000")})
     with django_assert_max_num_queries(10):
         assert services.scan() == []
+
+
+def test_the_ledger_and_the_coverage_export_carry_the_watch(county):
+    import io
+
+    from openpyxl import load_workbook
+
+    from jiceng.testing import export_rows_without_formulas
+
+    _scenario(county)
+    flag = RelapseFlag.objects.filter(state="watching").get()
+    c = client_for(county.admin_a)
+    ledger = load_workbook(io.BytesIO(c.get(reverse("households:ledger", args=[flag.household_id])).content))
+    rows = list(ledger["返贫监测"].iter_rows(values_only=True))
+    assert rows[1][1] == "返贫风险预警（人均纯收入低于监测线）" and rows[2][1:4] == ("预警核实", "观察", "继续观察")
+    rows = export_rows_without_formulas(c.get(reverse("households:coverage_export")).content)
+    total = rows[-1]
+    assert (total["返贫预警待核实"].value, total["返贫预警继续观察"].value, total["返贫预警已处理"].value) == (2, 1, 2)

@@ -129,12 +129,15 @@ def coverage_export(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
     rows, total = queries.coverage(request.user, root)
+    flags, flag_total = queries.flag_counts(request.user, root)
     statuses = Household.Status.choices
     headers = ["单位", "帮扶户", "已结对", "未结对", "结对率（%）", "本月已走访", "超期未走访"]
     headers += [label for _, label in statuses]
+    headers += [f"返贫预警{label}" for _, label in RelapseFlag.State.choices]
     data = [
         [r.org.name, r.households, r.paired, r.coverage.unpaired, r.coverage.rate, r.visited, r.overdue]
         + [r.by_status.get(v, 0) for v, _ in statuses]
+        + [(flag_total if r is total else flags.get(r.org.path, {})).get(state, 0) for state in queries.FLAG_STATES]
         for r in [*rows, total]
     ]
     data[-1][0] = f"合计（{root.name}）"
