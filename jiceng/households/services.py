@@ -1000,11 +1000,11 @@ def scan(now=None) -> list[RelapseFlag]:
     if not thresholds:
         return []
     line = HouseholdsSettings.current().income_line
-    qs = Household.objects.filter(status__in=rules.WATCHED_STATUSES).select_related("village").order_by("pk")
+    watched = Household.objects.filter(status__in=rules.WATCHED_STATUSES)
+    ids = list(watched.order_by("pk").values_list("pk", flat=True))
     made: list[RelapseFlag] = []
-    households = list(qs)
-    for start in range(0, len(households), SCAN_CHUNK):
-        chunk = households[start : start + SCAN_CHUNK]
+    for start in range(0, len(ids), SCAN_CHUNK):
+        chunk = list(watched.filter(pk__in=ids[start : start + SCAN_CHUNK]).select_related("village").order_by("pk"))
         made += _open_flags(chunk, crossings_of(chunk, thresholds, today, line), now)
     return made
 
