@@ -412,12 +412,15 @@ def _relapse(ctx, rng, example_ids: list[int]) -> tuple[int, int]:
         if outcome is None:
             continue
         on = min(on, today)
-        reviews.append((flag_ids[(hid, key)], outcome, notes[outcome], on, None))
+        at = min(datetime.combine(on, time(16), tzinfo=zone), now)
+        reviews.append((flag_ids[(hid, key)], outcome, notes[outcome], on, None, at))
         if outcome == "monitor":
             if status[hid] != "monitored":  # one change for a household with two flags to monitor
                 monitored.append((hid, status[hid], "monitored", on, "返贫风险预警核实：纳入监测", None))
                 status[hid] = "monitored"
-    insert_tuples(RelapseReview, ["flag_id", "outcome", "note", "reviewed_on", "reviewed_by_id"], reviews)
+    insert_tuples(
+        RelapseReview, ["flag_id", "outcome", "note", "reviewed_on", "reviewed_by_id", "recorded_at"], reviews
+    )
     insert_tuples(
         HouseholdStatusChange, ["household_id", "from_status", "to_status", "on", "reason", "recorded_by_id"], monitored
     )

@@ -255,7 +255,7 @@ class ExpenseForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    outcome = forms.ChoiceField(label="核实结果", choices=RelapseReview.Outcome.choices)
+    outcome = forms.ChoiceField(label="核实结果", choices=[("", "请选择"), *RelapseReview.Outcome.choices])
     reviewed_on = forms.DateField(label="核实日期", widget=DateInput)
     note = forms.CharField(
         label="核实情况", max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="入户核实了什么"

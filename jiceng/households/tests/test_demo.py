@@ -77,6 +77,7 @@ def test_the_demo_has_a_few_relapse_flags_that_the_scan_agrees_with(county, gene
     assert not flags.filter(opened_at__gt=timezone.now()).exists()
     assert not HouseholdExpense.objects.filter(on__gt=timezone.localdate()).exists()
     assert not RelapseReview.objects.filter(reviewed_on__gt=timezone.localdate()).exists()
+    assert not RelapseReview.objects.filter(recorded_at__gt=timezone.now()).exists()
     for flag in flags.filter(outcome="monitor"):
         assert flag.household.status == "monitored"
     # The demo wrote what the daily scan would open: running it opens nothing more.
