@@ -58,23 +58,23 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.order_by("village__path", "number")
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class RelapseReviewSerializer(serializers.ModelSerializer):
     outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
-    reviewed_by = serializers.StringRelatedField(read_only=True)
+    reviewed_by = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = RelapseReview
         fields = ["id", "outcome", "outcome_display", "note", "reviewed_on", "reviewed_by", "recorded_at"]
 
 
-class FlagSerializer(serializers.ModelSerializer):
+class RelapseFlagSerializer(serializers.ModelSerializer):
     household_number = serializers.CharField(source="household.number", read_only=True)
     head_name = serializers.CharField(source="household.head_name", read_only=True)
     village = serializers.IntegerField(source="household.village_id", read_only=True)
     village_name = serializers.CharField(source="household.village.name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
-    reviews = ReviewSerializer(many=True, read_only=True)
+    reviews = RelapseReviewSerializer(many=True, read_only=True)
 
     class Meta:
         model = RelapseFlag
@@ -85,7 +85,7 @@ class FlagSerializer(serializers.ModelSerializer):
 class FlagViewSet(viewsets.ReadOnlyModelViewSet):
     """返贫风险预警. Filters as on the page: org (id, with the subtree), kind, state, household."""
 
-    serializer_class = FlagSerializer
+    serializer_class = RelapseFlagSerializer
     filterset_class = FlagFilter
 
     def get_queryset(self):
