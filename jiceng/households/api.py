@@ -10,8 +10,8 @@ from rest_framework import serializers, viewsets
 from jiceng.core.scoping import is_member_role
 
 from . import queries
-from .filters import HouseholdFilter
-from .models import Household, HouseholdMember
+from .filters import FlagFilter, HouseholdFilter
+from .models import Household, HouseholdMember, RelapseFlag, RelapseReview
 from .views.households import STAFF_ONLY
 
 
@@ -58,5 +58,45 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.order_by("village__path", "number")
 
 
+class RelapseReviewSerializer(serializers.ModelSerializer):
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True)
+    reviewed_by = serializers.StringRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RelapseReview
+        fields = ["id", "outcome", "outcome_display", "note", "reviewed_on", "reviewed_by", "recorded_at"]
+
+
+class RelapseFlagSerializer(serializers.ModelSerializer):
+    household_number = serializers.CharField(source="household.number", read_only=True)
+    head_name = serializers.CharField(source="household.head_name", read_only=True)
+    village = serializers.IntegerField(source="household.village_id", read_only=True)
+    village_name = serializers.CharField(source="household.village.name", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    reviews = RelapseReviewSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RelapseFlag
+        fields = ["id", "household", "household_number", "head_name", "village", "village_name", "kind"]
+        fields += ["kind_display", "reason", "opened_at", "state", "state_display", "outcome", "closed_at", "reviews"]
+
+
+class FlagViewSet(viewsets.ReadOnlyModelViewSet):
+    """返贫风险预警. Filters as on the page: org (id, with the subtree), kind, state, household."""
+
+    serializer_class = RelapseFlagSerializer
+    filterset_class = FlagFilter
+
+    def get_queryset(self):
+        if is_member_role(self.request.user):
+            raise PermissionDenied(STAFF_ONLY)
+        qs = queries.flag_rows(queries.visible_flags(self.request.user))
+        qs = qs.prefetch_related(Prefetch("reviews", queryset=RelapseReview.objects.select_related("reviewed_by")))
+        return qs.order_by("-opened_at", "-id")
+
+
 def register(router) -> None:
+    # Before "households": its detail route would otherwise take "flags" for a household's id.
+    router.register("households/flags", FlagViewSet, basename="household-flag")
     router.register("households", HouseholdViewSet, basename="household")

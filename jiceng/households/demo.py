@@ -27,11 +27,14 @@ from .models import (
     Cadre,
     GuaranteeCheck,
     Household,
+    HouseholdExpense,
     HouseholdMember,
     HouseholdStatusChange,
     Income,
     Measure,
     Pair,
+    RelapseFlag,
+    RelapseReview,
     Responsibility,
     Visit,
     VisitProblem,
@@ -67,6 +70,13 @@ def generate(ctx) -> dict[str, int]:
     today = ctx.today
     this_year = today.year
     households, statuses, people, incomes, checks, measures = [], [], [], [], [], []
+    # The relapse watch's examples come from their own stream, so the rest of the demo is as before:
+    # the first household out of poverty in each township (and one in a hundred more) earns below
+    # the line; the others out of poverty earn above it and pass their checks, so that the daily
+    # scan finds only the flags the demo wrote.
+    relapse_rng = ctx.rng("households-relapse")
+    examples: list[str] = []
+    towns_with_example: set[int] = set()
     seq = 0
     for village in villages:
         for k in range(1, rng.randint(low, high) + 1):
@@ -151,6 +161,14 @@ def generate(ctx) -> dict[str, int]:
                     )
                 )
             per_person = Decimal(rng.randint(5200, 16000))
+            watched = status in ("out", "risk_removed")
+            example = watched and (village.parent_id not in towns_with_example or relapse_rng.random() < 0.01)
+            if example:
+                towns_with_example.add(village.parent_id)
+                examples.append(number)
+                per_person = Decimal(relapse_rng.randint(4800, 6000))  # below 7,000 even at 115%
+            elif watched:
+                per_person = max(per_person, Decimal(7800))  # above 7,000 even at 90%
             for y in (this_year - 2, this_year - 1):
                 total = per_person * size * Decimal(rng.randint(90, 115)) / 100
                 shares = {"wages": 55, "business": 20, "property": 3, "transfer": 22}
@@ -159,7 +177,7 @@ def generate(ctx) -> dict[str, int]:
                     incomes.append((number, y, source, amount))
             check_day = date(this_year - 1, rng.randint(3, 11), rng.randint(1, 28))
             for item in GuaranteeCheck.Item.values:
-                met = rng.random() > 0.02
+                met = rng.random() > 0.02 or (watched and not example)
                 checks.append((number, item, check_day, met, "村帮扶工作队", "" if met else "需跟进整改"))
             for _ in range(rng.randint(1, 3)):
                 category = rng.choice(list(MEASURES))
@@ -211,6 +229,7 @@ def generate(ctx) -> dict[str, int]:
     cadres, pairs = _pairing(ctx, rng, townships, villages, ids)
     visits = _visits(ctx, rng)
     responsibilities = _responsibilities(ctx, rng, townships, villages)
+    expenses, flags = _relapse(ctx, relapse_rng, [ids[n] for n in examples])
     return {
         "帮扶户": len(households),
         "家庭成员": len(people),
@@ -218,6 +237,8 @@ def generate(ctx) -> dict[str, int]:
         "结对（含历史）": pairs,
         "走访记录": visits,
         "包联责任": responsibilities,
+        "突发支出": expenses,
+        "返贫风险预警": flags,
     }
 
 
@@ -321,3 +342,87 @@ def _visits(ctx, rng) -> int:
     problems = [(pk, rng.choice(PROBLEMS), None, None, None) for pk in visit_ids.iterator() if rng.random() < 0.05]
     insert_tuples(VisitProblem, ["visit_id", "description", "request_id", "passed_at", "passed_by_id"], problems)
     return len(rows)
+
+
+OUTCOMES = [None, "watch", "dismiss", "monitor"]  # open, 继续观察, 排除风险, 纳入监测, in turn
+
+
+def _relapse(ctx, rng, example_ids: list[int]) -> tuple[int, int]:
+    """The relapse watch on the examples: every other one also met a large expense from illness
+    this autumn; their flags are what ``services.scan`` would open (the same rules), opened some
+    days ago, and reviewed in turn (open, 继续观察, 排除风险, 纳入监测 with its status change)."""
+    from . import services
+    from .models import HouseholdsSettings
+
+    today = ctx.today
+    zone = ZoneInfo("Asia/Shanghai")
+    expense_rows = [
+        (hid, "illness", today - timedelta(days=rng.randint(10, 60)), Decimal(rng.choice([26000, 38000, 52000])))
+        for hid in example_ids[::2]
+    ]
+    insert_tuples(
+        HouseholdExpense,
+        ["household_id", "kind", "on", "amount", "note", "recorded_by_id"],
+        [(*row, "住院治疗，自付部分", None) for row in expense_rows],
+    )
+    households = list(Household.objects.filter(pk__in=example_ids).order_by("pk"))
+    now = timezone.now()
+    crossings = services.crossings_of(
+        households, services.active_thresholds(today), today, HouseholdsSettings.current().income_line
+    )
+    last_change = dict(
+        HouseholdStatusChange.objects.filter(household_id__in=example_ids)
+        .order_by("household", "on")
+        .values_list("household", "on")
+    )
+    flag_rows, plan = [], []
+    for household in households:
+        for c in crossings[household.pk]:
+            opened = datetime.combine(today - timedelta(days=rng.randint(3, 9)), time(6, 30), tzinfo=zone)
+            outcome = OUTCOMES[len(flag_rows) % len(OUTCOMES)]
+            if outcome == "monitor" and last_change[household.pk] > opened.date():
+                outcome = "watch"
+            state = "open" if outcome is None else "watching" if outcome == "watch" else "closed"
+            closed = opened + timedelta(days=2) if state == "closed" else None
+            flag_rows.append(
+                (household.pk, c.kind, c.threshold_id, c.key, c.reason[:300], min(opened, now), state)
+                + (outcome or "", closed and min(closed, now), c.income_year, c.expense_id, c.check_id)
+            )
+            plan.append((household.pk, c.key, outcome, opened.date() + timedelta(days=2)))
+    insert_tuples(
+        RelapseFlag,
+        ["household_id", "kind", "threshold_id", "key", "reason", "opened_at", "state", "outcome", "closed_at"]
+        + ["income_year", "expense_id", "guarantee_check_id"],
+        flag_rows,
+    )
+    flag_ids = dict(
+        ((hid, key), pk)
+        for pk, hid, key in RelapseFlag.objects.filter(household_id__in=example_ids).values_list(
+            "pk", "household", "key"
+        )
+    )
+    notes = {
+        "watch": "入户核实，收入有所减少，继续观察",
+        "dismiss": "入户核实，已外出务工，风险排除",
+        "monitor": "经村民代表评议，纳入监测",
+    }
+    reviews, monitored = [], []
+    status = {h.pk: h.status for h in households}
+    for hid, key, outcome, on in plan:
+        if outcome is None:
+            continue
+        on = min(on, today)
+        at = min(datetime.combine(on, time(16), tzinfo=zone), now)
+        reviews.append((flag_ids[(hid, key)], outcome, notes[outcome], on, None, at))
+        if outcome == "monitor":
+            if status[hid] != "monitored":  # one change for a household with two flags to monitor
+                monitored.append((hid, status[hid], "monitored", on, "返贫风险预警核实：纳入监测", None))
+                status[hid] = "monitored"
+    insert_tuples(
+        RelapseReview, ["flag_id", "outcome", "note", "reviewed_on", "reviewed_by_id", "recorded_at"], reviews
+    )
+    insert_tuples(
+        HouseholdStatusChange, ["household_id", "from_status", "to_status", "on", "reason", "recorded_by_id"], monitored
+    )
+    Household.objects.filter(pk__in=[m[0] for m in monitored]).update(status="monitored")
+    return len(expense_rows), len(flag_rows)

@@ -12,7 +12,7 @@ from jiceng.orgs.models import Organization
 from jiceng.orgs.picker import OrganizationPickerFilter
 
 from . import queries
-from .models import Household, HouseholdMember, Pair
+from .models import Household, HouseholdMember, Pair, RelapseFlag, RelapseThreshold
 
 PAIRED = [("1", "已结对"), ("0", "未结对")]
 VISITS = [("month", "本月已走访"), ("overdue", "超期未走访")]
@@ -58,3 +58,21 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def filter_cadre(self, qs, name, value):
         return qs.filter(pk__in=Pair.objects.filter(ends_on__isnull=True, cadre_id=value).values("household_id"))
+
+
+class FlagFilter(django_filters.FilterSet):
+    """The relapse flags' list, its export and the API; the coverage page's flag figures link to it
+    (``org`` and ``state``)."""
+
+    org = OrganizationPickerFilter(label="乡镇、村（含下级）", method="filter_org")
+    kind = django_filters.ChoiceFilter(label="预警类别", choices=RelapseThreshold.Kind.choices)
+    state = django_filters.ChoiceFilter(label="状态", choices=RelapseFlag.State.choices)
+    household = django_filters.NumberFilter(label="帮扶户", widget=forms.HiddenInput)
+
+    class Meta:
+        model = RelapseFlag
+        fields = ["kind", "state", "household"]
+
+    def filter_org(self, qs, name, value):
+        org = Organization.objects.filter(pk=value).only("path").first()
+        return qs.filter(path_q("household__village__path", org.path)) if org else qs.none()

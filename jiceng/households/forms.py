@@ -19,10 +19,13 @@ from .models import (
     Cadre,
     GuaranteeCheck,
     Household,
+    HouseholdExpense,
     HouseholdMember,
     HouseholdsSettings,
     Income,
     Measure,
+    RelapseReview,
+    RelapseThreshold,
     Responsibility,
     Visit,
 )
@@ -233,4 +236,54 @@ class PassOnForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = request_queries.active_categories().order_by("pk")
+        style_form(self)
+
+
+# ---- relapse watch and exit checks ------------------------------------------------------------------
+
+
+class ExpenseForm(forms.Form):
+    kind = forms.ChoiceField(label="支出类别", choices=HouseholdExpense.Kind.choices)
+    on = forms.DateField(label="发生日期", widget=DateInput)
+    amount = forms.DecimalField(label="金额（元）", max_digits=12, decimal_places=2, min_value=0)
+    note = forms.CharField(label="情况说明", max_length=300, required=False, help_text="如：住院治疗、房屋受灾")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+        style_form(self)
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label="核实结果", choices=[("", "请选择"), *RelapseReview.Outcome.choices])
+    reviewed_on = forms.DateField(label="核实日期", widget=DateInput)
+    note = forms.CharField(
+        label="核实情况", max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="入户核实了什么"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_on"].initial = timezone.localdate()
+        style_form(self)
+
+
+class ExitCheckForm(forms.Form):
+    on = forms.DateField(label="核查日期", widget=DateInput)
+    signed_by = forms.CharField(label="核查签字人", max_length=100, help_text="参加核查并签字的人员，多人用顿号分隔")
+    note = forms.CharField(label="备注", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+        style_form(self)
+
+
+class ThresholdForm(forms.ModelForm):
+    class Meta:
+        model = RelapseThreshold
+        fields = ["kind", "name", "amount", "share", "lookback_days", "effective_from", "active", "note"]
+        widgets = {"effective_from": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         style_form(self)

@@ -434,7 +434,7 @@ class HouseholdsSettings(SettingsSingleton, models.Model):
         max_digits=10,
         decimal_places=2,
         default=Decimal("7000.00"),
-        help_text="家庭年人均纯收入低于此数的，页面提示纳入监测",
+        help_text="家庭年人均纯收入低于此数的，列入返贫风险预警（返贫监测预警标准中的收入标准即用此线）",
     )
 
     visit_late_days = models.PositiveSmallIntegerField(
@@ -450,7 +450,197 @@ class HouseholdsSettings(SettingsSingleton, models.Model):
         help_text="已结对的帮扶户超过此天数没有走访记录的，列为超期未走访",
     )
 
+    exit_check_days = models.PositiveSmallIntegerField(
+        "退出核查：两不愁三保障核查有效期（天）",
+        default=365,
+        help_text="退出核查时，六项核查都须在此天数内做过且最近一次达标",
+    )
+    village_exit_poor_share = models.DecimalField(
+        "村退出：未脱贫户占比上限（%）",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2.00"),
+        help_text="村（社区）退出核查时，未脱贫户占本村帮扶户的比例不得超过此数",
+    )
+
     SETTINGS_FIELDS = ["pairs_per_cadre", "income_line", "visit_late_days", "visit_edit_days", "visit_every_days"]
+    SETTINGS_FIELDS += ["exit_check_days", "village_exit_poor_share"]
 
     class Meta:
         verbose_name = "帮扶工作设置"
+
+
+# ---- relapse watch (返贫监测) and exit checks (退出核查) ---------------------------------------------------
+
+
+class RelapseThreshold(TimestampedModel):
+    """A threshold of the relapse watch, as a row a county admin changes [C]. The income threshold
+    has no figure of its own: its line is ``HouseholdsSettings.income_line`` (one source of truth,
+    also used by the household page). An expense threshold is crossed by one expense of at least
+    ``amount`` yuan, or of at least ``share`` percent of the household's income of the year before
+    (either, where set). A check threshold is crossed by an item whose latest check failed. Only
+    records dated on or after ``effective_from`` (and, for expenses, within ``lookback_days``)
+    count."""
+
+    class Kind(models.TextChoices):
+        INCOME = "income", "人均纯收入低于监测线"
+        EXPENSE = "expense", "突发大额刚性支出"
+        CHECK = "check", "两不愁三保障及饮水安全核查未达标"
+
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    name = models.CharField("名称", max_length=100)
+    amount = models.DecimalField(
+        "支出金额达到（元）", max_digits=12, decimal_places=2, null=True, blank=True, help_text="仅用于大额支出"
+    )
+    share = models.DecimalField(
+        "支出占上年家庭纯收入达到（%）",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="仅用于大额支出；与金额任一达到即预警",
+    )
+    lookback_days = models.PositiveSmallIntegerField(
+        "支出回溯天数", default=365, help_text="仅用于大额支出：只看此天数内发生的支出"
+    )
+    effective_from = models.DateField("生效日期")
+    active = models.BooleanField("启用", default=True)
+    note = models.CharField("依据或说明", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind", "effective_from", "id"]
+        verbose_name = "返贫监测预警标准"
+
+    def __str__(self):
+        return self.name
+
+
+class HouseholdExpense(TimestampedModel):
+    """A sudden expense of a household (illness, disaster, accident): what the expense threshold
+    reads."""
+
+    scope_path = "household__village__path"
+
+    class Kind(models.TextChoices):
+        ILLNESS = "illness", "疾病"
+        DISASTER = "disaster", "灾害"
+        ACCIDENT = "accident", "意外"
+        OTHER = "other", "其他"
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="expenses")
+    kind = models.CharField("支出类别", max_length=20, choices=Kind.choices)
+    on = models.DateField("发生日期")
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    note = models.CharField("情况说明", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["household", "-on", "-id"]
+        verbose_name = "突发大额支出"
+
+
+class RelapseFlag(TimestampedModel):
+    """A household flagged for review because it crossed a threshold. ``key`` names the record
+    that crossed it (``income:2026``, ``expense:17``, ``check:42``): one flag per household and key,
+    so a scan that runs again opens nothing new. The state moves with the reviews (RelapseReview),
+    in the same transaction."""
+
+    scope_path = "household__village__path"
+
+    class State(models.TextChoices):
+        OPEN = "open", "待核实"
+        WATCHING = "watching", "继续观察"
+        CLOSED = "closed", "已处理"
+
+    OPEN_STATES = (State.OPEN, State.WATCHING)
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="relapse_flags")
+    kind = models.CharField("预警类别", max_length=20, choices=RelapseThreshold.Kind.choices)
+    threshold = models.ForeignKey(
+        RelapseThreshold, verbose_name="预警标准", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    key = models.CharField(max_length=50, editable=False)
+    reason = models.CharField("预警原因", max_length=300)
+    opened_at = models.DateTimeField("预警时间")
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.OPEN)
+    outcome = models.CharField("核实结果", max_length=20, blank=True)
+    closed_at = models.DateTimeField("处理时间", null=True, blank=True)
+    income_year = models.PositiveSmallIntegerField("收入年度", null=True, blank=True)
+    expense = models.ForeignKey(
+        HouseholdExpense, verbose_name="支出", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    guarantee_check = models.ForeignKey(
+        GuaranteeCheck, verbose_name="核查", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = "返贫风险预警"
+        constraints = [models.UniqueConstraint(fields=["household", "key"], name="relapse_flag_once")]
+        indexes = [models.Index(fields=["state", "household"], name="relapse_flag_state_idx")]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class RelapseReview(AppendOnlyModel):
+    """The village's review of a flag: 纳入监测 (the household becomes monitored), 排除风险 or 继续观察
+    (the flag stays open). Append-only: the history of a flag is its reviews."""
+
+    append_only_label = "预警核实记录"
+    scope_path = "flag__household__village__path"
+
+    class Outcome(models.TextChoices):
+        MONITOR = "monitor", "纳入监测"
+        DISMISS = "dismiss", "排除风险"
+        WATCH = "watch", "继续观察"
+
+    flag = models.ForeignKey(RelapseFlag, on_delete=models.CASCADE, related_name="reviews")
+    outcome = models.CharField("核实结果", max_length=20, choices=Outcome.choices)
+    note = models.CharField("核实情况", max_length=500)
+    reviewed_on = models.DateField("核实日期")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = "返贫预警核实"
+
+
+class ExitCheck(AppendOnlyModel):
+    """An exit check (退出核查) of a household, or of a village (``household`` empty): the criteria
+    as they stood (name, met, figures), whether all were met, and who signed. A passed check of a
+    household moves its status in the same transaction; a failed one is kept with the criterion it
+    breaks."""
+
+    append_only_label = "退出核查记录"
+    scope_path = "organization__path"
+
+    organization = models.ForeignKey(
+        "orgs.Organization", verbose_name="村（社区）", on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household, verbose_name="帮扶户", null=True, blank=True, on_delete=models.CASCADE, related_name="exit_checks"
+    )
+    on = models.DateField("核查日期")
+    passed = models.BooleanField("是否通过")
+    criteria = models.JSONField("核查标准及结果", default=list)
+    signed_by = models.CharField("核查签字人", max_length=100)
+    note = models.CharField("备注", max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = "退出核查"
+
+    @property
+    def failures(self) -> list[str]:
+        return [c["text"] for c in self.criteria if not c.get("met")]

@@ -16,7 +16,19 @@ from jiceng.core.tree import SEGMENT
 from jiceng.orgs.models import Organization
 
 from . import rules
-from .models import Cadre, GuaranteeCheck, Household, HouseholdMember, HouseholdsSettings, Income, Pair, Visit
+from .models import (
+    Cadre,
+    ExitCheck,
+    GuaranteeCheck,
+    Household,
+    HouseholdMember,
+    HouseholdsSettings,
+    Income,
+    Pair,
+    RelapseFlag,
+    RelapseReview,
+    Visit,
+)
 
 
 def visible_households(user, qs: QuerySet | None = None) -> QuerySet:
@@ -239,7 +251,8 @@ class Event:
 
 
 def timeline(household: Household) -> list[Event]:
-    """The household's whole story, newest first: status changes, checks, measures, pairs."""
+    """The household's whole story, newest first: status changes, checks, measures, visits, pairs,
+    expenses, relapse flags and their reviews, exit checks."""
     status = dict(Household.Status.choices)
     events = []
     for c in household.status_changes.all():
@@ -264,4 +277,115 @@ def timeline(household: Household) -> list[Event]:
         events.append(Event(p.starts_on, "pair", f"与 {p.cadre.name}（{p.cadre.unit}）结对", ""))
         if p.ends_on:
             events.append(Event(p.ends_on, "pair", f"与 {p.cadre.name} 的结对结束", p.end_reason))
+    for e in household.expenses.all():
+        events.append(Event(e.on, "expense", f"突发支出（{e.get_kind_display()}）{rules.yuan(e.amount)} 元", e.note))
+    outcomes = dict(RelapseReview.Outcome.choices)
+    for f in household.relapse_flags.prefetch_related("reviews"):
+        events.append(
+            Event(timezone.localtime(f.opened_at).date(), "flag", f"返贫风险预警（{f.get_kind_display()}）", f.reason)
+        )
+        for r in f.reviews.all():
+            events.append(Event(r.reviewed_on, "flag", f"预警核实：{outcomes[r.outcome]}", r.note))
+    for x in household.exit_checks.all():
+        result = "通过" if x.passed else "未通过：" + "；".join(x.failures)
+        events.append(
+            Event(x.on, "exit", f"退出核查{'通过' if x.passed else '未通过'}", f"签字 {x.signed_by}；{result}")
+        )
     return sorted(events, key=lambda e: e.on, reverse=True)
+
+
+# ---- relapse watch and exit checks ------------------------------------------------------------------
+
+
+def visible_flags(user, qs: QuerySet | None = None) -> QuerySet:
+    return visible(user, qs if qs is not None else RelapseFlag.objects.all())
+
+
+def flag_rows(qs: QuerySet) -> QuerySet:
+    """The flag list's rows with the household and its village (one query per page)."""
+    return qs.select_related("household__village", "household__village__parent")
+
+
+FLAG_STATES = [value for value, _ in RelapseFlag.State.choices]
+
+
+def flag_counts(user, root: Organization) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Flags by state for each child of ``root`` (by path prefix, as ``coverage``) and in total:
+    one grouped query. The counts are of flags, as the flag list counts its rows."""
+    qs = visible_flags(user).filter(path_q("household__village__path", root.path))
+    width = len(root.path) + SEGMENT
+    by_path: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FLAG_STATES, 0))
+    total = dict.fromkeys(FLAG_STATES, 0)
+    for g in qs.order_by().values("household__village__path", "state").annotate(n=Count("pk")):
+        path = g["household__village__path"]
+        cut = path if path == root.path else path[:width]
+        by_path[cut][g["state"]] += g["n"]
+        total[g["state"]] += g["n"]
+    return by_path, total
+
+
+def _check_records(household_id) -> dict[str, rules.Check]:
+    labels = dict(GuaranteeCheck.Item.choices)
+    latest: dict[str, rules.Check] = {}
+    for c in GuaranteeCheck.objects.filter(household_id=household_id).order_by("item", "-checked_on", "-id"):
+        latest.setdefault(c.item, rules.Check(c.pk, c.item, labels[c.item], c.checked_on, c.met, c.note))
+    return latest
+
+
+def household_exit_criteria(household: Household, today=None) -> list[rules.Criterion]:
+    today = today or timezone.localdate()
+    config = HouseholdsSettings.current()
+    persons = HouseholdMember.objects.filter(household=household).count()
+    totals = dict(
+        Income.objects.filter(household=household, year__lte=today.year)
+        .order_by()
+        .values("year")
+        .annotate(t=Sum("amount"))
+        .values_list("year", "t")
+    )
+    year = max(totals) if totals else None
+    per = rules.income_per_person(totals[year], persons) if year is not None else None
+    open_flags = RelapseFlag.objects.filter(household=household, state__in=RelapseFlag.OPEN_STATES).count()
+    return rules.household_exit_criteria(
+        today=today,
+        latest_checks=_check_records(household.pk),
+        labels=dict(GuaranteeCheck.Item.choices),
+        valid_days=config.exit_check_days,
+        income_year=year,
+        per_person=per,
+        line=config.income_line,
+        open_flags=open_flags,
+    )
+
+
+def village_exit_criteria(village: Organization) -> list[rules.Criterion]:
+    """From the households filed on the village itself (all of them: the check is the county's,
+    not a user's view)."""
+    config = HouseholdsSettings.current()
+    households = Household.objects.filter(village=village)
+    counts = households.order_by().aggregate(n=Count("pk"), poor=Count("pk", filter=Q(status=Household.Status.POOR)))
+    open_flags = RelapseFlag.objects.filter(household__village=village, state__in=RelapseFlag.OPEN_STATES).count()
+    latest = (
+        GuaranteeCheck.objects.filter(household=OuterRef("household"), item=OuterRef("item"))
+        .order_by("-checked_on", "-id")
+        .values("pk")[:1]
+    )
+    failed = (
+        GuaranteeCheck.objects.filter(household__village=village, met=False, pk=Subquery(latest))
+        .values("household")
+        .distinct()
+        .count()
+    )
+    return rules.village_exit_criteria(
+        households=counts["n"],
+        poor=counts["poor"],
+        open_flags=open_flags,
+        failed_checks=failed,
+        max_poor_share=config.village_exit_poor_share,
+    )
+
+
+def exit_checks_of(user, org: Organization) -> QuerySet:
+    return visible(user, ExitCheck.objects.filter(organization=org, household__isnull=True)).select_related(
+        "recorded_by"
+    )

@@ -127,3 +127,227 @@ def month_start(now: datetime) -> datetime:
 def overdue_since(now: datetime, every_days: int) -> datetime:
     """A paired household is overdue when it has no visit at or after this instant."""
     return now - timedelta(days=every_days)
+
+
+# ---- relapse watch (返贫监测) ---------------------------------------------------------------------------
+
+INCOME, EXPENSE, CHECK = "income", "expense", "check"
+
+# Households watched for relapse: out of poverty, or monitored once and the risk removed. A
+# household still poor or being monitored is already helped; a flag would tell nothing new.
+WATCHED_STATUSES = (OUT, RISK_REMOVED)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    id: int
+    kind: str
+    effective_from: date
+    amount: Decimal | None = None
+    share: Decimal | None = None  # percent of the year before's income
+    lookback_days: int = 365
+
+
+@dataclass(frozen=True)
+class Expense:
+    id: int
+    on: date
+    amount: Decimal
+    label: str  # 疾病 / 灾害 / 意外 / 其他
+
+
+@dataclass(frozen=True)
+class Check:
+    id: int
+    item: str
+    label: str
+    checked_on: date
+    met: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A threshold crossed by one record. ``key`` names the record: one flag per household and key."""
+
+    kind: str
+    threshold_id: int
+    key: str
+    reason: str
+    income_year: int | None = None
+    expense_id: int | None = None
+    check_id: int | None = None
+
+
+def yuan(value: Decimal) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def expense_crosses(threshold: Threshold, amount: Decimal, income_before: Decimal | None) -> str | None:
+    """Why an expense crosses an expense threshold (an amount at least the threshold's, or a share
+    of the year before's income at least the threshold's), or None. Both ends are inclusive."""
+    if threshold.amount is not None and amount >= threshold.amount:
+        return f"达到 {yuan(threshold.amount)} 元"
+    if threshold.share is not None and income_before is not None and income_before > 0:
+        if amount * 100 >= threshold.share * income_before:
+            percent = (amount * 100 / income_before).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            return f"占上年家庭纯收入 {yuan(income_before)} 元的 {percent}%，达到 {threshold.share.normalize():f}%"
+    return None
+
+
+def crossings(
+    *,
+    thresholds: Iterable[Threshold],
+    today: date,
+    line: Decimal,
+    persons: int,
+    income_by_year: dict[int, Decimal],
+    expenses: Iterable[Expense] = (),
+    latest_checks: Iterable[Check] = (),
+) -> list[Crossing]:
+    """Which thresholds a household's records cross today, one crossing per record (the first
+    threshold that the record crosses names the reason).
+
+    - income: the latest year with income recorded (not after this year), per person **strictly
+      below** the line (``below_line``): exactly at the line does not cross, one fen below does;
+    - expense: one expense dated within the threshold's look-back and not after today;
+    - check: an item whose latest check failed.
+    Records dated before a threshold's ``effective_from`` do not count against it."""
+    out: dict[str, Crossing] = {}
+    expenses, latest_checks = list(expenses), list(latest_checks)
+    years = sorted(y for y in income_by_year if y <= today.year)
+    for t in thresholds:
+        if t.effective_from > today:
+            continue
+        if t.kind == INCOME and years:
+            year = years[-1]
+            if year < t.effective_from.year:
+                continue
+            total = income_by_year[year]
+            per = income_per_person(total, persons)
+            key = f"income:{year}"
+            if below_line(per, line) and key not in out:
+                reason = (
+                    f"{year}年家庭人均纯收入 {yuan(per)} 元（{yuan(total)} 元 ÷ {persons} 人），"
+                    f"低于监测线 {yuan(line)} 元"
+                )
+                out[key] = Crossing(INCOME, t.id, key, reason, income_year=year)
+        elif t.kind == EXPENSE:
+            since = max(t.effective_from, today - timedelta(days=t.lookback_days))
+            for e in expenses:
+                key = f"expense:{e.id}"
+                if key in out or not since <= e.on <= today:
+                    continue
+                if why := expense_crosses(t, e.amount, income_by_year.get(e.on.year - 1)):
+                    reason = f"{e.on:%Y-%m-%d} {e.label}支出 {yuan(e.amount)} 元，{why}"
+                    out[key] = Crossing(EXPENSE, t.id, key, reason, expense_id=e.id)
+        elif t.kind == CHECK:
+            for c in latest_checks:
+                key = f"check:{c.id}"
+                if c.met or key in out or c.checked_on < t.effective_from:
+                    continue
+                note = f"：{c.note}" if c.note else ""
+                out[key] = Crossing(
+                    CHECK, t.id, key, f"{c.checked_on:%Y-%m-%d} 核查「{c.label}」未达标{note}", check_id=c.id
+                )
+    return list(out.values())
+
+
+# ---- exit checks (退出核查) -----------------------------------------------------------------------------
+
+# A passed exit check moves a household out: a poor household is out of poverty, a monitored
+# household's risk is removed (both are transitions of TRANSITIONS).
+EXIT_STATUS = {POOR: OUT, MONITORED: RISK_REMOVED}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    text: str  # what is required and what was found, in Chinese
+    met: bool
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "text": self.text, "met": self.met}
+
+
+def household_exit_criteria(
+    *,
+    today: date,
+    latest_checks: dict[str, Check],
+    labels: dict[str, str],
+    valid_days: int,
+    income_year: int | None,
+    per_person: Decimal | None,
+    line: Decimal,
+    open_flags: int,
+) -> list[Criterion]:
+    """The criteria of a household's exit check:
+
+    1. each of the six items checked within ``valid_days`` days and met at its latest check;
+    2. the income per person of last year (or this year) not below the monitoring line — at the
+       line is enough, as a household at the line is not flagged;
+    3. no open relapse flag (待核实 or 继续观察)."""
+    since = today - timedelta(days=valid_days)
+    out = []
+    for item in ITEMS:
+        check = latest_checks.get(item)
+        if check is None:
+            out.append(Criterion(f"check_{item}", f"「{labels[item]}」没有核查记录", False))
+        elif check.checked_on < since:
+            text = f"「{labels[item]}」最近一次核查在 {check.checked_on:%Y-%m-%d}，已超过 {valid_days} 天，须重新核查"
+            out.append(Criterion(f"check_{item}", text, False))
+        elif not check.met:
+            out.append(
+                Criterion(
+                    f"check_{item}", f"「{labels[item]}」最近一次核查未达标（{check.checked_on:%Y-%m-%d}）", False
+                )
+            )
+        else:
+            out.append(Criterion(f"check_{item}", f"「{labels[item]}」达标（{check.checked_on:%Y-%m-%d} 核查）", True))
+    if income_year is None or income_year < today.year - 1 or per_person is None:
+        out.append(Criterion("income", f"没有 {today.year - 1} 年或 {today.year} 年的家庭收入记录", False))
+    elif below_line(per_person, line):
+        text = f"{income_year}年家庭人均纯收入 {yuan(per_person)} 元，低于监测线 {yuan(line)} 元"
+        out.append(Criterion("income", text, False))
+    else:
+        text = f"{income_year}年家庭人均纯收入 {yuan(per_person)} 元，不低于监测线 {yuan(line)} 元"
+        out.append(Criterion("income", text, True))
+    if open_flags:
+        out.append(Criterion("flags", f"还有 {open_flags} 条返贫风险预警未核实处理", False))
+    else:
+        out.append(Criterion("flags", "没有未处理的返贫风险预警", True))
+    return out
+
+
+def village_exit_criteria(
+    *, households: int, poor: int, open_flags: int, failed_checks: int, max_poor_share: Decimal
+) -> list[Criterion]:
+    """The criteria of a village's exit check, from its households: the share of households still
+    poor at most ``max_poor_share`` percent (county setting [C], after the 2% incidence of
+    《关于建立贫困退出机制的意见》, 2016, counted here on the registered households), no open relapse
+    flag, and no household whose latest guarantee check failed."""
+    out = []
+    if not households:
+        return [Criterion("households", "本村（社区）没有登记帮扶户，无法核查", False)]
+    share = (Decimal(poor) * 100 / households).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    limit = f"{max_poor_share.normalize():f}%"
+    text = f"未脱贫户 {poor} 户，占帮扶户 {households} 户的 {share}%"
+    if share > max_poor_share:
+        out.append(Criterion("poor_share", f"{text}，超过 {limit}", False))
+    else:
+        out.append(Criterion("poor_share", f"{text}，不超过 {limit}", True))
+    if open_flags:
+        out.append(Criterion("flags", f"还有 {open_flags} 条返贫风险预警未核实处理", False))
+    else:
+        out.append(Criterion("flags", "没有未处理的返贫风险预警", True))
+    if failed_checks:
+        out.append(Criterion("checks", f"有 {failed_checks} 户两不愁三保障及饮水安全最近一次核查未达标", False))
+    else:
+        out.append(Criterion("checks", "两不愁三保障及饮水安全最近一次核查均达标", True))
+    return out
+
+
+def exit_status_error(status: str, labels: dict[str, str]) -> str | None:
+    if status not in EXIT_STATUS:
+        return f"该户是“{labels[status]}”状态，不需要退出核查"
+    return None

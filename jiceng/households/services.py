@@ -7,13 +7,14 @@ organization), the change validated, ``revision`` bumped and an audit entry writ
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
@@ -24,14 +25,19 @@ from jiceng.orgs.queries import PLACE_DOMAINS
 from . import rules
 from .models import (
     Cadre,
+    ExitCheck,
     GuaranteeCheck,
     Household,
+    HouseholdExpense,
     HouseholdMember,
     HouseholdsSettings,
     HouseholdStatusChange,
     Income,
     Measure,
     Pair,
+    RelapseFlag,
+    RelapseReview,
+    RelapseThreshold,
     Responsibility,
     Visit,
     VisitNote,
@@ -335,6 +341,7 @@ def set_income(actor, household: Household, *, year: int, amounts: dict[str, Dec
         audit.record(
             actor, "update", household, changes=changes, note=f"{year}年家庭收入", org_path=household.village.path
         )
+        scan_household(household)
     return saved
 
 
@@ -372,6 +379,8 @@ def record_check(
         changes={"item": item, "checked_on": checked_on, "met": met, "checked_by": check.checked_by},
         org_path=household.village.path,
     )
+    if not met:
+        scan_household(household)
     return check
 
 
@@ -770,3 +779,368 @@ def update_settings(actor, **values) -> HouseholdsSettings:
         root_path = actor.organization.path if getattr(actor, "organization", None) else ""
         audit.record(actor, "update", config, changes=changes, org_path=root_path, note="帮扶工作设置")
     return config
+
+
+# ---- relapse watch (返贫监测) ---------------------------------------------------------------------------
+
+THRESHOLD_FIELDS = ["kind", "name", "amount", "share", "lookback_days", "effective_from", "active", "note"]
+
+
+@transaction.atomic
+def save_threshold(actor, threshold: RelapseThreshold | None = None, **fields) -> RelapseThreshold:
+    """County admins keep the thresholds of the relapse watch [C]."""
+    require_county_admin(actor)
+    if threshold is not None:
+        threshold = RelapseThreshold.objects.select_for_update().get(pk=threshold.pk)
+        before = audit.snapshot(threshold, THRESHOLD_FIELDS)
+    else:
+        threshold, before = RelapseThreshold(), None
+    for name, value in fields.items():
+        if name not in THRESHOLD_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(threshold, name, value)
+    errors = {}
+    if not (threshold.name or "").strip():
+        errors["name"] = "请填写名称"
+    if threshold.kind == RelapseThreshold.Kind.EXPENSE:
+        if threshold.amount is None and threshold.share is None:
+            errors["amount"] = "大额支出标准请填写金额或占上年收入的比例（至少一项）"
+        if threshold.amount is not None and threshold.amount <= 0:
+            errors["amount"] = "金额应大于 0"
+        if threshold.share is not None and not 0 < threshold.share <= 1000:
+            errors["share"] = "比例应大于 0"
+    elif threshold.amount is not None or threshold.share is not None:
+        errors["amount"] = "只有大额支出标准填写金额和比例；收入标准用帮扶工作设置中的监测线"
+    if errors:
+        raise ValidationError(errors)
+    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+    if before is None:
+        threshold.save()
+        audit.record(
+            actor, "create", threshold, changes=audit.snapshot(threshold, THRESHOLD_FIELDS), org_path=root_path
+        )
+        return threshold
+    changes = audit.diff(before, audit.snapshot(threshold, THRESHOLD_FIELDS))
+    if changes:
+        threshold.revision = F("revision") + 1
+        threshold.save()
+        threshold.refresh_from_db()
+        audit.record(actor, "update", threshold, changes=changes, org_path=root_path)
+    return threshold
+
+
+@transaction.atomic
+def record_expense(
+    actor, household: Household, *, kind: str, on: date, amount: Decimal, note: str = ""
+) -> HouseholdExpense:
+    """A sudden expense of a household (illness, disaster, accident); the watch looks at it at once."""
+    require_manager(actor, household.village)
+    errors = {}
+    if kind not in HouseholdExpense.Kind.values:
+        errors["kind"] = "请选择支出类别"
+    if on is None or on > timezone.localdate():
+        errors["on"] = "发生日期不能晚于今天"
+    if amount is None or amount <= 0:
+        errors["amount"] = "金额应大于 0"
+    if errors:
+        raise ValidationError(errors)
+    expense = HouseholdExpense.objects.create(
+        household=household, kind=kind, on=on, amount=amount, note=(note or "").strip()[:300], recorded_by=_user(actor)
+    )
+    _bump(household)
+    audit.record(
+        actor,
+        "create",
+        expense,
+        changes={"kind": kind, "on": on, "amount": str(amount)},
+        org_path=household.village.path,
+    )
+    scan_household(household)
+    return expense
+
+
+def active_thresholds(today: date) -> list[rules.Threshold]:
+    return [
+        rules.Threshold(t.pk, t.kind, t.effective_from, t.amount, t.share, t.lookback_days)
+        for t in RelapseThreshold.objects.filter(active=True, effective_from__lte=today)
+    ]
+
+
+def crossings_of(households, thresholds, today: date, line: Decimal) -> dict[int, list[rules.Crossing]]:
+    """Household id → its crossings; a fixed number of queries for any number of households."""
+    ids = [h.pk for h in households]
+    persons = dict(
+        HouseholdMember.objects.filter(household_id__in=ids)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values_list("household", "n")
+    )
+    incomes: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for hid, year, amount in Income.objects.filter(household_id__in=ids).values_list("household", "year", "amount"):
+        incomes[hid][year] += amount
+    kinds = dict(HouseholdExpense.Kind.choices)
+    expenses: dict[int, list[rules.Expense]] = defaultdict(list)
+    lookback = today - timedelta(days=max((t.lookback_days for t in thresholds), default=0))
+    for e in HouseholdExpense.objects.filter(household_id__in=ids, on__gte=lookback, on__lte=today):
+        expenses[e.household_id].append(rules.Expense(e.pk, e.on, e.amount, kinds[e.kind]))
+    labels = dict(GuaranteeCheck.Item.choices)
+    latest: dict[int, dict[str, rules.Check]] = defaultdict(dict)
+    for c in GuaranteeCheck.objects.filter(household_id__in=ids).order_by("household", "item", "-checked_on", "-id"):
+        latest[c.household_id].setdefault(
+            c.item, rules.Check(c.pk, c.item, labels[c.item], c.checked_on, c.met, c.note)
+        )
+    return {
+        h.pk: rules.crossings(
+            thresholds=thresholds,
+            today=today,
+            line=line,
+            persons=persons.get(h.pk, 0),
+            income_by_year=dict(incomes.get(h.pk, {})),
+            expenses=expenses.get(h.pk, []),
+            latest_checks=latest.get(h.pk, {}).values(),
+        )
+        for h in households
+    }
+
+
+def _open_flags(households, crossings: dict[int, list[rules.Crossing]], now) -> list[RelapseFlag]:
+    wanted = [(h, c) for h in households for c in crossings.get(h.pk, [])]
+    if not wanted:
+        return []
+    known = set(
+        RelapseFlag.objects.filter(household_id__in=[h.pk for h, _ in wanted]).values_list("household_id", "key")
+    )
+    made = []
+    for household, c in wanted:
+        if (household.pk, c.key) in known:
+            continue
+        # A concurrent scan may have opened it: the unique (household, key) decides, once.
+        flag, created = RelapseFlag.objects.get_or_create(
+            household=household,
+            key=c.key,
+            defaults={
+                "kind": c.kind,
+                "threshold_id": c.threshold_id,
+                "reason": c.reason[:300],
+                "opened_at": now,
+                "income_year": c.income_year,
+                "expense_id": c.expense_id,
+                "guarantee_check_id": c.check_id,
+            },
+        )
+        if created:
+            made.append(flag)
+            audit.record(
+                None,
+                "create",
+                flag,
+                changes={"kind": c.kind, "reason": flag.reason},
+                note="返贫风险预警",
+                org_path=household.village.path,
+            )
+            notify_flag(flag)
+    return made
+
+
+def notify_flag(flag: RelapseFlag) -> int:
+    """The village's managers and the household's current cadre (if the cadre has an account)
+    hear of a new flag, once (the notice key names the flag)."""
+    from django.urls import reverse
+
+    from jiceng.accounts.models import User
+    from jiceng.core.notifications import notify, notify_organization
+
+    household = flag.household
+    title = f"返贫风险预警：{household}"
+    url = reverse("households:flag", args=[flag.pk])
+    key = f"households:flag:{flag.pk}"
+    sent = notify_organization(household.village, kind="relapse_flag", title=title, key=key, body=flag.reason, url=url)
+    pair_ = Pair.objects.filter(household=household, ends_on__isnull=True).select_related("cadre").first()
+    if pair_ is not None and pair_.cadre.member_id:
+        user = User.objects.filter(member_id=pair_.cadre.member_id, is_active=True).first()
+        if user is not None:
+            _, new = notify(
+                user,
+                kind="relapse_flag",
+                title=title,
+                key=key,
+                body=flag.reason,
+                url=url,
+                org_path=household.village.path,
+            )
+            sent += new
+    return sent
+
+
+def scan_household(household: Household, now=None) -> list[RelapseFlag]:
+    """The watch on one household, after a write that may trigger it (income saved, expense
+    recorded, check failed). Idempotent."""
+    now = now or timezone.now()
+    household = Household.objects.select_related("village").get(pk=household.pk)
+    if household.status not in rules.WATCHED_STATUSES:
+        return []
+    today = timezone.localtime(now).date()
+    thresholds = active_thresholds(today)
+    line = HouseholdsSettings.current().income_line
+    return _open_flags([household], crossings_of([household], thresholds, today, line), now)
+
+
+SCAN_CHUNK = 1000
+
+
+def scan(now=None) -> list[RelapseFlag]:
+    """The daily watch on every watched household (out of poverty, or risk removed): opens a flag
+    for each record crossing a threshold that has none yet. Idempotent: a second scan opens
+    nothing, whatever the state of the flags it opened (a new year's income, a new expense or a
+    new failed check is a new record, and a new flag)."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    thresholds = active_thresholds(today)
+    if not thresholds:
+        return []
+    line = HouseholdsSettings.current().income_line
+    watched = Household.objects.filter(status__in=rules.WATCHED_STATUSES)
+    ids = list(watched.order_by("pk").values_list("pk", flat=True))
+    made: list[RelapseFlag] = []
+    for start in range(0, len(ids), SCAN_CHUNK):
+        chunk = list(watched.filter(pk__in=ids[start : start + SCAN_CHUNK]).select_related("village").order_by("pk"))
+        made += _open_flags(chunk, crossings_of(chunk, thresholds, today, line), now)
+    return made
+
+
+@transaction.atomic
+def review_flag(actor, flag: RelapseFlag, *, outcome: str, note: str, on: date | None = None) -> RelapseReview:
+    """The village records the outcome of its review: 纳入监测 (the household's status becomes
+    监测帮扶中 through change_status, in the same transaction), 排除风险 (the flag is closed) or
+    继续观察 (the flag stays open, 继续观察)."""
+    household = flag.household
+    require_manager(actor, household.village)
+    flag = RelapseFlag.objects.select_for_update().get(pk=flag.pk)
+    on = on or timezone.localdate()
+    errors = {}
+    if flag.state == RelapseFlag.State.CLOSED:
+        raise ValidationError(f"该预警已于 {timezone.localtime(flag.closed_at):%Y-%m-%d} 处理完毕")
+    if outcome not in RelapseReview.Outcome.values:
+        errors["outcome"] = "请选择核实结果"
+    if not (note or "").strip():
+        errors["note"] = "请填写核实情况（入户核实了什么）"
+    if on > timezone.localdate():
+        errors["on"] = "核实日期不能晚于今天"
+    if errors:
+        raise ValidationError(errors)
+    if outcome == RelapseReview.Outcome.MONITOR:
+        change_status(
+            actor, household, to_status=Household.Status.MONITORED, on=on, reason=f"返贫风险预警核实：{flag.reason}"
+        )
+    review = RelapseReview.objects.create(
+        flag=flag, outcome=outcome, note=note.strip()[:500], reviewed_on=on, reviewed_by=_user(actor)
+    )
+    before = flag.state
+    if outcome == RelapseReview.Outcome.WATCH:
+        flag.state = RelapseFlag.State.WATCHING
+    else:
+        flag.state, flag.closed_at = RelapseFlag.State.CLOSED, timezone.now()
+    flag.outcome = outcome
+    flag.revision = F("revision") + 1
+    flag.save()
+    flag.refresh_from_db()
+    _bump(household)
+    audit.record(
+        actor,
+        "update",
+        flag,
+        changes={"state": [before, flag.state], "outcome": outcome},
+        note=review.note[:255],
+        org_path=household.village.path,
+    )
+    return review
+
+
+# ---- exit checks (退出核查) ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def check_household_exit(actor, household: Household, *, on: date, signed_by: str, note: str = "") -> ExitCheck:
+    """A household's exit check: the criteria are evaluated now and kept with the check. When all
+    are met the household goes out (未脱贫 → 已脱贫, 监测帮扶中 → 风险已消除) through change_status;
+    otherwise the check is kept as failed, naming the criteria it breaks."""
+    from .queries import household_exit_criteria
+
+    require_manager(actor, household.village)
+    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    if error := rules.exit_status_error(household.status, STATUS_LABELS):
+        raise ValidationError(error)
+    errors = {}
+    if on is None or on > timezone.localdate():
+        errors["on"] = "核查日期不能晚于今天"
+    if not (signed_by or "").strip():
+        errors["signed_by"] = "请填写核查签字人"
+    if errors:
+        raise ValidationError(errors)
+    criteria = household_exit_criteria(household, on)
+    passed = all(c.met for c in criteria)
+    check = ExitCheck.objects.create(
+        organization=household.village,
+        household=household,
+        on=on,
+        passed=passed,
+        criteria=[c.as_dict() for c in criteria],
+        signed_by=signed_by.strip()[:100],
+        note=(note or "").strip()[:300],
+        recorded_by=_user(actor),
+    )
+    if passed:
+        change_status(
+            actor,
+            household,
+            to_status=rules.EXIT_STATUS[household.status],
+            on=on,
+            reason=f"退出核查通过（签字：{check.signed_by}）",
+        )
+    else:
+        _bump(household)
+    audit.record(
+        actor,
+        "create",
+        check,
+        changes={"passed": passed, "signed_by": check.signed_by, "failed": check.failures},
+        org_path=household.village.path,
+    )
+    return check
+
+
+@transaction.atomic
+def check_village_exit(actor, village, *, on: date, signed_by: str, note: str = "") -> ExitCheck:
+    """A village's exit check, by the township above it (or the county): the criteria computed
+    from the village's households, kept with who signed."""
+    from .queries import village_exit_criteria
+
+    if error := village_error(village):
+        raise ValidationError(error)
+    require_manager(actor, village.parent)
+    errors = {}
+    if on is None or on > timezone.localdate():
+        errors["on"] = "核查日期不能晚于今天"
+    if not (signed_by or "").strip():
+        errors["signed_by"] = "请填写核查签字人"
+    if errors:
+        raise ValidationError(errors)
+    criteria = village_exit_criteria(village)
+    check = ExitCheck.objects.create(
+        organization=village,
+        on=on,
+        passed=all(c.met for c in criteria),
+        criteria=[c.as_dict() for c in criteria],
+        signed_by=signed_by.strip()[:100],
+        note=(note or "").strip()[:300],
+        recorded_by=_user(actor),
+    )
+    audit.record(
+        actor,
+        "create",
+        check,
+        changes={"passed": check.passed, "signed_by": check.signed_by, "failed": check.failures},
+        org_path=village.path,
+    )
+    return check

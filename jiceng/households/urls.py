@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import households, pairing, visits
+from .views import households, pairing, relapse, visits
 
 app_name = "households"
 urlpatterns = [
@@ -38,4 +38,14 @@ urlpatterns = [
     path("responsibilities/new/", pairing.responsibility_create, name="responsibility_create"),
     path("responsibilities/<int:pk>/edit/", pairing.responsibility_edit, name="responsibility_edit"),
     path("settings/", pairing.settings_page, name="settings"),
+    path("<int:pk>/expenses/new/", relapse.expense_create, name="expense_create"),
+    path("<int:pk>/exit-check/", relapse.household_exit, name="household_exit"),
+    path("flags/", relapse.flag_list, name="flags"),
+    path("flags/export/", relapse.flag_export, name="flag_export"),
+    path("flags/<int:pk>/", relapse.flag_detail, name="flag"),
+    path("flags/<int:pk>/review/", relapse.flag_review, name="flag_review"),
+    path("villages/<int:pk>/exit-check/", relapse.village_exit, name="village_exit"),
+    path("thresholds/", relapse.threshold_list, name="thresholds"),
+    path("thresholds/new/", relapse.threshold_create, name="threshold_create"),
+    path("thresholds/<int:pk>/edit/", relapse.threshold_edit, name="threshold_edit"),
 ]

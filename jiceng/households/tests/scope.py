@@ -58,7 +58,25 @@ def setup(county):
     photo = VisitPhoto.objects.create(
         visit=visit, image="household-visits/secret.jpg", thumbnail="household-visits/s.jpg"
     )
+    # The relapse watch: the household out of poverty, income below the line (a flag, reviewed
+    # once: 继续观察), a sudden expense, and an exit check of the village.
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from jiceng.households.models import RelapseThreshold
+
+    today = timezone.localdate()
+    services.change_status(None, household, to_status="out", on=today, reason="秘密脱贫")
+    services.set_income(None, household, year=2025, amounts={"wages": Decimal("100")})
+    expense = services.record_expense(None, household, kind="illness", on=today, amount=Decimal("100"), note="秘密支出")
+    flag = household.relapse_flags.get(kind="income")
+    services.review_flag(None, flag, outcome="watch", note="秘密核实", on=today)
+    services.check_village_exit(None, county.branch_b, on=today, signed_by="秘密签字人")
     return {
+        "hh_flag": flag.pk,
+        "hh_expense": expense.pk,
+        "hh_threshold": RelapseThreshold.objects.get(kind="expense").pk,
         "hh_problem": visit.raised.get().pk,
         "hh_category": category.pk,
         "hh_visit": visit.pk,
@@ -109,8 +127,20 @@ def samples(county, victim):
         "households:responsibility_create": {},
         "households:responsibility_edit": {"pk": victim["hh_responsibility"]},
         "households:settings": {},
+        "households:expense_create": household,
+        "households:household_exit": household,
+        "households:flags": {},
+        "households:flag_export": {},
+        "households:flag": {"pk": victim["hh_flag"]},
+        "households:flag_review": {"pk": victim["hh_flag"]},
+        "households:village_exit": {"pk": victim["branch_b"]},
+        "households:thresholds": {},
+        "households:threshold_create": {},
+        "households:threshold_edit": {"pk": victim["hh_threshold"]},
         "household-list": {},
         "household-detail": household,
+        "household-flag-list": {},
+        "household-flag-detail": {"pk": victim["hh_flag"]},
     }
 
 
@@ -124,6 +154,9 @@ QUERIES = {
     "households:cadres": "?org={town_b}",
     "households:responsibilities": "?org={town_b}",
     "household-list": "?org={town_b}&cadre={hh_cadre}",
+    "households:flags": "?org={town_b}&state=watching",
+    "households:flag_export": "?org={town_b}",
+    "household-flag-list": "?org={town_b}&household={hh_household}",
 }
 POSTS = {
     "households:create": {
@@ -182,6 +215,26 @@ POSTS = {
         "starts_on": "2026-01-05",
     },
     "households:settings": {"pairs_per_cadre": "1", "income_line": "1"},
+    "households:expense_create": {"kind": "illness", "on": "2026-01-05", "amount": "99999"},
+    "households:household_exit": {"on": "2026-01-05", "signed_by": "外来"},
+    "households:flag_review": {"outcome": "dismiss", "reviewed_on": "2026-01-05", "note": "外来"},
+    "households:village_exit": {"on": "2026-01-05", "signed_by": "外来"},
+    "households:threshold_create": {
+        "kind": "expense",
+        "name": "外来",
+        "amount": "1",
+        "lookback_days": "1",
+        "effective_from": "2020-01-01",
+        "active": "on",
+    },
+    "households:threshold_edit": {
+        "kind": "expense",
+        "name": "外来",
+        "amount": "1",
+        "lookback_days": "1",
+        "effective_from": "2020-01-01",
+        "active": "on",
+    },
 }
 ANONYMOUS_OPEN: set[str] = set()
 PUBLIC: set[str] = set()
@@ -190,13 +243,18 @@ PUBLIC: set[str] = set()
 def invariants(county):
     from jiceng.households.models import (
         Cadre,
+        ExitCheck,
         GuaranteeCheck,
         Household,
+        HouseholdExpense,
         HouseholdMember,
         HouseholdsSettings,
         Income,
         Measure,
         Pair,
+        RelapseFlag,
+        RelapseReview,
+        RelapseThreshold,
         Responsibility,
         Visit,
         VisitNote,
@@ -217,4 +275,9 @@ def invariants(county):
         list(VisitProblem.objects.values_list("description", "request_id").order_by("pk")),
         Income.objects.count(),
         (config.pairs_per_cadre, str(config.income_line)),
+        list(RelapseFlag.objects.values_list("key", "state", "revision").order_by("pk")),
+        RelapseReview.objects.count(),
+        list(HouseholdExpense.objects.values_list("amount", flat=True).order_by("pk")),
+        ExitCheck.objects.count(),
+        list(RelapseThreshold.objects.values_list("name", "amount", "revision").order_by("pk")),
     )

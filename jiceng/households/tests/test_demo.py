@@ -64,3 +64,21 @@ def test_the_demo_county_pages_show_it(county, generated):
     assert "甲镇党委" in page and "乙乡党委" in page
     household = Household.objects.filter(village=county.village_a).first()
     assert household.head_name in c.get(reverse("households:detail", args=[household.pk])).content.decode()
+
+
+def test_the_demo_has_a_few_relapse_flags_that_the_scan_agrees_with(county, generated):
+    from jiceng.households import services
+    from jiceng.households.models import HouseholdExpense, RelapseFlag, RelapseReview
+
+    flags = RelapseFlag.objects.all()
+    assert generated["返贫风险预警"] == flags.count() >= 2
+    assert generated["突发支出"] == HouseholdExpense.objects.count() >= 1
+    assert flags.filter(state="open").exists() and RelapseReview.objects.exists()
+    assert not flags.filter(opened_at__gt=timezone.now()).exists()
+    assert not HouseholdExpense.objects.filter(on__gt=timezone.localdate()).exists()
+    assert not RelapseReview.objects.filter(reviewed_on__gt=timezone.localdate()).exists()
+    assert not RelapseReview.objects.filter(recorded_at__gt=timezone.now()).exists()
+    for flag in flags.filter(outcome="monitor"):
+        assert flag.household.status == "monitored"
+    # The demo wrote what the daily scan would open: running it opens nothing more.
+    assert services.scan() == []

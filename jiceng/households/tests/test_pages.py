@@ -155,6 +155,8 @@ def test_settings_page_is_for_the_county(county):
             "visit_late_days": "3",
             "visit_edit_days": "7",
             "visit_every_days": "30",
+            "exit_check_days": "365",
+            "village_exit_poor_share": "2",
         },
     )
     assert response.status_code == 302

@@ -129,6 +129,9 @@ def household_detail(request, pk):
             "pairs": pairs,
             "current_pair": next((p for p in pairs if p.ends_on is None), None),
             "timeline": queries.timeline(household),
+            "flags": household.relapse_flags.all(),
+            "expenses": household.expenses.all()[:10],
+            "exit_checks": household.exit_checks.all()[:5],
             "visits": household.visits.select_related("cadre")[:10],
             "visit_count": household.visits.count(),
             "can_manage": can_manage(request.user, household.village),
@@ -436,4 +439,16 @@ def household_ledger(request, pk):
     xlsx.header(sheet, ["帮扶干部", "工作单位", "结对日期", "结束日期", "结束原因"])
     for p in household.pairs.select_related("cadre").order_by("starts_on"):
         xlsx.append(sheet, [p.cadre.name, p.cadre.unit, p.starts_on, p.ends_on, p.end_reason])
+    sheet = book.create_sheet("返贫监测")
+    xlsx.header(sheet, ["日期", "事项", "内容", "状态或结果", "经办或签字"])
+    for e in household.expenses.order_by("on", "id"):
+        xlsx.append(sheet, [e.on, f"突发支出（{e.get_kind_display()}）", f"{e.amount} 元 {e.note}".strip(), "", ""])
+    for f in household.relapse_flags.order_by("opened_at", "id").prefetch_related("reviews__reviewed_by"):
+        day = timezone.localtime(f.opened_at).date()
+        xlsx.append(sheet, [day, f"返贫风险预警（{f.get_kind_display()}）", f.reason, f.get_state_display(), ""])
+        for r in f.reviews.all():
+            xlsx.append(sheet, [r.reviewed_on, "预警核实", r.note, r.get_outcome_display(), str(r.reviewed_by or "")])
+    for x in household.exit_checks.order_by("on", "id"):
+        result = "通过" if x.passed else "未通过"
+        xlsx.append(sheet, [x.on, "退出核查", "；".join(c["text"] for c in x.criteria), result, x.signed_by])
     return xlsx.xlsx_response(f"一户一台账-{household.number}", book)

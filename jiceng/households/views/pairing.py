@@ -24,7 +24,7 @@ from jiceng.core.scoping import (
 
 from .. import queries, services
 from ..forms import CadreForm, EndPairForm, PairForm, ResponsibilityForm, SettingsForm
-from ..models import Cadre, Household, HouseholdsSettings, Pair, Responsibility
+from ..models import Cadre, Household, HouseholdsSettings, Pair, RelapseFlag, Responsibility
 from .households import NAV, STAFF_ONLY, _form_page, _household
 
 
@@ -88,6 +88,11 @@ def coverage(request):
     statuses = Household.Status.choices
     for row in [*rows, total]:
         row.statuses = [(value, row.by_status.get(value, 0)) for value, _ in statuses]
+    flags, flag_total = queries.flag_counts(request.user, root)
+    for row in rows:
+        row.flags = [(state, flags.get(row.org.path, {}).get(state, 0)) for state in queries.FLAG_STATES]
+        # Under a township (or on a village's own page) the rows are villages: each has its exit check.
+        row.is_village = root.parent_id is not None
     return render(
         request,
         "households/coverage.html",
@@ -95,6 +100,8 @@ def coverage(request):
             "root": root,
             "rows": rows,
             "total": total,
+            "flag_states": RelapseFlag.State.choices,
+            "flag_total": [(state, flag_total[state]) for state in queries.FLAG_STATES],
             "statuses": statuses,
             "causes": queries.causes(request.user, root),
             "loads": loads[:COVERAGE_CADRES],
@@ -122,12 +129,15 @@ def coverage_export(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
     rows, total = queries.coverage(request.user, root)
+    flags, flag_total = queries.flag_counts(request.user, root)
     statuses = Household.Status.choices
     headers = ["单位", "帮扶户", "已结对", "未结对", "结对率（%）", "本月已走访", "超期未走访"]
     headers += [label for _, label in statuses]
+    headers += [f"返贫预警{label}" for _, label in RelapseFlag.State.choices]
     data = [
         [r.org.name, r.households, r.paired, r.coverage.unpaired, r.coverage.rate, r.visited, r.overdue]
         + [r.by_status.get(v, 0) for v, _ in statuses]
+        + [(flag_total if r is total else flags.get(r.org.path, {})).get(state, 0) for state in queries.FLAG_STATES]
         for r in [*rows, total]
     ]
     data[-1][0] = f"合计（{root.name}）"
