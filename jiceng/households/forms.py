@@ -25,6 +25,7 @@ from .models import (
     Measure,
     Responsibility,
     Visit,
+    VisitCadence,
 )
 from .queries import selectable_cadres
 
@@ -233,4 +234,26 @@ class PassOnForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = request_queries.active_categories().order_by("pk")
+        style_form(self)
+
+
+class CadenceForm(forms.ModelForm):
+    class Meta:
+        model = VisitCadence
+        fields = [
+            "name",
+            "applies_to",
+            "kind",
+            "period",
+            "visits_per_household",
+            "min_days",
+            "min_households",
+            "effective_from",
+            "is_active",
+            "source",
+        ]
+        widgets = {"effective_from": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         style_form(self)

@@ -34,6 +34,7 @@ from .models import (
     Pair,
     Responsibility,
     Visit,
+    VisitCadence,
     VisitNote,
     VisitPhoto,
     VisitProblem,
@@ -770,3 +771,64 @@ def update_settings(actor, **values) -> HouseholdsSettings:
         root_path = actor.organization.path if getattr(actor, "organization", None) else ""
         audit.record(actor, "update", config, changes=changes, org_path=root_path, note="帮扶工作设置")
     return config
+
+
+# ---- visit cadence rules (走访频次规则) ------------------------------------------------------------
+
+CADENCE_FIELDS = [
+    "name",
+    "applies_to",
+    "kind",
+    "period",
+    "visits_per_household",
+    "min_days",
+    "min_households",
+    "effective_from",
+    "is_active",
+    "source",
+]
+
+
+@transaction.atomic
+def save_cadence(actor, cadence: VisitCadence | None = None, **fields) -> VisitCadence:
+    """County admins add and change the cadence rules [C]; the compliance table follows at once."""
+    require_county_admin(actor)
+    if cadence is not None:
+        cadence = VisitCadence.objects.select_for_update().get(pk=cadence.pk)
+        before = audit.snapshot(cadence, CADENCE_FIELDS)
+    else:
+        cadence, before = VisitCadence(), None
+    for name, value in fields.items():
+        if name not in CADENCE_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(cadence, name, value)
+    errors = {}
+    if not (cadence.name or "").strip():
+        errors["name"] = "请填写规则名称"
+    if cadence.kind == VisitCadence.Kind.CADRE_ACTIVITY and cadence.applies_to != VisitCadence.Applies.VILLAGE:
+        errors["kind"] = "“干部走访天数和户数”只适用于村干部"
+    if cadence.effective_from is None:
+        errors["effective_from"] = "请填写施行日期"
+    errors.update(
+        rules.cadence_errors(
+            cadence.kind, cadence.period, cadence.visits_per_household, cadence.min_days, cadence.min_households
+        )
+    )
+    if errors:
+        raise ValidationError(errors)
+    if cadence.kind == VisitCadence.Kind.EACH_HOUSEHOLD:
+        cadence.min_days = cadence.min_households = None
+    else:
+        cadence.visits_per_household = None
+    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+    if before is None:
+        cadence.save()
+        audit.record(actor, "create", cadence, changes=audit.snapshot(cadence, CADENCE_FIELDS), org_path=root_path)
+        return cadence
+    changes = audit.diff(before, audit.snapshot(cadence, CADENCE_FIELDS))
+    if changes:
+        cadence.revision = F("revision") + 1
+        cadence.save()
+        cadence.refresh_from_db()
+        audit.record(actor, "update", cadence, changes=changes, org_path=root_path, note="走访频次规则")
+    return cadence

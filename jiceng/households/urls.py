@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import households, pairing, visits
+from .views import compliance, households, pairing, visits
 
 app_name = "households"
 urlpatterns = [
@@ -38,4 +38,10 @@ urlpatterns = [
     path("responsibilities/new/", pairing.responsibility_create, name="responsibility_create"),
     path("responsibilities/<int:pk>/edit/", pairing.responsibility_edit, name="responsibility_edit"),
     path("settings/", pairing.settings_page, name="settings"),
+    path("compliance/", compliance.compliance, name="compliance"),
+    path("compliance/list/", compliance.compliance_list, name="compliance_list"),
+    path("compliance/export/", compliance.compliance_export, name="compliance_export"),
+    path("cadences/", compliance.cadence_list, name="cadences"),
+    path("cadences/new/", compliance.cadence_create, name="cadence_create"),
+    path("cadences/<int:pk>/edit/", compliance.cadence_edit, name="cadence_edit"),
 ]

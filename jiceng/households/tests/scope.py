@@ -58,7 +58,10 @@ def setup(county):
     photo = VisitPhoto.objects.create(
         visit=visit, image="household-visits/secret.jpg", thumbnail="household-visits/s.jpg"
     )
+    from jiceng.households.models import VisitCadence
+
     return {
+        "hh_cadence": VisitCadence.objects.order_by("pk").first().pk,
         "hh_problem": visit.raised.get().pk,
         "hh_category": category.pk,
         "hh_visit": visit.pk,
@@ -109,6 +112,12 @@ def samples(county, victim):
         "households:responsibility_create": {},
         "households:responsibility_edit": {"pk": victim["hh_responsibility"]},
         "households:settings": {},
+        "households:compliance": {},
+        "households:compliance_list": {},
+        "households:compliance_export": {},
+        "households:cadences": {},
+        "households:cadence_create": {},
+        "households:cadence_edit": {"pk": victim["hh_cadence"]},
         "household-list": {},
         "household-detail": household,
     }
@@ -124,6 +133,9 @@ QUERIES = {
     "households:cadres": "?org={town_b}",
     "households:responsibilities": "?org={town_b}",
     "household-list": "?org={town_b}&cadre={hh_cadre}",
+    "households:compliance": "?org={town_b}",
+    "households:compliance_list": "?org={town_b}&status=owed",
+    "households:compliance_export": "?org={town_b}",
 }
 POSTS = {
     "households:create": {
@@ -182,6 +194,24 @@ POSTS = {
         "starts_on": "2026-01-05",
     },
     "households:settings": {"pairs_per_cadre": "1", "income_line": "1"},
+    "households:cadence_create": {
+        "name": "外来规则",
+        "applies_to": "pair",
+        "kind": "each_household",
+        "period": "week",
+        "visits_per_household": "9",
+        "effective_from": "2026-01-05",
+        "is_active": "on",
+    },
+    "households:cadence_edit": {
+        "name": "外来改",
+        "applies_to": "pair",
+        "kind": "each_household",
+        "period": "week",
+        "visits_per_household": "9",
+        "effective_from": "2026-01-05",
+        "is_active": "on",
+    },
 }
 ANONYMOUS_OPEN: set[str] = set()
 PUBLIC: set[str] = set()
@@ -199,6 +229,7 @@ def invariants(county):
         Pair,
         Responsibility,
         Visit,
+        VisitCadence,
         VisitNote,
         VisitProblem,
     )
@@ -217,4 +248,5 @@ def invariants(county):
         list(VisitProblem.objects.values_list("description", "request_id").order_by("pk")),
         Income.objects.count(),
         (config.pairs_per_cadre, str(config.income_line)),
+        list(VisitCadence.objects.values_list("name", "period", "visits_per_household", "revision").order_by("pk")),
     )

@@ -154,7 +154,6 @@ def test_settings_page_is_for_the_county(county):
             "income_line": "7200.00",
             "visit_late_days": "3",
             "visit_edit_days": "7",
-            "visit_every_days": "30",
         },
     )
     assert response.status_code == 302
