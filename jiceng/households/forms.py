@@ -221,6 +221,17 @@ class VisitForm(forms.ModelForm):
         style_form(self)
 
 
+class MyVisitForm(VisitForm):
+    """A cadre's own visit (我的帮扶户): no cadre to choose, the cadre is the user."""
+
+    class Meta(VisitForm.Meta):
+        fields = ["visited_at", "content", "problems", "location"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        style_form(self)
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label="补充说明", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 

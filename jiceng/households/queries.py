@@ -46,6 +46,37 @@ def selectable_cadres(user) -> QuerySet:
     return Cadre.objects.filter(Q(pk__in=mine) | Q(pk__in=paired))
 
 
+# ---- a cadre's own households (我的帮扶户, ADR 0027) -------------------------------------------------
+
+
+def own_cadres(user) -> QuerySet:
+    """The active cadres linked to the user's member record: a cadre with a member account.
+    This reach is the cadre's open pairs, not the organization scope (``visible``): a cadre
+    filed under a township, who is a member of a branch elsewhere, reaches exactly the households
+    paired with them now, and nothing else of the village."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.member_id:
+        return Cadre.objects.none()
+    return Cadre.objects.filter(member_id=user.member_id, is_active=True)
+
+
+def my_households(user) -> QuerySet:
+    """我的帮扶户: the households paired now with one of the user's own cadres."""
+    pairs = Pair.objects.filter(ends_on__isnull=True, cadre__in=own_cadres(user))
+    return Household.objects.filter(pk__in=pairs.values("household_id"))
+
+
+def own_cadre_for(user, household) -> Cadre | None:
+    """The user's own cadre paired now with ``household``, if any."""
+    if user is None:
+        return None
+    return own_cadres(user).filter(pairs__household=household, pairs__ends_on__isnull=True).first()
+
+
+def my_visits(user) -> QuerySet:
+    """The visits a cadre made to the households paired with them now."""
+    return Visit.objects.filter(cadre__in=own_cadres(user), household__in=my_households(user))
+
+
 def open_pair_of(household_ref="pk"):
     return Pair.objects.filter(household=OuterRef(household_ref), ends_on__isnull=True)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import compliance, households, pairing, visits
+from .views import compliance, households, mine, pairing, visits
 
 app_name = "households"
 urlpatterns = [
@@ -38,6 +38,8 @@ urlpatterns = [
     path("responsibilities/new/", pairing.responsibility_create, name="responsibility_create"),
     path("responsibilities/<int:pk>/edit/", pairing.responsibility_edit, name="responsibility_edit"),
     path("settings/", pairing.settings_page, name="settings"),
+    path("mine/", mine.my_households, name="mine"),
+    path("mine/<int:pk>/visit/", mine.my_visit_create, name="my_visit_create"),
     path("compliance/", compliance.compliance, name="compliance"),
     path("compliance/list/", compliance.compliance_list, name="compliance_list"),
     path("compliance/export/", compliance.compliance_export, name="compliance_export"),

@@ -118,8 +118,16 @@ def samples(county, victim):
         "households:cadences": {},
         "households:cadence_create": {},
         "households:cadence_edit": {"pk": victim["hh_cadence"]},
+        "households:mine": {},
+        "households:my_visit_create": household,
         "household-list": {},
         "household-detail": household,
+        "household-mine-list": {},
+        "household-mine-detail": household,
+        "household-visit-list": {},
+        "household-visit-detail": {"pk": victim["hh_visit"]},
+        "household-visit-photos": {"pk": victim["hh_visit"]},
+        "household-visit-notes": {"pk": victim["hh_visit"]},
     }
 
 
@@ -133,6 +141,7 @@ QUERIES = {
     "households:cadres": "?org={town_b}",
     "households:responsibilities": "?org={town_b}",
     "household-list": "?org={town_b}&cadre={hh_cadre}",
+    "household-visit-list": "?household={hh_household}",
     "households:compliance": "?org={town_b}",
     "households:compliance_list": "?org={town_b}&status=owed",
     "households:compliance_export": "?org={town_b}",
@@ -194,6 +203,15 @@ POSTS = {
         "starts_on": "2026-01-05",
     },
     "households:settings": {"pairs_per_cadre": "1", "income_line": "1"},
+    "households:my_visit_create": {"visited_at": "2026-01-05T10:00", "content": "外来走访"},
+    "household-visit-list": {
+        "household": "{hh_household}",
+        "cadre": "{hh_cadre}",
+        "visited_at": "2026-01-05T10:00",
+        "content": "外来走访",
+    },
+    "household-visit-notes": {"text": "外来说明"},
+    "household-visit-photos": {"photo": ""},
     "households:cadence_create": {
         "name": "外来规则",
         "applies_to": "pair",
