@@ -105,30 +105,30 @@ class MyHouseholdViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.order_by("village__path", "number")
 
 
-class PhotoSerializer(serializers.Serializer):
+class VisitPhotoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class NoteSerializer(serializers.Serializer):
+class VisitNoteSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     written_at = serializers.DateTimeField()
 
 
-class ProblemSerializer(serializers.Serializer):
+class VisitProblemSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     description = serializers.CharField()
     request_ticket = serializers.CharField(source="request.ticket", allow_null=True, default=None)
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class HouseholdVisitSerializer(serializers.ModelSerializer):
     household_name = serializers.CharField(source="household.__str__", read_only=True)
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
     pair = serializers.IntegerField(source="pair_id", read_only=True, allow_null=True)
     editable = serializers.SerializerMethodField()
-    photos = PhotoSerializer(many=True, read_only=True)
-    notes = NoteSerializer(many=True, read_only=True)
-    problems = ProblemSerializer(source="raised", many=True, read_only=True)
+    photos = VisitPhotoSerializer(many=True, read_only=True)
+    notes = VisitNoteSerializer(many=True, read_only=True)
+    problems = VisitProblemSerializer(source="raised", many=True, read_only=True)
 
     class Meta:
         model = Visit
@@ -139,7 +139,7 @@ class VisitSerializer(serializers.ModelSerializer):
         return services.editable(visit, config=self.context.get("config"))
 
 
-class VisitInput(serializers.Serializer):
+class HouseholdVisitInput(serializers.Serializer):
     household = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="帮扶户ID")
     cadre = serializers.IntegerField(
         min_value=1,
@@ -158,11 +158,11 @@ class VisitInput(serializers.Serializer):
     )  # fmt: skip
 
 
-class PhotoInput(serializers.Serializer):
+class VisitPhotoInput(serializers.Serializer):
     photo = serializers.FileField(help_text="现场照片（JPEG/PNG/WebP）")
 
 
-class NoteInput(serializers.Serializer):
+class VisitNoteInput(serializers.Serializer):
     text = serializers.CharField(max_length=500, help_text="补充说明")
 
 
@@ -174,7 +174,7 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """帮扶走访记录: the caller's visits — a manager's subtree, or a cadre's own visits to the
     households paired with them now. Filter: ``household`` (id)."""
 
-    serializer_class = VisitSerializer
+    serializer_class = HouseholdVisitSerializer
     lookup_value_regex = "[0-9]+"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -212,14 +212,14 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def _answer(self, visit: Visit, status: int) -> Response:
         visit = self.get_queryset().get(pk=visit.pk)
-        return Response(VisitSerializer(visit, context=self.get_serializer_context()).data, status=status)
+        return Response(HouseholdVisitSerializer(visit, context=self.get_serializer_context()).data, status=status)
 
-    @extend_schema(request=VisitInput, responses={201: VisitSerializer, 400: REFUSAL})
+    @extend_schema(request=HouseholdVisitInput, responses={201: HouseholdVisitSerializer, 400: REFUSAL})
     def create(self, request, *args, **kwargs):
         """Log a visit: the household (one of the caller's scope, or paired with the caller's own
         cadre), time, what was done, problems raised. Photos follow, one a request, at
         ``visits/<id>/photos/``."""
-        data = VisitInput(data=request.data)
+        data = HouseholdVisitInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         user = request.user
@@ -242,12 +242,14 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return refusal_response(exc)
         return self._answer(visit, 201)
 
-    @extend_schema(request={"multipart/form-data": PhotoInput}, responses={201: VisitSerializer, 400: REFUSAL})
+    @extend_schema(
+        request={"multipart/form-data": VisitPhotoInput}, responses={201: HouseholdVisitSerializer, 400: REFUSAL}
+    )
     @action(detail=True, methods=["post"], url_path="photos", parser_classes=[MultiPartParser, FormParser])
     def photos(self, request, pk=None, **kwargs):
         """Add one photo to a visit while it may still be changed (``visit_edit_days``)."""
         visit = self._visit(pk)
-        data = PhotoInput(data=request.data)
+        data = VisitPhotoInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.update_visit(request.user, visit, photos=[data.validated_data["photo"]])
@@ -255,12 +257,12 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return refusal_response(exc)
         return self._answer(visit, 201)
 
-    @extend_schema(request=NoteInput, responses={201: VisitSerializer, 400: REFUSAL})
+    @extend_schema(request=VisitNoteInput, responses={201: HouseholdVisitSerializer, 400: REFUSAL})
     @action(detail=True, methods=["post"], url_path="notes")
     def notes(self, request, pk=None, **kwargs):
         """Add a note to a visit (at any time: the only change once the visit is locked)."""
         visit = self._visit(pk)
-        data = NoteInput(data=request.data)
+        data = VisitNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.annotate_visit(request.user, visit, text=data.validated_data["text"])
