@@ -228,14 +228,15 @@ def generate(ctx) -> dict[str, int]:
     )
     cadres, pairs = _pairing(ctx, rng, townships, villages, ids)
     visits = _visits(ctx, rng)
+    village_cadres, universal = _universal_visits(ctx, rng, villages, ids)
     responsibilities = _responsibilities(ctx, rng, townships, villages)
     expenses, flags = _relapse(ctx, relapse_rng, [ids[n] for n in examples])
     return {
         "帮扶户": len(households),
         "家庭成员": len(people),
-        "帮扶干部": cadres,
+        "帮扶干部": cadres + village_cadres,
         "结对（含历史）": pairs,
-        "走访记录": visits,
+        "走访记录": visits + universal,
         "包联责任": responsibilities,
         "突发支出": expenses,
         "返贫风险预警": flags,
@@ -261,6 +262,11 @@ def _pairing(ctx, rng, townships, villages, ids) -> tuple[int, int]:
                 (town.pk, resident_name(rng), rng.choice(UNITS), rng.choice(["科员", "副主任", "站长", ""]), "", None)
             )
             plan.append((town.pk, households[c * 4 : c * 4 + 4]))
+    # demo-member is the first cadre of demo-township's township: 我的帮扶户 has households to show.
+    member = getattr(ctx.users.get("demo-member"), "member_id", None)
+    first = next((i for i, (_town, households) in enumerate(plan) if _town == ctx.township.pk), None)
+    if member and first is not None:
+        cadre_rows[first] = (*cadre_rows[first][:5], member)
     insert_tuples(Cadre, ["organization_id", "name", "unit", "post", "phone", "member_id"], cadre_rows)
     cadre_ids = list(Cadre.objects.filter(organization__in=townships).order_by("pk").values_list("pk", flat=True))[
         -len(cadre_rows) :
@@ -426,3 +432,38 @@ def _relapse(ctx, rng, example_ids: list[int]) -> tuple[int, int]:
     )
     Household.objects.filter(pk__in=[m[0] for m in monitored]).update(status="monitored")
     return len(expense_rows), len(flag_rows)
+
+
+def _universal_visits(ctx, rng, villages, ids) -> tuple[int, int]:
+    """A village cadre filed under each village (the village cadres of the cadence rules, ADR
+    0027), who visits most of the village's households once in the last quarter and so far in
+    this one (the universal visit, 普访), on a few days a week: no pair."""
+    zone = ZoneInfo("Asia/Shanghai")
+    today = ctx.today
+    now = timezone.now()
+    rows = [(v.pk, resident_name(rng), "村民委员会", "村委委员", "", None) for v in villages]
+    insert_tuples(Cadre, ["organization_id", "name", "unit", "post", "phone", "member_id"], rows)
+    cadre_of = dict(Cadre.objects.filter(organization__in=villages).values_list("organization_id", "pk"))
+    village_of = {v.code: v.pk for v in villages}
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    previous_start = add_months(quarter_start, -3)
+    visits = []
+    for number, household_id in sorted(ids.items()):
+        cadre_id = cadre_of[village_of[number.rsplit("-", 1)[0]]]
+        for start, end in ((previous_start, quarter_start - timedelta(days=1)), (quarter_start, today)):
+            if rng.random() >= 0.85:
+                continue
+            day = start + timedelta(days=rng.randint(0, (end - start).days))
+            at = datetime.combine(day, time(rng.randint(8, 17), rng.choice([0, 30])), tzinfo=zone)
+            if at > now:
+                continue
+            recorded = min(at + timedelta(hours=rng.randint(1, 30)), now)
+            visits.append((household_id, None, cadre_id, at, "普访：了解家庭情况，宣讲政策", "", False, None))
+            visits[-1] += (recorded, recorded)
+    insert_tuples(
+        Visit,
+        ["household_id", "pair_id", "cadre_id", "visited_at", "content", "location", "late"]
+        + ["recorded_by_id", "created_at", "updated_at"],
+        visits,
+    )
+    return len(rows), len(visits)

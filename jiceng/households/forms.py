@@ -28,6 +28,7 @@ from .models import (
     RelapseThreshold,
     Responsibility,
     Visit,
+    VisitCadence,
 )
 from .queries import selectable_cadres
 
@@ -223,6 +224,17 @@ class VisitForm(forms.ModelForm):
         style_form(self)
 
 
+class MyVisitForm(VisitForm):
+    """A cadre's own visit (我的帮扶户): no cadre to choose, the cadre is the user."""
+
+    class Meta(VisitForm.Meta):
+        fields = ["visited_at", "content", "problems", "location"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        style_form(self)
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(label="补充说明", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -282,6 +294,23 @@ class ThresholdForm(forms.ModelForm):
     class Meta:
         model = RelapseThreshold
         fields = ["kind", "name", "amount", "share", "lookback_days", "effective_from", "active", "note"]
+
+
+class CadenceForm(forms.ModelForm):
+    class Meta:
+        model = VisitCadence
+        fields = [
+            "name",
+            "applies_to",
+            "kind",
+            "period",
+            "visits_per_household",
+            "min_days",
+            "min_households",
+            "effective_from",
+            "is_active",
+            "source",
+        ]
         widgets = {"effective_from": DateInput}
 
     def __init__(self, *args, **kwargs):

@@ -444,12 +444,6 @@ class HouseholdsSettings(SettingsSingleton, models.Model):
         "走访记录可修改天数", default=7, help_text="登记后超过此天数，走访记录不能修改，只能补充说明"
     )
 
-    visit_every_days = models.PositiveSmallIntegerField(
-        "结对户走访周期（天）",
-        default=30,
-        help_text="已结对的帮扶户超过此天数没有走访记录的，列为超期未走访",
-    )
-
     exit_check_days = models.PositiveSmallIntegerField(
         "退出核查：两不愁三保障核查有效期（天）",
         default=365,
@@ -463,7 +457,7 @@ class HouseholdsSettings(SettingsSingleton, models.Model):
         help_text="村（社区）退出核查时，未脱贫户占本村帮扶户的比例不得超过此数",
     )
 
-    SETTINGS_FIELDS = ["pairs_per_cadre", "income_line", "visit_late_days", "visit_edit_days", "visit_every_days"]
+    SETTINGS_FIELDS = ["pairs_per_cadre", "income_line", "visit_late_days", "visit_edit_days"]
     SETTINGS_FIELDS += ["exit_check_days", "village_exit_poor_share"]
 
     class Meta:
@@ -513,6 +507,65 @@ class RelapseThreshold(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+
+class VisitCadence(TimestampedModel):
+    """A visit cadence rule (走访频次规则) [C], a row the county admin changes; the code evaluates
+    it (queries.compliance, rules.*). Two kinds:
+
+    - ``each_household``: every household of the duty visited at least ``visits_per_household``
+      times within each period. The duty is either the pair (a cadre and the household paired with
+      them for the whole period) or the village (every cadre filed under a village and every
+      household of that village: the universal visit, 普访).
+    - ``cadre_activity``: each village cadre visits on at least ``min_days`` distinct days and at
+      least ``min_households`` distinct households within each period (2 days and 30 households
+      a week).
+
+    "Village cadres" are the households' Cadre rows filed under a village (ADR 0027) until the
+    village cadres of issue 15 exist."""
+
+    class Applies(models.TextChoices):
+        PAIR = "pair", "结对干部走访所结对的户"
+        VILLAGE = "village", "村干部走访本村各户"
+
+    class Kind(models.TextChoices):
+        EACH_HOUSEHOLD = "each_household", "每户走访次数"
+        CADRE_ACTIVITY = "cadre_activity", "干部走访天数和户数"
+
+    class Period(models.TextChoices):
+        WEEK = "week", "每周"
+        MONTH = "month", "每月"
+        QUARTER = "quarter", "每季度"
+
+    name = models.CharField("规则名称", max_length=50)
+    applies_to = models.CharField("适用", max_length=20, choices=Applies.choices)
+    kind = models.CharField("考核方式", max_length=20, choices=Kind.choices, default=Kind.EACH_HOUSEHOLD)
+    period = models.CharField("周期", max_length=10, choices=Period.choices)
+    visits_per_household = models.PositiveSmallIntegerField(
+        "每户至少走访次数", null=True, blank=True, help_text="考核方式为“每户走访次数”时填写"
+    )
+    min_days = models.PositiveSmallIntegerField(
+        "至少走访天数", null=True, blank=True, help_text="考核方式为“干部走访天数和户数”时填写：周期内走访的不同日期数"
+    )
+    min_households = models.PositiveSmallIntegerField(
+        "至少走访户数", null=True, blank=True, help_text="考核方式为“干部走访天数和户数”时填写：周期内走访的不同户数"
+    )
+    effective_from = models.DateField("施行日期", help_text="从包含此日期的周期起考核")
+    is_active = models.BooleanField("启用", default=True)
+    source = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["applies_to", "kind", "period", "id"]
+        verbose_name = "走访频次规则"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def requirement(self) -> str:
+        if self.kind == self.Kind.EACH_HOUSEHOLD:
+            return f"{self.get_period_display()}每户至少走访 {self.visits_per_household} 次"
+        return f"{self.get_period_display()}至少 {self.min_days} 天、{self.min_households} 户"
 
 
 class HouseholdExpense(TimestampedModel):

@@ -124,9 +124,154 @@ def month_start(now: datetime) -> datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def overdue_since(now: datetime, every_days: int) -> datetime:
-    """A paired household is overdue when it has no visit at or after this instant."""
-    return now - timedelta(days=every_days)
+def overdue_since(kind: str, today: date) -> date:
+    """A paired household is overdue when it has no visit on or after this day: the first day of
+    the period before the current one of the pair rule, so a whole period of the rule has passed
+    without a visit (monthly: nothing in April nor so far in May)."""
+    return period_of(kind, today).previous().first
+
+
+# ---- visit cadence (走访频次规则) ---------------------------------------------------------------------
+#
+# The rules themselves are rows (models.VisitCadence, defaults in migration 0008: county practice
+# [C]); here is the arithmetic of their periods and the "met / not met" of each duty. A period is
+# a calendar week (ISO 8601, Monday to Sunday), month or quarter in Asia/Shanghai: a visit counts
+# for the period containing its local date, so 23:59 on 31 March is the first quarter's and 00:00
+# on 1 April the second's.
+
+WEEK, MONTH, QUARTER = "week", "month", "quarter"
+PERIOD_LABELS = {WEEK: "周", MONTH: "月", QUARTER: "季度"}
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    first: date
+    last: date
+
+    @property
+    def key(self) -> str:
+        """2026-W19, 2026-05, 2026-Q2: the form of ``?period=``."""
+        if self.kind == WEEK:
+            year, week, _ = self.first.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == MONTH:
+            return f"{self.first:%Y-%m}"
+        return f"{self.first.year}-Q{(self.first.month - 1) // 3 + 1}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == WEEK:
+            year, week, _ = self.first.isocalendar()
+            return f"{year}年第{week}周（{self.first:%m月%d日}—{self.last:%m月%d日}）"
+        if self.kind == MONTH:
+            return f"{self.first.year}年{self.first.month}月"
+        return f"{self.first.year}年第{(self.first.month - 1) // 3 + 1}季度"
+
+    def bounds(self, tz) -> tuple[datetime, datetime]:
+        """[start, end) as aware datetimes in ``tz``: 00:00 of the first day to 00:00 after the last."""
+        start = datetime.combine(self.first, datetime.min.time(), tzinfo=tz)
+        end = datetime.combine(self.last + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+        return start, end
+
+    def previous(self) -> Period:
+        return period_of(self.kind, self.first - timedelta(days=1))
+
+    def contains(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The period of ``kind`` containing ``day`` (a local date)."""
+    if kind == WEEK:
+        first = day - timedelta(days=day.weekday())
+        return Period(kind, first, first + timedelta(days=6))
+    if kind == MONTH:
+        first = day.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return Period(kind, first, following - timedelta(days=1))
+    if kind == QUARTER:
+        first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        following = (first + timedelta(days=95)).replace(day=1)
+        return Period(kind, first, following - timedelta(days=1))
+    raise ValueError(f"unknown period kind: {kind}")
+
+
+def parse_period(kind: str, text: str | None) -> Period | None:
+    """``?period=`` of a rule's kind (2026-W19, 2026-05, 2026-Q2), or None when it does not read
+    as one (the page then shows the current period). Years 2000–2100."""
+    import re
+
+    text = (text or "").strip()
+    patterns = {WEEK: r"(\d{4})-W(\d{2})", MONTH: r"(\d{4})-(\d{2})", QUARTER: r"(\d{4})-Q(\d)"}
+    found = re.fullmatch(patterns[kind], text, re.ASCII)
+    if not found:
+        return None
+    year, number = int(found.group(1)), int(found.group(2))
+    if not 2000 <= year <= 2100:
+        return None
+    try:
+        if kind == WEEK:
+            return period_of(WEEK, date.fromisocalendar(year, number, 1))
+        if kind == MONTH:
+            return period_of(MONTH, date(year, number, 1))
+        if 1 <= number <= 4:
+            return period_of(QUARTER, date(year, 3 * number - 2, 1))
+    except ValueError:
+        return None
+    return None
+
+
+def recent_periods(kind: str, today: date, n: int = 6) -> list[Period]:
+    """The current period and the ``n - 1`` before it, newest first (the page's selector)."""
+    out = [period_of(kind, today)]
+    while len(out) < n:
+        out.append(out[-1].previous())
+    return out
+
+
+def duty_owed(starts_on: date, ends_on: date | None, period: Period) -> bool:
+    """A pair owes the period's visits when it was open on its first and its last day (a pair
+    made or ended within the period owes nothing for it; a pair ends on its successor's first
+    day, and is open on that day)."""
+    return starts_on <= period.first and (ends_on is None or ends_on >= period.last)
+
+
+def household_met(visits: int, required: int) -> bool:
+    """Each household of the duty visited at least ``required`` times within the period."""
+    return visits >= max(required, 1)
+
+
+def activity_met(days: int, households: int, min_days: int, min_households: int) -> bool:
+    """A cadre's week: visits on at least ``min_days`` distinct days and to at least
+    ``min_households`` distinct households (both counted within the period)."""
+    return days >= min_days and households >= min_households
+
+
+def rate(met: int, owed: int) -> float | None:
+    return round(100 * met / owed, 1) if owed else None
+
+
+PERIOD_DAYS = {WEEK: 7, MONTH: 28, QUARTER: 90}  # the fewest days a period of the kind has
+
+
+def cadence_errors(
+    kind: str, period: str, visits: int | None, min_days: int | None, min_households: int | None
+) -> dict:
+    """What is wrong with a rule's counts (the settings page shows these)."""
+    errors = {}
+    if kind == "each_household":
+        if not visits or visits < 1:
+            errors["visits_per_household"] = "每户走访次数至少为 1 次"
+    else:
+        most = PERIOD_DAYS.get(period, 7)
+        if min_days is None or not 0 <= min_days <= most:
+            errors["min_days"] = f"走访天数应在 0 到 {most} 之间"
+        if min_households is None or min_households < 0:
+            errors["min_households"] = "走访户数不能为负数"
+        if not errors and not (min_days or min_households):
+            errors["min_days"] = "走访天数和户数不能都为 0"
+    return errors
 
 
 # ---- relapse watch (返贫监测) ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from jiceng.core import audit, idnumbers
 from jiceng.core.phones import normalize_phone, phone_error
-from jiceng.core.scoping import in_scope, require_county_admin, require_manager
+from jiceng.core.scoping import can_manage, in_scope, require_county_admin, require_manager
 from jiceng.orgs.queries import PLACE_DOMAINS
 
 from . import rules
@@ -40,6 +40,7 @@ from .models import (
     RelapseThreshold,
     Responsibility,
     Visit,
+    VisitCadence,
     VisitNote,
     VisitPhoto,
     VisitProblem,
@@ -566,6 +567,8 @@ MAX_PHOTOS = 6
 
 def _check_visit(visit: Visit, now) -> None:
     errors = {}
+    if visit.cadre_id is None:
+        errors["cadre"] = "请选择走访干部"
     if visit.visited_at is None:
         errors["visited_at"] = "请填写走访时间"
     elif visit.visited_at > now:
@@ -586,12 +589,42 @@ def pair_on(household: Household, cadre: Cadre, day: date) -> Pair | None:
     )
 
 
+def visiting_cadre(actor, household: Household) -> Cadre | None:
+    """Who may record a visit to ``household``: the managers of its village (any cadre of their
+    choice; None is returned), or a cadre with a member account for a household paired with them
+    now, who records their own visits only (the cadre is returned). Anyone else: PermissionDenied.
+    ADR 0027: the cadre's reach is the open pairs, not the village's scope."""
+    from .queries import own_cadre_for
+
+    if can_manage(actor, household.village):
+        return None
+    own = own_cadre_for(actor, household)
+    if own is None:
+        require_manager(actor, household.village)  # the manager's message, for anyone else
+        raise PermissionDenied("只能为本人结对的帮扶户登记走访")
+    return own
+
+
+def _require_visit_access(actor, visit: Visit) -> Cadre | None:
+    """A visit is changed or annotated by the village's managers, or by the cadre who made it
+    while the household is paired with them."""
+    own = visiting_cadre(actor, visit.household)
+    if own is not None and visit.cadre_id != own.pk:
+        raise PermissionDenied("只能修改本人的走访记录")
+    return own
+
+
 @transaction.atomic
 def record_visit(actor, household: Household, *, photos=(), problems: str | list = "", **fields) -> Visit:
     """Record a visit (from a phone: photos optional, location never required). A visit recorded
     more than ``visit_late_days`` days after it took place is marked late. ``problems``: the
-    problems the household raised, one a line (or a list)."""
-    require_manager(actor, household.village)
+    problems the household raised, one a line (or a list). A cadre recording their own visit
+    (``visiting_cadre``) is the visit's cadre, whatever ``cadre`` says."""
+    own = visiting_cadre(actor, household)
+    if own is not None:
+        if fields.get("cadre") is not None and fields["cadre"].pk != own.pk:
+            raise ValidationError({"cadre": "只能以本人身份登记走访"})
+        fields["cadre"] = own
     config = HouseholdsSettings.current()
     now = timezone.now()
     visit = Visit(household=household, recorded_by=_user(actor))
@@ -600,7 +633,8 @@ def record_visit(actor, household: Household, *, photos=(), problems: str | list
             raise ValueError(f"不可修改的字段：{name}")
         setattr(visit, name, value)
     _check_visit(visit, now)
-    _check_cadre(actor, visit.cadre)
+    if own is None:
+        _check_cadre(actor, visit.cadre)
     visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
     visit.late = rules.visit_is_late(visit.visited_at, now, config.visit_late_days)
     visit.save()
@@ -618,15 +652,17 @@ def record_visit(actor, household: Household, *, photos=(), problems: str | list
     return visit
 
 
-def editable(visit: Visit, now=None) -> bool:
-    config = HouseholdsSettings.current()
+def editable(visit: Visit, now=None, config=None) -> bool:
+    config = config or HouseholdsSettings.current()
     return not rules.visit_locked(visit.created_at, now or timezone.now(), config.visit_edit_days)
 
 
 @transaction.atomic
 def update_visit(actor, visit: Visit, *, photos=(), **fields) -> Visit:
     household = visit.household
-    require_manager(actor, household.village)
+    own = _require_visit_access(actor, visit)
+    if own is not None and fields.get("cadre") is not None and fields["cadre"].pk != own.pk:
+        raise ValidationError({"cadre": "只能以本人身份登记走访"})
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     config = HouseholdsSettings.current()
     now = timezone.now()
@@ -638,7 +674,7 @@ def update_visit(actor, visit: Visit, *, photos=(), **fields) -> Visit:
             raise ValueError(f"不可修改的字段：{name}")
         setattr(visit, name, value)
     _check_visit(visit, now)
-    if "cadre" in fields:
+    if "cadre" in fields and own is None:
         _check_cadre(actor, visit.cadre)
     visit.pair = pair_on(household, visit.cadre, timezone.localtime(visit.visited_at).date())
     visit.late = rules.visit_is_late(visit.visited_at, visit.created_at, config.visit_late_days)
@@ -704,7 +740,7 @@ def pass_on_problem(actor, problem: VisitProblem, *, category, kind: str = "help
 @transaction.atomic
 def annotate_visit(actor, visit: Visit, *, text: str) -> VisitNote:
     """A note on a visit, allowed at any time (the only change once the visit is locked)."""
-    require_manager(actor, visit.household.village)
+    _require_visit_access(actor, visit)
     if not (text or "").strip():
         raise ValidationError({"text": "请填写补充说明"})
     note = VisitNote.objects.create(visit=visit, text=text.strip()[:500], written_by=_user(actor))
@@ -1144,3 +1180,64 @@ def check_village_exit(actor, village, *, on: date, signed_by: str, note: str = 
         org_path=village.path,
     )
     return check
+
+
+# ---- visit cadence rules (走访频次规则) ------------------------------------------------------------
+
+CADENCE_FIELDS = [
+    "name",
+    "applies_to",
+    "kind",
+    "period",
+    "visits_per_household",
+    "min_days",
+    "min_households",
+    "effective_from",
+    "is_active",
+    "source",
+]
+
+
+@transaction.atomic
+def save_cadence(actor, cadence: VisitCadence | None = None, **fields) -> VisitCadence:
+    """County admins add and change the cadence rules [C]; the compliance table follows at once."""
+    require_county_admin(actor)
+    if cadence is not None:
+        cadence = VisitCadence.objects.select_for_update().get(pk=cadence.pk)
+        before = audit.snapshot(cadence, CADENCE_FIELDS)
+    else:
+        cadence, before = VisitCadence(), None
+    for name, value in fields.items():
+        if name not in CADENCE_FIELDS:
+            raise ValueError(f"不可修改的字段：{name}")
+        setattr(cadence, name, value)
+    errors = {}
+    if not (cadence.name or "").strip():
+        errors["name"] = "请填写规则名称"
+    if cadence.kind == VisitCadence.Kind.CADRE_ACTIVITY and cadence.applies_to != VisitCadence.Applies.VILLAGE:
+        errors["kind"] = "“干部走访天数和户数”只适用于村干部"
+    if cadence.effective_from is None:
+        errors["effective_from"] = "请填写施行日期"
+    errors.update(
+        rules.cadence_errors(
+            cadence.kind, cadence.period, cadence.visits_per_household, cadence.min_days, cadence.min_households
+        )
+    )
+    if errors:
+        raise ValidationError(errors)
+    if cadence.kind == VisitCadence.Kind.EACH_HOUSEHOLD:
+        cadence.min_days = cadence.min_households = None
+    else:
+        cadence.visits_per_household = None
+    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+    if before is None:
+        cadence.save()
+        audit.record(actor, "create", cadence, changes=audit.snapshot(cadence, CADENCE_FIELDS), org_path=root_path)
+        return cadence
+    changes = audit.diff(before, audit.snapshot(cadence, CADENCE_FIELDS))
+    if changes:
+        cadence.revision = F("revision") + 1
+        cadence.save()
+        cadence.refresh_from_db()
+        audit.record(actor, "update", cadence, changes=changes, org_path=root_path, note="走访频次规则")
+    return cadence

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import households, pairing, relapse, visits
+from .views import compliance, households, mine, pairing, relapse, visits
 
 app_name = "households"
 urlpatterns = [
@@ -48,4 +48,12 @@ urlpatterns = [
     path("thresholds/", relapse.threshold_list, name="thresholds"),
     path("thresholds/new/", relapse.threshold_create, name="threshold_create"),
     path("thresholds/<int:pk>/edit/", relapse.threshold_edit, name="threshold_edit"),
+    path("mine/", mine.my_households, name="mine"),
+    path("mine/<int:pk>/visit/", mine.my_visit_create, name="my_visit_create"),
+    path("compliance/", compliance.compliance, name="compliance"),
+    path("compliance/list/", compliance.compliance_list, name="compliance_list"),
+    path("compliance/export/", compliance.compliance_export, name="compliance_export"),
+    path("cadences/", compliance.cadence_list, name="cadences"),
+    path("cadences/new/", compliance.cadence_create, name="cadence_create"),
+    path("cadences/<int:pk>/edit/", compliance.cadence_edit, name="cadence_edit"),
 ]

@@ -64,7 +64,7 @@ def setup(county):
 
     from django.utils import timezone
 
-    from jiceng.households.models import RelapseThreshold
+    from jiceng.households.models import RelapseThreshold, VisitCadence
 
     today = timezone.localdate()
     services.change_status(None, household, to_status="out", on=today, reason="秘密脱贫")
@@ -77,6 +77,7 @@ def setup(county):
         "hh_flag": flag.pk,
         "hh_expense": expense.pk,
         "hh_threshold": RelapseThreshold.objects.get(kind="expense").pk,
+        "hh_cadence": VisitCadence.objects.order_by("pk").first().pk,
         "hh_problem": visit.raised.get().pk,
         "hh_category": category.pk,
         "hh_visit": visit.pk,
@@ -141,6 +142,20 @@ def samples(county, victim):
         "household-detail": household,
         "household-flag-list": {},
         "household-flag-detail": {"pk": victim["hh_flag"]},
+        "households:compliance": {},
+        "households:compliance_list": {},
+        "households:compliance_export": {},
+        "households:cadences": {},
+        "households:cadence_create": {},
+        "households:cadence_edit": {"pk": victim["hh_cadence"]},
+        "households:mine": {},
+        "households:my_visit_create": household,
+        "household-mine-list": {},
+        "household-mine-detail": household,
+        "household-visit-list": {},
+        "household-visit-detail": {"pk": victim["hh_visit"]},
+        "household-visit-photos": {"pk": victim["hh_visit"]},
+        "household-visit-notes": {"pk": victim["hh_visit"]},
     }
 
 
@@ -157,6 +172,10 @@ QUERIES = {
     "households:flags": "?org={town_b}&state=watching",
     "households:flag_export": "?org={town_b}",
     "household-flag-list": "?org={town_b}&household={hh_household}",
+    "household-visit-list": "?household={hh_household}",
+    "households:compliance": "?org={town_b}",
+    "households:compliance_list": "?org={town_b}&status=owed",
+    "households:compliance_export": "?org={town_b}",
 }
 POSTS = {
     "households:create": {
@@ -235,6 +254,33 @@ POSTS = {
         "effective_from": "2020-01-01",
         "active": "on",
     },
+    "households:my_visit_create": {"visited_at": "2026-01-05T10:00", "content": "外来走访"},
+    "household-visit-list": {
+        "household": "{hh_household}",
+        "cadre": "{hh_cadre}",
+        "visited_at": "2026-01-05T10:00",
+        "content": "外来走访",
+    },
+    "household-visit-notes": {"text": "外来说明"},
+    "household-visit-photos": {"photo": ""},
+    "households:cadence_create": {
+        "name": "外来规则",
+        "applies_to": "pair",
+        "kind": "each_household",
+        "period": "week",
+        "visits_per_household": "9",
+        "effective_from": "2026-01-05",
+        "is_active": "on",
+    },
+    "households:cadence_edit": {
+        "name": "外来改",
+        "applies_to": "pair",
+        "kind": "each_household",
+        "period": "week",
+        "visits_per_household": "9",
+        "effective_from": "2026-01-05",
+        "is_active": "on",
+    },
 }
 ANONYMOUS_OPEN: set[str] = set()
 PUBLIC: set[str] = set()
@@ -257,6 +303,7 @@ def invariants(county):
         RelapseThreshold,
         Responsibility,
         Visit,
+        VisitCadence,
         VisitNote,
         VisitProblem,
     )
@@ -280,4 +327,5 @@ def invariants(county):
         list(HouseholdExpense.objects.values_list("amount", flat=True).order_by("pk")),
         ExitCheck.objects.count(),
         list(RelapseThreshold.objects.values_list("name", "amount", "revision").order_by("pk")),
+        list(VisitCadence.objects.values_list("name", "period", "visits_per_household", "revision").order_by("pk")),
     )

@@ -39,7 +39,10 @@ def test_the_demo_writes_consistent_households(county, generated):
     assert generated["帮扶户"] == Household.objects.count() >= 6
     assert generated["家庭成员"] == HouseholdMember.objects.count()
     assert generated["走访记录"] == Visit.objects.count() > 0
-    assert not Visit.objects.exclude(pair__household=F("household")).exists()
+    assert not Visit.objects.filter(pair__isnull=False).exclude(pair__household=F("household")).exists()
+    # The village cadres' universal visits have no pair, and are the village's own.
+    universal = Visit.objects.filter(pair__isnull=True)
+    assert universal.exists() and not universal.exclude(cadre__organization=F("household__village")).exists()
     assert not Visit.objects.filter(visited_at__gt=timezone.now()).exists()
     heads = Household.objects.annotate(heads=Count("people", filter=Q(people__relation="head")))
     assert set(heads.values_list("heads", flat=True)) == {1}
@@ -82,3 +85,20 @@ def test_the_demo_has_a_few_relapse_flags_that_the_scan_agrees_with(county, gene
         assert flag.household.status == "monitored"
     # The demo wrote what the daily scan would open: running it opens nothing more.
     assert services.scan() == []
+
+
+def test_demo_member_is_a_cadre_with_households(county):
+    with time_machine.travel("2026-12-07 07:00 +0800", tick=False):
+        ctx = DemoContext(
+            seed=3,
+            scale="tiny",
+            today=timezone.localdate(),
+            root=county.root,
+            township=county.town_a,
+            branch=county.branch_a,
+            users={"demo-member": county.member_user},
+            say=lambda text: None,
+        )
+        demo.generate(ctx)
+        page = client_for(county.member_user).get(reverse("households:mine")).content.decode()
+    assert page.count("data-household=") >= 1 and "登记走访" in page

@@ -154,7 +154,6 @@ def test_settings_page_is_for_the_county(county):
             "income_line": "7200.00",
             "visit_late_days": "3",
             "visit_edit_days": "7",
-            "visit_every_days": "30",
             "exit_check_days": "365",
             "village_exit_poor_share": "2",
         },

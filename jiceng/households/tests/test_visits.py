@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from jiceng.core.models import AuditEntry
 from jiceng.households import rules, services
-from jiceng.households.models import Visit, VisitNote, VisitPhoto
+from jiceng.households.models import Visit, VisitCadence, VisitNote, VisitPhoto
 from jiceng.households.testing import add_cadre, add_household
 from jiceng.testing import client_for, jpeg
 
@@ -152,18 +152,30 @@ def test_visits_this_month_at_the_month_boundary(county, paired):
 
 
 def test_overdue_households_at_the_period_boundary(county, paired):
+    """Overdue under the monthly pair rule: no visit since the first of last month, i.e. a whole
+    calendar month (April) passed without one. A visit at 00:00 on 1 April keeps the household
+    off the list in May; one at 23:59 on 31 March does not."""
     household, cadre = paired
     unpaired = add_household(county.village_a)
     services.record_visit(None, unpaired, cadre=cadre, visited_at=NOW - timedelta(days=90), content="很久以前")
     c = client_for(county.admin_a)
-    visit = NOW - timedelta(days=30)
-    services.record_visit(None, household, cadre=cadre, visited_at=visit, content="上次走访")
+    services.record_visit(
+        None, household, cadre=cadre, visited_at=datetime(2026, 3, 31, 23, 59, tzinfo=SH), content="三月"
+    )
+    assert _figures(c, county.town_a)["overdue"] == 1
+    assert _listed(c, visits="overdue") == [household.number]  # the unpaired household is not counted
+    services.record_visit(None, household, cadre=cadre, visited_at=datetime(2026, 4, 1, tzinfo=SH), content="四月")
     assert _figures(c, county.town_a)["overdue"] == 0 and _listed(c, visits="overdue") == []
-    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+    with time_machine.travel(datetime(2026, 5, 31, 23, 59, tzinfo=SH), tick=False):
+        assert _figures(client_for(county.admin_a), county.town_a)["overdue"] == 0
+    with time_machine.travel(datetime(2026, 6, 1, tzinfo=SH), tick=False):
+        c = client_for(county.admin_a)
         assert _figures(c, county.town_a)["overdue"] == 1
-        assert _listed(c, visits="overdue") == [household.number]  # the unpaired household is not counted
-        services.update_settings(county.county_admin, visit_every_days=31)
+        # The figure reads the rule: a quarterly pair rule makes the window the last quarter.
+        rule = VisitCadence.objects.get(applies_to="pair")
+        services.save_cadence(county.county_admin, rule, period="quarter")
         assert _figures(c, county.town_a)["overdue"] == 0
+        assert "上季度至今未走访" in c.get(reverse("households:coverage")).content.decode()
 
 
 def test_a_village_s_managers_name_the_township_s_cadre_paired_with_their_household(county, paired):

@@ -82,9 +82,10 @@ def coverage(request):
     require_staff(request.user, STAFF_ONLY)
     root = page_root(request)
     config = HouseholdsSettings.current()
-    rows, total = queries.coverage(request.user, root, config=config)
+    rule = queries.pair_cadence()
+    rows, total = queries.coverage(request.user, root, config=config, rule=rule)
     # The busiest cadres here; all of them, paged, on 帮扶干部 (a county has about 900).
-    loads = queries.cadre_loads(request.user, root, config)
+    loads = queries.cadre_loads(request.user, root, config, rule=rule)
     statuses = Household.Status.choices
     for row in [*rows, total]:
         row.statuses = [(value, row.by_status.get(value, 0)) for value, _ in statuses]
@@ -107,10 +108,16 @@ def coverage(request):
             "loads": loads[:COVERAGE_CADRES],
             "loads_total": len(loads),
             "cap": config.pairs_per_cadre,
-            "every_days": config.visit_every_days,
+            "overdue_note": overdue_note(rule),
             "active_nav": NAV,
         },
     )
+
+
+def overdue_note(rule) -> str:
+    """What 超期未走访 means under the pair rule: "上月至今未走访" for a monthly rule."""
+    previous = {"week": "上周", "month": "上月", "quarter": "上季度"}[rule.period if rule else "month"]
+    return f"{previous}至今未走访"
 
 
 @login_required
