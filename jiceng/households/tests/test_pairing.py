@@ -242,9 +242,11 @@ def test_the_card_on_the_organization_page_and_the_command_screen(county, django
     url = reverse("households:panel") + f"?org={county.town_a.pk}"
     assert f'data-lazy-panel="{url}"' in c.get(reverse("orgs:detail", args=[county.town_a.pk])).content.decode()
     assert f'data-lazy-panel="{url}"' in c.get(reverse("dashboard:command")).content.decode()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # the figures, the children, the flags
         card = c.get(url).content.decode()
     assert re.search(r'paired=0" data-count="2">2<', card) and 'data-count="7">7</a>' in card
+    # The open relapse flags of the subtree, opening the flag list of as many rows.
+    assert re.search(r'flags/\?org=\d+&amp;state=open" data-count="0">0<', card)
 
 
 def test_the_coverage_page_lists_the_busiest_cadres_and_links_to_all(county, monkeypatch):

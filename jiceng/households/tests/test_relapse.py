@@ -413,6 +413,18 @@ def test_every_flag_figure_is_the_count_of_the_list_it_links_to(county, root):
         assert len(re.findall(r"<tr data-flag=", listed)) == figure
 
 
+def test_the_card_counts_the_open_flags_and_opens_their_list(county):
+    """The households card of the organization page and the command screen: 返贫预警待核实, the
+    open flags of the subtree, opening the flag list of exactly as many rows."""
+    _scenario(county)
+    c = client_for(county.admin_a)
+    card = c.get(reverse("households:panel"), {"org": county.town_a.pk}).content.decode()
+    found = re.search(r'href="([^"]*state=open)" data-count="(\d+)"', card)
+    assert found and int(found.group(2)) == 2
+    listed = c.get(found.group(1).replace("&amp;", "&")).content.decode()
+    assert len(re.findall(r"<tr data-flag=", listed)) == 2
+
+
 def test_the_flag_figures_of_a_township(county):
     _scenario(county)
     page = client_for(county.admin_a).get(reverse("households:coverage")).content.decode()

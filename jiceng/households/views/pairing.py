@@ -128,7 +128,9 @@ def panel(request):
     root = page_root(request)
     _rows, total = queries.coverage(request.user, root, visits=False)
     monitored = total.by_status.get(Household.Status.MONITORED, 0)
-    return render(request, "households/panel.html", {"root": root, "total": total, "monitored": monitored})
+    _flags, flag_total = queries.flag_counts(request.user, root)
+    context = {"root": root, "total": total, "monitored": monitored, "flags_open": flag_total["open"]}
+    return render(request, "households/panel.html", context)
 
 
 @login_required
