@@ -822,19 +822,37 @@ def update_settings(actor, **values) -> HouseholdsSettings:
 THRESHOLD_FIELDS = ["kind", "name", "amount", "share", "lookback_days", "effective_from", "active", "note"]
 
 
-@transaction.atomic
-def save_threshold(actor, threshold: RelapseThreshold | None = None, **fields) -> RelapseThreshold:
-    """County admins keep the thresholds of the relapse watch [C]."""
+def _save_county_row(actor, model, row, allowed: list[str], fields: dict, check, note: str = ""):
+    """A county-configuration row (a relapse threshold, a cadence rule) added or changed by a county
+    admin: only ``allowed`` fields, ``check(row)`` returns the errors (and may clear fields that do
+    not apply), ``revision`` bumped and the change audited."""
     require_county_admin(actor)
-    if threshold is not None:
-        threshold = RelapseThreshold.objects.select_for_update().get(pk=threshold.pk)
-        before = audit.snapshot(threshold, THRESHOLD_FIELDS)
+    if row is not None:
+        row = model.objects.select_for_update().get(pk=row.pk)
+        before = audit.snapshot(row, allowed)
     else:
-        threshold, before = RelapseThreshold(), None
+        row, before = model(), None
     for name, value in fields.items():
-        if name not in THRESHOLD_FIELDS:
+        if name not in allowed:
             raise ValueError(f"不可修改的字段：{name}")
-        setattr(threshold, name, value)
+        setattr(row, name, value)
+    if errors := check(row):
+        raise ValidationError(errors)
+    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
+    if before is None:
+        row.save()
+        audit.record(actor, "create", row, changes=audit.snapshot(row, allowed), org_path=root_path, note=note)
+        return row
+    changes = audit.diff(before, audit.snapshot(row, allowed))
+    if changes:
+        row.revision = F("revision") + 1
+        row.save()
+        row.refresh_from_db()
+        audit.record(actor, "update", row, changes=changes, org_path=root_path, note=note)
+    return row
+
+
+def _threshold_errors(threshold: RelapseThreshold) -> dict:
     errors = {}
     if not (threshold.name or "").strip():
         errors["name"] = "请填写名称"
@@ -847,22 +865,13 @@ def save_threshold(actor, threshold: RelapseThreshold | None = None, **fields) -
             errors["share"] = "比例应大于 0"
     elif threshold.amount is not None or threshold.share is not None:
         errors["amount"] = "只有大额支出标准填写金额和比例；收入标准用帮扶工作设置中的监测线"
-    if errors:
-        raise ValidationError(errors)
-    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
-    if before is None:
-        threshold.save()
-        audit.record(
-            actor, "create", threshold, changes=audit.snapshot(threshold, THRESHOLD_FIELDS), org_path=root_path
-        )
-        return threshold
-    changes = audit.diff(before, audit.snapshot(threshold, THRESHOLD_FIELDS))
-    if changes:
-        threshold.revision = F("revision") + 1
-        threshold.save()
-        threshold.refresh_from_db()
-        audit.record(actor, "update", threshold, changes=changes, org_path=root_path)
-    return threshold
+    return errors
+
+
+@transaction.atomic
+def save_threshold(actor, threshold: RelapseThreshold | None = None, **fields) -> RelapseThreshold:
+    """County admins keep the thresholds of the relapse watch [C]."""
+    return _save_county_row(actor, RelapseThreshold, threshold, THRESHOLD_FIELDS, fields, _threshold_errors)
 
 
 @transaction.atomic
@@ -1198,19 +1207,7 @@ CADENCE_FIELDS = [
 ]
 
 
-@transaction.atomic
-def save_cadence(actor, cadence: VisitCadence | None = None, **fields) -> VisitCadence:
-    """County admins add and change the cadence rules [C]; the compliance table follows at once."""
-    require_county_admin(actor)
-    if cadence is not None:
-        cadence = VisitCadence.objects.select_for_update().get(pk=cadence.pk)
-        before = audit.snapshot(cadence, CADENCE_FIELDS)
-    else:
-        cadence, before = VisitCadence(), None
-    for name, value in fields.items():
-        if name not in CADENCE_FIELDS:
-            raise ValueError(f"不可修改的字段：{name}")
-        setattr(cadence, name, value)
+def _cadence_errors(cadence: VisitCadence) -> dict:
     errors = {}
     if not (cadence.name or "").strip():
         errors["name"] = "请填写规则名称"
@@ -1223,21 +1220,15 @@ def save_cadence(actor, cadence: VisitCadence | None = None, **fields) -> VisitC
             cadence.kind, cadence.period, cadence.visits_per_household, cadence.min_days, cadence.min_households
         )
     )
-    if errors:
-        raise ValidationError(errors)
-    if cadence.kind == VisitCadence.Kind.EACH_HOUSEHOLD:
-        cadence.min_days = cadence.min_households = None
-    else:
-        cadence.visits_per_household = None
-    root_path = actor.organization.path if getattr(actor, "organization", None) else ""
-    if before is None:
-        cadence.save()
-        audit.record(actor, "create", cadence, changes=audit.snapshot(cadence, CADENCE_FIELDS), org_path=root_path)
-        return cadence
-    changes = audit.diff(before, audit.snapshot(cadence, CADENCE_FIELDS))
-    if changes:
-        cadence.revision = F("revision") + 1
-        cadence.save()
-        cadence.refresh_from_db()
-        audit.record(actor, "update", cadence, changes=changes, org_path=root_path, note="走访频次规则")
-    return cadence
+    if not errors:  # the counts of the other kind do not apply
+        if cadence.kind == VisitCadence.Kind.EACH_HOUSEHOLD:
+            cadence.min_days = cadence.min_households = None
+        else:
+            cadence.visits_per_household = None
+    return errors
+
+
+@transaction.atomic
+def save_cadence(actor, cadence: VisitCadence | None = None, **fields) -> VisitCadence:
+    """County admins add and change the cadence rules [C]; the compliance table follows at once."""
+    return _save_county_row(actor, VisitCadence, cadence, CADENCE_FIELDS, fields, _cadence_errors, note="走访频次规则")
