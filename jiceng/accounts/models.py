@@ -16,6 +16,10 @@ class User(AbstractUser):
         BRANCH_SECRETARY = "branch_secretary", "支部书记"
         MEMBER = "member", "党员"
         DEPARTMENT_HANDLER = "department_handler", "部门经办人"
+        # Someone who logs in but is neither a party member nor staff: a help cadre or a work-team
+        # member from outside the party tree, a resident volunteer. Sees nothing through the scope;
+        # each app reaches a resident's own records through a direct link to the user (ADR 0033).
+        RESIDENT = "resident", "群众（非党员）"
 
     organization = models.ForeignKey(
         "orgs.Organization",

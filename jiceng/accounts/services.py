@@ -66,3 +66,39 @@ def revoke_token(actor, user) -> bool:
     if deleted:
         _log(actor, user, "撤销 API 令牌" if actor.pk == user.pk else f"管理员撤销 API 令牌：{user.get_username()}")
     return bool(deleted)
+
+
+@transaction.atomic
+def create_resident_account(actor, organization, *, username: str, display_name: str, password: str):
+    """A login for someone outside the party's records (群众: a non-member help cadre or work-team
+    member, a resident volunteer), managed by `organization`'s managers. The account sees nothing
+    through the scope; the calling app links it to its own record (ADR 0033)."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    from jiceng.core.scoping import require_manager
+
+    require_manager(actor, organization)
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": "请填写登录名"})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"登录名「{username}」已被使用，请换一个"})
+    user = User(
+        username=username,
+        display_name=(display_name or "").strip(),
+        role=User.Role.RESIDENT,
+        organization=organization,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit.record(
+        actor,
+        AuditEntry.Action.CREATE,
+        user,
+        note=f"开通群众账号：{username}",
+        org_path=organization.path,
+    )
+    return user

@@ -242,7 +242,7 @@ def insert_tuples(model, columns: list[str], rows: list[tuple]) -> int:
             continue
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             value = now
-        elif callable(f.default):
+        elif f.has_default() and callable(f.default):
             raise ValueError(f"{model.__name__}.{f.attname} has a callable default: give it in every row")
         else:
             value = f.get_default()

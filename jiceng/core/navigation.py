@@ -34,6 +34,7 @@ class NavItem:
     label: str
     key: str
     order: int = 50
+    for_residents: bool = False
 
 
 @dataclass
@@ -48,9 +49,14 @@ class NavGroup:
 
 
 def menu(user) -> list[NavGroup]:
+    from jiceng.core.scoping import is_resident
+
+    resident = is_resident(user)
     groups = {key: NavGroup(key, label) for key, label in GROUPS}
     for module in app_modules("nav"):
         for item in module.items(user):
+            if resident and not item.for_residents:
+                continue
             groups[item.group].items.append(item)
     out = []
     for g in groups.values():

@@ -11,6 +11,12 @@ A user with the `member` role sees only their own records: a model that belongs 
 member declares how it reaches that member's id with `member_scope` (e.g. ``"member_id"``,
 or ``"pk"`` on Member itself); a plain member then sees only the rows whose member is theirs.
 Models listed in MEMBER_HIDDEN are never shown to plain members.
+
+A user with the `resident` role (群众: a help cadre or work-team member outside the party's
+records, a resident volunteer) has no scope at all: `scope_root` is None, so `visible()` gives
+nothing and every page about an organization answers 404. An app reaches a resident's own records
+through its own link to the user (e.g. a cadre's `user`), decided in that app's services and
+queries (ADR 0033).
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ STAFF_ONLY = "此页面供党组织工作人员使用；党员请在「我的档
 
 
 def scope_root(user):
-    """The organization whose subtree the user sees, or None for no scope at all."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    """The organization whose subtree the user sees, or None for no scope at all. A resident's
+    account (``is_resident``) has none: their organization only says who manages the account."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or is_resident(user):
         return None
     return user.organization
 
@@ -69,9 +76,20 @@ def page_root(request, *, choose: bool = True, posted: bool = False):
     return root
 
 
+NOT_STAFF_ROLES = frozenset({"member", "resident"})
+
+
 def is_member_role(user) -> bool:
-    """A plain member (not staff): sees their own records, and no staff page."""
-    return not getattr(user, "is_superuser", False) and getattr(user, "role", None) == "member"
+    """Not staff: a plain member (sees their own records) or a resident (sees only what an app
+    links to the user directly); neither sees a staff page."""
+    return not getattr(user, "is_superuser", False) and getattr(user, "role", None) in NOT_STAFF_ROLES
+
+
+def is_resident(user) -> bool:
+    """An account of someone outside the party's records (群众): a non-member help cadre or
+    work-team member, a resident volunteer. The scope gives them nothing (``visible``); an app
+    reaches their own records through its own link to the user."""
+    return not getattr(user, "is_superuser", False) and getattr(user, "role", None) == "resident"
 
 
 def require_staff(user, message: str = STAFF_ONLY) -> None:
@@ -191,7 +209,14 @@ def require_county_admin(user) -> None:
 
 
 # Who may reset whose password: a role may act on the roles below it, in its own subtree.
-ROLE_RANK = {"county_admin": 4, "township_admin": 3, "branch_secretary": 2, "member": 1, "department_handler": 1}
+ROLE_RANK = {
+    "county_admin": 4,
+    "township_admin": 3,
+    "branch_secretary": 2,
+    "member": 1,
+    "department_handler": 1,
+    "resident": 1,
+}
 
 
 def can_manage_account(actor, target) -> bool:

@@ -4,10 +4,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from jiceng.core import panels, params
+from jiceng.core.navigation import menu
 from jiceng.core.scoping import (
     get_visible_or_404,
     home_root,
     is_member_role,
+    is_resident,
     page_root,
     require_staff,
     scope_root,
@@ -31,6 +33,10 @@ CHART_TITLES = {
 @login_required
 def command(request):
     user = request.user
+    if is_resident(user):
+        # A resident's account (群众) has no organization to show: its screen lists its own pages.
+        entries = [i for g in menu(user) for i in g.items if i.url_name != "dashboard:command"]
+        return render(request, "dashboard/personal.html", {"has_entries": bool(entries), "active_nav": "dashboard"})
     if is_member_role(user):
         # A member's screen is their own record.
         if user.member_id:

@@ -20,7 +20,7 @@ from types import ModuleType
 from django.db.models import Count, QuerySet
 
 from jiceng.core.registry import app_modules
-from jiceng.core.scoping import has_full_scope, path_q, scope_root, visible
+from jiceng.core.scoping import has_full_scope, is_member_role, path_q, scope_root, visible
 from jiceng.members.models import Member
 
 from . import rules
@@ -43,7 +43,7 @@ def registered_members(user) -> QuerySet:
     if has_full_scope(user):
         return qs
     root = scope_root(user)
-    if root is None or user.role == "member":
+    if root is None or is_member_role(user):
         return qs.none()
     return qs.filter(path_q("registered_community__path", root.path))
 

@@ -168,6 +168,24 @@ class CadreForm(forms.ModelForm):
             self.fields["member"].widget = forms.HiddenInput()
 
 
+class CadreAccountForm(forms.Form):
+    """A resident's login for a non-member cadre: the password is given to the cadre in person."""
+
+    username = forms.CharField(label="登录名", max_length=150, help_text="建议用手机号")
+    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=True), min_length=8)
+    password2 = forms.CharField(label="再次输入密码", widget=forms.PasswordInput(render_value=True))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致")
+        return data
+
+
 class ResponsibilityForm(forms.ModelForm):
     class Meta:
         model = Responsibility

@@ -278,6 +278,16 @@ class Cadre(TimestampedModel):
         related_name="+",
         help_text="是党员的，可关联党员档案",
     )
+    # A cadre who is not a party member logs in with a resident's account (群众, ADR 0033); a
+    # member cadre uses their member account (``member``). Either reaches their open pairs only.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="help_cadre",
+    )
     is_active = models.BooleanField("在岗", default=True)
 
     class Meta:

@@ -53,13 +53,17 @@ def selectable_cadres(user) -> QuerySet:
 
 
 def own_cadres(user) -> QuerySet:
-    """The active cadres linked to the user's member record: a cadre with a member account.
+    """The active cadres that are the user: linked to the user's member record (a member cadre's
+    own account) or to the user directly (a non-member cadre's resident account, ADR 0033).
     This reach is the cadre's open pairs, not the organization scope (``visible``): a cadre
     filed under a township, who is a member of a branch elsewhere, reaches exactly the households
     paired with them now, and nothing else of the village."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.member_id:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Cadre.objects.none()
-    return Cadre.objects.filter(member_id=user.member_id, is_active=True)
+    who = Q(user_id=user.pk)
+    if user.member_id:
+        who |= Q(member_id=user.member_id)
+    return Cadre.objects.filter(who, is_active=True)
 
 
 def my_households(user) -> QuerySet:

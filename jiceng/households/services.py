@@ -436,6 +436,33 @@ def delete_measure(actor, measure: Measure) -> None:
 
 
 @transaction.atomic
+def open_cadre_account(actor, cadre: Cadre, *, username: str, password: str):
+    """A login for a cadre who is not a party member (群众账号, ADR 0033): it reaches 我的帮扶户 —
+    the households paired with the cadre now — and nothing through the scope. A member cadre logs
+    in with their member account instead."""
+    from jiceng.accounts.services import create_resident_account
+
+    require_manager(actor, cadre.organization)
+    cadre = Cadre.objects.select_for_update().select_related("organization").get(pk=cadre.pk)
+    if cadre.member_id:
+        raise ValidationError("该干部是党员，请使用本人的党员账号登录（我的帮扶户按党员档案关联）")
+    if cadre.user_id:
+        raise ValidationError(f"该干部已开通登录账号：{cadre.user.get_username()}")
+    if not cadre.is_active:
+        raise ValidationError("该干部已不在岗，不能开通账号")
+    user = create_resident_account(
+        actor, cadre.organization, username=username, display_name=cadre.name, password=password
+    )
+    cadre.user = user
+    cadre.revision = F("revision") + 1
+    cadre.save(update_fields=["user", "revision", "updated_at"])
+    audit.record(
+        actor, "update", cadre, note=f"开通帮扶干部登录账号：{user.get_username()}", org_path=cadre.organization.path
+    )
+    return user
+
+
+@transaction.atomic
 def save_cadre(actor, cadre: Cadre | None = None, **fields) -> Cadre:
     require_manager(actor, fields.get("organization") or (cadre.organization if cadre else None))
     if cadre is not None:
@@ -591,7 +618,8 @@ def pair_on(household: Household, cadre: Cadre, day: date) -> Pair | None:
 
 def visiting_cadre(actor, household: Household) -> Cadre | None:
     """Who may record a visit to ``household``: the managers of its village (any cadre of their
-    choice; None is returned), or a cadre with a member account for a household paired with them
+    choice; None is returned), or a cadre with an account (their member account, or a resident's
+    account linked to the cadre, ADR 0033) for a household paired with them
     now, who records their own visits only (the cadre is returned). Anyone else: PermissionDenied.
     ADR 0027: the cadre's reach is the open pairs, not the village's scope."""
     from .queries import own_cadre_for
@@ -1002,8 +1030,13 @@ def notify_flag(flag: RelapseFlag) -> int:
     key = f"households:flag:{flag.pk}"
     sent = notify_organization(household.village, kind="relapse_flag", title=title, key=key, body=flag.reason, url=url)
     pair_ = Pair.objects.filter(household=household, ends_on__isnull=True).select_related("cadre").first()
-    if pair_ is not None and pair_.cadre.member_id:
-        user = User.objects.filter(member_id=pair_.cadre.member_id, is_active=True).first()
+    if pair_ is not None and (pair_.cadre.user_id or pair_.cadre.member_id):
+        cadre = pair_.cadre
+        user = (
+            User.objects.filter(pk=cadre.user_id, is_active=True).first()
+            if cadre.user_id
+            else User.objects.filter(member_id=cadre.member_id, is_active=True).first()
+        )
         if user is not None:
             _, new = notify(
                 user,

@@ -34,6 +34,7 @@ urlpatterns = [
     path("cadres/", pairing.cadre_list, name="cadres"),
     path("cadres/new/", pairing.cadre_create, name="cadre_create"),
     path("cadres/<int:pk>/edit/", pairing.cadre_edit, name="cadre_edit"),
+    path("cadres/<int:pk>/account/", pairing.cadre_account, name="cadre_account"),
     path("responsibilities/", pairing.responsibility_list, name="responsibilities"),
     path("responsibilities/new/", pairing.responsibility_create, name="responsibility_create"),
     path("responsibilities/<int:pk>/edit/", pairing.responsibility_edit, name="responsibility_edit"),

@@ -17,7 +17,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from jiceng.core.calendar import WorkingCalendar
-from jiceng.core.scoping import has_full_scope, path_q, scope_root
+from jiceng.core.scoping import has_full_scope, is_member_role, path_q, scope_root
 from jiceng.core.tree import SEGMENT, path_upper_bound
 from jiceng.orgs.models import Organization
 
@@ -100,7 +100,7 @@ def visible_requests(user, queryset: QuerySet | None = None) -> QuerySet:
     qs = Request.objects.all() if queryset is None else queryset
     if has_full_scope(user):
         return qs
-    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role == "member":
+    if not getattr(user, "is_authenticated", False) or not user.is_active or is_member_role(user):
         return qs.none()
     condition = Q(pk__in=[])
     root = scope_root(user)

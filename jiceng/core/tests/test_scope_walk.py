@@ -107,6 +107,13 @@ def outsider(county, persona: str):
     if persona == "member":
         return county.member_user
     from jiceng.accounts.models import User
+
+    if persona == "resident":
+        # A resident's account (群众, ADR 0033) of the sibling township. That the scope gives a
+        # resident nothing even of their own township: households/tests/test_cadre_account.py.
+        return User.objects.create_user(
+            username="walk-resident", password="walk-pass-2468", role="resident", organization=county.town_a
+        )
     from jiceng.requests.models import Department, DepartmentStaff
 
     handler = User.objects.create_user(
@@ -117,7 +124,7 @@ def outsider(county, persona: str):
     return handler
 
 
-@pytest.mark.parametrize("persona", ["admin", "member", "department"])
+@pytest.mark.parametrize("persona", ["admin", "member", "department", "resident"])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_outsider_gets_no_data_anywhere(county, method, persona):
     victim = victim_setup(county)

@@ -124,6 +124,7 @@ def samples(county, victim):
         "households:cadres": {},
         "households:cadre_create": {},
         "households:cadre_edit": {"pk": victim["hh_cadre"]},
+        "households:cadre_account": {"pk": victim["hh_cadre"]},
         "households:responsibilities": {},
         "households:responsibility_create": {},
         "households:responsibility_edit": {"pk": victim["hh_responsibility"]},
@@ -219,6 +220,11 @@ POSTS = {
     "households:problem_pass_on": {"category": "{hh_category}", "kind": "help"},
     "households:cadre_create": {"organization": "{town_b}", "name": "外来干部", "unit": "外来", "is_active": "on"},
     "households:cadre_edit": {"organization": "{town_b}", "name": "外来改名", "unit": "外来", "is_active": "on"},
+    "households:cadre_account": {
+        "username": "outsider-cadre",
+        "password": "Outsider-pass-1",
+        "password2": "Outsider-pass-1",
+    },
     "households:responsibility_create": {
         "kind": "department_village",
         "organization": "{branch_b}",

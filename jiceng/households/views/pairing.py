@@ -23,7 +23,7 @@ from jiceng.core.scoping import (
 )
 
 from .. import queries, services
-from ..forms import CadreForm, EndPairForm, PairForm, ResponsibilityForm, SettingsForm
+from ..forms import CadreAccountForm, CadreForm, EndPairForm, PairForm, ResponsibilityForm, SettingsForm
 from ..models import Cadre, Household, HouseholdsSettings, Pair, RelapseFlag, Responsibility
 from .households import NAV, STAFF_ONLY, _form_page, _household
 
@@ -211,6 +211,29 @@ def cadre_edit(request, pk):
     ):
         return done
     return _form_page(request, form, f"修改帮扶干部 · {cadre.name}", back=reverse("households:cadres"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadre_account(request, pk):
+    """开通登录账号 for a non-member cadre (ADR 0033)."""
+    require_staff(request.user, STAFF_ONLY)
+    cadre = get_visible_or_404(request.user, Cadre.objects.select_related("organization"), pk=pk)
+    require_manager(request.user, cadre.organization)
+    form = CadreAccountForm(request.POST or None, initial={"username": cadre.phone})
+    if done := pages.form_action(
+        request,
+        form,
+        lambda data: services.open_cadre_account(
+            request.user, cadre, username=data["username"], password=data["password"]
+        ),
+        success=lambda u: (
+            f"已为{cadre.name}开通登录账号：{u.get_username()}。请将初始密码当面告知本人，登录后进入「我的帮扶户」。"
+        ),
+        to="households:cadres",
+    ):
+        return done
+    return _form_page(request, form, f"开通登录账号 · {cadre.name}", back=reverse("households:cadres"))
 
 
 # ---- responsibility chain (包联) ---------------------------------------------------------------------
