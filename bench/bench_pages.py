@@ -11,7 +11,7 @@ next run (`--fresh` reloads it): PostgreSQL database `jiceng_pages_<scale>` on $
 (default postgres://postgres@127.0.0.1:5432; $JICENG_BENCH_PAGES_DB names another database), or
 SQLite file var/bench-pages-<scale>.sqlite3.
 
-For each persona (demo-county, demo-township, demo-branch, demo-member, demo-department) the
+For each persona (demo-county, demo-township, demo-branch, demo-member, demo-department, demo-cadre) the
 script GETs, through django.test.Client with the persona logged in:
 - every URL pattern without parameters (pages, exports, API lists), except logout;
 - the detail pages in DETAIL below, with ids taken from the demo (a row in the persona's scope);
@@ -46,7 +46,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("JICENG_BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-PERSONAS = ("demo-county", "demo-township", "demo-branch", "demo-member", "demo-department")
+PERSONAS = ("demo-county", "demo-township", "demo-branch", "demo-member", "demo-department", "demo-cadre")
 BUDGET_MS = {"tiny": 500, "county": 500, "city": 1500}
 # Downloads (Excel and Word files of a whole list) grow with the rows they hold by nature; they are
 # timed and listed apart, against their own budget (docs/decisions/0015-page-budget.md).

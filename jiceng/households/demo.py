@@ -271,6 +271,10 @@ def _pairing(ctx, rng, townships, villages, ids) -> tuple[int, int]:
     cadre_ids = list(Cadre.objects.filter(organization__in=townships).order_by("pk").values_list("pk", flat=True))[
         -len(cadre_rows) :
     ]
+    # demo-cadre is the next cadre of that township, not a party member: a resident's account
+    # (群众账号, ADR 0033) reaches the same page.
+    if first is not None and first + 1 < len(plan) and plan[first + 1][0] == ctx.township.pk:
+        _resident_account(ctx, cadre_ids[first + 1])
     pair_rows = []
     for cadre_id, (_town, household_ids) in zip(cadre_ids, plan, strict=True):
         for household_id in household_ids:
@@ -285,6 +289,23 @@ def _pairing(ctx, rng, townships, villages, ids) -> tuple[int, int]:
             pair_rows.append((cadre_id, household_id, start, None, ""))
     insert_tuples(Pair, ["cadre_id", "household_id", "starts_on", "ends_on", "end_reason"], pair_rows)
     return len(cadre_rows), len(pair_rows)
+
+
+def _resident_account(ctx, cadre_id: int) -> None:
+    from jiceng.accounts.models import User
+
+    cadre = Cadre.objects.get(pk=cadre_id)
+    user = User.objects.filter(username="demo-cadre").first() or User(username="demo-cadre")
+    user.role, user.organization_id, user.display_name, user.member = (
+        User.Role.RESIDENT,
+        cadre.organization_id,
+        cadre.name,
+        None,
+    )
+    user.set_password(ctx.password)
+    user.save()
+    Cadre.objects.filter(user=user).update(user=None)
+    Cadre.objects.filter(pk=cadre_id).update(user=user)
 
 
 def _responsibilities(ctx, rng, townships, villages) -> int:

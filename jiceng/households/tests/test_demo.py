@@ -101,4 +101,12 @@ def test_demo_member_is_a_cadre_with_households(county):
         )
         demo.generate(ctx)
         page = client_for(county.member_user).get(reverse("households:mine")).content.decode()
+        from jiceng.accounts.models import User
+
+        cadre_user = User.objects.get(username="demo-cadre")
+        resident_page = client_for(cadre_user).get(reverse("households:mine")).content.decode()
     assert page.count("data-household=") >= 1 and "登记走访" in page
+    # demo-cadre: a non-member cadre of the same township with a resident's account (ADR 0033).
+    assert cadre_user.role == "resident" and cadre_user.member_id is None
+    assert cadre_user.help_cadre.organization == county.town_a and cadre_user.help_cadre.member_id is None
+    assert resident_page.count("data-household=") >= 1 and "登记走访" in resident_page
