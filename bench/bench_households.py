@@ -13,7 +13,8 @@ village cadres' universal visit) in the last whole quarter, it times:
 - ``queries.duties`` + ``queries.compliance`` (what the page computes), the page itself through
   the real view (`/households/compliance/?rule=&period=`, django.test.Client), and one hand-written
   SQL statement that counts the same duties per child of the root;
-- the coverage page (`/households/coverage/`).
+- the coverage page (`/households/coverage/`);
+- the daily relapse scan over every household (`services.scan()`, rolled back).
 
 The figures per child (duties owed, duties met) of the app and of the hand SQL are compared; any
 difference is printed and the script exits non-zero. Timings: median of --repeat runs after one
@@ -243,6 +244,21 @@ def run(repeat: int, smoke: bool = False) -> int | str:
 
     _, ms, n = timed(coverage)
     say(f"{'coverage page (/households/coverage/)':58} {ms:10.1f} {n:8d}")
+
+    def scan():
+        # The daily relapse scan over every household (the job households.relapse_scan); what it
+        # would open is rolled back, so the database stays as the demo left it.
+        from django.db import transaction
+
+        from jiceng.households import services
+
+        with transaction.atomic():
+            opened = services.scan()
+            transaction.set_rollback(True)
+        return opened
+
+    opened, ms, n = timed(scan)
+    say(f"{'relapse scan, every household (households.relapse_scan)':58} {ms:10.1f} {n:8d}  {len(opened)} new flags")
     if differences:
         if smoke:
             raise RuntimeError(f"{differences} figures differ between the app and the hand SQL")

@@ -266,3 +266,21 @@ def test_the_visit_api_has_a_fixed_number_of_queries(county, mine, n, django_ass
     c = client_for(county.member_user)
     with django_assert_max_num_queries(12):
         assert c.get(reverse("households:mine")).status_code == 200
+
+
+def test_an_open_relapse_flag_shows_on_the_cadres_household(county, mine):
+    """Flags go to the village and the pair (issue 14 item 5): the cadre sees which household to
+    visit; a closed flag no longer shows."""
+    from django.utils import timezone
+
+    from jiceng.households.models import RelapseFlag
+
+    cadre, own, other, far = mine
+    c = client_for(county.member_user)
+    assert "data-flagged" not in c.get(reverse("households:mine")).content.decode()
+    flag = RelapseFlag.objects.create(household=own, kind="check", key="t:1", reason="测试", opened_at=timezone.now())
+    RelapseFlag.objects.create(household=other, kind="check", key="t:2", reason="测试", opened_at=timezone.now())
+    page = c.get(reverse("households:mine")).content.decode()
+    assert page.count("data-flagged") == 1 and "返贫风险待核实" in page
+    RelapseFlag.objects.filter(pk=flag.pk).update(state=RelapseFlag.State.CLOSED)
+    assert "data-flagged" not in c.get(reverse("households:mine")).content.decode()

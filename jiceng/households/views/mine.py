@@ -6,7 +6,7 @@ are open to plain members too; the services check the same reach again."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from jiceng.core import pages
 
 from .. import queries, rules, services
 from ..forms import MyVisitForm
-from ..models import Household
+from ..models import Household, RelapseFlag
 
 NAV = "my_households"
 
@@ -43,6 +43,11 @@ def my_households(request):
         .annotate(
             last_visit=Max("visits__visited_at", filter=Q(visits__cadre__in=cadres)),
             this_period=Count("visits", filter=Q(visits__cadre__in=cadres, visits__visited_at__gte=start)),
+            # 返贫预警 reaches the pair (issue 14 item 5): the cadre sees which of their households
+            # has an open flag; its review stays the village's.
+            flagged=Exists(
+                RelapseFlag.objects.filter(household=OuterRef("pk"), state__in=RelapseFlag.OPEN_STATES)
+            ),
         )
         .order_by("village__path", "number")
     )
