@@ -45,9 +45,7 @@ def my_households(request):
             this_period=Count("visits", filter=Q(visits__cadre__in=cadres, visits__visited_at__gte=start)),
             # 返贫预警 reaches the pair (issue 14 item 5): the cadre sees which of their households
             # has an open flag; its review stays the village's.
-            flagged=Exists(
-                RelapseFlag.objects.filter(household=OuterRef("pk"), state__in=RelapseFlag.OPEN_STATES)
-            ),
+            flagged=Exists(RelapseFlag.objects.filter(household=OuterRef("pk"), state__in=RelapseFlag.OPEN_STATES)),
         )
         .order_by("village__path", "number")
     )
